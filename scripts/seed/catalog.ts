@@ -1,0 +1,238 @@
+import { count } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import { drizzle } from 'drizzle-orm/d1'
+import { bumpCatalogVersion } from '../../src/catalog/cache'
+import * as schema from '../../src/db/schema'
+import { categories, productCategories, productImages, products, type NewCategory, type NewProduct, type NewProductImage } from '../../src/db/schema'
+import { IMAGE_SIZE, productSvg, sha256Hex, type ImageSpec, type Motif } from './images'
+
+/** The bindings the seed writes to: the Worker's own, or Miniflare's/wrangler's proxies of them. */
+export type SeedBindings = Pick<Env, 'DB' | 'IMAGES' | 'CACHE'>
+
+export interface SeedOptions {
+  products?: number
+  /** Called as rows are written, for a progress bar. */
+  onProgress?: (done: number, total: number) => void
+}
+
+interface Leaf {
+  slug: string
+  name: string
+  motif: Motif
+  nouns: string[]
+  priceCents: [number, number]
+}
+
+const TREE: { slug: string; name: string; children: Leaf[] }[] = [
+  {
+    slug: 'kitchen',
+    name: 'Home & Kitchen',
+    children: [
+      { slug: 'cookware', name: 'Cookware', motif: 'pan', nouns: ['Skillet', 'Saucepan', 'Dutch Oven', 'Wok', 'Stockpot', 'Grill Pan'], priceCents: [2400, 24000] },
+      { slug: 'tableware', name: 'Tableware', motif: 'plate', nouns: ['Dinner Plate', 'Serving Bowl', 'Salad Plate', 'Platter', 'Pasta Bowl'], priceCents: [900, 8900] },
+      { slug: 'coffee-tea', name: 'Coffee & Tea', motif: 'cup', nouns: ['Pour-Over Kettle', 'Mug', 'Teapot', 'French Press', 'Espresso Cup', 'Tea Tin'], priceCents: [700, 16000] },
+    ],
+  },
+  {
+    slug: 'apparel',
+    name: 'Apparel',
+    children: [
+      { slug: 'tops', name: 'Tops', motif: 'shirt', nouns: ['T-Shirt', 'Henley', 'Oxford Shirt', 'Polo', 'Sweater'], priceCents: [1900, 12000] },
+      { slug: 'outerwear', name: 'Outerwear', motif: 'jacket', nouns: ['Rain Jacket', 'Parka', 'Fleece', 'Vest', 'Field Coat'], priceCents: [5900, 39000] },
+    ],
+  },
+  {
+    slug: 'outdoors',
+    name: 'Outdoors',
+    children: [
+      { slug: 'camping', name: 'Camping', motif: 'tent', nouns: ['Tent', 'Sleeping Bag', 'Lantern', 'Camp Stove', 'Hammock'], priceCents: [1500, 45000] },
+      { slug: 'cycling', name: 'Cycling', motif: 'bike', nouns: ['Bike Light', 'Saddle Bag', 'Helmet', 'Bottle Cage', 'Pump'], priceCents: [1200, 18000] },
+    ],
+  },
+  {
+    slug: 'electronics',
+    name: 'Electronics',
+    children: [
+      { slug: 'audio', name: 'Audio', motif: 'headphones', nouns: ['Headphones', 'Earbuds', 'Speaker', 'Turntable', 'Radio'], priceCents: [2900, 59000] },
+    ],
+  },
+  { slug: 'gifts', name: 'Gift Ideas', children: [] },
+]
+
+const ADJECTIVES = ['Classic', 'Nordic', 'Alpine', 'Coastal', 'Urban', 'Heritage', 'Studio', 'Summit', 'Meadow', 'Harbor', 'Ember', 'Juniper']
+const MATERIALS = ['Walnut', 'Copper', 'Linen', 'Stoneware', 'Cast Iron', 'Merino', 'Bamboo', 'Steel', 'Canvas', 'Cork', 'Oak', 'Wool']
+const FEATURES = [
+  'Built to last for years of daily use.',
+  'Designed in a small studio and made in limited runs.',
+  'Easy to clean and lighter than it looks.',
+  'Pairs well with the rest of the collection.',
+  'Comes with a two-year warranty.',
+  'A favourite of our staff this season.',
+  'Water-resistant finish that ages gracefully.',
+  'Made from responsibly sourced materials.',
+]
+const SHOTS = ['front view', 'detail', 'in use']
+/** Fixed, so that the demo catalog (dates included) is the same on every machine. */
+const EPOCH_MS = Date.UTC(2026, 0, 1)
+const HOUR_MS = 3_600_000
+
+/** mulberry32: a tiny seeded PRNG, so the catalog is deterministic. */
+function random(seed: number) {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const slugify = (text: string) =>
+  text
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+
+/** A drizzle insert of many rows, split so that no statement binds more than D1's 100 parameters. */
+function chunked<T extends Record<string, unknown>>(rows: T[]): T[][] {
+  const columns = Math.max(1, Object.keys(rows[0] ?? {}).length)
+  const perStatement = Math.max(1, Math.floor(100 / columns))
+  const chunks: T[][] = []
+  for (let i = 0; i < rows.length; i += perStatement) chunks.push(rows.slice(i, i + perStatement))
+  return chunks
+}
+
+interface PlannedImage extends Omit<NewProductImage, 'r2Key' | 'byteSize'> {
+  spec: ImageSpec
+}
+
+/** The whole catalog as rows, computed without touching storage. */
+export function planCatalog(productCount: number) {
+  const rand = random(20260101)
+  const pick = <T>(items: T[]) => items[Math.floor(rand() * items.length)] as T
+  const categoryRows: NewCategory[] = []
+  const leaves: (Leaf & { id: number })[] = []
+  let categoryId = 0
+  TREE.forEach((root, rootIndex) => {
+    const rootId = ++categoryId
+    categoryRows.push({ id: rootId, slug: root.slug, name: root.name, parentId: null, position: rootIndex })
+    root.children.forEach((leaf, leafIndex) => {
+      const id = ++categoryId
+      categoryRows.push({ id, slug: leaf.slug, name: leaf.name, parentId: rootId, position: leafIndex })
+      leaves.push({ ...leaf, id })
+    })
+  })
+  const giftsId = categoryRows.find((c) => c.slug === 'gifts')?.id as number
+  // Large catalogs reuse a pool of pictures (content addressing stores each once) to keep seeding fast.
+  const pooled = productCount > 1000
+
+  const productRows: NewProduct[] = []
+  const links: { productId: number; categoryId: number }[] = []
+  const images: PlannedImage[] = []
+  const seen = new Map<string, number>()
+  for (let i = 0; i < productCount; i++) {
+    const id = i + 1
+    const leaf = leaves[i % leaves.length] as Leaf & { id: number }
+    const name = `${pick(ADJECTIVES)} ${pick(MATERIALS)} ${pick(leaf.nouns)}`
+    const base = slugify(name)
+    const n = (seen.get(base) ?? 0) + 1
+    seen.set(base, n)
+    const [low, high] = leaf.priceCents
+    const priceCents = Math.round((low + rand() * (high - low)) / 100) * 100 - 1
+    const createdAt = EPOCH_MS + i * 7 * HOUR_MS + Math.floor(rand() * HOUR_MS)
+    const material = name.split(' ').slice(1, -1).join(' ')
+    productRows.push({
+      id,
+      name,
+      slug: n === 1 ? base : `${base}-${n}`,
+      description: `${name}: ${material.toLowerCase()} ${leaf.name.toLowerCase()} for every day. ${pick(FEATURES)} ${pick(FEATURES)}`,
+      priceCents,
+      currency: 'USD',
+      stockQuantity: rand() < 0.08 ? 0 : 1 + Math.floor(rand() * 120),
+      isActive: rand() >= 0.04,
+      createdAt,
+      updatedAt: createdAt,
+    })
+    links.push({ productId: id, categoryId: leaf.id })
+    if (rand() < 0.2) links.push({ productId: id, categoryId: giftsId })
+    const hue = pooled ? (i % 12) * 30 : Math.floor(rand() * 360)
+    const shots = 1 + Math.floor(rand() * 3)
+    for (let shot = 0; shot < shots; shot++) {
+      images.push({
+        productId: id,
+        altText: `${name}, ${SHOTS[shot]}`,
+        position: shot,
+        contentType: 'image/svg+xml',
+        width: IMAGE_SIZE,
+        height: IMAGE_SIZE,
+        spec: { motif: leaf.motif, hue, variant: shot, caption: pooled ? undefined : name },
+      })
+    }
+  }
+  return { categoryRows, productRows, links, images }
+}
+
+export async function isCatalogEmpty(env: SeedBindings): Promise<boolean> {
+  const [row] = await drizzle(env.DB).select({ n: count() }).from(products)
+  return (row?.n ?? 0) === 0
+}
+
+/**
+ * Replaces the catalog with the deterministic demo one: categories, products, their links and their
+ * pictures (stored in R2 under content-addressed keys; pictures no longer used are deleted).
+ */
+export async function seedCatalog(env: SeedBindings, { products: productCount = 200, onProgress }: SeedOptions = {}) {
+  const db = drizzle(env.DB, { schema })
+  const plan = planCatalog(productCount)
+
+  // Pictures first, so that no product row ever points at a missing object.
+  const keys = new Set<string>()
+  const imageRows: NewProductImage[] = []
+  const stored = new Map<string, number>()
+  const statements: BatchItem<'sqlite'>[] = [
+    ...chunked(plan.categoryRows).map((rows) => db.insert(categories).values(rows)),
+    ...chunked(plan.productRows).map((rows) => db.insert(products).values(rows)),
+    ...chunked(plan.links).map((rows) => db.insert(productCategories).values(rows)),
+  ]
+  // The picture rows' statements are counted once the pictures are stored; the bar may jump at the end.
+  const total = plan.images.length + statements.length
+  let done = 0
+  for (const { spec, ...row } of plan.images) {
+    const bytes = new TextEncoder().encode(productSvg(spec))
+    const r2Key = `products/${await sha256Hex(bytes)}.svg`
+    if (!stored.has(r2Key)) {
+      await env.IMAGES.put(r2Key, bytes, { httpMetadata: { contentType: 'image/svg+xml' } })
+      stored.set(r2Key, bytes.length)
+    }
+    keys.add(r2Key)
+    imageRows.push({ ...row, r2Key, byteSize: bytes.length })
+    onProgress?.(++done, total)
+  }
+  statements.push(...chunked(imageRows).map((rows) => db.insert(productImages).values(rows)))
+
+  await db.batch([db.delete(productImages), db.delete(productCategories), db.delete(products), db.delete(categories)])
+  // Many statements per batch: each batch is one D1 round trip.
+  for (let i = 0; i < statements.length; i += 50) {
+    const slice = statements.slice(i, i + 50) as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]
+    await db.batch(slice)
+    done += slice.length
+    onProgress?.(Math.min(done, total - 1), total)
+  }
+
+  await deleteUnusedImages(env, keys)
+  await bumpCatalogVersion(env as Env)
+  onProgress?.(total, total)
+  return { categories: plan.categoryRows.length, products: plan.productRows.length, images: imageRows.length, objects: stored.size }
+}
+
+async function deleteUnusedImages(env: SeedBindings, keep: Set<string>) {
+  let cursor: string | undefined
+  do {
+    const page = await env.IMAGES.list({ prefix: 'products/', cursor })
+    const unused = page.objects.map((o) => o.key).filter((key) => !keep.has(key))
+    if (unused.length > 0) await env.IMAGES.delete(unused)
+    cursor = page.truncated ? page.cursor : undefined
+  } while (cursor)
+}

@@ -1,0 +1,232 @@
+import { and, asc, count, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
+import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import type { Db } from '../db/client'
+import { categories, productCategories, productImages, products } from '../db/schema'
+import type { ProductListParams } from './schemas'
+
+/**
+ * The FTS5 index made by migrations/0001_search.sql. Declared here rather than in db/schema.ts so that
+ * drizzle-kit never tries to create it as a plain table.
+ */
+const productsFts = sqliteTable('products_fts', {
+  rowid: integer('rowid').notNull(),
+  name: text('name'),
+  description: text('description'),
+})
+
+/** bm25 column weights: a word in the name counts ten times one in the description. */
+const relevance = sql`bm25(${productsFts}, 10.0, 1.0)`
+
+export const imageUrl = (r2Key: string) => `/images/${r2Key}`
+
+export interface ImageRef {
+  url: string
+  alt: string
+  width: number | null
+  height: number | null
+}
+
+export interface ProductSummary {
+  id: number
+  slug: string
+  name: string
+  price_cents: number
+  currency: string
+  stock_quantity: number
+  in_stock: boolean
+  image: ImageRef | null
+  categories: string[]
+}
+
+export interface CategoryNode {
+  id: number
+  slug: string
+  name: string
+  position: number
+  parent_id: number | null
+  /** Active products in this category or any category below it, each counted once. */
+  product_count: number
+  children: CategoryNode[]
+}
+
+/**
+ * Words of the search text as an FTS5 query: each word quoted (so nothing the shopper types is FTS
+ * syntax) and prefix-matched, all words required.
+ * @example ftsQuery('blue mug') // '"blue"* "mug"*'
+ */
+export function ftsQuery(text: string): string {
+  const words = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+  return words
+    .slice(0, 16)
+    .map((word) => `"${word}"*`)
+    .join(' ')
+}
+
+const ORDER: Record<ProductListParams['sort'], SQL[]> = {
+  price: [asc(products.priceCents), asc(products.id)],
+  '-price': [desc(products.priceCents), desc(products.id)],
+  name: [asc(products.name), asc(products.id)],
+  newest: [desc(products.createdAt), desc(products.id)],
+  relevance: [asc(relevance), asc(products.id)],
+}
+
+const primaryImage = sql<string | null>`(
+  select json_object('key', ${productImages.r2Key}, 'alt', ${productImages.altText}, 'width', ${productImages.width}, 'height', ${productImages.height})
+  from ${productImages} where ${productImages.productId} = ${products.id}
+  order by ${productImages.position}, ${productImages.id} limit 1)`
+
+const categorySlugs = sql<string>`(
+  select json_group_array(${categories.slug}) from ${productCategories}
+  join ${categories} on ${categories.id} = ${productCategories.categoryId}
+  where ${productCategories.productId} = ${products.id})`
+
+function toImageRef(json: string | null): ImageRef | null {
+  if (!json) return null
+  const image = JSON.parse(json) as { key: string; alt: string; width: number | null; height: number | null }
+  return { url: imageUrl(image.key), alt: image.alt, width: image.width, height: image.height }
+}
+
+/**
+ * One page of active products and the total that match, in a single D1 round trip (one batch of two
+ * statements); each row's primary image and category slugs come from correlated subqueries, so the
+ * number of queries never grows with the page.
+ * `categoryIds` is the requested category and everything below it, already resolved from the tree.
+ */
+export async function selectProductPage(db: Db, params: ProductListParams, categoryIds?: number[]) {
+  const filters: (SQL | undefined)[] = [eq(products.isActive, true)]
+  if (categoryIds) {
+    const inCategory = db
+      .select({ id: productCategories.productId })
+      .from(productCategories)
+      .where(inArray(productCategories.categoryId, categoryIds))
+    filters.push(inArray(products.id, inCategory))
+  }
+  if (params.min_price !== undefined) filters.push(gte(products.priceCents, params.min_price))
+  if (params.max_price !== undefined) filters.push(lte(products.priceCents, params.max_price))
+  if (params.in_stock !== undefined) {
+    filters.push(params.in_stock ? gt(products.stockQuantity, 0) : eq(products.stockQuantity, 0))
+  }
+  if (params.q) filters.push(sql`${productsFts} MATCH ${ftsQuery(params.q)}`)
+  const where = and(...filters)
+
+  const totalQuery = params.q
+    ? db.select({ total: count() }).from(products).innerJoin(productsFts, eq(productsFts.rowid, products.id)).where(where)
+    : db.select({ total: count() }).from(products).where(where)
+  const columns = {
+    id: products.id,
+    slug: products.slug,
+    name: products.name,
+    priceCents: products.priceCents,
+    currency: products.currency,
+    stockQuantity: products.stockQuantity,
+    image: primaryImage,
+    categories: categorySlugs,
+  }
+  const base = params.q
+    ? db.select(columns).from(products).innerJoin(productsFts, eq(productsFts.rowid, products.id))
+    : db.select(columns).from(products)
+  const pageQuery = base
+    .where(where)
+    .orderBy(...ORDER[params.sort])
+    .limit(params.page_size)
+    .offset((params.page - 1) * params.page_size)
+
+  const [totals, rows] = await db.batch([totalQuery, pageQuery])
+  const items: ProductSummary[] = rows.map((row) => ({
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    price_cents: row.priceCents,
+    currency: row.currency,
+    stock_quantity: row.stockQuantity,
+    in_stock: row.stockQuantity > 0,
+    image: toImageRef(row.image),
+    categories: (JSON.parse(row.categories) as string[]).sort(),
+  }))
+  return { total: totals[0]?.total ?? 0, items }
+}
+
+/** An active product with all its images in order and its categories, in one statement. */
+export async function selectProduct(db: Db, key: number | string) {
+  const product = await db.query.products.findFirst({
+    where: and(typeof key === 'number' ? eq(products.id, key) : eq(products.slug, key), eq(products.isActive, true)),
+    with: {
+      images: { orderBy: [asc(productImages.position), asc(productImages.id)] },
+      categories: { with: { category: true } },
+    },
+  })
+  if (!product) return null
+  return {
+    id: product.id,
+    slug: product.slug,
+    name: product.name,
+    description: product.description,
+    price_cents: product.priceCents,
+    currency: product.currency,
+    stock_quantity: product.stockQuantity,
+    in_stock: product.stockQuantity > 0,
+    created_at: new Date(product.createdAt).toISOString(),
+    updated_at: new Date(product.updatedAt).toISOString(),
+    images: product.images.map((image) => ({
+      url: imageUrl(image.r2Key),
+      alt: image.altText,
+      width: image.width,
+      height: image.height,
+      content_type: image.contentType,
+      byte_size: image.byteSize,
+      position: image.position,
+    })),
+    categories: product.categories
+      .map(({ category }) => ({ id: category.id, slug: category.slug, name: category.name, parent_id: category.parentId }))
+      .sort((a, b) => a.slug.localeCompare(b.slug)),
+  }
+}
+export type ProductDetail = NonNullable<Awaited<ReturnType<typeof selectProduct>>>
+
+/**
+ * Every category as a tree, with counts of distinct active products in each subtree. The closure comes
+ * from a recursive CTE, which drizzle's builder does not express, hence the `sql` template.
+ */
+export async function selectCategoryTree(db: Db): Promise<CategoryNode[]> {
+  const countsQuery = db.all<{ id: number; product_count: number }>(sql`
+    with recursive tree(ancestor_id, category_id) as (
+      select ${categories.id}, ${categories.id} from ${categories}
+      union all
+      select tree.ancestor_id, ${categories.id} from ${categories} join tree on ${categories.parentId} = tree.category_id
+    )
+    select tree.ancestor_id as id, count(distinct ${productCategories.productId}) as product_count
+    from tree
+    join ${productCategories} on ${productCategories.categoryId} = tree.category_id
+    join ${products} on ${products.id} = ${productCategories.productId} and ${products.isActive} = 1
+    group by tree.ancestor_id`)
+  const rowsQuery = db.select().from(categories).orderBy(asc(categories.position), asc(categories.name))
+  const [counts, rows] = await db.batch([countsQuery, rowsQuery])
+  const countById = new Map(counts.map((c) => [c.id, c.product_count]))
+  const nodes = new Map<number, CategoryNode>(
+    rows.map((row) => [
+      row.id,
+      { id: row.id, slug: row.slug, name: row.name, position: row.position, parent_id: row.parentId, product_count: countById.get(row.id) ?? 0, children: [] },
+    ]),
+  )
+  const roots: CategoryNode[] = []
+  for (const node of nodes.values()) {
+    const parent = node.parent_id === null ? undefined : nodes.get(node.parent_id)
+    ;(parent ? parent.children : roots).push(node)
+  }
+  return roots
+}
+
+/** The ids of the category with this slug and of every category below it, or null for an unknown slug. */
+export function subtreeIds(tree: CategoryNode[], slug: string): number[] | null {
+  const collect = (node: CategoryNode): number[] => [node.id, ...node.children.flatMap(collect)]
+  const find = (nodes: CategoryNode[]): CategoryNode | undefined => {
+    for (const node of nodes) {
+      if (node.slug === slug) return node
+      const below = find(node.children)
+      if (below) return below
+    }
+    return undefined
+  }
+  const node = find(tree)
+  return node ? collect(node) : null
+}
