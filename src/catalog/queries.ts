@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { integer, sqliteTable, text, type AnySQLiteColumn, type AnySQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client'
 import { categories, productCategories, productImages, products } from '../db/schema'
 import type { ProductListParams } from './schemas'
@@ -70,15 +70,22 @@ const ORDER: Record<ProductListParams['sort'], SQL[]> = {
   relevance: [asc(relevance), asc(products.id)],
 }
 
+/**
+ * A column named with its table. drizzle leaves columns unqualified in single-table selects, which
+ * inside a correlated subquery would bind to the inner table: `"id"` must be `"products"."id"`.
+ */
+const col = (table: AnySQLiteTable, column: AnySQLiteColumn) => sql`${table}.${sql.identifier(column.name)}`
+
 const primaryImage = sql<string | null>`(
-  select json_object('key', ${productImages.r2Key}, 'alt', ${productImages.altText}, 'width', ${productImages.width}, 'height', ${productImages.height})
-  from ${productImages} where ${productImages.productId} = ${products.id}
-  order by ${productImages.position}, ${productImages.id} limit 1)`
+  select json_object('key', ${col(productImages, productImages.r2Key)}, 'alt', ${col(productImages, productImages.altText)},
+    'width', ${col(productImages, productImages.width)}, 'height', ${col(productImages, productImages.height)})
+  from ${productImages} where ${col(productImages, productImages.productId)} = ${col(products, products.id)}
+  order by ${col(productImages, productImages.position)}, ${col(productImages, productImages.id)} limit 1)`
 
 const categorySlugs = sql<string>`(
-  select json_group_array(${categories.slug}) from ${productCategories}
-  join ${categories} on ${categories.id} = ${productCategories.categoryId}
-  where ${productCategories.productId} = ${products.id})`
+  select json_group_array(${col(categories, categories.slug)}) from ${productCategories}
+  join ${categories} on ${col(categories, categories.id)} = ${col(productCategories, productCategories.categoryId)}
+  where ${col(productCategories, productCategories.productId)} = ${col(products, products.id)})`
 
 function toImageRef(json: string | null): ImageRef | null {
   if (!json) return null
