@@ -77,32 +77,30 @@ describe('GET /api/products pagination', () => {
   })
 
   it('loads a page in one D1 round trip whatever its size', async () => {
-    const calls: string[] = []
-    const counting = new Proxy(env.DB, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver)
-        if (property === 'batch' || property === 'exec') return (...args: unknown[]) => (calls.push(String(property)), value.apply(target, args))
-        if (property === 'prepare') {
-          return (query: string) => {
-            const statement = target.prepare(query)
-            return new Proxy(statement, {
-              get(s, p, r) {
-                const v = Reflect.get(s, p, r)
-                if (['all', 'run', 'first', 'raw'].includes(String(p))) return (...args: unknown[]) => (calls.push(String(p)), v.apply(s, args))
-                return typeof v === 'function' ? v.bind(s) : v
-              },
-            })
+    const roundTrips: string[] = []
+    const counted = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(object, property) {
+          const value = Reflect.get(object, property)
+          if (typeof value !== 'function') return value
+          return (...args: unknown[]) => {
+            const name = String(property)
+            if (['batch', 'exec', 'all', 'run', 'first', 'raw'].includes(name)) roundTrips.push(name)
+            const result = value.apply(object, args)
+            // Statements made by prepare() and bind() are counted too.
+            return ['prepare', 'bind'].includes(name) ? counted(result) : result
           }
-        }
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    })
-    const db = getDb({ DB: counting })
-    for (const page_size of ['5', '100']) {
-      calls.length = 0
-      const { items } = await selectProductPage(db, ProductListQuery.parse({ page_size, q: 'oak' }))
+        },
+      })
+    const db = getDb({ DB: counted(env.DB) })
+    for (const query of [{ page_size: '5' }, { page_size: '100', q: 'oak' }, { category: 'kitchen', sort: 'price', page_size: '50' }]) {
+      roundTrips.length = 0
+      const tree = (await getJson<CategoryNode[]>('/api/categories')).body
+      const kitchen = tree.find((c) => c.slug === 'kitchen') as CategoryNode
+      const ids = query.category ? [kitchen.id, ...kitchen.children.map((c) => c.id)] : undefined
+      const { items } = await selectProductPage(db, ProductListQuery.parse(query), ids)
       expect(items.length).toBeGreaterThan(0)
-      expect(calls).toEqual(['batch'])
+      expect(roundTrips).toHaveLength(1)
     }
   })
 })
@@ -304,14 +302,22 @@ describe('GET /images/:key', () => {
 })
 
 describe('the catalog cache', () => {
-  it('answers a repeated query from memory, and keeps it in KV for other isolates', async () => {
-    const first = await list('?q=linen&page_size=7')
-    const second = await list('?page_size=7&q=linen')
+  it('answers a repeated query from memory, and keeps browsing pages in KV for other isolates', async () => {
+    const first = await list('?category=tops&page_size=7')
+    const second = await list('?page_size=7&category=tops')
     expect(first.headers.get('x-cache')).toBe('miss')
     expect(second.headers.get('x-cache')).toBe('memory')
     expect(second.body).toEqual(first.body)
-    const keys = await env.CACHE.list({ prefix: 'catalog:' })
-    expect(keys.keys.some((k) => k.name.endsWith('products?q=linen&page_size=7'))).toBe(true)
+    const keys = (await env.CACHE.list({ prefix: 'catalog:' })).keys.map((k) => k.name)
+    expect(keys.some((k) => k.endsWith(':products?category=tops&page_size=7'))).toBe(true)
+  })
+
+  it('keeps long-tail searches in memory only, so that their miss costs one D1 round trip and no KV', async () => {
+    const first = await list('?q=linen&page_size=7')
+    expect(first.headers.get('x-cache')).toBe('miss')
+    expect((await list('?q=linen&page_size=7')).headers.get('x-cache')).toBe('memory')
+    const keys = (await env.CACHE.list({ prefix: 'catalog:' })).keys.map((k) => k.name)
+    expect(keys.some((k) => k.includes('q=linen'))).toBe(false)
   })
 
   it('makes every cached answer stale at once after a catalog write', async () => {

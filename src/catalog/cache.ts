@@ -3,7 +3,10 @@ import { LRUCache } from 'lru-cache'
 /**
  * Catalog answers are cached in two layers, both keyed on the catalog version:
  * - this isolate's memory (an LRU of serialized JSON), which answers without any I/O at all;
- * - KV, shared by every isolate and location, which spares D1 when an isolate is cold.
+ * - KV, shared by every isolate and location, which spares D1 when an isolate is cold. Only answers
+ *   that many shoppers ask for (browsing pages, product details, the category tree) go there: a
+ *   long-tail query (a search, a price range) would pay a KV read and a KV write for almost no hits,
+ *   so its miss costs exactly one D1 round trip.
  * Any catalog write bumps the version (KV + this isolate at once), so every older answer becomes
  * unreachable. Other isolates trust their copy of the version for CATALOG_VERSION_TTL_MS, so in
  * production an answer is at most that plus KV's propagation delay (about 60 s) stale.
@@ -64,24 +67,26 @@ async function kvSafeKey(key: string): Promise<string> {
 
 /**
  * The cached JSON for `key` under the current catalog version, or `load()`'s answer serialized and
- * stored in both layers. `waitUntil` lets the KV write finish after the response is sent.
+ * stored in memory (and in KV when `shared`). `waitUntil` lets the KV write finish after the response.
  */
 export async function cachedJson(
   env: Env,
   waitUntil: (promise: Promise<unknown>) => void,
   key: string,
   load: () => Promise<unknown>,
+  { shared }: { shared: boolean },
 ): Promise<{ json: string; source: CacheSource }> {
-  const versionedKey = await kvSafeKey(`catalog:${await catalogVersion(env)}:${key}`)
+  const versionedKey = `catalog:${await catalogVersion(env)}:${key}`
   const inMemory = memory.get(versionedKey)
   if (inMemory !== undefined) return { json: inMemory, source: 'memory' }
-  const inKv = await env.CACHE.get(versionedKey)
+  const kvKey = shared ? await kvSafeKey(versionedKey) : undefined
+  const inKv = kvKey ? await env.CACHE.get(kvKey) : null
   if (inKv !== null) {
     memory.set(versionedKey, inKv)
     return { json: inKv, source: 'kv' }
   }
   const json = JSON.stringify(await load())
   memory.set(versionedKey, json)
-  waitUntil(env.CACHE.put(versionedKey, json, { expirationTtl: KV_TTL_SECONDS }).catch(() => undefined))
+  if (kvKey) waitUntil(env.CACHE.put(kvKey, json, { expirationTtl: KV_TTL_SECONDS }).catch(() => undefined))
   return { json, source: 'miss' }
 }

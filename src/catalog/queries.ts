@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
-import { integer, sqliteTable, text, type AnySQLiteColumn, type AnySQLiteTable } from 'drizzle-orm/sqlite-core'
+import { integer, sqliteTable, text, type AnySQLiteColumn, type AnySQLiteTable, type SQLiteSelect } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client'
 import { categories, productCategories, productImages, products } from '../db/schema'
 import type { ProductListParams } from './schemas'
@@ -14,8 +14,6 @@ const productsFts = sqliteTable('products_fts', {
   description: text('description'),
 })
 
-/** bm25 column weights: a word in the name counts ten times one in the description. */
-const relevance = sql`bm25(${productsFts}, 10.0, 1.0)`
 
 export const imageUrl = (r2Key: string) => `/images/${r2Key}`
 
@@ -62,12 +60,11 @@ export function ftsQuery(text: string): string {
     .join(' ')
 }
 
-const ORDER: Record<ProductListParams['sort'], SQL[]> = {
+const ORDER: Record<Exclude<ProductListParams['sort'], 'relevance'>, SQL[]> = {
   price: [asc(products.priceCents), asc(products.id)],
   '-price': [desc(products.priceCents), desc(products.id)],
   name: [asc(products.name), asc(products.id)],
   newest: [desc(products.createdAt), desc(products.id)],
-  relevance: [asc(relevance), asc(products.id)],
 }
 
 /**
@@ -94,9 +91,10 @@ function toImageRef(json: string | null): ImageRef | null {
 }
 
 /**
- * One page of active products and the total that match, in a single D1 round trip (one batch of two
- * statements); each row's primary image and category slugs come from correlated subqueries, so the
- * number of queries never grows with the page.
+ * One page of active products and the total that match, in one statement (one D1 round trip): an inner
+ * query picks the page's ids and counts every match with a window function; only those rows then get
+ * their primary image and category slugs from correlated subqueries, so the work never grows with the
+ * page number nor the number of matches, and the number of queries never with the page size.
  * `categoryIds` is the requested category and everything below it, already resolved from the tree.
  */
 export async function selectProductPage(db: Db, params: ProductListParams, categoryIds?: number[]) {
@@ -113,32 +111,45 @@ export async function selectProductPage(db: Db, params: ProductListParams, categ
   if (params.in_stock !== undefined) {
     filters.push(params.in_stock ? gt(products.stockQuantity, 0) : eq(products.stockQuantity, 0))
   }
-  if (params.q) filters.push(sql`${productsFts} MATCH ${ftsQuery(params.q)}`)
   const where = and(...filters)
+  // bm25() cannot share a select with a window function, so the search hits are ranked in their own subquery.
+  const hits = db
+    .select({ id: productsFts.rowid, score: sql<number>`bm25(${productsFts}, 10.0, 1.0)`.as('score') })
+    .from(productsFts)
+    .where(sql`${productsFts} MATCH ${ftsQuery(params.q ?? '')}`)
+    .as('hits')
+  const matching = <Q extends SQLiteSelect>(query: Q) => (params.q ? query.innerJoin(hits, eq(hits.id, products.id)) : query).where(where)
 
-  const totalQuery = params.q
-    ? db.select({ total: count() }).from(products).innerJoin(productsFts, eq(productsFts.rowid, products.id)).where(where)
-    : db.select({ total: count() }).from(products).where(where)
-  const columns = {
-    id: products.id,
-    slug: products.slug,
-    name: products.name,
-    priceCents: products.priceCents,
-    currency: products.currency,
-    stockQuantity: products.stockQuantity,
-    image: primaryImage,
-    categories: categorySlugs,
-  }
-  const base = params.q
-    ? db.select(columns).from(products).innerJoin(productsFts, eq(productsFts.rowid, products.id))
-    : db.select(columns).from(products)
-  const pageQuery = base
-    .where(where)
-    .orderBy(...ORDER[params.sort])
+  const page = matching(
+    db
+      .select({
+        id: products.id,
+        total: sql<number>`count(*) over ()`.as('total'),
+        score: (params.q ? sql<number>`${hits.score}` : sql<number>`0`).as('score'),
+      })
+      .from(products)
+      .$dynamic(),
+  )
+    .orderBy(...(params.sort === 'relevance' ? [asc(hits.score), asc(products.id)] : ORDER[params.sort]))
     .limit(params.page_size)
     .offset((params.page - 1) * params.page_size)
+    .as('page')
+  const rows = await db
+    .select({
+      id: products.id,
+      slug: products.slug,
+      name: products.name,
+      priceCents: products.priceCents,
+      currency: products.currency,
+      stockQuantity: products.stockQuantity,
+      image: primaryImage,
+      categories: categorySlugs,
+      total: page.total,
+    })
+    .from(page)
+    .innerJoin(products, eq(products.id, page.id))
+    .orderBy(...(params.sort === 'relevance' ? [asc(page.score), asc(products.id)] : ORDER[params.sort]))
 
-  const [totals, rows] = await db.batch([totalQuery, pageQuery])
   const items: ProductSummary[] = rows.map((row) => ({
     id: row.id,
     slug: row.slug,
@@ -150,7 +161,9 @@ export async function selectProductPage(db: Db, params: ProductListParams, categ
     image: toImageRef(row.image),
     categories: (JSON.parse(row.categories) as string[]).sort(),
   }))
-  return { total: totals[0]?.total ?? 0, items }
+  // A page past the end has no row to carry the total: only then is it counted on its own.
+  const total = rows[0]?.total ?? (params.page > 1 ? ((await matching(db.select({ total: count() }).from(products).$dynamic()))[0]?.total ?? 0) : 0)
+  return { total, items }
 }
 
 /** An active product with all its images in order and its categories, in one statement. */

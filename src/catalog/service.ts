@@ -33,7 +33,10 @@ export function canonicalQuery(params: ProductListParams, page = params.page): U
 }
 
 export const categoryTree = (env: Env, waitUntil: WaitUntil) =>
-  cachedJson(env, waitUntil, 'categories', () => selectCategoryTree(getDb(env)))
+  cachedJson(env, waitUntil, 'categories', () => selectCategoryTree(getDb(env)), { shared: true })
+
+/** Browsing (category, sort, stock, page) is what most shoppers share; searches and price ranges are long-tail. */
+const isBrowsing = (params: ProductListParams) => !params.q && params.min_price === undefined && params.max_price === undefined
 
 /** A page of the catalog; an unknown category is a 404 rather than an empty page. */
 export async function productList(env: Env, waitUntil: WaitUntil, params: ProductListParams): Promise<Cached> {
@@ -57,7 +60,7 @@ export async function productList(env: Env, waitUntil: WaitUntil, params: Produc
       next: params.page < totalPages ? link(params.page + 1) : null,
       prev: params.page > 1 ? link(Math.min(params.page - 1, Math.max(totalPages, 1))) : null,
     }
-  })
+  }, { shared: isBrowsing(params) })
 }
 
 /** One active product by id or slug, or a 404. */
@@ -66,5 +69,5 @@ export async function productDetail(env: Env, waitUntil: WaitUntil, key: number 
     const product = await selectProduct(getDb(env), key)
     if (!product) throw notFound('product')
     return product
-  })
+  }, { shared: true })
 }
