@@ -66,14 +66,14 @@ async function kvSafeKey(key: string): Promise<string> {
 }
 
 /**
- * The cached JSON for `key` under the current catalog version, or `load()`'s answer serialized and
+ * The cached JSON for `key` under the current catalog version, or the JSON text `load()` makes,
  * stored in memory (and in KV when `shared`). `waitUntil` lets the KV write finish after the response.
  */
 export async function cachedJson(
   env: Env,
   waitUntil: (promise: Promise<unknown>) => void,
   key: string,
-  load: () => Promise<unknown>,
+  load: () => Promise<string>,
   { shared }: { shared: boolean },
 ): Promise<{ json: string; source: CacheSource }> {
   const versionedKey = `catalog:${await catalogVersion(env)}:${key}`
@@ -85,7 +85,7 @@ export async function cachedJson(
     memory.set(versionedKey, inKv)
     return { json: inKv, source: 'kv' }
   }
-  const json = JSON.stringify(await load())
+  const json = await load()
   memory.set(versionedKey, json)
   if (kvKey) waitUntil(env.CACHE.put(kvKey, json, { expirationTtl: KV_TTL_SECONDS }).catch(() => undefined))
   return { json, source: 'miss' }

@@ -73,97 +73,118 @@ const ORDER: Record<Exclude<ProductListParams['sort'], 'relevance'>, SQL[]> = {
  */
 const col = (table: AnySQLiteTable, column: AnySQLiteColumn) => sql`${table}.${sql.identifier(column.name)}`
 
-const primaryImage = sql<string | null>`(
-  select json_object('key', ${col(productImages, productImages.r2Key)}, 'alt', ${col(productImages, productImages.altText)},
-    'width', ${col(productImages, productImages.width)}, 'height', ${col(productImages, productImages.height)})
-  from ${productImages} where ${col(productImages, productImages.productId)} = ${col(products, products.id)}
-  order by ${col(productImages, productImages.position)}, ${col(productImages, productImages.id)} limit 1)`
+/** The item of a list page as JSON text, built by SQLite: see ProductSummary. */
+const summaryJson = sql<string>`json_object(
+  'id', ${col(products, products.id)}, 'slug', ${col(products, products.slug)}, 'name', ${col(products, products.name)},
+  'price_cents', ${col(products, products.priceCents)}, 'currency', ${col(products, products.currency)},
+  'stock_quantity', ${col(products, products.stockQuantity)},
+  'in_stock', json(case when ${col(products, products.stockQuantity)} > 0 then 'true' else 'false' end),
+  'image', (
+    select json_object('url', ${imageUrl('')} || ${col(productImages, productImages.r2Key)}, 'alt', ${col(productImages, productImages.altText)},
+      'width', ${col(productImages, productImages.width)}, 'height', ${col(productImages, productImages.height)})
+    from ${productImages} where ${col(productImages, productImages.productId)} = ${col(products, products.id)}
+    order by ${col(productImages, productImages.position)}, ${col(productImages, productImages.id)} limit 1),
+  'categories', (
+    select json_group_array(${col(categories, categories.slug)} order by ${col(categories, categories.slug)}) from ${productCategories}
+    join ${categories} on ${col(categories, categories.id)} = ${col(productCategories, productCategories.categoryId)}
+    where ${col(productCategories, productCategories.productId)} = ${col(products, products.id)}))`
 
-const categorySlugs = sql<string>`(
-  select json_group_array(${col(categories, categories.slug)}) from ${productCategories}
-  join ${categories} on ${col(categories, categories.id)} = ${col(productCategories, productCategories.categoryId)}
-  where ${col(productCategories, productCategories.productId)} = ${col(products, products.id)})`
-
-function toImageRef(json: string | null): ImageRef | null {
-  if (!json) return null
-  const image = JSON.parse(json) as { key: string; alt: string; width: number | null; height: number | null }
-  return { url: imageUrl(image.key), alt: image.alt, width: image.width, height: image.height }
-}
+/** What decides the text of the page query: which filters are present and the order. Values are bound. */
+const shapeOf = (params: ProductListParams, byCategory: boolean) =>
+  [params.sort, params.q ? 'q' : '', byCategory ? 'c' : '', params.min_price !== undefined ? 'min' : '', params.max_price !== undefined ? 'max' : '', String(params.in_stock)].join('|')
 
 /**
- * One page of active products and the total that match, in one statement (one D1 round trip): an inner
- * query picks the page's ids and counts every match with a window function; only those rows then get
- * their primary image and category slugs from correlated subqueries, so the work never grows with the
- * page number nor the number of matches, and the number of queries never with the page size.
- * `categoryIds` is the requested category and everything below it, already resolved from the tree.
+ * The page query (and the count for a search page past the end) for one shape, built by drizzle once
+ * and kept as prepared statements: building a query of this size costs more CPU than D1 spends running it, and there are at
+ * most a few hundred shapes. Values are placeholders: `fts`, `categories` (a JSON array of ids), `min`,
+ * `max`, `limit`, `offset`.
  */
-export async function selectProductPage(db: Db, params: ProductListParams, categoryIds?: number[]) {
+function preparePage(db: Db, params: ProductListParams, byCategory: boolean) {
   const filters: (SQL | undefined)[] = [eq(products.isActive, true)]
-  if (categoryIds) {
+  if (byCategory) {
     const inCategory = db
       .select({ id: productCategories.productId })
       .from(productCategories)
-      .where(inArray(productCategories.categoryId, categoryIds))
+      .where(sql`${productCategories.categoryId} in (select value from json_each(${sql.placeholder('categories')}))`)
     filters.push(inArray(products.id, inCategory))
   }
-  if (params.min_price !== undefined) filters.push(gte(products.priceCents, params.min_price))
-  if (params.max_price !== undefined) filters.push(lte(products.priceCents, params.max_price))
+  if (params.min_price !== undefined) filters.push(gte(products.priceCents, sql.placeholder('min')))
+  if (params.max_price !== undefined) filters.push(lte(products.priceCents, sql.placeholder('max')))
   if (params.in_stock !== undefined) {
     filters.push(params.in_stock ? gt(products.stockQuantity, 0) : eq(products.stockQuantity, 0))
   }
   const where = and(...filters)
-  // bm25() cannot share a select with a window function, so the search hits are ranked in their own subquery.
+  // The search hits, ranked by bm25 (name weighs ten times the description), joined by the page and the count alike.
   const hits = db
     .select({ id: productsFts.rowid, score: sql<number>`bm25(${productsFts}, 10.0, 1.0)`.as('score') })
     .from(productsFts)
-    .where(sql`${productsFts} MATCH ${ftsQuery(params.q ?? '')}`)
+    .where(sql`${productsFts} MATCH ${sql.placeholder('fts')}`)
     .as('hits')
   const matching = <Q extends SQLiteSelect>(query: Q) => (params.q ? query.innerJoin(hits, eq(hits.id, products.id)) : query).where(where)
 
+  // Browsing counts with an uncorrelated scalar subquery, which runs once from the indexes without
+  // sorting (a window count sorts every match: measured about 20% slower). A search counts with a
+  // window over the page query instead, so that the FTS match runs once, not twice (about 50% faster);
+  // the window's total rides on the page's rows, so a page past the end counts on its own.
+  const windowCount = Boolean(params.q)
   const page = matching(
     db
       .select({
         id: products.id,
-        total: sql<number>`count(*) over ()`.as('total'),
         score: (params.q ? sql<number>`${hits.score}` : sql<number>`0`).as('score'),
+        total: (windowCount ? sql<number>`count(*) over ()` : sql<number>`0`).as('total'),
       })
       .from(products)
       .$dynamic(),
   )
     .orderBy(...(params.sort === 'relevance' ? [asc(hits.score), asc(products.id)] : ORDER[params.sort]))
-    .limit(params.page_size)
-    .offset((params.page - 1) * params.page_size)
+    .limit(sql.placeholder('limit'))
+    .offset(sql.placeholder('offset'))
     .as('page')
-  const rows = await db
+  const countQuery = matching(db.select({ total: count() }).from(products).$dynamic())
+  // The page's items as one JSON array (in page order) and the total, in a single row.
+  const order = params.sort === 'relevance' ? [asc(page.score), asc(products.id)] : ORDER[params.sort]
+  const pageQuery = db
     .select({
-      id: products.id,
-      slug: products.slug,
-      name: products.name,
-      priceCents: products.priceCents,
-      currency: products.currency,
-      stockQuantity: products.stockQuantity,
-      image: primaryImage,
-      categories: categorySlugs,
-      total: page.total,
+      items: sql<string>`json_group_array(${summaryJson} order by ${sql.join(order, sql`, `)})`,
+      total: windowCount ? sql<number | null>`max(${page.total})` : sql<number | null>`(${countQuery})`,
     })
     .from(page)
     .innerJoin(products, eq(products.id, page.id))
-    .orderBy(...(params.sort === 'relevance' ? [asc(page.score), asc(products.id)] : ORDER[params.sort]))
+    .prepare()
+  return { page: pageQuery, count: countQuery.prepare() }
+}
 
-  const items: ProductSummary[] = rows.map((row) => ({
-    id: row.id,
-    slug: row.slug,
-    name: row.name,
-    price_cents: row.priceCents,
-    currency: row.currency,
-    stock_quantity: row.stockQuantity,
-    in_stock: row.stockQuantity > 0,
-    image: toImageRef(row.image),
-    categories: (JSON.parse(row.categories) as string[]).sort(),
-  }))
-  // A page past the end has no row to carry the total: only then is it counted on its own.
-  const total = rows[0]?.total ?? (params.page > 1 ? ((await matching(db.select({ total: count() }).from(products).$dynamic()))[0]?.total ?? 0) : 0)
-  return { total, items }
+const preparedPages = new WeakMap<Db, Map<string, ReturnType<typeof preparePage>>>()
+
+/**
+ * One page of active products and the total that match, in one statement (one D1 round trip): an inner
+ * query picks the page's ids and every match is counted alongside; only the page's rows then get
+ * their primary image and category slugs from correlated subqueries, so the work never grows with the
+ * page number nor the number of matches, and the number of queries never with the page size. SQLite
+ * writes the items' JSON itself: the Worker neither maps rows nor parses nested columns.
+ * `categoryIds` is the requested category and everything below it, already resolved from the tree.
+ */
+export async function selectProductPage(db: Db, params: ProductListParams, categoryIds?: number[]) {
+  let byShape = preparedPages.get(db)
+  if (!byShape) preparedPages.set(db, (byShape = new Map()))
+  const shape = shapeOf(params, categoryIds !== undefined)
+  let prepared = byShape.get(shape)
+  if (!prepared) byShape.set(shape, (prepared = preparePage(db, params, categoryIds !== undefined)))
+  const values = {
+    fts: ftsQuery(params.q ?? ''),
+    categories: JSON.stringify(categoryIds ?? []),
+    min: params.min_price ?? 0,
+    max: params.max_price ?? 0,
+    limit: params.page_size,
+    offset: (params.page - 1) * params.page_size,
+  }
+  // An aggregate always answers one row, even for a page past the end.
+  const row = await prepared.page.get(values)
+  /** ProductSummary[] as JSON text, ready to be cached and sent without a parse. */
+  const itemsJson = row?.items ?? '[]'
+  const total = row?.total ?? (params.page > 1 ? ((await prepared.count.get(values))?.total ?? 0) : 0)
+  return { total, itemsJson }
 }
 
 /** An active product with all its images in order and its categories, in one statement. */

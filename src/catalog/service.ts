@@ -33,7 +33,7 @@ export function canonicalQuery(params: ProductListParams, page = params.page): U
 }
 
 export const categoryTree = (env: Env, waitUntil: WaitUntil) =>
-  cachedJson(env, waitUntil, 'categories', () => selectCategoryTree(getDb(env)), { shared: true })
+  cachedJson(env, waitUntil, 'categories', async () => JSON.stringify(await selectCategoryTree(getDb(env))), { shared: true })
 
 /** Browsing (category, sort, stock, page) is what most shoppers share; searches and price ranges are long-tail. */
 const isBrowsing = (params: ProductListParams) => !params.q && params.min_price === undefined && params.max_price === undefined
@@ -41,18 +41,17 @@ const isBrowsing = (params: ProductListParams) => !params.q && params.min_price 
 /** A page of the catalog; an unknown category is a 404 rather than an empty page. */
 export async function productList(env: Env, waitUntil: WaitUntil, params: ProductListParams): Promise<Cached> {
   const query = canonicalQuery(params)
-  return cachedJson(env, waitUntil, `products?${query}`, async (): Promise<ProductList> => {
+  return cachedJson(env, waitUntil, `products?${query}`, async () => {
     let categoryIds: number[] | undefined
     if (params.category) {
       const tree = JSON.parse((await categoryTree(env, waitUntil)).json) as CategoryNode[]
       categoryIds = subtreeIds(tree, params.category) ?? undefined
       if (!categoryIds) throw notFound(`category '${params.category}'`)
     }
-    const { total, items } = await selectProductPage(getDb(env), params, categoryIds)
+    const { total, itemsJson } = await selectProductPage(getDb(env), params, categoryIds)
     const totalPages = Math.ceil(total / params.page_size)
     const link = (page: number) => `/api/products?${canonicalQuery(params, page)}`.replace(/\?$/, '')
-    return {
-      items,
+    const rest: Omit<ProductList, 'items'> = {
       page: params.page,
       page_size: params.page_size,
       total,
@@ -60,6 +59,8 @@ export async function productList(env: Env, waitUntil: WaitUntil, params: Produc
       next: params.page < totalPages ? link(params.page + 1) : null,
       prev: params.page > 1 ? link(Math.min(params.page - 1, Math.max(totalPages, 1))) : null,
     }
+    // The items are already JSON text from SQLite: spliced in, not parsed and serialized again.
+    return `{"items":${itemsJson},${JSON.stringify(rest).slice(1)}`
   }, { shared: isBrowsing(params) })
 }
 
@@ -68,6 +69,6 @@ export async function productDetail(env: Env, waitUntil: WaitUntil, key: number 
   return cachedJson(env, waitUntil, `product:${key}`, async () => {
     const product = await selectProduct(getDb(env), key)
     if (!product) throw notFound('product')
-    return product
+    return JSON.stringify(product)
   }, { shared: true })
 }
