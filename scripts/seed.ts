@@ -2,6 +2,7 @@
  * `npm run seed [-- --products N] [-- --if-empty]`: fills the local D1/R2 (under .wrangler/) with the
  * deterministic demo catalog, through wrangler's platform proxy (the same storage `wrangler dev` uses).
  */
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { getPlatformProxy } from 'wrangler'
 import { isCatalogEmpty, seedCatalog, type SeedBindings } from './seed/catalog'
@@ -34,7 +35,8 @@ export function progressBar(label: string) {
   }
 }
 
-const proxy = await getPlatformProxy<SeedBindings>({ persist: values['persist-to'] ? { path: values['persist-to'] } : true })
+// `--persist-to DIR` means what it means to wrangler: its state lives under DIR/v3.
+const proxy = await getPlatformProxy<SeedBindings>({ persist: values['persist-to'] ? { path: join(values['persist-to'], 'v3') } : true })
 try {
   if (values['if-empty'] && !(await isCatalogEmpty(proxy.env))) {
     console.log('Catalog already seeded; leaving it as it is.')

@@ -1,5 +1,5 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
-import { integer, sqliteTable, text, type AnySQLiteColumn, type AnySQLiteTable, type SQLiteSelect } from 'drizzle-orm/sqlite-core'
+import { and, asc, count, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm'
+import { integer, sqliteTable, text, type AnySQLiteColumn, type AnySQLiteTable, type SelectedFields } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client'
 import { categories, productCategories, productImages, products } from '../db/schema'
 import type { ProductListParams } from './schemas'
@@ -100,48 +100,60 @@ const shapeOf = (params: ProductListParams, byCategory: boolean) =>
  * `max`, `limit`, `offset`.
  */
 function preparePage(db: Db, params: ProductListParams, byCategory: boolean) {
-  const filters: (SQL | undefined)[] = [eq(products.isActive, true)]
-  if (byCategory) {
-    const inCategory = db
-      .select({ id: productCategories.productId })
-      .from(productCategories)
-      .where(sql`${productCategories.categoryId} in (select value from json_each(${sql.placeholder('categories')}))`)
-    filters.push(inArray(products.id, inCategory))
+  /**
+   * The list filters. For a page in another order than price, the price terms are made unindexable
+   * (`+column`, SQLite's idiom): otherwise the planner takes a price range through the price index and
+   * sorts every match, where walking the order's index (which covers price and stock) stops after a page.
+   */
+  const filtersFor = (page: boolean) => {
+    const price = page && params.sort !== 'price' && params.sort !== '-price' ? sql`+${products.priceCents}` : products.priceCents
+    const filters: (SQL | undefined)[] = [eq(products.isActive, true)]
+    if (byCategory) {
+      const inCategory = db
+        .select({ id: productCategories.productId })
+        .from(productCategories)
+        .where(sql`${productCategories.categoryId} in (select value from json_each(${sql.placeholder('categories')}))`)
+      filters.push(inArray(products.id, inCategory))
+    }
+    if (params.min_price !== undefined) filters.push(sql`${price} >= ${sql.placeholder('min')}`)
+    if (params.max_price !== undefined) filters.push(sql`${price} <= ${sql.placeholder('max')}`)
+    if (params.in_stock !== undefined) {
+      filters.push(params.in_stock ? gt(products.stockQuantity, 0) : eq(products.stockQuantity, 0))
+    }
+    return and(...filters)
   }
-  if (params.min_price !== undefined) filters.push(gte(products.priceCents, sql.placeholder('min')))
-  if (params.max_price !== undefined) filters.push(lte(products.priceCents, sql.placeholder('max')))
-  if (params.in_stock !== undefined) {
-    filters.push(params.in_stock ? gt(products.stockQuantity, 0) : eq(products.stockQuantity, 0))
-  }
-  const where = and(...filters)
   // The search hits, ranked by bm25 (name weighs ten times the description), joined by the page and the count alike.
   const hits = db
     .select({ id: productsFts.rowid, score: sql<number>`bm25(${productsFts}, 10.0, 1.0)`.as('score') })
     .from(productsFts)
     .where(sql`${productsFts} MATCH ${sql.placeholder('fts')}`)
     .as('hits')
-  const matching = <Q extends SQLiteSelect>(query: Q) => (params.q ? query.innerJoin(hits, eq(hits.id, products.id)) : query).where(where)
+  // A search starts from its hits (CROSS JOIN fixes that order in SQLite): left to the planner, a price
+  // filter could make it walk every product and run the match for each.
+  const matching = <F extends SelectedFields>(fields: F, { page }: { page: boolean }) => {
+    const where = filtersFor(page)
+    const fromProducts = db.select(fields).from(products).$dynamic()
+    if (!params.q) return fromProducts.where(where)
+    // The same fields over the same rows: only the FROM differs, which drizzle's types cannot say.
+    const fromHits = db.select(fields).from(hits).$dynamic().crossJoin(products) as unknown as typeof fromProducts
+    return fromHits.where(and(eq(hits.id, products.id), where))
+  }
 
   // Browsing counts with an uncorrelated scalar subquery, which runs once from the indexes without
   // sorting (a window count sorts every match: measured about 20% slower). A search counts with a
   // window over the page query instead, so that the FTS match runs once, not twice (about 50% faster);
   // the window's total rides on the page's rows, so a page past the end counts on its own.
   const windowCount = Boolean(params.q)
-  const page = matching(
-    db
-      .select({
-        id: products.id,
-        score: (params.q ? sql<number>`${hits.score}` : sql<number>`0`).as('score'),
-        total: (windowCount ? sql<number>`count(*) over ()` : sql<number>`0`).as('total'),
-      })
-      .from(products)
-      .$dynamic(),
-  )
+  const page = matching({
+    id: products.id,
+    score: (params.q ? sql<number>`${hits.score}` : sql<number>`0`).as('score'),
+    total: (windowCount ? sql<number>`count(*) over ()` : sql<number>`0`).as('total'),
+  }, { page: true })
     .orderBy(...(params.sort === 'relevance' ? [asc(hits.score), asc(products.id)] : ORDER[params.sort]))
     .limit(sql.placeholder('limit'))
     .offset(sql.placeholder('offset'))
     .as('page')
-  const countQuery = matching(db.select({ total: count() }).from(products).$dynamic())
+  const countQuery = matching({ total: count() }, { page: false })
   // The page's items as one JSON array (in page order) and the total, in a single row.
   const order = params.sort === 'relevance' ? [asc(page.score), asc(products.id)] : ORDER[params.sort]
   const pageQuery = db

@@ -40,9 +40,11 @@ export const products = sqliteTable(
   },
   (t) => [
     uniqueIndex('products_slug_unique').on(t.slug),
-    index('products_active_created_idx').on(t.isActive, t.createdAt),
-    index('products_active_price_idx').on(t.isActive, t.priceCents),
-    index('products_active_name_idx').on(t.isActive, t.name),
+    // One index per list order, each covering the list filters (price, stock): a page of a large
+    // catalog is found by walking the order's index and filtering in it, never by sorting every match.
+    index('products_list_newest_idx').on(t.isActive, t.createdAt, t.priceCents, t.stockQuantity),
+    index('products_list_price_idx').on(t.isActive, t.priceCents, t.stockQuantity),
+    index('products_list_name_idx').on(t.isActive, t.name, t.priceCents, t.stockQuantity),
     check('products_slug_format', sql`${t.slug} GLOB '*[a-z]*' AND ${t.slug} NOT GLOB '*[^a-z0-9-]*'`),
     check('products_price_nonnegative', sql`${t.priceCents} >= 0`),
     check('products_stock_nonnegative', sql`${t.stockQuantity} >= 0`),
