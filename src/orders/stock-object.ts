@@ -1,21 +1,319 @@
 import { DurableObject } from 'cloudflare:workers'
+import { onHoldsExpired } from './expiry'
+import {
+  HOLD_TTL_MS_DEFAULT,
+  type AdjustResult,
+  type CommitResult,
+  type ExtendResult,
+  type GetResult,
+  type ReleaseResult,
+  type ReserveResult,
+  type Sale,
+  type TakeResult,
+  type UnknownProduct,
+} from './stock'
+import { productStock, writeProductStock } from './stock-queries'
+import {
+  createTables,
+  finish,
+  findHold,
+  findOutcome,
+  insertHold,
+  insertLevel,
+  listHolds,
+  markDelivered,
+  markFlushed,
+  nextWake,
+  readLevel,
+  setHoldExpiry,
+  sweepExpired,
+  undelivered,
+  writeOnHand,
+  type Level,
+} from './stock-store'
+
+/** How soon the alarm retries a failed D1 write or a failed expiry hook. */
+const RETRY_MS = 5_000
+
+const UNKNOWN_PRODUCT: UnknownProduct = { ok: false, reason: 'unknown_product', available: 0 }
+
+function assertInteger(value: number, name: string, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`)
+}
 
 /**
- * One per product (addressed by the product's id): the owner of its sellable stock. The catalog issue
- * declares it so that the binding and its SQLite migration exist from the first deploy; reservations,
- * holds and their alarm arrive with the orders issue.
+ * One per product (named by its id, see `stockOf`): the owner of its sellable stock. It learns on_hand from
+ * D1 on first use, then is the truth: reservations hold units until a deadline, a commit turns a hold
+ * into a sale, and every change to on_hand is written through to D1's products.stock_quantity.
+ *
+ * Every public method takes the product id (checked against the one the object was loaded for), is
+ * idempotent by its reservation id, returns a result union instead of throwing for business outcomes,
+ * and does its check and its write in one `transactionSync` with no await between them, so concurrent
+ * calls cannot oversell.
  */
 export class StockObject extends DurableObject<Env> {
+  /** The D1 read of a first use, shared by the calls that arrive meanwhile. */
+  private loading: Promise<Level | null> | null = null
+  /** The write-through to D1 in progress, shared by every caller that waits for D1 to agree. */
+  private flushing: Promise<boolean> | null = null
+  /** The alarm as last set by this instance (undefined until it sets one), to skip redundant writes. */
+  private armedAt: number | null | undefined
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS stock (id INTEGER PRIMARY KEY CHECK (id = 1), on_hand INTEGER NOT NULL CHECK (on_hand >= 0))')
+    void ctx.blockConcurrencyWhile(async () => createTables(ctx.storage.sql))
+  }
+
+  private get sql(): SqlStorage {
+    return this.ctx.storage.sql
+  }
+
+  /** Holds `qty` units for `ttlMs` (all or nothing); the same reservation id again returns its hold. */
+  async reserve(productId: number, reservationId: string, qty: number, ttlMs: number = HOLD_TTL_MS_DEFAULT, orderId?: string): Promise<ReserveResult> {
+    assertInteger(qty, 'qty', 1)
+    assertInteger(ttlMs, 'ttlMs', 1)
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const result = this.transaction((level, now): ReserveResult => {
+      const available = level.onHand - level.held
+      const hold = findHold(this.sql, reservationId)
+      if (hold) return { ok: true, reservationId, qty: hold.qty, expiresAt: hold.expiresAt, available }
+      const done = findOutcome(this.sql, reservationId)
+      if (done) return { ok: false, reason: 'finished', outcome: done.outcome, available }
+      if (qty > available) return { ok: false, reason: 'insufficient', available }
+      const expiresAt = now + ttlMs
+      insertHold(this.sql, { reservationId, qty, expiresAt, orderId: orderId ?? null })
+      return { ok: true, reservationId, qty, expiresAt, available: available - qty }
+    })
+    await this.rearm()
+    return result
+  }
+
+  /** Moves a live hold's deadline to `untilMs` (epoch ms) if that is later; never earlier. */
+  async extend(productId: number, reservationId: string, untilMs: number): Promise<ExtendResult> {
+    assertInteger(untilMs, 'untilMs', 0)
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const result = this.transaction((): ExtendResult => {
+      const hold = findHold(this.sql, reservationId)
+      if (!hold) return { ok: false, reason: 'not_held', outcome: findOutcome(this.sql, reservationId)?.outcome ?? null }
+      const expiresAt = Math.max(hold.expiresAt, untilMs)
+      if (expiresAt !== hold.expiresAt) setHoldExpiry(this.sql, reservationId, expiresAt)
+      return { ok: true, reservationId, expiresAt }
+    })
+    await this.rearm()
+    return result
+  }
+
+  /**
+   * Frees a live hold. Idempotent: an ended reservation answers how it ended, and an id never seen is
+   * remembered as released so that a reserve arriving after its own cancellation holds nothing.
+   */
+  async release(productId: number, reservationId: string): Promise<ReleaseResult> {
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const result = this.transaction((level, now): ReleaseResult => {
+      const available = level.onHand - level.held
+      const done = findOutcome(this.sql, reservationId)
+      if (done?.outcome === 'committed') return { ok: false, reason: 'committed', available }
+      if (done) return { ok: true, outcome: done.outcome, qty: done.qty, available }
+      const hold = findHold(this.sql, reservationId)
+      finish(this.sql, { reservationId, outcome: 'released', qty: hold?.qty ?? 0, orderId: hold?.orderId ?? null, at: now })
+      return { ok: true, outcome: 'released', qty: hold?.qty ?? 0, available: available + (hold?.qty ?? 0) }
+    })
+    await this.rearm()
+    return result
+  }
+
+  /** Sells a live hold: on_hand drops by its qty. Committing again answers the same sale. */
+  async commit(productId: number, reservationId: string): Promise<CommitResult> {
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const result = this.transaction((level, now): CommitResult => {
+      const done = findOutcome(this.sql, reservationId)
+      if (done?.outcome === 'committed') return this.sale(reservationId, done.qty, level)
+      const hold = findHold(this.sql, reservationId)
+      if (!hold) return { ok: false, reason: 'not_held', outcome: done?.outcome ?? null, available: level.onHand - level.held }
+      return this.sell(reservationId, hold.qty, hold.orderId, now)
+    })
+    return this.settle(result)
+  }
+
+  /**
+   * For a payment that arrives after its hold ended: sells `qty` units straight from what is available.
+   * A live hold is committed as it is; a committed reservation answers the same sale.
+   */
+  async take(productId: number, reservationId: string, qty: number): Promise<TakeResult> {
+    assertInteger(qty, 'qty', 1)
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const result = this.transaction((level, now): TakeResult => {
+      const done = findOutcome(this.sql, reservationId)
+      if (done?.outcome === 'committed') return this.sale(reservationId, done.qty, level)
+      const hold = findHold(this.sql, reservationId)
+      if (hold) return this.sell(reservationId, hold.qty, hold.orderId, now)
+      const available = level.onHand - level.held
+      if (qty > available) return { ok: false, reason: 'insufficient', available }
+      return this.sell(reservationId, qty, done?.orderId ?? null, now)
+    })
+    return this.settle(result)
+  }
+
+  /** Staff: changes on_hand by `delta`, refusing to go below the units held or below zero. */
+  async adjust(productId: number, delta: number): Promise<AdjustResult> {
+    assertInteger(delta, 'delta', Number.MIN_SAFE_INTEGER)
+    return this.setOnHand(productId, (onHand) => onHand + delta)
+  }
+
+  /** Staff: sets on_hand to `onHand`, refusing to go below the units held or below zero. */
+  async set(productId: number, onHand: number): Promise<AdjustResult> {
+    assertInteger(onHand, 'onHand', Number.MIN_SAFE_INTEGER)
+    return this.setOnHand(productId, () => onHand)
+  }
+
+  /** The stock and its live holds. */
+  async get(productId: number): Promise<GetResult> {
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    return this.transaction((level): GetResult => ({
+      ok: true,
+      productId,
+      onHand: level.onHand,
+      held: level.held,
+      available: level.onHand - level.held,
+      holds: listHolds(this.sql),
+    }))
+  }
+
+  /**
+   * Ends the holds past their deadline, tells the expiry hook about those of orders, retries a lagging
+   * D1 write, then sets the alarm for what comes next. Everything it acts on is in storage, so running
+   * it twice, or after a restart, does nothing more.
+   */
+  override async alarm(): Promise<void> {
+    this.armedAt = null
+    const level = readLevel(this.sql)
+    if (!level) return
+    this.ctx.storage.transactionSync(() => sweepExpired(this.sql, Date.now()))
+    const pending = undelivered(this.sql)
+    if (pending.length) {
+      try {
+        await onHoldsExpired(
+          this.env,
+          pending.map((p) => ({ productId: level.productId, reservationId: p.reservationId, orderId: p.orderId, qty: p.qty, expiredAt: p.at })),
+        )
+        markDelivered(this.sql, pending.map((p) => p.reservationId))
+      } catch (err) {
+        console.error(JSON.stringify({ level: 'error', message: 'expiry hook failed', product_id: level.productId, error: String(err) }))
+      }
+    }
+    await this.flush()
+    await this.rearm()
+  }
+
+  /** True once the object holds its product's stock, loading it from D1 on first use. */
+  private async ready(productId: number): Promise<boolean> {
+    assertInteger(productId, 'productId', 1)
+    let level = readLevel(this.sql)
+    if (!level) {
+      this.loading ??= this.load(productId).finally(() => {
+        this.loading = null
+      })
+      level = await this.loading
+    }
+    if (!level) return false
+    if (level.productId !== productId) throw new Error(`stock object of product ${level.productId} called for product ${productId}`)
+    return true
+  }
+
+  private async load(productId: number): Promise<Level | null> {
+    const onHand = await productStock(this.env, productId)
+    if (onHand === null) return null
+    insertLevel(this.sql, productId, onHand)
+    return readLevel(this.sql)
+  }
+
+  /** Runs `body` in one synchronous transaction after ending the holds past their deadline. */
+  private transaction<T>(body: (level: Level, now: number) => T): T {
+    return this.ctx.storage.transactionSync(() => {
+      const now = Date.now()
+      sweepExpired(this.sql, now)
+      return body(this.level(), now)
     })
   }
 
-  /** Units on hand as this object knows them (null until the orders issue initialises it from D1). */
-  get(): { onHand: number | null } {
-    const row = this.ctx.storage.sql.exec<{ on_hand: number }>('SELECT on_hand FROM stock WHERE id = 1').toArray()[0]
-    return { onHand: row?.on_hand ?? null }
+  /** The stock row of a loaded object. */
+  private level(): Level {
+    const level = readLevel(this.sql)
+    if (!level) throw new Error('stock object used before it was loaded')
+    return level
+  }
+
+  /** Inside a transaction: sells `qty` units (removing their hold, if any) and records the outcome. */
+  private sell(reservationId: string, qty: number, orderId: string | null, now: number): Sale {
+    writeOnHand(this.sql, this.level().onHand - qty)
+    finish(this.sql, { reservationId, outcome: 'committed', qty, orderId, at: now })
+    return this.sale(reservationId, qty, this.level())
+  }
+
+  private sale(reservationId: string, qty: number, level: Level): Sale {
+    return { ok: true, reservationId, qty, onHand: level.onHand, available: level.onHand - level.held, synced: false }
+  }
+
+  private async setOnHand(productId: number, next: (onHand: number) => number): Promise<AdjustResult> {
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const result = this.transaction((level): AdjustResult => {
+      const onHand = next(level.onHand)
+      const refusal = onHand < 0 ? 'negative' : onHand < level.held ? 'below_held' : null
+      if (refusal) return { ok: false, reason: refusal, onHand: level.onHand, held: level.held, available: level.onHand - level.held }
+      if (onHand !== level.onHand) writeOnHand(this.sql, onHand)
+      return { ok: true, onHand, held: level.held, available: onHand - level.held, synced: false }
+    })
+    return this.settle(result)
+  }
+
+  /** After a change to on_hand: arms the safety alarm, waits for D1 to agree, and says whether it does. */
+  private async settle<T extends { ok: boolean }>(result: T): Promise<T> {
+    if (!result.ok) return result
+    await this.rearm()
+    const synced = await this.flush()
+    await this.rearm()
+    return { ...result, synced }
+  }
+
+  /**
+   * Writes on_hand through to D1 until D1 has the latest version. Awaiting D1 lets other calls into the
+   * object, so one write-through runs at a time and every caller waits on it, then checks again: a
+   * change made while the last write was in flight is written by the next round, never lost.
+   * False when D1 failed; the version stays unflushed and the alarm retries.
+   */
+  private async flush(): Promise<boolean> {
+    for (;;) {
+      const level = readLevel(this.sql)
+      if (!level || level.version === level.flushedVersion) return true
+      this.flushing ??= this.writeThrough().finally(() => {
+        this.flushing = null
+      })
+      if (!(await this.flushing)) return false
+    }
+  }
+
+  private async writeThrough(): Promise<boolean> {
+    for (;;) {
+      const level = readLevel(this.sql)
+      if (!level || level.version === level.flushedVersion) return true
+      try {
+        await writeProductStock(this.env, level.productId, level.onHand)
+      } catch (err) {
+        console.error(JSON.stringify({ level: 'error', message: 'stock write-through to D1 failed', product_id: level.productId, error: String(err) }))
+        return false
+      }
+      markFlushed(this.sql, level.version)
+    }
+  }
+
+  /**
+   * Sets the alarm to the next thing to do (see `nextWake`). Computing and setting happen with no await
+   * between them, so a concurrent call cannot slip in and leave an older answer armed.
+   */
+  private async rearm(): Promise<void> {
+    const wake = nextWake(this.sql, Date.now() + RETRY_MS)
+    if (wake === this.armedAt) return
+    this.armedAt = wake
+    await (wake === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(wake))
   }
 }

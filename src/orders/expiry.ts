@@ -1,0 +1,22 @@
+/** A hold that expired while attached to an order. */
+export type ExpiredHold = { productId: number; reservationId: string; orderId: string; qty: number; expiredAt: number }
+
+/** Receives holds that expired; delivery is at least once, so it must be idempotent. */
+export type HoldsExpiredHook = (env: Env, expired: ExpiredHold[]) => Promise<void>
+
+const observers = new Set<HoldsExpiredHook>()
+
+/** Registers an observer of expiries (tests use it); returns the function that removes it. */
+export function observeHoldsExpired(observer: HoldsExpiredHook): () => void {
+  observers.add(observer)
+  return () => observers.delete(observer)
+}
+
+/**
+ * Called by a product's StockObject alarm with the holds that expired while attached to an order.
+ * The orders module marks the order expired here; until it does, this only informs the observers.
+ * If it throws, the object keeps the holds as undelivered and its alarm calls again a few seconds later.
+ */
+export const onHoldsExpired: HoldsExpiredHook = async (env, expired) => {
+  for (const observer of observers) await observer(env, expired)
+}

@@ -1,0 +1,62 @@
+import type { StockObject } from './stock-object'
+
+/** How long a reservation holds its units unless the caller passes its own setting (15 minutes). */
+export const HOLD_TTL_MS_DEFAULT = 15 * 60 * 1000
+
+/** How a reservation ended; remembered so that every call is idempotent by its reservation id. */
+export type Outcome = 'committed' | 'released' | 'expired'
+
+/** Units set aside for a reservation until `expiresAt` (epoch ms). */
+export type Hold = { reservationId: string; qty: number; expiresAt: number; orderId: string | null }
+
+/** A product's stock as its object knows it: `available = onHand - held`. */
+export type StockView = { productId: number; onHand: number; held: number; available: number; holds: Hold[] }
+
+/** The product does not exist in D1, so its object has no stock to give. */
+export type UnknownProduct = { ok: false; reason: 'unknown_product'; available: 0 }
+
+export type ReserveResult =
+  | { ok: true; reservationId: string; qty: number; expiresAt: number; available: number }
+  | { ok: false; reason: 'insufficient'; available: number }
+  | { ok: false; reason: 'finished'; outcome: Outcome; available: number }
+  | UnknownProduct
+
+export type ExtendResult =
+  | { ok: true; reservationId: string; expiresAt: number }
+  | { ok: false; reason: 'not_held'; outcome: Outcome | null }
+  | UnknownProduct
+
+export type ReleaseResult =
+  | { ok: true; outcome: 'released' | 'expired'; qty: number; available: number }
+  | { ok: false; reason: 'committed'; available: number }
+  | UnknownProduct
+
+/** A sale: `synced` says whether D1's stock_quantity already equals `onHand` (else an alarm retries). */
+export type Sale = { ok: true; reservationId: string; qty: number; onHand: number; available: number; synced: boolean }
+
+export type CommitResult =
+  | Sale
+  | { ok: false; reason: 'not_held'; outcome: 'released' | 'expired' | null; available: number }
+  | UnknownProduct
+
+export type TakeResult = Sale | { ok: false; reason: 'insufficient'; available: number } | UnknownProduct
+
+export type AdjustResult =
+  | { ok: true; onHand: number; held: number; available: number; synced: boolean }
+  | { ok: false; reason: 'below_held' | 'negative'; onHand: number; held: number; available: number }
+  | UnknownProduct
+
+export type GetResult = ({ ok: true } & StockView) | UnknownProduct
+
+/**
+ * The stock object of a product (one per product, named by its id), typed for RPC.
+ * @example
+ * const hold = await stockOf(env, productId).reserve(productId, reservationId, 2, HOLD_TTL_MS_DEFAULT, orderId)
+ * if (!hold.ok) throw conflict('insufficient_stock')
+ */
+export function stockOf(env: Pick<Env, 'STOCK'>, productId: number): DurableObjectStub<StockObject> {
+  // worker-configuration.d.ts types the binding without its class (generated before the class had
+  // methods); this is the one place that names it.
+  const namespace = env.STOCK as unknown as DurableObjectNamespace<StockObject>
+  return namespace.get(namespace.idFromName(String(productId)))
+}

@@ -1,0 +1,246 @@
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { eq } from 'drizzle-orm'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { getDb } from '../src/db/client'
+import { products } from '../src/db/schema'
+import { observeHoldsExpired, type ExpiredHold } from '../src/orders/expiry'
+import { stockOf } from '../src/orders/stock'
+import type { StockObject } from '../src/orders/stock-object'
+import { insertProduct } from './helpers'
+
+type Stub = DurableObjectStub<StockObject>
+
+let unique = 0
+/** A reservation id no other test uses. */
+const rid = (label = 'r') => `${label}-${++unique}`
+const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+
+/** A fresh product with `qty` in stock in D1, and its stock object. */
+async function stocked(qty: number): Promise<{ id: number; stock: Stub }> {
+  const product = await insertProduct({ stockQuantity: qty })
+  return { id: product.id, stock: stockOf(env, product.id) }
+}
+
+async function d1Stock(id: number): Promise<number | undefined> {
+  const row = await getDb(env).select({ qty: products.stockQuantity }).from(products).where(eq(products.id, id)).get()
+  return row?.qty
+}
+
+async function view(stock: Stub, id: number) {
+  const result = await stock.get(id)
+  if (!result.ok) throw new Error(`product ${id} unknown`)
+  return result
+}
+
+/** Moves every hold's deadline into the past, as if its time had run out. */
+const expireHolds = (stock: Stub) =>
+  runInDurableObject(stock, (_instance, state) => {
+    state.storage.sql.exec('UPDATE holds SET expires_at = ?', Date.now() - 1)
+  })
+
+/** What the expiry hook was told (the object runs in this isolate, so it sees this observer). */
+const expired: ExpiredHold[] = []
+let stopObserving = () => {}
+beforeAll(() => {
+  stopObserving = observeHoldsExpired(async (_env, holds) => {
+    expired.push(...holds)
+  })
+})
+afterAll(() => stopObserving())
+afterEach(() => {
+  expired.length = 0
+  vi.restoreAllMocks()
+})
+
+describe('stock object', () => {
+  it('learns its stock from D1 on first use', async () => {
+    const { id, stock } = await stocked(7)
+    expect(await stock.get(id)).toEqual({ ok: true, productId: id, onHand: 7, held: 0, available: 7, holds: [] })
+  })
+
+  it('answers unknown_product for a product that is not in D1', async () => {
+    const id = 987_654_321
+    const stock = stockOf(env, id)
+    expect(await stock.reserve(id, rid(), 1)).toEqual({ ok: false, reason: 'unknown_product', available: 0 })
+    expect(await stock.get(id)).toMatchObject({ ok: false, reason: 'unknown_product' })
+  })
+
+  it('holds units for a reservation, and the same reservation id again holds nothing more', async () => {
+    const { id, stock } = await stocked(5)
+    const r = rid()
+    const first = await stock.reserve(id, r, 3, 60_000, 'order-1')
+    const again = await stock.reserve(id, r, 3, 60_000, 'order-1')
+    expect(first).toMatchObject({ ok: true, reservationId: r, qty: 3, available: 2 })
+    expect(again).toEqual(first)
+    expect(await view(stock, id)).toMatchObject({ onHand: 5, held: 3, available: 2, holds: [{ reservationId: r, qty: 3, orderId: 'order-1' }] })
+  })
+
+  it('reserves all or nothing', async () => {
+    const { id, stock } = await stocked(5)
+    await stock.reserve(id, rid(), 3)
+    expect(await stock.reserve(id, rid(), 3)).toEqual({ ok: false, reason: 'insufficient', available: 2 })
+    expect(await view(stock, id)).toMatchObject({ held: 3, available: 2 })
+  })
+
+  it('releases a hold once; a released reservation cannot hold again', async () => {
+    const { id, stock } = await stocked(5)
+    const r = rid()
+    await stock.reserve(id, r, 2)
+    expect(await stock.release(id, r)).toEqual({ ok: true, outcome: 'released', qty: 2, available: 5 })
+    expect(await stock.release(id, r)).toEqual({ ok: true, outcome: 'released', qty: 2, available: 5 })
+    expect(await stock.reserve(id, r, 2)).toEqual({ ok: false, reason: 'finished', outcome: 'released', available: 5 })
+    expect(await stock.commit(id, r)).toEqual({ ok: false, reason: 'not_held', outcome: 'released', available: 5 })
+  })
+
+  it('commits a hold into one sale however often the commit is repeated, and D1 follows', async () => {
+    const { id, stock } = await stocked(5)
+    const r = rid()
+    await stock.reserve(id, r, 2)
+    const sale = { ok: true, reservationId: r, qty: 2, onHand: 3, available: 3, synced: true }
+    expect(await stock.commit(id, r)).toEqual(sale)
+    expect(await stock.commit(id, r)).toEqual(sale)
+    expect(await view(stock, id)).toMatchObject({ onHand: 3, held: 0, holds: [] })
+    expect(await d1Stock(id)).toBe(3)
+    expect(await stock.release(id, r)).toEqual({ ok: false, reason: 'committed', available: 3 })
+    expect(await stock.reserve(id, r, 2)).toMatchObject({ ok: false, reason: 'finished', outcome: 'committed' })
+    expect(await stock.commit(id, rid())).toEqual({ ok: false, reason: 'not_held', outcome: null, available: 3 })
+  })
+
+  it('gives 50 of 200 concurrent single-unit reserves when 50 are in stock, and selling them all leaves 0 everywhere', async () => {
+    const { id, stock } = await stocked(50)
+    const ids = range(200).map(() => rid('race'))
+    const answers = await Promise.all(ids.map((r) => stock.reserve(id, r, 1)))
+    const held = ids.filter((_, i) => answers[i]?.ok)
+    expect(held).toHaveLength(50)
+    expect(answers.filter((a) => !a.ok && a.reason === 'insufficient')).toHaveLength(150)
+
+    const sales = await Promise.all(held.map((r) => stock.commit(id, r)))
+    expect(sales.every((s) => s.ok && s.synced)).toBe(true)
+    expect(await view(stock, id)).toMatchObject({ onHand: 0, held: 0, available: 0, holds: [] })
+    expect(await d1Stock(id)).toBe(0)
+  })
+
+  it('keeps D1 equal to the object under concurrent commits and adjusts', async () => {
+    const { id, stock } = await stocked(100)
+    const ids = range(30).map(() => rid('mix'))
+    await Promise.all(ids.map((r) => stock.reserve(id, r, 1)))
+    const calls = [
+      ...ids.map((r) => stock.commit(id, r)),
+      ...range(10).map(() => stock.adjust(id, 5)),
+      ...range(10).map(() => stock.adjust(id, -2)),
+    ]
+    const answers = await Promise.all(calls)
+    expect(answers.every((a) => a.ok)).toBe(true)
+    expect(await view(stock, id)).toMatchObject({ onHand: 100 - 30 + 50 - 20, held: 0 })
+    expect(await d1Stock(id)).toBe(100)
+  })
+
+  it('refuses staff changes that go below the units held or below zero', async () => {
+    const { id, stock } = await stocked(5)
+    const r = rid()
+    await stock.reserve(id, r, 3)
+    expect(await stock.adjust(id, -3)).toEqual({ ok: false, reason: 'below_held', onHand: 5, held: 3, available: 2 })
+    expect(await stock.set(id, 2)).toMatchObject({ ok: false, reason: 'below_held' })
+    expect(await stock.set(id, -1)).toMatchObject({ ok: false, reason: 'negative' })
+    expect(await stock.set(id, 3)).toEqual({ ok: true, onHand: 3, held: 3, available: 0, synced: true })
+    await stock.release(id, r)
+    expect(await stock.adjust(id, -3)).toEqual({ ok: true, onHand: 0, held: 0, available: 0, synced: true })
+    expect(await stock.adjust(id, -1)).toMatchObject({ ok: false, reason: 'negative' })
+    expect(await d1Stock(id)).toBe(0)
+  })
+
+  it('extends a live hold to a later deadline, never an earlier one, and arms the alarm for the earliest', async () => {
+    const { id, stock } = await stocked(5)
+    const r = rid()
+    const hold = await stock.reserve(id, r, 1, 60_000)
+    if (!hold.ok) throw new Error('not held')
+    const later = hold.expiresAt + 3_600_000
+    expect(await stock.extend(id, r, later)).toEqual({ ok: true, reservationId: r, expiresAt: later })
+    expect(await stock.extend(id, r, hold.expiresAt)).toEqual({ ok: true, reservationId: r, expiresAt: later })
+    const other = await stock.reserve(id, rid(), 1, 60_000)
+    if (!other.ok) throw new Error('not held')
+    expect(await runInDurableObject(stock, (_instance, state) => state.storage.getAlarm())).toBe(other.expiresAt)
+    await stock.release(id, r)
+    expect(await stock.extend(id, r, later)).toEqual({ ok: false, reason: 'not_held', outcome: 'released' })
+  })
+
+  it('ends holds past their deadline in the alarm, tells the hook about those of orders, and is harmless run again', async () => {
+    const { id, stock } = await stocked(5)
+    const ordered = rid()
+    const anonymous = rid()
+    await stock.reserve(id, ordered, 2, 60_000, 'order-42')
+    await stock.reserve(id, anonymous, 1, 60_000)
+    await expireHolds(stock)
+
+    expect(await runDurableObjectAlarm(stock)).toBe(true)
+    expect(expired).toEqual([{ productId: id, reservationId: ordered, orderId: 'order-42', qty: 2, expiredAt: expect.any(Number) }])
+    expect(await view(stock, id)).toMatchObject({ onHand: 5, held: 0, available: 5, holds: [] })
+    expect(await stock.reserve(id, ordered, 2)).toMatchObject({ ok: false, reason: 'finished', outcome: 'expired' })
+    expect(await stock.commit(id, ordered)).toMatchObject({ ok: false, reason: 'not_held', outcome: 'expired' })
+    expect(await stock.extend(id, anonymous, Date.now() + 60_000)).toEqual({ ok: false, reason: 'not_held', outcome: 'expired' })
+
+    expect(await runDurableObjectAlarm(stock)).toBe(false)
+    await runInDurableObject(stock, async (instance: StockObject) => {
+      await instance.alarm()
+      await instance.alarm()
+    })
+    expect(expired).toHaveLength(1)
+    expect(await view(stock, id)).toMatchObject({ onHand: 5, held: 0 })
+  })
+
+  it('expires a hold with a short ttl on its own', async () => {
+    const { id, stock } = await stocked(2)
+    const r = rid()
+    await stock.reserve(id, r, 2, 1, 'order-quick')
+    await vi.waitFor(() => expect(expired.map((e) => e.reservationId)).toContain(r), { timeout: 5_000 })
+    expect(await view(stock, id)).toMatchObject({ held: 0, available: 2 })
+  })
+
+  it('takes units for a payment that arrives after its hold expired, when they are there', async () => {
+    const { id, stock } = await stocked(3)
+    const late = rid()
+    await stock.reserve(id, late, 2, 60_000, 'order-late')
+    await expireHolds(stock)
+    await runDurableObjectAlarm(stock)
+    const other = rid()
+    await stock.reserve(id, other, 2)
+    expect(await stock.take(id, late, 2)).toEqual({ ok: false, reason: 'insufficient', available: 1 })
+
+    await stock.release(id, other)
+    const sale = { ok: true, reservationId: late, qty: 2, onHand: 1, available: 1, synced: true }
+    expect(await stock.take(id, late, 2)).toEqual(sale)
+    expect(await stock.take(id, late, 2)).toEqual(sale)
+    expect(await stock.commit(id, late)).toEqual(sale)
+    expect(await d1Stock(id)).toBe(1)
+  })
+
+  it('takes a reservation whose hold is still live by committing that hold', async () => {
+    const { id, stock } = await stocked(3)
+    const r = rid()
+    await stock.reserve(id, r, 2)
+    expect(await stock.take(id, r, 2)).toEqual({ ok: true, reservationId: r, qty: 2, onHand: 1, available: 1, synced: true })
+    expect(await view(stock, id)).toMatchObject({ onHand: 1, held: 0 })
+  })
+
+  it('keeps a failed D1 write pending and lets the alarm write it later', async () => {
+    const { id, stock } = await stocked(5)
+    const r = rid()
+    await stock.reserve(id, r, 2)
+    await env.DB.prepare(
+      `CREATE TRIGGER stock_write_fails_${id} BEFORE UPDATE OF stock_quantity ON products WHEN new.id = ${id}
+      BEGIN SELECT RAISE(ABORT, 'D1 is down'); END`,
+    ).run()
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const sale = await stock.commit(id, r)
+    expect(sale).toMatchObject({ ok: true, onHand: 3, synced: false })
+    expect(await d1Stock(id)).toBe(5)
+    expect(logged).toHaveBeenCalledWith(expect.stringContaining('stock write-through to D1 failed'))
+    expect(await runInDurableObject(stock, (_instance, state) => state.storage.getAlarm())).toEqual(expect.any(Number))
+
+    await env.DB.prepare(`DROP TRIGGER stock_write_fails_${id}`).run()
+    expect(await runDurableObjectAlarm(stock)).toBe(true)
+    expect(await d1Stock(id)).toBe(3)
+    expect(await runDurableObjectAlarm(stock)).toBe(false)
+  })
+})
+
