@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { getPlatformProxy } from 'wrangler'
 import { isCatalogEmpty, seedCatalog, type SeedBindings } from './seed/catalog'
+import { DEMO_USERS, seedDemoUsers } from './seed/users'
 
 const { values } = parseArgs({
   options: {
@@ -44,6 +45,8 @@ try {
     const result = await seedCatalog(proxy.env, { products: productCount, onProgress: progressBar(`Seeding ${productCount} products`) })
     console.log(`Seeded ${result.products} products in ${result.categories} categories with ${result.images} images (${result.objects} objects in R2).`)
   }
+  await seedDemoUsers(proxy.env.DB)
+  console.log(`Demo accounts (local only): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}`)
 } finally {
   await proxy.dispose()
 }

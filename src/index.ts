@@ -1,11 +1,14 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
+import { accountPages } from './accounts/pages'
+import { authApi, usersApi } from './accounts/routes'
 import { categoriesApi, productsApi } from './catalog/routes'
 import { imagesRoute } from './catalog/images'
 import { shopPages } from './catalog/pages'
 import { getDb } from './db/client'
 import { sql } from 'drizzle-orm'
 import { notFound, toErrorBody } from './platform/errors'
+import { RateLimited } from './accounts/rate-limit'
 import type { AppEnv } from './platform/env'
 
 export { StockObject } from './orders/stock-object'
@@ -13,6 +16,8 @@ export { StockObject } from './orders/stock-object'
 const api = new Hono<AppEnv>()
   .route('/products', productsApi)
   .route('/categories', categoriesApi)
+  .route('/auth', authApi)
+  .route('/users', usersApi)
   .all('*', () => {
     throw notFound('API route')
   })
@@ -28,10 +33,12 @@ const app = new Hono<AppEnv>()
   })
   .route('/api', api)
   .route('/images', imagesRoute)
+  .route('/account', accountPages)
   .route('/', shopPages)
 
 app.onError((err, c) => {
   const { status, body } = toErrorBody(err, c.get('requestId'))
+  if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
   if (status >= 500) console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), message: String(err), stack: (err as Error).stack }))
   return c.json(body, status)
 })

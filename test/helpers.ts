@@ -42,3 +42,72 @@ export async function insertProduct(fields: Partial<NewProduct> & { categoryIds?
   await bumpCatalogVersion(env)
   return product
 }
+
+let accounts = 0
+/** A unique email for a test account. */
+export const uniqueEmail = (prefix = 'user') => `${prefix}-${Date.now().toString(36)}-${++accounts}@example.com`
+
+/** A fresh client address, so that one test's sign-ins never count against another's rate limit. */
+export const freshAddress = () => `test-client-${crypto.randomUUID()}`
+
+export interface TokenPair {
+  access_token: string
+  refresh_token: string
+  token_type: string
+  expires_in: number
+}
+
+/** Registers through the API; answers the tokens and the profile. */
+export async function registerUser(fields: { email?: string; password?: string; name?: string } = {}) {
+  const body = { email: fields.email ?? uniqueEmail(), password: fields.password ?? 'correct horse battery', name: fields.name ?? 'Test Shopper' }
+  const response = await SELF.fetch(`${BASE}/api/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+  if (response.status !== 201) throw new Error(`register answered ${response.status}: ${await response.text()}`)
+  const answer = (await response.json()) as TokenPair & { user: { id: number; email: string } }
+  return { ...answer, ...body, bearer: { Authorization: `Bearer ${answer.access_token}` } }
+}
+
+/** A JSON request to the Worker, with its parsed answer. */
+export async function callJson<T = unknown>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await SELF.fetch(`${BASE}${path}`, {
+    method,
+    headers: { ...(body !== undefined && { 'Content-Type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  const text = await response.text()
+  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as T }
+}
+
+/** A browser in miniature: keeps cookies across requests and never follows redirects. */
+export class Browser {
+  readonly cookies = new Map<string, string>()
+  readonly address = freshAddress()
+
+  async fetch(path: string, init: RequestInit = {}) {
+    const headers = new Headers(init.headers)
+    if (this.cookies.size) headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
+    headers.set('CF-Connecting-IP', this.address)
+    const response = await SELF.fetch(`${BASE}${path}`, { ...init, headers, redirect: 'manual' })
+    for (const cookie of response.headers.getSetCookie()) {
+      const [pair = ''] = cookie.split(';')
+      const [name = '', value = ''] = pair.split('=')
+      if (/max-age=0|expires=thu, 01 jan 1970/i.test(cookie) || value === '') this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+    return response
+  }
+
+  /** The CSRF token the last page put in its forms. */
+  async csrfFrom(path: string) {
+    const html = await (await this.fetch(path)).text()
+    const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1]
+    if (!token) throw new Error(`no CSRF token on ${path}`)
+    return token
+  }
+
+  /** Posts a form as a browser would (urlencoded, with Origin), the CSRF token taken from `formPage`. */
+  async submit(formPage: string, action: string, fields: Record<string, string>, { csrf = true } = {}) {
+    const body = new URLSearchParams(fields)
+    if (csrf) body.set('_csrf', await this.csrfFrom(formPage))
+    return this.fetch(action, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE } })
+  }
+}

@@ -4,7 +4,8 @@ import { drizzle } from 'drizzle-orm/d1'
 import { bumpCatalogVersion } from '../../src/catalog/cache'
 import * as schema from '../../src/db/schema'
 import { categories, productCategories, productImages, products, type NewCategory, type NewProduct, type NewProductImage } from '../../src/db/schema'
-import { IMAGE_SIZE, productSvg, sha256Hex, type ImageSpec, type Motif } from './images'
+import { sha256Hex } from '../../src/platform/encoding'
+import { IMAGE_SIZE, productSvg, type ImageSpec, type Motif } from './images'
 
 /** The bindings the seed writes to: the Worker's own, or Miniflare's/wrangler's proxies of them. */
 export type SeedBindings = Pick<Env, 'DB' | 'IMAGES' | 'CACHE'>

@@ -45,9 +45,3 @@ export function productSvg({ motif, hue, variant, caption }: ImageSpec): string 
     `<rect width="800" height="800" fill="url(#g)"/><g transform="rotate(${rotate} 400 420)">${shape}</g>${text}</svg>`
   )
 }
-
-/** SHA-256 of bytes as lower-case hex: the content address of an image. */
-export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
-}

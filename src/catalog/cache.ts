@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { sha256Hex } from '../platform/encoding'
 
 /**
  * Catalog answers are cached in two layers, both keyed on the catalog version:
@@ -61,8 +62,7 @@ export async function bumpCatalogVersion(env: Env): Promise<string> {
 async function kvSafeKey(key: string): Promise<string> {
   const bytes = new TextEncoder().encode(key)
   if (bytes.length <= 400) return key
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))
-  return `catalog:sha256:${Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')}`
+  return `catalog:sha256:${await sha256Hex(bytes)}`
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../platform/env'
-import { ApiError } from '../platform/errors'
 import { fieldErrors } from '../platform/validate'
+import { ErrorPage, htmlErrorHandler } from '../ui/error-page'
 import { Layout, renderPage } from '../ui/layout'
 import { formatMoney } from '../ui/money'
 import type { CategoryNode, ProductDetail } from './queries'
@@ -54,18 +54,6 @@ function Pager({ list }: { list: ProductList }) {
       </span>
       {list.next && <a href={pageLink(list.next)}>Next →</a>}
     </nav>
-  )
-}
-
-function ErrorPage({ status, message }: { status: number; message: string }) {
-  return (
-    <Layout title={status === 404 ? 'Not found' : 'Cannot show this page'}>
-      <h1>{status === 404 ? 'Not found' : 'Cannot show this page'}</h1>
-      <p>{message}</p>
-      <p>
-        <a href="/">Back to the shop</a>
-      </p>
-    </Layout>
   )
 }
 
@@ -126,10 +114,4 @@ export const shopPages = new Hono<AppEnv>()
     )
   })
 
-shopPages.onError((err, c) => {
-  if (err instanceof ApiError && err.status < 500) {
-    return c.html(renderPage(<ErrorPage status={err.status} message={err.message} />), err.status)
-  }
-  console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), message: String(err) }))
-  return c.html(renderPage(<ErrorPage status={500} message="Something went wrong on our side. Please try again." />), 500)
-})
+shopPages.onError(htmlErrorHandler)

@@ -87,6 +87,113 @@ export const productImages = sqliteTable(
   ],
 )
 
+export const USER_ROLES = ['customer', 'staff', 'admin'] as const
+export type UserRole = (typeof USER_ROLES)[number]
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Stored trimmed and lower-cased, so that addresses compare case-insensitively. */
+    email: text('email').notNull(),
+    /** `pbkdf2_sha256$<iterations>$<salt b64>$<hash b64>`: the parameters travel with the hash. */
+    passwordHash: text('password_hash').notNull(),
+    name: text('name').notNull(),
+    role: text('role', { enum: USER_ROLES }).notNull().default('customer'),
+    /** Bumped when the password changes: access tokens carrying an older value stop working. */
+    tokenVersion: integer('token_version').notNull().default(0),
+    createdAt: epochMs('created_at'),
+    lastLoginAt: integer('last_login_at'),
+  },
+  (t) => [
+    uniqueIndex('users_email_unique').on(t.email),
+    check('users_email_lowercase', sql`${t.email} = lower(trim(${t.email}))`),
+    check('users_role_known', sql`${t.role} IN ('customer', 'staff', 'admin')`),
+  ],
+)
+
+export const userProfiles = sqliteTable('user_profiles', {
+  userId: integer('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** E.164, e.g. +14155550123. */
+  phone: text('phone'),
+  /** R2 key of the current avatar. */
+  avatarKey: text('avatar_key'),
+  /** JSON: { name, line1, line2?, city, region?, postal_code, country } (validated on the way in). */
+  defaultShippingAddress: text('default_shipping_address', { mode: 'json' }).$type<ShippingAddress>(),
+  updatedAt: epochMs('updated_at'),
+})
+
+export interface ShippingAddress {
+  name: string
+  line1: string
+  line2?: string | null
+  city: string
+  region?: string | null
+  postal_code: string
+  country: string
+}
+
+/** Browser sessions: the cookie holds a random token, this table its SHA-256. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** "Remember me": the cookie outlives the browser session. */
+    persistent: integer('persistent', { mode: 'boolean' }).notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+)
+
+/** API refresh tokens, stored by SHA-256; each rotation stays in its family so that reuse revokes it all. */
+export const refreshTokens = sqliteTable(
+  'refresh_tokens',
+  {
+    id: text('id').primaryKey(),
+    familyId: text('family_id').notNull(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+    revokedAt: integer('revoked_at'),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [index('refresh_tokens_family_idx').on(t.familyId), index('refresh_tokens_user_idx').on(t.userId)],
+)
+
+/** Single-use password reset tokens, stored by SHA-256. */
+export const passwordResets = sqliteTable(
+  'password_resets',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [index('password_resets_user_idx').on(t.userId)],
+)
+
+/** Fixed-window counters for rate limits (sign-in attempts per email and per client address). */
+export const rateLimits = sqliteTable('rate_limits', {
+  key: text('key').primaryKey(),
+  windowStart: integer('window_start').notNull(),
+  count: integer('count').notNull(),
+})
+
+export const usersRelations = relations(users, ({ one }) => ({
+  profile: one(userProfiles, { fields: [users.id], references: [userProfiles.userId] }),
+}))
+
 export const categoriesRelations = relations(categories, ({ one, many }) => ({
   parent: one(categories, { fields: [categories.parentId], references: [categories.id], relationName: 'tree' }),
   children: many(categories, { relationName: 'tree' }),
@@ -113,3 +220,171 @@ export type Product = typeof products.$inferSelect
 export type NewProduct = typeof products.$inferInsert
 export type ProductImage = typeof productImages.$inferSelect
 export type NewProductImage = typeof productImages.$inferInsert
+export type User = typeof users.$inferSelect
+export type NewUser = typeof users.$inferInsert
+export type UserProfile = typeof userProfiles.$inferSelect
+
+/** The most of one product a cart line or an order line may hold. */
+export const LINE_QUANTITY_MAX = 99
+
+/**
+ * Carts: a guest's is found by the SHA-256 of its cookie token (like sessions, so a leaked table cannot
+ * be replayed), a signed-in user's by the user (one each).
+ */
+export const carts = sqliteTable(
+  'carts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash'),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [
+    uniqueIndex('carts_user_unique').on(t.userId),
+    uniqueIndex('carts_token_hash_unique').on(t.tokenHash),
+    check('carts_owner', sql`(${t.userId} IS NULL) <> (${t.tokenHash} IS NULL)`),
+  ],
+)
+
+/**
+ * One line per product. No foreign key to products: a product deleted from the catalog stays in the
+ * cart, marked unavailable, rather than vanishing without a word.
+ */
+export const cartItems = sqliteTable(
+  'cart_items',
+  {
+    cartId: integer('cart_id')
+      .notNull()
+      .references(() => carts.id, { onDelete: 'cascade' }),
+    productId: integer('product_id').notNull(),
+    quantity: integer('quantity').notNull(),
+    addedAt: epochMs('added_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.cartId, t.productId] }),
+    check('cart_items_quantity_range', sql`${t.quantity} BETWEEN 1 AND ${sql.raw(String(LINE_QUANTITY_MAX))}`),
+  ],
+)
+
+export const ORDER_STATUSES = ['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'expired', 'refunded'] as const
+export type OrderStatus = (typeof ORDER_STATUSES)[number]
+const statusList = sql.raw(ORDER_STATUSES.map((s) => `'${s}'`).join(', '))
+
+/** Orders: the id is a random UUID so that ids cannot be guessed; money in integer cents of `currency`. */
+export const orders = sqliteTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    // Orders are the shop's books: a user with orders cannot be deleted by accident.
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'restrict' }),
+    status: text('status', { enum: ORDER_STATUSES }).notNull().default('pending_payment'),
+    currency: text('currency').notNull(),
+    subtotalCents: integer('subtotal_cents').notNull(),
+    totalCents: integer('total_cents').notNull(),
+    shippingAddress: text('shipping_address', { mode: 'json' }).notNull().$type<ShippingAddress>(),
+    /** When the first of the order's stock holds runs out (epoch ms); unpaid by then, the order expires. */
+    holdExpiresAt: integer('hold_expires_at').notNull(),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [
+    index('orders_user_created_idx').on(t.userId, t.createdAt, t.id),
+    check('orders_status_known', sql`${t.status} IN (${statusList})`),
+    check('orders_currency_format', sql`length(${t.currency}) = 3 AND ${t.currency} = upper(${t.currency})`),
+    check('orders_subtotal_nonnegative', sql`${t.subtotalCents} >= 0`),
+    check('orders_total_nonnegative', sql`${t.totalCents} >= 0`),
+  ],
+)
+
+/**
+ * What was bought, as it was: the name and the unit price at the moment of purchase. No foreign key to
+ * products, so that the catalog can drop a product without touching the books. `reservation_id` is the
+ * line's hold in the product's stock object.
+ */
+export const orderItems = sqliteTable(
+  'order_items',
+  {
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    productId: integer('product_id').notNull(),
+    productName: text('product_name').notNull(),
+    priceAtPurchaseCents: integer('price_at_purchase_cents').notNull(),
+    quantity: integer('quantity').notNull(),
+    lineTotalCents: integer('line_total_cents').notNull(),
+    reservationId: text('reservation_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderId, t.productId] }),
+    uniqueIndex('order_items_reservation_unique').on(t.reservationId),
+    check('order_items_quantity_positive', sql`${t.quantity} >= 1`),
+    check('order_items_price_nonnegative', sql`${t.priceAtPurchaseCents} >= 0`),
+    check('order_items_line_total', sql`${t.lineTotalCents} = ${t.priceAtPurchaseCents} * ${t.quantity}`),
+  ],
+)
+
+/** Every status change of an order (the first has no `from_status`), written in the same batch as the change. */
+export const orderEvents = sqliteTable(
+  'order_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    fromStatus: text('from_status', { enum: ORDER_STATUSES }),
+    toStatus: text('to_status', { enum: ORDER_STATUSES }).notNull(),
+    at: epochMs('at'),
+    note: text('note'),
+  },
+  (t) => [
+    index('order_events_order_idx').on(t.orderId, t.id),
+    check('order_events_from_known', sql`${t.fromStatus} IS NULL OR ${t.fromStatus} IN (${statusList})`),
+    check('order_events_to_known', sql`${t.toStatus} IN (${statusList})`),
+  ],
+)
+
+/**
+ * `Idempotency-Key` claims of order POSTs: the row is inserted before any work, so that of two concurrent
+ * requests with one key only one creates the order. `order_id` is chosen at claim time.
+ */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    orderId: text('order_id').notNull(),
+    /** SHA-256 of the validated body: the same key with another body is refused. */
+    requestHash: text('request_hash').notNull(),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.key] }),
+    check('idempotency_keys_key_length', sql`length(${t.key}) BETWEEN 1 AND 255`),
+  ],
+)
+
+export const ordersRelations = relations(orders, ({ many }) => ({
+  items: many(orderItems),
+  events: many(orderEvents),
+}))
+
+export const orderItemsRelations = relations(orderItems, ({ one }) => ({
+  order: one(orders, { fields: [orderItems.orderId], references: [orders.id] }),
+}))
+
+export const orderEventsRelations = relations(orderEvents, ({ one }) => ({
+  order: one(orders, { fields: [orderEvents.orderId], references: [orders.id] }),
+}))
+
+export type Cart = typeof carts.$inferSelect
+export type CartItem = typeof cartItems.$inferSelect
+export type Order = typeof orders.$inferSelect
+export type NewOrder = typeof orders.$inferInsert
+export type OrderItem = typeof orderItems.$inferSelect
+export type NewOrderItem = typeof orderItems.$inferInsert
+export type OrderEvent = typeof orderEvents.$inferSelect

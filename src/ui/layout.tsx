@@ -30,6 +30,10 @@ export function Layout({ title, description, children }: LayoutProps) {
             <input id="q" name="q" type="search" placeholder="Search products" maxLength={200} />
             <button type="submit">Search</button>
           </form>
+          {/* The same for everyone, so that catalog pages can be cached; /account sends strangers to sign in. */}
+          <nav class="site-nav" aria-label="Account">
+            <a href="/account">Account</a>
+          </nav>
         </header>
         <main>{children}</main>
       </body>

@@ -1,0 +1,54 @@
+/**
+ * CSRF protection for the pages' forms: a double-submit token. A random value lives in an HttpOnly,
+ * SameSite=Lax cookie and in a hidden `_csrf` field of every form; a state-changing request whose field
+ * does not match its cookie is refused with 403. A cross-site page can make the browser send the cookie
+ * but cannot read it, so it cannot fill the field. Hono's origin check runs in front as a second line.
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import { getCookie, setCookie } from 'hono/cookie'
+import { csrf as originCheck } from 'hono/csrf'
+import type { AppEnv } from '../platform/env'
+import { randomToken } from '../platform/encoding'
+import { forbidden } from '../platform/errors'
+import { constantTimeEqual } from './passwords'
+import { cookieName, cookieSecure } from './sessions'
+
+export const CSRF_FIELD = '_csrf'
+
+/** The token to put in this response's forms (made, and its cookie set, on first use). */
+export function csrfToken(c: Context<AppEnv>): string {
+  const existing = c.get('csrfToken') ?? getCookie(c, cookieName(c.env, 'csrf'))
+  if (existing && /^[A-Za-z0-9_-]{43}$/.test(existing)) {
+    c.set('csrfToken', existing)
+    return existing
+  }
+  return rotateCsrfToken(c)
+}
+
+/** A fresh token (at sign-in, so that a token planted before cannot outlive it). */
+export function rotateCsrfToken(c: Context<AppEnv>): string {
+  const token = randomToken()
+  setCookie(c, cookieName(c.env, 'csrf'), token, { httpOnly: true, secure: cookieSecure(c.env), sameSite: 'Lax', path: '/' })
+  c.set('csrfToken', token)
+  return token
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const encode = (text: string) => new TextEncoder().encode(text)
+
+/** Refuses a state-changing form request without the matching token (403, as a page). */
+export const csrfProtection = (): MiddlewareHandler<AppEnv> => {
+  const origin = originCheck()
+  return async (c, next) => {
+    if (!UNSAFE.has(c.req.method)) return next()
+    return origin(c, async () => {
+      const cookie = getCookie(c, cookieName(c.env, 'csrf')) ?? ''
+      const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>)
+      const field = form[CSRF_FIELD]
+      if (typeof field !== 'string' || cookie === '' || !constantTimeEqual(encode(field), encode(cookie))) {
+        throw forbidden('This form has expired or did not come from this site. Reload the page and try again.')
+      }
+      await next()
+    })
+  }
+}

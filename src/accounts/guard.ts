@@ -1,0 +1,58 @@
+/**
+ * Who is asking: a Bearer access token (the API) or the session cookie (the pages, and the API from
+ * the browser). `requireUser` and `requireRole` are the guards every later route reuses.
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import type { UserRole } from '../db/schema'
+import type { AppEnv, CurrentUser } from '../platform/env'
+import { forbidden, unauthorized } from '../platform/errors'
+import { findUser } from './service'
+import { readSession } from './sessions'
+import { verifyAccessToken } from './tokens'
+
+/** The signed-in user of this request, if any (memoised on the context). */
+export async function currentUser(c: Context<AppEnv>): Promise<CurrentUser | null> {
+  if (c.get('user')) return c.get('user') ?? null
+  const header = c.req.header('Authorization')
+  if (header !== undefined) {
+    const [scheme, token] = header.split(' ')
+    if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('Use "Authorization: Bearer <access token>"')
+    const claims = await verifyAccessToken(c.env, token)
+    const user = await findUser(c.env, claims.userId)
+    // A password change bumps the version: tokens issued before it stop working at once.
+    if (!user || user.tokenVersion !== claims.tokenVersion) throw unauthorized('Access token revoked')
+    c.set('user', user)
+    return user
+  }
+  const session = await readSession(c)
+  if (!session) return null
+  const user = await findUser(c.env, session.userId)
+  if (user) {
+    c.set('user', user)
+    c.set('sessionId', session.sessionId)
+  }
+  return user
+}
+
+/** 401 unless signed in; the user is then `c.get('user')`. */
+export const requireUser = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  if (!(await currentUser(c))) throw unauthorized()
+  await next()
+}
+
+/** 401 unless signed in, 403 unless the user has one of `roles`. */
+export const requireRole =
+  (...roles: UserRole[]): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const user = await currentUser(c)
+    if (!user) throw unauthorized()
+    if (!roles.includes(user.role)) throw forbidden(`This needs the ${roles.join(' or ')} role`)
+    await next()
+  }
+
+/** The signed-in user, for handlers behind `requireUser` / `requireRole`. */
+export function userOf(c: Context<AppEnv>): CurrentUser {
+  const user = c.get('user')
+  if (!user) throw unauthorized()
+  return user
+}

@@ -1,0 +1,312 @@
+/** Account pages: register, sign in and out, profile (fields, avatar, password), forgotten password. Forms work without JavaScript. */
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import type { AppEnv } from '../platform/env'
+import { ApiError, type FieldErrors } from '../platform/errors'
+import { fieldErrors } from '../platform/validate'
+import { htmlErrorHandler } from '../ui/error-page'
+import { Field, Form, Notice } from '../ui/forms'
+import { Layout, renderPage } from '../ui/layout'
+import { AVATAR_MAX_BYTES } from './avatar'
+import { csrfProtection, csrfToken, rotateCsrfToken } from './csrf'
+import { currentUser, userOf } from './guard'
+import { RateLimited } from './rate-limit'
+import { ChangePasswordBody, Email, NewPassword, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
+import { authenticate, changePassword, profileOf, register, removeAvatar, requestPasswordReset, resetPassword, setAvatar, updateProfile, type ProfileView } from './service'
+import { endSession, startSession } from './sessions'
+
+type Ctx = Context<AppEnv>
+type FormData = Record<string, string | File | (string | File)[]>
+
+/** Only a path on this site may be a redirect target (no `//evil.example`). */
+const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/account')
+const text = (form: FormData, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
+
+const page = (c: Ctx, title: string, body: preact.ComponentChildren, status: 200 | 400 | 401 | 409 | 413 | 415 | 429 = 200) => {
+  c.header('Cache-Control', 'no-store')
+  return c.html(renderPage(<Layout title={title}>{<section class="account">{body}</section>}</Layout>), status)
+}
+
+/** An expected failure of a form (validation, wrong password, rate limit) shown on the form itself. */
+function formFailure(err: unknown): { status: 400 | 401 | 409 | 413 | 415 | 429; message: string; fields: FieldErrors } | null {
+  if (!(err instanceof ApiError) || ![400, 401, 409, 413, 415, 429].includes(err.status)) return null
+  return { status: err.status as 400, message: err.message, fields: err.fields ?? {} }
+}
+
+function parseOrFail<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input)
+  if (!parsed.success) throw new ApiError(400, 'validation_failed', 'Please correct the fields marked below.', fieldErrors(parsed.error))
+  return parsed.data
+}
+
+function RegisterForm({ c, values = {}, errors, message }: { c: Ctx; values?: Record<string, string>; errors?: FieldErrors; message?: string }) {
+  return (
+    <>
+      <h1>Create your account</h1>
+      {message && <Notice kind="error">{message}</Notice>}
+      <Form action={`/account/register?next=${encodeURIComponent(safeNext(c.req.query('next')))}`} csrf={csrfToken(c)}>
+        <Field name="name" label="Your name" value={values.name} errors={errors} required autocomplete="name" maxLength={100} />
+        <Field name="email" label="Email" type="email" value={values.email} errors={errors} required autocomplete="email" maxLength={254} />
+        <Field name="password" label="Password" type="password" errors={errors} required autocomplete="new-password" hint="At least 10 characters." maxLength={256} />
+        <button type="submit">Create account</button>
+      </Form>
+      <p>
+        Already have an account? <a href="/account/sign-in">Sign in</a>
+      </p>
+    </>
+  )
+}
+
+function SignInForm({ c, email, errors, message, notice }: { c: Ctx; email?: string; errors?: FieldErrors; message?: string; notice?: string }) {
+  return (
+    <>
+      <h1>Sign in</h1>
+      {notice && <Notice kind="success">{notice}</Notice>}
+      {message && <Notice kind="error">{message}</Notice>}
+      <Form action={`/account/sign-in?next=${encodeURIComponent(safeNext(c.req.query('next')))}`} csrf={csrfToken(c)}>
+        <Field name="email" label="Email" type="email" value={email} errors={errors} required autocomplete="email" maxLength={254} />
+        <Field name="password" label="Password" type="password" errors={errors} required autocomplete="current-password" maxLength={256} />
+        <label class="check">
+          <input type="checkbox" name="remember" value="on" /> Keep me signed in for 30 days
+        </label>
+        <button type="submit">Sign in</button>
+      </Form>
+      <p>
+        <a href="/account/password/forgot">Forgot your password?</a> · New here? <a href="/account/register">Create an account</a>
+      </p>
+    </>
+  )
+}
+
+function ProfilePage({ c, profile, errors, message, notice }: { c: Ctx; profile: ProfileView; errors?: FieldErrors; message?: string; notice?: string }) {
+  const address = profile.default_shipping_address
+  const a = (key: string) => `default_shipping_address.${key}`
+  return (
+    <>
+      <h1>Your account</h1>
+      {notice && <Notice kind="success">{notice}</Notice>}
+      {message && <Notice kind="error">{message}</Notice>}
+      <p>
+        Signed in as <strong>{profile.email}</strong>
+        {profile.role !== 'customer' && ` (${profile.role})`}.
+      </p>
+      <Form action="/account/profile" csrf={csrfToken(c)}>
+        <h2>Profile</h2>
+        <Field name="name" label="Name" value={profile.name} errors={errors} required autocomplete="name" maxLength={100} />
+        <Field name="phone" label="Phone" type="tel" value={profile.phone} errors={errors} autocomplete="tel" hint="International form, e.g. +14155550123. Leave empty to remove." />
+        <h2>Default shipping address</h2>
+        <p class="hint">Leave every address field empty to remove it.</p>
+        <Field name={a('name')} label="Recipient" value={address?.name} errors={errors} autocomplete="shipping name" />
+        <Field name={a('line1')} label="Address line 1" value={address?.line1} errors={errors} autocomplete="shipping address-line1" />
+        <Field name={a('line2')} label="Address line 2" value={address?.line2} errors={errors} autocomplete="shipping address-line2" />
+        <div class="fieldset-grid">
+          <Field name={a('city')} label="City" value={address?.city} errors={errors} autocomplete="shipping address-level2" />
+          <Field name={a('region')} label="Region or state" value={address?.region} errors={errors} autocomplete="shipping address-level1" />
+          <Field name={a('postal_code')} label="Postal code" value={address?.postal_code} errors={errors} autocomplete="shipping postal-code" />
+          <Field name={a('country')} label="Country code" value={address?.country} errors={errors} autocomplete="shipping country" hint="Two letters, e.g. FR, US." maxLength={2} />
+        </div>
+        <button type="submit">Save profile</button>
+      </Form>
+      <Form action="/account/avatar" csrf={csrfToken(c)} multipart>
+        <h2>Avatar</h2>
+        {profile.avatar_url ? <img class="avatar" src={profile.avatar_url} alt="Your avatar" width={96} height={96} /> : <p class="hint">No avatar yet.</p>}
+        <Field name="avatar" label="Choose an image" type="file" accept="image/png,image/jpeg,image/webp" errors={errors} hint={`PNG, JPEG or WebP, at most ${AVATAR_MAX_BYTES / 1024 / 1024} MB.`} />
+        <button type="submit">Upload avatar</button>
+      </Form>
+      {profile.avatar_url && (
+        <Form action="/account/avatar/delete" csrf={csrfToken(c)} class="inline-form">
+          <button type="submit" class="link-button">
+            Remove avatar
+          </button>
+        </Form>
+      )}
+      <Form action="/account/password" csrf={csrfToken(c)}>
+        <h2>Change password</h2>
+        <Field name="current_password" label="Current password" type="password" errors={errors} required autocomplete="current-password" />
+        <Field name="new_password" label="New password" type="password" errors={errors} required autocomplete="new-password" hint="At least 10 characters. Other browsers will be signed out." />
+        <button type="submit">Change password</button>
+      </Form>
+      <Form action="/account/sign-out" csrf={csrfToken(c)}>
+        <button type="submit">Sign out</button>
+      </Form>
+    </>
+  )
+}
+
+/** The profile form's fields as the API's partial update: empty phone and an all-empty address mean "remove". */
+function profileUpdateFromForm(form: FormData) {
+  const keys = ['name', 'line1', 'line2', 'city', 'region', 'postal_code', 'country'] as const
+  const address = Object.fromEntries(keys.map((key) => [key, text(form, `default_shipping_address.${key}`).trim()]))
+  const phone = text(form, 'phone').trim()
+  return {
+    name: text(form, 'name'),
+    phone: phone === '' ? null : phone,
+    default_shipping_address: Object.values(address).every((v) => v === '') ? null : address,
+  }
+}
+
+/** Renders the profile page with what went wrong, or lets anything unexpected through. */
+async function profileFailure(c: Ctx, err: unknown) {
+  const failure = formFailure(err)
+  if (!failure) throw err
+  if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
+  const profile = await profileOf(c.env, userOf(c).id)
+  return page(c, 'Your account', <ProfilePage c={c} profile={profile} errors={failure.fields} message={failure.message} />, failure.status)
+}
+
+/** Pages that need a signed-in user send strangers to sign in and back. */
+const signedIn = async (c: Ctx, next: () => Promise<void>) => {
+  if (!(await currentUser(c))) return c.redirect(`/account/sign-in?next=${encodeURIComponent(c.req.path)}`, 303)
+  await next()
+}
+
+export const accountPages = new Hono<AppEnv>()
+  .use(csrfProtection())
+  .get('/register', (c) => page(c, 'Create your account', <RegisterForm c={c} />))
+  .post('/register', async (c) => {
+    const form = await c.req.parseBody()
+    const values = { name: text(form, 'name'), email: text(form, 'email') }
+    try {
+      const user = await register(c.env, parseOrFail(RegisterBody, { ...values, password: text(form, 'password') }))
+      await startSession(c, user.id, false)
+      rotateCsrfToken(c)
+      return c.redirect(safeNext(c.req.query('next')), 303)
+    } catch (err) {
+      const failure = formFailure(err)
+      if (!failure) throw err
+      return page(c, 'Create your account', <RegisterForm c={c} values={values} errors={failure.fields} message={failure.message} />, failure.status)
+    }
+  })
+  .get('/sign-in', (c) =>
+    page(c, 'Sign in', <SignInForm c={c} notice={c.req.query('reset') === 'done' ? 'Your password is changed. Sign in with the new one.' : undefined} />),
+  )
+  .post('/sign-in', async (c) => {
+    const form = await c.req.parseBody()
+    const email = text(form, 'email')
+    try {
+      const credentials = parseOrFail(TokenBody, { email, password: text(form, 'password') })
+      const user = await authenticate(c.env, credentials.email, credentials.password, c.req.raw.headers)
+      await startSession(c, user.id, text(form, 'remember') === 'on')
+      rotateCsrfToken(c)
+      return c.redirect(safeNext(c.req.query('next')), 303)
+    } catch (err) {
+      const failure = formFailure(err)
+      if (!failure) throw err
+      if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
+      return page(c, 'Sign in', <SignInForm c={c} email={email} errors={failure.fields} message={failure.message} />, failure.status)
+    }
+  })
+  .post('/sign-out', async (c) => {
+    await endSession(c)
+    rotateCsrfToken(c)
+    return c.redirect('/', 303)
+  })
+  .get('/password/forgot', (c) =>
+    page(
+      c,
+      'Forgot your password?',
+      <>
+        <h1>Forgot your password?</h1>
+        <Form action="/account/password/forgot" csrf={csrfToken(c)}>
+          <Field name="email" label="Email" type="email" required autocomplete="email" hint="We will send a link to choose a new password." />
+          <button type="submit">Send the link</button>
+        </Form>
+      </>,
+    ),
+  )
+  .post('/password/forgot', async (c) => {
+    const form = await c.req.parseBody()
+    const email = Email.safeParse(text(form, 'email'))
+    // The same answer whether or not the account exists.
+    if (email.success) await requestPasswordReset(c.env, email.data, new URL(c.req.url).origin, c.req.raw.headers)
+    return page(c, 'Check your email', <Notice kind="info">If an account uses that address, we have sent it a link to choose a new password. The link works once, for an hour.</Notice>)
+  })
+  .get('/password/reset', (c) => {
+    const token = c.req.query('token') ?? ''
+    return page(
+      c,
+      'Choose a new password',
+      <>
+        <h1>Choose a new password</h1>
+        <Form action="/account/password/reset" csrf={csrfToken(c)}>
+          <input type="hidden" name="token" value={token} />
+          <Field name="password" label="New password" type="password" required autocomplete="new-password" hint="At least 10 characters." />
+          <button type="submit">Set password</button>
+        </Form>
+      </>,
+    )
+  })
+  .post('/password/reset', async (c) => {
+    const form = await c.req.parseBody()
+    try {
+      const password = parseOrFail(NewPassword, text(form, 'password'))
+      await resetPassword(c.env, text(form, 'token'), password)
+      return c.redirect('/account/sign-in?reset=done', 303)
+    } catch (err) {
+      const failure = formFailure(err)
+      if (!failure) throw err
+      const errors = failure.fields._ ? { password: failure.fields._ } : failure.fields
+      return page(
+        c,
+        'Choose a new password',
+        <>
+          <h1>Choose a new password</h1>
+          <Notice kind="error">{failure.message}</Notice>
+          <Form action="/account/password/reset" csrf={csrfToken(c)}>
+            <input type="hidden" name="token" value={text(form, 'token')} />
+            <Field name="password" label="New password" type="password" errors={errors} required autocomplete="new-password" />
+            <button type="submit">Set password</button>
+          </Form>
+          <p>
+            <a href="/account/password/forgot">Ask for a new link</a>
+          </p>
+        </>,
+        failure.status,
+      )
+    }
+  })
+  .use('/', signedIn)
+  .use('/profile', signedIn)
+  .use('/avatar', signedIn)
+  .use('/avatar/*', signedIn)
+  .use('/password', signedIn)
+  .get('/', async (c) => {
+    const saved = c.req.query('saved')
+    const notice = saved === 'profile' ? 'Profile saved.' : saved === 'avatar' ? 'Avatar updated.' : saved === 'password' ? 'Password changed. Your other browsers are signed out.' : undefined
+    return page(c, 'Your account', <ProfilePage c={c} profile={await profileOf(c.env, userOf(c).id)} notice={notice} />)
+  })
+  .post('/profile', async (c) => {
+    try {
+      await updateProfile(c.env, userOf(c).id, parseOrFail(UpdateProfileBody, profileUpdateFromForm(await c.req.parseBody())))
+      return c.redirect('/account?saved=profile', 303)
+    } catch (err) {
+      return profileFailure(c, err)
+    }
+  })
+  .post('/avatar', async (c) => {
+    try {
+      const file = (await c.req.parseBody())['avatar']
+      if (!(file instanceof File) || file.size === 0) throw new ApiError(400, 'validation_failed', 'Choose an image to upload.', { avatar: ['is required'] })
+      if (file.size > AVATAR_MAX_BYTES) throw new ApiError(413, 'payload_too_large', 'The image is larger than 2 MB.', { avatar: ['is larger than 2 MB'] })
+      await setAvatar(c.env, userOf(c).id, new Uint8Array(await file.arrayBuffer()), file.type)
+      return c.redirect('/account?saved=avatar', 303)
+    } catch (err) {
+      return profileFailure(c, err instanceof ApiError && !err.fields ? new ApiError(err.status as 400, err.code, err.message, { avatar: [err.message] }) : err)
+    }
+  })
+  .post('/avatar/delete', async (c) => {
+    await removeAvatar(c.env, userOf(c).id)
+    return c.redirect('/account?saved=avatar', 303)
+  })
+  .post('/password', async (c) => {
+    try {
+      const form = await c.req.parseBody()
+      const body = parseOrFail(ChangePasswordBody, { current_password: text(form, 'current_password'), new_password: text(form, 'new_password') })
+      await changePassword(c.env, userOf(c).id, body.current_password, body.new_password, c.get('sessionId'))
+      return c.redirect('/account?saved=password', 303)
+    } catch (err) {
+      return profileFailure(c, err)
+    }
+  })
+
+accountPages.onError(htmlErrorHandler)

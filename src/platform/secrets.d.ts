@@ -1,0 +1,11 @@
+/** Secrets are set with `wrangler secret put` (and `.dev.vars` locally), so `wrangler types` cannot see them. */
+declare namespace Cloudflare {
+  interface Env {
+    /** Signs access tokens (at least 32 characters). Required in production. */
+    AUTH_SECRET?: string
+    /** The mail provider's API key (Resend); without it, mail is only logged (not in production). */
+    MAIL_API_KEY?: string
+    /** The sender address for mail, e.g. "Cato-Store <shop@example.com>". */
+    MAIL_FROM?: string
+  }
+}

@@ -1,0 +1,28 @@
+import type { Context } from 'hono'
+import type { AppEnv } from '../platform/env'
+import { ApiError } from '../platform/errors'
+import { RateLimited } from '../accounts/rate-limit'
+import { Layout, renderPage } from './layout'
+
+export function ErrorPage({ status, message }: { status: number; message: string }) {
+  const title = status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : status === 429 ? 'Slow down' : 'Cannot show this page'
+  return (
+    <Layout title={title}>
+      <h1>{title}</h1>
+      <p>{message}</p>
+      <p>
+        <a href="/">Back to the shop</a>
+      </p>
+    </Layout>
+  )
+}
+
+/** The pages' `onError`: expected failures as a readable page with their status, anything else a 500 that leaks nothing. */
+export function htmlErrorHandler(err: Error, c: Context<AppEnv>) {
+  if (err instanceof ApiError && err.status < 500) {
+    if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
+    return c.html(renderPage(<ErrorPage status={err.status} message={err.message} />), err.status)
+  }
+  console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), message: String(err), stack: err.stack }))
+  return c.html(renderPage(<ErrorPage status={500} message="Something went wrong on our side. Please try again." />), 500)
+}

@@ -1,0 +1,72 @@
+import type { ComponentChildren, InputHTMLAttributes } from 'preact'
+import type { FieldErrors } from '../platform/errors'
+
+const CSRF_FIELD = '_csrf'
+
+/** A POST form carrying the CSRF token (see accounts/csrf.ts). */
+export function Form({ action, csrf, children, multipart, class: className }: { action: string; csrf: string; children: ComponentChildren; multipart?: boolean; class?: string }) {
+  return (
+    <form method="post" action={action} class={className ?? 'form'} enctype={multipart ? 'multipart/form-data' : undefined}>
+      <input type="hidden" name={CSRF_FIELD} value={csrf} />
+      {children}
+    </form>
+  )
+}
+
+interface FieldProps {
+  name: string
+  label: string
+  type?: 'text' | 'email' | 'password' | 'tel' | 'file'
+  value?: string | null
+  errors?: FieldErrors
+  required?: boolean
+  autocomplete?: string
+  hint?: string
+  maxLength?: number
+  accept?: string
+}
+
+/** A labelled input with its hint and errors, tied together for screen readers. */
+export function Field({ name, label, type = 'text', value, errors, required, autocomplete, hint, maxLength, accept }: FieldProps) {
+  const id = `field-${name.replace(/\W/g, '-')}`
+  const problems = errors?.[name]
+  const described = [hint && `${id}-hint`, problems && `${id}-error`].filter(Boolean).join(' ') || undefined
+  // Preact types each input type separately; one component for all of them needs the general shape.
+  const input = {
+    id,
+    name,
+    type,
+    value: type === 'password' || type === 'file' ? undefined : (value ?? undefined),
+    required,
+    autoComplete: autocomplete,
+    maxLength,
+    accept,
+    'aria-invalid': problems ? 'true' : undefined,
+    'aria-describedby': described,
+  } as InputHTMLAttributes<HTMLInputElement>
+  return (
+    <div class={`field${problems ? ' has-error' : ''}`}>
+      <label for={id}>{label}</label>
+      {hint && (
+        <small id={`${id}-hint`} class="hint">
+          {hint}
+        </small>
+      )}
+      <input {...input} />
+      {problems && (
+        <p id={`${id}-error`} class="field-error">
+          {problems.join('; ')}
+        </p>
+      )}
+    </div>
+  )
+}
+
+/** Messages about the whole form (not one field), or a confirmation. */
+export function Notice({ kind, children }: { kind: 'error' | 'success' | 'info'; children: ComponentChildren }) {
+  return (
+    <p class={`notice notice-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {children}
+    </p>
+  )
+}
