@@ -1,7 +1,11 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { accountPages } from './accounts/pages'
+import { cartPages } from './cart/pages'
+import { checkoutPages, orderPages } from './orders/pages'
 import { authApi, usersApi } from './accounts/routes'
+import { cartApi } from './cart/routes'
+import { ordersApi } from './orders/routes'
 import { categoriesApi, productsApi } from './catalog/routes'
 import { imagesRoute } from './catalog/images'
 import { shopPages } from './catalog/pages'
@@ -10,6 +14,9 @@ import { sql } from 'drizzle-orm'
 import { notFound, toErrorBody } from './platform/errors'
 import { RateLimited } from './accounts/rate-limit'
 import type { AppEnv } from './platform/env'
+import { securityHeaders } from './platform/security-headers'
+import { ErrorPage } from './ui/error-page'
+import { renderPage } from './ui/layout'
 
 export { StockObject } from './orders/stock-object'
 
@@ -18,12 +25,15 @@ const api = new Hono<AppEnv>()
   .route('/categories', categoriesApi)
   .route('/auth', authApi)
   .route('/users', usersApi)
+  .route('/cart', cartApi)
+  .route('/orders', ordersApi)
   .all('*', () => {
     throw notFound('API route')
   })
 
 const app = new Hono<AppEnv>()
   .use(requestId())
+  .use(securityHeaders())
   // Liveness with no dependencies: the runtime's ceiling in the benchmark.
   .get('/healthz', (c) => c.json({ ok: true }))
   // One trivial D1 query: the database's ceiling in the benchmark.
@@ -34,6 +44,9 @@ const app = new Hono<AppEnv>()
   .route('/api', api)
   .route('/images', imagesRoute)
   .route('/account', accountPages)
+  .route('/cart', cartPages)
+  .route('/checkout', checkoutPages)
+  .route('/orders', orderPages)
   .route('/', shopPages)
 
 app.onError((err, c) => {
@@ -43,7 +56,12 @@ app.onError((err, c) => {
   return c.json(body, status)
 })
 
-app.notFound((c) => c.json(toErrorBody(notFound('route'), c.get('requestId')).body, 404))
+// Unknown API paths answer in the error shape; anything else is a page.
+app.notFound((c) =>
+  c.req.path.startsWith('/api/') || c.req.path.startsWith('/webhooks/')
+    ? c.json(toErrorBody(notFound('route'), c.get('requestId')).body, 404)
+    : c.html(renderPage(ErrorPage({ status: 404, message: 'There is no page at this address.' })), 404),
+)
 
 export type AppType = typeof app
 export default app

@@ -283,3 +283,12 @@ export function subtreeIds(tree: CategoryNode[], slug: string): number[] | null 
   const node = find(tree)
   return node ? collect(node) : null
 }
+
+/** Every active product's slug and last change, for the sitemap (at most 50,000, the format's limit). */
+export const selectSitemapEntries = (db: Db) =>
+  db
+    .select({ slug: products.slug, updatedAt: products.updatedAt })
+    .from(products)
+    .where(eq(products.isActive, true))
+    .orderBy(asc(products.id))
+    .limit(50_000)

@@ -368,6 +368,16 @@ export const idempotencyKeys = sqliteTable(
   ],
 )
 
+export const cartsRelations = relations(carts, ({ many }) => ({
+  items: many(cartItems),
+}))
+
+// A relation without a foreign key: the line's product may be gone (see cartItems).
+export const cartItemsRelations = relations(cartItems, ({ one }) => ({
+  cart: one(carts, { fields: [cartItems.cartId], references: [carts.id] }),
+  product: one(products, { fields: [cartItems.productId], references: [products.id] }),
+}))
+
 export const ordersRelations = relations(orders, ({ many }) => ({
   items: many(orderItems),
   events: many(orderEvents),

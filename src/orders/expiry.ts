@@ -1,3 +1,5 @@
+import { expireOrder } from './service'
+
 /** A hold that expired while attached to an order. */
 export type ExpiredHold = { productId: number; reservationId: string; orderId: string; qty: number; expiredAt: number }
 
@@ -13,10 +15,13 @@ export function observeHoldsExpired(observer: HoldsExpiredHook): () => void {
 }
 
 /**
- * Called by a product's StockObject alarm with the holds that expired while attached to an order.
- * The orders module marks the order expired here; until it does, this only informs the observers.
- * If it throws, the object keeps the holds as undelivered and its alarm calls again a few seconds later.
+ * Called by a product's StockObject alarm with the holds that expired while attached to an order: each
+ * order still awaiting payment becomes `expired` and the holds of its other lines are released (see
+ * `expireOrder`), then the observers hear of it. If it throws, the object keeps the holds as
+ * undelivered and its alarm calls again a few seconds later; every step is safe to repeat.
  */
 export const onHoldsExpired: HoldsExpiredHook = async (env, expired) => {
+  const ended = new Set(expired.map((hold) => hold.reservationId))
+  for (const orderId of new Set(expired.map((hold) => hold.orderId))) await expireOrder(env, orderId, ended)
   for (const observer of observers) await observer(env, expired)
 }

@@ -1,41 +1,77 @@
 import type { ComponentChildren } from 'preact'
 import { renderToString } from 'preact-render-to-string'
+import { ASSET_URLS } from './assets.gen'
+
+export const SITE_NAME = 'Cato-Store'
 
 interface LayoutProps {
   title: string
   description?: string
+  /** The page's absolute canonical URL (also its Open Graph URL). */
+  canonical?: string
+  /** Open Graph: `website` by default, `product` on product pages. */
+  ogType?: 'website' | 'product'
+  /** An absolute image URL for link previews. */
+  ogImage?: string
+  /** Structured data (schema.org), rendered as JSON-LD. */
+  jsonLd?: object
+  /** Pages that must stay out of search engines (account, cart, checkout, errors). */
+  noindex?: boolean
   children: ComponentChildren
 }
 
+/** JSON inside a <script> must not be able to close it. */
+const scriptSafeJson = (data: object) => JSON.stringify(data).replace(/</g, '\\u003c')
+
 /** The one `<html>` of the shop: every page renders inside it. */
-export function Layout({ title, description, children }: LayoutProps) {
+export function Layout({ title, description, canonical, ogType = 'website', ogImage, jsonLd, noindex, children }: LayoutProps) {
+  const fullTitle = `${title} · ${SITE_NAME}`
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${title} · Cato-Store`}</title>
+        <title>{fullTitle}</title>
         {description && <meta name="description" content={description} />}
-        <link rel="stylesheet" href="/styles.css" />
+        {noindex && <meta name="robots" content="noindex" />}
+        {canonical && <link rel="canonical" href={canonical} />}
+        <meta property="og:site_name" content={SITE_NAME} />
+        <meta property="og:title" content={title} />
+        <meta property="og:type" content={ogType} />
+        {canonical && <meta property="og:url" content={canonical} />}
+        {description && <meta property="og:description" content={description} />}
+        {ogImage && <meta property="og:image" content={ogImage} />}
+        <link rel="stylesheet" href={ASSET_URLS['styles.css']} />
+        {jsonLd && <script type="application/ld+json" dangerouslySetInnerHTML={{ __html: scriptSafeJson(jsonLd) }} />}
       </head>
       <body>
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
         <header class="site-header">
           <a class="brand" href="/">
-            Cato-Store
+            {SITE_NAME}
           </a>
-          <form class="search" action="/" method="get" role="search">
-            <label for="q" class="visually-hidden">
+          <form class="search" action="/products" method="get" role="search">
+            <label for="site-search" class="visually-hidden">
               Search products
             </label>
-            <input id="q" name="q" type="search" placeholder="Search products" maxLength={200} />
+            <input id="site-search" name="q" type="search" placeholder="Search products" maxLength={200} />
             <button type="submit">Search</button>
           </form>
           {/* The same for everyone, so that catalog pages can be cached; /account sends strangers to sign in. */}
-          <nav class="site-nav" aria-label="Account">
+          <nav class="site-nav" aria-label="Site">
+            <a href="/products">Shop</a>
+            <a href="/cart">Cart</a>
             <a href="/account">Account</a>
           </nav>
         </header>
-        <main>{children}</main>
+        <main id="main">{children}</main>
+        <footer class="site-footer">
+          <p>
+            {SITE_NAME} · prices include taxes where they apply · <a href="/sitemap.xml">Sitemap</a>
+          </p>
+        </footer>
       </body>
     </html>
   )

@@ -1,0 +1,144 @@
+/** The cart page: change quantities, remove lines; add-to-cart from product pages lands here. */
+import { Hono, type Context } from 'hono'
+import { csrf as originCheck } from 'hono/csrf'
+import { csrfProtection, csrfToken } from '../accounts/csrf'
+import type { AppEnv } from '../platform/env'
+import { ApiError } from '../platform/errors'
+import { htmlErrorHandler } from '../ui/error-page'
+import { Form, Notice } from '../ui/forms'
+import { Layout, renderPage } from '../ui/layout'
+import { formatMoney } from '../ui/money'
+import { LINE_QUANTITY_MAX } from '../db/schema'
+import { addCartItem, getCart, removeCartItem, updateCartItem, type CartView } from './service'
+
+type Ctx = Context<AppEnv>
+
+const NOTES: Record<string, string> = {
+  no_longer_sold: 'No longer sold: remove it to check out.',
+  other_currency: 'Priced in another currency than the rest of the cart.',
+}
+
+const whole = (text: unknown, fallback: number) => (typeof text === 'string' && /^\d{1,4}$/.test(text) ? Number(text) : fallback)
+
+async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: string; notice?: string; status?: 200 | 404 | 409 } = {}) {
+  const cart: CartView = await getCart(c)
+  const csrf = csrfToken(c)
+  c.header('Cache-Control', 'no-store')
+  return c.html(
+    renderPage(
+      <Layout title="Your cart" noindex>
+        <h1>Your cart</h1>
+        {notice && <Notice kind="success">{notice}</Notice>}
+        {message && <Notice kind="error">{message}</Notice>}
+        {cart.items.length === 0 ? (
+          <p class="empty">
+            Your cart is empty. <a href="/products">Find something you like</a>.
+          </p>
+        ) : (
+          <>
+            <table class="cart">
+              <caption class="visually-hidden">Products in your cart</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Product</th>
+                  <th scope="col">Price</th>
+                  <th scope="col">Quantity</th>
+                  <th scope="col">Total</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Remove</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {cart.items.map((line) => (
+                  <tr key={line.product_id} class={line.unavailable ? 'unavailable' : undefined}>
+                    <td class="cart-product">
+                      {line.image_url && <img src={line.image_url} alt="" width={64} height={64} />}
+                      <span>
+                        {line.slug ? <a href={`/products/${line.slug}`}>{line.name}</a> : (line.name ?? `Product ${line.product_id}`)}
+                        {line.unavailable && <small class="stock-out">{NOTES[line.unavailable]}</small>}
+                      </span>
+                    </td>
+                    <td>{line.unit_price_cents !== null && line.currency ? formatMoney(line.unit_price_cents, line.currency) : '—'}</td>
+                    <td>
+                      {!line.unavailable && (
+                        <Form action={`/cart/items/${line.product_id}`} csrf={csrf} class="quantity-form">
+                          <label for={`qty-${line.product_id}`} class="visually-hidden">
+                            Quantity of {line.name}
+                          </label>
+                          <input id={`qty-${line.product_id}`} name="quantity" type="number" min={1} max={LINE_QUANTITY_MAX} value={String(line.quantity)} inputMode="numeric" />
+                          <button type="submit" class="secondary">
+                            Update
+                          </button>
+                        </Form>
+                      )}
+                    </td>
+                    <td>{line.line_total_cents !== null && line.currency ? formatMoney(line.line_total_cents, line.currency) : '—'}</td>
+                    <td>
+                      <Form action={`/cart/items/${line.product_id}/remove`} csrf={csrf} class="inline-form">
+                        <button type="submit" class="link-button">
+                          Remove<span class="visually-hidden"> {line.name}</span>
+                        </button>
+                      </Form>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <div class="cart-summary">
+              <p>
+                Subtotal ({cart.item_count} {cart.item_count === 1 ? 'item' : 'items'}):{' '}
+                <strong>{cart.currency ? formatMoney(cart.subtotal_cents, cart.currency) : '—'}</strong>
+              </p>
+              {cart.item_count > 0 && (
+                <a class="button" href="/checkout">
+                  Check out
+                </a>
+              )}
+            </div>
+          </>
+        )}
+      </Layout>,
+    ),
+    status,
+  )
+}
+
+/** A failure of a cart form shown on the cart page (409 stock, 404 product), anything else to the error page. */
+async function cartFailure(c: Ctx, err: unknown) {
+  if (err instanceof ApiError && (err.status === 404 || err.status === 409)) return cartPage(c, { message: err.message, status: err.status })
+  throw err
+}
+
+export const cartPages = new Hono<AppEnv>()
+  .get('/', (c) => cartPage(c, { notice: c.req.query('added') ? 'Added to your cart.' : undefined }))
+  // Add-to-cart sits on cached, anonymous product pages that cannot carry a per-visitor token: it is
+  // guarded by the Origin / Sec-Fetch-Site check instead (with SameSite=Lax cookies, a cross-site form
+  // cannot pass it).
+  .post('/items', originCheck(), async (c) => {
+    const form = await c.req.parseBody()
+    const productId = whole(form['product_id'], 0)
+    try {
+      await addCartItem(c, { product_id: productId, quantity: whole(form['quantity'], 1) })
+      return c.redirect('/cart?added=1', 303)
+    } catch (err) {
+      return cartFailure(c, err)
+    }
+  })
+  .post('/items/:productId', csrfProtection(), async (c) => {
+    const form = await c.req.parseBody()
+    try {
+      const quantity = whole(form['quantity'], 0)
+      if (quantity < 1) return await removeCartItem(c, whole(c.req.param('productId'), 0)).then(() => c.redirect('/cart', 303))
+      await updateCartItem(c, whole(c.req.param('productId'), 0), quantity)
+      return c.redirect('/cart', 303)
+    } catch (err) {
+      return cartFailure(c, err)
+    }
+  })
+  .post('/items/:productId/remove', csrfProtection(), async (c) => {
+    await removeCartItem(c, whole(c.req.param('productId'), 0))
+    return c.redirect('/cart', 303)
+  })
+
+cartPages.onError(htmlErrorHandler)

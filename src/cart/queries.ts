@@ -1,0 +1,103 @@
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
+import type { Db } from '../db/client'
+import { LINE_QUANTITY_MAX, cartItems, carts, productImages, products } from '../db/schema'
+
+/** A product as the cart and the orders see it: read from D1 at this moment, never from a cache. */
+export interface ProductForSale {
+  id: number
+  slug: string
+  name: string
+  priceCents: number
+  currency: string
+  isActive: boolean
+}
+
+const PRODUCT_COLUMNS = { id: true, slug: true, name: true, priceCents: true, currency: true, isActive: true } as const
+
+/** The products with these ids, active or not, by id (an unknown id has no entry). */
+export async function productsByIds(db: Db, ids: number[]): Promise<Map<number, ProductForSale>> {
+  if (!ids.length) return new Map()
+  const rows = await db.query.products.findMany({ where: inArray(products.id, ids), columns: PRODUCT_COLUMNS })
+  return new Map(rows.map((row) => [row.id, row]))
+}
+
+/** A cart's lines, oldest first, each with its product (null once deleted) and that product's first image: one statement. */
+export const cartLines = (db: Db, cartId: number) =>
+  db.query.cartItems.findMany({
+    where: eq(cartItems.cartId, cartId),
+    orderBy: [asc(cartItems.addedAt), asc(cartItems.productId)],
+    columns: { productId: true, quantity: true },
+    with: {
+      product: {
+        columns: PRODUCT_COLUMNS,
+        with: { images: { columns: { r2Key: true }, orderBy: [asc(productImages.position), asc(productImages.id)], limit: 1 } },
+      },
+    },
+  })
+export type CartLine = Awaited<ReturnType<typeof cartLines>>[number]
+
+/** Product id → quantity of a cart's lines. */
+export async function lineQuantities(db: Db, cartId: number): Promise<Map<number, number>> {
+  const rows = await db.select({ productId: cartItems.productId, quantity: cartItems.quantity }).from(cartItems).where(eq(cartItems.cartId, cartId))
+  return new Map(rows.map((row) => [row.productId, row.quantity]))
+}
+
+/** The id of the user's cart, if it has one. */
+export async function userCartId(db: Db, userId: number): Promise<number | null> {
+  const row = await db.select({ id: carts.id }).from(carts).where(eq(carts.userId, userId)).get()
+  return row?.id ?? null
+}
+
+/** The id of the guest cart whose cookie token hashes to `tokenHash`, if any. */
+export async function guestCartId(db: Db, tokenHash: string): Promise<number | null> {
+  const row = await db.select({ id: carts.id }).from(carts).where(eq(carts.tokenHash, tokenHash)).get()
+  return row?.id ?? null
+}
+
+/** The user's cart, made on first use; a concurrent first use gets the same row. */
+export async function ensureUserCart(db: Db, userId: number): Promise<number> {
+  const [row] = await db
+    .insert(carts)
+    .values({ userId })
+    .onConflictDoUpdate({ target: carts.userId, set: { updatedAt: sql`excluded.updated_at` } })
+    .returning({ id: carts.id })
+  if (!row) throw new Error('cart upsert returned no row')
+  return row.id
+}
+
+/** A new guest cart, found from now on by the SHA-256 of its cookie token. */
+export async function createGuestCart(db: Db, tokenHash: string): Promise<number> {
+  const [row] = await db.insert(carts).values({ tokenHash }).returning({ id: carts.id })
+  if (!row) throw new Error('cart insert returned no row')
+  return row.id
+}
+
+/** Deletes a cart and its lines; the answer says whether this call was the one that deleted it. */
+export async function deleteCart(db: Db, cartId: number): Promise<boolean> {
+  const deleted = await db.delete(carts).where(eq(carts.id, cartId)).returning({ id: carts.id })
+  return deleted.length > 0
+}
+
+/** Marks the cart as changed now (for a later clean-up of abandoned guest carts). */
+export const touchCart = (db: Db, cartId: number) => db.update(carts).set({ updatedAt: Date.now() }).where(eq(carts.id, cartId))
+
+/** Adds `quantity` to a line, making it if need be; a concurrent add can never push it past the line maximum. */
+export const addToLine = (db: Db, cartId: number, productId: number, quantity: number) =>
+  db
+    .insert(cartItems)
+    .values({ cartId, productId, quantity })
+    .onConflictDoUpdate({
+      target: [cartItems.cartId, cartItems.productId],
+      set: { quantity: sql`min(${cartItems.quantity} + excluded.quantity, ${LINE_QUANTITY_MAX})` },
+    })
+
+/** Sets the quantities of lines, making the lines that are missing. */
+export const setLines = (db: Db, cartId: number, lines: { productId: number; quantity: number }[]) =>
+  db
+    .insert(cartItems)
+    .values(lines.map((line) => ({ cartId, ...line })))
+    .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.productId], set: { quantity: sql`excluded.quantity` } })
+
+/** Removes the lines of these products from the cart. */
+export const removeLines = (db: Db, cartId: number, productIds: number[]) =>
+  db.delete(cartItems).where(and(eq(cartItems.cartId, cartId), inArray(cartItems.productId, productIds)))

@@ -1,0 +1,256 @@
+/**
+ * Carts: a guest's is found through an HttpOnly cookie holding a random token (D1 keeps its SHA-256), a
+ * signed-in user's through the user. When a request carries both, the guest cart is merged into the
+ * user's the first time the cart is loaded. Prices always come from D1, availability from the product's
+ * stock object (on hand minus holds); the cart itself holds nothing back, the order does.
+ */
+import type { Context } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { currentUser } from '../accounts/guard'
+import { cookieName, cookieSecure } from '../accounts/sessions'
+import { imageUrl } from '../catalog/queries'
+import { getDb, type Db } from '../db/client'
+import { LINE_QUANTITY_MAX } from '../db/schema'
+import { stockOf } from '../orders/stock'
+import { randomToken, sha256Hex } from '../platform/encoding'
+import type { AppEnv } from '../platform/env'
+import { ApiError, notFound } from '../platform/errors'
+import {
+  addToLine,
+  cartLines,
+  createGuestCart,
+  deleteCart,
+  ensureUserCart,
+  guestCartId,
+  lineQuantities,
+  productsByIds,
+  removeLines,
+  setLines,
+  touchCart,
+  userCartId,
+  type CartLine,
+} from './queries'
+import type { AddCartItemBody } from './schemas'
+
+const CART_COOKIE = 'cart'
+/** A guest cart is kept for 30 days after its last change. */
+const CART_COOKIE_MAX_AGE_S = 30 * 24 * 60 * 60
+/** What `randomToken()` makes: 32 bytes in base64url. Anything else in the cookie is not ours. */
+const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/
+
+/** Why a line counts for nothing in the totals. */
+export type Unavailable = 'no_longer_sold' | 'other_currency'
+
+export interface CartLineView {
+  product_id: number
+  slug: string | null
+  name: string | null
+  image_url: string | null
+  unit_price_cents: number | null
+  quantity: number
+  /** Null for an unavailable line: it is not part of the subtotal. */
+  line_total_cents: number | null
+  currency: string | null
+  unavailable: Unavailable | null
+}
+
+export interface CartView {
+  items: CartLineView[]
+  /** The currency of the cart's sellable lines; null while it has none. */
+  currency: string | null
+  subtotal_cents: number
+  /** Units of the sellable lines. */
+  item_count: number
+}
+
+/** The units of a product that can still be put aside: on hand minus holds, as its stock object says (0 if unknown). */
+export async function availableStock(env: Env, productId: number): Promise<number> {
+  const stock = await stockOf(env, productId).get(productId)
+  return stock.ok ? stock.available : 0
+}
+
+/** The cart as the API answers it. The first sellable line sets the currency; lines in another are left out of the totals. */
+export function cartView(lines: CartLine[]): CartView {
+  const currency = lines.find((line) => line.product?.isActive)?.product?.currency ?? null
+  const items = lines.map((line): CartLineView => {
+    const product = line.product
+    const unavailable: Unavailable | null = !product?.isActive ? 'no_longer_sold' : product.currency !== currency ? 'other_currency' : null
+    const image = product?.images[0]
+    return {
+      product_id: line.productId,
+      slug: product?.slug ?? null,
+      name: product?.name ?? null,
+      image_url: image ? imageUrl(image.r2Key) : null,
+      unit_price_cents: product?.priceCents ?? null,
+      quantity: line.quantity,
+      line_total_cents: product && !unavailable ? product.priceCents * line.quantity : null,
+      currency: product?.currency ?? null,
+      unavailable,
+    }
+  })
+  const sellable = items.filter((item) => item.unavailable === null)
+  return {
+    items,
+    currency,
+    subtotal_cents: sellable.reduce((sum, item) => sum + (item.line_total_cents ?? 0), 0),
+    item_count: sellable.reduce((sum, item) => sum + item.quantity, 0),
+  }
+}
+
+const viewOf = async (db: Db, cartId: number | null) => cartView(cartId === null ? [] : await cartLines(db, cartId))
+
+/** The guest cart token of the request's cookie, if it is one of ours. */
+function guestToken(c: Context<AppEnv>): string | null {
+  const token = getCookie(c, cookieName(c.env, CART_COOKIE))
+  return token && TOKEN_FORMAT.test(token) ? token : null
+}
+
+function setCartCookie(c: Context<AppEnv>, token: string) {
+  setCookie(c, cookieName(c.env, CART_COOKIE), token, {
+    httpOnly: true,
+    secure: cookieSecure(c.env),
+    sameSite: 'Lax',
+    path: '/',
+    maxAge: CART_COOKIE_MAX_AGE_S,
+  })
+}
+
+/**
+ * Moves the request's guest cart (its cookie) into the cart of `userId`: quantities add up, capped by
+ * the stock available (never below what the user's cart already held) and by the line maximum; lines
+ * of products no longer sold come along with their note. Then the guest cart and its cookie are gone.
+ * Called whenever a signed-in request loads its cart, and by sign-in itself.
+ * @example await mergeGuestCart(c, user.id) // after a successful sign-in
+ */
+export async function mergeGuestCart(c: Context<AppEnv>, userId: number): Promise<void> {
+  const name = cookieName(c.env, CART_COOKIE)
+  if (getCookie(c, name) === undefined) return
+  // Merged or not, a guest cart ends once its owner is known.
+  deleteCookie(c, name, { path: '/', secure: cookieSecure(c.env) })
+  const token = guestToken(c)
+  if (!token) return
+  const db = getDb(c.env)
+  const guestId = await guestCartId(db, await sha256Hex(token))
+  if (guestId === null) return
+  const guestLines = await cartLines(db, guestId)
+  // The request that deletes the guest cart is the one that merges it: two requests carrying the cookie
+  // at once cannot add its lines twice.
+  if (!(await deleteCart(db, guestId)) || guestLines.length === 0) return
+
+  const cartId = await ensureUserCart(db, userId)
+  const held = await lineQuantities(db, cartId)
+  const merged = await Promise.all(
+    guestLines.map(async (line) => {
+      const had = held.get(line.productId) ?? 0
+      const sum = Math.min(had + line.quantity, LINE_QUANTITY_MAX)
+      if (!line.product?.isActive) return { productId: line.productId, quantity: sum }
+      const cap = Math.max(await availableStock(c.env, line.productId), had)
+      return { productId: line.productId, quantity: Math.min(sum, cap) }
+    }),
+  )
+  const lines = merged.filter((line) => line.quantity >= 1)
+  if (lines.length) await db.batch([setLines(db, cartId, lines), touchCart(db, cartId)])
+}
+
+/** The cart of this request for reading: the signed-in user's (any guest cart merged in first), else the guest's. */
+async function findCart(c: Context<AppEnv>): Promise<number | null> {
+  const db = getDb(c.env)
+  const user = await currentUser(c)
+  if (user) {
+    await mergeGuestCart(c, user.id)
+    return userCartId(db, user.id)
+  }
+  const token = guestToken(c)
+  return token ? guestCartId(db, await sha256Hex(token)) : null
+}
+
+/** The cart of this request for writing, made on first use; a guest's cookie is (re)set so that it lives 30 more days. */
+async function openCart(c: Context<AppEnv>): Promise<number> {
+  const db = getDb(c.env)
+  const user = await currentUser(c)
+  if (user) {
+    await mergeGuestCart(c, user.id)
+    return ensureUserCart(db, user.id)
+  }
+  const token = guestToken(c)
+  const existing = token ? await guestCartId(db, await sha256Hex(token)) : null
+  if (token && existing !== null) {
+    setCartCookie(c, token)
+    return existing
+  }
+  const fresh = randomToken()
+  const cartId = await createGuestCart(db, await sha256Hex(fresh))
+  setCartCookie(c, fresh)
+  return cartId
+}
+
+/** 409 unless `wanted` units fit in a line and are available; `had` is what the cart already holds. */
+async function checkQuantity(env: Env, productId: number, wanted: number, had: number): Promise<void> {
+  const already = had ? ` (the cart already holds ${had})` : ''
+  if (wanted > LINE_QUANTITY_MAX) {
+    throw new ApiError(409, 'quantity_limit', `At most ${LINE_QUANTITY_MAX} of a product fit in the cart${already}`, {
+      quantity: [`must bring the line to at most ${LINE_QUANTITY_MAX}${already}`],
+    })
+  }
+  const available = await availableStock(env, productId)
+  if (wanted > available) {
+    throw new ApiError(409, 'insufficient_stock', `Only ${available} of product ${productId} available${already}`, {
+      quantity: [`only ${available} available${already}`],
+    })
+  }
+}
+
+/** The request's cart (empty, and not made, when it has none yet). */
+export async function getCart(c: Context<AppEnv>): Promise<CartView> {
+  return viewOf(getDb(c.env), await findCart(c))
+}
+
+/** Adds units of an active product, on top of any already in the cart. */
+export async function addCartItem(c: Context<AppEnv>, { product_id: productId, quantity }: AddCartItemBody): Promise<CartView> {
+  const db = getDb(c.env)
+  const product = (await productsByIds(db, [productId])).get(productId)
+  if (!product?.isActive) throw notFound('product')
+  const cartId = await openCart(c)
+  const lines = await cartLines(db, cartId)
+  const { currency } = cartView(lines)
+  if (currency && currency !== product.currency) {
+    throw new ApiError(409, 'currency_mismatch', `The cart is priced in ${currency}; this product in ${product.currency}`)
+  }
+  const had = lines.find((line) => line.productId === productId)?.quantity ?? 0
+  await checkQuantity(c.env, productId, had + quantity, had)
+  await db.batch([addToLine(db, cartId, productId, quantity), touchCart(db, cartId)])
+  return viewOf(db, cartId)
+}
+
+/** Sets the quantity of a line already in the cart. */
+export async function updateCartItem(c: Context<AppEnv>, productId: number, quantity: number): Promise<CartView> {
+  const db = getDb(c.env)
+  const cartId = await findCart(c)
+  const line = cartId === null ? undefined : (await cartLines(db, cartId)).find((l) => l.productId === productId)
+  if (cartId === null || !line) throw notFound('cart item')
+  if (!line.product?.isActive) throw new ApiError(409, 'product_unavailable', 'This product is no longer sold; remove it from the cart')
+  await checkQuantity(c.env, productId, quantity, 0)
+  await db.batch([setLines(db, cartId, [{ productId, quantity }]), touchCart(db, cartId)])
+  return viewOf(db, cartId)
+}
+
+/** Removes a line; removing a line that is not there changes nothing. */
+export async function removeCartItem(c: Context<AppEnv>, productId: number): Promise<CartView> {
+  const db = getDb(c.env)
+  const cartId = await findCart(c)
+  if (cartId !== null) await db.batch([removeLines(db, cartId, [productId]), touchCart(db, cartId)])
+  return viewOf(db, cartId)
+}
+
+/** The sellable lines of a user's cart (product id and quantity), for an order placed from it. */
+export async function orderableCartLines(env: Env, userId: number): Promise<{ cartId: number; lines: { productId: number; quantity: number }[] } | null> {
+  const db = getDb(env)
+  const cartId = await userCartId(db, userId)
+  if (cartId === null) return null
+  const view = cartView(await cartLines(db, cartId))
+  const lines = view.items.filter((item) => item.unavailable === null).map((item) => ({ productId: item.product_id, quantity: item.quantity }))
+  return { cartId, lines }
+}
+
+/** Drops the lines an order took from the cart: a statement for the order's own D1 batch. */
+export const removeOrderedLines = (env: Env, cartId: number, productIds: number[]) => removeLines(getDb(env), cartId, productIds)

@@ -1,0 +1,73 @@
+/**
+ * The shop's listing URL (`/products?category=…&q=…&min=12.50&max=40&in_stock=1&sort=price&page=2`)
+ * to and from the catalog's query. Prices are typed in the currency's major unit on the page and
+ * become integer cents here, with no float arithmetic.
+ */
+import { z } from 'zod'
+import { ProductListQuery, type ProductListParams } from './schemas'
+
+/** "12", "12.5", "12.50" → 1250; anything else is refused. */
+export function decimalToCents(text: string): number | null {
+  const match = /^(\d{1,7})(?:\.(\d{1,2}))?$/.exec(text.trim())
+  if (!match) return null
+  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'))
+}
+
+export const centsToDecimal = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`.replace(/\.00$/, '')
+
+const price = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined || text.trim() === '') return undefined
+    const cents = decimalToCents(text)
+    if (cents === null) {
+      ctx.addIssue({ code: 'custom', message: 'must be an amount like 12 or 12.50' })
+      return z.NEVER
+    }
+    return cents
+  })
+
+/** What the listing page accepts; searches are cleaned of characters that mean something to FTS rather than refused. */
+const ListingQuery = z.object({
+  q: z.string().optional().transform((q) => q?.replace(/[^\p{L}\p{N}\p{Zs}\-'’.,&/]/gu, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) || undefined),
+  category: z.string().optional().transform((v) => v || undefined),
+  min: price,
+  max: price,
+  in_stock: z.string().optional().transform((v) => (v === '1' || v === 'true' || v === 'on' ? 'true' : undefined)),
+  sort: z.string().optional().transform((v) => v || undefined),
+  page: z.string().optional().transform((v) => v || undefined),
+})
+
+export type ListingParse = { ok: true; params: ProductListParams } | { ok: false; problems: string[] }
+
+/** Parses the listing URL's query into the catalog's parameters, or readable problems. */
+export function parseListing(query: Record<string, string>): ListingParse {
+  const listing = ListingQuery.safeParse(query)
+  if (!listing.success) return { ok: false, problems: listing.error.issues.map((i) => `${i.path.join('.')} ${i.message}`) }
+  const { min, max, ...rest } = listing.data
+  const input = Object.fromEntries(
+    Object.entries({ ...rest, min_price: min === undefined ? undefined : String(min), max_price: max === undefined ? undefined : String(max), page_size: '24' }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  )
+  const parsed = ProductListQuery.safeParse(input)
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((i) => `${String(i.path[0] ?? 'query').replace('_price', '').replace(/^min$/, 'min price').replace(/^max$/, 'max price')} ${i.message}`) }
+  }
+  return { ok: true, params: parsed.data }
+}
+
+/** The listing URL for `params` (only what differs from the defaults), optionally at another page. */
+export function listingUrl(params: ProductListParams, page = params.page): string {
+  const search = new URLSearchParams()
+  if (params.q) search.set('q', params.q)
+  if (params.category) search.set('category', params.category)
+  if (params.min_price !== undefined) search.set('min', centsToDecimal(params.min_price))
+  if (params.max_price !== undefined) search.set('max', centsToDecimal(params.max_price))
+  if (params.in_stock) search.set('in_stock', '1')
+  if (params.sort !== (params.q ? 'relevance' : 'newest')) search.set('sort', params.sort)
+  if (page !== 1) search.set('page', String(page))
+  const query = search.toString()
+  return query ? `/products?${query}` : '/products'
+}

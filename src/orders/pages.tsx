@@ -1,0 +1,230 @@
+/** Checkout (address, then the order with its stock held), order confirmation, history and detail pages. */
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import { csrfProtection, csrfToken } from '../accounts/csrf'
+import { currentUser, userOf } from '../accounts/guard'
+import { ShippingAddress } from '../accounts/schemas'
+import { profileOf } from '../accounts/service'
+import { getCart, mergeGuestCart } from '../cart/service'
+import type { ShippingAddress as Address } from '../db/schema'
+import type { AppEnv } from '../platform/env'
+import { ApiError, type FieldErrors } from '../platform/errors'
+import { fieldErrors } from '../platform/validate'
+import { randomToken } from '../platform/encoding'
+import { htmlErrorHandler } from '../ui/error-page'
+import { Field, Form, Notice } from '../ui/forms'
+import { Layout, renderPage } from '../ui/layout'
+import { formatMoney } from '../ui/money'
+import { createOrder, listOrders, orderForViewer, type OrderView } from './service'
+
+type Ctx = Context<AppEnv>
+
+export const STATUS_LABELS: Record<OrderView['status'], string> = {
+  pending_payment: 'Awaiting payment',
+  paid: 'Paid',
+  shipped: 'Shipped',
+  delivered: 'Delivered',
+  cancelled: 'Cancelled',
+  expired: 'Expired (not paid in time)',
+  refunded: 'Refunded',
+}
+
+const text = (form: Record<string, unknown>, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
+const ADDRESS_KEYS = ['name', 'line1', 'line2', 'city', 'region', 'postal_code', 'country'] as const
+
+const privatePage = (c: Ctx, title: string, body: preact.ComponentChildren, status: 200 | 400 | 409 = 200) => {
+  c.header('Cache-Control', 'no-store')
+  return c.html(renderPage(<Layout title={title} noindex>{body}</Layout>), status)
+}
+
+const signedIn = async (c: Ctx, next: () => Promise<void>) => {
+  if (!(await currentUser(c))) return c.redirect(`/account/sign-in?next=${encodeURIComponent(c.req.path)}`, 303)
+  await next()
+}
+
+function AddressFields({ address, errors }: { address?: Partial<Address> | null; errors?: FieldErrors }) {
+  const name = (key: string) => `shipping_address.${key}`
+  return (
+    <>
+      <Field name={name('name')} label="Recipient" value={address?.name} errors={errors} required autocomplete="shipping name" />
+      <Field name={name('line1')} label="Address line 1" value={address?.line1} errors={errors} required autocomplete="shipping address-line1" />
+      <Field name={name('line2')} label="Address line 2" value={address?.line2} errors={errors} autocomplete="shipping address-line2" />
+      <div class="fieldset-grid">
+        <Field name={name('city')} label="City" value={address?.city} errors={errors} required autocomplete="shipping address-level2" />
+        <Field name={name('region')} label="Region or state" value={address?.region} errors={errors} autocomplete="shipping address-level1" />
+        <Field name={name('postal_code')} label="Postal code" value={address?.postal_code} errors={errors} required autocomplete="shipping postal-code" />
+        <Field name={name('country')} label="Country code" value={address?.country} errors={errors} required autocomplete="shipping country" hint="Two letters, e.g. FR, US." maxLength={2} />
+      </div>
+    </>
+  )
+}
+
+function OrderLines({ order }: { order: OrderView }) {
+  return (
+    <table class="cart">
+      <caption class="visually-hidden">Items in this order</caption>
+      <thead>
+        <tr>
+          <th scope="col">Product</th>
+          <th scope="col">Price</th>
+          <th scope="col">Quantity</th>
+          <th scope="col">Total</th>
+        </tr>
+      </thead>
+      <tbody>
+        {order.items.map((item) => (
+          <tr key={item.product_id}>
+            <td>{item.name}</td>
+            <td>{formatMoney(item.price_at_purchase_cents, order.currency)}</td>
+            <td>{item.quantity}</td>
+            <td>{formatMoney(item.line_total_cents, order.currency)}</td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr>
+          <th scope="row" colSpan={3}>
+            Total
+          </th>
+          <td>
+            <strong>{formatMoney(order.total_cents, order.currency)}</strong>
+          </td>
+        </tr>
+      </tfoot>
+    </table>
+  )
+}
+
+async function checkoutPage(c: Ctx, { address, errors, message, status = 200 }: { address?: Partial<Address> | null; errors?: FieldErrors; message?: string; status?: 200 | 400 | 409 } = {}) {
+  const user = userOf(c)
+  await mergeGuestCart(c, user.id)
+  const cart = await getCart(c)
+  const sellable = cart.items.filter((line) => !line.unavailable)
+  if (sellable.length === 0) return c.redirect('/cart', 303)
+  const prefill = address ?? (await profileOf(c.env, user.id)).default_shipping_address
+  return privatePage(
+    c,
+    'Checkout',
+    <section class="checkout">
+      <h1>Checkout</h1>
+      {message && <Notice kind="error">{message}</Notice>}
+      <ul class="checkout-lines">
+        {sellable.map((line) => (
+          <li key={line.product_id}>
+            {line.quantity} × {line.name} — {line.currency && line.line_total_cents !== null ? formatMoney(line.line_total_cents, line.currency) : ''}
+          </li>
+        ))}
+      </ul>
+      <p>
+        Total: <strong>{cart.currency ? formatMoney(cart.subtotal_cents, cart.currency) : '—'}</strong> · <a href="/cart">Change the cart</a>
+      </p>
+      <Form action="/checkout" csrf={csrfToken(c)}>
+        <h2>Shipping address</h2>
+        {/* One order per checkout page, however often the button is pressed. */}
+        <input type="hidden" name="checkout_token" value={randomToken()} />
+        <AddressFields address={prefill} errors={errors} />
+        <button type="submit">Place order and pay</button>
+      </Form>
+      <p class="hint">Your items are set aside for you while you pay.</p>
+    </section>,
+    status,
+  )
+}
+
+function OrderDetail({ c, order, notice }: { c: Ctx; order: OrderView; notice?: string }) {
+  const address = order.shipping_address
+  return (
+    <section class="order">
+      {notice && <Notice kind="success">{notice}</Notice>}
+      <h1>Order {order.id.slice(0, 8).toUpperCase()}</h1>
+      <p>
+        <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span> · placed {new Date(order.created_at).toUTCString()}
+      </p>
+      {order.status === 'pending_payment' && (
+        <Form action={`/orders/${order.id}/pay`} csrf={csrfToken(c)} class="pay-form">
+          <p>
+            Pay {formatMoney(order.total_cents, order.currency)}
+            {order.hold_expires_at && <> before {new Date(order.hold_expires_at).toUTCString()}</>} to keep your items.
+          </p>
+          <button type="submit">Pay now</button>
+        </Form>
+      )}
+      <OrderLines order={order} />
+      <h2>Shipping to</h2>
+      <address>
+        {[address.name, address.line1, address.line2, `${address.postal_code} ${address.city}`, address.region, address.country].filter(Boolean).map((line) => (
+          <span key={line}>
+            {line}
+            <br />
+          </span>
+        ))}
+      </address>
+      <p>
+        <a href="/orders">All your orders</a>
+      </p>
+    </section>
+  )
+}
+
+export const checkoutPages = new Hono<AppEnv>()
+  .use(csrfProtection())
+  .use('*', signedIn)
+  .get('/', (c) => checkoutPage(c))
+  .post('/', async (c) => {
+    const form = await c.req.parseBody()
+    const address = Object.fromEntries(ADDRESS_KEYS.map((key) => [key, text(form, `shipping_address.${key}`)]))
+    const parsed = z.object({ shipping_address: ShippingAddress }).safeParse({ shipping_address: address })
+    if (!parsed.success) return checkoutPage(c, { address, errors: fieldErrors(parsed.error), message: 'Please correct the address.', status: 400 })
+    try {
+      const token = text(form, 'checkout_token')
+      const { order } = await createOrder(c.env, userOf(c).id, { from_cart: true, shipping_address: parsed.data.shipping_address }, token ? `checkout:${token}` : undefined)
+      return c.redirect(`/orders/${order.id}?placed=1`, 303)
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 409 || err.status === 400)) {
+        const short = Object.values(err.fields ?? {}).flat()
+        return checkoutPage(c, { address, message: [err.message, ...short].join(' '), status: err.status as 400 | 409 })
+      }
+      throw err
+    }
+  })
+
+export const orderPages = new Hono<AppEnv>()
+  .use(csrfProtection())
+  .use('*', signedIn)
+  .get('/', async (c) => {
+    const page = Math.max(1, Math.min(10_000, Number(/^\d{1,5}$/.test(c.req.query('page') ?? '') ? c.req.query('page') : 1)))
+    const history = await listOrders(c.env, userOf(c).id, { page, page_size: 20 })
+    return privatePage(
+      c,
+      'Your orders',
+      <section>
+        <h1>Your orders</h1>
+        {history.items.length === 0 ? (
+          <p class="empty">
+            No orders yet. <a href="/products">Start shopping</a>.
+          </p>
+        ) : (
+          <ul class="order-list">
+            {history.items.map((order) => (
+              <li key={order.id}>
+                <a href={`/orders/${order.id}`}>Order {order.id.slice(0, 8).toUpperCase()}</a> · {new Date(order.created_at).toUTCString()} ·{' '}
+                {formatMoney(order.total_cents, order.currency)} · <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+        <nav class="pager" aria-label="Pages">
+          {history.prev && <a href={`/orders?page=${page - 1}`}>← Newer</a>}
+          {history.next && <a href={`/orders?page=${page + 1}`}>Older →</a>}
+        </nav>
+      </section>,
+    )
+  })
+  .get('/:id', async (c) => {
+    const order = await orderForViewer(c.env, userOf(c), c.req.param('id'))
+    const notice = c.req.query('placed') ? 'Order placed: your items are set aside while you pay.' : c.req.query('paid') ? 'Thank you! Your payment is confirmed.' : undefined
+    return privatePage(c, `Order ${order.id.slice(0, 8).toUpperCase()}`, <OrderDetail c={c} order={order} notice={notice} />)
+  })
+
+checkoutPages.onError(htmlErrorHandler)
+orderPages.onError(htmlErrorHandler)

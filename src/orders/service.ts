@@ -1,0 +1,338 @@
+/**
+ * Orders: placing one (prices from D1 at that moment, every line held all or nothing in its product's
+ * stock object), reading them, selling their stock when paid, and expiring them when their holds run out.
+ */
+import { and, asc, count, desc, eq } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import { profileOf } from '../accounts/service'
+import { orderableCartLines, removeOrderedLines } from '../cart/service'
+import { productsByIds } from '../cart/queries'
+import { getDb, type Db } from '../db/client'
+import { orderEvents, orderItems, orders, type Order, type OrderItem, type OrderStatus, type ShippingAddress } from '../db/schema'
+import { sha256Hex } from '../platform/encoding'
+import type { CurrentUser } from '../platform/env'
+import { ApiError, badRequest, notFound, validationFailed, type FieldErrors } from '../platform/errors'
+import { claimGuard, claimKey, claimLost, holdsClaim, releaseKey } from './idempotency'
+import type { CreateOrderBody, OrderListQuery } from './schemas'
+import { canTransition, illegalTransition, transition } from './status'
+import { HOLD_TTL_MS_DEFAULT, stockOf } from './stock'
+
+export interface OrderLineView {
+  product_id: number
+  name: string
+  quantity: number
+  price_at_purchase_cents: number
+  line_total_cents: number
+}
+
+export interface OrderView {
+  id: string
+  status: OrderStatus
+  currency: string
+  subtotal_cents: number
+  total_cents: number
+  items: OrderLineView[]
+  shipping_address: ShippingAddress
+  created_at: string
+  updated_at: string
+  /** While the order awaits payment: when its stock holds run out and it expires. Null afterwards. */
+  hold_expires_at: string | null
+}
+
+export interface OrderPage {
+  items: OrderView[]
+  page: number
+  page_size: number
+  total: number
+  total_pages: number
+  next: string | null
+  prev: string | null
+}
+
+/** A line about to be ordered: what was asked, priced from D1 now. */
+interface PricedLine {
+  productId: number
+  quantity: number
+  name: string
+  priceCents: number
+  currency: string
+  reservationId: string
+}
+
+/** The reservation of an order's line in its product's stock object: one per line, derived from the order id. */
+export const reservationIdOf = (orderId: string, productId: number) => `${orderId}:${productId}`
+
+/** The hold's lifetime from the HOLD_TTL_MS setting (wrangler.toml), 15 minutes if it is unset or not a positive integer. */
+export function holdTtlMs(env: Env): number {
+  const ttl = Number(env.HOLD_TTL_MS)
+  return Number.isSafeInteger(ttl) && ttl > 0 ? ttl : HOLD_TTL_MS_DEFAULT
+}
+
+const iso = (epochMs: number) => new Date(epochMs).toISOString()
+const itemsInOrder = { orderBy: [asc(orderItems.productId)] }
+const isIllegalTransition = (err: unknown) => err instanceof ApiError && err.code === 'illegal_transition'
+
+function orderView(order: Order & { items: OrderItem[] }): OrderView {
+  return {
+    id: order.id,
+    status: order.status,
+    currency: order.currency,
+    subtotal_cents: order.subtotalCents,
+    total_cents: order.totalCents,
+    items: order.items.map((item) => ({
+      product_id: item.productId,
+      name: item.productName,
+      quantity: item.quantity,
+      price_at_purchase_cents: item.priceAtPurchaseCents,
+      line_total_cents: item.lineTotalCents,
+    })),
+    shipping_address: order.shippingAddress,
+    created_at: iso(order.createdAt),
+    updated_at: iso(order.updatedAt),
+    hold_expires_at: order.status === 'pending_payment' ? iso(order.holdExpiresAt) : null,
+  }
+}
+
+const findOrder = (db: Db, orderId: string) => db.query.orders.findFirst({ where: eq(orders.id, orderId), with: { items: itemsInOrder } })
+
+async function orderStatus(db: Db, orderId: string): Promise<OrderStatus | null> {
+  const row = await db.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).get()
+  return row?.status ?? null
+}
+
+/** The order's lines as the stock objects know them. */
+const stockLines = (db: Db, orderId: string) =>
+  db
+    .select({ productId: orderItems.productId, quantity: orderItems.quantity, reservationId: orderItems.reservationId })
+    .from(orderItems)
+    .where(eq(orderItems.orderId, orderId))
+    .orderBy(asc(orderItems.productId))
+
+/** An order as its owner, or staff and admins, see it; anyone else gets the 404 an unknown id gets, so ids cannot be probed. */
+export async function orderForViewer(env: Env, viewer: CurrentUser, orderId: string): Promise<OrderView> {
+  const order = await findOrder(getDb(env), orderId)
+  const mayView = order && (order.userId === viewer.id || viewer.role === 'staff' || viewer.role === 'admin')
+  if (!order || !mayView) throw notFound('order')
+  return orderView(order)
+}
+
+/** A page of the user's orders, newest first, each with its lines (one statement for the page, one for the count). */
+export async function listOrders(env: Env, userId: number, { page, page_size: pageSize }: OrderListQuery): Promise<OrderPage> {
+  const db = getDb(env)
+  const mine = eq(orders.userId, userId)
+  const [rows, counted] = await db.batch([
+    db.query.orders.findMany({
+      where: mine,
+      orderBy: [desc(orders.createdAt), desc(orders.id)],
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
+      with: { items: itemsInOrder },
+    }),
+    db.select({ total: count() }).from(orders).where(mine),
+  ])
+  const total = counted[0]?.total ?? 0
+  const totalPages = Math.ceil(total / pageSize)
+  const link = (to: number) => `/api/orders?${new URLSearchParams({ page: String(to), page_size: String(pageSize) })}`
+  return {
+    items: rows.map(orderView),
+    page,
+    page_size: pageSize,
+    total,
+    total_pages: totalPages,
+    next: page < totalPages ? link(page + 1) : null,
+    prev: page > 1 ? link(Math.min(page - 1, Math.max(totalPages, 1))) : null,
+  }
+}
+
+/**
+ * Places an order for the user. With an Idempotency-Key, a repeat of the same request (even a concurrent
+ * one) answers the order the first one made, `created: false`; the same key with another body is a 422.
+ */
+export async function createOrder(env: Env, userId: number, body: CreateOrderBody, idempotencyKey?: string): Promise<{ order: OrderView; created: boolean }> {
+  if (idempotencyKey === undefined) return { order: await placeOrder(env, userId, body, crypto.randomUUID()), created: true }
+
+  const db = getDb(env)
+  const exists = async (orderId: string) => (await orderStatus(db, orderId)) !== null
+  const claim = await claimKey(env, userId, idempotencyKey, await sha256Hex(JSON.stringify(body)), exists)
+  if (claim.kind === 'replay') {
+    const order = await findOrder(db, claim.orderId)
+    if (!order) throw new Error(`order ${claim.orderId} of an idempotency claim vanished`)
+    return { order: orderView(order), created: false }
+  }
+  try {
+    return { order: await placeOrder(env, userId, body, claim.orderId, idempotencyKey), created: true }
+  } catch (err) {
+    await releaseKey(env, userId, idempotencyKey, claim.orderId).catch((releaseErr: unknown) =>
+      console.error(JSON.stringify({ level: 'error', message: 'idempotency claim not given back', order_id: claim.orderId, error: String(releaseErr) })),
+    )
+    throw err
+  }
+}
+
+/** The lines to order: the body's, or the sellable lines of the user's cart (with the cart to take them from). */
+async function requestedLines(env: Env, userId: number, body: CreateOrderBody) {
+  if (body.items) return { cartId: null, lines: body.items.map((line) => ({ productId: line.product_id, quantity: line.quantity })) }
+  const cart = await orderableCartLines(env, userId)
+  if (!cart?.lines.length) throw new ApiError(400, 'cart_empty', 'The cart holds nothing that can be ordered')
+  return cart
+}
+
+/** Prices the lines from D1 now; 404 for products that do not exist or are not for sale, 400 for mixed currencies. */
+async function priceLines(db: Db, orderId: string, requested: { productId: number; quantity: number }[]): Promise<PricedLine[]> {
+  const found = await productsByIds(
+    db,
+    requested.map((line) => line.productId),
+  )
+  const missing = requested.filter((line) => !found.get(line.productId)?.isActive)
+  if (missing.length) {
+    const fields: FieldErrors = Object.fromEntries(missing.map((line) => [`product:${line.productId}`, ['is not a product for sale']]))
+    throw new ApiError(404, 'not_found', `Product ${missing.map((line) => line.productId).join(', ')} not found`, fields)
+  }
+  const lines = requested.map((line): PricedLine => {
+    const product = found.get(line.productId)
+    if (!product) throw new Error('unreachable: product checked above')
+    const { name, priceCents, currency } = product
+    return { ...line, name, priceCents, currency, reservationId: reservationIdOf(orderId, line.productId) }
+  })
+  const currencies = [...new Set(lines.map((line) => line.currency))]
+  if (currencies.length > 1) throw badRequest(`All lines of an order must share one currency, not ${currencies.join(' and ')}`)
+  return lines
+}
+
+/** Releases every line's reservation, held or not: an id never seen is remembered as released, so a reserve still in flight cannot hold afterwards. */
+async function releaseAll(env: Env, lines: Pick<PricedLine, 'productId' | 'reservationId'>[]): Promise<void> {
+  const results = await Promise.allSettled(lines.map((line) => stockOf(env, line.productId).release(line.productId, line.reservationId)))
+  for (const result of results) {
+    // The hold ends at its deadline anyway; until then it only keeps units out of sale.
+    if (result.status === 'rejected') console.error(JSON.stringify({ level: 'error', message: 'hold release failed', error: String(result.reason) }))
+  }
+}
+
+/**
+ * Holds every line in its stock object, all or nothing: if one line cannot be held, every line is
+ * released and the answer is a 409 naming the short lines. Resolves to when the first hold runs out.
+ */
+async function holdAll(env: Env, orderId: string, lines: PricedLine[]): Promise<number> {
+  const ttlMs = holdTtlMs(env)
+  const results = await Promise.allSettled(
+    lines.map((line) => stockOf(env, line.productId).reserve(line.productId, line.reservationId, line.quantity, ttlMs, orderId)),
+  )
+  const expiries: number[] = []
+  const short: FieldErrors = {}
+  let failure: unknown = null
+  results.forEach((result, i) => {
+    const line = lines[i] as PricedLine
+    if (result.status === 'rejected') failure ??= result.reason
+    else if (result.value.ok) expiries.push(result.value.expiresAt)
+    else short[`product:${line.productId}`] = [`requested ${line.quantity}, available ${result.value.available}`]
+  })
+  if (failure === null && expiries.length === lines.length) return Math.min(...expiries)
+
+  await releaseAll(env, lines)
+  if (failure !== null) throw failure
+  const names = Object.keys(short).map((key) => key.replace('product:', ''))
+  throw new ApiError(409, 'insufficient_stock', `Not enough stock for product ${names.join(', ')}`, short)
+}
+
+async function placeOrder(env: Env, userId: number, body: CreateOrderBody, orderId: string, idempotencyKey?: string): Promise<OrderView> {
+  const db = getDb(env)
+  const { cartId, lines: requested } = await requestedLines(env, userId, body)
+  const shippingAddress = body.shipping_address ?? (await profileOf(env, userId)).default_shipping_address
+  if (!shippingAddress) throw validationFailed({ shipping_address: ['is required: none was given and the profile has no default address'] })
+  const lines = await priceLines(db, orderId, requested)
+  const subtotalCents = lines.reduce((sum, line) => sum + line.priceCents * line.quantity, 0)
+
+  const holdExpiresAt = await holdAll(env, orderId, lines)
+  const statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] = [
+    db.insert(orders).values({
+      id: idempotencyKey === undefined ? orderId : claimGuard(env, userId, idempotencyKey, orderId),
+      userId,
+      currency: lines[0]?.currency ?? 'USD',
+      subtotalCents,
+      totalCents: subtotalCents,
+      shippingAddress,
+      holdExpiresAt,
+    }),
+    db.insert(orderItems).values(
+      lines.map((line) => ({
+        orderId,
+        productId: line.productId,
+        productName: line.name,
+        priceAtPurchaseCents: line.priceCents,
+        quantity: line.quantity,
+        lineTotalCents: line.priceCents * line.quantity,
+        reservationId: line.reservationId,
+      })),
+    ),
+    db.insert(orderEvents).values({ orderId, toStatus: 'pending_payment', note: cartId === null ? 'placed' : 'placed from the cart' }),
+  ]
+  // The cart gives up its lines in the same batch that makes the order: both happen or neither.
+  if (cartId !== null) statements.push(removeOrderedLines(env, cartId, lines.map((line) => line.productId)))
+  try {
+    await db.batch(statements)
+  } catch (err) {
+    await releaseAll(env, lines)
+    if (idempotencyKey !== undefined && !(await holdsClaim(env, userId, idempotencyKey, orderId))) throw claimLost()
+    throw err
+  }
+  const order = await findOrder(db, orderId)
+  if (!order) throw new Error(`order ${orderId} missing right after its insert`)
+  return orderView(order)
+}
+
+export type CommitOrderResult =
+  | { ok: true; status: 'paid' }
+  | { ok: false; reason: 'not_held'; lines: { productId: number; reservationId: string; quantity: number }[] }
+
+/**
+ * For the payments issue: sells every line's held units (stock objects and D1's stock_quantity drop) and
+ * moves the order pending_payment → paid. Safe to repeat. A line whose hold already ended (expired or
+ * released; every line of an expired order) is answered as `not_held` and the order stays as it is: the
+ * caller decides (`take` the units from the stock object if they are there, or refund). 409
+ * `illegal_transition` for an order that can no longer be paid (cancelled, refunded, shipped…).
+ */
+export async function commitOrderStock(env: Env, orderId: string): Promise<CommitOrderResult> {
+  const db = getDb(env)
+  const status = await orderStatus(db, orderId)
+  if (!status) throw notFound('order')
+  if (status !== 'paid' && !canTransition(status, 'paid')) throw illegalTransition(status, 'paid')
+  const lines = await stockLines(db, orderId)
+  const sales = await Promise.all(lines.map((line) => stockOf(env, line.productId).commit(line.productId, line.reservationId)))
+  const notHeld = lines.filter((_, i) => !sales[i]?.ok)
+  if (notHeld.length) return { ok: false, reason: 'not_held', lines: notHeld }
+  if (status !== 'paid') {
+    try {
+      await transition(env, orderId, 'paid', { from: status, note: 'stock committed' })
+    } catch (err) {
+      // A concurrent commit of the same order got there first.
+      if (!isIllegalTransition(err) || (await orderStatus(db, orderId)) !== 'paid') throw err
+    }
+  }
+  return { ok: true, status: 'paid' }
+}
+
+/**
+ * An order whose hold ran out: if it still awaits payment it becomes `expired`, and once expired the
+ * holds of its other lines are released. Idempotent (the stock alarm delivers at least once); an order
+ * that was paid meanwhile, or never written, is left alone.
+ */
+export async function expireOrder(env: Env, orderId: string, endedReservations: ReadonlySet<string> = new Set()): Promise<void> {
+  const db = getDb(env)
+  let status = await orderStatus(db, orderId)
+  if (status === 'pending_payment') {
+    try {
+      status = (await transition(env, orderId, 'expired', { from: 'pending_payment', note: 'stock hold ran out' })).to
+    } catch (err) {
+      if (!isIllegalTransition(err)) throw err
+      status = await orderStatus(db, orderId)
+    }
+  }
+  if (status !== 'expired') return
+  const others = (await stockLines(db, orderId)).filter((line) => !endedReservations.has(line.reservationId))
+  const results = await Promise.all(others.map((line) => stockOf(env, line.productId).release(line.productId, line.reservationId)))
+  results.forEach((result, i) => {
+    if (!result.ok && result.reason === 'committed') {
+      console.error(JSON.stringify({ level: 'error', message: 'expired order has a sold line', order_id: orderId, product_id: others[i]?.productId }))
+    }
+  })
+}

@@ -1,0 +1,166 @@
+import { env, SELF } from 'cloudflare:test'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { bumpCatalogVersion } from '../src/catalog/cache'
+import { seedCatalog } from '../scripts/seed/catalog'
+import { BASE, insertProduct } from './helpers'
+
+const page = async (path: string) => {
+  const response = await SELF.fetch(`${BASE}${path}`)
+  return { status: response.status, headers: response.headers, html: await response.text() }
+}
+const meta = (html: string, attribute: string, name: string) => new RegExp(`<meta ${attribute}="${name}" content="([^"]*)"`).exec(html)?.[1]
+const canonical = (html: string) => /<link rel="canonical" href="([^"]+)"/.exec(html)?.[1]?.replace(/&amp;/g, "&")
+
+beforeAll(async () => {
+  await seedCatalog(env, { products: 60 })
+})
+
+describe('home page', () => {
+  it('shows departments with their sub-categories and in-stock products, with title, description and canonical', async () => {
+    const { status, html } = await page('/')
+    expect(status).toBe(200)
+    expect(html).toContain('<title>Everyday goods, delivered · Cato-Store</title>')
+    expect(meta(html, 'name', 'description')).toBeTruthy()
+    expect(canonical(html)).toBe(`${BASE}/`)
+    expect(html).toContain('href="/products?category=kitchen"')
+    expect(html.match(/class="card"/g)?.length).toBe(8)
+    expect(html).not.toContain('Out of stock')
+  })
+})
+
+describe('listing page', () => {
+  it('filters by category, price typed as decimals, and stock, all in the URL', async () => {
+    const { status, html } = await page('/products?category=kitchen&min=10&max=50.5&in_stock=1&sort=price')
+    expect(status).toBe(200)
+    const prices = [...html.matchAll(/class="price">\$([\d,.]+)</g)].map((m) => Number(m[1]?.replace(/,/g, '')))
+    expect(prices.length).toBeGreaterThan(0)
+    expect(prices.every((p) => p >= 10 && p <= 50.5)).toBe(true)
+    expect(prices).toEqual([...prices].sort((a, b) => a - b))
+    expect(canonical(html)).toBe(`${BASE}/products?category=kitchen&min=10&max=50.50&in_stock=1&sort=price`)
+    expect(html).toMatch(/<option value="kitchen" selected/)
+  })
+
+  it('links pages with the filters kept (shareable, back-button safe)', async () => {
+    const first = await page('/products?sort=name')
+    const next = /<a rel="next" href="([^"]+)"/.exec(first.html)?.[1]
+    expect(next?.replace(/&amp;/g, '&')).toBe('/products?sort=name&page=2')
+    const second = await page('/products?sort=name&page=2')
+    expect(second.html).toContain('<title>All products (page 2) · Cato-Store</title>')
+    expect(/<a rel="prev" href="([^"]+)"/.exec(second.html)?.[1]).toBe('/products?sort=name')
+  })
+
+  it('searches, cleaning characters that mean something to the search engine instead of failing', async () => {
+    const { status, html } = await page(`/products?q=${encodeURIComponent('"oak')}`)
+    expect(status).toBe(200)
+    expect(html).toContain('Results for “oak”')
+    expect(meta(html, 'name', 'robots')).toBe('noindex')
+  })
+
+  it('answers bad filters with a readable 400 page, and an unknown category with a 404 page', async () => {
+    const bad = await page('/products?min=abc&page=0')
+    expect(bad.status).toBe(400)
+    expect(bad.headers.get('Content-Type')).toMatch(/text\/html/)
+    expect(bad.html).toContain('Please check your filters')
+    expect(bad.html).toContain('min')
+    const unknown = await page('/products?category=no-such-thing')
+    expect(unknown.status).toBe(404)
+    expect(unknown.html).toContain('not found')
+  })
+})
+
+describe('product page', () => {
+  it('has a gallery with sized images, price, stock, add-to-cart and Product JSON-LD', async () => {
+    const product = await insertProduct({ name: 'Walnut Desk Lamp', priceCents: 4250, stockQuantity: 3, images: ['products/a.png', 'products/b.png'] })
+    const { status, html } = await page(`/products/${product.slug}`)
+    expect(status).toBe(200)
+    expect(html).toContain('$42.50')
+    expect(html).toContain('Only 3 left')
+    expect(html).toMatch(/<form class="add-to-cart" method="post" action="\/cart\/items">/)
+    for (const img of html.match(/<img [^>]+>/g) ?? []) expect(img).toMatch(/width="\d+" height="\d+"/)
+    expect(meta(html, 'property', 'og:type')).toBe('product')
+    expect(meta(html, 'property', 'og:image')).toBe(`${BASE}/images/products/a.png`)
+    const jsonLd = JSON.parse(/<script type="application\/ld\+json">(.+?)<\/script>/.exec(html)?.[1] ?? '{}')
+    expect(jsonLd).toMatchObject({
+      '@type': 'Product',
+      name: 'Walnut Desk Lamp',
+      offers: { price: '42.50', priceCurrency: 'USD', availability: 'https://schema.org/InStock' },
+    })
+  })
+
+  it('is a 404 page for an unknown or inactive product', async () => {
+    const inactive = await insertProduct({ isActive: false })
+    expect((await page(`/products/${inactive.slug}`)).status).toBe(404)
+    expect((await page('/products/no-such-product')).status).toBe(404)
+  })
+})
+
+describe('edge caching of catalog pages', () => {
+  it('serves anonymous product pages from the cache, and a catalog write makes them fresh at once', async () => {
+    const product = await insertProduct({ name: 'Cached Teapot' })
+    const first = await page(`/products/${product.slug}`)
+    expect(first.headers.get('X-Cache')).toBe('miss')
+    expect(first.headers.get('Cache-Control')).toBe('public, max-age=60')
+    expect((await page(`/products/${product.slug}`)).headers.get('X-Cache')).toBe('hit')
+    await bumpCatalogVersion(env)
+    expect((await page(`/products/${product.slug}`)).headers.get('X-Cache')).toBe('miss')
+  })
+
+  it('never stores anything personal: the page is the same with or without a session cookie', async () => {
+    const product = await insertProduct()
+    const anonymous = await page(`/products/${product.slug}`)
+    const withCookie = await (await SELF.fetch(`${BASE}/products/${product.slug}`, { headers: { Cookie: 'sid=someone' } })).text()
+    expect(withCookie).toBe(anonymous.html)
+    expect(anonymous.html).not.toContain('_csrf')
+  })
+})
+
+describe('sitemap, robots and unknown pages', () => {
+  it('lists the home, listing, categories and every active product in the sitemap', async () => {
+    const inactive = await insertProduct({ isActive: false })
+    const response = await SELF.fetch(`${BASE}/sitemap.xml`)
+    expect(response.headers.get('Content-Type')).toMatch(/application\/xml/)
+    const xml = await response.text()
+    expect(xml).toContain(`<loc>${BASE}/</loc>`)
+    expect(xml).toContain(`<loc>${BASE}/products?category=kitchen</loc>`)
+    const rows = await env.DB.prepare('SELECT slug FROM products WHERE is_active = 1').all<{ slug: string }>()
+    for (const { slug } of rows.results) expect(xml).toContain(`<loc>${BASE}/products/${slug}</loc>`)
+    expect(xml).not.toContain(`/products/${inactive.slug}<`)
+  })
+
+  it('tells robots to skip private pages and where the sitemap is', async () => {
+    const text = await (await SELF.fetch(`${BASE}/robots.txt`)).text()
+    expect(text).toContain('Disallow: /account')
+    expect(text).toContain('Disallow: /cart')
+    expect(text).toContain(`Sitemap: ${BASE}/sitemap.xml`)
+  })
+
+  it('answers an unknown page with an HTML 404, and an unknown API path with JSON', async () => {
+    const html = await page('/no/such/page')
+    expect(html.status).toBe(404)
+    expect(html.html).toContain('There is no page at this address')
+    const api = await SELF.fetch(`${BASE}/api/no-such-thing`)
+    expect(api.status).toBe(404)
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('not_found')
+  })
+})
+
+describe('security headers', () => {
+  it('puts a CSP without inline scripts, nosniff, a referrer policy and no framing on pages; no HSTS outside production', async () => {
+    for (const path of ['/', '/products', '/account/sign-in', '/no/such/page']) {
+      const { headers } = await page(path)
+      const csp = headers.get('Content-Security-Policy') ?? ''
+      expect(csp, path).toContain("script-src 'self'")
+      expect(csp, path).not.toContain('unsafe-inline')
+      expect(csp, path).toContain("frame-ancestors 'none'")
+      expect(headers.get('X-Content-Type-Options'), path).toBe('nosniff')
+      expect(headers.get('Referrer-Policy'), path).toBe('strict-origin-when-cross-origin')
+      expect(headers.get('Strict-Transport-Security'), path).toBeNull()
+    }
+  })
+
+  it('keeps the sandbox policy of R2 images', async () => {
+    await env.IMAGES.put('products/csp-test.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>', { httpMetadata: { contentType: 'image/svg+xml' } })
+    const response = await SELF.fetch(`${BASE}/images/products/csp-test.svg`)
+    expect(response.headers.get('Content-Security-Policy')).toContain('sandbox')
+  })
+})
