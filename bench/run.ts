@@ -32,6 +32,8 @@ interface Figures {
   p50: number
   p99: number
   errors: number
+  /** What the errors were: status codes, socket errors, timeouts. */
+  detail: string
 }
 
 /** Runs one load against `base`; `path` may vary per request (a counter makes every request unique). */
@@ -50,6 +52,11 @@ async function load(base: string, path: (n: number) => string): Promise<Figures>
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    detail: [
+      ...Object.entries(result.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2')).map(([code, { count }]) => `${count}×${code}`),
+      ...(result.errors ? [`${result.errors} socket errors`] : []),
+      ...(result.timeouts ? [`${result.timeouts} timeouts`] : []),
+    ].join(', '),
   }
 }
 
@@ -113,6 +120,7 @@ function report(title: string, rows: Row[], baseline?: Row[]) {
         String(figures.errors).padStart(7),
         ratioText.padStart(16),
         p99Ratio,
+        figures.detail ? `(${figures.detail})` : '',
       ].join(' '),
     )
   })

@@ -40,6 +40,12 @@ describe('listing page', () => {
     expect(html).toMatch(/<option value="kitchen" selected/)
   })
 
+  it('redirects what the filter form sends (empty fields included) to the one canonical URL', async () => {
+    const response = await SELF.fetch(`${BASE}/products?q=&category=kitchen&min=&max=150&in_stock=1&sort=newest&page=1`, { redirect: 'manual' })
+    expect(response.status).toBe(302)
+    expect(response.headers.get('Location')).toBe('/products?category=kitchen&max=150&in_stock=1')
+  })
+
   it('links pages with the filters kept (shareable, back-button safe)', async () => {
     const first = await page('/products?sort=name')
     const next = /<a rel="next" href="([^"]+)"/.exec(first.html)?.[1]

@@ -51,7 +51,7 @@ function RegisterForm({ c, values = {}, errors, message }: { c: Ctx; values?: Re
         <button type="submit">Create account</button>
       </Form>
       <p>
-        Already have an account? <a href="/account/sign-in">Sign in</a>
+        Already have an account? <a href={`/account/sign-in?next=${encodeURIComponent(safeNext(c.req.query('next')))}`}>Sign in</a>
       </p>
     </>
   )
@@ -72,7 +72,8 @@ function SignInForm({ c, email, errors, message, notice }: { c: Ctx; email?: str
         <button type="submit">Sign in</button>
       </Form>
       <p>
-        <a href="/account/password/forgot">Forgot your password?</a> · New here? <a href="/account/register">Create an account</a>
+        <a href="/account/password/forgot">Forgot your password?</a> · New here?{' '}
+        <a href={`/account/register?next=${encodeURIComponent(safeNext(c.req.query('next')))}`}>Create an account</a>
       </p>
     </>
   )

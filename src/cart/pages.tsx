@@ -52,12 +52,14 @@ async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: s
               <tbody>
                 {cart.items.map((line) => (
                   <tr key={line.product_id} class={line.unavailable ? 'unavailable' : undefined}>
-                    <td class="cart-product">
-                      {line.image_url && <img src={line.image_url} alt="" width={64} height={64} />}
-                      <span>
-                        {line.slug ? <a href={`/products/${line.slug}`}>{line.name}</a> : (line.name ?? `Product ${line.product_id}`)}
-                        {line.unavailable && <small class="stock-out">{NOTES[line.unavailable]}</small>}
-                      </span>
+                    <td>
+                      <div class="cart-product">
+                        {line.image_url && <img src={line.image_url} alt="" width={64} height={64} />}
+                        <span>
+                          {line.slug ? <a href={`/products/${line.slug}`}>{line.name}</a> : (line.name ?? `Product ${line.product_id}`)}
+                          {line.unavailable && <small class="stock-out">{NOTES[line.unavailable]}</small>}
+                        </span>
+                      </div>
                     </td>
                     <td>{line.unit_price_cents !== null && line.currency ? formatMoney(line.unit_price_cents, line.currency) : '—'}</td>
                     <td>

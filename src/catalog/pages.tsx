@@ -248,6 +248,11 @@ export const shopPages = new Hono<AppEnv>()
         return c.html(renderPage(<ErrorPage status={400} message={`Please check your filters: ${parsed.problems.join('; ')}.`} />), 400)
       }
       const params = parsed.params
+      // The filter form sends every field, empty ones too: one canonical URL per listing keeps links
+      // shareable and the cache small.
+      const canonicalPath = listingUrl(params)
+      const here = new URL(c.req.url)
+      if (`${here.pathname}${here.search}` !== canonicalPath) return c.redirect(canonicalPath, 302)
       const [categories, page] = await Promise.all([tree(c), list(c, params)])
       const category = findCategory(categories, params.category)
       const heading = params.q ? `Results for “${params.q}”` : (category?.name ?? 'All products')
@@ -257,7 +262,7 @@ export const shopPages = new Hono<AppEnv>()
           <Layout
             title={title}
             description={category ? `${category.name} at ${SITE_NAME}: ${category.product_count} products.` : `Every product at ${SITE_NAME}.`}
-            canonical={`${origin(c)}${listingUrl(params)}`}
+            canonical={`${origin(c)}${canonicalPath}`}
             noindex={Boolean(params.q)}
           >
             <nav class="breadcrumbs" aria-label="Breadcrumbs">

@@ -41,7 +41,8 @@ export function Layout({ title, description, canonical, ogType = 'website', ogIm
         {canonical && <meta property="og:url" content={canonical} />}
         {description && <meta property="og:description" content={description} />}
         {ogImage && <meta property="og:image" content={ogImage} />}
-        <link rel="stylesheet" href={ASSET_URLS['styles.css']} />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href={ASSET_URLS["styles.css"]} />
         {jsonLd && <script type="application/ld+json" dangerouslySetInnerHTML={{ __html: scriptSafeJson(jsonLd) }} />}
       </head>
       <body>
