@@ -1,5 +1,9 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { fakeStripe } from './test/fake-stripe'
+
+/** Signs the webhook events of the tests; STRIPE_SECRET_KEY stays unset so that the Worker runs the offline path. */
+const TEST_WEBHOOK_SECRET = 'whsec_test_cato_store_vitest'
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations')
@@ -9,7 +13,9 @@ export default defineConfig(async () => {
         main: './src/index.ts',
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { ENVIRONMENT: 'development', TEST_MIGRATIONS: migrations },
+          bindings: { ENVIRONMENT: 'development', TEST_MIGRATIONS: migrations, STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET },
+          // Every fetch the Worker (and the tests in it) makes: Stripe's API is faked there, anything else refused.
+          outboundService: fakeStripe,
         },
       }),
     ],

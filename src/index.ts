@@ -1,8 +1,12 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { accountPages } from './accounts/pages'
+import { adminPages } from './admin/pages'
+import { adminApi } from './admin/routes'
 import { cartPages } from './cart/pages'
 import { checkoutPages, orderPages } from './orders/pages'
+import { paymentPages } from './payments/pages'
+import { webhooksRoute } from './payments/webhook'
 import { authApi, usersApi } from './accounts/routes'
 import { cartApi } from './cart/routes'
 import { ordersApi } from './orders/routes'
@@ -14,6 +18,10 @@ import { sql } from 'drizzle-orm'
 import { notFound, toErrorBody } from './platform/errors'
 import { RateLimited } from './accounts/rate-limit'
 import type { AppEnv } from './platform/env'
+import { reportRequestError } from './platform/error-reporting'
+import { requestLog } from './platform/logging'
+import { readinessRoute } from './platform/readiness'
+import { scheduled } from './platform/scheduled'
 import { securityHeaders } from './platform/security-headers'
 import { ErrorPage } from './ui/error-page'
 import { renderPage } from './ui/layout'
@@ -26,6 +34,7 @@ const api = new Hono<AppEnv>()
   .route('/auth', authApi)
   .route('/users', usersApi)
   .route('/cart', cartApi)
+  .route('/admin', adminApi)
   .route('/orders', ordersApi)
   .all('*', () => {
     throw notFound('API route')
@@ -33,26 +42,33 @@ const api = new Hono<AppEnv>()
 
 const app = new Hono<AppEnv>()
   .use(requestId())
+  .use(requestLog())
   .use(securityHeaders())
   // Liveness with no dependencies: the runtime's ceiling in the benchmark.
   .get('/healthz', (c) => c.json({ ok: true }))
+  // Readiness: D1, KV, R2 and the Durable Objects answer (src/platform/readiness.ts).
+  .route('/readyz', readinessRoute)
   // One trivial D1 query: the database's ceiling in the benchmark.
   .get('/healthz/d1', async (c) => {
     await getDb(c.env).get(sql`select 1`)
     return c.json({ ok: true, d1: 'up' })
   })
   .route('/api', api)
+  // Raw body for the signature: nothing in front of it parses the body.
+  .route('/webhooks', webhooksRoute)
   .route('/images', imagesRoute)
   .route('/account', accountPages)
+  .route('/admin', adminPages)
   .route('/cart', cartPages)
   .route('/checkout', checkoutPages)
   .route('/orders', orderPages)
+  .route('/payments', paymentPages)
   .route('/', shopPages)
 
 app.onError((err, c) => {
   const { status, body } = toErrorBody(err, c.get('requestId'))
   if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
-  if (status >= 500) console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), message: String(err), stack: (err as Error).stack }))
+  if (status >= 500) reportRequestError(c, err)
   return c.json(body, status)
 })
 
@@ -64,4 +80,5 @@ app.notFound((c) =>
 )
 
 export type AppType = typeof app
-export default app
+// `request` stays beside the handlers for tests that call the app with an env of their own (app.request).
+export default { fetch: app.fetch, request: app.request, scheduled } satisfies ExportedHandler<Env> & Pick<typeof app, 'request'>

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test'
 import { and, eq } from 'drizzle-orm'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { getDb } from '../src/db/client'
 import { idempotencyKeys, orders, users } from '../src/db/schema'
 import { onHoldsExpired } from '../src/orders/expiry'
@@ -10,6 +10,9 @@ import { stockOf } from '../src/orders/stock'
 import type { ErrorBody } from '../src/platform/errors'
 import { callJson, insertProduct } from './helpers'
 import { ADDRESS, cartCall, d1Stock, eventsOf, placeOrder, range, runOutHolds, setProduct, shopper, stockView, type Answer, type Shopper } from './orders-helpers'
+
+// Hundreds of concurrent requests: on a shared, busy machine they can take longer than vitest's 5 s default.
+vi.setConfig({ testTimeout: 30_000 })
 
 const HOLD_TTL_MS = 900_000
 

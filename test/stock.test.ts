@@ -8,6 +8,9 @@ import { stockOf } from '../src/orders/stock'
 import type { StockObject } from '../src/orders/stock-object'
 import { insertProduct } from './helpers'
 
+// Hundreds of concurrent requests: on a shared, busy machine they can take longer than vitest's 5 s default.
+vi.setConfig({ testTimeout: 30_000 })
+
 type Stub = DurableObjectStub<StockObject>
 
 let unique = 0

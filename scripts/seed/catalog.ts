@@ -5,6 +5,7 @@ import { bumpCatalogVersion } from '../../src/catalog/cache'
 import * as schema from '../../src/db/schema'
 import { categories, productCategories, productImages, products, type NewCategory, type NewProduct, type NewProductImage } from '../../src/db/schema'
 import { sha256Hex } from '../../src/platform/encoding'
+import { slugify } from '../../src/platform/slug'
 import { IMAGE_SIZE, productSvg, type ImageSpec, type Motif } from './images'
 
 /** The bindings the seed writes to: the Worker's own, or Miniflare's/wrangler's proxies of them. */
@@ -89,12 +90,6 @@ function random(seed: number) {
   }
 }
 
-const slugify = (text: string) =>
-  text
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
 
 /** A drizzle insert of many rows, split so that no statement binds more than D1's 100 parameters. */
 function chunked<T extends Record<string, unknown>>(rows: T[]): T[][] {

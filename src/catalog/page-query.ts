@@ -4,16 +4,10 @@
  * become integer cents here, with no float arithmetic.
  */
 import { z } from 'zod'
+import { centsToDecimal, decimalToCents } from '../platform/money'
 import { ProductListQuery, type ProductListParams } from './schemas'
 
-/** "12", "12.5", "12.50" → 1250; anything else is refused. */
-export function decimalToCents(text: string): number | null {
-  const match = /^(\d{1,7})(?:\.(\d{1,2}))?$/.exec(text.trim())
-  if (!match) return null
-  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'))
-}
-
-export const centsToDecimal = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`.replace(/\.00$/, '')
+export { centsToDecimal }
 
 const price = z
   .string()

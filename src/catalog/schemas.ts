@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { wholeNumber } from '../platform/params'
 
 export const PAGE_SIZE_DEFAULT = 20
 export const PAGE_SIZE_MAX = 100
@@ -15,14 +16,6 @@ export const slugSchema = z
   .min(1)
   .max(100)
   .regex(/^[a-z0-9-]*[a-z][a-z0-9-]*$/, 'must be a slug: lower-case letters, digits and hyphens')
-
-/** A whole number in a query string: digits only, so "1e3", "-1", "1.5" and "" are refused rather than coerced. */
-const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,12}$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
 
 const booleanFlag = z.enum(['true', 'false', '1', '0'], 'must be true or false').transform((v) => v === 'true' || v === '1')
 

@@ -267,6 +267,10 @@ export const cartItems = sqliteTable(
   ],
 )
 
+/** The money side of an order: `paid` once the provider confirmed the payment, whatever the order's own status. */
+export const PAYMENT_STATUSES = ['unpaid', 'paid', 'partially_refunded', 'refunded', 'failed'] as const
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number]
+
 export const ORDER_STATUSES = ['pending_payment', 'paid', 'shipped', 'delivered', 'cancelled', 'expired', 'refunded'] as const
 export type OrderStatus = (typeof ORDER_STATUSES)[number]
 const statusList = sql.raw(ORDER_STATUSES.map((s) => `'${s}'`).join(', '))
@@ -287,6 +291,13 @@ export const orders = sqliteTable(
     shippingAddress: text('shipping_address', { mode: 'json' }).notNull().$type<ShippingAddress>(),
     /** When the first of the order's stock holds runs out (epoch ms); unpaid by then, the order expires. */
     holdExpiresAt: integer('hold_expires_at').notNull(),
+    /**
+     * Where the money stands, as the payment provider told us (see src/payments). No CHECK constraint:
+     * SQLite cannot add one to an existing table without rebuilding it; the column is typed by its enum.
+     */
+    paymentStatus: text('payment_status', { enum: PAYMENT_STATUSES }).notNull().default('unpaid'),
+    /** Why staff must look at the order before it goes on (a payment that does not match it…); null when nothing is wrong. */
+    reviewReason: text('review_reason'),
     createdAt: epochMs('created_at'),
     updatedAt: epochMs('updated_at'),
   },
@@ -378,9 +389,11 @@ export const cartItemsRelations = relations(cartItems, ({ one }) => ({
   product: one(products, { fields: [cartItems.productId], references: [products.id] }),
 }))
 
-export const ordersRelations = relations(orders, ({ many }) => ({
+export const ordersRelations = relations(orders, ({ many, one }) => ({
   items: many(orderItems),
   events: many(orderEvents),
+  payment: one(payments),
+  refunds: many(refunds),
 }))
 
 export const orderItemsRelations = relations(orderItems, ({ one }) => ({
@@ -398,3 +411,140 @@ export type NewOrder = typeof orders.$inferInsert
 export type OrderItem = typeof orderItems.$inferSelect
 export type NewOrderItem = typeof orderItems.$inferInsert
 export type OrderEvent = typeof orderEvents.$inferSelect
+
+export const PAYMENT_PROVIDERS = ['stripe', 'local'] as const
+export type PaymentProvider = (typeof PAYMENT_PROVIDERS)[number]
+/** A checkout's life at the provider: `creating` until the session exists, then open until it completes, fails or expires. */
+export const CHECKOUT_STATUSES = ['creating', 'open', 'complete', 'failed', 'expired'] as const
+export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number]
+export const REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const
+export type RefundStatus = (typeof REFUND_STATUSES)[number]
+const quoted = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`).join(', '))
+
+/**
+ * An order's payment at the provider: one per order (its checkout session; a session that expires cancels
+ * the order). `provider` is `local` for the offline test payment page. `amount_cents` is what the order
+ * asked for; `received_cents` what the provider says was paid; `refunded_cents` the running total refunded.
+ */
+export const payments = sqliteTable(
+  'payments',
+  {
+    orderId: text('order_id')
+      .primaryKey()
+      .references(() => orders.id, { onDelete: 'restrict' }),
+    provider: text('provider', { enum: PAYMENT_PROVIDERS }).notNull(),
+    status: text('status', { enum: CHECKOUT_STATUSES }).notNull().default('creating'),
+    checkoutSessionId: text('checkout_session_id'),
+    checkoutUrl: text('checkout_url'),
+    /** When the checkout session stops accepting payment (epoch ms); chosen before the session is created. */
+    checkoutExpiresAt: integer('checkout_expires_at'),
+    /** Bumped when a session must be asked for again with another expiry (the idempotency key changes with it). */
+    checkoutAttempt: integer('checkout_attempt').notNull().default(0),
+    paymentIntentId: text('payment_intent_id'),
+    amountCents: integer('amount_cents').notNull(),
+    currency: text('currency').notNull(),
+    receivedCents: integer('received_cents'),
+    refundedCents: integer('refunded_cents').notNull().default(0),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [
+    uniqueIndex('payments_checkout_session_unique').on(t.checkoutSessionId),
+    uniqueIndex('payments_payment_intent_unique').on(t.paymentIntentId),
+    check('payments_provider_known', sql`${t.provider} IN (${quoted(PAYMENT_PROVIDERS)})`),
+    check('payments_status_known', sql`${t.status} IN (${quoted(CHECKOUT_STATUSES)})`),
+    check('payments_amount_nonnegative', sql`${t.amountCents} >= 0`),
+    check('payments_refunded_nonnegative', sql`${t.refundedCents} >= 0`),
+    check('payments_currency_format', sql`length(${t.currency}) = 3 AND ${t.currency} = upper(${t.currency})`),
+  ],
+)
+
+/**
+ * Every Stripe event handled, once: the row is written in the same batch as the change the event makes,
+ * so a duplicate delivery finds it and does nothing, and a delivery that failed halfway left no row and
+ * is handled again. `outcome` says what the event did (paid, ignored, duplicate_payment…).
+ */
+export const stripeEvents = sqliteTable(
+  'stripe_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    // No foreign key: an event may name an order this shop does not know.
+    orderId: text('order_id'),
+    outcome: text('outcome').notNull(),
+    receivedAt: epochMs('received_at'),
+  },
+  (t) => [index('stripe_events_order_idx').on(t.orderId)],
+)
+
+/**
+ * Refunds asked of the provider. The id is ours and makes the provider's idempotency key, so a retry
+ * cannot refund twice; `restock` is the staff's choice, read when the provider confirms the refund.
+ */
+export const refunds = sqliteTable(
+  'refunds',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'restrict' }),
+    providerRefundId: text('provider_refund_id'),
+    amountCents: integer('amount_cents').notNull(),
+    restock: integer('restock', { mode: 'boolean' }).notNull(),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: REFUND_STATUSES }).notNull().default('pending'),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [
+    index('refunds_order_idx').on(t.orderId),
+    uniqueIndex('refunds_provider_refund_unique').on(t.providerRefundId),
+    check('refunds_amount_positive', sql`${t.amountCents} > 0`),
+    check('refunds_id_length', sql`length(${t.id}) BETWEEN 1 AND 200`),
+    check('refunds_status_known', sql`${t.status} IN (${quoted(REFUND_STATUSES)})`),
+  ],
+)
+
+export const paymentsRelations = relations(payments, ({ one }) => ({
+  order: one(orders, { fields: [payments.orderId], references: [orders.id] }),
+}))
+
+export const refundsRelations = relations(refunds, ({ one }) => ({
+  order: one(orders, { fields: [refunds.orderId], references: [orders.id] }),
+}))
+
+export type Payment = typeof payments.$inferSelect
+export type NewPayment = typeof payments.$inferInsert
+export type Refund = typeof refunds.$inferSelect
+export type StripeEventRow = typeof stripeEvents.$inferSelect
+
+/** Every change staff make: who, when, what, and the record before and after (JSON). */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    actorId: integer('actor_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Kept as text so the entry still says who after the account is gone. */
+    actorEmail: text('actor_email').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    before: text('before', { mode: 'json' }),
+    after: text('after', { mode: 'json' }),
+    at: epochMs('at'),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at), index('audit_log_target_idx').on(t.targetType, t.targetId, t.at), index('audit_log_actor_idx').on(t.actorId, t.at)],
+)
+export type AuditEntry = typeof auditLog.$inferSelect
+
+/** How an order travels: set when staff mark it shipped, completed when delivered. */
+export const shipments = sqliteTable('shipments', {
+  orderId: text('order_id')
+    .primaryKey()
+    .references(() => orders.id, { onDelete: 'cascade' }),
+  carrier: text('carrier').notNull(),
+  trackingNumber: text('tracking_number'),
+  shippedAt: epochMs('shipped_at'),
+  deliveredAt: integer('delivered_at'),
+})
+export type Shipment = typeof shipments.$inferSelect

@@ -9,6 +9,7 @@ import { getCart, mergeGuestCart } from '../cart/service'
 import type { ShippingAddress as Address } from '../db/schema'
 import type { AppEnv } from '../platform/env'
 import { ApiError, type FieldErrors } from '../platform/errors'
+import { startCheckout } from '../payments/service'
 import { fieldErrors } from '../platform/validate'
 import { randomToken } from '../platform/encoding'
 import { htmlErrorHandler } from '../ui/error-page'
@@ -37,7 +38,8 @@ const privatePage = (c: Ctx, title: string, body: preact.ComponentChildren, stat
   return c.html(renderPage(<Layout title={title} noindex>{body}</Layout>), status)
 }
 
-const signedIn = async (c: Ctx, next: () => Promise<void>) => {
+/** Sends a stranger to sign in, and back here afterwards. */
+export const signedIn = async (c: Ctx, next: () => Promise<void>) => {
   if (!(await currentUser(c))) return c.redirect(`/account/sign-in?next=${encodeURIComponent(c.req.path)}`, 303)
   await next()
 }
@@ -131,16 +133,52 @@ async function checkoutPage(c: Ctx, { address, errors, message, status = 200 }: 
   )
 }
 
-function OrderDetail({ c, order, notice }: { c: Ctx; order: OrderView; notice?: string }) {
+export const PAYMENT_LABELS: Record<OrderView['payment_status'], string> = {
+  unpaid: 'Not paid yet',
+  paid: 'Paid',
+  partially_refunded: 'Partly refunded',
+  refunded: 'Refunded',
+  failed: 'Payment failed',
+}
+
+/** Where the money stands: paid, refunded amounts, a failed attempt, or a payment under review. */
+function PaymentSummary({ order }: { order: OrderView }) {
+  const money = (cents: number) => formatMoney(cents, order.currency)
+  return (
+    <>
+      <p class={`payment payment-${order.payment_status}`}>
+        Payment: <strong>{PAYMENT_LABELS[order.payment_status]}</strong>
+        {order.payment_status === 'paid' && <> · {money(order.total_cents)}</>}
+        {order.refunded_cents > 0 && (
+          <>
+            {' '}
+            · {money(order.refunded_cents)} of {money(order.total_cents)} refunded
+          </>
+        )}
+        {order.payment_status === 'failed' && order.status === 'pending_payment' && <> · you can try again</>}
+      </p>
+      {order.review_reason && (
+        <Notice kind="info">
+          Under review: our staff are checking this order before it goes further. <small>{order.review_reason}</small>
+        </Notice>
+      )}
+    </>
+  )
+}
+
+type PageNotice = { kind: 'success' | 'error' | 'info'; text: string }
+
+function OrderDetail({ c, order, notice }: { c: Ctx; order: OrderView; notice?: PageNotice }) {
   const address = order.shipping_address
   return (
     <section class="order">
-      {notice && <Notice kind="success">{notice}</Notice>}
+      {notice && <Notice kind={notice.kind}>{notice.text}</Notice>}
       <h1>Order {order.id.slice(0, 8).toUpperCase()}</h1>
       <p>
         <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span> · placed {new Date(order.created_at).toUTCString()}
       </p>
-      {order.status === 'pending_payment' && (
+      <PaymentSummary order={order} />
+      {order.status === 'pending_payment' && order.payment_status !== 'paid' && (
         <Form action={`/orders/${order.id}/pay`} csrf={csrfToken(c)} class="pay-form">
           <p>
             Pay {formatMoney(order.total_cents, order.currency)}
@@ -164,6 +202,18 @@ function OrderDetail({ c, order, notice }: { c: Ctx; order: OrderView; notice?: 
       </p>
     </section>
   )
+}
+
+/** What the order page says after placing, paying or declining (the payment may still be on its way: the webhook decides). */
+function orderNotice(order: OrderView, query: Record<string, string>): PageNotice | undefined {
+  if (query['placed']) return { kind: 'success', text: 'Order placed: your items are set aside while you pay.' }
+  if (query['paid']) {
+    return order.payment_status === 'paid' && order.status === 'paid'
+      ? { kind: 'success', text: 'Thank you! Your payment is confirmed.' }
+      : { kind: 'info', text: 'Thank you! We are waiting for the payment provider to confirm your payment.' }
+  }
+  if (query['declined']) return { kind: 'error', text: 'The payment was declined, so the order is cancelled and its items are back on sale.' }
+  return undefined
 }
 
 export const checkoutPages = new Hono<AppEnv>()
@@ -222,8 +272,22 @@ export const orderPages = new Hono<AppEnv>()
   })
   .get('/:id', async (c) => {
     const order = await orderForViewer(c.env, userOf(c), c.req.param('id'))
-    const notice = c.req.query('placed') ? 'Order placed: your items are set aside while you pay.' : c.req.query('paid') ? 'Thank you! Your payment is confirmed.' : undefined
+    const notice = orderNotice(order, c.req.query())
     return privatePage(c, `Order ${order.id.slice(0, 8).toUpperCase()}`, <OrderDetail c={c} order={order} notice={notice} />)
+  })
+  // The "Pay now" form: to Stripe's hosted checkout (or the local test page offline). A failure to start
+  // one (not payable any more, no payment provider) is shown on the order page, with its status.
+  .post('/:id/pay', async (c) => {
+    const user = userOf(c)
+    try {
+      const { url } = await startCheckout(c.env, user, c.req.param('id'), new URL(c.req.url).origin)
+      return c.redirect(url, 303)
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status === 404) throw err
+      const order = await orderForViewer(c.env, user, c.req.param('id'))
+      c.header('Cache-Control', 'no-store')
+      return c.html(renderPage(<Layout title={`Order ${order.id.slice(0, 8).toUpperCase()}`} noindex><OrderDetail c={c} order={order} notice={{ kind: 'error', text: err.message }} /></Layout>), err.status)
+    }
   })
 
 checkoutPages.onError(htmlErrorHandler)

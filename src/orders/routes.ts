@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { requireUser, userOf } from '../accounts/guard'
 import { jsonLimit } from '../accounts/routes'
 import { mergeGuestCart } from '../cart/service'
+import { startCheckout } from '../payments/service'
 import type { AppEnv } from '../platform/env'
 import { validate } from '../platform/validate'
 import { CreateOrderBody, IdempotencyKeyHeader, OrderListQuery } from './schemas'
@@ -21,3 +22,5 @@ export const ordersApi = new Hono<AppEnv>()
   })
   .get('/', validate('query', OrderListQuery), async (c) => c.json(await listOrders(c.env, userOf(c).id, c.req.valid('query'))))
   .get('/:id', async (c) => c.json(await orderForViewer(c.env, userOf(c), c.req.param('id'))))
+  // Where to pay: Stripe's hosted checkout (or the local test page offline). Owner only; 409 unless awaiting payment.
+  .post('/:id/checkout', async (c) => c.json(await startCheckout(c.env, userOf(c), c.req.param('id'), new URL(c.req.url).origin)))

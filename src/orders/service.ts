@@ -8,10 +8,11 @@ import { profileOf } from '../accounts/service'
 import { orderableCartLines, removeOrderedLines } from '../cart/service'
 import { productsByIds } from '../cart/queries'
 import { getDb, type Db } from '../db/client'
-import { orderEvents, orderItems, orders, type Order, type OrderItem, type OrderStatus, type ShippingAddress } from '../db/schema'
+import { orderEvents, orderItems, orders, type Order, type OrderItem, type OrderStatus, type Payment, type PaymentStatus, type ShippingAddress } from '../db/schema'
 import { sha256Hex } from '../platform/encoding'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, badRequest, notFound, validationFailed, type FieldErrors } from '../platform/errors'
+import { logEvent } from '../platform/logging'
 import { claimGuard, claimKey, claimLost, holdsClaim, releaseKey } from './idempotency'
 import type { CreateOrderBody, OrderListQuery } from './schemas'
 import { canTransition, illegalTransition, transition } from './status'
@@ -37,6 +38,12 @@ export interface OrderView {
   updated_at: string
   /** While the order awaits payment: when its stock holds run out and it expires. Null afterwards. */
   hold_expires_at: string | null
+  /** Where the money stands (the payment provider's word): unpaid, paid, partially_refunded, refunded, failed. */
+  payment_status: PaymentStatus
+  /** How much of the payment went back, in cents of `currency`. */
+  refunded_cents: number
+  /** Set when staff must look at the order before it goes on (e.g. a payment that does not match it). */
+  review_reason: string | null
 }
 
 export interface OrderPage {
@@ -70,9 +77,10 @@ export function holdTtlMs(env: Env): number {
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString()
 const itemsInOrder = { orderBy: [asc(orderItems.productId)] }
+const withLines = { items: itemsInOrder, payment: { columns: { refundedCents: true } } } as const
 const isIllegalTransition = (err: unknown) => err instanceof ApiError && err.code === 'illegal_transition'
 
-function orderView(order: Order & { items: OrderItem[] }): OrderView {
+function orderView(order: Order & { items: OrderItem[]; payment: Pick<Payment, 'refundedCents'> | null }): OrderView {
   return {
     id: order.id,
     status: order.status,
@@ -90,18 +98,24 @@ function orderView(order: Order & { items: OrderItem[] }): OrderView {
     created_at: iso(order.createdAt),
     updated_at: iso(order.updatedAt),
     hold_expires_at: order.status === 'pending_payment' ? iso(order.holdExpiresAt) : null,
+    payment_status: order.paymentStatus,
+    refunded_cents: order.payment?.refundedCents ?? 0,
+    review_reason: order.reviewReason,
   }
 }
 
-const findOrder = (db: Db, orderId: string) => db.query.orders.findFirst({ where: eq(orders.id, orderId), with: { items: itemsInOrder } })
+const findOrder = (db: Db, orderId: string) => db.query.orders.findFirst({ where: eq(orders.id, orderId), with: withLines })
 
 async function orderStatus(db: Db, orderId: string): Promise<OrderStatus | null> {
   const row = await db.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).get()
   return row?.status ?? null
 }
 
+/** An order's line as its product's stock object knows it. */
+export type StockLine = { productId: number; quantity: number; reservationId: string }
+
 /** The order's lines as the stock objects know them. */
-const stockLines = (db: Db, orderId: string) =>
+const stockLines = (db: Db, orderId: string): Promise<StockLine[]> =>
   db
     .select({ productId: orderItems.productId, quantity: orderItems.quantity, reservationId: orderItems.reservationId })
     .from(orderItems)
@@ -126,7 +140,7 @@ export async function listOrders(env: Env, userId: number, { page, page_size: pa
       orderBy: [desc(orders.createdAt), desc(orders.id)],
       limit: pageSize,
       offset: (page - 1) * pageSize,
-      with: { items: itemsInOrder },
+      with: withLines,
     }),
     db.select({ total: count() }).from(orders).where(mine),
   ])
@@ -275,6 +289,8 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
     if (idempotencyKey !== undefined && !(await holdsClaim(env, userId, idempotencyKey, orderId))) throw claimLost()
     throw err
   }
+  // Only here: an idempotent replay answers the first order without placing one.
+  logEvent(env, 'order.created', { order_id: orderId, user_id: userId, lines: lines.length, total_cents: subtotalCents, currency: lines[0]?.currency })
   const order = await findOrder(db, orderId)
   if (!order) throw new Error(`order ${orderId} missing right after its insert`)
   return orderView(order)
@@ -282,24 +298,37 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
 
 export type CommitOrderResult =
   | { ok: true; status: 'paid' }
-  | { ok: false; reason: 'not_held'; lines: { productId: number; reservationId: string; quantity: number }[] }
+  | { ok: false; reason: 'not_held'; lines: StockLine[] }
+
+/** The order's lines as its products' stock objects know them (product, quantity, reservation id). */
+export const orderStockLines = (env: Env, orderId: string) => stockLines(getDb(env), orderId)
 
 /**
- * For the payments issue: sells every line's held units (stock objects and D1's stock_quantity drop) and
- * moves the order pending_payment → paid. Safe to repeat. A line whose hold already ended (expired or
- * released; every line of an expired order) is answered as `not_held` and the order stays as it is: the
- * caller decides (`take` the units from the stock object if they are there, or refund). 409
- * `illegal_transition` for an order that can no longer be paid (cancelled, refunded, shipped…).
+ * Sells every line's held units (stock objects and D1's stock_quantity drop) without touching the order's
+ * status: the caller writes that (payments does, in the batch that records the webhook event). Safe to
+ * repeat. Lines whose hold already ended are answered as `not_held` and left as they are.
+ */
+export async function sellHeldStock(env: Env, orderId: string): Promise<{ ok: true; lines: StockLine[] } | { ok: false; reason: 'not_held'; lines: StockLine[] }> {
+  const lines = await stockLines(getDb(env), orderId)
+  const sales = await Promise.all(lines.map((line) => stockOf(env, line.productId).commit(line.productId, line.reservationId)))
+  const notHeld = lines.filter((_, i) => !sales[i]?.ok)
+  return notHeld.length ? { ok: false, reason: 'not_held', lines: notHeld } : { ok: true, lines }
+}
+
+/**
+ * Sells every line's held units and moves the order pending_payment → paid. Safe to repeat. A line whose
+ * hold already ended (expired or released; every line of an expired order) is answered as `not_held` and
+ * the order stays as it is: the caller decides (`take` the units from the stock object if they are there,
+ * or refund). 409 `illegal_transition` for an order that can no longer be paid (cancelled, refunded,
+ * shipped…). Payments uses `sellHeldStock` and writes the move itself, with the event that caused it.
  */
 export async function commitOrderStock(env: Env, orderId: string): Promise<CommitOrderResult> {
   const db = getDb(env)
   const status = await orderStatus(db, orderId)
   if (!status) throw notFound('order')
   if (status !== 'paid' && !canTransition(status, 'paid')) throw illegalTransition(status, 'paid')
-  const lines = await stockLines(db, orderId)
-  const sales = await Promise.all(lines.map((line) => stockOf(env, line.productId).commit(line.productId, line.reservationId)))
-  const notHeld = lines.filter((_, i) => !sales[i]?.ok)
-  if (notHeld.length) return { ok: false, reason: 'not_held', lines: notHeld }
+  const sold = await sellHeldStock(env, orderId)
+  if (!sold.ok) return sold
   if (status !== 'paid') {
     try {
       await transition(env, orderId, 'paid', { from: status, note: 'stock committed' })
@@ -309,6 +338,25 @@ export async function commitOrderStock(env: Env, orderId: string): Promise<Commi
     }
   }
   return { ok: true, status: 'paid' }
+}
+
+/**
+ * Pushes the deadline of every hold of an order awaiting payment to `untilMs` (never earlier), and
+ * hold_expires_at with it: a checkout session must not outlive the stock it sells. `not_held` when a
+ * hold already ended (the order is expiring); nothing is undone then, the holds simply run to their end.
+ */
+export async function extendOrderHolds(env: Env, orderId: string, untilMs: number): Promise<{ ok: true; holdExpiresAt: number } | { ok: false; reason: 'not_held' }> {
+  const db = getDb(env)
+  const lines = await stockLines(db, orderId)
+  const results = await Promise.all(lines.map((line) => stockOf(env, line.productId).extend(line.productId, line.reservationId, untilMs)))
+  const deadlines = results.flatMap((result) => (result.ok ? [result.expiresAt] : []))
+  if (lines.length === 0 || deadlines.length !== lines.length) return { ok: false, reason: 'not_held' }
+  const holdExpiresAt = Math.min(...deadlines)
+  await db
+    .update(orders)
+    .set({ holdExpiresAt, updatedAt: Date.now() })
+    .where(and(eq(orders.id, orderId), eq(orders.status, 'pending_payment')))
+  return { ok: true, holdExpiresAt }
 }
 
 /**

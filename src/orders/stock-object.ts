@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
+import { logEvent, type LogFields } from '../platform/logging'
 import { onHoldsExpired } from './expiry'
 import {
   HOLD_TTL_MS_DEFAULT,
@@ -8,6 +9,7 @@ import {
   type GetResult,
   type ReleaseResult,
   type ReserveResult,
+  type RestockResult,
   type Sale,
   type TakeResult,
   type UnknownProduct,
@@ -73,6 +75,7 @@ export class StockObject extends DurableObject<Env> {
     assertInteger(qty, 'qty', 1)
     assertInteger(ttlMs, 'ttlMs', 1)
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    let change: LogFields | null = null
     const result = this.transaction((level, now): ReserveResult => {
       const available = level.onHand - level.held
       const hold = findHold(this.sql, reservationId)
@@ -82,8 +85,10 @@ export class StockObject extends DurableObject<Env> {
       if (qty > available) return { ok: false, reason: 'insufficient', available }
       const expiresAt = now + ttlMs
       insertHold(this.sql, { reservationId, qty, expiresAt, orderId: orderId ?? null })
+      change = { reservation_id: reservationId, order_id: orderId ?? null, qty, expires_at: expiresAt }
       return { ok: true, reservationId, qty, expiresAt, available: available - qty }
     })
+    this.logChange('stock.reserved', productId, change)
     await this.rearm()
     return result
   }
@@ -109,6 +114,7 @@ export class StockObject extends DurableObject<Env> {
    */
   async release(productId: number, reservationId: string): Promise<ReleaseResult> {
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    let change: LogFields | null = null
     const result = this.transaction((level, now): ReleaseResult => {
       const available = level.onHand - level.held
       const done = findOutcome(this.sql, reservationId)
@@ -116,8 +122,11 @@ export class StockObject extends DurableObject<Env> {
       if (done) return { ok: true, outcome: done.outcome, qty: done.qty, available }
       const hold = findHold(this.sql, reservationId)
       finish(this.sql, { reservationId, outcome: 'released', qty: hold?.qty ?? 0, orderId: hold?.orderId ?? null, at: now })
+      // An id never seen is remembered as released, but no units moved: not an event.
+      if (hold) change = { reservation_id: reservationId, order_id: hold.orderId, qty: hold.qty }
       return { ok: true, outcome: 'released', qty: hold?.qty ?? 0, available: available + (hold?.qty ?? 0) }
     })
+    this.logChange('stock.released', productId, change)
     await this.rearm()
     return result
   }
@@ -125,13 +134,16 @@ export class StockObject extends DurableObject<Env> {
   /** Sells a live hold: on_hand drops by its qty. Committing again answers the same sale. */
   async commit(productId: number, reservationId: string): Promise<CommitResult> {
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    let change: LogFields | null = null
     const result = this.transaction((level, now): CommitResult => {
       const done = findOutcome(this.sql, reservationId)
       if (done?.outcome === 'committed') return this.sale(reservationId, done.qty, level)
       const hold = findHold(this.sql, reservationId)
       if (!hold) return { ok: false, reason: 'not_held', outcome: done?.outcome ?? null, available: level.onHand - level.held }
+      change = { reservation_id: reservationId, order_id: hold.orderId, qty: hold.qty }
       return this.sell(reservationId, hold.qty, hold.orderId, now)
     })
+    this.logChange('stock.committed', productId, change)
     return this.settle(result)
   }
 
@@ -142,14 +154,39 @@ export class StockObject extends DurableObject<Env> {
   async take(productId: number, reservationId: string, qty: number): Promise<TakeResult> {
     assertInteger(qty, 'qty', 1)
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    let change: LogFields | null = null
     const result = this.transaction((level, now): TakeResult => {
       const done = findOutcome(this.sql, reservationId)
       if (done?.outcome === 'committed') return this.sale(reservationId, done.qty, level)
       const hold = findHold(this.sql, reservationId)
-      if (hold) return this.sell(reservationId, hold.qty, hold.orderId, now)
+      if (hold) {
+        change = { reservation_id: reservationId, order_id: hold.orderId, qty: hold.qty }
+        return this.sell(reservationId, hold.qty, hold.orderId, now)
+      }
       const available = level.onHand - level.held
       if (qty > available) return { ok: false, reason: 'insufficient', available }
+      change = { reservation_id: reservationId, order_id: done?.orderId ?? null, qty, after_hold_ended: true }
       return this.sell(reservationId, qty, done?.orderId ?? null, now)
+    })
+    this.logChange('stock.committed', productId, change)
+    return this.settle(result)
+  }
+
+  /**
+   * Gives a sale back: the reservation's units return to on_hand and it ends as 'released'. For a refund
+   * that puts the goods back on the shelf, or a late payment that could not get every line. Idempotent by
+   * the reservation id (unlike `adjust`): a second call, or a call for a reservation never sold, returns
+   * nothing more, so a webhook delivered twice cannot restock twice.
+   */
+  async restock(productId: number, reservationId: string): Promise<RestockResult> {
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const result = this.transaction((level, now): RestockResult => {
+      const done = findOutcome(this.sql, reservationId)
+      if (done?.outcome !== 'committed') return { ok: true, reservationId, qty: 0, onHand: level.onHand, available: level.onHand - level.held, synced: false }
+      writeOnHand(this.sql, level.onHand + done.qty)
+      finish(this.sql, { reservationId, outcome: 'released', qty: done.qty, orderId: done.orderId, at: now })
+      const after = this.level()
+      return { ok: true, reservationId, qty: done.qty, onHand: after.onHand, available: after.onHand - after.held, synced: false }
     })
     return this.settle(result)
   }
@@ -179,6 +216,11 @@ export class StockObject extends DurableObject<Env> {
     }))
   }
 
+  /** For `/readyz`: answers once the object runs and its storage answers; touches no stock. */
+  ping(): number {
+    return this.sql.exec<{ ok: number }>('SELECT 1 AS ok').one().ok
+  }
+
   /**
    * Ends the holds past their deadline, tells the expiry hook about those of orders, retries a lagging
    * D1 write, then sets the alarm for what comes next. Everything it acts on is in storage, so running
@@ -203,6 +245,11 @@ export class StockObject extends DurableObject<Env> {
     }
     await this.flush()
     await this.rearm()
+  }
+
+  /** Logs and counts a change once its transaction is stored; `null` (an idempotent repeat, a refusal) logs nothing. */
+  private logChange(event: string, productId: number, change: LogFields | null): void {
+    if (change) logEvent(this.env, event, { product_id: productId, ...change })
   }
 
   /** True once the object holds its product's stock, loading it from D1 on first use. */

@@ -41,6 +41,9 @@ export type CommitResult =
 
 export type TakeResult = Sale | { ok: false; reason: 'insufficient'; available: number } | UnknownProduct
 
+/** A sale given back: `qty` units returned to on_hand now (0 when the reservation was not, or no longer, sold). */
+export type RestockResult = { ok: true; reservationId: string; qty: number; onHand: number; available: number; synced: boolean } | UnknownProduct
+
 export type AdjustResult =
   | { ok: true; onHand: number; held: number; available: number; synced: boolean }
   | { ok: false; reason: 'below_held' | 'negative'; onHand: number; held: number; available: number }

@@ -2,7 +2,7 @@ import { z } from 'zod'
 
 /**
  * A whole number in a path or query string: digits only, so "1e3", "-1", "1.5" and "" are refused rather
- * than coerced (z.coerce would accept them). The catalog's schemas keep their own copy of this rule.
+ * than coerced (z.coerce would accept them).
  * @example z.object({ page: wholeNumber(1, 10_000).default(1) })
  */
 export const wholeNumber = (min: number, max: number) =>

@@ -7,5 +7,11 @@ declare namespace Cloudflare {
     MAIL_API_KEY?: string
     /** The sender address for mail, e.g. "Cato-Store <shop@example.com>". */
     MAIL_FROM?: string
+    /** Sentry's DSN for error reports (src/platform/error-reporting.ts); without it, unexpected errors are only logged. */
+    SENTRY_DSN?: string
+    /** Stripe's secret API key (sk_live_… / sk_test_…); without it, away from production, payments use the local test page. */
+    STRIPE_SECRET_KEY?: string
+    /** The signing secret of the Stripe webhook endpoint (whsec_…). Required in production. */
+    STRIPE_WEBHOOK_SECRET?: string
   }
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../platform/env'
+import { reportRequestError } from '../platform/error-reporting'
 import { ApiError } from '../platform/errors'
 import { RateLimited } from '../accounts/rate-limit'
 import { Layout, renderPage } from './layout'
@@ -23,6 +24,6 @@ export function htmlErrorHandler(err: Error, c: Context<AppEnv>) {
     if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
     return c.html(renderPage(<ErrorPage status={err.status} message={err.message} />), err.status)
   }
-  console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), message: String(err), stack: err.stack }))
+  reportRequestError(c, err)
   return c.html(renderPage(<ErrorPage status={500} message="Something went wrong on our side. Please try again." />), 500)
 }

@@ -1,0 +1,94 @@
+/** Staff's category tree: create, rename, move (never under itself), delete when empty. */
+import { count, eq } from 'drizzle-orm'
+import { bumpCatalogVersion } from '../catalog/cache'
+import { getDb, type Db } from '../db/client'
+import { categories, productCategories, type Category } from '../db/schema'
+import type { CurrentUser } from '../platform/env'
+import { ApiError, conflict, notFound } from '../platform/errors'
+import { slugify } from '../platform/slug'
+import { audit } from './audit'
+import type { z } from 'zod'
+import type { AdminCategoryBody, AdminCategoryPatch } from './schemas'
+
+const view = (c: Category) => ({ id: c.id, name: c.name, slug: c.slug, parent_id: c.parentId, position: c.position })
+
+async function categoryOf(db: Db, id: number): Promise<Category> {
+  const row = await db.query.categories.findFirst({ where: eq(categories.id, id) })
+  if (!row) throw notFound('category')
+  return row
+}
+
+async function freeCategorySlug(db: Db, name: string, asked: string | undefined, id?: number) {
+  const owner = async (slug: string) => (await db.select({ id: categories.id }).from(categories).where(eq(categories.slug, slug)).get())?.id
+  if (asked) {
+    const by = await owner(asked)
+    if (by !== undefined && by !== id) throw conflict(`The slug '${asked}' is taken`, { slug: ['is already used by another category'] })
+    return asked
+  }
+  const base = slugify(name, 'category')
+  for (let n = 1; n < 1000; n++) {
+    const slug = n === 1 ? base : `${base}-${n}`
+    const by = await owner(slug)
+    if (by === undefined || by === id) return slug
+  }
+  throw conflict('Could not find a free slug: choose one')
+}
+
+/** Refuses a parent that does not exist, or that is the category itself or below it (a cycle). */
+async function checkParent(db: Db, parentId: number | null, id?: number) {
+  if (parentId === null) return
+  let cursor: number | null = parentId
+  for (let depth = 0; cursor !== null && depth < 100; depth++) {
+    if (cursor === id) throw new ApiError(400, 'validation_failed', 'A category cannot move under itself', { parent_id: ['is this category or one below it'] })
+    const row: Category | undefined = await db.query.categories.findFirst({ where: eq(categories.id, cursor) })
+    if (!row) throw new ApiError(400, 'validation_failed', 'Unknown parent category', { parent_id: ['does not exist'] })
+    cursor = row.parentId
+  }
+}
+
+export async function createCategory(env: Env, actor: CurrentUser, body: z.infer<typeof AdminCategoryBody>) {
+  const db = getDb(env)
+  await checkParent(db, body.parent_id)
+  const slug = await freeCategorySlug(db, body.name, body.slug)
+  const [row] = await db.insert(categories).values({ name: body.name, slug, parentId: body.parent_id, position: body.position }).returning()
+  if (!row) throw new Error('category insert returned nothing')
+  await bumpCatalogVersion(env)
+  await audit(env, actor, { action: 'category.create', targetType: 'category', targetId: String(row.id), after: view(row) })
+  return view(row)
+}
+
+export async function updateCategory(env: Env, actor: CurrentUser, id: number, patch: z.infer<typeof AdminCategoryPatch>) {
+  const db = getDb(env)
+  const before = await categoryOf(db, id)
+  if (patch.parent_id !== undefined) await checkParent(db, patch.parent_id, id)
+  const slug = patch.slug !== undefined ? await freeCategorySlug(db, patch.name ?? before.name, patch.slug, id) : undefined
+  const fields = {
+    ...(patch.name !== undefined && { name: patch.name }),
+    ...(slug !== undefined && { slug }),
+    ...(patch.parent_id !== undefined && { parentId: patch.parent_id }),
+    ...(patch.position !== undefined && { position: patch.position }),
+  }
+  if (Object.keys(fields).length) await db.update(categories).set(fields).where(eq(categories.id, id))
+  const after = await categoryOf(db, id)
+  await bumpCatalogVersion(env)
+  await audit(env, actor, { action: 'category.update', targetType: 'category', targetId: String(id), before: view(before), after: view(after) })
+  return view(after)
+}
+
+/** Deletes a category that has neither sub-categories nor products (409 naming what is left). */
+export async function deleteCategory(env: Env, actor: CurrentUser, id: number) {
+  const db = getDb(env)
+  const before = await categoryOf(db, id)
+  const [[children], [linked]] = await db.batch([
+    db.select({ n: count() }).from(categories).where(eq(categories.parentId, id)),
+    db.select({ n: count() }).from(productCategories).where(eq(productCategories.categoryId, id)),
+  ])
+  if ((children?.n ?? 0) > 0 || (linked?.n ?? 0) > 0) {
+    throw conflict(`The category still has ${children?.n ?? 0} sub-categories and ${linked?.n ?? 0} products: move them first`)
+  }
+  await db.delete(categories).where(eq(categories.id, id))
+  await bumpCatalogVersion(env)
+  await audit(env, actor, { action: 'category.delete', targetType: 'category', targetId: String(id), before: view(before) })
+}
+
+export const listCategories = async (env: Env) => (await getDb(env).select().from(categories).orderBy(categories.position, categories.name)).map(view)

@@ -1,0 +1,84 @@
+/**
+ * The sales dashboard's numbers, straight from D1 aggregates: sales are orders' totals on the day they
+ * were paid (their `paid` event), net of refunds on the day they succeeded; days are UTC.
+ */
+import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm'
+import { getDb } from '../db/client'
+import { orderEvents, orders, products, refunds } from '../db/schema'
+import { LOW_STOCK_THRESHOLD } from './schemas'
+
+const DAY_MS = 24 * 60 * 60 * 1000
+
+export interface DailySales {
+  /** YYYY-MM-DD, UTC. */
+  day: string
+  gross_cents: number
+  refunded_cents: number
+  net_cents: number
+}
+
+export interface Dashboard {
+  currency: string
+  days: DailySales[]
+  net_today_cents: number
+  net_7_days_cents: number
+  net_30_days_cents: number
+  pending_payment: number
+  to_ship: number
+  low_stock: { id: number; name: string; stock_quantity: number }[]
+  recent_orders: { id: string; status: string; total_cents: number; currency: string; created_at: string }[]
+}
+
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+
+/** The last 30 UTC days (today included) in `currency`, the counts to act on, low stock and recent orders. */
+export async function dashboard(env: Env, currency = 'USD', now = Date.now()): Promise<Dashboard> {
+  const db = getDb(env)
+  const today = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate())
+  const since = today - 29 * DAY_MS
+  const paidDay = sql<string>`date(${orderEvents.at} / 1000, 'unixepoch')`
+  const refundDay = sql<string>`date(${refunds.updatedAt} / 1000, 'unixepoch')`
+  const [paid, refunded, [pending], [toShip], low, recent] = await db.batch([
+    db
+      .select({ day: paidDay, cents: sql<number>`sum(${orders.totalCents})` })
+      .from(orderEvents)
+      .innerJoin(orders, eq(orders.id, orderEvents.orderId))
+      .where(and(eq(orderEvents.toStatus, 'paid'), gte(orderEvents.at, since), eq(orders.currency, currency)))
+      .groupBy(paidDay),
+    db
+      .select({ day: refundDay, cents: sql<number>`sum(${refunds.amountCents})` })
+      .from(refunds)
+      .innerJoin(orders, eq(orders.id, refunds.orderId))
+      .where(and(eq(refunds.status, 'succeeded'), gte(refunds.updatedAt, since), eq(orders.currency, currency)))
+      .groupBy(refundDay),
+    db.select({ n: count() }).from(orders).where(eq(orders.status, 'pending_payment')),
+    db.select({ n: count() }).from(orders).where(eq(orders.status, 'paid')),
+    db
+      .select({ id: products.id, name: products.name, stock_quantity: products.stockQuantity })
+      .from(products)
+      .where(and(eq(products.isActive, true), lte(products.stockQuantity, LOW_STOCK_THRESHOLD)))
+      .orderBy(asc(products.stockQuantity), asc(products.name))
+      .limit(10),
+    db.select().from(orders).orderBy(desc(orders.createdAt), desc(orders.id)).limit(10),
+  ])
+  const gross = new Map(paid.map((row) => [row.day, Number(row.cents)]))
+  const back = new Map(refunded.map((row) => [row.day, Number(row.cents)]))
+  const days = Array.from({ length: 30 }, (_, i) => {
+    const day = dayOf(since + i * DAY_MS)
+    const grossCents = gross.get(day) ?? 0
+    const refundedCents = back.get(day) ?? 0
+    return { day, gross_cents: grossCents, refunded_cents: refundedCents, net_cents: grossCents - refundedCents }
+  })
+  const net = (last: number) => days.slice(-last).reduce((sum, d) => sum + d.net_cents, 0)
+  return {
+    currency,
+    days,
+    net_today_cents: net(1),
+    net_7_days_cents: net(7),
+    net_30_days_cents: net(30),
+    pending_payment: pending?.n ?? 0,
+    to_ship: toShip?.n ?? 0,
+    low_stock: low,
+    recent_orders: recent.map((o) => ({ id: o.id, status: o.status, total_cents: o.totalCents, currency: o.currency, created_at: new Date(o.createdAt).toISOString() })),
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Staff's orders: the filtered list (and its CSV), one order with its payments, refunds and history,
+ * and the actions, each checked by the order state machine (src/orders/status.ts) and written to the
+ * audit log. Money moves only through the payments module's cancel and refund functions.
+ */
+import { and, asc, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm'
+import { z } from 'zod'
+import { getDb } from '../db/client'
+import { ORDER_STATUSES, orderEvents, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
+import { orderForViewer } from '../orders/service'
+import { illegalTransition, transition } from '../orders/status'
+import { cancelOrder, refundOrder } from '../payments/service'
+import type { CurrentUser } from '../platform/env'
+import { ApiError, notFound } from '../platform/errors'
+import { decimalToCents } from '../platform/money'
+import { wholeNumber } from '../platform/params'
+import { audit } from './audit'
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/
+const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`)
+
+export const AdminOrderQuery = z.strictObject({
+  status: z.enum(ORDER_STATUSES).optional(),
+  payment_status: z.enum(PAYMENT_STATUSES).optional(),
+  from: z.string().regex(DAY, 'must be a date like 2026-11-25').refine((d) => !Number.isNaN(dayStart(d)), 'must be a real date').optional(),
+  to: z.string().regex(DAY, 'must be a date like 2026-11-25').refine((d) => !Number.isNaN(dayStart(d)), 'must be a real date').optional(),
+  email: z.string().trim().toLowerCase().max(254).optional(),
+  page: wholeNumber(1, 10_000).default(1),
+  page_size: wholeNumber(1, 200).default(50),
+})
+export type AdminOrderQuery = z.infer<typeof AdminOrderQuery>
+
+export const ShipBody = z.strictObject({
+  carrier: z.string().trim().min(1, 'is required').max(60),
+  tracking_number: z.string().trim().max(100).optional().transform((t) => t || null),
+})
+export const BulkShipBody = z.strictObject({
+  order_ids: z.array(z.string().min(1).max(64)).min(1, 'choose at least one order').max(100),
+  carrier: z.string().trim().min(1, 'is required').max(60),
+})
+export const RefundBody = z.strictObject({
+  /** Decimal amount ("12.50"); the rest of the payment when omitted. */
+  amount: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return undefined
+      const cents = decimalToCents(text)
+      if (cents === null || cents < 1) {
+        ctx.addIssue({ code: 'custom', message: 'must be an amount like 12.50' })
+        return z.NEVER
+      }
+      return cents
+    }),
+  restock: z.boolean().default(false),
+  reason: z.string().trim().min(1, 'is required').max(500),
+  /** The form's token, so that a double submit refunds once. */
+  refund_id: z.string().regex(/^[A-Za-z0-9_:-]{1,200}$/).optional(),
+})
+
+function filters(query: AdminOrderQuery): SQL | undefined {
+  return and(
+    query.status ? eq(orders.status, query.status) : undefined,
+    query.payment_status ? eq(orders.paymentStatus, query.payment_status) : undefined,
+    query.from ? gte(orders.createdAt, dayStart(query.from)) : undefined,
+    // `to` is a whole day, included.
+    query.to ? lt(orders.createdAt, dayStart(query.to) + 24 * 60 * 60 * 1000) : undefined,
+    query.email ? eq(users.email, query.email) : undefined,
+  )
+}
+
+const listFields = {
+  id: orders.id,
+  status: orders.status,
+  paymentStatus: orders.paymentStatus,
+  reviewReason: orders.reviewReason,
+  currency: orders.currency,
+  totalCents: orders.totalCents,
+  createdAt: orders.createdAt,
+  email: users.email,
+}
+
+export async function listAdminOrders(env: Env, query: AdminOrderQuery) {
+  const db = getDb(env)
+  const where = filters(query)
+  const [rows, [counted]] = await db.batch([
+    db
+      .select(listFields)
+      .from(orders)
+      .innerJoin(users, eq(users.id, orders.userId))
+      .where(where)
+      .orderBy(desc(orders.createdAt), desc(orders.id))
+      .limit(query.page_size)
+      .offset((query.page - 1) * query.page_size),
+    db.select({ total: count() }).from(orders).innerJoin(users, eq(users.id, orders.userId)).where(where),
+  ])
+  const total = counted?.total ?? 0
+  return {
+    items: rows.map((r) => ({ id: r.id, status: r.status, payment_status: r.paymentStatus, review_reason: r.reviewReason, currency: r.currency, total_cents: r.totalCents, customer_email: r.email, created_at: new Date(r.createdAt).toISOString() })),
+    page: query.page,
+    page_size: query.page_size,
+    total,
+    total_pages: Math.ceil(total / query.page_size),
+  }
+}
+
+/** A CSV cell: quoted when it must be, and never read as a formula by a spreadsheet. */
+const cell = (value: string | number | null) => {
+  let text = value === null ? '' : String(value)
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+/** The filtered list as CSV (every page, at most 10,000 orders), amounts as decimals of their currency. */
+export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<string> {
+  const rows = await getDb(env)
+    .select(listFields)
+    .from(orders)
+    .innerJoin(users, eq(users.id, orders.userId))
+    .where(filters(query))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(10_000)
+  const header = ['order_id', 'created_at', 'customer_email', 'status', 'payment_status', 'currency', 'total', 'review_reason']
+  const lines = rows.map((r) =>
+    [r.id, new Date(r.createdAt).toISOString(), r.email, r.status, r.paymentStatus, r.currency, (r.totalCents / 100).toFixed(2), r.reviewReason].map(cell).join(','),
+  )
+  return `${[header.join(','), ...lines].join('\r\n')}\r\n`
+}
+
+/** One order as staff see it: the customer's view plus who ordered, payments, refunds, history and shipment. */
+export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string) {
+  const order = await orderForViewer(env, viewer, orderId)
+  const db = getDb(env)
+  const [[owner], paid, refunded, history, [shipment]] = await db.batch([
+    db.select({ email: users.email, name: users.name, id: users.id }).from(users).innerJoin(orders, eq(orders.userId, users.id)).where(eq(orders.id, orderId)),
+    db.select().from(payments).where(eq(payments.orderId, orderId)),
+    db.select().from(refunds).where(eq(refunds.orderId, orderId)).orderBy(asc(refunds.createdAt)),
+    db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
+    db.select().from(shipments).where(eq(shipments.orderId, orderId)),
+  ])
+  return {
+    ...order,
+    customer: owner ?? null,
+    payments: paid.map((p) => ({ provider: p.provider, status: p.status, amount_cents: p.amountCents, currency: p.currency, checkout_session_id: p.checkoutSessionId, payment_intent_id: p.paymentIntentId, refunded_cents: p.refundedCents })),
+    refunds: refunded.map((r) => ({ id: r.id, amount_cents: r.amountCents, restock: r.restock, reason: r.reason, status: r.status, created_at: new Date(r.createdAt).toISOString() })),
+    history: history.map((e) => ({ from: e.fromStatus, to: e.toStatus, at: new Date(e.at).toISOString(), note: e.note })),
+    shipment: shipment ? { carrier: shipment.carrier, tracking_number: shipment.trackingNumber, shipped_at: new Date(shipment.shippedAt).toISOString(), delivered_at: shipment.deliveredAt ? new Date(shipment.deliveredAt).toISOString() : null } : null,
+  }
+}
+export type AdminOrder = Awaited<ReturnType<typeof adminOrder>>
+
+/** paid → shipped, with the carrier and tracking number kept for the customer. */
+export async function markShipped(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof ShipBody>) {
+  const moved = await transition(env, orderId, 'shipped', { from: 'paid', note: `${body.carrier}${body.tracking_number ? ` ${body.tracking_number}` : ''} by ${actor.email}` })
+  await getDb(env)
+    .insert(shipments)
+    .values({ orderId, carrier: body.carrier, trackingNumber: body.tracking_number })
+    .onConflictDoUpdate({ target: shipments.orderId, set: { carrier: body.carrier, trackingNumber: body.tracking_number, shippedAt: moved.at } })
+  await audit(env, actor, { action: 'order.ship', targetType: 'order', targetId: orderId, before: { status: moved.from }, after: { status: moved.to, ...body } })
+}
+
+export async function markDelivered(env: Env, actor: CurrentUser, orderId: string) {
+  const moved = await transition(env, orderId, 'delivered', { from: 'shipped', note: `by ${actor.email}` })
+  await getDb(env).update(shipments).set({ deliveredAt: moved.at }).where(eq(shipments.orderId, orderId))
+  await audit(env, actor, { action: 'order.deliver', targetType: 'order', targetId: orderId, before: { status: moved.from }, after: { status: moved.to } })
+}
+
+/**
+ * Cancels an order: one awaiting payment has its holds released; a paid one (not yet shipped) is
+ * refunded in full with its stock returned, and ends `refunded`. Anything else is an illegal transition.
+ */
+export async function cancelByStaff(env: Env, actor: CurrentUser, orderId: string) {
+  const order = await getDb(env).select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).get()
+  if (!order) throw notFound('order')
+  if (order.status === 'pending_payment') await cancelOrder(env, orderId, { note: `cancelled by ${actor.email}` })
+  else if (order.status === 'paid') await refundOrder(env, orderId, { restock: true, reason: `order cancelled by ${actor.email}`, refundId: `cancel:${orderId}` })
+  else throw illegalTransition(order.status, 'cancelled')
+  await audit(env, actor, { action: 'order.cancel', targetType: 'order', targetId: orderId, before: { status: order.status } })
+}
+
+export async function refundByStaff(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof RefundBody>) {
+  const refund = await refundOrder(env, orderId, { amountCents: body.amount, restock: body.restock, reason: body.reason, refundId: body.refund_id })
+  await audit(env, actor, { action: 'order.refund', targetType: 'order', targetId: orderId, after: refund })
+  return refund
+}
+
+/** Marks many paid orders shipped with one carrier; each is checked on its own and the refusals are named. */
+export async function bulkShip(env: Env, actor: CurrentUser, body: z.infer<typeof BulkShipBody>) {
+  const ids = [...new Set(body.order_ids)]
+  const found = new Set((await getDb(env).select({ id: orders.id }).from(orders).where(inArray(orders.id, ids))).map((o) => o.id))
+  const shipped: string[] = []
+  const refused: { order_id: string; reason: string }[] = []
+  for (const id of ids) {
+    if (!found.has(id)) {
+      refused.push({ order_id: id, reason: 'order not found' })
+      continue
+    }
+    try {
+      await markShipped(env, actor, id, { carrier: body.carrier, tracking_number: null })
+      shipped.push(id)
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err
+      refused.push({ order_id: id, reason: err.message })
+    }
+  }
+  return { shipped, refused }
+}

@@ -1,0 +1,985 @@
+/** `/admin`: staff's pages for the catalog (products, images, categories) and the audit log. Forms work without JavaScript. */
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import { csrfProtection, csrfToken } from '../accounts/csrf'
+import { currentUser, userOf } from '../accounts/guard'
+import type { AppEnv } from '../platform/env'
+import { ApiError, forbidden, type FieldErrors } from '../platform/errors'
+import { centsToDecimal } from '../platform/money'
+import { wholeNumber } from '../platform/params'
+import { fieldErrors } from '../platform/validate'
+import { htmlErrorHandler } from '../ui/error-page'
+import { Field, Form, Notice } from '../ui/forms'
+import { Layout, renderPage } from '../ui/layout'
+import { formatMoney } from '../ui/money'
+import { listAudit } from './audit'
+import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, refundByStaff } from './orders'
+import { AdminUserQuery, RoleBody, changeRole, listUsers } from './users'
+import { ORDER_STATUSES, PAYMENT_STATUSES, USER_ROLES } from '../db/schema'
+import { STATUS_LABELS } from '../orders/pages'
+import { randomToken } from '../platform/encoding'
+import { dashboard } from './dashboard'
+import { SalesChart } from './sales-chart'
+import { createCategory, deleteCategory, listCategories, updateCategory } from './categories'
+import { addImages, adminProduct, createProduct, deleteImage, deleteProduct, listAdminProducts, reorderImages, updateImageAlt, updateProduct, type AdminProduct } from './products'
+import { uploadedImages } from './routes'
+import { ADMIN_SORTS, AdminCategoryBody, AdminProductBody, AdminProductQuery, LOW_STOCK_THRESHOLD } from './schemas'
+
+type Ctx = Context<AppEnv>
+type FormBody = Record<string, string | File | (string | File)[]>
+type Category = Awaited<ReturnType<typeof listCategories>>[number]
+
+const text = (form: FormBody, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
+const all = (form: FormBody, name: string) => {
+  const value = form[name]
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string')
+}
+const id = (c: Ctx, name = 'id') => {
+  const parsed = wholeNumber(1, Number.MAX_SAFE_INTEGER).safeParse(c.req.param(name))
+  if (!parsed.success) throw new ApiError(404, 'not_found', 'Not found')
+  return parsed.data
+}
+
+function AdminNav({ role }: { role: string }) {
+  return (
+    <nav class="admin-nav" aria-label="Admin">
+      <a href="/admin">Dashboard</a>
+      <a href="/admin/products">Products</a>
+      <a href="/admin/categories">Categories</a>
+      <a href="/admin/orders">Orders</a>
+      {role === 'admin' && <a href="/admin/users">Users</a>}
+      {role === 'admin' && <a href="/admin/audit">Audit log</a>}
+    </nav>
+  )
+}
+
+const adminPage = (c: Ctx, title: string, body: preact.ComponentChildren, status: 200 | 400 | 404 | 409 | 413 | 415 = 200) => {
+  c.header('Cache-Control', 'no-store')
+  return c.html(
+    renderPage(
+      <Layout title={`${title} · Admin`} noindex>
+        <AdminNav role={userOf(c).role} />
+        {body}
+      </Layout>,
+    ),
+    status,
+  )
+}
+
+/** Expected failures of a form, for showing on the form; anything else goes to the error page. */
+function failureOf(err: unknown): { status: 400 | 404 | 409 | 413 | 415; message: string; fields: FieldErrors } | null {
+  if (!(err instanceof ApiError) || ![400, 404, 409, 413, 415].includes(err.status)) return null
+  return { status: err.status as 400, message: err.message, fields: err.fields ?? {} }
+}
+
+function parseOrFail<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input)
+  if (!parsed.success) throw new ApiError(400, 'validation_failed', 'Please correct the fields marked below.', fieldErrors(parsed.error))
+  return parsed.data
+}
+
+const flatten = (items: Category[], parent: number | null = null, depth = 0): { category: Category; depth: number }[] =>
+  items.filter((c) => c.parent_id === parent).flatMap((category) => [{ category, depth }, ...flatten(items, category.id, depth + 1)])
+
+function ProductForm({ c, product, categories, values, errors, message }: { c: Ctx; product?: AdminProduct; categories: Category[]; values?: Record<string, string>; errors?: FieldErrors; message?: string }) {
+  const v = (key: string, fallback?: string) => values?.[key] ?? fallback ?? ''
+  const checked = new Set(values ? (values.category_ids ?? '').split(',').filter(Boolean).map(Number) : (product?.category_ids ?? []))
+  return (
+    <Form action={product ? `/admin/products/${product.id}` : '/admin/products/new'} csrf={csrfToken(c)}>
+      {message && <Notice kind="error">{message}</Notice>}
+      <Field name="name" label="Name" value={v('name', product?.name)} errors={errors} required maxLength={200} />
+      <Field name="slug" label="Slug" value={v('slug', product?.slug)} errors={errors} hint="Leave empty to make one from the name." maxLength={100} />
+      <div class="field">
+        <label for="field-description">Description</label>
+        <textarea id="field-description" name="description" rows={5} maxLength={10_000}>
+          {v('description', product?.description)}
+        </textarea>
+      </div>
+      <div class="fieldset-grid">
+        <Field name="price" label="Price" value={v('price', product ? centsToDecimal(product.price_cents) : '')} errors={errors} required hint="e.g. 12.50" />
+        <Field name="currency" label="Currency" value={v('currency', product?.currency ?? 'USD')} errors={errors} required maxLength={3} />
+        <Field name="stock_quantity" label="Stock on hand" value={v('stock_quantity', String(product?.stock_quantity ?? 0))} errors={errors} required hint="Units held for unpaid orders cannot be removed." />
+      </div>
+      <label class="check">
+        <input type="checkbox" name="is_active" value="on" checked={values ? values.is_active === 'on' : (product?.is_active ?? true)} /> Sold in the shop (active)
+      </label>
+      <fieldset class="categories-field">
+        <legend>Categories</legend>
+        {errors?.category_ids && <p class="field-error">{errors.category_ids.join('; ')}</p>}
+        {flatten(categories).map(({ category, depth }) => (
+          <label class="check" key={category.id} style={`margin-left:${depth * 18}px`}>
+            <input type="checkbox" name="category_ids" value={String(category.id)} checked={checked.has(category.id)} /> {category.name}
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit">{product ? 'Save product' : 'Create product'}</button>
+    </Form>
+  )
+}
+
+/** The product form's fields as the API's body. */
+function productBodyFromForm(form: FormBody) {
+  const stock = text(form, 'stock_quantity').trim()
+  return {
+    name: text(form, 'name'),
+    ...(text(form, 'slug').trim() && { slug: text(form, 'slug').trim() }),
+    description: text(form, 'description'),
+    price: text(form, 'price'),
+    currency: text(form, 'currency') || 'USD',
+    stock_quantity: /^\d{1,7}$/.test(stock) ? Number(stock) : stock,
+    is_active: text(form, 'is_active') === 'on',
+    category_ids: all(form, 'category_ids').map(Number),
+  }
+}
+
+const formValues = (form: FormBody) => ({
+  ...Object.fromEntries(Object.entries(form).filter(([, value]) => typeof value === 'string')),
+  category_ids: all(form, 'category_ids').join(','),
+  is_active: text(form, 'is_active'),
+}) as Record<string, string>
+
+function ImagesPanel({ c, product }: { c: Ctx; product: AdminProduct }) {
+  const csrf = csrfToken(c)
+  const order = product.images.map((i) => i.id)
+  const moved = (from: number, to: number) => {
+    const next = [...order]
+    const [item] = next.splice(from, 1)
+    if (item !== undefined) next.splice(to, 0, item)
+    return next.join(',')
+  }
+  return (
+    <section aria-labelledby="images-heading">
+      <h2 id="images-heading">Images</h2>
+      <ol class="admin-images">
+        {product.images.map((image, i) => (
+          <li key={image.id}>
+            <img src={image.url} alt={image.alt_text} width={96} height={96} />
+            <Form action={`/admin/products/${product.id}/images/${image.id}/alt`} csrf={csrf} class="inline-form">
+              <label for={`alt-${image.id}`}>Alt text</label>
+              <input id={`alt-${image.id}`} name="alt_text" value={image.alt_text} maxLength={300} />
+              <button type="submit" class="secondary">
+                Save
+              </button>
+            </Form>
+            <div class="image-actions">
+              {i > 0 && (
+                <Form action={`/admin/products/${product.id}/images/order`} csrf={csrf} class="inline-form">
+                  <input type="hidden" name="image_ids" value={moved(i, i - 1)} />
+                  <button type="submit" class="secondary" aria-label={`Move image ${i + 1} up`}>
+                    ↑
+                  </button>
+                </Form>
+              )}
+              {i < order.length - 1 && (
+                <Form action={`/admin/products/${product.id}/images/order`} csrf={csrf} class="inline-form">
+                  <input type="hidden" name="image_ids" value={moved(i, i + 1)} />
+                  <button type="submit" class="secondary" aria-label={`Move image ${i + 1} down`}>
+                    ↓
+                  </button>
+                </Form>
+              )}
+              <Form action={`/admin/products/${product.id}/images/${image.id}/delete`} csrf={csrf} class="inline-form">
+                <button type="submit" class="link-button">
+                  Delete<span class="visually-hidden"> image {i + 1}</span>
+                </button>
+              </Form>
+            </div>
+          </li>
+        ))}
+      </ol>
+      <Form action={`/admin/products/${product.id}/images`} csrf={csrf} multipart>
+        <div class="field">
+          <label for="field-images">Add images</label>
+          <small class="hint" id="field-images-hint">
+            PNG, JPEG, WebP or AVIF, up to 5 MB each, up to 10 at once.
+          </small>
+          <input id="field-images" name="images" type="file" multiple accept="image/png,image/jpeg,image/webp,image/avif" aria-describedby="field-images-hint" />
+        </div>
+        <Field name="alt_text" label="Alt text for the new images" />
+        <button type="submit">Upload</button>
+      </Form>
+    </section>
+  )
+}
+
+async function productEditPage(c: Ctx, productId: number, extra: { values?: Record<string, string>; errors?: FieldErrors; message?: string; notice?: string; status?: 200 | 400 | 404 | 409 | 413 | 415 } = {}) {
+  const [product, categories] = await Promise.all([adminProduct(c.env, productId), listCategories(c.env)])
+  return adminPage(
+    c,
+    product.name,
+    <section class="admin">
+      <h1>{product.name}</h1>
+      {extra.notice && <Notice kind="success">{extra.notice}</Notice>}
+      <p>
+        <a href={`/products/${product.slug}`}>View in the shop</a> · {product.is_active ? 'Active' : 'Inactive'}
+      </p>
+      <ProductForm c={c} product={product} categories={categories} values={extra.values} errors={extra.errors} message={extra.message} />
+      <ImagesPanel c={c} product={product} />
+      <Form action={`/admin/products/${product.id}/delete`} csrf={csrfToken(c)} class="danger-zone">
+        <h2>Delete</h2>
+        <p>Deleting removes the product and its images for good; orders keep their own copy. To stop selling it, untick "active" instead.</p>
+        <button type="submit" class="danger">
+          Delete product
+        </button>
+      </Form>
+    </section>,
+    extra.status,
+  )
+}
+
+const ProductListForm = z.object({ q: z.string().optional(), active: z.string().optional(), category: z.string().optional(), low_stock: z.string().optional(), sort: z.string().optional(), page: z.string().optional() })
+
+export const adminPages = new Hono<AppEnv>()
+  .use(csrfProtection())
+  .use('*', async (c, next) => {
+    const user = await currentUser(c)
+    if (!user) return c.redirect(`/account/sign-in?next=${encodeURIComponent(c.req.path)}`, 303)
+    if (user.role !== 'staff' && user.role !== 'admin') throw forbidden('The admin is for staff only.')
+    await next()
+  })
+  .get('/', async (c) => {
+    const data = await dashboard(c.env)
+    const money = (cents: number) => formatMoney(cents, data.currency)
+    return adminPage(
+      c,
+      'Dashboard',
+      <section class="admin">
+        <h1>Dashboard</h1>
+        <ul class="stats">
+          <li>
+            Net sales today <strong>{money(data.net_today_cents)}</strong>
+          </li>
+          <li>
+            Last 7 days <strong>{money(data.net_7_days_cents)}</strong>
+          </li>
+          <li>
+            Last 30 days <strong>{money(data.net_30_days_cents)}</strong>
+          </li>
+          <li>
+            Awaiting payment <strong>{data.pending_payment}</strong>
+          </li>
+          <li>
+            To ship <strong>{data.to_ship}</strong>
+          </li>
+        </ul>
+        <SalesChart days={data.days} currency={data.currency} />
+        <div class="fieldset-grid">
+          <section>
+            <h2>Low stock</h2>
+            {data.low_stock.length === 0 ? (
+              <p class="hint">Nothing is running low.</p>
+            ) : (
+              <ul>
+                {data.low_stock.map((p) => (
+                  <li key={p.id}>
+                    <a href={`/admin/products/${p.id}`}>{p.name}</a>: {p.stock_quantity} left
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <section>
+            <h2>Recent orders</h2>
+            <ul>
+              {data.recent_orders.map((o) => (
+                <li key={o.id}>
+                  <a href={`/admin/orders/${o.id}`}>{o.id.slice(0, 8).toUpperCase()}</a> · {formatMoney(o.total_cents, o.currency)} · {o.status}
+                </li>
+              ))}
+            </ul>
+          </section>
+        </div>
+      </section>,
+    )
+  })
+  .get('/products', async (c) => {
+    const raw = ProductListForm.parse(c.req.query())
+    const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''))
+    const query = AdminProductQuery.safeParse(cleaned)
+    if (!query.success) throw new ApiError(400, 'validation_failed', `Please check the filters: ${Object.keys(fieldErrors(query.error)).join(', ')}`)
+    const [list, categories] = await Promise.all([listAdminProducts(c.env, query.data), listCategories(c.env)])
+    const link = (page: number) => `/admin/products?${new URLSearchParams({ ...(cleaned as Record<string, string>), page: String(page) })}`
+    return adminPage(
+      c,
+      'Products',
+      <section class="admin">
+        <h1>Products</h1>
+        <p>
+          <a class="button" href="/admin/products/new">
+            New product
+          </a>
+        </p>
+        <form class="admin-filters" method="get" action="/admin/products" aria-label="Filter products">
+          <div class="field">
+            <label for="f-q">Search</label>
+            <input id="f-q" name="q" value={query.data.q ?? ''} />
+          </div>
+          <div class="field">
+            <label for="f-active">Status</label>
+            <select id="f-active" name="active">
+              <option value="">Any</option>
+              <option value="true" selected={query.data.active === 'true'}>
+                Active
+              </option>
+              <option value="false" selected={query.data.active === 'false'}>
+                Inactive
+              </option>
+            </select>
+          </div>
+          <div class="field">
+            <label for="f-category">Category</label>
+            <select id="f-category" name="category">
+              <option value="">Any</option>
+              {flatten(categories).map(({ category, depth }) => (
+                <option key={category.id} value={category.slug} selected={query.data.category === category.slug}>
+                  {`${depth ? '— ' : ''}${category.name}`}
+                </option>
+              ))}
+            </select>
+          </div>
+          <label class="check">
+            <input type="checkbox" name="low_stock" value="true" checked={query.data.low_stock === 'true'} /> Low stock (≤ {LOW_STOCK_THRESHOLD})
+          </label>
+          <div class="field">
+            <label for="f-sort">Sort</label>
+            <select id="f-sort" name="sort">
+              {ADMIN_SORTS.map((sort) => (
+                <option key={sort} value={sort} selected={query.data.sort === sort}>
+                  {sort}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit">Filter</button>
+        </form>
+        <p class="count">{list.total} products</p>
+        <table class="cart admin-table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Price</th>
+              <th scope="col">Stock</th>
+              <th scope="col">Status</th>
+              <th scope="col">Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((p) => (
+              <tr key={p.id}>
+                <td>
+                  <a href={`/admin/products/${p.id}`}>{p.name}</a>
+                  <br />
+                  <small>{p.slug}</small>
+                </td>
+                <td>{formatMoney(p.price_cents, p.currency)}</td>
+                <td class={p.stock_quantity <= LOW_STOCK_THRESHOLD ? 'stock-out' : undefined}>{p.stock_quantity}</td>
+                <td>{p.is_active ? 'Active' : 'Inactive'}</td>
+                <td>{p.updated_at.slice(0, 16).replace('T', ' ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <nav class="pager" aria-label="Pages">
+          {query.data.page > 1 && <a href={link(query.data.page - 1)}>← Previous</a>}
+          <span>
+            Page {query.data.page} of {Math.max(list.total_pages, 1)}
+          </span>
+          {query.data.page < list.total_pages && <a href={link(query.data.page + 1)}>Next →</a>}
+        </nav>
+      </section>,
+    )
+  })
+  .get('/products/new', async (c) =>
+    adminPage(
+      c,
+      'New product',
+      <section class="admin">
+        <h1>New product</h1>
+        <ProductForm c={c} categories={await listCategories(c.env)} />
+      </section>,
+    ),
+  )
+  .post('/products/new', async (c) => {
+    const form = await c.req.parseBody({ all: true })
+    try {
+      const product = await createProduct(c.env, userOf(c), parseOrFail(AdminProductBody, productBodyFromForm(form)))
+      return c.redirect(`/admin/products/${product.id}?saved=1`, 303)
+    } catch (err) {
+      const failure = failureOf(err)
+      if (!failure) throw err
+      return adminPage(
+        c,
+        'New product',
+        <section class="admin">
+          <h1>New product</h1>
+          <ProductForm c={c} categories={await listCategories(c.env)} values={formValues(form)} errors={failure.fields} message={failure.message} />
+        </section>,
+        failure.status,
+      )
+    }
+  })
+  .get('/products/:id', async (c) => productEditPage(c, id(c), { notice: c.req.query('saved') ? 'Saved.' : undefined }))
+  .post('/products/:id', async (c) => {
+    const form = await c.req.parseBody({ all: true })
+    const productId = id(c)
+    try {
+      const body = parseOrFail(AdminProductBody, productBodyFromForm(form))
+      await updateProduct(c.env, userOf(c), productId, { ...body, slug: body.slug })
+      return c.redirect(`/admin/products/${productId}?saved=1`, 303)
+    } catch (err) {
+      const failure = failureOf(err)
+      if (!failure) throw err
+      return productEditPage(c, productId, { values: formValues(form), errors: failure.fields, message: failure.message, status: failure.status })
+    }
+  })
+  .post('/products/:id/delete', async (c) => {
+    await deleteProduct(c.env, userOf(c), id(c))
+    return c.redirect('/admin/products', 303)
+  })
+  .post('/products/:id/images', async (c) => {
+    const productId = id(c)
+    try {
+      const form = await c.req.parseBody({ all: true })
+      await addImages(c.env, userOf(c), productId, await uploadedImages(form), text(form, 'alt_text').trim().slice(0, 300))
+      return c.redirect(`/admin/products/${productId}?saved=1`, 303)
+    } catch (err) {
+      const failure = failureOf(err)
+      if (!failure) throw err
+      return productEditPage(c, productId, { message: failure.message, errors: { images: [failure.message] }, status: failure.status })
+    }
+  })
+  .post('/products/:id/images/order', async (c) => {
+    const form = await c.req.parseBody()
+    const ids = text(form, 'image_ids').split(',').filter((s) => /^\d+$/.test(s)).map(Number)
+    await reorderImages(c.env, userOf(c), id(c), ids)
+    return c.redirect(`/admin/products/${id(c)}?saved=1`, 303)
+  })
+  .post('/products/:id/images/:imageId/alt', async (c) => {
+    const form = await c.req.parseBody()
+    await updateImageAlt(c.env, userOf(c), id(c), id(c, 'imageId'), text(form, 'alt_text').trim().slice(0, 300))
+    return c.redirect(`/admin/products/${id(c)}?saved=1`, 303)
+  })
+  .post('/products/:id/images/:imageId/delete', async (c) => {
+    await deleteImage(c.env, userOf(c), id(c), id(c, 'imageId'))
+    return c.redirect(`/admin/products/${id(c)}?saved=1`, 303)
+  })
+  .get('/categories', async (c) => categoriesPage(c))
+  .post('/categories', async (c) => {
+    const form = await c.req.parseBody()
+    try {
+      const parent = text(form, 'parent_id')
+      await createCategory(c.env, userOf(c), parseOrFail(AdminCategoryBody, { name: text(form, 'name'), ...(text(form, 'slug') && { slug: text(form, 'slug') }), parent_id: parent ? Number(parent) : null, position: Number(text(form, 'position') || 0) }))
+      return c.redirect('/admin/categories?saved=1', 303)
+    } catch (err) {
+      const failure = failureOf(err)
+      if (!failure) throw err
+      return categoriesPage(c, failure.message, failure.status)
+    }
+  })
+  .post('/categories/:id', async (c) => {
+    const form = await c.req.parseBody()
+    try {
+      const parent = text(form, 'parent_id')
+      await updateCategory(c.env, userOf(c), id(c), { name: text(form, 'name') || undefined, parent_id: parent ? Number(parent) : null, position: Number(text(form, 'position') || 0) })
+      return c.redirect('/admin/categories?saved=1', 303)
+    } catch (err) {
+      const failure = failureOf(err)
+      if (!failure) throw err
+      return categoriesPage(c, failure.message, failure.status)
+    }
+  })
+  .post('/categories/:id/delete', async (c) => {
+    try {
+      await deleteCategory(c.env, userOf(c), id(c))
+      return c.redirect('/admin/categories?saved=1', 303)
+    } catch (err) {
+      const failure = failureOf(err)
+      if (!failure) throw err
+      return categoriesPage(c, failure.message, failure.status)
+    }
+  })
+  .get('/orders', async (c) => {
+    const cleaned = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''))
+    const query = AdminOrderQuery.safeParse(cleaned)
+    if (!query.success) throw new ApiError(400, 'validation_failed', `Please check the filters: ${Object.entries(fieldErrors(query.error)).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}`)
+    const list = await listAdminOrders(c.env, query.data)
+    const { page: _page, ...rest } = cleaned
+    const link = (page: number) => `/admin/orders?${new URLSearchParams({ ...(rest as Record<string, string>), page: String(page) })}`
+    const q = query.data
+    return adminPage(
+      c,
+      'Orders',
+      <section class="admin">
+        <h1>Orders</h1>
+        {c.req.query('shipped') && <Notice kind="success">{`Marked shipped: ${c.req.query('shipped')}.`}</Notice>}
+        {c.req.query('refused') && <Notice kind="error">{`Not shipped: ${c.req.query('refused')}`}</Notice>}
+        <form class="admin-filters" method="get" action="/admin/orders" aria-label="Filter orders">
+          <div class="field">
+            <label for="o-status">Status</label>
+            <select id="o-status" name="status">
+              <option value="">Any</option>
+              {ORDER_STATUSES.map((status) => (
+                <option key={status} value={status} selected={q.status === status}>
+                  {STATUS_LABELS[status]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field">
+            <label for="o-payment">Payment</label>
+            <select id="o-payment" name="payment_status">
+              <option value="">Any</option>
+              {PAYMENT_STATUSES.map((status) => (
+                <option key={status} value={status} selected={q.payment_status === status}>
+                  {status.replace('_', ' ')}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field">
+            <label for="o-from">From</label>
+            <input id="o-from" name="from" type="date" value={q.from ?? ''} />
+          </div>
+          <div class="field">
+            <label for="o-to">To</label>
+            <input id="o-to" name="to" type="date" value={q.to ?? ''} />
+          </div>
+          <div class="field">
+            <label for="o-email">Customer email</label>
+            <input id="o-email" name="email" type="email" value={q.email ?? ''} />
+          </div>
+          <button type="submit">Filter</button>
+          <a href={`/api/admin/orders.csv?${new URLSearchParams(rest as Record<string, string>)}`}>Export CSV</a>
+        </form>
+        <Form action="/admin/orders/bulk-ship" csrf={csrfToken(c)} class="bulk-form">
+          <p class="count">{list.total} orders</p>
+          <table class="cart admin-table">
+            <thead>
+              <tr>
+                <th scope="col">
+                  <span class="visually-hidden">Select</span>
+                </th>
+                <th scope="col">Order</th>
+                <th scope="col">Placed (UTC)</th>
+                <th scope="col">Customer</th>
+                <th scope="col">Total</th>
+                <th scope="col">Status</th>
+                <th scope="col">Payment</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.items.map((o) => (
+                <tr key={o.id}>
+                  <td>
+                    {o.status === 'paid' && (
+                      <>
+                        <label for={`pick-${o.id}`} class="visually-hidden">
+                          Select order {o.id.slice(0, 8)}
+                        </label>
+                        <input id={`pick-${o.id}`} type="checkbox" name="order_ids" value={o.id} />
+                      </>
+                    )}
+                  </td>
+                  <td>
+                    <a href={`/admin/orders/${o.id}`}>{o.id.slice(0, 8).toUpperCase()}</a>
+                    {o.review_reason && <small class="stock-out"> needs review</small>}
+                  </td>
+                  <td>{o.created_at.slice(0, 16).replace('T', ' ')}</td>
+                  <td>{o.customer_email}</td>
+                  <td>{formatMoney(o.total_cents, o.currency)}</td>
+                  <td>
+                    <span class={`status status-${o.status}`}>{STATUS_LABELS[o.status]}</span>
+                  </td>
+                  <td>{o.payment_status.replace('_', ' ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div class="category-row">
+            <label for="bulk-carrier">Carrier for the selected paid orders</label>
+            <input id="bulk-carrier" name="carrier" maxLength={60} />
+            <button type="submit">Mark selected shipped</button>
+          </div>
+        </Form>
+        <nav class="pager" aria-label="Pages">
+          {q.page > 1 && <a href={link(q.page - 1)}>← Newer</a>}
+          <span>
+            Page {q.page} of {Math.max(list.total_pages, 1)}
+          </span>
+          {q.page < list.total_pages && <a href={link(q.page + 1)}>Older →</a>}
+        </nav>
+      </section>,
+    )
+  })
+  .post('/orders/bulk-ship', async (c) => {
+    const form = await c.req.parseBody({ all: true })
+    const body = BulkShipBody.safeParse({ order_ids: all(form, 'order_ids'), carrier: text(form, 'carrier') })
+    if (!body.success) throw new ApiError(400, 'validation_failed', `Choose paid orders and a carrier: ${Object.entries(fieldErrors(body.error)).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}`)
+    const result = await bulkShip(c.env, userOf(c), body.data)
+    const params = new URLSearchParams({ shipped: String(result.shipped.length), ...(result.refused.length && { refused: result.refused.map((r) => `${r.order_id.slice(0, 8)}: ${r.reason}`).join('; ') }) })
+    return c.redirect(`/admin/orders?${params}`, 303)
+  })
+  .get('/orders/:id', async (c) => orderPage(c, c.req.param('id')))
+  .post('/orders/:id/:action{ship|deliver|cancel|refund}', async (c) => {
+    const orderId = c.req.param('id')
+    const action = c.req.param('action')
+    const form = await c.req.parseBody()
+    try {
+      if (action === 'ship') await markShipped(c.env, userOf(c), orderId, parseOrFail(ShipBody, { carrier: text(form, 'carrier'), tracking_number: text(form, 'tracking_number') }))
+      if (action === 'deliver') await markDelivered(c.env, userOf(c), orderId)
+      if (action === 'cancel') await cancelByStaff(c.env, userOf(c), orderId)
+      if (action === 'refund') {
+        await refundByStaff(c.env, userOf(c), orderId, parseOrFail(RefundBody, { amount: text(form, 'amount'), restock: text(form, 'restock') === 'on', reason: text(form, 'reason'), refund_id: text(form, 'refund_id') || undefined }))
+      }
+      return c.redirect(`/admin/orders/${orderId}?done=${action}`, 303)
+    } catch (err) {
+      const failure = failureOf(err)
+      if (!failure) throw err
+      const detail = Object.entries(failure.fields).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')
+      return orderPage(c, orderId, `${failure.message}${detail ? ` (${detail})` : ''}`, failure.status)
+    }
+  })
+  .get('/users', async (c) => {
+    if (userOf(c).role !== 'admin') throw forbidden('Managing accounts is for admins only.')
+    const cleaned = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''))
+    const query = AdminUserQuery.safeParse(cleaned)
+    if (!query.success) throw new ApiError(400, 'validation_failed', 'Please check the filters.')
+    const list = await listUsers(c.env, query.data)
+    const csrf = csrfToken(c)
+    return adminPage(
+      c,
+      'Users',
+      <section class="admin">
+        <h1>Users</h1>
+        {c.req.query('saved') && <Notice kind="success">Role changed.</Notice>}
+        {c.req.query('error') && <Notice kind="error">{c.req.query('error')}</Notice>}
+        <form class="admin-filters" method="get" action="/admin/users" aria-label="Filter users">
+          <div class="field">
+            <label for="u-q">Email contains</label>
+            <input id="u-q" name="q" value={query.data.q ?? ''} />
+          </div>
+          <div class="field">
+            <label for="u-role">Role</label>
+            <select id="u-role" name="role">
+              <option value="">Any</option>
+              {USER_ROLES.map((role) => (
+                <option key={role} value={role} selected={query.data.role === role}>
+                  {role}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit">Filter</button>
+        </form>
+        <table class="cart admin-table">
+          <thead>
+            <tr>
+              <th scope="col">Email</th>
+              <th scope="col">Name</th>
+              <th scope="col">Last sign-in</th>
+              <th scope="col">Role</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.items.map((u) => (
+              <tr key={u.id}>
+                <td>{u.email}</td>
+                <td>{u.name}</td>
+                <td>{u.last_login_at?.slice(0, 16).replace('T', ' ') ?? 'never'}</td>
+                <td>
+                  <Form action={`/admin/users/${u.id}/role`} csrf={csrf} class="inline-form category-row">
+                    <label for={`role-${u.id}`} class="visually-hidden">
+                      Role of {u.email}
+                    </label>
+                    <select id={`role-${u.id}`} name="role">
+                      {USER_ROLES.map((role) => (
+                        <option key={role} value={role} selected={u.role === role}>
+                          {role}
+                        </option>
+                      ))}
+                    </select>
+                    <button type="submit" class="secondary">
+                      Save<span class="visually-hidden"> role of {u.email}</span>
+                    </button>
+                  </Form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>,
+    )
+  })
+  .post('/users/:id/role', async (c) => {
+    if (userOf(c).role !== 'admin') throw forbidden('Managing accounts is for admins only.')
+    const form = await c.req.parseBody()
+    const body = RoleBody.safeParse({ role: text(form, 'role') })
+    if (!body.success) throw new ApiError(400, 'validation_failed', 'Choose a role.')
+    try {
+      await changeRole(c.env, userOf(c), id(c), body.data.role)
+      return c.redirect('/admin/users?saved=1', 303)
+    } catch (err) {
+      const failure = failureOf(err)
+      if (!failure) throw err
+      return c.redirect(`/admin/users?${new URLSearchParams({ error: failure.message })}`, 303)
+    }
+  })
+  .get('/audit', async (c) => {
+    if (userOf(c).role !== 'admin') throw forbidden('The audit log is for admins only.')
+    const q = c.req.query()
+    const page = Math.max(1, Number(/^\d{1,4}$/.test(q.page ?? '') ? q.page : 1))
+    const log = await listAudit(c.env, { actor: q.actor || undefined, action: q.action || undefined, target_type: q.target_type || undefined, target_id: q.target_id || undefined, page, page_size: 50 })
+    const link = (to: number) => `/admin/audit?${new URLSearchParams({ ...Object.fromEntries(Object.entries(q).filter(([k, v]) => k !== 'page' && v)), page: String(to) })}`
+    return adminPage(
+      c,
+      'Audit log',
+      <section class="admin">
+        <h1>Audit log</h1>
+        <form class="admin-filters" method="get" action="/admin/audit" aria-label="Filter the audit log">
+          <div class="field">
+            <label for="a-actor">Who (email)</label>
+            <input id="a-actor" name="actor" value={q.actor ?? ''} />
+          </div>
+          <div class="field">
+            <label for="a-action">Action starts with</label>
+            <input id="a-action" name="action" value={q.action ?? ''} placeholder="product." />
+          </div>
+          <div class="field">
+            <label for="a-type">Target type</label>
+            <input id="a-type" name="target_type" value={q.target_type ?? ''} placeholder="product, order…" />
+          </div>
+          <div class="field">
+            <label for="a-id">Target id</label>
+            <input id="a-id" name="target_id" value={q.target_id ?? ''} />
+          </div>
+          <button type="submit">Filter</button>
+        </form>
+        <table class="cart admin-table">
+          <thead>
+            <tr>
+              <th scope="col">When (UTC)</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col">Target</th>
+              <th scope="col">Before → after</th>
+            </tr>
+          </thead>
+          <tbody>
+            {log.items.map((entry) => (
+              <tr key={entry.id}>
+                <td>{new Date(entry.at).toISOString().slice(0, 19).replace('T', ' ')}</td>
+                <td>{entry.actorEmail}</td>
+                <td>{entry.action}</td>
+                <td>
+                  {entry.targetType} {entry.targetId}
+                </td>
+                <td>
+                  <details>
+                    <summary>Show</summary>
+                    <pre>{JSON.stringify({ before: entry.before, after: entry.after }, null, 2)}</pre>
+                  </details>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <nav class="pager" aria-label="Pages">
+          {page > 1 && <a href={link(page - 1)}>← Newer</a>}
+          {log.has_more && <a href={link(page + 1)}>Older →</a>}
+        </nav>
+      </section>,
+    )
+  })
+
+async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 | 400 | 404 | 409 | 413 | 415 = 200) {
+  const order = await adminOrder(c.env, userOf(c), orderId)
+  const csrf = csrfToken(c)
+  const money = (cents: number) => formatMoney(cents, order.currency)
+  const done = c.req.query('done')
+  return adminPage(
+    c,
+    `Order ${order.id.slice(0, 8).toUpperCase()}`,
+    <section class="admin">
+      <h1>Order {order.id.slice(0, 8).toUpperCase()}</h1>
+      {done && <Notice kind="success">{`Done: ${done}.`}</Notice>}
+      {message && <Notice kind="error">{message}</Notice>}
+      {order.review_reason && <Notice kind="error">{`Needs review: ${order.review_reason}`}</Notice>}
+      <p>
+        <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span> · payment {order.payment_status.replace('_', ' ')}
+        {order.refunded_cents > 0 && ` (${money(order.refunded_cents)} refunded)`} · {order.customer?.email} · placed {order.created_at.slice(0, 16).replace('T', ' ')} UTC
+      </p>
+      <table class="cart admin-table">
+        <thead>
+          <tr>
+            <th scope="col">Product</th>
+            <th scope="col">Price paid</th>
+            <th scope="col">Qty</th>
+            <th scope="col">Total</th>
+          </tr>
+        </thead>
+        <tbody>
+          {order.items.map((item) => (
+            <tr key={item.product_id}>
+              <td>
+                <a href={`/admin/products/${item.product_id}`}>{item.name}</a>
+              </td>
+              <td>{money(item.price_at_purchase_cents)}</td>
+              <td>{item.quantity}</td>
+              <td>{money(item.line_total_cents)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row" colSpan={3}>
+              Total
+            </th>
+            <td>{money(order.total_cents)}</td>
+          </tr>
+        </tfoot>
+      </table>
+      {order.shipment && (
+        <p>
+          Shipped with {order.shipment.carrier} {order.shipment.tracking_number && `(${order.shipment.tracking_number})`} on {order.shipment.shipped_at.slice(0, 10)}
+          {order.shipment.delivered_at && `, delivered ${order.shipment.delivered_at.slice(0, 10)}`}.
+        </p>
+      )}
+      <div class="fieldset-grid">
+        {order.status === 'paid' && (
+          <Form action={`/admin/orders/${order.id}/ship`} csrf={csrf}>
+            <h2>Mark shipped</h2>
+            <Field name="carrier" label="Carrier" required maxLength={60} />
+            <Field name="tracking_number" label="Tracking number" maxLength={100} />
+            <button type="submit">Mark shipped</button>
+          </Form>
+        )}
+        {order.status === 'shipped' && (
+          <Form action={`/admin/orders/${order.id}/deliver`} csrf={csrf}>
+            <h2>Delivered?</h2>
+            <button type="submit">Mark delivered</button>
+          </Form>
+        )}
+        {(order.status === 'pending_payment' || order.status === 'paid') && (
+          <Form action={`/admin/orders/${order.id}/cancel`} csrf={csrf}>
+            <h2>Cancel</h2>
+            <p class="hint">{order.status === 'paid' ? 'Refunds the payment in full and returns the stock.' : 'Releases the stock held for it.'}</p>
+            <button type="submit" class="danger">
+              Cancel order
+            </button>
+          </Form>
+        )}
+        {order.payment_status !== 'unpaid' && order.payment_status !== 'failed' && order.payment_status !== 'refunded' && (
+          <Form action={`/admin/orders/${order.id}/refund`} csrf={csrf}>
+            <h2>Refund</h2>
+            <input type="hidden" name="refund_id" value={randomToken()} />
+            <Field name="amount" label="Amount" hint={`Leave empty for the rest (${money(order.total_cents - order.refunded_cents)}).`} />
+            <Field name="reason" label="Reason" required maxLength={500} />
+            <label class="check">
+              <input type="checkbox" name="restock" value="on" /> Return the items to stock
+            </label>
+            <button type="submit">Refund</button>
+          </Form>
+        )}
+      </div>
+      <h2>History</h2>
+      <ol>
+        {order.history.map((event, i) => (
+          <li key={i}>
+            {event.at.slice(0, 19).replace('T', ' ')}: {event.from ?? 'new'} → {event.to}
+            {event.note && ` (${event.note})`}
+          </li>
+        ))}
+      </ol>
+      {order.refunds.length > 0 && (
+        <>
+          <h2>Refunds</h2>
+          <ul>
+            {order.refunds.map((r) => (
+              <li key={r.id}>
+                {money(r.amount_cents)} · {r.status} · {r.reason}
+                {r.restock && ' · restocked'}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <h2>Payments</h2>
+      <ul>
+        {order.payments.map((p, i) => (
+          <li key={i}>
+            {p.provider} · {p.status} · {formatMoney(p.amount_cents, p.currency.toUpperCase())} · {p.payment_intent_id ?? p.checkout_session_id}
+          </li>
+        ))}
+      </ul>
+    </section>,
+    status,
+  )
+}
+
+async function categoriesPage(c: Ctx, message?: string, status: 200 | 400 | 404 | 409 | 413 | 415 = 200) {
+  const categories = await listCategories(c.env)
+  const csrf = csrfToken(c)
+  const ParentSelect = ({ name, current, self }: { name: string; current: number | null; self?: number }) => (
+    <select name={name} id={`${name}-${self ?? 'new'}`}>
+      <option value="">(top level)</option>
+      {flatten(categories)
+        .filter(({ category }) => category.id !== self)
+        .map(({ category, depth }) => (
+          <option key={category.id} value={String(category.id)} selected={category.id === current}>
+            {`${depth ? '— ' : ''}${category.name}`}
+          </option>
+        ))}
+    </select>
+  )
+  return adminPage(
+    c,
+    'Categories',
+    <section class="admin">
+      <h1>Categories</h1>
+      {c.req.query('saved') && <Notice kind="success">Saved.</Notice>}
+      {message && <Notice kind="error">{message}</Notice>}
+      <ul class="admin-categories">
+        {flatten(categories).map(({ category, depth }) => (
+          <li key={category.id} style={`margin-left:${depth * 24}px`}>
+            <Form action={`/admin/categories/${category.id}`} csrf={csrf} class="inline-form category-row">
+              <label for={`name-${category.id}`} class="visually-hidden">
+                Name of {category.name}
+              </label>
+              <input id={`name-${category.id}`} name="name" value={category.name} maxLength={100} />
+              <label for={`parent_id-${category.id}`} class="visually-hidden">
+                Parent of {category.name}
+              </label>
+              <ParentSelect name="parent_id" current={category.parent_id} self={category.id} />
+              <label for={`position-${category.id}`} class="visually-hidden">
+                Position of {category.name}
+              </label>
+              <input id={`position-${category.id}`} name="position" type="number" min={0} value={String(category.position)} class="narrow" />
+              <button type="submit" class="secondary">
+                Save<span class="visually-hidden"> {category.name}</span>
+              </button>
+            </Form>
+            <Form action={`/admin/categories/${category.id}/delete`} csrf={csrf} class="inline-form">
+              <button type="submit" class="link-button">
+                Delete<span class="visually-hidden"> {category.name}</span>
+              </button>
+            </Form>
+            <small> /{category.slug}</small>
+          </li>
+        ))}
+      </ul>
+      <Form action="/admin/categories" csrf={csrf}>
+        <h2>New category</h2>
+        <Field name="name" label="Name" required maxLength={100} />
+        <Field name="slug" label="Slug" hint="Leave empty to make one from the name." />
+        <div class="field">
+          <label for="parent_id-new">Parent</label>
+          <ParentSelect name="parent_id" current={null} />
+        </div>
+        <button type="submit">Create category</button>
+      </Form>
+    </section>,
+    status,
+  )
+}
+
+adminPages.onError(htmlErrorHandler)

@@ -1,0 +1,89 @@
+import { z } from 'zod'
+import { slugSchema } from '../catalog/schemas'
+import { decimalToCents } from '../platform/money'
+import { wholeNumber } from '../platform/params'
+
+/** A price as a person types it ("12.50"), stored as integer cents without float error. */
+export const PriceText = z
+  .string()
+  .transform((text, ctx) => {
+    const cents = decimalToCents(text)
+    if (cents === null) {
+      ctx.addIssue({ code: 'custom', message: 'must be an amount like 12 or 12.50 (at most two decimals)' })
+      return z.NEVER
+    }
+    return cents
+  })
+
+const Currency = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code, e.g. USD')
+  .refine((code) => {
+    try {
+      return new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits === 2
+    } catch {
+      return false
+    }
+  }, 'must be a currency with cents (two decimals)')
+
+const StockCount = z.int('must be a whole number').min(0, 'cannot be negative').max(1_000_000)
+
+export const AdminProductBody = z
+  .strictObject({
+    name: z.string().trim().min(1, 'is required').max(200),
+    slug: slugSchema.optional(),
+    description: z.string().trim().max(10_000).default(''),
+    price: PriceText,
+    currency: Currency.default('USD'),
+    stock_quantity: StockCount.default(0),
+    is_active: z.boolean().default(true),
+    category_ids: z.array(z.int().min(1)).max(20).default([]),
+  })
+export type AdminProductBody = z.infer<typeof AdminProductBody>
+
+/** A partial update; `stock_quantity` goes through the product's stock object. */
+export const AdminProductPatch = z.strictObject({
+  name: z.string().trim().min(1, 'is required').max(200).optional(),
+  slug: slugSchema.optional(),
+  description: z.string().trim().max(10_000).optional(),
+  price: PriceText.optional(),
+  currency: Currency.optional(),
+  stock_quantity: StockCount.optional(),
+  is_active: z.boolean().optional(),
+  category_ids: z.array(z.int().min(1)).max(20).optional(),
+})
+export type AdminProductPatch = z.infer<typeof AdminProductPatch>
+
+export const ADMIN_SORTS = ['name', '-name', 'price', '-price', 'stock', 'newest', 'oldest'] as const
+export const LOW_STOCK_THRESHOLD = 5
+
+export const AdminProductQuery = z.strictObject({
+  q: z.string().trim().max(200).optional(),
+  active: z.enum(['true', 'false']).optional(),
+  category: z.string().max(100).optional(),
+  low_stock: z.enum(['true']).optional(),
+  sort: z.enum(ADMIN_SORTS).default('newest'),
+  page: wholeNumber(1, 10_000).default(1),
+  page_size: wholeNumber(1, 100).default(25),
+})
+export type AdminProductQuery = z.infer<typeof AdminProductQuery>
+
+export const ImagePatch = z.strictObject({ alt_text: z.string().trim().max(300) })
+export const ImageOrder = z.strictObject({ image_ids: z.array(z.int().min(1)).min(1).max(50) })
+
+export const AdminCategoryBody = z.strictObject({
+  name: z.string().trim().min(1, 'is required').max(100),
+  slug: slugSchema.optional(),
+  parent_id: z.int().min(1).nullable().default(null),
+  position: z.int().min(0).max(10_000).default(0),
+})
+export const AdminCategoryPatch = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  slug: slugSchema.optional(),
+  parent_id: z.int().min(1).nullable().optional(),
+  position: z.int().min(0).max(10_000).optional(),
+})
+
+export const IdParam = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER) })

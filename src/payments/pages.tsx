@@ -1,0 +1,98 @@
+/**
+ * The local test payment page: offline (no STRIPE_SECRET_KEY, not production) it stands in for Stripe's
+ * hosted checkout. "Pay" and "Decline" build the event Stripe would send, sign it with the webhook secret
+ * and post it to the same webhook handler, so an offline purchase runs the code a real one runs. In
+ * production the page does not exist (404).
+ */
+import { Hono, type Context } from 'hono'
+import { csrfProtection, csrfToken } from '../accounts/csrf'
+import { userOf } from '../accounts/guard'
+import { signedIn, STATUS_LABELS } from '../orders/pages'
+import type { AppEnv } from '../platform/env'
+import { notFound } from '../platform/errors'
+import { htmlErrorHandler } from '../ui/error-page'
+import { Form, Notice } from '../ui/forms'
+import { Layout, renderPage } from '../ui/layout'
+import { formatMoney } from '../ui/money'
+import { localPaymentsAllowed, webhookSecret } from './config'
+import { localCheckoutEvent } from './local'
+import { LocalPaymentForm } from './schemas'
+import { localCheckoutFor } from './service'
+import { signStripePayload } from './stripe'
+import { webhooksRoute } from './webhook'
+
+type Ctx = Context<AppEnv>
+
+/** Posts a signed event to the webhook route, as Stripe would; throws unless it is accepted. */
+async function deliver(c: Ctx, event: object): Promise<void> {
+  const secret = webhookSecret(c.env)
+  if (!secret) throw new Error('no webhook secret to sign the local event with')
+  const payload = JSON.stringify(event)
+  const signature = await signStripePayload(payload, secret)
+  const answer = await webhooksRoute.request('/stripe', { method: 'POST', body: payload, headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature } }, c.env)
+  if (answer.status !== 200) throw new Error(`the webhook refused the local event: ${answer.status} ${await answer.text()}`)
+}
+
+export const paymentPages = new Hono<AppEnv>()
+  // First, so that production answers 404 to everyone, signed in or not.
+  .use('/test/*', async (c, next) => {
+    if (!localPaymentsAllowed(c.env)) throw notFound('page')
+    await next()
+  })
+  .use(csrfProtection())
+  .use('*', signedIn)
+  .get('/test/:sessionId', async (c) => {
+    const { payment, order } = await localCheckoutFor(c.env, userOf(c), c.req.param('sessionId'))
+    const open = payment.status === 'open' && order.status === 'pending_payment'
+    const action = `/payments/test/${payment.checkoutSessionId}`
+    c.header('Cache-Control', 'no-store')
+    return c.html(
+      renderPage(
+        <Layout title="Test payment" noindex>
+          <section class="test-payment">
+            <h1>Test payment</h1>
+            <Notice kind="info">This store has no payment provider configured: this page stands in for one. No money moves.</Notice>
+            <p>
+              Order {order.id.slice(0, 8).toUpperCase()} · <strong>{formatMoney(payment.amountCents, payment.currency)}</strong> ·{' '}
+              <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span>
+            </p>
+            <ul>
+              {order.items.map((item) => (
+                <li key={item.productId}>
+                  {item.quantity} × {item.productName} — {formatMoney(item.lineTotalCents, order.currency)}
+                </li>
+              ))}
+            </ul>
+            {open ? (
+              <div class="test-payment-actions">
+                <Form action={action} csrf={csrfToken(c)}>
+                  <input type="hidden" name="outcome" value="pay" />
+                  <button type="submit">Pay {formatMoney(payment.amountCents, payment.currency)}</button>
+                </Form>
+                <Form action={action} csrf={csrfToken(c)}>
+                  <input type="hidden" name="outcome" value="decline" />
+                  <button type="submit" class="secondary">
+                    Decline
+                  </button>
+                </Form>
+              </div>
+            ) : (
+              <p>This payment session is over.</p>
+            )}
+            <p>
+              <a href={`/orders/${order.id}`}>Back to the order</a>
+            </p>
+          </section>
+        </Layout>,
+      ),
+    )
+  })
+  .post('/test/:sessionId', async (c) => {
+    const { payment, order } = await localCheckoutFor(c.env, userOf(c), c.req.param('sessionId'))
+    const form = LocalPaymentForm.safeParse(await c.req.parseBody())
+    if (!form.success) return c.redirect(`/payments/test/${payment.checkoutSessionId}`, 303)
+    await deliver(c, localCheckoutEvent(payment, form.data.outcome))
+    return c.redirect(form.data.outcome === 'pay' ? `/orders/${order.id}?paid=1` : `/orders/${order.id}?declined=1`, 303)
+  })
+
+paymentPages.onError(htmlErrorHandler)

@@ -1,0 +1,44 @@
+/**
+ * POST /webhooks/stripe. The signature is checked on the raw body (so no JSON validator runs first), then
+ * the event is handled exactly once (see service.ts). Answers: 200 for an event handled now, handled
+ * before (a duplicate) or of a type we do not act on (recorded and ignored); 400 for a missing, wrong or
+ * stale signature or a body that is not an event, with no effect; 503 when no webhook secret is set in
+ * production. Anything else that fails is a 5xx, and Stripe retries it for up to three days.
+ */
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { AppEnv } from '../platform/env'
+import { ApiError, badRequest } from '../platform/errors'
+import { log } from '../platform/logging'
+import { paymentsNotConfigured, webhookSecret } from './config'
+import { handleStripeEvent } from './service'
+import { verifyStripeEvent } from './stripe'
+
+/** Stripe's events are a few KB; a body larger than this is not one. */
+export const WEBHOOK_BODY_MAX_BYTES = 256 * 1024
+
+export const webhooksRoute = new Hono<AppEnv>().post(
+  '/stripe',
+  bodyLimit({
+    maxSize: WEBHOOK_BODY_MAX_BYTES,
+    onError: () => {
+      throw new ApiError(413, 'payload_too_large', `The request body is larger than ${WEBHOOK_BODY_MAX_BYTES / 1024} KB`)
+    },
+  }),
+  async (c) => {
+    const secret = webhookSecret(c.env)
+    if (!secret) throw paymentsNotConfigured()
+    const payload = await c.req.text()
+    let event: unknown
+    try {
+      event = await verifyStripeEvent(payload, c.req.header('Stripe-Signature'), secret)
+    } catch (err) {
+      // The reason only: never the signature, the secret or the body.
+      const reason = err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : 'unknown'
+      log('warn', { msg: 'stripe webhook refused', request_id: c.get('requestId'), reason })
+      throw badRequest('The Stripe signature is missing, does not match the body, or is too old')
+    }
+    const handled = await handleStripeEvent(c.env, event)
+    return c.json({ received: true, duplicate: handled.duplicate, outcome: handled.outcome })
+  },
+)

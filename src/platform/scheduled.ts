@@ -1,0 +1,38 @@
+/**
+ * The Worker's `scheduled` handler: the Cron Triggers of wrangler.toml (`[triggers] crons`). A failed run
+ * is reported (logs, and Sentry when SENTRY_DSN is set) and rethrown, so that the dashboard shows it failed.
+ */
+import { backupD1, pruneBackups } from './backup'
+import { reportError } from './error-reporting'
+import { logEvent } from './logging'
+
+/** 03:00 UTC: back D1 up to R2, then delete the backups past their retention. */
+export const BACKUP_CRON = '0 3 * * *'
+
+/** Takes the nightly backup and prunes the old ones; logs and counts `backup.completed`. */
+export async function runBackup(env: Env, at: Date): Promise<void> {
+  const backup = await backupD1(env, { at })
+  const deleted = await pruneBackups(env, { now: at.getTime() })
+  logEvent(env, 'backup.completed', {
+    key: backup.key,
+    bytes: backup.bytes,
+    rows: backup.tables.reduce((sum, table) => sum + table.rows, 0),
+    tables: backup.tables.length,
+    deleted: deleted.length,
+  })
+}
+
+const JOBS: Record<string, (env: Env, at: Date) => Promise<void>> = {
+  [BACKUP_CRON]: runBackup,
+}
+
+export const scheduled: ExportedHandlerScheduledHandler<Env> = async (controller, env, ctx) => {
+  const job = JOBS[controller.cron]
+  try {
+    if (!job) throw new Error(`no job for the cron "${controller.cron}" (wrangler.toml [triggers] and src/platform/scheduled.ts disagree)`)
+    await job(env, new Date(controller.scheduledTime))
+  } catch (err) {
+    await reportError(env, err, { waitUntil: (promise) => ctx.waitUntil(promise) })
+    throw err
+  }
+}
