@@ -107,7 +107,7 @@ function ProductForm({ c, product, categories, values, errors, message }: { c: C
         <legend>Categories</legend>
         {errors?.category_ids && <p class="field-error">{errors.category_ids.join('; ')}</p>}
         {flatten(categories).map(({ category, depth }) => (
-          <label class="check" key={category.id} style={`margin-left:${depth * 18}px`}>
+          <label class={`check depth-${Math.min(depth, 4)}`} key={category.id}>
             <input type="checkbox" name="category_ids" value={String(category.id)} checked={checked.has(category.id)} /> {category.name}
           </label>
         ))}
@@ -280,6 +280,7 @@ export const adminPages = new Hono<AppEnv>()
           </section>
           <section>
             <h2>Recent orders</h2>
+            {data.recent_orders.length === 0 && <p class="hint">No orders yet.</p>}
             <ul>
               {data.recent_orders.map((o) => (
                 <li key={o.id}>
@@ -940,7 +941,7 @@ async function categoriesPage(c: Ctx, message?: string, status: 200 | 400 | 404 
       {message && <Notice kind="error">{message}</Notice>}
       <ul class="admin-categories">
         {flatten(categories).map(({ category, depth }) => (
-          <li key={category.id} style={`margin-left:${depth * 24}px`}>
+          <li key={category.id} class={`depth-${Math.min(depth, 4)}`}>
             <Form action={`/admin/categories/${category.id}`} csrf={csrf} class="inline-form category-row">
               <label for={`name-${category.id}`} class="visually-hidden">
                 Name of {category.name}

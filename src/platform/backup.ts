@@ -163,16 +163,29 @@ export interface R2TextWriter {
 export function r2TextWriter(bucket: R2Bucket, key: string, options: R2MultipartOptions & { partBytes?: number } = {}): R2TextWriter {
   const { partBytes = PART_BYTES, ...putOptions } = options
   const encoder = new TextEncoder()
-  let pending = new Uint8Array(0)
+  // What is written is kept as it came (one small array per line) until a part's worth is there.
+  let chunks: Uint8Array[] = []
+  let buffered = 0
   let total = 0
   let upload: R2MultipartUpload | null = null
   const parts: R2UploadedPart[] = []
 
-  const append = (bytes: Uint8Array) => {
-    const next = new Uint8Array(pending.length + bytes.length)
-    next.set(pending)
-    next.set(bytes, pending.length)
-    pending = next
+  /** The first `size` buffered bytes, as one array. */
+  const take = (size: number): Uint8Array => {
+    const out = new Uint8Array(size)
+    let offset = 0
+    let used = 0
+    while (offset < size) {
+      const chunk = chunks[used] as Uint8Array
+      const length = Math.min(chunk.length, size - offset)
+      out.set(chunk.subarray(0, length), offset)
+      offset += length
+      if (length === chunk.length) used += 1
+      else chunks[used] = chunk.subarray(length)
+    }
+    chunks = chunks.slice(used)
+    buffered -= size
+    return out
   }
   const sendPart = async (bytes: Uint8Array) => {
     upload ??= await bucket.createMultipartUpload(key, putOptions)
@@ -182,18 +195,17 @@ export function r2TextWriter(bucket: R2Bucket, key: string, options: R2Multipart
   return {
     async write(text) {
       const bytes = encoder.encode(text)
+      chunks.push(bytes)
+      buffered += bytes.length
       total += bytes.length
-      append(bytes)
-      while (pending.length >= partBytes) {
-        await sendPart(pending.slice(0, partBytes))
-        pending = pending.slice(partBytes)
-      }
+      while (buffered >= partBytes) await sendPart(take(partBytes))
     },
     async close() {
+      const rest = take(buffered)
       if (upload === null) {
-        await bucket.put(key, pending, putOptions)
+        await bucket.put(key, rest, putOptions)
       } else {
-        if (pending.length) await sendPart(pending)
+        if (rest.length) await sendPart(rest)
         await (upload as R2MultipartUpload).complete(parts)
       }
       return total

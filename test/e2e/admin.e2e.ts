@@ -1,0 +1,139 @@
+import { deflateSync } from 'node:zlib'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BASE, launch, screenshots, seriousViolations, watchConsole } from './browser'
+
+let browser: Browser
+beforeAll(async () => {
+  browser = await launch()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+  return c >>> 0
+})
+const crc32 = (bytes: Buffer) => {
+  let c = 0xffffffff
+  for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}
+function chunk(type: string, data: Buffer) {
+  const length = Buffer.alloc(4)
+  length.writeUInt32BE(data.length)
+  const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32BE(crc32(body))
+  return Buffer.concat([length, body, crc])
+}
+/** A real, decodable PNG of one colour. */
+function solidPng(width: number, height: number, [r, g, b]: [number, number, number]) {
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(width, 0)
+  header.writeUInt32BE(height, 4)
+  header.set([8, 2, 0, 0, 0], 8)
+  const rows = Buffer.alloc((width * 3 + 1) * height)
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) rows.set([r, g, b], y * (width * 3 + 1) + 1 + x * 3)
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))])
+}
+
+async function check(page: Page, problems: string[], name: string) {
+  await page.waitForLoadState('load')
+  expect(await seriousViolations(page), `axe on ${name}`).toEqual([])
+  await screenshots(page, name)
+  expect(problems, `console on ${name}`).toEqual([])
+}
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto(`${BASE}/account/sign-in`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/account$/)
+}
+
+describe('staff in a real browser', () => {
+  it('an admin creates a product with two images and it is in the shop; a customer orders it, staff ship it, the customer sees it shipped', async () => {
+    const adminContext = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const adminPage = await adminContext.newPage()
+    const adminProblems = watchConsole(adminPage)
+    await signIn(adminPage, 'admin@example.com', 'demo-admin-password')
+
+    await adminPage.goto(`${BASE}/admin`)
+    expect((await adminPage.locator('h1').innerText()).trim()).toBe('Dashboard')
+    await check(adminPage, adminProblems, '20-admin-dashboard')
+
+    const name = `Teak Serving Board ${Date.now().toString(36)}`
+    await adminPage.goto(`${BASE}/admin/products/new`)
+    await adminPage.getByLabel('Name', { exact: true }).fill(name)
+    await adminPage.getByLabel('Description').fill('Oiled teak, made to be used every day.')
+    await adminPage.getByLabel('Price').fill('24.50')
+    await adminPage.getByLabel('Stock on hand').fill('7')
+    await adminPage.getByLabel('Cookware').check()
+    await check(adminPage, adminProblems, '21-admin-new-product')
+    await adminPage.getByRole('button', { name: 'Create product' }).click()
+    await adminPage.waitForURL(/\/admin\/products\/\d+\?saved=1$/)
+
+    await adminPage.locator('#field-images').setInputFiles([
+      { name: 'board-top.png', mimeType: 'image/png', buffer: solidPng(40, 30, [160, 110, 60]) },
+      { name: 'board-side.png', mimeType: 'image/png', buffer: solidPng(40, 30, [90, 60, 30]) },
+    ])
+    await adminPage.getByLabel('Alt text for the new images').fill('Teak serving board')
+    await adminPage.getByRole('button', { name: 'Upload' }).click()
+    await adminPage.waitForURL(/\?saved=1$/)
+    expect(await adminPage.locator('.admin-images li').count()).toBe(2)
+    await check(adminPage, adminProblems, '22-admin-product-edit')
+
+    const shopLink = await adminPage.getByRole('link', { name: 'View in the shop' }).getAttribute('href')
+    await adminPage.goto(`${BASE}${shopLink}`)
+    expect((await adminPage.locator('h1').innerText()).trim()).toBe(name)
+    expect(await adminPage.locator('.gallery img').count()).toBe(2)
+    expect((await adminPage.locator('.info .price').innerText()).trim()).toBe('$24.50')
+    expect(await adminPage.locator('.gallery-main').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(40)
+
+    // A customer buys it.
+    const shopperContext = await browser.newContext({ viewport: { width: 390, height: 844 } })
+    const shopper = await shopperContext.newPage()
+    const shopperProblems = watchConsole(shopper)
+    await signIn(shopper, 'customer@example.com', 'demo-customer-password')
+    await shopper.goto(`${BASE}${shopLink}`)
+    await shopper.getByRole('button', { name: 'Add to cart' }).click()
+    await shopper.waitForURL(/\/cart\?added=1$/)
+    await shopper.getByRole('link', { name: 'Check out' }).click()
+    await shopper.getByLabel('Recipient').fill('Demo Customer')
+    await shopper.getByLabel('Address line 1').fill('1 Harbour Road')
+    await shopper.getByLabel('City').fill('Cork')
+    await shopper.getByLabel('Postal code').fill('T12 X123')
+    await shopper.getByLabel('Country code').fill('IE')
+    await shopper.getByRole('button', { name: 'Place order and pay' }).click()
+    await shopper.getByRole('button', { name: 'Pay now' }).click()
+    await shopper.getByRole('button', { name: /^Pay/ }).click()
+    await shopper.waitForURL(/\/orders\/[0-9a-f-]{36}\?paid=1$/)
+    const orderPath = new URL(shopper.url()).pathname
+
+    // Staff ship it.
+    await adminPage.goto(`${BASE}/admin/orders?status=paid`)
+    await check(adminPage, adminProblems, '23-admin-orders')
+    await adminPage.goto(`${BASE}/admin${orderPath}`)
+    await adminPage.getByLabel('Carrier').fill('An Post')
+    await adminPage.getByLabel('Tracking number').fill('CE123456789IE')
+    await check(adminPage, adminProblems, '24-admin-order')
+    await adminPage.getByRole('button', { name: 'Mark shipped' }).click()
+    await adminPage.waitForURL(/\?done=ship$/)
+    expect((await adminPage.locator('.status').first().innerText()).trim()).toBe('Shipped')
+
+    // The customer sees it.
+    await shopper.goto(`${BASE}${orderPath}`)
+    expect((await shopper.locator('.status').first().innerText()).trim()).toBe('Shipped')
+    await check(shopper, shopperProblems, '25-order-shipped')
+
+    // Staff-only pages stay closed to the customer.
+    const refused = await shopper.goto(`${BASE}/admin`)
+    expect(refused?.status()).toBe(403)
+    await adminContext.close()
+    await shopperContext.close()
+  })
+})
