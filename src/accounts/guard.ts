@@ -56,3 +56,9 @@ export function userOf(c: Context<AppEnv>): CurrentUser {
   if (!user) throw unauthorized()
   return user
 }
+
+/** For pages: strangers are sent to sign in, and brought back here afterwards. */
+export const signedInPage = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  if (!(await currentUser(c))) return c.redirect(`/account/sign-in?next=${encodeURIComponent(c.req.path)}`, 303)
+  await next()
+}

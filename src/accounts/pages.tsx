@@ -9,7 +9,7 @@ import { Field, Form, Notice } from '../ui/forms'
 import { Layout, renderPage } from '../ui/layout'
 import { AVATAR_MAX_BYTES } from './avatar'
 import { csrfProtection, csrfToken, rotateCsrfToken } from './csrf'
-import { currentUser, userOf } from './guard'
+import { currentUser, signedInPage, userOf } from './guard'
 import { RateLimited } from './rate-limit'
 import { ChangePasswordBody, Email, NewPassword, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
 import { authenticate, changePassword, profileOf, register, removeAvatar, requestPasswordReset, resetPassword, setAvatar, updateProfile, type ProfileView } from './service'
@@ -156,11 +156,6 @@ async function profileFailure(c: Ctx, err: unknown) {
 }
 
 /** Pages that need a signed-in user send strangers to sign in and back. */
-const signedIn = async (c: Ctx, next: () => Promise<void>) => {
-  if (!(await currentUser(c))) return c.redirect(`/account/sign-in?next=${encodeURIComponent(c.req.path)}`, 303)
-  await next()
-}
-
 export const accountPages = new Hono<AppEnv>()
   .use(csrfProtection())
   .get('/register', (c) => page(c, 'Create your account', <RegisterForm c={c} />))
@@ -266,11 +261,11 @@ export const accountPages = new Hono<AppEnv>()
       )
     }
   })
-  .use('/', signedIn)
-  .use('/profile', signedIn)
-  .use('/avatar', signedIn)
-  .use('/avatar/*', signedIn)
-  .use('/password', signedIn)
+  .use('/', signedInPage())
+  .use('/profile', signedInPage())
+  .use('/avatar', signedInPage())
+  .use('/avatar/*', signedInPage())
+  .use('/password', signedInPage())
   .get('/', async (c) => {
     const saved = c.req.query('saved')
     const notice = saved === 'profile' ? 'Profile saved.' : saved === 'avatar' ? 'Avatar updated.' : saved === 'password' ? 'Password changed. Your other browsers are signed out.' : undefined

@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
-import { currentUser, userOf } from '../accounts/guard'
+import { signedInPage, userOf } from '../accounts/guard'
 import { ShippingAddress } from '../accounts/schemas'
 import { profileOf } from '../accounts/service'
 import { getCart, mergeGuestCart } from '../cart/service'
@@ -39,11 +39,6 @@ const privatePage = (c: Ctx, title: string, body: preact.ComponentChildren, stat
 }
 
 /** Sends a stranger to sign in, and back here afterwards. */
-export const signedIn = async (c: Ctx, next: () => Promise<void>) => {
-  if (!(await currentUser(c))) return c.redirect(`/account/sign-in?next=${encodeURIComponent(c.req.path)}`, 303)
-  await next()
-}
-
 function AddressFields({ address, errors }: { address?: Partial<Address> | null; errors?: FieldErrors }) {
   const name = (key: string) => `shipping_address.${key}`
   return (
@@ -218,7 +213,7 @@ function orderNotice(order: OrderView, query: Record<string, string>): PageNotic
 
 export const checkoutPages = new Hono<AppEnv>()
   .use(csrfProtection())
-  .use('*', signedIn)
+  .use('*', signedInPage())
   .get('/', (c) => checkoutPage(c))
   .post('/', async (c) => {
     const form = await c.req.parseBody()
@@ -240,7 +235,7 @@ export const checkoutPages = new Hono<AppEnv>()
 
 export const orderPages = new Hono<AppEnv>()
   .use(csrfProtection())
-  .use('*', signedIn)
+  .use('*', signedInPage())
   .get('/', async (c) => {
     const page = Math.max(1, Math.min(10_000, Number(/^\d{1,5}$/.test(c.req.query('page') ?? '') ? c.req.query('page') : 1)))
     const history = await listOrders(c.env, userOf(c).id, { page, page_size: 20 })

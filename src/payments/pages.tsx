@@ -6,8 +6,8 @@
  */
 import { Hono, type Context } from 'hono'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
-import { userOf } from '../accounts/guard'
-import { signedIn, STATUS_LABELS } from '../orders/pages'
+import { signedInPage, userOf } from '../accounts/guard'
+import { STATUS_LABELS } from '../orders/pages'
 import type { AppEnv } from '../platform/env'
 import { notFound } from '../platform/errors'
 import { htmlErrorHandler } from '../ui/error-page'
@@ -40,7 +40,7 @@ export const paymentPages = new Hono<AppEnv>()
     await next()
   })
   .use(csrfProtection())
-  .use('*', signedIn)
+  .use('*', signedInPage())
   .get('/test/:sessionId', async (c) => {
     const { payment, order } = await localCheckoutFor(c.env, userOf(c), c.req.param('sessionId'))
     const open = payment.status === 'open' && order.status === 'pending_payment'
