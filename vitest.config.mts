@@ -20,6 +20,8 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
+      // The Worker logs a JSON line per request: show them only for failing tests.
+      silent: 'passed-only' as const,
       include: ['test/**/*.test.ts'],
       setupFiles: ['./test/apply-migrations.ts'],
     },

@@ -188,6 +188,7 @@ export class StockObject extends DurableObject<Env> {
       const after = this.level()
       return { ok: true, reservationId, qty: done.qty, onHand: after.onHand, available: after.onHand - after.held, synced: false }
     })
+    if (result.ok && result.qty > 0) this.logChange('stock.restocked', productId, { reservation_id: reservationId, qty: result.qty, on_hand: result.onHand })
     return this.settle(result)
   }
 

@@ -56,9 +56,10 @@ export async function tablesToBackUp(db: D1Database): Promise<{ tables: Table[];
 
   const tables = await Promise.all(
     plain.map(async ({ name, sql }): Promise<Table> => {
+      // The PRAGMA statements D1 documents as supported, rather than the pragma_…() table functions.
       const [columns, keys] = await db.batch<{ name: string; pk: number; table: string }>([
-        db.prepare('SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid').bind(name),
-        db.prepare('SELECT DISTINCT "table" FROM pragma_foreign_key_list(?1)').bind(name),
+        db.prepare(`PRAGMA table_info(${id(name)})`),
+        db.prepare(`PRAGMA foreign_key_list(${id(name)})`),
       ])
       const cols = columns?.results ?? []
       const withoutRowid = /\bWITHOUT\s+ROWID\b/i.test(sql ?? '')
