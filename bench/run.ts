@@ -11,7 +11,8 @@ import { execFileSync, spawn } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { Miniflare } from 'miniflare'
+import { Log, LogLevel, Miniflare } from 'miniflare'
+import type { Readable } from 'node:stream'
 import { seedCatalog, type SeedBindings } from '../scripts/seed/catalog'
 
 const { values } = parseArgs({
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     sizes: { type: 'string', default: '200,10000' },
     'skip-wrangler-dev': { type: 'boolean', default: false },
+    /** Print the Worker's log lines other than the per-request ones (to see what an error was). */
+    'worker-logs': { type: 'boolean', default: false },
   },
 })
 const SECONDS = Number(values.seconds)
@@ -45,7 +48,14 @@ async function load(base: string, path: (n: number) => string): Promise<Figures>
     url: base,
     connections: CONNECTIONS,
     duration: SECONDS,
-    requests: [{ setupRequest: (r) => ({ ...r, path: path(n++) }) }],
+    requests: [
+      {
+        setupRequest: (r) => ({ ...r, path: path(n++) }),
+        onResponse: (status, body) => {
+          if (status >= 500 && values['worker-logs']) process.stderr.write(`  ${status}: ${String(body).slice(0, 300)}\n`)
+        },
+      },
+    ],
   })
   return {
     requestsPerSecond: result.requests.average,
@@ -145,6 +155,15 @@ async function onWorkerd(size: number): Promise<Row[]> {
     r2Buckets: { IMAGES: 'bench-images' },
     durableObjects: { STOCK: { className: 'StockObject', useSQLite: true } },
     bindings: { ENVIRONMENT: 'development', CATALOG_VERSION_TTL_MS: '5000' },
+    // The Worker writes a log line per request; in production those go to Workers Logs, off the request
+    // path. Here they are drained and dropped rather than printed, so that the terminal is not measured.
+    ...(values['worker-logs'] && { log: new Log(LogLevel.WARN) }),
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+      for (const stream of [stdout, stderr]) {
+        if (!values['worker-logs']) stream.resume()
+        else stream.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter((line) => line.trim() && !line.includes('"msg":"request"')).forEach((line) => process.stderr.write(`  worker: ${line.slice(0, 800)}\n`)))
+      }
+    },
   })
   try {
     const url = await mf.ready

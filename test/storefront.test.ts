@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { bumpCatalogVersion } from '../src/catalog/cache'
 import { seedCatalog } from '../scripts/seed/catalog'
 import { BASE, insertProduct } from './helpers'
+import worker from '../src/index'
 
 const page = async (path: string) => {
   const response = await SELF.fetch(`${BASE}${path}`)
@@ -162,6 +163,11 @@ describe('security headers', () => {
       expect(headers.get('Referrer-Policy'), path).toBe('strict-origin-when-cross-origin')
       expect(headers.get('Strict-Transport-Security'), path).toBeNull()
     }
+  })
+
+  it('adds HSTS in production', async () => {
+    const response = await worker.request(`${BASE}/healthz`, {}, { ...env, ENVIRONMENT: 'production' })
+    expect(response.headers.get('Strict-Transport-Security')).toBe('max-age=63072000; includeSubDomains; preload')
   })
 
   it('keeps the sandbox policy of R2 images', async () => {

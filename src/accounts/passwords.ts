@@ -49,12 +49,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export const needsRehash = (stored: string) => parse(stored)?.iterations !== PBKDF2_ITERATIONS
 
 /**
- * A hash no password matches, checked when an email is unknown so that the answer takes as long as
- * for a wrong password (no account enumeration by timing).
+ * A hash no password matches (of a random secret thrown away when it was made), checked when an email is
+ * unknown so that the answer takes as long as for a wrong password (no account enumeration by timing).
+ * A constant rather than one made at first use: a promise started by one request must not be awaited by
+ * another in Workers.
  */
-let decoy: Promise<string> | undefined
+const DECOY_HASH = 'pbkdf2_sha256$100000$TlxvD+SDx2p8p9aKFuNjlg==$6PchHfZCq+z7X233LN4G57wYec1TAUq7J/nmW6FPb4o='
+
 export async function verifyAgainstDecoy(password: string): Promise<false> {
-  decoy ??= hashPassword(crypto.randomUUID())
-  await verifyPassword(password, await decoy)
+  await verifyPassword(password, DECOY_HASH)
   return false
 }

@@ -15,15 +15,19 @@ import { sha256Hex } from '../platform/encoding'
  */
 const VERSION_KEY = 'catalog:version'
 const KV_TTL_SECONDS = 24 * 60 * 60
-const MEMORY_MAX_BYTES = 32 * 1024 * 1024
+/**
+ * An isolate has 128 MB in all. JS strings take two bytes a character, so 16 MB of answers is 8 M
+ * characters; a larger cache made the benchmark's long-tail queries push the isolate over its limit
+ * (workerd then resets it and the requests in flight fail).
+ */
+const MEMORY_MAX_BYTES = 16 * 1024 * 1024
 
 const memory = new LRUCache<string, string>({
   maxSize: MEMORY_MAX_BYTES,
-  sizeCalculation: (value, key) => value.length + key.length,
+  sizeCalculation: (value, key) => 2 * (value.length + key.length),
 })
 
 let known: { version: string; checkedAt: number } | undefined
-let pending: Promise<string> | undefined
 
 export type CacheSource = 'memory' | 'kv' | 'miss'
 
@@ -32,19 +36,17 @@ const versionTtlMs = (env: Env) => {
   return Number.isFinite(ms) && ms >= 0 ? ms : 5000
 }
 
-/** The current catalog version: this isolate's copy while it is fresh, else KV's. */
+/**
+ * The current catalog version: this isolate's copy while it is fresh, else KV's. Each request that finds
+ * the copy stale reads KV itself: a read started by one request must not be awaited by another (the
+ * runtime ties I/O to the request that started it, and cancels a request left waiting on another's as
+ * hung — the benchmark caught exactly that with a shared read).
+ */
 export async function catalogVersion(env: Env): Promise<string> {
   if (known && Date.now() - known.checkedAt < versionTtlMs(env)) return known.version
-  // Concurrent requests of an isolate share one KV read.
-  pending ??= env.CACHE.get(VERSION_KEY)
-    .then((version) => {
-      known = { version: version ?? '0', checkedAt: Date.now() }
-      return known.version
-    })
-    .finally(() => {
-      pending = undefined
-    })
-  return pending
+  const version = (await env.CACHE.get(VERSION_KEY)) ?? '0'
+  known = { version, checkedAt: Date.now() }
+  return version
 }
 
 /**

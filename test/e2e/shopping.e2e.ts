@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BASE, launch, screenshots, seriousViolations, watchConsole } from './browser'
@@ -52,6 +53,14 @@ describe('a shopper in a real browser', () => {
     await page.goto(`${BASE}/`)
     expect(await page.title()).toMatch(/Cato-Store/)
     await check(page, problems, '01-home')
+
+    // The stylesheet: content-hashed, cached for a year, within the 30 KB gzipped budget; no script at all.
+    const css = await page.locator('link[rel="stylesheet"]').getAttribute('href')
+    expect(css).toMatch(/^\/assets\/styles\.[0-9a-f]{12}\.css$/)
+    const cssResponse = await fetch(`${BASE}${css}`)
+    expect(cssResponse.headers.get('Cache-Control')).toContain('immutable')
+    expect(gzipSync(Buffer.from(await cssResponse.arrayBuffer())).length).toBeLessThanOrEqual(30 * 1024)
+    expect(await page.locator('script:not([type="application/ld+json"])').count()).toBe(0)
 
     await page.getByRole('link', { name: /^Home & Kitchen/ }).first().click()
     await page.waitForURL(/\/products\?category=kitchen$/)
