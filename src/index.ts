@@ -11,6 +11,7 @@ import { authApi, usersApi } from './accounts/routes'
 import { cartApi } from './cart/routes'
 import { ordersApi } from './orders/routes'
 import { categoriesApi, productsApi } from './catalog/routes'
+import { openApiRoute } from './openapi/routes'
 import { imagesRoute } from './catalog/images'
 import { shopPages } from './catalog/pages'
 import { getDb } from './db/client'
@@ -36,6 +37,8 @@ const api = new Hono<AppEnv>()
   .route('/cart', cartApi)
   .route('/admin', adminApi)
   .route('/orders', ordersApi)
+  // The OpenAPI document of the routes above and its page (src/openapi).
+  .route('/', openApiRoute)
   .all('*', () => {
     throw notFound('API route')
   })
@@ -80,5 +83,7 @@ app.notFound((c) =>
 )
 
 export type AppType = typeof app
-// `request` stays beside the handlers for tests that call the app with an env of their own (app.request).
-export default { fetch: app.fetch, request: app.request, scheduled } satisfies ExportedHandler<Env> & Pick<typeof app, 'request'>
+// `request` stays beside the handlers for tests that call the app with an env of their own (app.request);
+// `routes` for the test that checks every API route is in the OpenAPI document.
+export default { fetch: app.fetch, request: app.request, routes: app.routes, scheduled } satisfies ExportedHandler<Env> &
+  Pick<typeof app, 'request' | 'routes'>

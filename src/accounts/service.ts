@@ -1,7 +1,7 @@
 /** Accounts: registration, sign-in, profiles, avatars and passwords, shared by the API and the pages. */
 import { and, eq, gt, isNull, sql } from 'drizzle-orm'
 import { getDb } from '../db/client'
-import { passwordResets, userProfiles, users, type ShippingAddress, type User } from '../db/schema'
+import { passwordResets, userProfiles, users, type User } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, conflict, unauthorized } from '../platform/errors'
@@ -9,6 +9,7 @@ import { sniffImage } from './avatar'
 import { getMailer } from './mail'
 import { hashPassword, needsRehash, verifyAgainstDecoy, verifyPassword } from './passwords'
 import { clientAddress, hit } from './rate-limit'
+import type { ProfileView } from './responses'
 import type { RegisterBody, UpdateProfileBody } from './schemas'
 import { endOtherSessions } from './sessions'
 import { revokeAllRefreshTokens } from './tokens'
@@ -58,17 +59,7 @@ export async function authenticate(env: Env, email: string, password: string, he
   return current(user)
 }
 
-export interface ProfileView {
-  id: number
-  email: string
-  name: string
-  role: User['role']
-  created_at: string
-  last_login_at: string | null
-  phone: string | null
-  avatar_url: string | null
-  default_shipping_address: ShippingAddress | null
-}
+export type { ProfileView }
 
 export async function profileOf(env: Env, userId: number): Promise<ProfileView> {
   const user = await getDb(env).query.users.findFirst({ where: eq(users.id, userId), with: { profile: true } })

@@ -3,6 +3,7 @@ import { and, desc, eq, gte, like, lte, type SQL } from 'drizzle-orm'
 import { getDb } from '../db/client'
 import { auditLog } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
+import type { AuditPage } from './responses'
 
 export interface AuditInput {
   action: string
@@ -31,7 +32,7 @@ export interface AuditQuery {
 }
 
 /** The log, newest first, filtered by actor email, action prefix, target and time. */
-export async function listAudit(env: Env, query: AuditQuery) {
+export async function listAudit(env: Env, query: AuditQuery): Promise<AuditPage> {
   const filters: (SQL | undefined)[] = [
     query.actor ? eq(auditLog.actorEmail, query.actor.toLowerCase()) : undefined,
     query.action ? like(auditLog.action, `${query.action.replace(/[%_]/g, '')}%`) : undefined,

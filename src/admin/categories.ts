@@ -8,9 +8,10 @@ import { ApiError, conflict, notFound } from '../platform/errors'
 import { slugify } from '../platform/slug'
 import { audit } from './audit'
 import type { z } from 'zod'
+import type { AdminCategory } from './responses'
 import type { AdminCategoryBody, AdminCategoryPatch } from './schemas'
 
-const view = (c: Category) => ({ id: c.id, name: c.name, slug: c.slug, parent_id: c.parentId, position: c.position })
+const view = (c: Category): AdminCategory => ({ id: c.id, name: c.name, slug: c.slug, parent_id: c.parentId, position: c.position })
 
 async function categoryOf(db: Db, id: number): Promise<Category> {
   const row = await db.query.categories.findFirst({ where: eq(categories.id, id) })

@@ -5,29 +5,12 @@
 import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm'
 import { getDb } from '../db/client'
 import { orderEvents, orders, products, refunds } from '../db/schema'
+import type { DailySales, Dashboard } from './responses'
 import { LOW_STOCK_THRESHOLD } from './schemas'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
-export interface DailySales {
-  /** YYYY-MM-DD, UTC. */
-  day: string
-  gross_cents: number
-  refunded_cents: number
-  net_cents: number
-}
-
-export interface Dashboard {
-  currency: string
-  days: DailySales[]
-  net_today_cents: number
-  net_7_days_cents: number
-  net_30_days_cents: number
-  pending_payment: number
-  to_ship: number
-  low_stock: { id: number; name: string; stock_quantity: number }[]
-  recent_orders: { id: string; status: string; total_cents: number; currency: string; created_at: string }[]
-}
+export type { DailySales, Dashboard }
 
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 

@@ -15,6 +15,7 @@ import { ApiError, notFound } from '../platform/errors'
 import { decimalToCents } from '../platform/money'
 import { wholeNumber } from '../platform/params'
 import { audit } from './audit'
+import type { AdminOrder, AdminOrderPage, BulkShipResult } from './responses'
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/
 const dayStart = (day: string) => Date.parse(`${day}T00:00:00Z`)
@@ -80,7 +81,7 @@ const listFields = {
   email: users.email,
 }
 
-export async function listAdminOrders(env: Env, query: AdminOrderQuery) {
+export async function listAdminOrders(env: Env, query: AdminOrderQuery): Promise<AdminOrderPage> {
   const db = getDb(env)
   const where = filters(query)
   const [rows, [counted]] = await db.batch([
@@ -128,7 +129,7 @@ export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<strin
 }
 
 /** One order as staff see it: the customer's view plus who ordered, payments, refunds, history and shipment. */
-export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string) {
+export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string): Promise<AdminOrder> {
   const order = await orderForViewer(env, viewer, orderId)
   const db = getDb(env)
   const [[owner], paid, refunded, history, [shipment]] = await db.batch([
@@ -147,7 +148,7 @@ export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string)
     shipment: shipment ? { carrier: shipment.carrier, tracking_number: shipment.trackingNumber, shipped_at: new Date(shipment.shippedAt).toISOString(), delivered_at: shipment.deliveredAt ? new Date(shipment.deliveredAt).toISOString() : null } : null,
   }
 }
-export type AdminOrder = Awaited<ReturnType<typeof adminOrder>>
+export type { AdminOrder }
 
 /** paid → shipped, with the carrier and tracking number kept for the customer. */
 export async function markShipped(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof ShipBody>) {
@@ -185,7 +186,7 @@ export async function refundByStaff(env: Env, actor: CurrentUser, orderId: strin
 }
 
 /** Marks many paid orders shipped with one carrier; each is checked on its own and the refusals are named. */
-export async function bulkShip(env: Env, actor: CurrentUser, body: z.infer<typeof BulkShipBody>) {
+export async function bulkShip(env: Env, actor: CurrentUser, body: z.infer<typeof BulkShipBody>): Promise<BulkShipResult> {
   const ids = [...new Set(body.order_ids)]
   const found = new Set((await getDb(env).select({ id: orders.id }).from(orders).where(inArray(orders.id, ids))).map((o) => o.id))
   const shipped: string[] = []

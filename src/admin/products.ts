@@ -15,34 +15,10 @@ import { ApiError, conflict, notFound } from '../platform/errors'
 import { slugify } from '../platform/slug'
 import { audit } from './audit'
 import { inspectImage } from './image-files'
+import type { AdminImage, AdminProduct, AdminProductPage } from './responses'
 import { LOW_STOCK_THRESHOLD, type AdminProductBody, type AdminProductPatch, type AdminProductQuery } from './schemas'
 
-export interface AdminImage {
-  id: number
-  url: string
-  r2_key: string
-  alt_text: string
-  position: number
-  content_type: string
-  byte_size: number
-  width: number | null
-  height: number | null
-}
-
-export interface AdminProduct {
-  id: number
-  name: string
-  slug: string
-  description: string
-  price_cents: number
-  currency: string
-  stock_quantity: number
-  is_active: boolean
-  category_ids: number[]
-  images: AdminImage[]
-  created_at: string
-  updated_at: string
-}
+export type { AdminImage, AdminProduct }
 
 const SORT: Record<AdminProductQuery['sort'], SQL[]> = {
   name: [asc(products.name), asc(products.id)],
@@ -58,7 +34,7 @@ const SORT: Record<AdminProductQuery['sort'], SQL[]> = {
 const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
 /** A page of products for the admin list: search by name or slug, filters, sort. */
-export async function listAdminProducts(env: Env, query: AdminProductQuery) {
+export async function listAdminProducts(env: Env, query: AdminProductQuery): Promise<AdminProductPage> {
   const db = getDb(env)
   const filters: (SQL | undefined)[] = []
   if (query.q) filters.push(or(sql`${products.name} LIKE ${contains(query.q)} ESCAPE '\\'`, sql`${products.slug} LIKE ${contains(query.q)} ESCAPE '\\'`))

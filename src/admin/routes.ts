@@ -17,7 +17,7 @@ import { PRODUCT_IMAGE_MAX_BYTES } from './image-files'
 import { addImages, adminProduct, createProduct, deleteImage, deleteProduct, listAdminProducts, reorderImages, updateImageAlt, updateProduct, type Upload } from './products'
 import { AdminCategoryBody, AdminCategoryPatch, AdminProductBody, AdminProductPatch, AdminProductQuery, IdParam, ImageOrder, ImagePatch } from './schemas'
 
-const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
+export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
 
 /** Up to 10 files of 5 MB, with the multipart framing. */
 export const uploadLimit = bodyLimit({
@@ -34,7 +34,7 @@ export async function uploadedImages(form: Record<string, string | File | (strin
   return Promise.all(files.map(async (file) => ({ name: file.name || 'image', bytes: new Uint8Array(await file.arrayBuffer()) })))
 }
 
-const AuditQuery = z.strictObject({
+export const AuditQuery = z.strictObject({
   actor: z.string().max(254).optional(),
   action: z.string().max(100).optional(),
   target_type: z.string().max(50).optional(),

@@ -7,6 +7,7 @@ import type { CurrentUser } from '../platform/env'
 import { conflict, notFound } from '../platform/errors'
 import { wholeNumber } from '../platform/params'
 import { audit } from './audit'
+import type { AdminUserPage, RoleChange } from './responses'
 
 export const AdminUserQuery = z.strictObject({
   q: z.string().trim().toLowerCase().max(254).optional(),
@@ -16,7 +17,7 @@ export const AdminUserQuery = z.strictObject({
 })
 export const RoleBody = z.strictObject({ role: z.enum(USER_ROLES) })
 
-export async function listUsers(env: Env, query: z.infer<typeof AdminUserQuery>) {
+export async function listUsers(env: Env, query: z.infer<typeof AdminUserQuery>): Promise<AdminUserPage> {
   const db = getDb(env)
   const where: SQL | undefined = and(query.q ? like(users.email, `%${query.q.replace(/[%_]/g, '')}%`) : undefined, query.role ? eq(users.role, query.role) : undefined)
   const [rows, [counted]] = await db.batch([
@@ -36,7 +37,7 @@ export async function listUsers(env: Env, query: z.infer<typeof AdminUserQuery>)
   }
 }
 
-export async function changeRole(env: Env, actor: CurrentUser, userId: number, role: (typeof USER_ROLES)[number]) {
+export async function changeRole(env: Env, actor: CurrentUser, userId: number, role: (typeof USER_ROLES)[number]): Promise<RoleChange> {
   const db = getDb(env)
   const user = await db.query.users.findFirst({ where: eq(users.id, userId) })
   if (!user) throw notFound('user')

@@ -30,6 +30,7 @@ import {
   userCartId,
   type CartLine,
 } from './queries'
+import type { CartLineView, CartView, Unavailable } from './responses'
 import type { AddCartItemBody } from './schemas'
 
 const CART_COOKIE = 'cart'
@@ -38,30 +39,7 @@ const CART_COOKIE_MAX_AGE_S = 30 * 24 * 60 * 60
 /** What `randomToken()` makes: 32 bytes in base64url. Anything else in the cookie is not ours. */
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/
 
-/** Why a line counts for nothing in the totals. */
-export type Unavailable = 'no_longer_sold' | 'other_currency'
-
-export interface CartLineView {
-  product_id: number
-  slug: string | null
-  name: string | null
-  image_url: string | null
-  unit_price_cents: number | null
-  quantity: number
-  /** Null for an unavailable line: it is not part of the subtotal. */
-  line_total_cents: number | null
-  currency: string | null
-  unavailable: Unavailable | null
-}
-
-export interface CartView {
-  items: CartLineView[]
-  /** The currency of the cart's sellable lines; null while it has none. */
-  currency: string | null
-  subtotal_cents: number
-  /** Units of the sellable lines. */
-  item_count: number
-}
+export type { CartLineView, CartView, Unavailable }
 
 /** The units of a product that can still be put aside: on hand minus holds, as its stock object says (0 if unknown). */
 export async function availableStock(env: Env, productId: number): Promise<number> {

@@ -2,7 +2,10 @@ import { and, asc, count, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-o
 import { integer, sqliteTable, text, type AnySQLiteColumn, type AnySQLiteTable, type SelectedFields } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client'
 import { categories, productCategories, productImages, products } from '../db/schema'
+import type { CategoryNode, ProductDetail } from './responses'
 import type { ProductListParams } from './schemas'
+
+export type { CategoryNode, ImageRef, ProductDetail, ProductSummary } from './responses'
 
 /**
  * The FTS5 index made by migrations/0001_search.sql. Declared here rather than in db/schema.ts so that
@@ -16,36 +19,6 @@ const productsFts = sqliteTable('products_fts', {
 
 
 export const imageUrl = (r2Key: string) => `/images/${r2Key}`
-
-export interface ImageRef {
-  url: string
-  alt: string
-  width: number | null
-  height: number | null
-}
-
-export interface ProductSummary {
-  id: number
-  slug: string
-  name: string
-  price_cents: number
-  currency: string
-  stock_quantity: number
-  in_stock: boolean
-  image: ImageRef | null
-  categories: string[]
-}
-
-export interface CategoryNode {
-  id: number
-  slug: string
-  name: string
-  position: number
-  parent_id: number | null
-  /** Active products in this category or any category below it, each counted once. */
-  product_count: number
-  children: CategoryNode[]
-}
 
 /**
  * Words of the search text as an FTS5 query: each word quoted (so nothing the shopper types is FTS
@@ -200,7 +173,7 @@ export async function selectProductPage(db: Db, params: ProductListParams, categ
 }
 
 /** An active product with all its images in order and its categories, in one statement. */
-export async function selectProduct(db: Db, key: number | string) {
+export async function selectProduct(db: Db, key: number | string): Promise<ProductDetail | null> {
   const product = await db.query.products.findFirst({
     where: and(typeof key === 'number' ? eq(products.id, key) : eq(products.slug, key), eq(products.isActive, true)),
     with: {
@@ -234,7 +207,6 @@ export async function selectProduct(db: Db, key: number | string) {
       .sort((a, b) => a.slug.localeCompare(b.slug)),
   }
 }
-export type ProductDetail = NonNullable<Awaited<ReturnType<typeof selectProduct>>>
 
 /**
  * Every category as a tree, with counts of distinct active products in each subtree. The closure comes

@@ -1,22 +1,15 @@
 import { getDb } from '../db/client'
 import { notFound } from '../platform/errors'
 import { cachedJson } from './cache'
-import { selectCategoryTree, selectProduct, selectProductPage, subtreeIds, type CategoryNode, type ProductSummary } from './queries'
+import { selectCategoryTree, selectProduct, selectProductPage, subtreeIds } from './queries'
+import type { CategoryNode, ProductList } from './responses'
 import { PAGE_SIZE_DEFAULT, type ProductListParams } from './schemas'
 
 /** What the API and the pages get back from the catalog: the JSON text (as cached) and where it came from. */
 export type Cached = Awaited<ReturnType<typeof cachedJson>>
 type WaitUntil = (promise: Promise<unknown>) => void
 
-export interface ProductList {
-  items: ProductSummary[]
-  page: number
-  page_size: number
-  total: number
-  total_pages: number
-  next: string | null
-  prev: string | null
-}
+export type { ProductList }
 
 /** Only the parameters that differ from their defaults, in a fixed order: the cache key and the links. */
 export function canonicalQuery(params: ProductListParams, page = params.page): URLSearchParams {

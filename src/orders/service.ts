@@ -8,53 +8,18 @@ import { profileOf } from '../accounts/service'
 import { orderableCartLines, removeOrderedLines } from '../cart/service'
 import { productsByIds } from '../cart/queries'
 import { getDb, type Db } from '../db/client'
-import { orderEvents, orderItems, orders, type Order, type OrderItem, type OrderStatus, type Payment, type PaymentStatus, type ShippingAddress } from '../db/schema'
+import { orderEvents, orderItems, orders, type Order, type OrderItem, type OrderStatus, type Payment } from '../db/schema'
 import { sha256Hex } from '../platform/encoding'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, badRequest, notFound, validationFailed, type FieldErrors } from '../platform/errors'
 import { logEvent } from '../platform/logging'
 import { claimGuard, claimKey, claimLost, holdsClaim, releaseKey } from './idempotency'
+import type { OrderLineView, OrderPage, OrderView } from './responses'
 import type { CreateOrderBody, OrderListQuery } from './schemas'
 import { canTransition, illegalTransition, transition } from './status'
 import { HOLD_TTL_MS_DEFAULT, stockOf } from './stock'
 
-export interface OrderLineView {
-  product_id: number
-  name: string
-  quantity: number
-  price_at_purchase_cents: number
-  line_total_cents: number
-}
-
-export interface OrderView {
-  id: string
-  status: OrderStatus
-  currency: string
-  subtotal_cents: number
-  total_cents: number
-  items: OrderLineView[]
-  shipping_address: ShippingAddress
-  created_at: string
-  updated_at: string
-  /** While the order awaits payment: when its stock holds run out and it expires. Null afterwards. */
-  hold_expires_at: string | null
-  /** Where the money stands (the payment provider's word): unpaid, paid, partially_refunded, refunded, failed. */
-  payment_status: PaymentStatus
-  /** How much of the payment went back, in cents of `currency`. */
-  refunded_cents: number
-  /** Set when staff must look at the order before it goes on (e.g. a payment that does not match it). */
-  review_reason: string | null
-}
-
-export interface OrderPage {
-  items: OrderView[]
-  page: number
-  page_size: number
-  total: number
-  total_pages: number
-  next: string | null
-  prev: string | null
-}
+export type { OrderLineView, OrderPage, OrderView }
 
 /** A line about to be ordered: what was asked, priced from D1 now. */
 interface PricedLine {

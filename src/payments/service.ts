@@ -25,6 +25,7 @@ import { fieldErrors } from '../platform/validate'
 import { checkoutProvider, paymentsNotConfigured } from './config'
 import { localRefundEvent, localSessionId } from './local'
 import { ChargeObject, CheckoutSessionObject, PaymentIntentObject, RefundOptions, StripeEventEnvelope } from './schemas'
+import type { CheckoutStart, RefundView } from './responses'
 import { Stripe, stripeClient } from './stripe'
 
 /** How long a checkout session accepts payment. Stripe allows 30 minutes to 24 hours. */
@@ -41,10 +42,7 @@ const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000
 /** How often an event is decided again after losing a race with another change of its order. */
 const DECIDE_ATTEMPTS = 4
 
-export interface CheckoutStart {
-  /** Where to send the shopper: Stripe's hosted page, or the local test page. */
-  url: string
-}
+export type { CheckoutStart, RefundView }
 
 /** What handling an event did. */
 export interface HandledEvent {
@@ -55,16 +53,6 @@ export interface HandledEvent {
   outcome: string
   /** The event had been handled before: nothing was done this time. */
   duplicate: boolean
-}
-
-export interface RefundView {
-  id: string
-  order_id: string
-  amount_cents: number
-  restock: boolean
-  reason: string
-  status: RefundStatus
-  provider_refund_id: string | null
 }
 
 /** A payment as an event reports it, in our terms (upper-case currency, cents). */

@@ -1,13 +1,23 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { HTTPException } from 'hono/http-exception'
+import { z } from 'zod'
 
 /** Field name → messages, as answered in `error.fields`. */
-export type FieldErrors = Record<string, string[]>
+export const FieldErrors = z.record(z.string(), z.array(z.string()))
+export type FieldErrors = z.infer<typeof FieldErrors>
 
-/** The one error body every API route answers with. */
-export interface ErrorBody {
-  error: { code: string; message: string; fields?: FieldErrors; request_id?: string }
-}
+/** The one error body every API route answers with (the OpenAPI document's `ErrorBody`). */
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Machine-readable: validation_failed, not_found, unauthorized, conflict, insufficient_stock…'),
+      message: z.string(),
+      fields: FieldErrors.optional().describe('Field name (`_` for the whole input) → what is wrong with it'),
+      request_id: z.string().optional().describe('The X-Request-Id of the request, for support'),
+    }),
+  })
+  .meta({ id: 'ErrorBody', description: 'The one error shape of the API: 4xx say what to fix, 5xx never leak details.' })
+export type ErrorBody = z.infer<typeof ErrorBody>
 
 /** An expected failure with a machine-readable code; `app.onError` renders it. */
 export class ApiError extends HTTPException {

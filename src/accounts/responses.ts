@@ -1,0 +1,43 @@
+/** What the accounts API answers, as zod schemas: the types are inferred from them and the OpenAPI document is generated from them. */
+import { z } from 'zod'
+import { Instant } from '../catalog/responses'
+import { USER_ROLES } from '../db/schema'
+
+/** A shipping address as stored (validated on the way in by `ShippingAddress` in schemas.ts). */
+export const ShippingAddressView = z
+  .object({
+    name: z.string(),
+    line1: z.string(),
+    line2: z.string().nullable().optional(),
+    city: z.string(),
+    region: z.string().nullable().optional(),
+    postal_code: z.string(),
+    country: z.string().describe('ISO 3166-1 alpha-2'),
+  })
+  .meta({ id: 'ShippingAddress' })
+
+export const ProfileView = z
+  .object({
+    id: z.int(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(USER_ROLES),
+    created_at: Instant,
+    last_login_at: Instant.nullable(),
+    phone: z.string().nullable().describe('E.164'),
+    avatar_url: z.string().nullable(),
+    default_shipping_address: ShippingAddressView.nullable(),
+  })
+  .meta({ id: 'Profile' })
+export type ProfileView = z.infer<typeof ProfileView>
+
+export const TokenPair = z
+  .object({
+    token_type: z.literal('Bearer'),
+    access_token: z.string().describe('A JWT for `Authorization: Bearer …`'),
+    expires_in: z.int().describe('Seconds until the access token expires'),
+    refresh_token: z.string().describe('Single use: POST it to /api/auth/refresh for a new pair'),
+  })
+  .meta({ id: 'TokenPair' })
+
+export const Registration = TokenPair.extend({ user: ProfileView }).meta({ id: 'Registration' })

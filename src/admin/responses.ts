@@ -1,0 +1,150 @@
+/** What the admin API answers, as zod schemas: the types are inferred from them and the OpenAPI document is generated from them. */
+import { z } from 'zod'
+import { Instant } from '../catalog/responses'
+import { CHECKOUT_STATUSES, ORDER_STATUSES, PAYMENT_PROVIDERS, PAYMENT_STATUSES, REFUND_STATUSES, USER_ROLES } from '../db/schema'
+import { OrderView } from '../orders/responses'
+import { RefundView } from '../payments/responses'
+
+const Page = { page: z.int(), page_size: z.int(), total: z.int(), total_pages: z.int() }
+
+export const AdminImage = z
+  .object({
+    id: z.int(),
+    url: z.string(),
+    r2_key: z.string(),
+    alt_text: z.string(),
+    position: z.int(),
+    content_type: z.string(),
+    byte_size: z.int(),
+    width: z.int().nullable(),
+    height: z.int().nullable(),
+  })
+  .meta({ id: 'AdminImage' })
+export type AdminImage = z.infer<typeof AdminImage>
+
+export const AdminProductSummary = z
+  .object({
+    id: z.int(),
+    name: z.string(),
+    slug: z.string(),
+    price_cents: z.int(),
+    currency: z.string(),
+    stock_quantity: z.int(),
+    is_active: z.boolean(),
+    updated_at: Instant,
+  })
+  .meta({ id: 'AdminProductSummary' })
+export type AdminProductSummary = z.infer<typeof AdminProductSummary>
+
+export const AdminProductPage = z.object({ items: z.array(AdminProductSummary), ...Page }).meta({ id: 'AdminProductPage' })
+export type AdminProductPage = z.infer<typeof AdminProductPage>
+
+export const AdminProduct = AdminProductSummary.extend({
+  description: z.string(),
+  category_ids: z.array(z.int()),
+  images: z.array(AdminImage).describe('In display order'),
+  created_at: Instant,
+}).meta({ id: 'AdminProduct' })
+export type AdminProduct = z.infer<typeof AdminProduct>
+
+export const AdminCategory = z
+  .object({ id: z.int(), name: z.string(), slug: z.string(), parent_id: z.int().nullable(), position: z.int() })
+  .meta({ id: 'AdminCategory' })
+export type AdminCategory = z.infer<typeof AdminCategory>
+
+export const AdminCategoryList = z.object({ items: z.array(AdminCategory) }).meta({ id: 'AdminCategoryList' })
+
+export const DailySales = z
+  .object({
+    day: z.iso.date().describe('YYYY-MM-DD, UTC'),
+    gross_cents: z.int(),
+    refunded_cents: z.int(),
+    net_cents: z.int(),
+  })
+  .meta({ id: 'DailySales' })
+export type DailySales = z.infer<typeof DailySales>
+
+export const Dashboard = z
+  .object({
+    currency: z.string(),
+    days: z.array(DailySales).describe('The last 30 UTC days, oldest first, today included'),
+    net_today_cents: z.int(),
+    net_7_days_cents: z.int(),
+    net_30_days_cents: z.int(),
+    pending_payment: z.int().describe('Orders awaiting payment'),
+    to_ship: z.int().describe('Paid orders not shipped yet'),
+    low_stock: z.array(z.object({ id: z.int(), name: z.string(), stock_quantity: z.int() })),
+    recent_orders: z.array(z.object({ id: z.string(), status: z.enum(ORDER_STATUSES), total_cents: z.int(), currency: z.string(), created_at: Instant })),
+  })
+  .meta({ id: 'Dashboard' })
+export type Dashboard = z.infer<typeof Dashboard>
+
+export const AdminOrderSummary = z
+  .object({
+    id: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    payment_status: z.enum(PAYMENT_STATUSES),
+    review_reason: z.string().nullable(),
+    currency: z.string(),
+    total_cents: z.int(),
+    customer_email: z.string(),
+    created_at: Instant,
+  })
+  .meta({ id: 'AdminOrderSummary' })
+
+export const AdminOrderPage = z.object({ items: z.array(AdminOrderSummary), ...Page }).meta({ id: 'AdminOrderPage' })
+export type AdminOrderPage = z.infer<typeof AdminOrderPage>
+
+export const AdminOrder = OrderView.extend({
+  customer: z.object({ id: z.int(), email: z.string(), name: z.string() }).nullable(),
+  payments: z.array(
+    z.object({
+      provider: z.enum(PAYMENT_PROVIDERS),
+      status: z.enum(CHECKOUT_STATUSES),
+      amount_cents: z.int(),
+      currency: z.string(),
+      checkout_session_id: z.string().nullable(),
+      payment_intent_id: z.string().nullable(),
+      refunded_cents: z.int(),
+    }),
+  ),
+  refunds: z.array(
+    z.object({ id: z.string(), amount_cents: z.int(), restock: z.boolean(), reason: z.string(), status: z.enum(REFUND_STATUSES), created_at: Instant }),
+  ),
+  history: z.array(z.object({ from: z.enum(ORDER_STATUSES).nullable(), to: z.enum(ORDER_STATUSES), at: Instant, note: z.string().nullable() })),
+  shipment: z.object({ carrier: z.string(), tracking_number: z.string().nullable(), shipped_at: Instant, delivered_at: Instant.nullable() }).nullable(),
+}).meta({ id: 'AdminOrder', description: "The customer's view of the order, with who ordered, payments, refunds, history and shipment" })
+export type AdminOrder = z.infer<typeof AdminOrder>
+
+export const BulkShipResult = z
+  .object({ shipped: z.array(z.string()), refused: z.array(z.object({ order_id: z.string(), reason: z.string() })) })
+  .meta({ id: 'BulkShipResult' })
+export type BulkShipResult = z.infer<typeof BulkShipResult>
+
+export const RefundResult = z.object({ refund: RefundView, order: AdminOrder }).meta({ id: 'RefundResult' })
+
+export const AdminUser = z
+  .object({ id: z.int(), email: z.string(), name: z.string(), role: z.enum(USER_ROLES), created_at: Instant, last_login_at: Instant.nullable() })
+  .meta({ id: 'AdminUser' })
+export const AdminUserPage = z.object({ items: z.array(AdminUser), total: z.int(), page: z.int() }).meta({ id: 'AdminUserPage' })
+export type AdminUserPage = z.infer<typeof AdminUserPage>
+
+export const RoleChange = z.object({ id: z.int(), email: z.string(), role: z.enum(USER_ROLES) }).meta({ id: 'RoleChange' })
+export type RoleChange = z.infer<typeof RoleChange>
+
+/** An audit entry as stored: the record before and after is whatever the action wrote (JSON). */
+export const AuditEntry = z
+  .object({
+    id: z.int(),
+    actorId: z.int().nullable(),
+    actorEmail: z.string(),
+    action: z.string(),
+    targetType: z.string(),
+    targetId: z.string(),
+    before: z.unknown(),
+    after: z.unknown(),
+    at: z.int().describe('Epoch milliseconds'),
+  })
+  .meta({ id: 'AuditEntry' })
+export const AuditPage = z.object({ items: z.array(AuditEntry), has_more: z.boolean(), page: z.int() }).meta({ id: 'AuditPage' })
+export type AuditPage = z.infer<typeof AuditPage>

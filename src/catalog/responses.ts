@@ -1,0 +1,99 @@
+/**
+ * What the catalog API answers, as zod schemas: the types the code uses are inferred from them, and the
+ * OpenAPI document (src/openapi) is generated from them, so the two cannot drift apart.
+ */
+import { z } from 'zod'
+
+const Cents = z.int().min(0)
+/** An ISO 8601 instant in UTC, as `Date.prototype.toISOString` writes it. */
+export const Instant = z.iso.datetime()
+
+export const ImageRef = z
+  .object({
+    url: z.string().describe('Path of the image on this origin (/images/…)'),
+    alt: z.string(),
+    width: z.int().nullable(),
+    height: z.int().nullable(),
+  })
+  .meta({ id: 'ImageRef' })
+export type ImageRef = z.infer<typeof ImageRef>
+
+export const ProductSummary = z
+  .object({
+    id: z.int(),
+    slug: z.string(),
+    name: z.string(),
+    price_cents: Cents,
+    currency: z.string().describe('ISO 4217, upper case'),
+    stock_quantity: z.int(),
+    in_stock: z.boolean(),
+    image: ImageRef.nullable().describe('The first image, if any'),
+    categories: z.array(z.string()).describe('Slugs of the categories, in alphabetical order'),
+  })
+  .meta({ id: 'ProductSummary' })
+export type ProductSummary = z.infer<typeof ProductSummary>
+
+export const ProductList = z
+  .object({
+    items: z.array(ProductSummary),
+    page: z.int(),
+    page_size: z.int(),
+    total: z.int().describe('Active products that match, on every page'),
+    total_pages: z.int(),
+    next: z.string().nullable().describe('The next page as a path with its query, or null on the last'),
+    prev: z.string().nullable(),
+  })
+  .meta({ id: 'ProductList' })
+export type ProductList = z.infer<typeof ProductList>
+
+export const ProductDetail = z
+  .object({
+    id: z.int(),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string(),
+    price_cents: Cents,
+    currency: z.string(),
+    stock_quantity: z.int(),
+    in_stock: z.boolean(),
+    created_at: Instant,
+    updated_at: Instant,
+    images: z.array(
+      ImageRef.extend({
+        content_type: z.string(),
+        byte_size: z.int(),
+        position: z.int(),
+      }),
+    ),
+    categories: z.array(z.object({ id: z.int(), slug: z.string(), name: z.string(), parent_id: z.int().nullable() })),
+  })
+  .meta({ id: 'ProductDetail' })
+export type ProductDetail = z.infer<typeof ProductDetail>
+
+export interface CategoryNode {
+  id: number
+  slug: string
+  name: string
+  position: number
+  parent_id: number | null
+  /** Active products in this category or any category below it, each counted once. */
+  product_count: number
+  children: CategoryNode[]
+}
+
+/** The tree is recursive: TypeScript cannot infer a type that refers to itself, so the interface above is the annotation. */
+export const CategoryNode: z.ZodType<CategoryNode> = z
+  .object({
+    id: z.int(),
+    slug: z.string(),
+    name: z.string(),
+    position: z.int(),
+    parent_id: z.int().nullable(),
+    product_count: z.int().describe('Active products in this category or any category below it, each counted once'),
+    get children() {
+      return z.array(CategoryNode)
+    },
+  })
+  .meta({ id: 'CategoryNode' })
+
+export const CategoryTree = z.array(CategoryNode).meta({ id: 'CategoryTree', description: 'The root categories, each with its children' })

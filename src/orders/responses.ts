@@ -1,0 +1,48 @@
+/** What the orders API answers, as zod schemas: the types are inferred from them and the OpenAPI document is generated from them. */
+import { z } from 'zod'
+import { ShippingAddressView } from '../accounts/responses'
+import { Instant } from '../catalog/responses'
+import { ORDER_STATUSES, PAYMENT_STATUSES } from '../db/schema'
+
+export const OrderLineView = z
+  .object({
+    product_id: z.int(),
+    name: z.string().describe('The product name when the order was placed'),
+    quantity: z.int(),
+    price_at_purchase_cents: z.int(),
+    line_total_cents: z.int(),
+  })
+  .meta({ id: 'OrderLine' })
+export type OrderLineView = z.infer<typeof OrderLineView>
+
+export const OrderView = z
+  .object({
+    id: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    currency: z.string(),
+    subtotal_cents: z.int(),
+    total_cents: z.int(),
+    items: z.array(OrderLineView),
+    shipping_address: ShippingAddressView,
+    created_at: Instant,
+    updated_at: Instant,
+    hold_expires_at: Instant.nullable().describe('While the order awaits payment: when its stock holds run out and it expires. Null afterwards'),
+    payment_status: z.enum(PAYMENT_STATUSES).describe("Where the money stands (the payment provider's word)"),
+    refunded_cents: z.int().describe('How much of the payment went back, in cents of `currency`'),
+    review_reason: z.string().nullable().describe('Set when staff must look at the order before it goes on'),
+  })
+  .meta({ id: 'Order' })
+export type OrderView = z.infer<typeof OrderView>
+
+export const OrderPage = z
+  .object({
+    items: z.array(OrderView),
+    page: z.int(),
+    page_size: z.int(),
+    total: z.int(),
+    total_pages: z.int(),
+    next: z.string().nullable(),
+    prev: z.string().nullable(),
+  })
+  .meta({ id: 'OrderPage' })
+export type OrderPage = z.infer<typeof OrderPage>
