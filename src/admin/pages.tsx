@@ -1,4 +1,5 @@
 /** `/admin`: staff's pages for the catalog (products, images, categories) and the audit log. Forms work without JavaScript. */
+import { TableHead } from '../ui/table-head'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
@@ -16,7 +17,7 @@ import { listAudit } from './audit'
 import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, refundByStaff } from './orders'
 import { AdminUserQuery, RoleBody, changeRole, listUsers } from './users'
 import { ORDER_STATUSES, PAYMENT_STATUSES, USER_ROLES } from '../db/schema'
-import { STATUS_LABELS } from '../orders/pages'
+import { OrderLines, STATUS_LABELS } from '../orders/pages'
 import { randomToken } from '../platform/encoding'
 import { dashboard } from './dashboard'
 import { SalesChart } from './sales-chart'
@@ -355,15 +356,7 @@ export const adminPages = new Hono<AppEnv>()
         </form>
         <p class="count">{list.total} products</p>
         <table class="cart admin-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Price</th>
-              <th scope="col">Stock</th>
-              <th scope="col">Status</th>
-              <th scope="col">Updated</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Price', 'Stock', 'Status', 'Updated']} />
           <tbody>
             {list.items.map((p) => (
               <tr key={p.id}>
@@ -555,19 +548,7 @@ export const adminPages = new Hono<AppEnv>()
         <Form action="/admin/orders/bulk-ship" csrf={csrfToken(c)} class="bulk-form">
           <p class="count">{list.total} orders</p>
           <table class="cart admin-table">
-            <thead>
-              <tr>
-                <th scope="col">
-                  <span class="visually-hidden">Select</span>
-                </th>
-                <th scope="col">Order</th>
-                <th scope="col">Placed (UTC)</th>
-                <th scope="col">Customer</th>
-                <th scope="col">Total</th>
-                <th scope="col">Status</th>
-                <th scope="col">Payment</th>
-              </tr>
-            </thead>
+            <TableHead columns={[{ hidden: 'Select' }, 'Order', 'Placed (UTC)', 'Customer', 'Total', 'Status', 'Payment']} />
             <tbody>
               {list.items.map((o) => (
                 <tr key={o.id}>
@@ -673,14 +654,7 @@ export const adminPages = new Hono<AppEnv>()
           <button type="submit">Filter</button>
         </form>
         <table class="cart admin-table">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Name</th>
-              <th scope="col">Last sign-in</th>
-              <th scope="col">Role</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Email', 'Name', 'Last sign-in', 'Role']} />
           <tbody>
             {list.items.map((u) => (
               <tr key={u.id}>
@@ -756,15 +730,7 @@ export const adminPages = new Hono<AppEnv>()
           <button type="submit">Filter</button>
         </form>
         <table class="cart admin-table">
-          <thead>
-            <tr>
-              <th scope="col">When (UTC)</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Target</th>
-              <th scope="col">Before → after</th>
-            </tr>
-          </thead>
+          <TableHead columns={['When (UTC)', 'Who', 'What', 'Target', 'Before → after']} />
           <tbody>
             {log.items.map((entry) => (
               <tr key={entry.id}>
@@ -809,36 +775,7 @@ async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 
         <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span> · payment {order.payment_status.replace('_', ' ')}
         {order.refunded_cents > 0 && ` (${money(order.refunded_cents)} refunded)`} · {order.customer?.email} · placed {order.created_at.slice(0, 16).replace('T', ' ')} UTC
       </p>
-      <table class="cart admin-table">
-        <thead>
-          <tr>
-            <th scope="col">Product</th>
-            <th scope="col">Price paid</th>
-            <th scope="col">Qty</th>
-            <th scope="col">Total</th>
-          </tr>
-        </thead>
-        <tbody>
-          {order.items.map((item) => (
-            <tr key={item.product_id}>
-              <td>
-                <a href={`/admin/products/${item.product_id}`}>{item.name}</a>
-              </td>
-              <td>{money(item.price_at_purchase_cents)}</td>
-              <td>{item.quantity}</td>
-              <td>{money(item.line_total_cents)}</td>
-            </tr>
-          ))}
-        </tbody>
-        <tfoot>
-          <tr>
-            <th scope="row" colSpan={3}>
-              Total
-            </th>
-            <td>{money(order.total_cents)}</td>
-          </tr>
-        </tfoot>
-      </table>
+      <OrderLines order={order} productHref={(productId) => `/admin/products/${productId}`} />
       {order.shipment && (
         <p>
           Shipped with {order.shipment.carrier} {order.shipment.tracking_number && `(${order.shipment.tracking_number})`} on {order.shipment.shipped_at.slice(0, 10)}

@@ -1,4 +1,5 @@
 /** The cart page: change quantities, remove lines; add-to-cart from product pages lands here. */
+import { TableHead } from '../ui/table-head'
 import { Hono, type Context } from 'hono'
 import { csrf as originCheck } from 'hono/csrf'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
@@ -38,17 +39,7 @@ async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: s
           <>
             <table class="cart">
               <caption class="visually-hidden">Products in your cart</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Product</th>
-                  <th scope="col">Price</th>
-                  <th scope="col">Quantity</th>
-                  <th scope="col">Total</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Remove</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={['Product', 'Price', 'Quantity', 'Total', { hidden: 'Remove' }]} />
               <tbody>
                 {cart.items.map((line) => (
                   <tr key={line.product_id} class={line.unavailable ? 'unavailable' : undefined}>

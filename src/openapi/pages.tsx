@@ -1,4 +1,5 @@
 /** The API reference page: the OpenAPI document rendered on the server, no script (the site's CSP allows none inline). */
+import { TableHead } from '../ui/table-head'
 import { Layout } from '../ui/layout'
 import type { OpenApiDocument, OpenApiOperation } from './document'
 
@@ -56,14 +57,7 @@ function OperationSection({ method, path, operation }: { method: string; path: s
         <>
           <h4>Parameters</h4>
           <table class="api-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">In</th>
-                <th scope="col">Required</th>
-                <th scope="col">Schema</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'In', 'Required', 'Schema']} />
             <tbody>
               {parameters.map((parameter) => (
                 <tr key={`${parameter.in}:${parameter.name}`}>

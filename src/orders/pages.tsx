@@ -1,4 +1,5 @@
 /** Checkout (address, then the order with its stock held), order confirmation, history and detail pages. */
+import { TableHead } from '../ui/table-head'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
@@ -56,22 +57,16 @@ function AddressFields({ address, errors }: { address?: Partial<Address> | null;
   )
 }
 
-function OrderLines({ order }: { order: OrderView }) {
+/** An order's lines and total; staff pages link each line to its product's admin page. */
+export function OrderLines({ order, productHref }: { order: OrderView; productHref?: (productId: number) => string }) {
   return (
     <table class="cart">
       <caption class="visually-hidden">Items in this order</caption>
-      <thead>
-        <tr>
-          <th scope="col">Product</th>
-          <th scope="col">Price</th>
-          <th scope="col">Quantity</th>
-          <th scope="col">Total</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Product', 'Price', 'Quantity', 'Total']} />
       <tbody>
         {order.items.map((item) => (
           <tr key={item.product_id}>
-            <td>{item.name}</td>
+            <td>{productHref ? <a href={productHref(item.product_id)}>{item.name}</a> : item.name}</td>
             <td>{formatMoney(item.price_at_purchase_cents, order.currency)}</td>
             <td>{item.quantity}</td>
             <td>{formatMoney(item.line_total_cents, order.currency)}</td>
