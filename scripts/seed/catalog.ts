@@ -4,6 +4,7 @@ import { drizzle } from 'drizzle-orm/d1'
 import { bumpCatalogVersion } from '../../src/catalog/cache'
 import * as schema from '../../src/db/schema'
 import { categories, productCategories, productImages, products, type NewCategory, type NewProduct, type NewProductImage } from '../../src/db/schema'
+import { chunkRows } from '../../src/db/client'
 import { sha256Hex } from '../../src/platform/encoding'
 import { slugify } from '../../src/platform/slug'
 import { IMAGE_SIZE, productSvg, type ImageSpec, type Motif } from './images'
@@ -91,14 +92,6 @@ function random(seed: number) {
 }
 
 
-/** A drizzle insert of many rows, split so that no statement binds more than D1's 100 parameters. */
-function chunked<T extends Record<string, unknown>>(rows: T[]): T[][] {
-  const columns = Math.max(1, Object.keys(rows[0] ?? {}).length)
-  const perStatement = Math.max(1, Math.floor(100 / columns))
-  const chunks: T[][] = []
-  for (let i = 0; i < rows.length; i += perStatement) chunks.push(rows.slice(i, i + perStatement))
-  return chunks
-}
 
 interface PlannedImage extends Omit<NewProductImage, 'r2Key' | 'byteSize'> {
   spec: ImageSpec
@@ -188,9 +181,9 @@ export async function seedCatalog(env: SeedBindings, { products: productCount = 
   const imageRows: NewProductImage[] = []
   const stored = new Map<string, number>()
   const statements: BatchItem<'sqlite'>[] = [
-    ...chunked(plan.categoryRows).map((rows) => db.insert(categories).values(rows)),
-    ...chunked(plan.productRows).map((rows) => db.insert(products).values(rows)),
-    ...chunked(plan.links).map((rows) => db.insert(productCategories).values(rows)),
+    ...chunkRows(plan.categoryRows).map((rows) => db.insert(categories).values(rows)),
+    ...chunkRows(plan.productRows).map((rows) => db.insert(products).values(rows)),
+    ...chunkRows(plan.links).map((rows) => db.insert(productCategories).values(rows)),
   ]
   // The picture rows' statements are counted once the pictures are stored; the bar may jump at the end.
   const total = plan.images.length + statements.length
@@ -206,7 +199,7 @@ export async function seedCatalog(env: SeedBindings, { products: productCount = 
     imageRows.push({ ...row, r2Key, byteSize: bytes.length })
     onProgress?.(++done, total)
   }
-  statements.push(...chunked(imageRows).map((rows) => db.insert(productImages).values(rows)))
+  statements.push(...chunkRows(imageRows).map((rows) => db.insert(productImages).values(rows)))
 
   await db.batch([db.delete(productImages), db.delete(productCategories), db.delete(products), db.delete(categories)])
   // Many statements per batch: each batch is one D1 round trip.

@@ -9,7 +9,8 @@ import { getCookie, setCookie } from 'hono/cookie'
 import { csrf as originCheck } from 'hono/csrf'
 import type { AppEnv } from '../platform/env'
 import { randomToken } from '../platform/encoding'
-import { forbidden } from '../platform/errors'
+import { ApiError, forbidden } from '../platform/errors'
+import { bodyLimit } from 'hono/body-limit'
 import { constantTimeEqual } from './passwords'
 import { cookieName, cookieSecure } from './sessions'
 
@@ -36,19 +37,45 @@ export function rotateCsrfToken(c: Context<AppEnv>): string {
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const encode = (text: string) => new TextEncoder().encode(text)
 
-/** Refuses a state-changing form request without the matching token (403, as a page). */
-export const csrfProtection = (): MiddlewareHandler<AppEnv> => {
+/** What a form may send: the body is read (to find the token) before anything else looks at it. */
+export const FORM_MAX_BYTES = 64 * 1024
+
+/**
+ * Refuses a state-changing form request without the matching token (403, as a page). The body is read to
+ * find the token, so its size is checked first (413): 64 KB, or what `maxBytesFor(path)` allows for the
+ * routes that take uploads.
+ */
+export const csrfProtection = ({ maxBytesFor = () => FORM_MAX_BYTES }: { maxBytesFor?: (path: string) => number } = {}): MiddlewareHandler<AppEnv> => {
   const origin = originCheck()
+  const limits = new Map<number, MiddlewareHandler>()
+  const limitOf = (maxBytes: number) => {
+    let limit = limits.get(maxBytes)
+    if (!limit) {
+      limit = bodyLimit({
+        maxSize: maxBytes,
+        onError: () => {
+          throw new ApiError(413, 'payload_too_large', `The form is larger than ${Math.round(maxBytes / 1024)} KB.`)
+        },
+      })
+      limits.set(maxBytes, limit)
+    }
+    return limit
+  }
+  const checkToken: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const cookie = getCookie(c, cookieName(c.env, 'csrf')) ?? ''
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>)
+    const field = form[CSRF_FIELD]
+    if (typeof field !== 'string' || cookie === '' || !constantTimeEqual(encode(field), encode(cookie))) {
+      throw forbidden('This form has expired or did not come from this site. Reload the page and try again.')
+    }
+    await next()
+  }
   return async (c, next) => {
     if (!UNSAFE.has(c.req.method)) return next()
-    return origin(c, async () => {
-      const cookie = getCookie(c, cookieName(c.env, 'csrf')) ?? ''
-      const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>)
-      const field = form[CSRF_FIELD]
-      if (typeof field !== 'string' || cookie === '' || !constantTimeEqual(encode(field), encode(cookie))) {
-        throw forbidden('This form has expired or did not come from this site. Reload the page and try again.')
-      }
-      await next()
+    await limitOf(maxBytesFor(c.req.path))(c, async () => {
+      await origin(c, async () => {
+        await checkToken(c, next)
+      })
     })
   }
 }

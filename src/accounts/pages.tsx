@@ -8,7 +8,7 @@ import { htmlErrorHandler } from '../ui/error-page'
 import { Field, Form, Notice } from '../ui/forms'
 import { Layout, renderPage } from '../ui/layout'
 import { AVATAR_MAX_BYTES } from './avatar'
-import { csrfProtection, csrfToken, rotateCsrfToken } from './csrf'
+import { csrfProtection, csrfToken, FORM_MAX_BYTES, rotateCsrfToken } from './csrf'
 import { currentUser, signedInPage, userOf } from './guard'
 import { RateLimited } from './rate-limit'
 import { ChangePasswordBody, Email, NewPassword, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
@@ -157,7 +157,7 @@ async function profileFailure(c: Ctx, err: unknown) {
 
 /** Pages that need a signed-in user send strangers to sign in and back. */
 export const accountPages = new Hono<AppEnv>()
-  .use(csrfProtection())
+  .use(csrfProtection({ maxBytesFor: (path) => (path.endsWith('/avatar') ? AVATAR_MAX_BYTES + 64 * 1024 : FORM_MAX_BYTES) }))
   .get('/register', (c) => page(c, 'Create your account', <RegisterForm c={c} />))
   .post('/register', async (c) => {
     const form = await c.req.parseBody()

@@ -2,7 +2,7 @@
 import { TableHead } from '../ui/table-head'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
-import { csrfProtection, csrfToken } from '../accounts/csrf'
+import { csrfProtection, csrfToken, FORM_MAX_BYTES } from '../accounts/csrf'
 import { currentUser, userOf } from '../accounts/guard'
 import type { AppEnv } from '../platform/env'
 import { ApiError, forbidden, type FieldErrors } from '../platform/errors'
@@ -23,7 +23,7 @@ import { dashboard } from './dashboard'
 import { SalesChart } from './sales-chart'
 import { createCategory, deleteCategory, listCategories, updateCategory } from './categories'
 import { addImages, adminProduct, createProduct, deleteImage, deleteProduct, listAdminProducts, reorderImages, updateImageAlt, updateProduct, type AdminProduct } from './products'
-import { uploadedImages } from './routes'
+import { UPLOAD_MAX_BYTES, uploadedImages } from './routes'
 import { ADMIN_SORTS, AdminCategoryBody, AdminProductBody, AdminProductQuery, LOW_STOCK_THRESHOLD } from './schemas'
 
 type Ctx = Context<AppEnv>
@@ -231,13 +231,14 @@ async function productEditPage(c: Ctx, productId: number, extra: { values?: Reco
 const ProductListForm = z.object({ q: z.string().optional(), active: z.string().optional(), category: z.string().optional(), low_stock: z.string().optional(), sort: z.string().optional(), page: z.string().optional() })
 
 export const adminPages = new Hono<AppEnv>()
-  .use(csrfProtection())
+  // Who asks is checked before the body is read: strangers never get their upload parsed.
   .use('*', async (c, next) => {
     const user = await currentUser(c)
     if (!user) return c.redirect(`/account/sign-in?next=${encodeURIComponent(c.req.path)}`, 303)
     if (user.role !== 'staff' && user.role !== 'admin') throw forbidden('The admin is for staff only.')
     await next()
   })
+  .use(csrfProtection({ maxBytesFor: (path) => (/\/images$/.test(path) ? UPLOAD_MAX_BYTES : FORM_MAX_BYTES) }))
   .get('/', async (c) => {
     const data = await dashboard(c.env)
     const money = (cents: number) => formatMoney(cents, data.currency)

@@ -20,8 +20,9 @@ import { AdminCategoryBody, AdminCategoryPatch, AdminProductBody, AdminProductPa
 export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
 
 /** Up to 10 files of 5 MB, with the multipart framing. */
+export const UPLOAD_MAX_BYTES = 10 * PRODUCT_IMAGE_MAX_BYTES + 1024 * 1024
 export const uploadLimit = bodyLimit({
-  maxSize: 10 * PRODUCT_IMAGE_MAX_BYTES + 1024 * 1024,
+  maxSize: UPLOAD_MAX_BYTES,
   onError: () => {
     throw new ApiError(413, 'payload_too_large', 'At most 10 images of 5 MB each at once')
   },

@@ -10,6 +10,7 @@ import { Form, Notice } from '../ui/forms'
 import { Layout, renderPage } from '../ui/layout'
 import { formatMoney } from '../ui/money'
 import { LINE_QUANTITY_MAX } from '../db/schema'
+import { AddCartItemBody } from './schemas'
 import { addCartItem, getCart, removeCartItem, updateCartItem, type CartView } from './service'
 
 type Ctx = Context<AppEnv>
@@ -21,7 +22,7 @@ const NOTES: Record<string, string> = {
 
 const whole = (text: unknown, fallback: number) => (typeof text === 'string' && /^\d{1,4}$/.test(text) ? Number(text) : fallback)
 
-async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: string; notice?: string; status?: 200 | 404 | 409 } = {}) {
+async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: string; notice?: string; status?: 200 | 400 | 404 | 409 } = {}) {
   const cart: CartView = await getCart(c)
   const csrf = csrfToken(c)
   c.header('Cache-Control', 'no-store')
@@ -110,9 +111,10 @@ export const cartPages = new Hono<AppEnv>()
   // cannot pass it).
   .post('/items', originCheck(), async (c) => {
     const form = await c.req.parseBody()
-    const productId = whole(form['product_id'], 0)
+    const line = AddCartItemBody.safeParse({ product_id: whole(form['product_id'], 0), quantity: whole(form['quantity'], 1) })
+    if (!line.success) return cartPage(c, { message: 'Choose a quantity from 1 to 99.', status: 400 })
     try {
-      await addCartItem(c, { product_id: productId, quantity: whole(form['quantity'], 1) })
+      await addCartItem(c, line.data)
       return c.redirect('/cart?added=1', 303)
     } catch (err) {
       return cartFailure(c, err)

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
-import type { Db } from '../db/client'
+import { chunkRows, type Db } from '../db/client'
 import { LINE_QUANTITY_MAX, cartItems, carts, productImages, products } from '../db/schema'
 
 /** A product as the cart and the orders see it: read from D1 at this moment, never from a cache. */
@@ -91,12 +91,14 @@ export const addToLine = (db: Db, cartId: number, productId: number, quantity: n
       set: { quantity: sql`min(${cartItems.quantity} + excluded.quantity, ${LINE_QUANTITY_MAX})` },
     })
 
-/** Sets the quantities of lines, making the lines that are missing. */
+/** Sets the quantities of lines, making the lines that are missing: statements for one batch (split for D1's 100 parameters). */
 export const setLines = (db: Db, cartId: number, lines: { productId: number; quantity: number }[]) =>
-  db
-    .insert(cartItems)
-    .values(lines.map((line) => ({ cartId, ...line })))
-    .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.productId], set: { quantity: sql`excluded.quantity` } })
+  chunkRows(lines.map((line) => ({ cartId, ...line }))).map((rows) =>
+    db
+      .insert(cartItems)
+      .values(rows)
+      .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.productId], set: { quantity: sql`excluded.quantity` } }),
+  )
 
 /** Removes the lines of these products from the cart. */
 export const removeLines = (db: Db, cartId: number, productIds: number[]) =>

@@ -5,6 +5,7 @@
  * stock object (on hand minus holds); the cart itself holds nothing back, the order does.
  */
 import type { Context } from 'hono'
+import { ORDER_LINES_MAX } from '../orders/schemas'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { currentUser } from '../accounts/guard'
 import { cookieName, cookieSecure } from '../accounts/sessions'
@@ -34,6 +35,9 @@ import type { CartLineView, CartView, Unavailable } from './responses'
 import type { AddCartItemBody } from './schemas'
 
 const CART_COOKIE = 'cart'
+/** Different products a cart may hold: as many as an order may have lines. */
+export const CART_LINES_MAX = ORDER_LINES_MAX
+
 /** A guest cart is kept for 30 days after its last change. */
 const CART_COOKIE_MAX_AGE_S = 30 * 24 * 60 * 60
 /** What `randomToken()` makes: 32 bytes in base64url. Anything else in the cookie is not ours. */
@@ -126,8 +130,10 @@ export async function mergeGuestCart(c: Context<AppEnv>, userId: number): Promis
       return { productId: line.productId, quantity: Math.min(sum, cap) }
     }),
   )
-  const lines = merged.filter((line) => line.quantity >= 1)
-  if (lines.length) await db.batch([setLines(db, cartId, lines), touchCart(db, cartId)])
+  // Products the user's cart already holds come first; new ones only while there is room.
+  const room = Math.max(CART_LINES_MAX - held.size, 0)
+  const lines = [...merged.filter((line) => line.quantity >= 1 && held.has(line.productId)), ...merged.filter((line) => line.quantity >= 1 && !held.has(line.productId)).slice(0, room)]
+  if (lines.length) await db.batch([touchCart(db, cartId), ...setLines(db, cartId, lines)])
 }
 
 /** The cart of this request for reading: the signed-in user's (any guest cart merged in first), else the guest's. */
@@ -195,6 +201,9 @@ export async function addCartItem(c: Context<AppEnv>, { product_id: productId, q
     throw new ApiError(409, 'currency_mismatch', `The cart is priced in ${currency}; this product in ${product.currency}`)
   }
   const had = lines.find((line) => line.productId === productId)?.quantity ?? 0
+  if (!had && lines.length >= CART_LINES_MAX) {
+    throw new ApiError(409, 'cart_full', `A cart holds at most ${CART_LINES_MAX} different products: check out or remove some first`)
+  }
   await checkQuantity(c.env, productId, had + quantity, had)
   await db.batch([addToLine(db, cartId, productId, quantity), touchCart(db, cartId)])
   return viewOf(db, cartId)
@@ -208,7 +217,7 @@ export async function updateCartItem(c: Context<AppEnv>, productId: number, quan
   if (cartId === null || !line) throw notFound('cart item')
   if (!line.product?.isActive) throw new ApiError(409, 'product_unavailable', 'This product is no longer sold; remove it from the cart')
   await checkQuantity(c.env, productId, quantity, 0)
-  await db.batch([setLines(db, cartId, [{ productId, quantity }]), touchCart(db, cartId)])
+  await db.batch([touchCart(db, cartId), ...setLines(db, cartId, [{ productId, quantity }])])
   return viewOf(db, cartId)
 }
 

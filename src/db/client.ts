@@ -18,3 +18,19 @@ export function getDb(env: Pick<Env, 'DB'>): Db {
   if (!db) clients.set(env.DB, (db = makeDb(env.DB)))
   return db
 }
+
+/** D1 binds at most 100 parameters per statement. */
+export const D1_MAX_BOUND_PARAMETERS = 100
+
+/**
+ * Rows for a multi-row insert, split so that no statement binds more than D1's 100 parameters
+ * (`extra` are the statement's other parameters). Each chunk becomes its own statement, in one batch.
+ * @example db.batch(chunkRows(rows).map((chunk) => db.insert(t).values(chunk)))
+ */
+export function chunkRows<T extends Record<string, unknown>>(rows: T[], extra = 0): T[][] {
+  const columns = Math.max(1, ...rows.map((row) => Object.keys(row).length))
+  const perStatement = Math.max(1, Math.floor((D1_MAX_BOUND_PARAMETERS - extra) / columns))
+  const chunks: T[][] = []
+  for (let i = 0; i < rows.length; i += perStatement) chunks.push(rows.slice(i, i + perStatement))
+  return chunks
+}

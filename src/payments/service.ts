@@ -544,11 +544,16 @@ async function onRefunded(env: Env, event: EventRef, charge: ChargeObject): Prom
   const paymentStatus: PaymentStatus = full ? 'refunded' : 'partially_refunded'
   const to = full && order.status !== 'refunded' && canTransition(order.status, 'refunded') ? 'refunded' : undefined
 
-  const restock = await db
-    .select({ id: refunds.id })
-    .from(refunds)
-    .where(and(eq(refunds.orderId, order.id), eq(refunds.restock, true), ne(refunds.status, 'failed')))
-    .get()
+  // Stock comes back with the goods: only once the order is refunded in full, and only if staff asked
+  // for it on one of its refunds. (Restock returns every line, so a partial refund never triggers it:
+  // it would put back units that stayed with the customer.)
+  const restock = full
+    ? await db
+        .select({ id: refunds.id })
+        .from(refunds)
+        .where(and(eq(refunds.orderId, order.id), eq(refunds.restock, true), ne(refunds.status, 'failed')))
+        .get()
+    : undefined
   if (restock) await restockLines(env, await orderStockLines(env, order.id))
   // Refunded while still awaiting payment (a payment held for review): its holds have nothing left to wait for.
   if (to && order.status === 'pending_payment' && !(await releaseHolds(env, order.id))) throw new StaleOrder('a payment is selling this order right now')

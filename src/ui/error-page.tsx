@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import type { AppEnv } from '../platform/env'
 import { reportRequestError } from '../platform/error-reporting'
+import { HTTPException } from 'hono/http-exception'
 import { ApiError } from '../platform/errors'
 import { RateLimited } from '../accounts/rate-limit'
 import { Layout, renderPage } from './layout'
@@ -23,6 +24,11 @@ export function htmlErrorHandler(err: Error, c: Context<AppEnv>) {
   if (err instanceof ApiError && err.status < 500) {
     if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
     return c.html(renderPage(<ErrorPage status={err.status} message={err.message} />), err.status)
+  }
+  // Hono's own 4xx (the Origin check, a malformed body) are the client's doing too: a page, not a 500.
+  if (err instanceof HTTPException && err.status < 500) {
+    const message = err.status === 403 ? 'This form did not come from this site. Go back, reload the page and try again.' : err.message || 'The request could not be read.'
+    return c.html(renderPage(<ErrorPage status={err.status} message={message} />), err.status)
   }
   reportRequestError(c, err)
   return c.html(renderPage(<ErrorPage status={500} message="Something went wrong on our side. Please try again." />), 500)
