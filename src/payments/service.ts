@@ -254,7 +254,12 @@ export async function refundOrder(env: Env, orderId: string, options: RefundOpti
   let refund = await refundOf(db, refundId)
   if (refund && refund.orderId !== orderId) throw conflict('This refund id belongs to another order')
   if (!refund) {
-    const remaining = (payment.receivedCents ?? payment.amountCents) - payment.refundedCents
+    // Refunds on their way (sent, not yet confirmed by charge.refunded) count as gone already.
+    const [inFlight] = await db
+      .select({ cents: sql<number>`coalesce(sum(${refunds.amountCents}), 0)` })
+      .from(refunds)
+      .where(and(eq(refunds.orderId, orderId), eq(refunds.status, 'pending')))
+    const remaining = (payment.receivedCents ?? payment.amountCents) - payment.refundedCents - Number(inFlight?.cents ?? 0)
     const amount = amountCents ?? remaining
     if (remaining < 1) throw conflict('This payment is refunded in full already')
     if (amount > remaining) throw validationFailed({ amountCents: [`must be at most ${remaining}, what is left of the payment`] })
