@@ -3,7 +3,7 @@
  * cache stale at once (bumpCatalogVersion) and is written to the audit log; stock changes go through
  * the product's Durable Object, which writes them through to D1.
  */
-import { and, asc, count, desc, eq, inArray, like, lte, max, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, lte, max, or, sql, type SQL } from 'drizzle-orm'
 import { bumpCatalogVersion } from '../catalog/cache'
 import { imageUrl } from '../catalog/queries'
 import { getDb, type Db } from '../db/client'
