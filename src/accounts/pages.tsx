@@ -1,11 +1,10 @@
 /** Account pages: register, sign in and out, profile (fields, avatar, password), forgotten password. Forms work without JavaScript. */
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
 import type { AppEnv } from '../platform/env'
 import { ApiError, type FieldErrors } from '../platform/errors'
-import { fieldErrors } from '../platform/validate'
 import { htmlErrorHandler } from '../ui/error-page'
 import { Field, Form, Notice } from '../ui/forms'
+import { formFailure, formText, parseForm, type FormBody } from '../ui/form-input'
 import { Layout, renderPage } from '../ui/layout'
 import { AVATAR_MAX_BYTES } from './avatar'
 import { csrfProtection, csrfToken, FORM_MAX_BYTES, rotateCsrfToken } from './csrf'
@@ -16,28 +15,17 @@ import { authenticate, changePassword, profileOf, register, removeAvatar, reques
 import { endSession, startSession } from './sessions'
 
 type Ctx = Context<AppEnv>
-type FormData = Record<string, string | File | (string | File)[]>
 
 /** Only a path on this site may be a redirect target (no `//evil.example`). */
 const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/account')
-const text = (form: FormData, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
 
 const page = (c: Ctx, title: string, body: preact.ComponentChildren, status: 200 | 400 | 401 | 409 | 413 | 415 | 429 = 200) => {
   c.header('Cache-Control', 'no-store')
   return c.html(renderPage(<Layout title={title}>{<section class="account">{body}</section>}</Layout>), status)
 }
 
-/** An expected failure of a form (validation, wrong password, rate limit) shown on the form itself. */
-function formFailure(err: unknown): { status: 400 | 401 | 409 | 413 | 415 | 429; message: string; fields: FieldErrors } | null {
-  if (!(err instanceof ApiError) || ![400, 401, 409, 413, 415, 429].includes(err.status)) return null
-  return { status: err.status as 400, message: err.message, fields: err.fields ?? {} }
-}
-
-function parseOrFail<T>(schema: z.ZodType<T>, input: unknown): T {
-  const parsed = schema.safeParse(input)
-  if (!parsed.success) throw new ApiError(400, 'validation_failed', 'Please correct the fields marked below.', fieldErrors(parsed.error))
-  return parsed.data
-}
+const ACCOUNT_FAILURES = [400, 401, 409, 413, 415, 429] as const
+const formFailureOf = (err: unknown) => formFailure(err, ACCOUNT_FAILURES)
 
 function RegisterForm({ c, values = {}, errors, message }: { c: Ctx; values?: Record<string, string>; errors?: FieldErrors; message?: string }) {
   return (
@@ -135,12 +123,12 @@ function ProfilePage({ c, profile, errors, message, notice }: { c: Ctx; profile:
 }
 
 /** The profile form's fields as the API's partial update: empty phone and an all-empty address mean "remove". */
-function profileUpdateFromForm(form: FormData) {
+function profileUpdateFromForm(form: FormBody) {
   const keys = ['name', 'line1', 'line2', 'city', 'region', 'postal_code', 'country'] as const
-  const address = Object.fromEntries(keys.map((key) => [key, text(form, `default_shipping_address.${key}`).trim()]))
-  const phone = text(form, 'phone').trim()
+  const address = Object.fromEntries(keys.map((key) => [key, formText(form, `default_shipping_address.${key}`).trim()]))
+  const phone = formText(form, 'phone').trim()
   return {
-    name: text(form, 'name'),
+    name: formText(form, 'name'),
     phone: phone === '' ? null : phone,
     default_shipping_address: Object.values(address).every((v) => v === '') ? null : address,
   }
@@ -148,7 +136,7 @@ function profileUpdateFromForm(form: FormData) {
 
 /** Renders the profile page with what went wrong, or lets anything unexpected through. */
 async function profileFailure(c: Ctx, err: unknown) {
-  const failure = formFailure(err)
+  const failure = formFailureOf(err)
   if (!failure) throw err
   if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
   const profile = await profileOf(c.env, userOf(c).id)
@@ -161,14 +149,14 @@ export const accountPages = new Hono<AppEnv>()
   .get('/register', (c) => page(c, 'Create your account', <RegisterForm c={c} />))
   .post('/register', async (c) => {
     const form = await c.req.parseBody()
-    const values = { name: text(form, 'name'), email: text(form, 'email') }
+    const values = { name: formText(form, 'name'), email: formText(form, 'email') }
     try {
-      const user = await register(c.env, parseOrFail(RegisterBody, { ...values, password: text(form, 'password') }))
+      const user = await register(c.env, parseForm(RegisterBody, { ...values, password: formText(form, 'password') }))
       await startSession(c, user.id, false)
       rotateCsrfToken(c)
       return c.redirect(safeNext(c.req.query('next')), 303)
     } catch (err) {
-      const failure = formFailure(err)
+      const failure = formFailureOf(err)
       if (!failure) throw err
       return page(c, 'Create your account', <RegisterForm c={c} values={values} errors={failure.fields} message={failure.message} />, failure.status)
     }
@@ -178,15 +166,15 @@ export const accountPages = new Hono<AppEnv>()
   )
   .post('/sign-in', async (c) => {
     const form = await c.req.parseBody()
-    const email = text(form, 'email')
+    const email = formText(form, 'email')
     try {
-      const credentials = parseOrFail(TokenBody, { email, password: text(form, 'password') })
+      const credentials = parseForm(TokenBody, { email, password: formText(form, 'password') })
       const user = await authenticate(c.env, credentials.email, credentials.password, c.req.raw.headers)
-      await startSession(c, user.id, text(form, 'remember') === 'on')
+      await startSession(c, user.id, formText(form, 'remember') === 'on')
       rotateCsrfToken(c)
       return c.redirect(safeNext(c.req.query('next')), 303)
     } catch (err) {
-      const failure = formFailure(err)
+      const failure = formFailureOf(err)
       if (!failure) throw err
       if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
       return page(c, 'Sign in', <SignInForm c={c} email={email} errors={failure.fields} message={failure.message} />, failure.status)
@@ -212,7 +200,7 @@ export const accountPages = new Hono<AppEnv>()
   )
   .post('/password/forgot', async (c) => {
     const form = await c.req.parseBody()
-    const email = Email.safeParse(text(form, 'email'))
+    const email = Email.safeParse(formText(form, 'email'))
     // The same answer whether or not the account exists.
     if (email.success) await requestPasswordReset(c.env, email.data, new URL(c.req.url).origin, c.req.raw.headers)
     return page(c, 'Check your email', <Notice kind="info">If an account uses that address, we have sent it a link to choose a new password. The link works once, for an hour.</Notice>)
@@ -235,11 +223,11 @@ export const accountPages = new Hono<AppEnv>()
   .post('/password/reset', async (c) => {
     const form = await c.req.parseBody()
     try {
-      const password = parseOrFail(NewPassword, text(form, 'password'))
-      await resetPassword(c.env, text(form, 'token'), password)
+      const password = parseForm(NewPassword, formText(form, 'password'))
+      await resetPassword(c.env, formText(form, 'token'), password)
       return c.redirect('/account/sign-in?reset=done', 303)
     } catch (err) {
-      const failure = formFailure(err)
+      const failure = formFailureOf(err)
       if (!failure) throw err
       const errors = failure.fields._ ? { password: failure.fields._ } : failure.fields
       return page(
@@ -249,7 +237,7 @@ export const accountPages = new Hono<AppEnv>()
           <h1>Choose a new password</h1>
           <Notice kind="error">{failure.message}</Notice>
           <Form action="/account/password/reset" csrf={csrfToken(c)}>
-            <input type="hidden" name="token" value={text(form, 'token')} />
+            <input type="hidden" name="token" value={formText(form, 'token')} />
             <Field name="password" label="New password" type="password" errors={errors} required autocomplete="new-password" />
             <button type="submit">Set password</button>
           </Form>
@@ -273,7 +261,7 @@ export const accountPages = new Hono<AppEnv>()
   })
   .post('/profile', async (c) => {
     try {
-      await updateProfile(c.env, userOf(c).id, parseOrFail(UpdateProfileBody, profileUpdateFromForm(await c.req.parseBody())))
+      await updateProfile(c.env, userOf(c).id, parseForm(UpdateProfileBody, profileUpdateFromForm(await c.req.parseBody())))
       return c.redirect('/account?saved=profile', 303)
     } catch (err) {
       return profileFailure(c, err)
@@ -297,7 +285,7 @@ export const accountPages = new Hono<AppEnv>()
   .post('/password', async (c) => {
     try {
       const form = await c.req.parseBody()
-      const body = parseOrFail(ChangePasswordBody, { current_password: text(form, 'current_password'), new_password: text(form, 'new_password') })
+      const body = parseForm(ChangePasswordBody, { current_password: formText(form, 'current_password'), new_password: formText(form, 'new_password') })
       await changePassword(c.env, userOf(c).id, body.current_password, body.new_password, c.get('sessionId'))
       return c.redirect('/account?saved=password', 303)
     } catch (err) {

@@ -1,11 +1,11 @@
 /** Staff's category tree: create, rename, move (never under itself), delete when empty. */
-import { count, eq } from 'drizzle-orm'
+import { count, eq, like, or } from 'drizzle-orm'
 import { bumpCatalogVersion } from '../catalog/cache'
 import { getDb, type Db } from '../db/client'
 import { categories, productCategories, type Category } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, conflict, notFound } from '../platform/errors'
-import { slugify } from '../platform/slug'
+import { uniqueSlug } from '../platform/slug'
 import { audit } from './audit'
 import type { z } from 'zod'
 import type { AdminCategory } from './responses'
@@ -19,21 +19,9 @@ async function categoryOf(db: Db, id: number): Promise<Category> {
   return row
 }
 
-async function freeCategorySlug(db: Db, name: string, asked: string | undefined, id?: number) {
-  const owner = async (slug: string) => (await db.select({ id: categories.id }).from(categories).where(eq(categories.slug, slug)).get())?.id
-  if (asked) {
-    const by = await owner(asked)
-    if (by !== undefined && by !== id) throw conflict(`The slug '${asked}' is taken`, { slug: ['is already used by another category'] })
-    return asked
-  }
-  const base = slugify(name, 'category')
-  for (let n = 1; n < 1000; n++) {
-    const slug = n === 1 ? base : `${base}-${n}`
-    const by = await owner(slug)
-    if (by === undefined || by === id) return slug
-  }
-  throw conflict('Could not find a free slug: choose one')
-}
+/** The categories whose slug is `base` or `base-…`, for uniqueSlug. */
+const categorySlugOwners = (db: Db) => (base: string) =>
+  db.select({ slug: categories.slug, id: categories.id }).from(categories).where(or(eq(categories.slug, base), like(categories.slug, `${base}-%`)))
 
 /** Refuses a parent that does not exist, or that is the category itself or below it (a cycle). */
 async function checkParent(db: Db, parentId: number | null, id?: number) {
@@ -50,7 +38,7 @@ async function checkParent(db: Db, parentId: number | null, id?: number) {
 export async function createCategory(env: Env, actor: CurrentUser, body: z.infer<typeof AdminCategoryBody>) {
   const db = getDb(env)
   await checkParent(db, body.parent_id)
-  const slug = await freeCategorySlug(db, body.name, body.slug)
+  const slug = await uniqueSlug({ name: body.name, asked: body.slug, fallback: 'category' }, categorySlugOwners(db))
   const [row] = await db.insert(categories).values({ name: body.name, slug, parentId: body.parent_id, position: body.position }).returning()
   if (!row) throw new Error('category insert returned nothing')
   await bumpCatalogVersion(env)
@@ -62,7 +50,7 @@ export async function updateCategory(env: Env, actor: CurrentUser, id: number, p
   const db = getDb(env)
   const before = await categoryOf(db, id)
   if (patch.parent_id !== undefined) await checkParent(db, patch.parent_id, id)
-  const slug = patch.slug !== undefined ? await freeCategorySlug(db, patch.name ?? before.name, patch.slug, id) : undefined
+  const slug = patch.slug !== undefined ? await uniqueSlug({ name: patch.name ?? before.name, asked: patch.slug, selfId: id, fallback: 'category' }, categorySlugOwners(db)) : undefined
   const fields = {
     ...(patch.name !== undefined && { name: patch.name }),
     ...(slug !== undefined && { slug }),

@@ -11,6 +11,7 @@ import { wholeNumber } from '../platform/params'
 import { fieldErrors } from '../platform/validate'
 import { htmlErrorHandler } from '../ui/error-page'
 import { Field, Form, Notice } from '../ui/forms'
+import { formAll, formFailure, formText, parseForm, type FormBody } from '../ui/form-input'
 import { Layout, renderPage } from '../ui/layout'
 import { formatMoney } from '../ui/money'
 import { listAudit } from './audit'
@@ -27,14 +28,8 @@ import { UPLOAD_MAX_BYTES, uploadedImages } from './routes'
 import { ADMIN_SORTS, AdminCategoryBody, AdminProductBody, AdminProductQuery, LOW_STOCK_THRESHOLD } from './schemas'
 
 type Ctx = Context<AppEnv>
-type FormBody = Record<string, string | File | (string | File)[]>
 type Category = Awaited<ReturnType<typeof listCategories>>[number]
 
-const text = (form: FormBody, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
-const all = (form: FormBody, name: string) => {
-  const value = form[name]
-  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string')
-}
 const id = (c: Ctx, name = 'id') => {
   const parsed = wholeNumber(1, Number.MAX_SAFE_INTEGER).safeParse(c.req.param(name))
   if (!parsed.success) throw new ApiError(404, 'not_found', 'Not found')
@@ -67,17 +62,7 @@ const adminPage = (c: Ctx, title: string, body: preact.ComponentChildren, status
   )
 }
 
-/** Expected failures of a form, for showing on the form; anything else goes to the error page. */
-function failureOf(err: unknown): { status: 400 | 404 | 409 | 413 | 415; message: string; fields: FieldErrors } | null {
-  if (!(err instanceof ApiError) || ![400, 404, 409, 413, 415].includes(err.status)) return null
-  return { status: err.status as 400, message: err.message, fields: err.fields ?? {} }
-}
-
-function parseOrFail<T>(schema: z.ZodType<T>, input: unknown): T {
-  const parsed = schema.safeParse(input)
-  if (!parsed.success) throw new ApiError(400, 'validation_failed', 'Please correct the fields marked below.', fieldErrors(parsed.error))
-  return parsed.data
-}
+const failureOf = (err: unknown) => formFailure(err, [400, 404, 409, 413, 415])
 
 const flatten = (items: Category[], parent: number | null = null, depth = 0): { category: Category; depth: number }[] =>
   items.filter((c) => c.parent_id === parent).flatMap((category) => [{ category, depth }, ...flatten(items, category.id, depth + 1)])
@@ -120,23 +105,23 @@ function ProductForm({ c, product, categories, values, errors, message }: { c: C
 
 /** The product form's fields as the API's body. */
 function productBodyFromForm(form: FormBody) {
-  const stock = text(form, 'stock_quantity').trim()
+  const stock = formText(form, 'stock_quantity').trim()
   return {
-    name: text(form, 'name'),
-    ...(text(form, 'slug').trim() && { slug: text(form, 'slug').trim() }),
-    description: text(form, 'description'),
-    price: text(form, 'price'),
-    currency: text(form, 'currency') || 'USD',
+    name: formText(form, 'name'),
+    ...(formText(form, 'slug').trim() && { slug: formText(form, 'slug').trim() }),
+    description: formText(form, 'description'),
+    price: formText(form, 'price'),
+    currency: formText(form, 'currency') || 'USD',
     stock_quantity: /^\d{1,7}$/.test(stock) ? Number(stock) : stock,
-    is_active: text(form, 'is_active') === 'on',
-    category_ids: all(form, 'category_ids').map(Number),
+    is_active: formText(form, 'is_active') === 'on',
+    category_ids: formAll(form, 'category_ids').map(Number),
   }
 }
 
 const formValues = (form: FormBody) => ({
   ...Object.fromEntries(Object.entries(form).filter(([, value]) => typeof value === 'string')),
-  category_ids: all(form, 'category_ids').join(','),
-  is_active: text(form, 'is_active'),
+  category_ids: formAll(form, 'category_ids').join(','),
+  is_active: formText(form, 'is_active'),
 }) as Record<string, string>
 
 function ImagesPanel({ c, product }: { c: Ctx; product: AdminProduct }) {
@@ -397,7 +382,7 @@ export const adminPages = new Hono<AppEnv>()
   .post('/products/new', async (c) => {
     const form = await c.req.parseBody({ all: true })
     try {
-      const product = await createProduct(c.env, userOf(c), parseOrFail(AdminProductBody, productBodyFromForm(form)))
+      const product = await createProduct(c.env, userOf(c), parseForm(AdminProductBody, productBodyFromForm(form)))
       return c.redirect(`/admin/products/${product.id}?saved=1`, 303)
     } catch (err) {
       const failure = failureOf(err)
@@ -418,7 +403,7 @@ export const adminPages = new Hono<AppEnv>()
     const form = await c.req.parseBody({ all: true })
     const productId = id(c)
     try {
-      const body = parseOrFail(AdminProductBody, productBodyFromForm(form))
+      const body = parseForm(AdminProductBody, productBodyFromForm(form))
       await updateProduct(c.env, userOf(c), productId, { ...body, slug: body.slug })
       return c.redirect(`/admin/products/${productId}?saved=1`, 303)
     } catch (err) {
@@ -435,7 +420,7 @@ export const adminPages = new Hono<AppEnv>()
     const productId = id(c)
     try {
       const form = await c.req.parseBody({ all: true })
-      await addImages(c.env, userOf(c), productId, await uploadedImages(form), text(form, 'alt_text').trim().slice(0, 300))
+      await addImages(c.env, userOf(c), productId, await uploadedImages(form), formText(form, 'alt_text').trim().slice(0, 300))
       return c.redirect(`/admin/products/${productId}?saved=1`, 303)
     } catch (err) {
       const failure = failureOf(err)
@@ -445,13 +430,13 @@ export const adminPages = new Hono<AppEnv>()
   })
   .post('/products/:id/images/order', async (c) => {
     const form = await c.req.parseBody()
-    const ids = text(form, 'image_ids').split(',').filter((s) => /^\d+$/.test(s)).map(Number)
+    const ids = formText(form, 'image_ids').split(',').filter((s) => /^\d+$/.test(s)).map(Number)
     await reorderImages(c.env, userOf(c), id(c), ids)
     return c.redirect(`/admin/products/${id(c)}?saved=1`, 303)
   })
   .post('/products/:id/images/:imageId/alt', async (c) => {
     const form = await c.req.parseBody()
-    await updateImageAlt(c.env, userOf(c), id(c), id(c, 'imageId'), text(form, 'alt_text').trim().slice(0, 300))
+    await updateImageAlt(c.env, userOf(c), id(c), id(c, 'imageId'), formText(form, 'alt_text').trim().slice(0, 300))
     return c.redirect(`/admin/products/${id(c)}?saved=1`, 303)
   })
   .post('/products/:id/images/:imageId/delete', async (c) => {
@@ -462,8 +447,8 @@ export const adminPages = new Hono<AppEnv>()
   .post('/categories', async (c) => {
     const form = await c.req.parseBody()
     try {
-      const parent = text(form, 'parent_id')
-      await createCategory(c.env, userOf(c), parseOrFail(AdminCategoryBody, { name: text(form, 'name'), ...(text(form, 'slug') && { slug: text(form, 'slug') }), parent_id: parent ? Number(parent) : null, position: Number(text(form, 'position') || 0) }))
+      const parent = formText(form, 'parent_id')
+      await createCategory(c.env, userOf(c), parseForm(AdminCategoryBody, { name: formText(form, 'name'), ...(formText(form, 'slug') && { slug: formText(form, 'slug') }), parent_id: parent ? Number(parent) : null, position: Number(formText(form, 'position') || 0) }))
       return c.redirect('/admin/categories?saved=1', 303)
     } catch (err) {
       const failure = failureOf(err)
@@ -474,8 +459,8 @@ export const adminPages = new Hono<AppEnv>()
   .post('/categories/:id', async (c) => {
     const form = await c.req.parseBody()
     try {
-      const parent = text(form, 'parent_id')
-      await updateCategory(c.env, userOf(c), id(c), { name: text(form, 'name') || undefined, parent_id: parent ? Number(parent) : null, position: Number(text(form, 'position') || 0) })
+      const parent = formText(form, 'parent_id')
+      await updateCategory(c.env, userOf(c), id(c), { name: formText(form, 'name') || undefined, parent_id: parent ? Number(parent) : null, position: Number(formText(form, 'position') || 0) })
       return c.redirect('/admin/categories?saved=1', 303)
     } catch (err) {
       const failure = failureOf(err)
@@ -596,7 +581,7 @@ export const adminPages = new Hono<AppEnv>()
   })
   .post('/orders/bulk-ship', async (c) => {
     const form = await c.req.parseBody({ all: true })
-    const body = BulkShipBody.safeParse({ order_ids: all(form, 'order_ids'), carrier: text(form, 'carrier') })
+    const body = BulkShipBody.safeParse({ order_ids: formAll(form, 'order_ids'), carrier: formText(form, 'carrier') })
     if (!body.success) throw new ApiError(400, 'validation_failed', `Choose paid orders and a carrier: ${Object.entries(fieldErrors(body.error)).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}`)
     const result = await bulkShip(c.env, userOf(c), body.data)
     const params = new URLSearchParams({ shipped: String(result.shipped.length), ...(result.refused.length && { refused: result.refused.map((r) => `${r.order_id.slice(0, 8)}: ${r.reason}`).join('; ') }) })
@@ -608,11 +593,11 @@ export const adminPages = new Hono<AppEnv>()
     const action = c.req.param('action')
     const form = await c.req.parseBody()
     try {
-      if (action === 'ship') await markShipped(c.env, userOf(c), orderId, parseOrFail(ShipBody, { carrier: text(form, 'carrier'), tracking_number: text(form, 'tracking_number') }))
+      if (action === 'ship') await markShipped(c.env, userOf(c), orderId, parseForm(ShipBody, { carrier: formText(form, 'carrier'), tracking_number: formText(form, 'tracking_number') }))
       if (action === 'deliver') await markDelivered(c.env, userOf(c), orderId)
       if (action === 'cancel') await cancelByStaff(c.env, userOf(c), orderId)
       if (action === 'refund') {
-        await refundByStaff(c.env, userOf(c), orderId, parseOrFail(RefundBody, { amount: text(form, 'amount'), restock: text(form, 'restock') === 'on', reason: text(form, 'reason'), refund_id: text(form, 'refund_id') || undefined }))
+        await refundByStaff(c.env, userOf(c), orderId, parseForm(RefundBody, { amount: formText(form, 'amount'), restock: formText(form, 'restock') === 'on', reason: formText(form, 'reason'), refund_id: formText(form, 'refund_id') || undefined }))
       }
       return c.redirect(`/admin/orders/${orderId}?done=${action}`, 303)
     } catch (err) {
@@ -689,7 +674,7 @@ export const adminPages = new Hono<AppEnv>()
   .post('/users/:id/role', async (c) => {
     if (userOf(c).role !== 'admin') throw forbidden('Managing accounts is for admins only.')
     const form = await c.req.parseBody()
-    const body = RoleBody.safeParse({ role: text(form, 'role') })
+    const body = RoleBody.safeParse({ role: formText(form, 'role') })
     if (!body.success) throw new ApiError(400, 'validation_failed', 'Choose a role.')
     try {
       await changeRole(c.env, userOf(c), id(c), body.data.role)

@@ -3,7 +3,7 @@
  * cache stale at once (bumpCatalogVersion) and is written to the audit log; stock changes go through
  * the product's Durable Object, which writes them through to D1.
  */
-import { and, asc, count, desc, eq, inArray, lte, max, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, like, lte, max, or, sql, type SQL } from 'drizzle-orm'
 import { bumpCatalogVersion } from '../catalog/cache'
 import { imageUrl } from '../catalog/queries'
 import { getDb, type Db } from '../db/client'
@@ -11,8 +11,8 @@ import { categories, productCategories, productImages, products, type Product } 
 import { stockOf } from '../orders/stock'
 import type { CurrentUser } from '../platform/env'
 import { sha256Hex } from '../platform/encoding'
-import { ApiError, conflict, notFound } from '../platform/errors'
-import { slugify } from '../platform/slug'
+import { ApiError, notFound } from '../platform/errors'
+import { uniqueSlug } from '../platform/slug'
 import { audit } from './audit'
 import { inspectImage } from './image-files'
 import type { AdminImage, AdminProduct, AdminProductPage } from './responses'
@@ -97,22 +97,9 @@ export async function adminProduct(env: Env, id: number): Promise<AdminProduct> 
   }
 }
 
-/** A slug free for `productId`: the one asked for (409 if taken), or one made from the name with -2, -3… until free. */
-async function freeSlug(db: Db, name: string, asked: string | undefined, productId?: number): Promise<string> {
-  const takenBy = async (slug: string) => (await db.select({ id: products.id }).from(products).where(eq(products.slug, slug)).get())?.id
-  if (asked) {
-    const owner = await takenBy(asked)
-    if (owner !== undefined && owner !== productId) throw conflict(`The slug '${asked}' is taken`, { slug: ['is already used by another product'] })
-    return asked
-  }
-  const base = slugify(name, 'product')
-  for (let n = 1; n < 1000; n++) {
-    const slug = n === 1 ? base : `${base}-${n}`
-    const owner = await takenBy(slug)
-    if (owner === undefined || owner === productId) return slug
-  }
-  throw conflict('Could not find a free slug: choose one')
-}
+/** The products whose slug is `base` or `base-…`, for uniqueSlug. */
+const productSlugOwners = (db: Db) => (base: string) =>
+  db.select({ slug: products.slug, id: products.id }).from(products).where(or(eq(products.slug, base), like(products.slug, `${base}-%`)))
 
 async function checkCategories(db: Db, ids: number[]) {
   if (ids.length === 0) return
@@ -124,7 +111,7 @@ async function checkCategories(db: Db, ids: number[]) {
 export async function createProduct(env: Env, actor: CurrentUser, body: AdminProductBody): Promise<AdminProduct> {
   const db = getDb(env)
   await checkCategories(db, body.category_ids)
-  const slug = await freeSlug(db, body.name, body.slug)
+  const slug = await uniqueSlug({ name: body.name, asked: body.slug, fallback: 'product' }, productSlugOwners(db))
   const [row] = await db
     .insert(products)
     .values({ name: body.name, slug, description: body.description, priceCents: body.price, currency: body.currency, stockQuantity: body.stock_quantity, isActive: body.is_active })
@@ -141,7 +128,10 @@ export async function updateProduct(env: Env, actor: CurrentUser, id: number, pa
   const db = getDb(env)
   const before = await adminProduct(env, id)
   if (patch.category_ids) await checkCategories(db, patch.category_ids)
-  const slug = patch.slug !== undefined || patch.name !== undefined ? await freeSlug(db, patch.name ?? before.name, patch.slug ?? before.slug, id) : undefined
+  const slug =
+    patch.slug !== undefined || patch.name !== undefined
+      ? await uniqueSlug({ name: patch.name ?? before.name, asked: patch.slug ?? before.slug, selfId: id, fallback: 'product' }, productSlugOwners(db))
+      : undefined
   const fields = {
     ...(patch.name !== undefined && { name: patch.name }),
     ...(slug !== undefined && { slug }),

@@ -15,6 +15,7 @@ import { fieldErrors } from '../platform/validate'
 import { randomToken } from '../platform/encoding'
 import { htmlErrorHandler } from '../ui/error-page'
 import { Field, Form, Notice } from '../ui/forms'
+import { formText } from '../ui/form-input'
 import { Layout, renderPage } from '../ui/layout'
 import { formatMoney } from '../ui/money'
 import { createOrder, listOrders, orderForViewer, type OrderView } from './service'
@@ -31,7 +32,6 @@ export const STATUS_LABELS: Record<OrderView['status'], string> = {
   refunded: 'Refunded',
 }
 
-const text = (form: Record<string, unknown>, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
 const ADDRESS_KEYS = ['name', 'line1', 'line2', 'city', 'region', 'postal_code', 'country'] as const
 
 const privatePage = (c: Ctx, title: string, body: preact.ComponentChildren, status: 200 | 400 | 409 = 200) => {
@@ -212,11 +212,11 @@ export const checkoutPages = new Hono<AppEnv>()
   .get('/', (c) => checkoutPage(c))
   .post('/', async (c) => {
     const form = await c.req.parseBody()
-    const address = Object.fromEntries(ADDRESS_KEYS.map((key) => [key, text(form, `shipping_address.${key}`)]))
+    const address = Object.fromEntries(ADDRESS_KEYS.map((key) => [key, formText(form, `shipping_address.${key}`)]))
     const parsed = z.object({ shipping_address: ShippingAddress }).safeParse({ shipping_address: address })
     if (!parsed.success) return checkoutPage(c, { address, errors: fieldErrors(parsed.error), message: 'Please correct the address.', status: 400 })
     try {
-      const token = text(form, 'checkout_token')
+      const token = formText(form, 'checkout_token')
       const { order } = await createOrder(c.env, userOf(c).id, { from_cart: true, shipping_address: parsed.data.shipping_address }, token ? `checkout:${token}` : undefined)
       return c.redirect(`/orders/${order.id}?placed=1`, 303)
     } catch (err) {

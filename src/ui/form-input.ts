@@ -1,0 +1,32 @@
+/** Reading a page form's fields and turning expected failures into messages on the form. */
+import type { z } from 'zod'
+import { ApiError, type FieldErrors } from '../platform/errors'
+import { fieldErrors } from '../platform/validate'
+
+/** A parsed form body, as `c.req.parseBody()` answers it. */
+export type FormBody = Record<string, string | File | (string | File)[]>
+
+/** One text field ('' when absent or a file). */
+export const formText = (form: FormBody, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
+
+/** Every text value of a field that may repeat (checkboxes). */
+export function formAll(form: FormBody, name: string): string[] {
+  const value = form[name]
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string')
+}
+
+/** The statuses a form shows on itself; anything else goes to the error page. */
+export type FormStatus = 400 | 401 | 404 | 409 | 413 | 415 | 429
+
+/** An expected failure (validation, conflict, wrong password, rate limit…) to show on the form, or null. */
+export function formFailure<S extends FormStatus>(err: unknown, statuses: readonly S[]): { status: S; message: string; fields: FieldErrors } | null {
+  if (!(err instanceof ApiError) || !(statuses as readonly number[]).includes(err.status)) return null
+  return { status: err.status as S, message: err.message, fields: err.fields ?? {} }
+}
+
+/** The form's values through `schema`, or a 400 naming the fields, for formFailure to show. */
+export function parseForm<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input)
+  if (!parsed.success) throw new ApiError(400, 'validation_failed', 'Please correct the fields marked below.', fieldErrors(parsed.error))
+  return parsed.data
+}
