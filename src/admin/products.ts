@@ -112,7 +112,9 @@ async function checkCategories(db: Db, ids: number[]) {
 const categoryLinks = (db: Db, product: { id: number } | { slug: string }, categoryIds: number[]) =>
   'id' in product
     ? chunkRows(categoryIds.map((categoryId) => ({ productId: product.id, categoryId }))).map((rows) => db.insert(productCategories).values(rows))
-    : categoryIds.map((categoryId) => db.run(sql`insert into product_categories (product_id, category_id) select id, ${categoryId} from products where slug = ${product.slug}`))
+    : categoryIds.map((categoryId) =>
+        db.insert(productCategories).select(db.select({ productId: products.id, categoryId: sql<number>`${categoryId}`.as('category_id') }).from(products).where(eq(products.slug, product.slug))),
+      )
 
 /**
  * Creates a product: the row, its categories, the audit entry and the catalog version in one D1 batch, so
