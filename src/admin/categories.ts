@@ -1,12 +1,13 @@
 /** Staff's category tree: create, rename, move (never under itself), delete when empty. */
 import { count, eq, like, or, sql } from 'drizzle-orm'
-import { bumpCatalogVersion, bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
+import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
 import { getDb, type Db } from '../db/client'
 import { categories, productCategories, type Category } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, conflict, notFound } from '../platform/errors'
 import { withUniqueSlug } from '../platform/slug'
-import { audit, auditStatement } from './audit'
+import { auditStatement } from './audit'
+import { commitCatalogChange } from './catalog-change'
 import type { z } from 'zod'
 import type { AdminCategory } from './responses'
 import type { AdminCategoryBody, AdminCategoryPatch } from './schemas'
@@ -66,15 +67,12 @@ export async function updateCategory(env: Env, actor: CurrentUser, id: number, p
       ...(patch.position !== undefined && { position: patch.position }),
     }
     const after = view({ ...before, ...fields })
-    await db.batch([
-      auditStatement(db, actor, { action: 'category.update', targetType: 'category', targetId: String(id), before: view(before), after }),
+    await commitCatalogChange(env, actor, { action: 'category.update', targetType: 'category', targetId: String(id), before: view(before), after }, [
       ...(Object.keys(fields).length ? [db.update(categories).set(fields).where(eq(categories.id, id))] : []),
-      bumpCatalogVersionStatement(db),
     ])
   }
   if (patch.slug !== undefined) await withUniqueSlug({ name: patch.name ?? before.name, asked: patch.slug, selfId: id, fallback: 'category' }, categorySlugOwners(db), 'categories', save)
   else await save(undefined)
-  forgetCatalogVersion()
   return view(await categoryOf(db, id))
 }
 
@@ -89,9 +87,7 @@ export async function deleteCategory(env: Env, actor: CurrentUser, id: number) {
   if ((children?.n ?? 0) > 0 || (linked?.n ?? 0) > 0) {
     throw conflict(`The category still has ${children?.n ?? 0} sub-categories and ${linked?.n ?? 0} products: move them first`)
   }
-  await db.delete(categories).where(eq(categories.id, id))
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'category.delete', targetType: 'category', targetId: String(id), before: view(before) })
+  await commitCatalogChange(env, actor, { action: 'category.delete', targetType: 'category', targetId: String(id), before: view(before) }, [db.delete(categories).where(eq(categories.id, id))])
 }
 
 export const listCategories = async (env: Env) => (await getDb(env).select().from(categories).orderBy(categories.position, categories.name)).map(view)

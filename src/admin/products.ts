@@ -1,10 +1,11 @@
 /**
- * Staff's catalog: products with their categories, images and stock. Every write makes the catalog
- * cache stale at once (bumpCatalogVersion) and is written to the audit log; stock changes go through
- * the product's Durable Object, which writes them through to D1.
+ * Staff's catalog: products with their categories, images and stock. Every write is one D1 batch with
+ * its audit entry and a new catalog version (commitCatalogChange), so it shows in the shop at once and
+ * never half; stock changes go through the product's Durable Object, which writes them through to D1
+ * and tells the catalog itself.
  */
 import { and, asc, count, desc, eq, inArray, like, lte, max, or, sql, type SQL } from 'drizzle-orm'
-import { bumpCatalogVersion, bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
+import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
 import { imageUrl } from '../catalog/queries'
 import { chunkRows, getDb, type Db } from '../db/client'
 import { categories, productCategories, productImages, products, type Product } from '../db/schema'
@@ -13,7 +14,8 @@ import type { CurrentUser } from '../platform/env'
 import { sha256Hex } from '../platform/encoding'
 import { ApiError, notFound, validationFailed } from '../platform/errors'
 import { uniqueSlug, withUniqueSlug } from '../platform/slug'
-import { audit, auditStatement } from './audit'
+import { auditStatement } from './audit'
+import { commitCatalogChange } from './catalog-change'
 import { inspectImage } from './image-files'
 import type { AdminImage, AdminProduct, AdminProductPage } from './responses'
 import { LOW_STOCK_THRESHOLD, type AdminProductBody, type AdminProductPatch, type AdminProductQuery } from './schemas'
@@ -208,11 +210,9 @@ export async function updateProduct(env: Env, actor: CurrentUser, id: number, pa
       ...(patch.is_active !== undefined && { isActive: patch.is_active }),
     }
     const after = { ...before, ...productView(fields), ...(stock && { stock_quantity: stock.onHand }), ...(patch.category_ids && { category_ids: patch.category_ids }) }
-    await db.batch([
-      auditStatement(db, actor, { action: 'product.update', targetType: 'product', targetId: String(id), before, after }),
+    await commitCatalogChange(env, actor, { action: 'product.update', targetType: 'product', targetId: String(id), before, after }, [
       ...(Object.keys(fields).length ? [db.update(products).set(fields).where(eq(products.id, id))] : []),
       ...(patch.category_ids ? [db.delete(productCategories).where(eq(productCategories.productId, id)), ...categoryLinks(db, { id }, patch.category_ids)] : []),
-      bumpCatalogVersionStatement(db),
     ])
   }
   try {
@@ -221,7 +221,6 @@ export async function updateProduct(env: Env, actor: CurrentUser, id: number, pa
     if (stock && stock.delta !== 0) await undoStock(env, id, stock.delta)
     throw err
   }
-  forgetCatalogVersion()
   return adminProduct(env, id)
 }
 
@@ -234,11 +233,9 @@ async function undoStock(env: Env, id: number, delta: number): Promise<void> {
 /** Deletes a product, its images and their R2 objects (orders keep their own copy of name and price). */
 export async function deleteProduct(env: Env, actor: CurrentUser, id: number): Promise<void> {
   const before = await adminProduct(env, id)
-  const db = getDb(env)
-  await db.delete(products).where(eq(products.id, id))
+  await commitCatalogChange(env, actor, { action: 'product.delete', targetType: 'product', targetId: String(id), before }, [getDb(env).delete(products).where(eq(products.id, id))])
+  // The objects go once no row points at them any more.
   await Promise.all(before.images.map((image) => deleteObjectIfUnused(env, image.r2_key)))
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'product.delete', targetType: 'product', targetId: String(id), before })
 }
 
 /** Images are content-addressed, so two rows may share an object: it goes only with its last row. */
@@ -258,7 +255,7 @@ export interface Upload {
  */
 export async function addImages(env: Env, actor: CurrentUser, productId: number, uploads: Upload[], altText = ''): Promise<AdminProduct> {
   const db = getDb(env)
-  await adminProduct(env, productId)
+  const before = await adminProduct(env, productId)
   if (uploads.length === 0) throw new ApiError(400, 'validation_failed', 'Choose at least one image', { images: ['is required'] })
   if (uploads.length > 10) throw new ApiError(400, 'validation_failed', 'At most 10 images at once', { images: ['at most 10 at once'] })
   const checked = uploads.map((upload) => ({ upload, kind: inspectImage(upload.bytes, upload.name) }))
@@ -270,11 +267,14 @@ export async function addImages(env: Env, actor: CurrentUser, productId: number,
     await env.IMAGES.put(key, upload.bytes, { httpMetadata: { contentType: kind.contentType } })
     rows.push({ productId, r2Key: key, altText, position: position++, contentType: kind.contentType, byteSize: upload.bytes.byteLength, width: kind.width, height: kind.height })
   }
-  await db.insert(productImages).values(rows)
-  await bumpCatalogVersion(env)
-  const after = await adminProduct(env, productId)
-  await audit(env, actor, { action: 'product.images.add', targetType: 'product', targetId: String(productId), after: { images: after.images.map((i) => i.r2_key) } })
-  return after
+  // Stored objects that end up with no row (the batch failed) are harmless: content-addressed, and reused by the next upload of the same file.
+  await commitCatalogChange(
+    env,
+    actor,
+    { action: 'product.images.add', targetType: 'product', targetId: String(productId), after: { images: [...before.images.map((i) => i.r2_key), ...rows.map((r) => r.r2Key)] } },
+    chunkRows(rows).map((chunk) => db.insert(productImages).values(chunk)),
+  )
+  return adminProduct(env, productId)
 }
 
 async function imageOf(env: Env, productId: number, imageId: number) {
@@ -285,9 +285,9 @@ async function imageOf(env: Env, productId: number, imageId: number) {
 
 export async function updateImageAlt(env: Env, actor: CurrentUser, productId: number, imageId: number, altText: string): Promise<AdminProduct> {
   const image = await imageOf(env, productId, imageId)
-  await getDb(env).update(productImages).set({ altText }).where(eq(productImages.id, imageId))
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'product.image.alt', targetType: 'product', targetId: String(productId), before: { image: imageId, alt: image.altText }, after: { image: imageId, alt: altText } })
+  await commitCatalogChange(env, actor, { action: 'product.image.alt', targetType: 'product', targetId: String(productId), before: { image: imageId, alt: image.altText }, after: { image: imageId, alt: altText } }, [
+    getDb(env).update(productImages).set({ altText }).where(eq(productImages.id, imageId)),
+  ])
   return adminProduct(env, productId)
 }
 
@@ -299,18 +299,20 @@ export async function reorderImages(env: Env, actor: CurrentUser, productId: num
     throw new ApiError(400, 'validation_failed', 'Name every image of the product exactly once', { image_ids: [`must be a permutation of ${current.join(', ')}`] })
   }
   const db = getDb(env)
-  const [first, ...rest] = imageIds.map((id, position) => db.update(productImages).set({ position }).where(eq(productImages.id, id)))
-  if (first) await db.batch([first, ...rest])
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'product.images.reorder', targetType: 'product', targetId: String(productId), before: { order: before.images.map((i) => i.id) }, after: { order: imageIds } })
+  await commitCatalogChange(
+    env,
+    actor,
+    { action: 'product.images.reorder', targetType: 'product', targetId: String(productId), before: { order: before.images.map((i) => i.id) }, after: { order: imageIds } },
+    imageIds.map((id, position) => db.update(productImages).set({ position }).where(eq(productImages.id, id))),
+  )
   return adminProduct(env, productId)
 }
 
 export async function deleteImage(env: Env, actor: CurrentUser, productId: number, imageId: number): Promise<AdminProduct> {
   const image = await imageOf(env, productId, imageId)
-  await getDb(env).delete(productImages).where(eq(productImages.id, imageId))
+  await commitCatalogChange(env, actor, { action: 'product.image.delete', targetType: 'product', targetId: String(productId), before: { image: imageId, key: image.r2Key } }, [
+    getDb(env).delete(productImages).where(eq(productImages.id, imageId)),
+  ])
   await deleteObjectIfUnused(env, image.r2Key)
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'product.image.delete', targetType: 'product', targetId: String(productId), before: { image: imageId, key: image.r2Key } })
   return adminProduct(env, productId)
 }
