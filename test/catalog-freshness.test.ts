@@ -125,7 +125,7 @@ describe('what stock changes cost the cache', () => {
     expect(await shown(product)).toEqual(soldOut)
   })
 
-  it('moves the version in the same D1 batch as the stock it announces, so no reader can see one without the other', async () => {
+  it('announces no stock change D1 refused (the bump rides in the write-through batch), and announces it with the alarm\'s retry', async () => {
     const product = await insertProduct({ stockQuantity: 1 })
     const stock = stockOf(env, product.id)
     await stock.get(product.id)

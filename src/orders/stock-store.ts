@@ -44,15 +44,19 @@ export function createTables(sql: SqlStorage): void {
   )`)
   sql.exec('CREATE INDEX IF NOT EXISTS outcomes_unnotified_idx ON outcomes (notified) WHERE notified = 0')
   sql.exec('CREATE INDEX IF NOT EXISTS outcomes_age_idx ON outcomes (outcome, at)')
-  addColumn(sql, 'ALTER TABLE stock_level ADD COLUMN flushed_available INTEGER')
+  // Objects made before the units held were written through: D1's stock_held is 0 there, so the counts
+  // are marked as changed and go to D1 at the next write-through (the next call, or the alarm of a hold).
+  if (addColumn(sql, 'ALTER TABLE stock_level ADD COLUMN flushed_available INTEGER')) countChange(sql)
 }
 
-/** A column added after objects were created with the table: added once, a no-op afterwards. */
-function addColumn(sql: SqlStorage, statement: string): void {
+/** A column added after objects were created with the table: true when added now, false when it was there. */
+function addColumn(sql: SqlStorage, statement: string): boolean {
   try {
     sql.exec(statement)
+    return true
   } catch (err) {
     if (!/duplicate column/i.test(String(err))) throw err
+    return false
   }
 }
 
@@ -203,13 +207,13 @@ export function nextWake(sql: SqlStorage, retryAt: number): number | null {
         (SELECT count(*) FROM stock_level WHERE version <> flushed_version)
           + (SELECT count(*) FROM outcomes WHERE notified = 0) AS pending,
         (SELECT min(at) FROM outcomes WHERE outcome = 'committed') AS committedAt,
-        min(coalesce((SELECT min(at) FROM outcomes WHERE outcome = 'released'), 9e15),
-          coalesce((SELECT min(at) FROM outcomes WHERE outcome = 'expired'), 9e15)) AS endedAt`,
+        (SELECT min(at) FROM (SELECT min(at) AS at FROM outcomes WHERE outcome = 'released'
+          UNION ALL SELECT min(at) FROM outcomes WHERE outcome = 'expired')) AS endedAt`,
     )
     .one()
   const prunes = [
     row.committedAt === null ? null : row.committedAt + OUTCOME_RETENTION_MS.committed,
-    row.endedAt === null || row.endedAt >= 9e15 ? null : row.endedAt + OUTCOME_RETENTION_MS.ended,
+    row.endedAt === null ? null : row.endedAt + OUTCOME_RETENTION_MS.ended,
   ].filter((t): t is number => t !== null)
   const pruneAt = prunes.length ? Math.max(Math.min(...prunes), retryAt) : null
   const times = [row.deadline, row.pending > 0 ? retryAt : null, pruneAt].filter((t): t is number => t !== null)
