@@ -184,6 +184,24 @@ describe('a product change stands or falls as one', () => {
   })
 })
 
+describe('other catalog changes stand or fall with their audit entry', () => {
+  it('keeps a category rename and an image change out of D1 when their audit entry cannot be written', async () => {
+    const staff = await staffUser()
+    const category = await admin<{ id: number; name: string }>(staff, 'POST', '/categories', { name: `Audited ${crypto.randomUUID().slice(0, 6)}` })
+    const product = await insertProduct({ images: [`products/${crypto.randomUUID()}.png`] })
+    const image = (await admin(staff, 'GET', `/products/${product.id}`)).body as unknown as { images: { id: number; alt_text: string }[] }
+    await env.DB.prepare(`CREATE TRIGGER audit_all_fails BEFORE INSERT ON audit_log WHEN new.action IN ('category.update', 'product.image.alt') BEGIN SELECT RAISE(ABORT, 'D1 is down'); END`).run()
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const renamed = await admin(staff, 'PATCH', `/categories/${category.body.id}`, { name: 'Never renamed' })
+    const alt = await admin(staff, 'PATCH', `/products/${product.id}/images/${image.images[0]?.id}`, { alt_text: 'Never written' })
+    await env.DB.prepare('DROP TRIGGER audit_all_fails').run()
+    vi.restoreAllMocks()
+    expect([renamed.status, alt.status]).toEqual([500, 500])
+    expect((await getDb(env).select().from(categories).where(eq(categories.id, category.body.id)).get())?.name).toBe(category.body.name)
+    expect(((await admin(staff, 'GET', `/products/${product.id}`)).body as unknown as { images: { alt_text: string }[] }).images[0]?.alt_text).toBe(image.images[0]?.alt_text)
+  })
+})
+
 describe('writers racing for one slug', () => {
   it('creates 10 products of the same name at once, each with its own slug, and never a 500', async () => {
     const staff = await staffUser()
