@@ -1,6 +1,6 @@
 /** The audit log: every staff action with who did it and the record before and after. */
 import { and, desc, eq, gte, like, lte, type SQL } from 'drizzle-orm'
-import { getDb } from '../db/client'
+import { getDb, type Db } from '../db/client'
 import { auditLog } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import type { AuditPage } from './responses'
@@ -13,11 +13,18 @@ export interface AuditInput {
   after?: unknown
 }
 
-/** Records one staff action. */
-export async function audit(env: Env, actor: CurrentUser, entry: AuditInput) {
-  await getDb(env)
+/**
+ * The insert that records one staff action, for the D1 batch of the change itself (the change and its
+ * entry stand or fall together). `targetId` may be SQL: the id of a row the same batch inserts.
+ */
+export const auditStatement = (db: Db, actor: CurrentUser, entry: Omit<AuditInput, 'targetId'> & { targetId: string | SQL }) =>
+  db
     .insert(auditLog)
     .values({ actorId: actor.id, actorEmail: actor.email, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, before: entry.before ?? null, after: entry.after ?? null })
+
+/** Records one staff action. */
+export async function audit(env: Env, actor: CurrentUser, entry: AuditInput) {
+  await auditStatement(getDb(env), actor, entry)
 }
 
 export interface AuditQuery {

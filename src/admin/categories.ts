@@ -1,12 +1,13 @@
 /** Staff's category tree: create, rename, move (never under itself), delete when empty. */
-import { count, eq, like, or } from 'drizzle-orm'
-import { bumpCatalogVersion } from '../catalog/cache'
+import { count, eq, like, or, sql } from 'drizzle-orm'
+import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
 import { getDb, type Db } from '../db/client'
 import { categories, productCategories, type Category } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, conflict, notFound } from '../platform/errors'
-import { uniqueSlug } from '../platform/slug'
-import { audit } from './audit'
+import { withUniqueSlug } from '../platform/slug'
+import { auditStatement } from './audit'
+import { commitCatalogChange } from './catalog-change'
 import type { z } from 'zod'
 import type { AdminCategory } from './responses'
 import type { AdminCategoryBody, AdminCategoryPatch } from './schemas'
@@ -35,33 +36,44 @@ async function checkParent(db: Db, parentId: number | null, id?: number) {
   }
 }
 
+/** Creates a category: the row, its audit entry and the catalog version in one D1 batch; a slug lost to a concurrent create is retried. */
 export async function createCategory(env: Env, actor: CurrentUser, body: z.infer<typeof AdminCategoryBody>) {
   const db = getDb(env)
   await checkParent(db, body.parent_id)
-  const slug = await uniqueSlug({ name: body.name, asked: body.slug, fallback: 'category' }, categorySlugOwners(db))
-  const [row] = await db.insert(categories).values({ name: body.name, slug, parentId: body.parent_id, position: body.position }).returning()
-  if (!row) throw new Error('category insert returned nothing')
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'category.create', targetType: 'category', targetId: String(row.id), after: view(row) })
+  const row = await withUniqueSlug({ name: body.name, asked: body.slug, fallback: 'category' }, categorySlugOwners(db), 'categories', async (slug) => {
+    const fields = { name: body.name, slug, parentId: body.parent_id, position: body.position }
+    const [[created]] = await db.batch([
+      db.insert(categories).values(fields).returning(),
+      auditStatement(db, actor, { action: 'category.create', targetType: 'category', targetId: sql`(select cast(id as text) from categories where slug = ${slug})`, after: { name: fields.name, slug, parent_id: fields.parentId, position: fields.position } }),
+      bumpCatalogVersionStatement(db),
+    ])
+    if (!created) throw new Error('category insert returned nothing')
+    return created
+  })
+  forgetCatalogVersion()
   return view(row)
 }
 
+/** Renames, moves or re-slugs a category: the change, its audit entry and the catalog version in one D1 batch. */
 export async function updateCategory(env: Env, actor: CurrentUser, id: number, patch: z.infer<typeof AdminCategoryPatch>) {
   const db = getDb(env)
   const before = await categoryOf(db, id)
   if (patch.parent_id !== undefined) await checkParent(db, patch.parent_id, id)
-  const slug = patch.slug !== undefined ? await uniqueSlug({ name: patch.name ?? before.name, asked: patch.slug, selfId: id, fallback: 'category' }, categorySlugOwners(db)) : undefined
-  const fields = {
-    ...(patch.name !== undefined && { name: patch.name }),
-    ...(slug !== undefined && { slug }),
-    ...(patch.parent_id !== undefined && { parentId: patch.parent_id }),
-    ...(patch.position !== undefined && { position: patch.position }),
+  const save = async (slug: string | undefined) => {
+    const fields = {
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(slug !== undefined && { slug }),
+      ...(patch.parent_id !== undefined && { parentId: patch.parent_id }),
+      ...(patch.position !== undefined && { position: patch.position }),
+    }
+    const after = view({ ...before, ...fields })
+    await commitCatalogChange(env, actor, { action: 'category.update', targetType: 'category', targetId: String(id), before: view(before), after }, [
+      ...(Object.keys(fields).length ? [db.update(categories).set(fields).where(eq(categories.id, id))] : []),
+    ])
   }
-  if (Object.keys(fields).length) await db.update(categories).set(fields).where(eq(categories.id, id))
-  const after = await categoryOf(db, id)
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'category.update', targetType: 'category', targetId: String(id), before: view(before), after: view(after) })
-  return view(after)
+  if (patch.slug !== undefined) await withUniqueSlug({ name: patch.name ?? before.name, asked: patch.slug, selfId: id, fallback: 'category' }, categorySlugOwners(db), 'categories', save)
+  else await save(undefined)
+  return view(await categoryOf(db, id))
 }
 
 /** Deletes a category that has neither sub-categories nor products (409 naming what is left). */
@@ -75,9 +87,7 @@ export async function deleteCategory(env: Env, actor: CurrentUser, id: number) {
   if ((children?.n ?? 0) > 0 || (linked?.n ?? 0) > 0) {
     throw conflict(`The category still has ${children?.n ?? 0} sub-categories and ${linked?.n ?? 0} products: move them first`)
   }
-  await db.delete(categories).where(eq(categories.id, id))
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'category.delete', targetType: 'category', targetId: String(id), before: view(before) })
+  await commitCatalogChange(env, actor, { action: 'category.delete', targetType: 'category', targetId: String(id), before: view(before) }, [db.delete(categories).where(eq(categories.id, id))])
 }
 
 export const listCategories = async (env: Env) => (await getDb(env).select().from(categories).orderBy(categories.position, categories.name)).map(view)

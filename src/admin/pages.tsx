@@ -84,8 +84,17 @@ function ProductForm({ c, product, categories, values, errors, message }: { c: C
       <div class="fieldset-grid">
         <Field name="price" label="Price" value={v('price', product ? centsToDecimal(product.price_cents) : '')} errors={errors} required hint="e.g. 12.50" />
         <Field name="currency" label="Currency" value={v('currency', product?.currency ?? 'USD')} errors={errors} required maxLength={3} />
-        <Field name="stock_quantity" label="Stock on hand" value={v('stock_quantity', String(product?.stock_quantity ?? 0))} errors={errors} required hint="Units held for unpaid orders cannot be removed." />
+        <Field
+          name="stock_quantity"
+          label="Stock on hand"
+          value={v('stock_quantity', String(product?.stock_quantity ?? 0))}
+          errors={errors}
+          required
+          hint={product ? 'Units held for unpaid orders cannot be removed. If units sell while you edit, saving says so instead of putting them back.' : 'Units held for unpaid orders cannot be removed.'}
+        />
       </div>
+      {/* The figure this form was opened with: the save is a compare-and-set against it. */}
+      {product && <input type="hidden" name="expected_stock_quantity" value={v('expected_stock_quantity', String(product.stock_quantity))} />}
       <label class="check">
         <input type="checkbox" name="is_active" value="on" checked={values ? values.is_active === 'on' : (product?.is_active ?? true)} /> Sold in the shop (active)
       </label>
@@ -188,8 +197,14 @@ function ImagesPanel({ c, product }: { c: Ctx; product: AdminProduct }) {
   )
 }
 
-async function productEditPage(c: Ctx, productId: number, extra: { values?: Record<string, string>; errors?: FieldErrors; message?: string; notice?: string; status?: 200 | 400 | 404 | 409 | 413 | 415 } = {}) {
+async function productEditPage(
+  c: Ctx,
+  productId: number,
+  extra: { values?: Record<string, string>; errors?: FieldErrors; message?: string; notice?: string; status?: 200 | 400 | 404 | 409 | 413 | 415; currentStock?: boolean } = {},
+) {
   const [product, categories] = await Promise.all([adminProduct(c.env, productId), listCategories(c.env)])
+  const current = String(product.stock_quantity)
+  const values = extra.currentStock && extra.values ? { ...extra.values, stock_quantity: current, expected_stock_quantity: current } : extra.values
   return adminPage(
     c,
     product.name,
@@ -199,7 +214,7 @@ async function productEditPage(c: Ctx, productId: number, extra: { values?: Reco
       <p>
         <a href={`/products/${product.slug}`}>View in the shop</a> · {product.is_active ? 'Active' : 'Inactive'}
       </p>
-      <ProductForm c={c} product={product} categories={categories} values={extra.values} errors={extra.errors} message={extra.message} />
+      <ProductForm c={c} product={product} categories={categories} values={values} errors={extra.errors} message={extra.message} />
       <ImagesPanel c={c} product={product} />
       <Form action={`/admin/products/${product.id}/delete`} csrf={csrfToken(c)} class="danger-zone">
         <h2>Delete</h2>
@@ -404,12 +419,15 @@ export const adminPages = new Hono<AppEnv>()
     const productId = id(c)
     try {
       const body = parseForm(AdminProductBody, productBodyFromForm(form))
-      await updateProduct(c.env, userOf(c), productId, { ...body, slug: body.slug })
+      const expected = formText(form, 'expected_stock_quantity').trim()
+      await updateProduct(c.env, userOf(c), productId, { ...body, slug: body.slug, expected_stock_quantity: /^\d{1,7}$/.test(expected) ? Number(expected) : undefined })
       return c.redirect(`/admin/products/${productId}?saved=1`, 303)
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
-      return productEditPage(c, productId, { values: formValues(form), errors: failure.fields, message: failure.message, status: failure.status })
+      // Stock moved since the form was opened: shown again with the stock as it is now, the rest as typed.
+      const stockChanged = err instanceof ApiError && err.code === 'stock_changed'
+      return productEditPage(c, productId, { values: formValues(form), errors: failure.fields, message: failure.message, status: failure.status, currentStock: stockChanged })
     }
   })
   .post('/products/:id/delete', async (c) => {

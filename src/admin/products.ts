@@ -1,19 +1,21 @@
 /**
- * Staff's catalog: products with their categories, images and stock. Every write makes the catalog
- * cache stale at once (bumpCatalogVersion) and is written to the audit log; stock changes go through
- * the product's Durable Object, which writes them through to D1.
+ * Staff's catalog: products with their categories, images and stock. Every write is one D1 batch with
+ * its audit entry and a new catalog version (commitCatalogChange), so it shows in the shop at once and
+ * never half; stock changes go through the product's Durable Object, which writes them through to D1
+ * and tells the catalog itself.
  */
 import { and, asc, count, desc, eq, inArray, like, lte, max, or, sql, type SQL } from 'drizzle-orm'
-import { bumpCatalogVersion } from '../catalog/cache'
+import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
 import { imageUrl } from '../catalog/queries'
-import { getDb, type Db } from '../db/client'
+import { chunkRows, getDb, type Db } from '../db/client'
 import { categories, productCategories, productImages, products, type Product } from '../db/schema'
 import { stockOf } from '../orders/stock'
 import type { CurrentUser } from '../platform/env'
 import { sha256Hex } from '../platform/encoding'
-import { ApiError, notFound } from '../platform/errors'
-import { uniqueSlug } from '../platform/slug'
-import { audit } from './audit'
+import { ApiError, notFound, validationFailed } from '../platform/errors'
+import { uniqueSlug, withUniqueSlug } from '../platform/slug'
+import { auditStatement } from './audit'
+import { commitCatalogChange } from './catalog-change'
 import { inspectImage } from './image-files'
 import type { AdminImage, AdminProduct, AdminProductPage } from './responses'
 import { LOW_STOCK_THRESHOLD, type AdminProductBody, type AdminProductPatch, type AdminProductQuery } from './schemas'
@@ -108,71 +110,132 @@ async function checkCategories(db: Db, ids: number[]) {
   if (missing.length) throw new ApiError(400, 'validation_failed', 'Unknown categories', { category_ids: [`unknown: ${missing.join(', ')}`] })
 }
 
+/** The D1 statements that give product `productId` these categories (or the product of `slug`, inserted by the same batch). */
+const categoryLinks = (db: Db, product: { id: number } | { slug: string }, categoryIds: number[]) =>
+  'id' in product
+    ? chunkRows(categoryIds.map((categoryId) => ({ productId: product.id, categoryId }))).map((rows) => db.insert(productCategories).values(rows))
+    : categoryIds.map((categoryId) =>
+        db.insert(productCategories).select(db.select({ productId: products.id, categoryId: sql<number>`${categoryId}`.as('category_id') }).from(products).where(eq(products.slug, product.slug))),
+      )
+
+/**
+ * Creates a product: the row, its categories, the audit entry and the catalog version in one D1 batch, so
+ * a failure leaves nothing behind. Its stock is D1's stock_quantity, which its object loads on first use.
+ */
 export async function createProduct(env: Env, actor: CurrentUser, body: AdminProductBody): Promise<AdminProduct> {
   const db = getDb(env)
   await checkCategories(db, body.category_ids)
-  const slug = await uniqueSlug({ name: body.name, asked: body.slug, fallback: 'product' }, productSlugOwners(db))
-  const [row] = await db
-    .insert(products)
-    .values({ name: body.name, slug, description: body.description, priceCents: body.price, currency: body.currency, stockQuantity: body.stock_quantity, isActive: body.is_active })
-    .returning()
-  if (!row) throw new Error('product insert returned nothing')
-  if (body.category_ids.length) await db.insert(productCategories).values(body.category_ids.map((categoryId) => ({ productId: row.id, categoryId })))
-  await bumpCatalogVersion(env)
-  const created = await adminProduct(env, row.id)
-  await audit(env, actor, { action: 'product.create', targetType: 'product', targetId: String(row.id), after: created })
-  return created
+  const id = await withUniqueSlug({ name: body.name, asked: body.slug, fallback: 'product' }, productSlugOwners(db), 'products', async (slug) => {
+    const fields = { name: body.name, slug, description: body.description, priceCents: body.price, currency: body.currency, stockQuantity: body.stock_quantity, isActive: body.is_active }
+    const [[row]] = await db.batch([
+      db.insert(products).values(fields).returning({ id: products.id }),
+      ...categoryLinks(db, { slug }, body.category_ids),
+      auditStatement(db, actor, { action: 'product.create', targetType: 'product', targetId: sql`(select cast(id as text) from products where slug = ${slug})`, after: { ...productView(fields), category_ids: body.category_ids } }),
+      bumpCatalogVersionStatement(db),
+    ])
+    if (!row) throw new Error('product insert returned nothing')
+    return row.id
+  })
+  forgetCatalogVersion()
+  return adminProduct(env, id)
 }
 
+/** The admin view's names for a product row's fields, for the audit log. */
+const productView = (fields: Partial<Product>) => ({
+  ...(fields.name !== undefined && { name: fields.name }),
+  ...(fields.slug !== undefined && { slug: fields.slug }),
+  ...(fields.description !== undefined && { description: fields.description }),
+  ...(fields.priceCents !== undefined && { price_cents: fields.priceCents }),
+  ...(fields.currency !== undefined && { currency: fields.currency }),
+  ...(fields.stockQuantity !== undefined && { stock_quantity: fields.stockQuantity }),
+  ...(fields.isActive !== undefined && { is_active: fields.isActive }),
+})
+
+/** What a patch asks of the stock: nothing, a relative change, or a set that expects what staff saw. */
+type StockChange = { kind: 'adjust'; delta: number } | { kind: 'set'; onHand: number; expected: number }
+
+function stockChangeOf(patch: AdminProductPatch): StockChange | null {
+  if (patch.stock_adjustment !== undefined && patch.stock_quantity !== undefined) throw validationFailed({ stock_adjustment: ['cannot be sent with stock_quantity'] })
+  if (patch.stock_adjustment !== undefined) return patch.stock_adjustment === 0 ? null : { kind: 'adjust', delta: patch.stock_adjustment }
+  if (patch.stock_quantity === undefined) return null
+  if (patch.expected_stock_quantity === undefined) throw validationFailed({ expected_stock_quantity: ['is required with stock_quantity: the stock on hand you saw'] })
+  // The figure staff saw, left as it was: whatever sold meanwhile stays sold.
+  if (patch.stock_quantity === patch.expected_stock_quantity) return null
+  return { kind: 'set', onHand: patch.stock_quantity, expected: patch.expected_stock_quantity }
+}
+
+/**
+ * Changes the stock in the product's object (a compare-and-set or a relative change, in one
+ * transactionSync there): the units moved, or a 409 that says why and names the stock as it is now.
+ */
+async function changeStock(env: Env, id: number, change: StockChange): Promise<{ delta: number; onHand: number }> {
+  const stock = stockOf(env, id)
+  const result = change.kind === 'set' ? await stock.set(id, change.onHand, change.expected) : await stock.adjust(id, change.delta)
+  if (result.ok) return { delta: change.kind === 'set' ? result.onHand - change.expected : change.delta, onHand: result.onHand }
+  if (result.reason === 'unknown_product') throw notFound('product')
+  const now = `${result.onHand} on hand now, ${result.held} of them held for unpaid orders`
+  if (result.reason === 'changed') {
+    const why = `changed meanwhile: ${result.onHand} on hand now, not the ${change.kind === 'set' ? change.expected : ''} you saw`
+    throw new ApiError(409, 'stock_changed', `Stock ${why}; nothing was saved. Check the figure and save again.`, { stock_quantity: [why] })
+  }
+  const asked = change.kind === 'set' ? `set to ${change.onHand}` : `changed by ${change.delta}`
+  const why = result.reason === 'below_held' ? `${result.held} units are held for unpaid orders` : 'stock cannot be negative'
+  throw new ApiError(409, result.reason === 'below_held' ? 'stock_below_held' : 'stock_negative', `Stock cannot be ${asked}: ${why} (${now}); nothing was saved`, {
+    [change.kind === 'set' ? 'stock_quantity' : 'stock_adjustment']: [why],
+  })
+}
+
+/**
+ * Applies a partial update as one: the stock part first in the product's object (refused → nothing is
+ * written at all), then the fields, categories, audit entry and catalog version in one D1 batch. If that
+ * batch fails, the stock change is undone by the opposite relative change (sales made meanwhile stay).
+ */
 export async function updateProduct(env: Env, actor: CurrentUser, id: number, patch: AdminProductPatch): Promise<AdminProduct> {
   const db = getDb(env)
   const before = await adminProduct(env, id)
   if (patch.category_ids) await checkCategories(db, patch.category_ids)
-  const slug =
-    patch.slug !== undefined || patch.name !== undefined
-      ? await uniqueSlug({ name: patch.name ?? before.name, asked: patch.slug ?? before.slug, selfId: id, fallback: 'product' }, productSlugOwners(db))
-      : undefined
-  const fields = {
-    ...(patch.name !== undefined && { name: patch.name }),
-    ...(slug !== undefined && { slug }),
-    ...(patch.description !== undefined && { description: patch.description }),
-    ...(patch.price !== undefined && { priceCents: patch.price }),
-    ...(patch.currency !== undefined && { currency: patch.currency }),
-    ...(patch.is_active !== undefined && { isActive: patch.is_active }),
-  }
-  const statements = [
-    ...(Object.keys(fields).length ? [db.update(products).set(fields).where(eq(products.id, id))] : []),
-    ...(patch.category_ids
-      ? [
-          db.delete(productCategories).where(eq(productCategories.productId, id)),
-          ...(patch.category_ids.length ? [db.insert(productCategories).values(patch.category_ids.map((categoryId) => ({ productId: id, categoryId })))] : []),
-        ]
-      : []),
-  ]
-  const [first, ...rest] = statements
-  if (first) await db.batch([first, ...rest])
-  // Stock belongs to the product's object: it refuses to go below the units held for unpaid orders.
-  if (patch.stock_quantity !== undefined && patch.stock_quantity !== before.stock_quantity) {
-    const result = await stockOf(env, id).set(id, patch.stock_quantity)
-    if (!result.ok) {
-      const why = result.reason === 'below_held' ? `${result.held} units are held for unpaid orders` : 'stock cannot be negative'
-      throw new ApiError(409, 'stock_below_held', `Stock cannot be set to ${patch.stock_quantity}: ${why}`, { stock_quantity: [why] })
+  const change = stockChangeOf(patch)
+  const renames = patch.slug !== undefined || patch.name !== undefined
+  const slugRequest = { name: patch.name ?? before.name, asked: patch.slug ?? before.slug, selfId: id, fallback: 'product' }
+  // A slug asked for and taken is refused before the stock moves.
+  if (renames) await uniqueSlug(slugRequest, productSlugOwners(db))
+  const stock = change ? await changeStock(env, id, change) : null
+  const save = async (slug: string | undefined) => {
+    const fields = {
+      ...(patch.name !== undefined && { name: patch.name }),
+      ...(slug !== undefined && { slug }),
+      ...(patch.description !== undefined && { description: patch.description }),
+      ...(patch.price !== undefined && { priceCents: patch.price }),
+      ...(patch.currency !== undefined && { currency: patch.currency }),
+      ...(patch.is_active !== undefined && { isActive: patch.is_active }),
     }
+    const after = { ...before, ...productView(fields), ...(stock && { stock_quantity: stock.onHand }), ...(patch.category_ids && { category_ids: patch.category_ids }) }
+    await commitCatalogChange(env, actor, { action: 'product.update', targetType: 'product', targetId: String(id), before, after }, [
+      ...(Object.keys(fields).length ? [db.update(products).set(fields).where(eq(products.id, id))] : []),
+      ...(patch.category_ids ? [db.delete(productCategories).where(eq(productCategories.productId, id)), ...categoryLinks(db, { id }, patch.category_ids)] : []),
+    ])
   }
-  await bumpCatalogVersion(env)
-  const after = await adminProduct(env, id)
-  await audit(env, actor, { action: 'product.update', targetType: 'product', targetId: String(id), before, after })
-  return after
+  try {
+    await (renames ? withUniqueSlug(slugRequest, productSlugOwners(db), 'products', save) : save(undefined))
+  } catch (err) {
+    if (stock && stock.delta !== 0) await undoStock(env, id, stock.delta)
+    throw err
+  }
+  return adminProduct(env, id)
+}
+
+/** Takes back a stock change whose D1 batch failed: the opposite relative change, so that sales made since stay sold. */
+async function undoStock(env: Env, id: number, delta: number): Promise<void> {
+  const undone = await stockOf(env, id).adjust(id, -delta)
+  if (!undone.ok) console.error(JSON.stringify({ level: 'error', message: 'stock change could not be undone after a failed product update', product_id: id, delta, reason: undone.reason }))
 }
 
 /** Deletes a product, its images and their R2 objects (orders keep their own copy of name and price). */
 export async function deleteProduct(env: Env, actor: CurrentUser, id: number): Promise<void> {
   const before = await adminProduct(env, id)
-  const db = getDb(env)
-  await db.delete(products).where(eq(products.id, id))
+  await commitCatalogChange(env, actor, { action: 'product.delete', targetType: 'product', targetId: String(id), before }, [getDb(env).delete(products).where(eq(products.id, id))])
+  // The objects go once no row points at them any more.
   await Promise.all(before.images.map((image) => deleteObjectIfUnused(env, image.r2_key)))
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'product.delete', targetType: 'product', targetId: String(id), before })
 }
 
 /** Images are content-addressed, so two rows may share an object: it goes only with its last row. */
@@ -192,7 +255,7 @@ export interface Upload {
  */
 export async function addImages(env: Env, actor: CurrentUser, productId: number, uploads: Upload[], altText = ''): Promise<AdminProduct> {
   const db = getDb(env)
-  await adminProduct(env, productId)
+  const before = await adminProduct(env, productId)
   if (uploads.length === 0) throw new ApiError(400, 'validation_failed', 'Choose at least one image', { images: ['is required'] })
   if (uploads.length > 10) throw new ApiError(400, 'validation_failed', 'At most 10 images at once', { images: ['at most 10 at once'] })
   const checked = uploads.map((upload) => ({ upload, kind: inspectImage(upload.bytes, upload.name) }))
@@ -204,11 +267,14 @@ export async function addImages(env: Env, actor: CurrentUser, productId: number,
     await env.IMAGES.put(key, upload.bytes, { httpMetadata: { contentType: kind.contentType } })
     rows.push({ productId, r2Key: key, altText, position: position++, contentType: kind.contentType, byteSize: upload.bytes.byteLength, width: kind.width, height: kind.height })
   }
-  await db.insert(productImages).values(rows)
-  await bumpCatalogVersion(env)
-  const after = await adminProduct(env, productId)
-  await audit(env, actor, { action: 'product.images.add', targetType: 'product', targetId: String(productId), after: { images: after.images.map((i) => i.r2_key) } })
-  return after
+  // Stored objects that end up with no row (the batch failed) are harmless: content-addressed, and reused by the next upload of the same file.
+  await commitCatalogChange(
+    env,
+    actor,
+    { action: 'product.images.add', targetType: 'product', targetId: String(productId), after: { images: [...before.images.map((i) => i.r2_key), ...rows.map((r) => r.r2Key)] } },
+    chunkRows(rows).map((chunk) => db.insert(productImages).values(chunk)),
+  )
+  return adminProduct(env, productId)
 }
 
 async function imageOf(env: Env, productId: number, imageId: number) {
@@ -219,9 +285,9 @@ async function imageOf(env: Env, productId: number, imageId: number) {
 
 export async function updateImageAlt(env: Env, actor: CurrentUser, productId: number, imageId: number, altText: string): Promise<AdminProduct> {
   const image = await imageOf(env, productId, imageId)
-  await getDb(env).update(productImages).set({ altText }).where(eq(productImages.id, imageId))
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'product.image.alt', targetType: 'product', targetId: String(productId), before: { image: imageId, alt: image.altText }, after: { image: imageId, alt: altText } })
+  await commitCatalogChange(env, actor, { action: 'product.image.alt', targetType: 'product', targetId: String(productId), before: { image: imageId, alt: image.altText }, after: { image: imageId, alt: altText } }, [
+    getDb(env).update(productImages).set({ altText }).where(eq(productImages.id, imageId)),
+  ])
   return adminProduct(env, productId)
 }
 
@@ -233,18 +299,20 @@ export async function reorderImages(env: Env, actor: CurrentUser, productId: num
     throw new ApiError(400, 'validation_failed', 'Name every image of the product exactly once', { image_ids: [`must be a permutation of ${current.join(', ')}`] })
   }
   const db = getDb(env)
-  const [first, ...rest] = imageIds.map((id, position) => db.update(productImages).set({ position }).where(eq(productImages.id, id)))
-  if (first) await db.batch([first, ...rest])
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'product.images.reorder', targetType: 'product', targetId: String(productId), before: { order: before.images.map((i) => i.id) }, after: { order: imageIds } })
+  await commitCatalogChange(
+    env,
+    actor,
+    { action: 'product.images.reorder', targetType: 'product', targetId: String(productId), before: { order: before.images.map((i) => i.id) }, after: { order: imageIds } },
+    imageIds.map((id, position) => db.update(productImages).set({ position }).where(eq(productImages.id, id))),
+  )
   return adminProduct(env, productId)
 }
 
 export async function deleteImage(env: Env, actor: CurrentUser, productId: number, imageId: number): Promise<AdminProduct> {
   const image = await imageOf(env, productId, imageId)
-  await getDb(env).delete(productImages).where(eq(productImages.id, imageId))
+  await commitCatalogChange(env, actor, { action: 'product.image.delete', targetType: 'product', targetId: String(productId), before: { image: imageId, key: image.r2Key } }, [
+    getDb(env).delete(productImages).where(eq(productImages.id, imageId)),
+  ])
   await deleteObjectIfUnused(env, image.r2Key)
-  await bumpCatalogVersion(env)
-  await audit(env, actor, { action: 'product.image.delete', targetType: 'product', targetId: String(productId), before: { image: imageId, key: image.r2Key } })
   return adminProduct(env, productId)
 }

@@ -43,17 +43,32 @@ export const AdminProductBody = z
   })
 export type AdminProductBody = z.infer<typeof AdminProductBody>
 
-/** A partial update; `stock_quantity` goes through the product's stock object. */
-export const AdminProductPatch = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(200).optional(),
-  slug: slugSchema.optional(),
-  description: z.string().trim().max(10_000).optional(),
-  price: PriceText.optional(),
-  currency: Currency.optional(),
-  stock_quantity: StockCount.optional(),
-  is_active: z.boolean().optional(),
-  category_ids: z.array(z.int().min(1)).max(20).optional(),
-})
+/**
+ * A partial update, applied as one (src/admin/products.ts `updateProduct`). Stock goes through the
+ * product's stock object and is never set blindly: either `stock_adjustment` (units to add, or remove
+ * when negative) or `stock_quantity` with `expected_stock_quantity`, the on-hand figure the client saw
+ * (a compare-and-set: 409 `stock_changed` naming the current stock when it moved meanwhile).
+ */
+export const AdminProductPatch = z
+  .strictObject({
+    name: z.string().trim().min(1, 'is required').max(200).optional(),
+    slug: slugSchema.optional(),
+    description: z.string().trim().max(10_000).optional(),
+    price: PriceText.optional(),
+    currency: Currency.optional(),
+    stock_quantity: StockCount.optional().describe('The new stock on hand; needs expected_stock_quantity'),
+    expected_stock_quantity: StockCount.optional().describe('The stock on hand the client saw (a compare-and-set): when it changed meanwhile, nothing is saved and the answer is 409 stock_changed'),
+    stock_adjustment: z.int('must be a whole number').min(-1_000_000).max(1_000_000).optional().describe('Units to add to the stock on hand (negative to remove), whatever sold meanwhile'),
+    is_active: z.boolean().optional(),
+    category_ids: z.array(z.int().min(1)).max(20).optional(),
+  })
+  .superRefine((patch, ctx) => {
+    if (patch.stock_quantity !== undefined && patch.stock_adjustment !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stock_adjustment'], message: 'cannot be sent with stock_quantity: send one or the other' })
+    } else if (patch.stock_quantity !== undefined && patch.expected_stock_quantity === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['expected_stock_quantity'], message: 'is required with stock_quantity: the stock on hand you saw, so that units sold meanwhile are not put back (or send stock_adjustment)' })
+    }
+  })
 export type AdminProductPatch = z.infer<typeof AdminProductPatch>
 
 export const ADMIN_SORTS = ['name', '-name', 'price', '-price', 'stock', 'newest', 'oldest'] as const

@@ -1,4 +1,7 @@
+import { sql } from 'drizzle-orm'
 import { LRUCache } from 'lru-cache'
+import { getDb, type Db } from '../db/client'
+import { catalogState } from '../db/schema'
 import { sha256Hex } from '../platform/encoding'
 
 /**
@@ -8,12 +11,14 @@ import { sha256Hex } from '../platform/encoding'
  *   that many shoppers ask for (browsing pages, product details, the category tree) go there: a
  *   long-tail query (a search, a price range) would pay a KV read and a KV write for almost no hits,
  *   so its miss costs exactly one D1 round trip.
- * Any catalog write bumps the version (KV + this isolate at once), so every older answer becomes
- * unreachable. Other isolates trust their copy of the version for CATALOG_VERSION_TTL_MS, so in
- * production an answer is at most that plus KV's propagation delay (about 60 s) stale.
+ * The version is a counter in D1 (`catalog_state`), bumped in the same D1 batch as the change it
+ * announces: staff writes (`bumpCatalogVersionStatement`) and the stock objects when what the catalog
+ * shows of a product's stock changes (src/orders/stock-publish.ts). D1 is consistent, and has no
+ * one-write-a-second-per-key limit as a KV version key would; an isolate trusts its copy for
+ * CATALOG_VERSION_TTL_MS, so in production a cached answer is at most that (5 s) stale: every older
+ * answer (memory, KV, the edge's HTML) sits under an older version and is never read again.
  * lru-cache (isaacs) was chosen over a hand-written Map: size-bounded eviction is easy to get wrong.
  */
-const VERSION_KEY = 'catalog:version'
 const KV_TTL_SECONDS = 24 * 60 * 60
 /**
  * An isolate has 128 MB in all. JS strings take two bytes a character, so 16 MB of answers is 8 M
@@ -31,33 +36,49 @@ let known: { version: string; checkedAt: number } | undefined
 
 export type CacheSource = 'memory' | 'kv' | 'miss'
 
-const versionTtlMs = (env: Env) => {
+/** How long an isolate trusts its copy of the catalog version: the production staleness bound of the catalog. */
+export const versionTtlMs = (env: Pick<Env, 'CATALOG_VERSION_TTL_MS'>) => {
   const ms = Number(env.CATALOG_VERSION_TTL_MS)
   return Number.isFinite(ms) && ms >= 0 ? ms : 5000
 }
 
+const readVersion = async (db: Db) => String((await db.select({ version: catalogState.version }).from(catalogState).get())?.version ?? 0)
+
 /**
- * The current catalog version: this isolate's copy while it is fresh, else KV's. Each request that finds
- * the copy stale reads KV itself: a read started by one request must not be awaited by another (the
+ * The current catalog version: this isolate's copy while it is fresh, else D1's. Each request that finds
+ * the copy stale reads D1 itself: a read started by one request must not be awaited by another (the
  * runtime ties I/O to the request that started it, and cancels a request left waiting on another's as
  * hung — the benchmark caught exactly that with a shared read).
  */
-export async function catalogVersion(env: Env): Promise<string> {
+export async function catalogVersion(env: Pick<Env, 'DB' | 'CATALOG_VERSION_TTL_MS'>): Promise<string> {
   if (known && Date.now() - known.checkedAt < versionTtlMs(env)) return known.version
-  const version = (await env.CACHE.get(VERSION_KEY)) ?? '0'
+  const version = await readVersion(getDb(env))
   known = { version, checkedAt: Date.now() }
   return version
 }
 
 /**
- * Makes every cached catalog answer stale: call after any write to products, images or categories,
- * once the write has committed (a reader that still sees the old version can only fill old keys).
+ * The statement that moves the catalog version on: put it in the D1 batch of the change it announces,
+ * so that the change and its announcement stand or fall together, then call `forgetCatalogVersion`.
  */
-export async function bumpCatalogVersion(env: Env): Promise<string> {
-  const version = `${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 8)}`
-  await env.CACHE.put(VERSION_KEY, version)
-  known = { version, checkedAt: Date.now() }
-  return version
+export const bumpCatalogVersionStatement = (db: Db) =>
+  db
+    .insert(catalogState)
+    .values({ id: 1, version: 1 })
+    .onConflictDoUpdate({ target: catalogState.id, set: { version: sql`${catalogState.version} + 1` } })
+
+/** Makes this isolate read the version again on its next catalog answer (a write it made is then visible at once). */
+export function forgetCatalogVersion(): void {
+  known = undefined
+}
+
+/**
+ * Makes every cached catalog answer stale, on its own: for a write that could not carry the bump in its
+ * batch (an R2 object, a test's direct insert). Call once the write has committed.
+ */
+export async function bumpCatalogVersion(env: Pick<Env, 'DB'>): Promise<void> {
+  await bumpCatalogVersionStatement(getDb(env))
+  forgetCatalogVersion()
 }
 
 /** KV keys are at most 512 bytes: a longer key (a long search text) is replaced by its SHA-256. */

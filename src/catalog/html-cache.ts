@@ -1,13 +1,18 @@
 /**
  * Anonymous catalog HTML cached at the edge with the Cache API, for a minute. The key holds the
- * catalog version, so a catalog write makes every cached page unreachable at once in this location;
- * these pages carry nothing personal (the header is the same for everyone, forms carry no token).
+ * catalog version, so a catalog write (or a change of the stock a page shows, which moves the version
+ * on) makes every cached page unreachable: at once in the isolate that saw it, within
+ * CATALOG_VERSION_TTL_MS everywhere. These pages carry nothing personal (the header is the same for
+ * everyone, forms carry no token). Browsers are told to ask again every time (`no-cache`): a copy kept
+ * in the browser would outlive the version and show a sold-out product as in stock for its minute.
  */
 import type { Context } from 'hono'
 import type { AppEnv } from '../platform/env'
 import { catalogVersion } from './cache'
 
 export const PAGE_CACHE_SECONDS = 60
+/** What the shopper's browser is told: keep nothing without asking (the edge copy answers fast). */
+export const PAGE_CLIENT_CACHE_CONTROL = 'public, no-cache'
 
 export async function cachedPage(c: Context<AppEnv>, render: () => Promise<Response>): Promise<Response> {
   const url = new URL(c.req.url)
@@ -17,13 +22,17 @@ export async function cachedPage(c: Context<AppEnv>, render: () => Promise<Respo
   const hit = await cache.match(key)
   if (hit) {
     const response = new Response(hit.body, hit)
+    response.headers.set('Cache-Control', PAGE_CLIENT_CACHE_CONTROL)
     response.headers.set('X-Cache', 'hit')
     return response
   }
   const response = await render()
   if (response.status !== 200) return response
-  response.headers.set('Cache-Control', `public, max-age=${PAGE_CACHE_SECONDS}`)
+  // The edge keeps its copy for a minute under this version; the browser gets `no-cache`.
+  const stored = response.clone()
+  stored.headers.set('Cache-Control', `public, max-age=${PAGE_CACHE_SECONDS}`)
+  c.executionCtx.waitUntil(cache.put(key, stored).catch(() => undefined))
+  response.headers.set('Cache-Control', PAGE_CLIENT_CACHE_CONTROL)
   response.headers.set('X-Cache', 'miss')
-  c.executionCtx.waitUntil(cache.put(key, response.clone()).catch(() => undefined))
   return response
 }

@@ -4,6 +4,7 @@ import type { AppEnv } from '../platform/env'
 import { ErrorPage, htmlErrorHandler } from '../ui/error-page'
 import { Layout, renderPage, SITE_NAME } from '../ui/layout'
 import { formatMoney } from '../ui/money'
+import { STOCK_SHOWN_MAX } from './availability'
 import { cachedPage } from './html-cache'
 import { centsToDecimal, listingUrl, parseListing } from './page-query'
 import type { CategoryNode, ProductDetail, ProductSummary } from './queries'
@@ -180,7 +181,7 @@ function Gallery({ product }: { product: ProductDetail }) {
 
 function AddToCart({ product }: { product: ProductDetail }) {
   if (!product.in_stock) return <p class="stock-out">Out of stock: check back soon.</p>
-  const most = Math.min(product.stock_quantity, 10)
+  const most = Math.min(product.stock_quantity, STOCK_SHOWN_MAX)
   return (
     <form class="add-to-cart" method="post" action="/cart/items">
       <input type="hidden" name="product_id" value={String(product.id)} />

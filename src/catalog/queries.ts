@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import { integer, sqliteTable, text, type AnySQLiteColumn, type AnySQLiteTable, type SelectedFields } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client'
+import { availableSql, shownStock, shownStockSql } from './availability'
 import { categories, productCategories, productImages, products } from '../db/schema'
 import type { CategoryNode, ProductDetail } from './responses'
 import type { ProductListParams } from './schemas'
@@ -46,12 +47,15 @@ const ORDER: Record<Exclude<ProductListParams['sort'], 'relevance'>, SQL[]> = {
  */
 const col = (table: AnySQLiteTable, column: AnySQLiteColumn) => sql`${table}.${sql.identifier(column.name)}`
 
+/** The units the shop will sell of a product (see availability.ts), over the unqualified or the qualified columns. */
+const available = availableSql(col(products, products.stockQuantity), col(products, products.stockHeld))
+
 /** The item of a list page as JSON text, built by SQLite: see ProductSummary. */
 const summaryJson = sql<string>`json_object(
   'id', ${col(products, products.id)}, 'slug', ${col(products, products.slug)}, 'name', ${col(products, products.name)},
   'price_cents', ${col(products, products.priceCents)}, 'currency', ${col(products, products.currency)},
-  'stock_quantity', ${col(products, products.stockQuantity)},
-  'in_stock', json(case when ${col(products, products.stockQuantity)} > 0 then 'true' else 'false' end),
+  'stock_quantity', ${shownStockSql(available)},
+  'in_stock', json(case when ${available} > 0 then 'true' else 'false' end),
   'image', (
     select json_object('url', ${imageUrl('')} || ${col(productImages, productImages.r2Key)}, 'alt', ${col(productImages, productImages.altText)},
       'width', ${col(productImages, productImages.width)}, 'height', ${col(productImages, productImages.height)})
@@ -91,7 +95,9 @@ function preparePage(db: Db, params: ProductListParams, byCategory: boolean) {
     if (params.min_price !== undefined) filters.push(sql`${price} >= ${sql.placeholder('min')}`)
     if (params.max_price !== undefined) filters.push(sql`${price} <= ${sql.placeholder('max')}`)
     if (params.in_stock !== undefined) {
-      filters.push(params.in_stock ? gt(products.stockQuantity, 0) : eq(products.stockQuantity, 0))
+      // The same figure the items show: what the cart and the order will accept, not what is on the shelf.
+      const sellable = availableSql(sql`${products.stockQuantity}`, sql`${products.stockHeld}`)
+      filters.push(params.in_stock ? sql`${sellable} > 0` : sql`${sellable} <= 0`)
     }
     return and(...filters)
   }
@@ -189,8 +195,8 @@ export async function selectProduct(db: Db, key: number | string): Promise<Produ
     description: product.description,
     price_cents: product.priceCents,
     currency: product.currency,
-    stock_quantity: product.stockQuantity,
-    in_stock: product.stockQuantity > 0,
+    stock_quantity: shownStock(product.stockQuantity - product.stockHeld),
+    in_stock: product.stockQuantity - product.stockHeld > 0,
     created_at: new Date(product.createdAt).toISOString(),
     updated_at: new Date(product.updatedAt).toISOString(),
     images: product.images.map((image) => ({

@@ -3,10 +3,18 @@
  * OpenAPI document (src/openapi) is generated from them, so the two cannot drift apart.
  */
 import { z } from 'zod'
+import { STOCK_SHOWN_MAX } from './availability'
 
 const Cents = z.int().min(0)
 /** An ISO 8601 instant in UTC, as `Date.prototype.toISOString` writes it. */
 export const Instant = z.iso.datetime()
+
+const StockShown = z
+  .int()
+  .min(0)
+  .max(STOCK_SHOWN_MAX)
+  .describe(`Units that can be ordered now (on hand minus those held for unpaid orders), counted up to ${STOCK_SHOWN_MAX}: ${STOCK_SHOWN_MAX} means ${STOCK_SHOWN_MAX} or more`)
+const InStock = z.boolean().describe('Whether at least one unit can be ordered now')
 
 export const ImageRef = z
   .object({
@@ -25,8 +33,8 @@ export const ProductSummary = z
     name: z.string(),
     price_cents: Cents,
     currency: z.string().describe('ISO 4217, upper case'),
-    stock_quantity: z.int(),
-    in_stock: z.boolean(),
+    stock_quantity: StockShown,
+    in_stock: InStock,
     image: ImageRef.nullable().describe('The first image, if any'),
     categories: z.array(z.string()).describe('Slugs of the categories, in alphabetical order'),
   })
@@ -54,8 +62,8 @@ export const ProductDetail = z
     description: z.string(),
     price_cents: Cents,
     currency: z.string(),
-    stock_quantity: z.int(),
-    in_stock: z.boolean(),
+    stock_quantity: StockShown,
+    in_stock: InStock,
     created_at: Instant,
     updated_at: Instant,
     images: z.array(

@@ -33,7 +33,10 @@ export const products = sqliteTable(
     description: text('description').notNull().default(''),
     priceCents: integer('price_cents').notNull(),
     currency: text('currency').notNull().default('USD'),
+    /** Units on hand, as the product's stock object last wrote them through (the object is the truth). */
     stockQuantity: integer('stock_quantity').notNull().default(0),
+    /** Units of stock_quantity held for unpaid orders, written through with it: the shop sells stock_quantity - stock_held. */
+    stockHeld: integer('stock_held').notNull().default(0),
     isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
     createdAt: epochMs('created_at'),
     updatedAt: epochMs('updated_at'),
@@ -42,15 +45,24 @@ export const products = sqliteTable(
     uniqueIndex('products_slug_unique').on(t.slug),
     // One index per list order, each covering the list filters (price, stock): a page of a large
     // catalog is found by walking the order's index and filtering in it, never by sorting every match.
-    index('products_list_newest_idx').on(t.isActive, t.createdAt, t.priceCents, t.stockQuantity),
-    index('products_list_price_idx').on(t.isActive, t.priceCents, t.stockQuantity),
-    index('products_list_name_idx').on(t.isActive, t.name, t.priceCents, t.stockQuantity),
+    index('products_list_newest_idx').on(t.isActive, t.createdAt, t.priceCents, t.stockQuantity, t.stockHeld),
+    index('products_list_price_idx').on(t.isActive, t.priceCents, t.stockQuantity, t.stockHeld),
+    index('products_list_name_idx').on(t.isActive, t.name, t.priceCents, t.stockQuantity, t.stockHeld),
     check('products_slug_format', sql`${t.slug} GLOB '*[a-z]*' AND ${t.slug} NOT GLOB '*[^a-z0-9-]*'`),
     check('products_price_nonnegative', sql`${t.priceCents} >= 0`),
     check('products_stock_nonnegative', sql`${t.stockQuantity} >= 0`),
     check('products_currency_format', sql`length(${t.currency}) = 3 AND ${t.currency} = upper(${t.currency})`),
   ],
 )
+
+/**
+ * One row: the catalog version that keys every cached catalog answer (src/catalog/cache.ts). Staff writes
+ * and the stock objects bump it in the same D1 batch as the change it announces.
+ */
+export const catalogState = sqliteTable('catalog_state', {
+  id: integer('id').primaryKey(),
+  version: integer('version').notNull().default(0),
+})
 
 export const productCategories = sqliteTable(
   'product_categories',

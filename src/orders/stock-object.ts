@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers'
+import { shownStock } from '../catalog/availability'
 import { logEvent, type LogFields } from '../platform/logging'
 import { onHoldsExpired } from './expiry'
 import {
@@ -16,6 +17,7 @@ import {
 } from './stock'
 import { productStock, writeProductStock } from './stock-queries'
 import {
+  countChange,
   createTables,
   finish,
   findHold,
@@ -26,6 +28,7 @@ import {
   markDelivered,
   markFlushed,
   nextWake,
+  pruneOutcomes,
   readLevel,
   setHoldExpiry,
   sweepExpired,
@@ -46,7 +49,11 @@ function assertInteger(value: number, name: string, min: number): void {
 /**
  * One per product (named by its id, see `stockOf`): the owner of its sellable stock. It learns on_hand from
  * D1 on first use, then is the truth: reservations hold units until a deadline, a commit turns a hold
- * into a sale, and every change to on_hand is written through to D1's products.stock_quantity.
+ * into a sale, and every change to on_hand or to the units held is written through to D1's
+ * products.stock_quantity and stock_held before the call answers. This is the one place stock changes,
+ * so it is also the one that tells the catalog: when the figure the shop shows (`shownStock`) changes,
+ * the write-through moves the catalog version on in the same D1 batch (src/orders/stock-queries.ts).
+ * Finished reservations are remembered for OUTCOME_RETENTION_MS, then pruned by the alarm.
  *
  * Every public method takes the product id (checked against the one the object was loaded for), is
  * idempotent by its reservation id, returns a result union instead of throwing for business outcomes,
@@ -89,7 +96,7 @@ export class StockObject extends DurableObject<Env> {
       return { ok: true, reservationId, qty, expiresAt, available: available - qty }
     })
     this.logChange('stock.reserved', productId, change)
-    await this.rearm()
+    await this.writeThrough()
     return result
   }
 
@@ -127,7 +134,7 @@ export class StockObject extends DurableObject<Env> {
       return { ok: true, outcome: 'released', qty: hold?.qty ?? 0, available: available + (hold?.qty ?? 0) }
     })
     this.logChange('stock.released', productId, change)
-    await this.rearm()
+    await this.writeThrough()
     return result
   }
 
@@ -198,10 +205,15 @@ export class StockObject extends DurableObject<Env> {
     return this.setOnHand(productId, (onHand) => onHand + delta)
   }
 
-  /** Staff: sets on_hand to `onHand`, refusing to go below the units held or below zero. */
-  async set(productId: number, onHand: number): Promise<AdjustResult> {
+  /**
+   * Staff: sets on_hand to `onHand`, refusing to go below the units held or below zero. With
+   * `expectedOnHand` (what staff saw when they chose the figure) it is a compare-and-set: refused as
+   * `changed` when on_hand is no longer that, so a sale made meanwhile is never undone.
+   */
+  async set(productId: number, onHand: number, expectedOnHand?: number): Promise<AdjustResult> {
     assertInteger(onHand, 'onHand', Number.MIN_SAFE_INTEGER)
-    return this.setOnHand(productId, () => onHand)
+    if (expectedOnHand !== undefined) assertInteger(expectedOnHand, 'expectedOnHand', 0)
+    return this.setOnHand(productId, () => onHand, expectedOnHand)
   }
 
   /** The stock and its live holds. */
@@ -231,7 +243,7 @@ export class StockObject extends DurableObject<Env> {
     this.armedAt = null
     const level = readLevel(this.sql)
     if (!level) return
-    this.ctx.storage.transactionSync(() => sweepExpired(this.sql, Date.now()))
+    this.transaction(() => pruneOutcomes(this.sql, Date.now()))
     const pending = undelivered(this.sql)
     if (pending.length) {
       try {
@@ -275,12 +287,20 @@ export class StockObject extends DurableObject<Env> {
     return readLevel(this.sql)
   }
 
-  /** Runs `body` in one synchronous transaction after ending the holds past their deadline. */
+  /**
+   * Runs `body` in one synchronous transaction after ending the holds past their deadline. Every change
+   * of on_hand or of the units held happens in here, so this is where it is counted for the write-through:
+   * no method can change stock without D1 and the catalog hearing of it.
+   */
   private transaction<T>(body: (level: Level, now: number) => T): T {
     return this.ctx.storage.transactionSync(() => {
+      const before = this.level()
       const now = Date.now()
       sweepExpired(this.sql, now)
-      return body(this.level(), now)
+      const result = body(this.level(), now)
+      const after = this.level()
+      if (after.onHand !== before.onHand || after.held !== before.held) countChange(this.sql)
+      return result
     })
   }
 
@@ -302,11 +322,12 @@ export class StockObject extends DurableObject<Env> {
     return { ok: true, reservationId, qty, onHand: level.onHand, available: level.onHand - level.held, synced: false }
   }
 
-  private async setOnHand(productId: number, next: (onHand: number) => number): Promise<AdjustResult> {
+  private async setOnHand(productId: number, next: (onHand: number) => number, expectedOnHand?: number): Promise<AdjustResult> {
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
     const result = this.transaction((level): AdjustResult => {
       const onHand = next(level.onHand)
-      const refusal = onHand < 0 ? 'negative' : onHand < level.held ? 'below_held' : null
+      const changed = expectedOnHand !== undefined && expectedOnHand !== level.onHand
+      const refusal = changed ? 'changed' : onHand < 0 ? 'negative' : onHand < level.held ? 'below_held' : null
       if (refusal) return { ok: false, reason: refusal, onHand: level.onHand, held: level.held, available: level.onHand - level.held }
       if (onHand !== level.onHand) writeOnHand(this.sql, onHand)
       return { ok: true, onHand, held: level.held, available: onHand - level.held, synced: false }
@@ -314,13 +335,19 @@ export class StockObject extends DurableObject<Env> {
     return this.settle(result)
   }
 
-  /** After a change to on_hand: arms the safety alarm, waits for D1 to agree, and says whether it does. */
+  /** After a change to on_hand: waits for D1 to agree, and says whether it does. */
   private async settle<T extends { ok: boolean }>(result: T): Promise<T> {
     if (!result.ok) return result
+    const synced = await this.writeThrough()
+    return { ...result, synced }
+  }
+
+  /** After a call: arms the safety alarm, waits for D1 (and so the catalog) to agree, then arms what comes next. */
+  private async writeThrough(): Promise<boolean> {
     await this.rearm()
     const synced = await this.flush()
     await this.rearm()
-    return { ...result, synced }
+    return synced
   }
 
   /**
@@ -333,24 +360,27 @@ export class StockObject extends DurableObject<Env> {
     for (;;) {
       const level = readLevel(this.sql)
       if (!level || level.version === level.flushedVersion) return true
-      this.flushing ??= this.writeThrough().finally(() => {
+      this.flushing ??= this.writeRound().finally(() => {
         this.flushing = null
       })
       if (!(await this.flushing)) return false
     }
   }
 
-  private async writeThrough(): Promise<boolean> {
+  /** Writes the latest counts to D1, announcing them to the catalog when the figure it shows changes. */
+  private async writeRound(): Promise<boolean> {
     for (;;) {
       const level = readLevel(this.sql)
       if (!level || level.version === level.flushedVersion) return true
+      const available = level.onHand - level.held
+      const publish = level.flushedAvailable === null || shownStock(level.flushedAvailable) !== shownStock(available)
       try {
-        await writeProductStock(this.env, level.productId, level.onHand)
+        await writeProductStock(this.env, level.productId, { onHand: level.onHand, held: level.held }, { publish })
       } catch (err) {
         console.error(JSON.stringify({ level: 'error', message: 'stock write-through to D1 failed', product_id: level.productId, error: String(err) }))
         return false
       }
-      markFlushed(this.sql, level.version)
+      markFlushed(this.sql, level.version, available)
     }
   }
 

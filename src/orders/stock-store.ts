@@ -2,10 +2,17 @@ import type { Hold, Outcome } from './stock'
 
 /**
  * The stock object's own SQLite: one `stock_level` row, the live `holds`, and the `outcomes` of finished
- * reservations. `version` counts changes to on_hand and `flushed_version` is the last one D1 received.
+ * reservations. `version` counts changes to on_hand or to the units held, `flushed_version` is the last
+ * one D1 received and `flushed_available` the units available as of that write (what the catalog was
+ * last told; null before the first write of an object made before it was kept).
  * `outcomes.notified` is 0 for an expired hold of an order until the expiry hook has been told.
+ *
+ * Variants will give a product several counts: `stock_level` then gets one row per variant (a `sku` key
+ * in place of `id = 1`) and `holds`/`outcomes` the sku they hold; what works on one level here (the
+ * transaction's version bump, the write-through, the catalog announcement) is written per level so that
+ * it can run per row.
  */
-export type Level = { productId: number; onHand: number; held: number; version: number; flushedVersion: number }
+export type Level = { productId: number; onHand: number; held: number; version: number; flushedVersion: number; flushedAvailable: number | null }
 
 export type Finished = { reservationId: string; outcome: Outcome; qty: number; orderId: string | null; at: number }
 
@@ -36,6 +43,21 @@ export function createTables(sql: SqlStorage): void {
     notified INTEGER NOT NULL DEFAULT 1
   )`)
   sql.exec('CREATE INDEX IF NOT EXISTS outcomes_unnotified_idx ON outcomes (notified) WHERE notified = 0')
+  sql.exec('CREATE INDEX IF NOT EXISTS outcomes_age_idx ON outcomes (outcome, at)')
+  // Objects made before the units held were written through: D1's stock_held is 0 there, so the counts
+  // are marked as changed and go to D1 at the next write-through (the next call, or the alarm of a hold).
+  if (addColumn(sql, 'ALTER TABLE stock_level ADD COLUMN flushed_available INTEGER')) countChange(sql)
+}
+
+/** A column added after objects were created with the table: true when added now, false when it was there. */
+function addColumn(sql: SqlStorage, statement: string): boolean {
+  try {
+    sql.exec(statement)
+    return true
+  } catch (err) {
+    if (!/duplicate column/i.test(String(err))) throw err
+    return false
+  }
 }
 
 /** The stock row with the units held, or null before the object has loaded its product. */
@@ -43,7 +65,7 @@ export function readLevel(sql: SqlStorage): Level | null {
   const row = sql
     .exec<Level>(
       `SELECT product_id AS productId, on_hand AS onHand, version, flushed_version AS flushedVersion,
-        (SELECT coalesce(sum(qty), 0) FROM holds) AS held
+        flushed_available AS flushedAvailable, (SELECT coalesce(sum(qty), 0) FROM holds) AS held
       FROM stock_level WHERE id = 1`,
     )
     .toArray()[0]
@@ -52,17 +74,28 @@ export function readLevel(sql: SqlStorage): Level | null {
 
 /** Stores the stock loaded from D1, unless a concurrent load got there first. */
 export function insertLevel(sql: SqlStorage, productId: number, onHand: number): void {
-  sql.exec('INSERT OR IGNORE INTO stock_level (id, product_id, on_hand) VALUES (1, ?, ?)', productId, onHand)
+  sql.exec('INSERT OR IGNORE INTO stock_level (id, product_id, on_hand, flushed_available) VALUES (1, ?, ?, ?)', productId, onHand, onHand)
 }
 
-/** Sets on_hand and counts a change for D1 to receive. */
+/** Sets on_hand (the transaction counts the change, see `countChange`). */
 export function writeOnHand(sql: SqlStorage, onHand: number): void {
-  sql.exec('UPDATE stock_level SET on_hand = ?, version = version + 1 WHERE id = 1', onHand)
+  sql.exec('UPDATE stock_level SET on_hand = ? WHERE id = 1', onHand)
 }
 
-/** Records that D1 holds on_hand as of `version`. */
-export function markFlushed(sql: SqlStorage, version: number): void {
-  sql.exec('UPDATE stock_level SET flushed_version = max(flushed_version, ?) WHERE id = 1', version)
+/** Counts a change of on_hand or of the units held, for D1 (and through it the catalog) to receive. */
+export function countChange(sql: SqlStorage): void {
+  sql.exec('UPDATE stock_level SET version = version + 1 WHERE id = 1')
+}
+
+/** Records that D1 holds the counts as of `version`, when `available` units were available. */
+export function markFlushed(sql: SqlStorage, version: number, available: number): void {
+  sql.exec(
+    `UPDATE stock_level SET flushed_available = CASE WHEN ? > flushed_version THEN ? ELSE flushed_available END,
+      flushed_version = max(flushed_version, ?) WHERE id = 1`,
+    version,
+    available,
+    version,
+  )
 }
 
 const HOLD_COLUMNS = 'reservation_id AS reservationId, qty, expires_at AS expiresAt, order_id AS orderId'
@@ -141,17 +174,48 @@ export function markDelivered(sql: SqlStorage, reservationIds: string[]): void {
 }
 
 /**
- * When the alarm must next run: the earliest hold deadline, or `retryAt` if D1 lags behind on_hand or
- * the expiry hook has undelivered holds, whichever is first; null when there is nothing to do.
+ * How long a finished reservation is remembered, which is how long a repeated call stays idempotent.
+ * Ended holds (released, expired): 7 days, above Stripe's 3 days of webhook retries and an order's
+ * 35-minute checkout. Sales: 180 days, because a refund with restock gives a sale back by its
+ * reservation id (`restock`), once: after that a restock of it returns nothing.
+ */
+export const OUTCOME_RETENTION_MS = { ended: 7 * 24 * 60 * 60 * 1000, committed: 180 * 24 * 60 * 60 * 1000 } as const
+/** Outcomes deleted per alarm run at most: one run stays short however large the backlog. */
+export const PRUNE_BATCH = 500
+
+/**
+ * Deletes up to PRUNE_BATCH outcomes older than their retention (never one the expiry hook still has
+ * to hear of), oldest first; true when more are due.
+ */
+export function pruneOutcomes(sql: SqlStorage, now: number): boolean {
+  const due = `notified = 1 AND ((outcome = 'committed' AND at <= ?) OR (outcome IN ('released', 'expired') AND at <= ?))`
+  const bounds = [now - OUTCOME_RETENTION_MS.committed, now - OUTCOME_RETENTION_MS.ended]
+  sql.exec(`DELETE FROM outcomes WHERE reservation_id IN (SELECT reservation_id FROM outcomes WHERE ${due} ORDER BY at LIMIT ?)`, ...bounds, PRUNE_BATCH)
+  return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM outcomes WHERE ${due} LIMIT 1)`, ...bounds).one().n > 0
+}
+
+/**
+ * When the alarm must next run: the earliest hold deadline, the time the oldest outcome is due to be
+ * pruned, or `retryAt` if D1 lags behind the counts or the expiry hook has undelivered holds, whichever
+ * is first (a prune already due waits for `retryAt`, so a backlog goes in batches a few seconds apart);
+ * null when there is nothing to do.
  */
 export function nextWake(sql: SqlStorage, retryAt: number): number | null {
   const row = sql
-    .exec<{ deadline: number | null; pending: number }>(
+    .exec<{ deadline: number | null; pending: number; committedAt: number | null; endedAt: number | null }>(
       `SELECT (SELECT min(expires_at) FROM holds) AS deadline,
         (SELECT count(*) FROM stock_level WHERE version <> flushed_version)
-          + (SELECT count(*) FROM outcomes WHERE notified = 0) AS pending`,
+          + (SELECT count(*) FROM outcomes WHERE notified = 0) AS pending,
+        (SELECT min(at) FROM outcomes WHERE outcome = 'committed') AS committedAt,
+        (SELECT min(at) FROM (SELECT min(at) AS at FROM outcomes WHERE outcome = 'released'
+          UNION ALL SELECT min(at) FROM outcomes WHERE outcome = 'expired')) AS endedAt`,
     )
     .one()
-  const times = [row.deadline, row.pending > 0 ? retryAt : null].filter((t): t is number => t !== null)
+  const prunes = [
+    row.committedAt === null ? null : row.committedAt + OUTCOME_RETENTION_MS.committed,
+    row.endedAt === null ? null : row.endedAt + OUTCOME_RETENTION_MS.ended,
+  ].filter((t): t is number => t !== null)
+  const pruneAt = prunes.length ? Math.max(Math.min(...prunes), retryAt) : null
+  const times = [row.deadline, row.pending > 0 ? retryAt : null, pruneAt].filter((t): t is number => t !== null)
   return times.length ? Math.min(...times) : null
 }

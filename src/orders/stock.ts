@@ -46,7 +46,7 @@ export type RestockResult = { ok: true; reservationId: string; qty: number; onHa
 
 export type AdjustResult =
   | { ok: true; onHand: number; held: number; available: number; synced: boolean }
-  | { ok: false; reason: 'below_held' | 'negative'; onHand: number; held: number; available: number }
+  | { ok: false; reason: 'below_held' | 'negative' | 'changed'; onHand: number; held: number; available: number }
   | UnknownProduct
 
 export type GetResult = ({ ok: true } & StockView) | UnknownProduct

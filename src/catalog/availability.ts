@@ -1,0 +1,20 @@
+/**
+ * What the catalog shows of a product's stock: the units it will sell (on hand minus those held for
+ * unpaid orders, as the cart and the order check them), counted exactly up to STOCK_SHOWN_MAX and as
+ * "STOCK_SHOWN_MAX or more" above. Cached answers hold this figure, so they only need to change (and the
+ * stock objects only announce a change, see src/orders/stock-publish.ts) when it changes: a flash sale
+ * of 1,000 units moves it 11 times (the last ten units and sold out), not 1,000.
+ */
+import { sql, type SQL } from 'drizzle-orm'
+
+/** Shown exactly up to here: the product page's quantity picker offers at most this many. */
+export const STOCK_SHOWN_MAX = 10
+
+/** The figure the catalog shows for `available` units. */
+export const shownStock = (available: number) => Math.min(Math.max(available, 0), STOCK_SHOWN_MAX)
+
+/** The units the shop will sell, in SQL over the products row (its stock object's write-through). */
+export const availableSql = (onHand: SQL, held: SQL) => sql<number>`(${onHand} - ${held})`
+
+/** `shownStock` in SQL. */
+export const shownStockSql = (available: SQL) => sql<number>`min(max(${available}, 0), ${sql.raw(String(STOCK_SHOWN_MAX))})`
