@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
@@ -7,6 +7,7 @@ import { AVATAR_MAX_BYTES, imageTooLarge, readLimited, unsupportedImage } from '
 import { requireUser, userOf } from './guard'
 import { RefreshBody, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
 import { authenticate, findUser, profileOf, register, removeAvatar, setAvatar, updateProfile } from './service'
+import { authSecret } from './secrets'
 import { ACCESS_TOKEN_TTL_SECONDS, issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens'
 import type { CurrentUser } from '../platform/env'
 
@@ -27,8 +28,20 @@ async function tokenPair(env: Env, user: CurrentUser, refreshToken?: string) {
   }
 }
 
+/**
+ * Routes that answer an access token check that tokens can be signed before they change anything (an
+ * account made, a refresh token spent): outside development a missing AUTH_SECRET is a 503 up front.
+ */
+const tokensConfigured: MiddlewareHandler<AppEnv> = async (c, next) => {
+  authSecret(c.env)
+  await next()
+}
+
 export const authApi = new Hono<AppEnv>()
   .use(jsonLimit)
+  .use('/register', tokensConfigured)
+  .use('/token', tokensConfigured)
+  .use('/refresh', tokensConfigured)
   .post('/register', validate('json', RegisterBody), async (c) => {
     const user = await register(c.env, c.req.valid('json'))
     return c.json({ user: await profileOf(c.env, user.id), ...(await tokenPair(c.env, user)) }, 201)

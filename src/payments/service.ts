@@ -22,7 +22,7 @@ import type { CurrentUser } from '../platform/env'
 import { ApiError, badRequest, conflict, notFound, validationFailed } from '../platform/errors'
 import { log } from '../platform/logging'
 import { fieldErrors } from '../platform/validate'
-import { checkoutProvider, paymentsNotConfigured } from './config'
+import { checkoutProvider, localPaymentsAllowed, paymentsNotConfigured } from './config'
 import { localRefundEvent, localSessionId } from './local'
 import { ChargeObject, CheckoutSessionObject, PaymentIntentObject, RefundOptions, StripeEventEnvelope } from './schemas'
 import type { CheckoutStart, RefundView } from './responses'
@@ -295,7 +295,11 @@ const refundView = (refund: Refund): RefundView => ({
 
 /** Sends a refund to the payment's provider (the local provider agrees at once). */
 async function refundAtProvider(env: Env, payment: Pick<Payment, 'provider' | 'paymentIntentId' | 'orderId'>, refund: Refund): Promise<{ id: string | null; status: RefundStatus }> {
-  if (payment.provider === 'local') return { id: `re_local_${refund.id}`, status: 'succeeded' }
+  if (payment.provider === 'local') {
+    // The local provider exists in development only: elsewhere nothing may answer for it.
+    if (!localPaymentsAllowed(env)) throw paymentsNotConfigured()
+    return { id: `re_local_${refund.id}`, status: 'succeeded' }
+  }
   if (!env.STRIPE_SECRET_KEY) throw paymentsNotConfigured()
   if (!payment.paymentIntentId) throw conflict('The payment of this order has no Stripe payment intent to refund')
   try {
