@@ -632,6 +632,11 @@ export const OPERATIONS: Operation[] = [
       },
     },
     responses: { 200: { description: 'Handled now, handled before, or ignored', schema: WebhookReceipt } },
-    errors: { 400: 'The signature is missing, wrong or too old, or the body is not an event', 413: 'The body is too large', 503: 'No webhook secret is set' },
+    errors: {
+      400: 'The signature is missing, wrong or too old, or the body is not an event',
+      413: 'The body is too large',
+      500: 'An event of a type the store acts on that it cannot read (`event_unreadable`): not acknowledged, so that Stripe sends it again; reported as an error',
+      503: 'No webhook secret is set (outside development)',
+    },
   },
 ]

@@ -2,8 +2,9 @@
  * POST /webhooks/stripe. The signature is checked on the raw body (so no JSON validator runs first), then
  * the event is handled exactly once (see service.ts). Answers: 200 for an event handled now, handled
  * before (a duplicate) or of a type we do not act on (recorded and ignored); 400 for a missing, wrong or
- * stale signature or a body that is not an event, with no effect; 503 when no webhook secret is set in
- * production. Anything else that fails is a 5xx, and Stripe retries it for up to three days.
+ * stale signature or a body that is not an event, with no effect; 503 when no webhook secret is set
+ * (outside development). An event of a type we act on that our schema cannot read is a reported 500
+ * (`event_unreadable`), like anything else that fails: Stripe retries it for up to three days.
  */
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
