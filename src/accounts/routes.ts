@@ -39,18 +39,15 @@ const tokensConfigured: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 export const authApi = new Hono<AppEnv>()
   .use(jsonLimit)
-  .use('/register', tokensConfigured)
-  .use('/token', tokensConfigured)
-  .use('/refresh', tokensConfigured)
-  .post('/register', validate('json', RegisterBody), async (c) => {
+  .post('/register', tokensConfigured, validate('json', RegisterBody), async (c) => {
     const user = await register(c.env, c.req.valid('json'))
     return c.json({ user: await profileOf(c.env, user.id), ...(await tokenPair(c.env, user)) }, 201)
   })
-  .post('/token', validate('json', TokenBody), async (c) => {
+  .post('/token', tokensConfigured, validate('json', TokenBody), async (c) => {
     const { email, password } = c.req.valid('json')
     return c.json(await tokenPair(c.env, await authenticate(c.env, email, password, c.req.raw.headers)))
   })
-  .post('/refresh', validate('json', RefreshBody), async (c) => {
+  .post('/refresh', tokensConfigured, validate('json', RefreshBody), async (c) => {
     const { userId, refreshToken } = await rotateRefreshToken(c.env, c.req.valid('json').refresh_token)
     const user = await findUser(c.env, userId)
     if (!user) throw new ApiError(401, 'unauthorized', 'Account no longer exists')
