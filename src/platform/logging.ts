@@ -75,6 +75,17 @@ export function log(level: LogLevel, fields: LogFields): void {
 }
 
 /**
+ * One error line (redacted like every other) for a failure that is handled where it happens and must
+ * still be seen: a write-through that will be retried, a hold left to expire. Errors that end a request
+ * go through `reportError` instead. An `error` field may be the thrown value itself.
+ * @example logError('hold release failed', { order_id, error: err })
+ */
+export function logError(msg: string, fields: LogFields = {}): void {
+  const { error, ...rest } = fields
+  log('error', { msg, ...rest, ...(error !== undefined && { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }) })
+}
+
+/**
  * Logs and counts a domain event (order.created, order.paid, stock.reserved…) with its fields; call it
  * after the change is stored, and only for a real change (not an idempotent repeat).
  * @example logEvent(env, 'stock.reserved', { product_id: 7, reservation_id, qty: 2 })
