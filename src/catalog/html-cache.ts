@@ -1,7 +1,8 @@
 /**
  * Anonymous catalog HTML cached at the edge with the Cache API, for a minute. The key holds the
  * catalog version, so a catalog write makes every cached page unreachable at once in this location;
- * these pages carry nothing personal (the header is the same for everyone, forms carry no token).
+ * these pages carry nothing personal (the header is the same for everyone, forms carry no token), and
+ * only their body and content headers are stored: each replay gets its own request id (src/platform/logging.ts).
  */
 import type { Context } from 'hono'
 import type { AppEnv } from '../platform/env'
@@ -16,7 +17,7 @@ export async function cachedPage(c: Context<AppEnv>, render: () => Promise<Respo
   const cache = (caches as unknown as { default: Cache }).default
   const hit = await cache.match(key)
   if (hit) {
-    const response = new Response(hit.body, hit)
+    const response = new Response(hit.body, { status: hit.status, headers: hit.headers })
     response.headers.set('X-Cache', 'hit')
     return response
   }
@@ -24,6 +25,18 @@ export async function cachedPage(c: Context<AppEnv>, render: () => Promise<Respo
   if (response.status !== 200) return response
   response.headers.set('Cache-Control', `public, max-age=${PAGE_CACHE_SECONDS}`)
   response.headers.set('X-Cache', 'miss')
-  c.executionCtx.waitUntil(cache.put(key, response.clone()).catch(() => undefined))
+  c.executionCtx.waitUntil(cache.put(key, storable(response.clone())).catch(() => undefined))
   return response
+}
+
+/** What a cached page keeps of its first answer: the body and these headers, nothing of that visitor (request id, cookies). */
+const STORED_HEADERS = ['Content-Type', 'Content-Language', 'Cache-Control']
+
+function storable(response: Response): Response {
+  const headers = new Headers()
+  for (const name of STORED_HEADERS) {
+    const value = response.headers.get(name)
+    if (value !== null) headers.set(name, value)
+  }
+  return new Response(response.body, { status: response.status, headers })
 }

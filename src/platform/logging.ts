@@ -97,12 +97,15 @@ export function logEvent(env: Partial<Pick<Env, 'METRICS' | 'ENVIRONMENT'>>, nam
 
 /**
  * One line per request once it is answered: request id, method, route pattern, path (never the query
- * string, where reset tokens travel), status, duration and the signed-in user if a guard found one.
- * Mount it after `requestId()`.
+ * string, where reset tokens travel), status, duration and the signed-in user if a guard found one;
+ * it also sets the answer's `X-Request-Id` to that id. Mount it after `requestId()`.
  */
 export const requestLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const startedAt = Date.now()
   await next()
+  // The answer carries this request's id whatever made it (a page replayed from the edge cache, a
+  // response built elsewhere): the id a customer reads is the id of this line.
+  c.res.headers.set('X-Request-Id', c.get('requestId'))
   const fields = {
     request_id: c.get('requestId'),
     method: c.req.method,
