@@ -1,5 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
+import { jsonLimit } from '../platform/body-limit'
 import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
 import { validate } from '../platform/validate'
@@ -11,13 +11,6 @@ import { authSecret } from './secrets'
 import { ACCESS_TOKEN_TTL_SECONDS, issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens'
 import type { CurrentUser } from '../platform/env'
 
-/** JSON bodies of the accounts API are small: anything over 16 KB is refused before it is parsed. */
-export const jsonLimit = bodyLimit({
-  maxSize: 16 * 1024,
-  onError: () => {
-    throw new ApiError(413, 'payload_too_large', 'The request body is larger than 16 KB')
-  },
-})
 
 async function tokenPair(env: Env, user: CurrentUser, refreshToken?: string) {
   return {

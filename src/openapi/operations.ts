@@ -385,7 +385,7 @@ export const OPERATIONS: Operation[] = [
     access: 'staff',
     params: IdParam,
     rawBody: {
-      description: 'A multipart form: up to 10 files in `images` (PNG, JPEG, WebP or AVIF, 5 MB each) and an optional `alt_text`',
+      description: 'A multipart form: up to 10 files in `images` (PNG, JPEG, WebP or AVIF, 5 MB each, 20 MB in all) and an optional `alt_text`',
       content: {
         'multipart/form-data': {
           schema: {
@@ -397,7 +397,7 @@ export const OPERATIONS: Operation[] = [
       },
     },
     responses: { 201: { description: 'The product with its images', schema: AdminProduct } },
-    errors: { 404: 'No such product', 413: 'A file is larger than 5 MB', 415: 'A file is not an image we take' },
+    errors: { 404: 'No such product', 413: 'A file is larger than 5 MB, or the request than 20 MB', 415: 'A file is not an image we take' },
   },
   {
     id: 'adminReorderImages',

@@ -7,9 +7,9 @@
  * (`event_unreadable`), like anything else that fails: Stripe retries it for up to three days.
  */
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../platform/env'
-import { ApiError, badRequest } from '../platform/errors'
+import { limitBody } from '../platform/body-limit'
+import { badRequest } from '../platform/errors'
 import { log } from '../platform/logging'
 import { paymentsNotConfigured, webhookSecret } from './config'
 import { handleStripeEvent } from './service'
@@ -20,12 +20,7 @@ export const WEBHOOK_BODY_MAX_BYTES = 256 * 1024
 
 export const webhooksRoute = new Hono<AppEnv>().post(
   '/stripe',
-  bodyLimit({
-    maxSize: WEBHOOK_BODY_MAX_BYTES,
-    onError: () => {
-      throw new ApiError(413, 'payload_too_large', `The request body is larger than ${WEBHOOK_BODY_MAX_BYTES / 1024} KB`)
-    },
-  }),
+  limitBody(WEBHOOK_BODY_MAX_BYTES),
   async (c) => {
     const secret = webhookSecret(c.env)
     if (!secret) throw paymentsNotConfigured()
