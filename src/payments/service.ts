@@ -111,7 +111,7 @@ function providerFailure(err: unknown): unknown {
 
 /**
  * Starts paying for an order awaiting payment and answers where to send the shopper. Owner only (404 for
- * anyone else); 409 unless the order awaits payment; 503 in production without a Stripe key.
+ * anyone else); 409 unless the order awaits payment; 503 outside development without a Stripe key.
  *
  * The session's expiry is chosen once and stored before Stripe is asked, and the order id is the
  * idempotency key: a double click, or a retry after a lost answer, sends the same parameters and gets the
