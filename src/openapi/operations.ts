@@ -135,7 +135,7 @@ export const OPERATIONS: Operation[] = [
     access: 'public',
     body: RegisterBody,
     responses: { 201: { description: 'The new profile and a token pair', schema: Registration } },
-    errors: { 409: 'An account with this email already exists' },
+    errors: { 409: 'An account with this email already exists', 503: 'Access tokens are not configured (`auth_not_configured`: no AUTH_SECRET outside development)' },
   },
   {
     id: 'createToken',
@@ -146,7 +146,7 @@ export const OPERATIONS: Operation[] = [
     access: 'public',
     body: TokenBody,
     responses: { 200: { description: 'An access token and a refresh token', schema: TokenPair } },
-    errors: { 401: 'Wrong email or password', 429: 'Too many attempts for this email or client address (see Retry-After)' },
+    errors: { 401: 'Wrong email or password', 429: 'Too many attempts for this email or client address (see Retry-After)', 503: 'Access tokens are not configured (`auth_not_configured`: no AUTH_SECRET outside development)' },
   },
   {
     id: 'refreshToken',
@@ -158,7 +158,7 @@ export const OPERATIONS: Operation[] = [
     access: 'public',
     body: RefreshBody,
     responses: { 200: { description: 'A new token pair', schema: TokenPair } },
-    errors: { 401: 'Unknown, expired or revoked refresh token' },
+    errors: { 401: 'Unknown, expired or revoked refresh token', 503: 'Access tokens are not configured (`auth_not_configured`: no AUTH_SECRET outside development)' },
   },
   {
     id: 'logout',
