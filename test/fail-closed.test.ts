@@ -8,6 +8,8 @@ import { signAccessToken } from '../src/accounts/tokens'
 import { getDb } from '../src/db/client'
 import { users } from '../src/db/schema'
 import { LOCAL_WEBHOOK_SECRET } from '../src/payments/config'
+import { localCheckoutEvent } from '../src/payments/local'
+import { handleStripeEvent, localCheckoutFor, refundOrder, startCheckout } from '../src/payments/service'
 import { signStripePayload } from '../src/payments/stripe'
 import { BASE, Browser, insertProduct, registerUser } from './helpers'
 import { placeOrder } from './orders-helpers'
@@ -129,7 +131,18 @@ describe.each(CLOSED)('%s fails closed without its secrets', (_name, environment
     expect(asked.status).toBe(503)
     expect(asked.headers.get('Content-Type')).toMatch(/text\/html/)
     expect(await asked.text()).toContain('cannot send mail')
+    // The same for an address with no account: the answer tells nobody which addresses exist.
+    expect((await new Browser(bare).submit('/account/password/forgot', '/account/password/forgot', { email: `ghost-${crypto.randomUUID()}@example.com` })).status).toBe(503)
     expect(outbox.length).toBe(before)
+  })
+
+  it('refunds nothing through the local provider: a local payment is not refunded here', async () => {
+    const { who, orderId } = await pendingOrderOf()
+    const viewer = { id: who.user.id, email: who.email, name: who.name, role: 'customer' as const, tokenVersion: 0 }
+    const { url } = await startCheckout(env, viewer, orderId, BASE)
+    const { payment } = await localCheckoutFor(env, viewer, url.split('/').pop() as string)
+    await handleStripeEvent(env, localCheckoutEvent(payment, 'pay'))
+    await expect(refundOrder(bare, orderId, { restock: true, reason: 'test' })).rejects.toMatchObject({ status: 503, code: 'payments_not_configured' })
   })
 
   it('sets Secure __Host- cookies and HSTS', async () => {
