@@ -16,7 +16,7 @@ import { imagesRoute } from './catalog/images'
 import { shopPages } from './catalog/pages'
 import { getDb } from './db/client'
 import { sql } from 'drizzle-orm'
-import { limitBody, REQUEST_MAX_BYTES } from './platform/body-limit'
+import { capRequestBody, REQUEST_MAX_BYTES } from './platform/body-limit'
 import { notFound, toErrorBody } from './platform/errors'
 import { RateLimited } from './accounts/rate-limit'
 import type { AppEnv } from './platform/env'
@@ -48,8 +48,9 @@ const app = new Hono<AppEnv>()
   .use(requestId())
   .use(requestLog())
   .use(securityHeaders())
-  // The backstop of every body (each route that reads one sets its own, smaller limit): never more than a Worker holds.
-  .use(limitBody(REQUEST_MAX_BYTES))
+  // The backstop of every body (each route that reads one sets its own, smaller limit): never more than a
+  // Worker holds. It counts a streamed body as the route reads it rather than buffering it first.
+  .use(capRequestBody(REQUEST_MAX_BYTES))
   // Liveness with no dependencies: the runtime's ceiling in the benchmark.
   .get('/healthz', (c) => c.json({ ok: true }))
   // Readiness: D1, KV, R2 and the Durable Objects answer (src/platform/readiness.ts).

@@ -1,9 +1,12 @@
-import { env, SELF } from 'cloudflare:test'
+import { createExecutionContext, env, SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
+import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import worker from '../src/index'
 import { getDb } from '../src/db/client'
 import { users } from '../src/db/schema'
-import { JSON_BODY_MAX_BYTES, REQUEST_MAX_BYTES } from '../src/platform/body-limit'
+import { capRequestBody, JSON_BODY_MAX_BYTES, REQUEST_MAX_BYTES } from '../src/platform/body-limit'
+import { toErrorBody } from '../src/platform/errors'
 import { WEBHOOK_BODY_MAX_BYTES } from '../src/payments/webhook'
 import { BASE, Browser, insertProduct, registerUser } from './helpers'
 import { cartCall, cartCookieOf } from './orders-helpers'
@@ -55,7 +58,9 @@ describe('add to cart', () => {
   })
 
   it('refuses an oversized streamed shop form with a 413 page', async () => {
-    await expectPage413(await post('/cart/items', streamed(1024 * 1024), { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE }))
+    // In-process (app.request): through SELF the client's upload would be cut off mid-stream by the early answer.
+    const init = { method: 'POST', body: streamed(1024 * 1024), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE } }
+    await expectPage413(await worker.request(`${BASE}/cart/items`, init, env, createExecutionContext()))
   })
 
   it('refuses an oversized API body with a 413 in the error shape, declared or streamed, and adds nothing', async () => {
@@ -93,5 +98,20 @@ describe('every other request', () => {
     const tooBig = bytes(REQUEST_MAX_BYTES + 1)
     await expectJson413(await post('/api/orders/no-such-order/checkout', tooBig, { 'Content-Type': 'application/json' }))
     await expectPage413(await post('/products', tooBig, { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE }))
+  })
+})
+
+describe('the request cap', () => {
+  /** A route that reads its body with no limit of its own, behind the cap, answering errors in the one shape. */
+  const capped = (maxBytes: number) => {
+    const app = new Hono().use(capRequestBody(maxBytes)).post('/', async (c) => c.text(String((await c.req.arrayBuffer()).byteLength)))
+    app.onError((err, c) => c.json(toErrorBody(err).body, toErrorBody(err).status))
+    return app
+  }
+
+  it('stops a streamed body at the cap while the route reads it, and lets one within it through whole', async () => {
+    await expectJson413(await capped(1024).request('/', { method: 'POST', body: streamed(4096, 256) }))
+    const within = await capped(1024).request('/', { method: 'POST', body: streamed(1000, 256) })
+    expect(await within.text()).toBe('1000')
   })
 })
