@@ -16,6 +16,7 @@ import { imagesRoute } from './catalog/images'
 import { shopPages } from './catalog/pages'
 import { getDb } from './db/client'
 import { sql } from 'drizzle-orm'
+import { capRequestBody, REQUEST_MAX_BYTES } from './platform/body-limit'
 import { notFound, toErrorBody } from './platform/errors'
 import { RateLimited } from './accounts/rate-limit'
 import type { AppEnv } from './platform/env'
@@ -24,7 +25,7 @@ import { requestLog } from './platform/logging'
 import { readinessRoute } from './platform/readiness'
 import { scheduled } from './platform/scheduled'
 import { securityHeaders } from './platform/security-headers'
-import { ErrorPage } from './ui/error-page'
+import { ErrorPage, htmlErrorHandler } from './ui/error-page'
 import { renderPage } from './ui/layout'
 
 export { StockObject } from './orders/stock-object'
@@ -47,6 +48,9 @@ const app = new Hono<AppEnv>()
   .use(requestId())
   .use(requestLog())
   .use(securityHeaders())
+  // The backstop of every body (each route that reads one sets its own, smaller limit): never more than a
+  // Worker holds. It counts a streamed body as the route reads it rather than buffering it first.
+  .use(capRequestBody(REQUEST_MAX_BYTES))
   // Liveness with no dependencies: the runtime's ceiling in the benchmark.
   .get('/healthz', (c) => c.json({ ok: true }))
   // Readiness: D1, KV, R2 and the Durable Objects answer (src/platform/readiness.ts).
@@ -68,7 +72,11 @@ const app = new Hono<AppEnv>()
   .route('/payments', paymentPages)
   .route('/', shopPages)
 
+// Machine routes answer errors in the one JSON shape; a page path failing before its sub-app (the body backstop) gets a page.
+const answersJson = (path: string) => /^\/(api|webhooks|healthz|readyz|images)(\/|$)/.test(path)
+
 app.onError((err, c) => {
+  if (!answersJson(c.req.path)) return htmlErrorHandler(err, c)
   const { status, body } = toErrorBody(err, c.get('requestId'))
   if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
   if (status >= 500) reportRequestError(c, err)

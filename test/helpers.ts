@@ -1,4 +1,5 @@
-import { env, SELF } from 'cloudflare:test'
+import { createExecutionContext, env, SELF } from 'cloudflare:test'
+import worker from '../src/index'
 import { bumpCatalogVersion } from '../src/catalog/cache'
 import { getDb } from '../src/db/client'
 import { productCategories, productImages, products, type NewProduct } from '../src/db/schema'
@@ -82,11 +83,15 @@ export class Browser {
   readonly cookies = new Map<string, string>()
   readonly address = freshAddress()
 
+  /** With `env`, the app answers with that env (another ENVIRONMENT, secrets unset) instead of the Worker's. */
+  constructor(readonly env?: Env) {}
+
   async fetch(path: string, init: RequestInit = {}) {
     const headers = new Headers(init.headers)
     if (this.cookies.size) headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
     headers.set('CF-Connecting-IP', this.address)
-    const response = await SELF.fetch(`${BASE}${path}`, { ...init, headers, redirect: 'manual' })
+    const request = { ...init, headers, redirect: 'manual' as const }
+    const response = this.env ? await worker.request(`${BASE}${path}`, request, this.env, createExecutionContext()) : await SELF.fetch(`${BASE}${path}`, request)
     for (const cookie of response.headers.getSetCookie()) {
       const [pair = ''] = cookie.split(';')
       const [name = '', value = ''] = pair.split('=')

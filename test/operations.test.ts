@@ -2,7 +2,7 @@ import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloud
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import worker from '../src/index'
 import { reportError } from '../src/platform/error-reporting'
-import { logEvent, redact } from '../src/platform/logging'
+import { logError, logEvent, redact } from '../src/platform/logging'
 import { memoryMetrics, metrics } from '../src/platform/metrics'
 import { checkReadiness } from '../src/platform/readiness'
 import { BASE, callJson, insertProduct, registerUser } from './helpers'
@@ -254,5 +254,27 @@ describe('GET /readyz', () => {
     const hanging = { ...env, IMAGES: { head: () => new Promise(() => undefined) } } as unknown as Env
     const readiness = await captureConsole(async () => expect(await checkReadiness(hanging, { timeoutMs: 50 })).toMatchObject({ ok: false, failed: ['r2'] }))
     expect(jsonLines(readiness)).toContainEqual(expect.objectContaining({ check: 'r2', error: 'Error: timed out after 50 ms' }))
+  })
+})
+
+describe('error lines of failures handled in place', () => {
+  const STRIPE_KEY = 'sk_live_' + 'abcdefghijklmnop0123'
+  const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl'
+
+  it('go through the one logger: a failed metrics write is an error line with the secret in its message redacted', async () => {
+    vi.spyOn(env.METRICS, 'writeDataPoint').mockImplementation(() => {
+      throw new Error(`dataset refused the point (key ${STRIPE_KEY}, Authorization: Bearer ${JWT})`)
+    })
+    const lines = await captureConsole(() => SELF.fetch(`${BASE}/healthz`))
+    const failure = jsonLines(lines).find((line) => line.msg === 'metrics write failed')
+    expect(failure).toMatchObject({ level: 'error', error: expect.stringContaining('dataset refused the point') })
+    for (const secret of [STRIPE_KEY, JWT]) expect(lines.join('\n')).not.toContain(secret)
+  })
+
+  it('redact sensitive fields and secrets inside a thrown value', async () => {
+    const lines = await captureConsole(async () =>
+      logError('hold release failed', { order_id: 'o-1', password: 'hunter2-password', error: new Error(`release refused for ${STRIPE_KEY}`) }),
+    )
+    expect(jsonLines(lines)).toEqual([{ level: 'error', msg: 'hold release failed', order_id: 'o-1', password: '[redacted]', error: 'Error: release refused for [redacted]' }])
   })
 })

@@ -1,6 +1,6 @@
 import { createExecutionContext, env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import app from '../src/index'
 import { getDb } from '../src/db/client'
 import { refunds } from '../src/db/schema'
@@ -418,5 +418,41 @@ describe('the local test payment page', () => {
     expect((await app.request(`${BASE}${testPage}`, {}, PRODUCTION_ENV, createExecutionContext())).status).toBe(404)
     expect((await app.request(`${BASE}${testPage}`, { method: 'POST' }, PRODUCTION_ENV, createExecutionContext())).status).toBe(404)
     await expectConsistent(orderId, product.id, { status: 'pending_payment', paymentStatus: 'unpaid', onHand: 4, held: 1 })
+  })
+})
+
+describe('a signed event our schema cannot read', () => {
+  /** The JSON lines the Worker writes with console.error while `run` runs (tests and the Worker share an isolate). */
+  async function errorLines(run: () => Promise<unknown>) {
+    const lines: Record<string, unknown>[] = []
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void lines.push(JSON.parse(String(line)) as Record<string, unknown>))
+    try {
+      await run()
+    } finally {
+      vi.restoreAllMocks()
+    }
+    return lines
+  }
+
+  it('is not acknowledged (500 event_unreadable), is reported as an error, and is handled when Stripe sends it again', async () => {
+    const { order, product, sessionId } = await stripeCheckout({ stock: 5, quantity: 2 })
+    const good = completed(order, sessionId)
+    const broken = { ...good, data: { object: { ...good.data.object, amount_total: String(order.total_cents) } } }
+    let answer: Awaited<ReturnType<typeof postWebhook>> | undefined
+    const lines = await errorLines(async () => (answer = await postWebhook(broken)))
+    expect(answer?.status).toBe(500)
+    expect(answer?.body.error?.code).toBe('event_unreadable')
+    expect(lines).toContainEqual(expect.objectContaining({ level: 'error', msg: 'unhandled error', error: expect.stringContaining(`${good.id} (checkout.session.completed)`) }))
+    expect(lines.find((line) => line.msg === 'unhandled error')?.error).toContain('data.object.amount_total')
+    expect(await eventRows(good.id)).toEqual([])
+    await expectConsistent(order.id, product.id, { status: 'pending_payment', paymentStatus: 'unpaid', onHand: 5, held: 2 })
+
+    expect(await postWebhook(good)).toEqual({ status: 200, body: { received: true, duplicate: false, outcome: 'paid' } })
+    await expectConsistent(order.id, product.id, { status: 'paid', paymentStatus: 'paid', onHand: 3, held: 0 })
+  })
+
+  it('still acknowledges an event of a type the store does not act on, whatever its object', async () => {
+    const answer = await postWebhook(stripeEvent('invoice.created', { amount_due: 'not a number' }))
+    expect(answer).toMatchObject({ status: 200, body: { received: true, outcome: 'ignored' } })
   })
 })

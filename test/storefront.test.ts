@@ -1,5 +1,5 @@
 import { env, SELF } from 'cloudflare:test'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { bumpCatalogVersion } from '../src/catalog/cache'
 import { seedCatalog } from '../scripts/seed/catalog'
 import { BASE, insertProduct } from './helpers'
@@ -174,5 +174,25 @@ describe('security headers', () => {
     await env.IMAGES.put('products/csp-test.svg', '<svg xmlns="http://www.w3.org/2000/svg"/>', { httpMetadata: { contentType: 'image/svg+xml' } })
     const response = await SELF.fetch(`${BASE}/images/products/csp-test.svg`)
     expect(response.headers.get('Content-Security-Policy')).toContain('sandbox')
+  })
+})
+
+describe('request ids of cached pages', () => {
+  it('gives each answer of a cached page its own X-Request-Id, the one of its log line', async () => {
+    const product = await insertProduct({ name: 'Twice Served Kettle' })
+    const logged: Record<string, unknown>[] = []
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void logged.push(JSON.parse(String(line)) as Record<string, unknown>))
+    let answers: Response[] = []
+    try {
+      answers = [await SELF.fetch(`${BASE}/products/${product.slug}`), await SELF.fetch(`${BASE}/products/${product.slug}`)]
+    } finally {
+      vi.restoreAllMocks()
+    }
+    expect(answers.map((answer) => answer.headers.get('X-Cache'))).toEqual(['miss', 'hit'])
+    const ids = answers.map((answer) => answer.headers.get('X-Request-Id'))
+    expect(ids[0]).not.toBe(ids[1])
+    const logIds = logged.filter((line) => line.msg === 'request' && line.path === `/products/${product.slug}`).map((line) => line.request_id)
+    expect(logIds).toEqual(ids)
+    expect(answers[1]?.headers.get('Set-Cookie')).toBeNull()
   })
 })

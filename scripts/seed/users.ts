@@ -12,11 +12,12 @@ export const DEMO_USERS = [
   { email: 'admin@example.com', password: 'demo-admin-password', name: 'Demo Admin', role: 'admin' },
 ] as const
 
-const quote = (value: string) => `'${value.replace(/'/g, "''")}'`
+export const quote = (value: string) => `'${value.replace(/'/g, "''")}'`
 
 /**
  * Statements that create the user, or update an existing one's role (and password, when given: a
- * changed password also revokes its access tokens). Inputs are validated as the API validates them.
+ * changed password also revokes its access tokens, sessions and refresh tokens). Inputs are validated as
+ * the API validates them.
  */
 export async function upsertUserSql(input: { email: string; password?: string; name: string; role: UserRole }): Promise<string[]> {
   const email = Email.parse(input.email)
@@ -26,7 +27,11 @@ export async function upsertUserSql(input: { email: string; password?: string; n
     ? `INSERT INTO users (email, password_hash, name, role) VALUES (${quote(email)}, ${quote(hash)}, ${quote(name)}, ${quote(input.role)})
        ON CONFLICT(email) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash, token_version = token_version + 1`
     : `UPDATE users SET role = ${quote(input.role)} WHERE email = ${quote(email)}`
-  return [insert, `INSERT OR IGNORE INTO user_profiles (user_id) SELECT id FROM users WHERE email = ${quote(email)}`]
+  const profile = `INSERT OR IGNORE INTO user_profiles (user_id) SELECT id FROM users WHERE email = ${quote(email)}`
+  if (!hash) return [insert, profile]
+  // A password set from the command line ends what the old one opened, as a password change does.
+  const userId = `(SELECT id FROM users WHERE email = ${quote(email)})`
+  return [insert, profile, `DELETE FROM sessions WHERE user_id = ${userId}`, `UPDATE refresh_tokens SET revoked_at = ${Date.now()} WHERE user_id = ${userId} AND revoked_at IS NULL`]
 }
 
 /** Runs statements on a D1 binding, as one batch. */

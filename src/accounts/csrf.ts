@@ -9,8 +9,8 @@ import { getCookie, setCookie } from 'hono/cookie'
 import { csrf as originCheck } from 'hono/csrf'
 import type { AppEnv } from '../platform/env'
 import { randomToken } from '../platform/encoding'
-import { ApiError, forbidden } from '../platform/errors'
-import { bodyLimit } from 'hono/body-limit'
+import { limitBody } from '../platform/body-limit'
+import { forbidden } from '../platform/errors'
 import { constantTimeEqual } from './passwords'
 import { cookieName, cookieSecure } from './sessions'
 
@@ -51,12 +51,7 @@ export const csrfProtection = ({ maxBytesFor = () => FORM_MAX_BYTES }: { maxByte
   const limitOf = (maxBytes: number) => {
     let limit = limits.get(maxBytes)
     if (!limit) {
-      limit = bodyLimit({
-        maxSize: maxBytes,
-        onError: () => {
-          throw new ApiError(413, 'payload_too_large', `The form is larger than ${Math.round(maxBytes / 1024)} KB.`)
-        },
-      })
+      limit = limitBody(maxBytes, 'The form')
       limits.set(maxBytes, limit)
     }
     return limit

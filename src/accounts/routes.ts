@@ -1,5 +1,5 @@
-import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
+import { Hono, type MiddlewareHandler } from 'hono'
+import { jsonLimit } from '../platform/body-limit'
 import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
 import { validate } from '../platform/validate'
@@ -7,16 +7,10 @@ import { AVATAR_MAX_BYTES, imageTooLarge, readLimited, unsupportedImage } from '
 import { requireUser, userOf } from './guard'
 import { RefreshBody, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
 import { authenticate, findUser, profileOf, register, removeAvatar, setAvatar, updateProfile } from './service'
+import { authSecret } from './secrets'
 import { ACCESS_TOKEN_TTL_SECONDS, issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens'
 import type { CurrentUser } from '../platform/env'
 
-/** JSON bodies of the accounts API are small: anything over 16 KB is refused before it is parsed. */
-export const jsonLimit = bodyLimit({
-  maxSize: 16 * 1024,
-  onError: () => {
-    throw new ApiError(413, 'payload_too_large', 'The request body is larger than 16 KB')
-  },
-})
 
 async function tokenPair(env: Env, user: CurrentUser, refreshToken?: string) {
   return {
@@ -27,17 +21,26 @@ async function tokenPair(env: Env, user: CurrentUser, refreshToken?: string) {
   }
 }
 
+/**
+ * Routes that answer an access token check that tokens can be signed before they change anything (an
+ * account made, a refresh token spent): outside development a missing AUTH_SECRET is a 503 up front.
+ */
+const tokensConfigured: MiddlewareHandler<AppEnv> = async (c, next) => {
+  authSecret(c.env)
+  await next()
+}
+
 export const authApi = new Hono<AppEnv>()
   .use(jsonLimit)
-  .post('/register', validate('json', RegisterBody), async (c) => {
+  .post('/register', tokensConfigured, validate('json', RegisterBody), async (c) => {
     const user = await register(c.env, c.req.valid('json'))
     return c.json({ user: await profileOf(c.env, user.id), ...(await tokenPair(c.env, user)) }, 201)
   })
-  .post('/token', validate('json', TokenBody), async (c) => {
+  .post('/token', tokensConfigured, validate('json', TokenBody), async (c) => {
     const { email, password } = c.req.valid('json')
     return c.json(await tokenPair(c.env, await authenticate(c.env, email, password, c.req.raw.headers)))
   })
-  .post('/refresh', validate('json', RefreshBody), async (c) => {
+  .post('/refresh', tokensConfigured, validate('json', RefreshBody), async (c) => {
     const { userId, refreshToken } = await rotateRefreshToken(c.env, c.req.valid('json').refresh_token)
     const user = await findUser(c.env, userId)
     if (!user) throw new ApiError(401, 'unauthorized', 'Account no longer exists')

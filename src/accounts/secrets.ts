@@ -1,14 +1,17 @@
-import { isProduction } from '../platform/env'
+import { isDevelopment, notConfigured } from '../platform/env'
 
 /**
- * Signs access tokens. `AUTH_SECRET` is a secret (`wrangler secret put AUTH_SECRET`); away from
- * production a fixed development key stands in, so that the quick start needs no setup. Production
- * without the secret refuses to sign anything rather than sign with a known key.
+ * Signs access tokens. `AUTH_SECRET` is a secret (`wrangler secret put AUTH_SECRET`); in development
+ * only, a fixed key stands in, so that the quick start needs no setup. Every other environment without
+ * the secret refuses to sign or verify anything (503) rather than use a key that is in the repository.
  */
 const DEVELOPMENT_SECRET = 'cato-store-development-only-secret-do-not-use-in-production'
 
+export const authNotConfigured = () =>
+  notConfigured('auth_not_configured', 'Access tokens are not configured on this store (AUTH_SECRET is missing or shorter than 32 characters): sign-in through the API is unavailable.')
+
 export function authSecret(env: Env): Uint8Array {
-  const secret = env.AUTH_SECRET ?? (isProduction(env) ? undefined : DEVELOPMENT_SECRET)
-  if (!secret || secret.length < 32) throw new Error('AUTH_SECRET is missing or shorter than 32 characters: set it with `wrangler secret put AUTH_SECRET`')
+  const secret = env.AUTH_SECRET || (isDevelopment(env) ? DEVELOPMENT_SECRET : undefined)
+  if (!secret || secret.length < 32) throw authNotConfigured()
   return new TextEncoder().encode(secret)
 }

@@ -136,9 +136,11 @@ export async function changePassword(env: Env, userId: number, currentPassword: 
 
 /**
  * Mails a single-use reset link valid for an hour, if the account exists; the caller answers the same
- * either way. Requests are rate limited like sign-ins.
+ * either way (a store without mail answers 503 either way). Requests are rate limited like sign-ins.
  */
 export async function requestPasswordReset(env: Env, email: string, origin: string, headers: Headers) {
+  // First: a store that cannot send mail says so to everyone alike, before a token is stored.
+  const mailer = getMailer(env)
   await hit(env, [
     { key: `reset:email:${email}`, max: 3, windowMs: 15 * 60_000 },
     { key: `reset:address:${clientAddress(headers)}`, max: 20, windowMs: 15 * 60_000 },
@@ -148,7 +150,7 @@ export async function requestPasswordReset(env: Env, email: string, origin: stri
   const token = randomToken()
   await getDb(env).insert(passwordResets).values({ id: await sha256Hex(token), userId: user.id, expiresAt: Date.now() + RESET_TOKEN_TTL_MS })
   const link = `${origin}/account/password/reset?token=${token}`
-  await getMailer(env).send({
+  await mailer.send({
     to: user.email,
     subject: 'Reset your Cato-Store password',
     text: `Someone asked to reset the password of your Cato-Store account.\n\nTo choose a new one, open this link within an hour:\n${link}\n\nIf it was not you, ignore this message: your password stays as it is.`,

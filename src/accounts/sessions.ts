@@ -10,7 +10,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { getDb } from '../db/client'
 import { sessions } from '../db/schema'
 import type { AppEnv } from '../platform/env'
-import { isProduction } from '../platform/env'
+import { isDevelopment } from '../platform/env'
 import { randomToken, sha256Hex } from '../platform/encoding'
 
 export const REMEMBER_MS = 30 * 24 * 60 * 60 * 1000
@@ -21,9 +21,9 @@ export const BROWSER_SESSION_MS = 12 * 60 * 60 * 1000
  * whose plain-http origin cannot set Secure cookies.
  */
 export function cookieName(env: Env, base: string) {
-  return isProduction(env) || env.ENVIRONMENT === 'staging' ? `__Host-${base}` : base
+  return isDevelopment(env) ? base : `__Host-${base}`
 }
-export const cookieSecure = (env: Env) => env.ENVIRONMENT !== 'development'
+export const cookieSecure = (env: Env) => !isDevelopment(env)
 
 /** Starts a session for `userId` and sets its cookie. */
 export async function startSession(c: Context<AppEnv>, userId: number, remember: boolean) {

@@ -186,7 +186,7 @@ function ImagesPanel({ c, product }: { c: Ctx; product: AdminProduct }) {
         <div class="field">
           <label for="field-images">Add images</label>
           <small class="hint" id="field-images-hint">
-            PNG, JPEG, WebP or AVIF, up to 5 MB each, up to 10 at once.
+            PNG, JPEG, WebP or AVIF, up to 5 MB each, up to 10 and 20 MB at once.
           </small>
           <input id="field-images" name="images" type="file" multiple accept="image/png,image/jpeg,image/webp,image/avif" aria-describedby="field-images-hint" />
         </div>

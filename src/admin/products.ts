@@ -4,6 +4,7 @@
  * never half; stock changes go through the product's Durable Object, which writes them through to D1
  * and tells the catalog itself.
  */
+import { logError } from '../platform/logging'
 import { and, asc, count, desc, eq, inArray, like, lte, max, or, sql, type SQL } from 'drizzle-orm'
 import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
 import { imageUrl } from '../catalog/queries'
@@ -227,7 +228,7 @@ export async function updateProduct(env: Env, actor: CurrentUser, id: number, pa
 /** Takes back a stock change whose D1 batch failed: the opposite relative change, so that sales made since stay sold. */
 async function undoStock(env: Env, id: number, delta: number): Promise<void> {
   const undone = await stockOf(env, id).adjust(id, -delta)
-  if (!undone.ok) console.error(JSON.stringify({ level: 'error', message: 'stock change could not be undone after a failed product update', product_id: id, delta, reason: undone.reason }))
+  if (!undone.ok) logError('stock change could not be undone after a failed product update', { product_id: id, delta, reason: undone.reason })
 }
 
 /** Deletes a product, its images and their R2 objects (orders keep their own copy of name and price). */

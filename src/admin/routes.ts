@@ -1,9 +1,8 @@
 /** `/api/admin/*`: the admin's catalog for automation, behind the staff role, with the public API's validation and error shape. */
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { z } from 'zod'
 import { requireRole, userOf } from '../accounts/guard'
-import { jsonLimit } from '../accounts/routes'
+import { jsonLimit, limitBody, REQUEST_MAX_BYTES } from '../platform/body-limit'
 import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
 import { wholeNumber } from '../platform/params'
@@ -19,14 +18,12 @@ import { AdminCategoryBody, AdminCategoryPatch, AdminProductBody, AdminProductPa
 
 export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
 
-/** Up to 10 files of 5 MB, with the multipart framing. */
-export const UPLOAD_MAX_BYTES = 10 * PRODUCT_IMAGE_MAX_BYTES + 1024 * 1024
-export const uploadLimit = bodyLimit({
-  maxSize: UPLOAD_MAX_BYTES,
-  onError: () => {
-    throw new ApiError(413, 'payload_too_large', 'At most 10 images of 5 MB each at once')
-  },
-})
+/**
+ * Up to 10 files of at most 5 MB each, and 20 MB per request in all (multipart framing included): the
+ * most a request may send (REQUEST_MAX_BYTES), which a Worker's 128 MB holds while the form is parsed.
+ */
+export const UPLOAD_MAX_BYTES = REQUEST_MAX_BYTES
+export const uploadLimit = limitBody(UPLOAD_MAX_BYTES, `The images (each at most ${PRODUCT_IMAGE_MAX_BYTES / 1024 / 1024} MB) are together`)
 
 /** The files of a multipart form's `images` field (one or several). */
 export async function uploadedImages(form: Record<string, string | File | (string | File)[]>): Promise<Upload[]> {

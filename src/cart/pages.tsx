@@ -2,7 +2,8 @@
 import { TableHead } from '../ui/table-head'
 import { Hono, type Context } from 'hono'
 import { csrf as originCheck } from 'hono/csrf'
-import { csrfProtection, csrfToken } from '../accounts/csrf'
+import { csrfProtection, csrfToken, FORM_MAX_BYTES } from '../accounts/csrf'
+import { limitBody } from '../platform/body-limit'
 import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
 import { htmlErrorHandler } from '../ui/error-page'
@@ -109,7 +110,7 @@ export const cartPages = new Hono<AppEnv>()
   // Add-to-cart sits on cached, anonymous product pages that cannot carry a per-visitor token: it is
   // guarded by the Origin / Sec-Fetch-Site check instead (with SameSite=Lax cookies, a cross-site form
   // cannot pass it).
-  .post('/items', originCheck(), async (c) => {
+  .post('/items', limitBody(FORM_MAX_BYTES, 'The form'), originCheck(), async (c) => {
     const form = await c.req.parseBody()
     const line = AddCartItemBody.safeParse({ product_id: whole(form['product_id'], 0), quantity: whole(form['quantity'], 1) })
     if (!line.success) return cartPage(c, { message: 'Choose a quantity from 1 to 99.', status: 400 })

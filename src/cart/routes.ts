@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { jsonLimit } from '../accounts/routes'
+import { jsonLimit } from '../platform/body-limit'
 import type { AppEnv } from '../platform/env'
 import { validate } from '../platform/validate'
 import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from './schemas'

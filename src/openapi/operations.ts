@@ -135,7 +135,7 @@ export const OPERATIONS: Operation[] = [
     access: 'public',
     body: RegisterBody,
     responses: { 201: { description: 'The new profile and a token pair', schema: Registration } },
-    errors: { 409: 'An account with this email already exists' },
+    errors: { 409: 'An account with this email already exists', 503: 'Access tokens are not configured (`auth_not_configured`: no AUTH_SECRET outside development)' },
   },
   {
     id: 'createToken',
@@ -146,7 +146,7 @@ export const OPERATIONS: Operation[] = [
     access: 'public',
     body: TokenBody,
     responses: { 200: { description: 'An access token and a refresh token', schema: TokenPair } },
-    errors: { 401: 'Wrong email or password', 429: 'Too many attempts for this email or client address (see Retry-After)' },
+    errors: { 401: 'Wrong email or password', 429: 'Too many attempts for this email or client address (see Retry-After)', 503: 'Access tokens are not configured (`auth_not_configured`: no AUTH_SECRET outside development)' },
   },
   {
     id: 'refreshToken',
@@ -158,7 +158,7 @@ export const OPERATIONS: Operation[] = [
     access: 'public',
     body: RefreshBody,
     responses: { 200: { description: 'A new token pair', schema: TokenPair } },
-    errors: { 401: 'Unknown, expired or revoked refresh token' },
+    errors: { 401: 'Unknown, expired or revoked refresh token', 503: 'Access tokens are not configured (`auth_not_configured`: no AUTH_SECRET outside development)' },
   },
   {
     id: 'logout',
@@ -385,7 +385,7 @@ export const OPERATIONS: Operation[] = [
     access: 'staff',
     params: IdParam,
     rawBody: {
-      description: 'A multipart form: up to 10 files in `images` (PNG, JPEG, WebP or AVIF, 5 MB each) and an optional `alt_text`',
+      description: 'A multipart form: up to 10 files in `images` (PNG, JPEG, WebP or AVIF, 5 MB each, 20 MB in all) and an optional `alt_text`',
       content: {
         'multipart/form-data': {
           schema: {
@@ -397,7 +397,7 @@ export const OPERATIONS: Operation[] = [
       },
     },
     responses: { 201: { description: 'The product with its images', schema: AdminProduct } },
-    errors: { 404: 'No such product', 413: 'A file is larger than 5 MB', 415: 'A file is not an image we take' },
+    errors: { 404: 'No such product', 413: 'A file is larger than 5 MB, or the request than 20 MB', 415: 'A file is not an image we take' },
   },
   {
     id: 'adminReorderImages',
@@ -632,6 +632,11 @@ export const OPERATIONS: Operation[] = [
       },
     },
     responses: { 200: { description: 'Handled now, handled before, or ignored', schema: WebhookReceipt } },
-    errors: { 400: 'The signature is missing, wrong or too old, or the body is not an event', 413: 'The body is too large', 503: 'No webhook secret is set' },
+    errors: {
+      400: 'The signature is missing, wrong or too old, or the body is not an event',
+      413: 'The body is too large',
+      500: 'An event of a type the store acts on that it cannot read (`event_unreadable`): not acknowledged, so that Stripe sends it again; reported as an error',
+      503: 'No webhook secret is set (outside development)',
+    },
   },
 ]

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { requireUser, userOf } from '../accounts/guard'
-import { jsonLimit } from '../accounts/routes'
+import { jsonLimit } from '../platform/body-limit'
 import { mergeGuestCart } from '../cart/service'
 import { startCheckout } from '../payments/service'
 import type { AppEnv } from '../platform/env'

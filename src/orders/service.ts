@@ -12,7 +12,7 @@ import { orderEvents, orderItems, orders, type Order, type OrderItem, type Order
 import { sha256Hex } from '../platform/encoding'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, badRequest, notFound, validationFailed, type FieldErrors } from '../platform/errors'
-import { logEvent } from '../platform/logging'
+import { logError, logEvent } from '../platform/logging'
 import { claimGuard, claimKey, claimLost, holdsClaim, releaseKey } from './idempotency'
 import type { OrderLineView, OrderPage, OrderView } from './responses'
 import type { CreateOrderBody, OrderListQuery } from './schemas'
@@ -142,7 +142,7 @@ export async function createOrder(env: Env, userId: number, body: CreateOrderBod
     return { order: await placeOrder(env, userId, body, claim.orderId, idempotencyKey), created: true }
   } catch (err) {
     await releaseKey(env, userId, idempotencyKey, claim.orderId).catch((releaseErr: unknown) =>
-      console.error(JSON.stringify({ level: 'error', message: 'idempotency claim not given back', order_id: claim.orderId, error: String(releaseErr) })),
+      logError('idempotency claim not given back', { order_id: claim.orderId, error: releaseErr }),
     )
     throw err
   }
@@ -183,7 +183,7 @@ async function releaseAll(env: Env, lines: Pick<PricedLine, 'productId' | 'reser
   const results = await Promise.allSettled(lines.map((line) => stockOf(env, line.productId).release(line.productId, line.reservationId)))
   for (const result of results) {
     // The hold ends at its deadline anyway; until then it only keeps units out of sale.
-    if (result.status === 'rejected') console.error(JSON.stringify({ level: 'error', message: 'hold release failed', error: String(result.reason) }))
+    if (result.status === 'rejected') logError('hold release failed', { error: result.reason })
   }
 }
 
@@ -346,7 +346,7 @@ export async function expireOrder(env: Env, orderId: string, endedReservations: 
   const results = await Promise.all(others.map((line) => stockOf(env, line.productId).release(line.productId, line.reservationId)))
   results.forEach((result, i) => {
     if (!result.ok && result.reason === 'committed') {
-      console.error(JSON.stringify({ level: 'error', message: 'expired order has a sold line', order_id: orderId, product_id: others[i]?.productId }))
+      logError('expired order has a sold line', { order_id: orderId, product_id: others[i]?.productId })
     }
   })
 }

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import { shownStock } from '../catalog/availability'
-import { logEvent, type LogFields } from '../platform/logging'
+import { logError, logEvent, type LogFields } from '../platform/logging'
 import { onHoldsExpired } from './expiry'
 import {
   HOLD_TTL_MS_DEFAULT,
@@ -253,7 +253,7 @@ export class StockObject extends DurableObject<Env> {
         )
         markDelivered(this.sql, pending.map((p) => p.reservationId))
       } catch (err) {
-        console.error(JSON.stringify({ level: 'error', message: 'expiry hook failed', product_id: level.productId, error: String(err) }))
+        logError('expiry hook failed', { product_id: level.productId, error: err })
       }
     }
     await this.flush()
@@ -377,7 +377,7 @@ export class StockObject extends DurableObject<Env> {
       try {
         await writeProductStock(this.env, level.productId, { onHand: level.onHand, held: level.held }, { publish })
       } catch (err) {
-        console.error(JSON.stringify({ level: 'error', message: 'stock write-through to D1 failed', product_id: level.productId, error: String(err) }))
+        logError('stock write-through to D1 failed', { product_id: level.productId, error: err })
         return false
       }
       markFlushed(this.sql, level.version, available)

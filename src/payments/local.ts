@@ -1,5 +1,5 @@
 /**
- * The local provider: offline (no STRIPE_SECRET_KEY, not production) the store plays Stripe's part. Its
+ * The local provider: in development without STRIPE_SECRET_KEY the store plays Stripe's part. Its
  * sessions are rows of `payments` with provider `local`, paid on the local test page, and what it sends
  * back are events shaped like Stripe's, handled by the same code as Stripe's own.
  */

@@ -1,8 +1,8 @@
 /**
- * The local test payment page: offline (no STRIPE_SECRET_KEY, not production) it stands in for Stripe's
+ * The local test payment page: in development without STRIPE_SECRET_KEY it stands in for Stripe's
  * hosted checkout. "Pay" and "Decline" build the event Stripe would send, sign it with the webhook secret
  * and post it to the same webhook handler, so an offline purchase runs the code a real one runs. In
- * production the page does not exist (404).
+ * any other environment the page does not exist (404).
  */
 import { Hono, type Context } from 'hono'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
@@ -34,7 +34,7 @@ async function deliver(c: Ctx, event: object): Promise<void> {
 }
 
 export const paymentPages = new Hono<AppEnv>()
-  // First, so that production answers 404 to everyone, signed in or not.
+  // First, so that every environment but development answers 404 to everyone, signed in or not.
   .use('/test/*', async (c, next) => {
     if (!localPaymentsAllowed(c.env)) throw notFound('page')
     await next()

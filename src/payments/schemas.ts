@@ -1,8 +1,9 @@
 import { z } from 'zod'
 
 /**
- * What we read of Stripe's events, checked at runtime: a signed event is still input, and one we cannot
- * read is recorded and ignored rather than answered with a 500 that Stripe would retry for three days.
+ * What we read of Stripe's events, checked at runtime: a signed event is still input. One of a type we
+ * act on that we cannot read is our mistake, not Stripe's: it is answered 500 and reported (see
+ * `UnreadableEvent`), so that Stripe keeps sending it until the schema is fixed, rather than dropped.
  * Unknown fields pass (`z.object` strips them): Stripe adds fields without notice.
  */
 const Metadata = z.record(z.string(), z.string()).nullish()

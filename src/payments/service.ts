@@ -12,6 +12,7 @@
  * state (not from "seen before"), so a late duplicate of an old event is a no-op as well.
  */
 import { and, eq, ne, sql } from 'drizzle-orm'
+import type { z } from 'zod'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { getDb, type Db } from '../db/client'
 import { orders, payments, refunds, stripeEvents, type CheckoutStatus, type Payment, type PaymentProvider, type PaymentStatus, type Refund, type RefundStatus } from '../db/schema'
@@ -22,7 +23,7 @@ import type { CurrentUser } from '../platform/env'
 import { ApiError, badRequest, conflict, notFound, validationFailed } from '../platform/errors'
 import { log } from '../platform/logging'
 import { fieldErrors } from '../platform/validate'
-import { checkoutProvider, paymentsNotConfigured } from './config'
+import { checkoutProvider, localPaymentsAllowed, paymentsNotConfigured } from './config'
 import { localRefundEvent, localSessionId } from './local'
 import { ChargeObject, CheckoutSessionObject, PaymentIntentObject, RefundOptions, StripeEventEnvelope } from './schemas'
 import type { CheckoutStart, RefundView } from './responses'
@@ -67,6 +68,21 @@ interface ReportedPayment {
 type EventRef = Pick<StripeEventEnvelope, 'id' | 'type'>
 type LoadedOrder = NonNullable<Awaited<ReturnType<typeof loadOrder>>>
 
+/**
+ * A signed event of a type we act on whose object our schema refuses: our mistake (or a change at Stripe),
+ * never the sender's. It is not recorded and is answered 500, so that Stripe sends it again (for three
+ * days) while the error report says what to fix; acknowledging it would drop a payment without a trace.
+ */
+export class UnreadableEvent extends ApiError {
+  constructor(
+    readonly event: EventRef,
+    error: z.ZodError,
+  ) {
+    const issues = error.issues.map((issue) => `data.object.${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')
+    super(500, 'event_unreadable', `Stripe event ${event.id} (${event.type}) does not match what the store reads (${issues}); it is not acknowledged, so Stripe will send it again`)
+  }
+}
+
 /** The order's batch lost a race with another change: decide again from the order as it now is. */
 class StaleOrder extends Error {}
 
@@ -95,7 +111,7 @@ function providerFailure(err: unknown): unknown {
 
 /**
  * Starts paying for an order awaiting payment and answers where to send the shopper. Owner only (404 for
- * anyone else); 409 unless the order awaits payment; 503 in production without a Stripe key.
+ * anyone else); 409 unless the order awaits payment; 503 outside development without a Stripe key.
  *
  * The session's expiry is chosen once and stored before Stripe is asked, and the order id is the
  * idempotency key: a double click, or a retry after a lost answer, sends the same parameters and gets the
@@ -295,7 +311,11 @@ const refundView = (refund: Refund): RefundView => ({
 
 /** Sends a refund to the payment's provider (the local provider agrees at once). */
 async function refundAtProvider(env: Env, payment: Pick<Payment, 'provider' | 'paymentIntentId' | 'orderId'>, refund: Refund): Promise<{ id: string | null; status: RefundStatus }> {
-  if (payment.provider === 'local') return { id: `re_local_${refund.id}`, status: 'succeeded' }
+  if (payment.provider === 'local') {
+    // The local provider exists in development only: elsewhere nothing may answer for it.
+    if (!localPaymentsAllowed(env)) throw paymentsNotConfigured()
+    return { id: `re_local_${refund.id}`, status: 'succeeded' }
+  }
   if (!env.STRIPE_SECRET_KEY) throw paymentsNotConfigured()
   if (!payment.paymentIntentId) throw conflict('The payment of this order has no Stripe payment intent to refund')
   try {
@@ -323,7 +343,8 @@ async function refundAtProvider(env: Env, payment: Pick<Payment, 'provider' | 'p
 
 /**
  * Handles one verified Stripe event (or one the local provider made) exactly once; see the top of this
- * file. 400 for an event that is not an event at all; unknown types are recorded and ignored.
+ * file. 400 for an event that is not an event at all; unknown types are recorded and ignored; a handled
+ * type whose object we cannot read throws `UnreadableEvent` (500, unrecorded: Stripe retries it).
  */
 export async function handleStripeEvent(env: Env, raw: unknown): Promise<HandledEvent> {
   const parsed = StripeEventEnvelope.safeParse(raw)
@@ -346,7 +367,7 @@ async function decide(env: Env, event: StripeEventEnvelope): Promise<HandledEven
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded': {
       const session = CheckoutSessionObject.safeParse(object)
-      if (!session.success) return record(env, event, null, 'unreadable')
+      if (!session.success) throw new UnreadableEvent(event, session.error)
       const reported = await fromSession(env, session.data)
       // Completed with a payment still on its way (bank debits…): async_payment_succeeded will follow.
       if (session.data.payment_status !== 'paid') return record(env, event, reported.orderId, 'awaiting_async_payment')
@@ -354,24 +375,24 @@ async function decide(env: Env, event: StripeEventEnvelope): Promise<HandledEven
     }
     case 'payment_intent.succeeded': {
       const intent = PaymentIntentObject.safeParse(object)
-      if (!intent.success) return record(env, event, null, 'unreadable')
+      if (!intent.success) throw new UnreadableEvent(event, intent.error)
       return onPaid(env, event, await fromIntent(env, intent.data))
     }
     case 'checkout.session.async_payment_failed':
     case 'checkout.session.expired': {
       const session = CheckoutSessionObject.safeParse(object)
-      if (!session.success) return record(env, event, null, 'unreadable')
+      if (!session.success) throw new UnreadableEvent(event, session.error)
       const failed = event.type === 'checkout.session.async_payment_failed'
       return onCheckoutEnded(env, event, await fromSession(env, session.data), failed ? 'failed' : 'expired')
     }
     case 'payment_intent.payment_failed': {
       const intent = PaymentIntentObject.safeParse(object)
-      if (!intent.success) return record(env, event, null, 'unreadable')
+      if (!intent.success) throw new UnreadableEvent(event, intent.error)
       return onAttemptFailed(env, event, await fromIntent(env, intent.data))
     }
     case 'charge.refunded': {
       const charge = ChargeObject.safeParse(object)
-      if (!charge.success) return record(env, event, null, 'unreadable')
+      if (!charge.success) throw new UnreadableEvent(event, charge.error)
       return onRefunded(env, event, charge.data)
     }
     default:

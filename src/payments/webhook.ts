@@ -2,13 +2,14 @@
  * POST /webhooks/stripe. The signature is checked on the raw body (so no JSON validator runs first), then
  * the event is handled exactly once (see service.ts). Answers: 200 for an event handled now, handled
  * before (a duplicate) or of a type we do not act on (recorded and ignored); 400 for a missing, wrong or
- * stale signature or a body that is not an event, with no effect; 503 when no webhook secret is set in
- * production. Anything else that fails is a 5xx, and Stripe retries it for up to three days.
+ * stale signature or a body that is not an event, with no effect; 503 when no webhook secret is set
+ * (outside development). An event of a type we act on that our schema cannot read is a reported 500
+ * (`event_unreadable`), like anything else that fails: Stripe retries it for up to three days.
  */
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../platform/env'
-import { ApiError, badRequest } from '../platform/errors'
+import { limitBody } from '../platform/body-limit'
+import { badRequest } from '../platform/errors'
 import { log } from '../platform/logging'
 import { paymentsNotConfigured, webhookSecret } from './config'
 import { handleStripeEvent } from './service'
@@ -19,12 +20,7 @@ export const WEBHOOK_BODY_MAX_BYTES = 256 * 1024
 
 export const webhooksRoute = new Hono<AppEnv>().post(
   '/stripe',
-  bodyLimit({
-    maxSize: WEBHOOK_BODY_MAX_BYTES,
-    onError: () => {
-      throw new ApiError(413, 'payload_too_large', `The request body is larger than ${WEBHOOK_BODY_MAX_BYTES / 1024} KB`)
-    },
-  }),
+  limitBody(WEBHOOK_BODY_MAX_BYTES),
   async (c) => {
     const secret = webhookSecret(c.env)
     if (!secret) throw paymentsNotConfigured()

@@ -75,6 +75,17 @@ export function log(level: LogLevel, fields: LogFields): void {
 }
 
 /**
+ * One error line (redacted like every other) for a failure that is handled where it happens and must
+ * still be seen: a write-through that will be retried, a hold left to expire. Errors that end a request
+ * go through `reportError` instead. An `error` field may be the thrown value itself.
+ * @example logError('hold release failed', { order_id, error: err })
+ */
+export function logError(msg: string, fields: LogFields = {}): void {
+  const { error, ...rest } = fields
+  log('error', { msg, ...rest, ...(error !== undefined && { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }) })
+}
+
+/**
  * Logs and counts a domain event (order.created, order.paid, stock.reserved…) with its fields; call it
  * after the change is stored, and only for a real change (not an idempotent repeat).
  * @example logEvent(env, 'stock.reserved', { product_id: 7, reservation_id, qty: 2 })
@@ -86,12 +97,15 @@ export function logEvent(env: Partial<Pick<Env, 'METRICS' | 'ENVIRONMENT'>>, nam
 
 /**
  * One line per request once it is answered: request id, method, route pattern, path (never the query
- * string, where reset tokens travel), status, duration and the signed-in user if a guard found one.
- * Mount it after `requestId()`.
+ * string, where reset tokens travel), status, duration and the signed-in user if a guard found one;
+ * it also sets the answer's `X-Request-Id` to that id. Mount it after `requestId()`.
  */
 export const requestLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const startedAt = Date.now()
   await next()
+  // The answer carries this request's id whatever made it (a page replayed from the edge cache, a
+  // response built elsewhere): the id a customer reads is the id of this line.
+  c.res.headers.set('X-Request-Id', c.get('requestId'))
   const fields = {
     request_id: c.get('requestId'),
     method: c.req.method,

@@ -19,6 +19,8 @@
  *  AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY route`.
  * @see https://developers.cloudflare.com/analytics/analytics-engine/
  */
+// logging.ts counts through this module, and this one logs through it: both use the other only at call time.
+import { logError } from './logging'
 
 /** Data points written while the binding is absent (a Miniflare set up without it, scripts): kept in memory, newest last. */
 export const memoryMetrics = {
@@ -38,7 +40,7 @@ function write(env: Partial<Pick<Env, 'METRICS'>>, point: AnalyticsEngineDataPoi
   try {
     metrics(env).writeDataPoint(point)
   } catch (err) {
-    console.error(JSON.stringify({ level: 'error', msg: 'metrics write failed', error: String(err) }))
+    logError('metrics write failed', { error: err })
   }
 }
 

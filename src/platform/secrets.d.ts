@@ -1,17 +1,17 @@
 /** Secrets are set with `wrangler secret put` (and `.dev.vars` locally), so `wrangler types` cannot see them. */
 declare namespace Cloudflare {
   interface Env {
-    /** Signs access tokens (at least 32 characters). Required in production. */
+    /** Signs access tokens (at least 32 characters). Required outside development: without it, token routes answer 503. */
     AUTH_SECRET?: string
-    /** The mail provider's API key (Resend); without it, mail is only logged (not in production). */
+    /** The mail provider's API key (Resend); without it, mail is only logged in development, and a 503 anywhere else. */
     MAIL_API_KEY?: string
-    /** The sender address for mail, e.g. "Cato-Store <shop@example.com>". */
+    /** The sender address for mail, e.g. "Cato-Store <shop@example.com>". Required with MAIL_API_KEY outside development. */
     MAIL_FROM?: string
     /** Sentry's DSN for error reports (src/platform/error-reporting.ts); without it, unexpected errors are only logged. */
     SENTRY_DSN?: string
-    /** Stripe's secret API key (sk_live_… / sk_test_…); without it, away from production, payments use the local test page. */
+    /** Stripe's secret API key (sk_live_… / sk_test_…); without it, in development only, payments use the local test page (503 elsewhere). */
     STRIPE_SECRET_KEY?: string
-    /** The signing secret of the Stripe webhook endpoint (whsec_…). Required in production. */
+    /** The signing secret of the Stripe webhook endpoint (whsec_…). Required outside development (503 without it). */
     STRIPE_WEBHOOK_SECRET?: string
   }
 }

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from './env'
-import { isProduction } from './env'
+import { isDevelopment } from './env'
 
 /**
  * The page policy: scripts, styles and images from this origin only (no inline script at all), forms
@@ -21,7 +21,7 @@ export const CONTENT_SECURITY_POLICY = [
 
 /**
  * Security headers on every answer; a route that sets a stricter Content-Security-Policy of its own
- * (R2 images are sandboxed) keeps it. HSTS only in production, where the shop is HTTPS-only.
+ * (R2 images are sandboxed) keeps it. HSTS everywhere but local development (plain http): fail closed.
  */
 export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   await next()
@@ -32,5 +32,6 @@ export const securityHeaders = (): MiddlewareHandler<AppEnv> => async (c, next) 
   headers.set('X-Frame-Options', 'DENY')
   headers.set('Cross-Origin-Opener-Policy', 'same-origin')
   headers.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()')
-  if (isProduction(c.env)) headers.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains; preload')
+  // Everywhere but plain-http local development: staging and an unset ENVIRONMENT get production's defaults.
+  if (!isDevelopment(c.env)) headers.set('Strict-Transport-Security', 'max-age=63072000; includeSubDomains; preload')
 }

@@ -7,7 +7,7 @@ import { RateLimited } from '../accounts/rate-limit'
 import { Layout, renderPage } from './layout'
 
 export function ErrorPage({ status, message }: { status: number; message: string }) {
-  const title = status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : status === 429 ? 'Slow down' : 'Cannot show this page'
+  const title = status === 404 ? 'Not found' : status === 403 ? 'Not allowed' : status === 413 ? 'Too large' : status === 429 ? 'Slow down' : status === 503 ? 'Not available right now' : 'Cannot show this page'
   return (
     <Layout title={title}>
       <h1>{title}</h1>
@@ -21,6 +21,11 @@ export function ErrorPage({ status, message }: { status: number; message: string
 
 /** The pages' `onError`: expected failures as a readable page with their status, anything else a 500 that leaks nothing. */
 export function htmlErrorHandler(err: Error, c: Context<AppEnv>) {
+  // A feature that is not configured (503: payments, mail, tokens) says so in words; it is still reported.
+  if (err instanceof ApiError && err.status >= 500) {
+    reportRequestError(c, err)
+    return c.html(renderPage(<ErrorPage status={err.status} message={err.message} />), err.status)
+  }
   if (err instanceof ApiError && err.status < 500) {
     if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
     return c.html(renderPage(<ErrorPage status={err.status} message={err.message} />), err.status)
