@@ -7,10 +7,10 @@ import { outbox } from '../src/accounts/mail'
 import { PBKDF2_ITERATIONS, hashPassword, verifyPassword } from '../src/accounts/passwords'
 import { authSecret } from '../src/accounts/secrets'
 import { getDb } from '../src/db/client'
-import { users } from '../src/db/schema'
+import { refreshTokens, userProfiles, users } from '../src/db/schema'
 import type { AppEnv } from '../src/platform/env'
 import { toErrorBody, type ErrorBody } from '../src/platform/errors'
-import { eq } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import { BASE, Browser, callJson, freshAddress, registerUser, uniqueEmail } from './helpers'
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0])
@@ -396,5 +396,137 @@ describe('account pages', () => {
     expect(asked.status).toBe(200)
     expect(await asked.text()).toContain('If an account uses that address')
     expect(outbox.length).toBe(before)
+  })
+})
+
+/** Makes every `op` on `table` fail while `run` runs: a crash in the middle of a multi-step change. */
+async function whileFailing<T>(table: string, op: 'INSERT' | 'UPDATE' | 'DELETE', run: () => Promise<T>): Promise<T> {
+  await env.DB.prepare(`CREATE TRIGGER injected_failure BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`).run()
+  try {
+    return await run()
+  } finally {
+    await env.DB.prepare('DROP TRIGGER injected_failure').run()
+  }
+}
+
+const userByEmail = (email: string) => getDb(env).query.users.findFirst({ where: eq(users.email, email) })
+
+/** The reset link of the last mail sent to `email`. */
+async function askForReset(email: string) {
+  const browser = new Browser()
+  await browser.submit('/account/password/forgot', '/account/password/forgot', { email })
+  const token = /\/account\/password\/reset\?token=(\S+)/.exec(outbox.findLast((m) => m.to === email)?.text ?? '')?.[1]
+  if (!token) throw new Error('no reset mail')
+  return token
+}
+
+const useReset = (token: string, password: string) =>
+  new Browser().submit(`/account/password/reset?token=${token}`, '/account/password/reset', { token, password })
+
+describe('multi-step account changes stand or fall as one', () => {
+  it('a registration whose session cannot be stored leaves no account behind (the page)', async () => {
+    const email = uniqueEmail('doomed')
+    const answer = await whileFailing('sessions', 'INSERT', () =>
+      new Browser().submit('/account/register', '/account/register', { name: 'Doomed', email, password: 'page password 1' }),
+    )
+    expect(answer.status).toBe(500)
+    expect(await userByEmail(email)).toBeUndefined()
+    // The email is still free: registering again works.
+    expect((await new Browser().submit('/account/register', '/account/register', { name: 'Second try', email, password: 'page password 1' })).status).toBe(303)
+  })
+
+  it('a registration whose refresh token cannot be stored leaves no account behind (the API)', async () => {
+    const email = uniqueEmail('doomed-api')
+    const answer = await whileFailing('refresh_tokens', 'INSERT', () => callJson('POST', '/api/auth/register', { email, password: 'correct horse battery', name: 'X' }))
+    expect(answer.status).toBe(500)
+    expect(await userByEmail(email)).toBeUndefined()
+  })
+
+  it('a registration stores the profile row with the account', async () => {
+    const user = await registerUser()
+    expect(await getDb(env).query.userProfiles.findFirst({ where: eq(userProfiles.userId, user.user.id) })).toBeDefined()
+  })
+
+  it('two concurrent registrations of one email: one account, one 201 and one 409', async () => {
+    const email = uniqueEmail('twice')
+    const answers = await Promise.all([1, 2].map((i) => callJson('POST', '/api/auth/register', { email, password: 'correct horse battery', name: `N${i}` })))
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409])
+  })
+
+  it('a password change that cannot revoke the refresh tokens changes nothing: old password, sessions and tokens still work', async () => {
+    const user = await registerUser()
+    const here = new Browser()
+    const elsewhere = new Browser()
+    await here.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    await elsewhere.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    const changed = await whileFailing('refresh_tokens', 'UPDATE', () =>
+      here.submit('/account', '/account/password', { current_password: user.password, new_password: 'a brand new password' }),
+    )
+    expect(changed.status).toBe(500)
+    expect((await signIn(user.email, user.password)).status).toBe(200)
+    expect((await elsewhere.fetch('/account')).status).toBe(200)
+    expect((await callJson('GET', '/api/users/profile', undefined, user.bearer)).status).toBe(200)
+  })
+
+  it('a password change ends the reset links mailed before it', async () => {
+    const user = await registerUser()
+    const link = await askForReset(user.email)
+    const browser = new Browser()
+    await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    await browser.submit('/account', '/account/password', { current_password: user.password, new_password: 'a brand new password' })
+    expect((await useReset(link, 'a stolen link password')).status).toBe(400)
+    expect((await signIn(user.email, 'a brand new password')).status).toBe(200)
+  })
+
+  it('a reset ends every other reset link, every session and every refresh token of the user', async () => {
+    const user = await registerUser()
+    const browser = new Browser()
+    await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    const first = await askForReset(user.email)
+    const second = await askForReset(user.email)
+    expect((await useReset(second, 'reset password 123')).status).toBe(303)
+    expect((await useReset(first, 'reset password 456')).status).toBe(400)
+    expect((await browser.fetch('/account')).status).toBe(303)
+    expect((await callJson('POST', '/api/auth/refresh', { refresh_token: user.refresh_token })).status).toBe(401)
+    expect((await callJson('GET', '/api/users/profile', undefined, user.bearer)).status).toBe(401)
+    expect((await signIn(user.email, 'reset password 123')).status).toBe(200)
+  })
+
+  it('a reset that cannot revoke the refresh tokens changes nothing, and the link still works afterwards', async () => {
+    const user = await registerUser()
+    const link = await askForReset(user.email)
+    expect((await whileFailing('refresh_tokens', 'UPDATE', () => useReset(link, 'reset password 123'))).status).toBe(500)
+    expect((await signIn(user.email, user.password)).status).toBe(200)
+    expect((await useReset(link, 'reset password 123')).status).toBe(303)
+  })
+
+  it('two concurrent uses of one reset link: exactly one sets its password', async () => {
+    for (let round = 0; round < 3; round++) {
+      const user = await registerUser()
+      const link = await askForReset(user.email)
+      const answers = await Promise.all(['first password 1', 'second password 2'].map((password) => useReset(link, password)))
+      expect(answers.map((a) => a.status).sort()).toEqual([303, 400])
+      const won = answers[0]?.status === 303 ? 'first password 1' : 'second password 2'
+      const lost = won === 'first password 1' ? 'second password 2' : 'first password 1'
+      expect((await signIn(user.email, won)).status).toBe(200)
+      expect((await signIn(user.email, lost)).status).toBe(401)
+    }
+  })
+})
+
+describe('refresh-token rotation racing its own reuse', () => {
+  const refresh = (token: string) => callJson<{ refresh_token: string }>('POST', '/api/auth/refresh', { refresh_token: token })
+
+  it('two concurrent refreshes with one token leave no live successor: at most one is minted, and the family dies', async () => {
+    for (let round = 0; round < 5; round++) {
+      const user = await registerUser()
+      const answers = await Promise.all([1, 2, 3].map(() => refresh(user.refresh_token)))
+      const winners = answers.filter((a) => a.status === 200)
+      expect(winners.length).toBeLessThanOrEqual(1)
+      expect(answers.filter((a) => a.status === 401).length).toBeGreaterThanOrEqual(2)
+      for (const winner of winners) expect((await refresh(winner.body.refresh_token)).status).toBe(401)
+      const live = await getDb(env).query.refreshTokens.findMany({ where: and(eq(refreshTokens.userId, user.user.id), isNull(refreshTokens.revokedAt)) })
+      expect(live).toEqual([])
+    }
   })
 })

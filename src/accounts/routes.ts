@@ -7,7 +7,7 @@ import { AVATAR_MAX_BYTES, imageTooLarge, readLimited, unsupportedImage } from '
 import { requireUser, userOf } from './guard'
 import { RefreshBody, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
 import { authenticate, findUser, profileOf, register, removeAvatar, setAvatar, updateProfile } from './service'
-import { ACCESS_TOKEN_TTL_SECONDS, issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens'
+import { ACCESS_TOKEN_TTL_SECONDS, issueRefreshToken, newRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens'
 import type { CurrentUser } from '../platform/env'
 
 /** JSON bodies of the accounts API are small: anything over 16 KB is refused before it is parsed. */
@@ -30,8 +30,9 @@ async function tokenPair(env: Env, user: CurrentUser, refreshToken?: string) {
 export const authApi = new Hono<AppEnv>()
   .use(jsonLimit)
   .post('/register', validate('json', RegisterBody), async (c) => {
-    const user = await register(c.env, c.req.valid('json'))
-    return c.json({ user: await profileOf(c.env, user.id), ...(await tokenPair(c.env, user)) }, 201)
+    const refreshToken = await newRefreshToken()
+    const user = await register(c.env, c.req.valid('json'), { refreshToken })
+    return c.json({ user: await profileOf(c.env, user.id), ...(await tokenPair(c.env, user, refreshToken.token)) }, 201)
   })
   .post('/token', validate('json', TokenBody), async (c) => {
     const { email, password } = c.req.valid('json')

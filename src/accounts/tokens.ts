@@ -3,9 +3,9 @@
  * rotates on every use. Refresh tokens are stored by their SHA-256 in families: presenting one that was
  * already used means it was stolen or replayed, and the whole family is revoked.
  */
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull, sql, type SQL } from 'drizzle-orm'
 import { errors, jwtVerify, SignJWT } from 'jose'
-import { getDb } from '../db/client'
+import { getDb, type Db } from '../db/client'
 import { refreshTokens, type User } from '../db/schema'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { unauthorized } from '../platform/errors'
@@ -49,35 +49,60 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
   }
 }
 
-/** A new refresh token for `userId`, in `familyId` (a new family at sign-in). */
-export async function issueRefreshToken(env: Env, userId: number, familyId: string = crypto.randomUUID()): Promise<string> {
-  const token = randomToken()
-  await getDb(env)
-    .insert(refreshTokens)
-    .values({ id: await sha256Hex(token), familyId, userId, expiresAt: Date.now() + REFRESH_TOKEN_TTL_MS })
-  return token
+/** A refresh token not yet stored: what the client gets, the row's id (its SHA-256), its family and end. */
+export interface NewRefreshToken {
+  token: string
+  id: string
+  familyId: string
+  expiresAt: number
 }
 
+/** A fresh refresh token in `familyId` (a new family at sign-in). */
+export async function newRefreshToken(familyId: string = crypto.randomUUID()): Promise<NewRefreshToken> {
+  const token = randomToken()
+  return { token, id: await sha256Hex(token), familyId, expiresAt: Date.now() + REFRESH_TOKEN_TTL_MS }
+}
+
+/** The statement that stores `refresh`, for a batch of the caller's (`userId` may be a subquery). */
+export const insertRefreshToken = (db: Db, refresh: NewRefreshToken, userId: number | SQL, revokedAt: number | SQL | null = null) =>
+  db.insert(refreshTokens).values({ id: refresh.id, familyId: refresh.familyId, userId, expiresAt: refresh.expiresAt, revokedAt })
+
+/** A new refresh token for `userId`, in a new family (sign-in). */
+export async function issueRefreshToken(env: Env, userId: number): Promise<string> {
+  const refresh = await newRefreshToken()
+  await insertRefreshToken(getDb(env), refresh, userId)
+  return refresh.token
+}
+
+const REUSED = 'Refresh token reused: every session of this sign-in is revoked'
+
 /**
- * Spends a refresh token: marks it used and issues its successor in the same family. Marking is a
- * conditional update, so of two concurrent uses exactly one wins; the loser (or any later use) counts
- * as reuse and revokes the family.
+ * Spends a refresh token and issues its successor in the same family, in one D1 batch: the successor is
+ * inserted first, born revoked unless the token it replaces is still unspent at that moment, and then the
+ * token is marked used if it still is unspent. Of two concurrent uses exactly one marks it; the other
+ * (or any later use) counts as reuse and revokes the family, which by then holds the winner's successor:
+ * so a race never leaves a live successor behind.
  */
 export async function rotateRefreshToken(env: Env, token: string): Promise<{ userId: number; refreshToken: string }> {
   const db = getDb(env)
   const id = await sha256Hex(token)
   const row = await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.id, id) })
-  if (!row || row.revokedAt !== null || row.expiresAt <= Date.now()) throw unauthorized('Invalid refresh token')
-  const spent = await db
-    .update(refreshTokens)
-    .set({ usedAt: Date.now() })
-    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt)))
-    .returning({ id: refreshTokens.id })
+  const now = Date.now()
+  // A revoked family has no live member left: revocation and rotation are each one statement or batch,
+  // so a successor is either revoked with its family or born revoked from a revoked token.
+  if (!row || row.revokedAt !== null || row.expiresAt <= now) throw unauthorized('Invalid refresh token')
+  const live = and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt))
+  const successor = await newRefreshToken(row.familyId)
+  const bornRevoked = sql`(select case when count(*) = 1 then null else ${now} end from ${refreshTokens} where ${live})`
+  const [, spent] = await db.batch([
+    insertRefreshToken(db, successor, row.userId, bornRevoked),
+    db.update(refreshTokens).set({ usedAt: now }).where(live).returning({ id: refreshTokens.id }),
+  ])
   if (spent.length === 0) {
     await revokeRefreshFamily(env, row.familyId)
-    throw unauthorized('Refresh token reused: every session of this sign-in is revoked')
+    throw unauthorized(REUSED)
   }
-  return { userId: row.userId, refreshToken: await issueRefreshToken(env, row.userId, row.familyId) }
+  return { userId: row.userId, refreshToken: successor.token }
 }
 
 export async function revokeRefreshFamily(env: Env, familyId: string) {
@@ -90,6 +115,9 @@ export async function revokeRefreshToken(env: Env, token: string) {
   if (row) await revokeRefreshFamily(env, row.familyId)
 }
 
-/** Every refresh token of a user (password change, reset). */
-export const revokeAllRefreshTokens = (env: Env, userId: number) =>
-  getDb(env).update(refreshTokens).set({ revokedAt: Date.now() }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+/** Revokes every refresh token of a user `when` the condition holds: a statement for the password change's batch. */
+export const revokeRefreshTokensOf = (db: Db, userId: number, when?: SQL) =>
+  db
+    .update(refreshTokens)
+    .set({ revokedAt: Date.now() })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt), when))
