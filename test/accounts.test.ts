@@ -11,7 +11,7 @@ import { refreshTokens, userProfiles, users } from '../src/db/schema'
 import type { AppEnv } from '../src/platform/env'
 import { toErrorBody, type ErrorBody } from '../src/platform/errors'
 import { and, eq, isNull } from 'drizzle-orm'
-import { BASE, Browser, callJson, freshAddress, registerUser, uniqueEmail } from './helpers'
+import { BASE, Browser, callJson, freshAddress, insertProduct, registerUser, uniqueEmail } from './helpers'
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0])
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0])
@@ -528,5 +528,84 @@ describe('refresh-token rotation racing its own reuse', () => {
       const live = await getDb(env).query.refreshTokens.findMany({ where: and(eq(refreshTokens.userId, user.user.id), isNull(refreshTokens.revokedAt)) })
       expect(live).toEqual([])
     }
+  })
+})
+
+describe('browsers on the API: cookie-authenticated writes need the CSRF token', () => {
+  async function signedInBrowser() {
+    const user = await registerUser({ name: 'Before' })
+    const browser = new Browser()
+    await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    return { user, browser }
+  }
+  const csrfOf = async (browser: Browser) => ((await (await browser.fetch('/api/auth/csrf')).json()) as { csrf_token: string }).csrf_token
+  const json = (body: unknown, headers: Record<string, string> = {}) => ({ body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...headers } })
+
+  it('refuses a profile update by session cookie without X-CSRF-Token (403 in the error shape) and changes nothing', async () => {
+    const { user, browser } = await signedInBrowser()
+    const refused = await browser.fetch('/api/users/profile', { method: 'PUT', ...json({ name: 'Forged' }) })
+    expect(refused.status).toBe(403)
+    expect(((await refused.json()) as ErrorBody).error.code).toBe('csrf_failed')
+    const forged = await browser.fetch('/api/users/profile', { method: 'PUT', ...json({ name: 'Forged' }, { 'X-CSRF-Token': 'A'.repeat(43) }) })
+    expect(forged.status).toBe(403)
+    expect((await callJson<{ name: string }>('GET', '/api/users/profile', undefined, user.bearer)).body.name).toBe('Before')
+  })
+
+  it('accepts it with the token of GET /api/auth/csrf from this origin', async () => {
+    const { browser } = await signedInBrowser()
+    const token = await csrfOf(browser)
+    const saved = await browser.fetch('/api/users/profile', { method: 'PUT', ...json({ name: 'After' }, { 'X-CSRF-Token': token, Origin: BASE }) })
+    expect(saved.status).toBe(200)
+    expect(((await saved.json()) as { name: string }).name).toBe('After')
+  })
+
+  it('refuses a foreign Origin even with the right token', async () => {
+    const { browser } = await signedInBrowser()
+    const token = await csrfOf(browser)
+    const foreign = await browser.fetch('/api/users/profile', { method: 'PUT', ...json({ name: 'Evil' }, { 'X-CSRF-Token': token, Origin: 'https://evil.example' }) })
+    expect(foreign.status).toBe(403)
+    expect(((await foreign.json()) as ErrorBody).error.code).toBe('csrf_failed')
+  })
+
+  it('covers bodyless writes too: checkout, avatar removal, logout', async () => {
+    const { browser } = await signedInBrowser()
+    for (const [method, path] of [
+      ['POST', `/api/orders/${crypto.randomUUID()}/checkout`],
+      ['DELETE', '/api/users/profile/avatar'],
+      ['POST', '/api/auth/logout'],
+    ] as const) {
+      const answer = await browser.fetch(path, { method })
+      expect(answer.status, `${method} ${path}`).toBe(403)
+      expect(((await answer.json()) as ErrorBody).error.code, `${method} ${path}`).toBe('csrf_failed')
+    }
+  })
+
+  it('leaves bearer requests alone: no token needed', async () => {
+    const user = await registerUser()
+    expect((await callJson('PUT', '/api/users/profile', { name: 'Bearer' }, user.bearer)).status).toBe(200)
+    expect((await callJson('DELETE', '/api/users/profile/avatar', undefined, user.bearer)).status).toBe(200)
+  })
+
+  it('protects the guest cart cookie the same way, and refuses anonymous writes from a foreign Origin', async () => {
+    const product = await insertProduct({ stockQuantity: 10 })
+    const first = await callJson('POST', '/api/cart/items', { product_id: product.id, quantity: 1 })
+    expect(first.status).toBe(200)
+    const cart = first.headers.getSetCookie().find((c) => c.startsWith('cart='))?.split(';')[0] as string
+    const withoutToken = await callJson<ErrorBody>('POST', '/api/cart/items', { product_id: product.id, quantity: 1 }, { Cookie: cart })
+    expect(withoutToken.status).toBe(403)
+    expect(withoutToken.body.error.code).toBe('csrf_failed')
+    const emptied = await callJson<ErrorBody>('DELETE', `/api/cart/items/${product.id}`, undefined, { Cookie: cart })
+    expect(emptied.status).toBe(403)
+    const foreign = await callJson<ErrorBody>('POST', '/api/cart/items', { product_id: product.id, quantity: 1 }, { Origin: 'https://evil.example' })
+    expect(foreign.status).toBe(403)
+    const withToken = await callJson<{ items: { quantity: number }[] }>('POST', '/api/cart/items', { product_id: product.id, quantity: 1 }, { Cookie: `${cart}; csrf=${'c'.repeat(43)}`, 'X-CSRF-Token': 'c'.repeat(43) })
+    expect(withToken.status).toBe(200)
+    expect(withToken.body.items[0]?.quantity).toBe(2)
+  })
+
+  it('keeps the page forms working: they post to the pages, not to /api', async () => {
+    const { browser } = await signedInBrowser()
+    const saved = await browser.submit('/account', '/account/profile', { name: 'Form' })
+    expect(saved.status).toBe(303)
   })
 })

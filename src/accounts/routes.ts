@@ -4,6 +4,7 @@ import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
 import { validate } from '../platform/validate'
 import { AVATAR_MAX_BYTES, imageTooLarge, readLimited, unsupportedImage } from './avatar'
+import { CSRF_HEADER, csrfToken } from './csrf'
 import { requireUser, userOf } from './guard'
 import { RefreshBody, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
 import { authenticate, findUser, profileOf, register, removeAvatar, setAvatar, updateProfile } from './service'
@@ -43,6 +44,12 @@ export const authApi = new Hono<AppEnv>()
     const user = await findUser(c.env, userId)
     if (!user) throw new ApiError(401, 'unauthorized', 'Account no longer exists')
     return c.json(await tokenPair(c.env, user, refreshToken))
+  })
+  // For a script of this site that calls the API with the session or cart cookie: the X-CSRF-Token value.
+  // No other site can read this answer (the API grants no CORS).
+  .get('/csrf', (c) => {
+    c.header('Cache-Control', 'no-store')
+    return c.json({ csrf_token: csrfToken(c), header: CSRF_HEADER })
   })
   .post('/logout', validate('json', RefreshBody), async (c) => {
     await revokeRefreshToken(c.env, c.req.valid('json').refresh_token)
