@@ -38,8 +38,9 @@ const CART_COOKIE = 'cart'
 /** Different products a cart may hold: as many as an order may have lines. */
 export const CART_LINES_MAX = ORDER_LINES_MAX
 
-/** A guest cart is kept for 30 days after its last change. */
-const CART_COOKIE_MAX_AGE_S = 30 * 24 * 60 * 60
+/** A guest cart is kept for 30 days after its last change (its cookie's life; the hourly prune deletes it then). */
+export const GUEST_CART_TTL_MS = 30 * 24 * 60 * 60 * 1000
+const CART_COOKIE_MAX_AGE_S = GUEST_CART_TTL_MS / 1000
 /** What `randomToken()` makes: 32 bytes in base64url. Anything else in the cookie is not ours. */
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/
 
