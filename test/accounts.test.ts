@@ -517,6 +517,25 @@ describe('multi-step account changes stand or fall as one', () => {
 describe('refresh-token rotation racing its own reuse', () => {
   const refresh = (token: string) => callJson<{ refresh_token: string }>('POST', '/api/auth/refresh', { refresh_token: token })
 
+  const profileWith = (accessToken: string) => callJson('GET', '/api/users/profile', undefined, { Authorization: `Bearer ${accessToken}` })
+
+  it('reuse also ends the access tokens of the family: the first one and the successor\'s', async () => {
+    const user = await registerUser()
+    const rotated = await callJson<{ access_token: string }>('POST', '/api/auth/refresh', { refresh_token: user.refresh_token })
+    expect((await profileWith(rotated.body.access_token)).status).toBe(200)
+    expect((await refresh(user.refresh_token)).status).toBe(401)
+    expect((await profileWith(rotated.body.access_token)).status).toBe(401)
+    expect((await profileWith(user.access_token)).status).toBe(401)
+  })
+
+  it('logout ends the access tokens of that sign-in and of no other', async () => {
+    const user = await registerUser()
+    const other = await signIn(user.email, user.password)
+    expect((await callJson('POST', '/api/auth/logout', { refresh_token: user.refresh_token })).status).toBe(204)
+    expect((await profileWith(user.access_token)).status).toBe(401)
+    expect((await profileWith(other.body.access_token)).status).toBe(200)
+  })
+
   it('two concurrent refreshes with one token leave no live successor: at most one is minted, and the family dies', async () => {
     for (let round = 0; round < 5; round++) {
       const user = await registerUser()

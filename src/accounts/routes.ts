@@ -8,7 +8,7 @@ import { CSRF_HEADER, csrfToken } from './csrf'
 import { requireUser, userOf } from './guard'
 import { RefreshBody, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
 import { authenticate, findUser, profileOf, register, removeAvatar, setAvatar, updateProfile } from './service'
-import { ACCESS_TOKEN_TTL_SECONDS, issueRefreshToken, newRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens'
+import { ACCESS_TOKEN_TTL_SECONDS, issueRefreshToken, newRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken, type NewRefreshToken } from './tokens'
 import type { CurrentUser } from '../platform/env'
 
 /** JSON bodies of the accounts API are small: anything over 16 KB is refused before it is parsed. */
@@ -19,12 +19,13 @@ export const jsonLimit = bodyLimit({
   },
 })
 
-async function tokenPair(env: Env, user: CurrentUser, refreshToken?: string) {
+/** The answer of register, token and refresh: an access token tied to the family of its refresh token. */
+async function tokenPair(env: Env, user: CurrentUser, refreshToken: NewRefreshToken) {
   return {
     token_type: 'Bearer',
-    access_token: await signAccessToken(env, user),
+    access_token: await signAccessToken(env, user, refreshToken.familyId),
     expires_in: ACCESS_TOKEN_TTL_SECONDS,
-    refresh_token: refreshToken ?? (await issueRefreshToken(env, user.id)),
+    refresh_token: refreshToken.token,
   }
 }
 
@@ -33,11 +34,12 @@ export const authApi = new Hono<AppEnv>()
   .post('/register', validate('json', RegisterBody), async (c) => {
     const refreshToken = await newRefreshToken()
     const user = await register(c.env, c.req.valid('json'), { refreshToken })
-    return c.json({ user: await profileOf(c.env, user.id), ...(await tokenPair(c.env, user, refreshToken.token)) }, 201)
+    return c.json({ user: await profileOf(c.env, user.id), ...(await tokenPair(c.env, user, refreshToken)) }, 201)
   })
   .post('/token', validate('json', TokenBody), async (c) => {
     const { email, password } = c.req.valid('json')
-    return c.json(await tokenPair(c.env, await authenticate(c.env, email, password, c.req.raw.headers)))
+    const user = await authenticate(c.env, email, password, c.req.raw.headers)
+    return c.json(await tokenPair(c.env, user, await issueRefreshToken(c.env, user.id)))
   })
   .post('/refresh', validate('json', RefreshBody), async (c) => {
     const { userId, refreshToken } = await rotateRefreshToken(c.env, c.req.valid('json').refresh_token)

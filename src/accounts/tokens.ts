@@ -19,11 +19,13 @@ const AUDIENCE = 'cato-store-api'
 export interface AccessClaims {
   userId: number
   tokenVersion: number
+  /** The refresh-token family the token was issued with: revoking the family (reuse, sign-out) ends it too. */
+  familyId: string | null
 }
 
-/** An access token for `user`, valid for ACCESS_TOKEN_TTL_SECONDS. */
-export const signAccessToken = (env: Env, user: Pick<User, 'id' | 'role' | 'tokenVersion'>) =>
-  new SignJWT({ role: user.role, ver: user.tokenVersion })
+/** An access token for `user`, valid for ACCESS_TOKEN_TTL_SECONDS, tied to the refresh-token family it came with. */
+export const signAccessToken = (env: Env, user: Pick<User, 'id' | 'role' | 'tokenVersion'>, familyId: string) =>
+  new SignJWT({ role: user.role, ver: user.tokenVersion, fam: familyId })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(String(user.id))
     .setIssuer(ISSUER)
@@ -41,12 +43,24 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
     const { payload } = await jwtVerify(token, authSecret(env), { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['sub', 'exp'] })
     const userId = Number(payload.sub)
     if (!Number.isSafeInteger(userId) || typeof payload.ver !== 'number') throw unauthorized('Invalid access token')
-    return { userId, tokenVersion: payload.ver }
+    if (payload.fam !== undefined && typeof payload.fam !== 'string') throw unauthorized('Invalid access token')
+    return { userId, tokenVersion: payload.ver, familyId: payload.fam ?? null }
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw unauthorized('Access token expired')
     if (err instanceof errors.JOSEError) throw unauthorized('Invalid access token')
     throw err
   }
+}
+
+/** Whether a refresh-token family still has a member that is not revoked (so its access tokens still work). */
+export async function familyIsLive(env: Env, familyId: string): Promise<boolean> {
+  const row = await getDb(env)
+    .select({ id: refreshTokens.id })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
+    .limit(1)
+    .get()
+  return row !== undefined
 }
 
 /** A refresh token not yet stored: what the client gets, the row's id (its SHA-256), its family and end. */
@@ -68,10 +82,10 @@ export const insertRefreshToken = (db: Db, refresh: NewRefreshToken, userId: num
   db.insert(refreshTokens).values({ id: refresh.id, familyId: refresh.familyId, userId, expiresAt: refresh.expiresAt, revokedAt })
 
 /** A new refresh token for `userId`, in a new family (sign-in). */
-export async function issueRefreshToken(env: Env, userId: number): Promise<string> {
+export async function issueRefreshToken(env: Env, userId: number): Promise<NewRefreshToken> {
   const refresh = await newRefreshToken()
   await insertRefreshToken(getDb(env), refresh, userId)
-  return refresh.token
+  return refresh
 }
 
 const REUSED = 'Refresh token reused: every session of this sign-in is revoked'
@@ -83,7 +97,7 @@ const REUSED = 'Refresh token reused: every session of this sign-in is revoked'
  * (or any later use) counts as reuse and revokes the family, which by then holds the winner's successor:
  * so a race never leaves a live successor behind.
  */
-export async function rotateRefreshToken(env: Env, token: string): Promise<{ userId: number; refreshToken: string }> {
+export async function rotateRefreshToken(env: Env, token: string): Promise<{ userId: number; refreshToken: NewRefreshToken }> {
   const db = getDb(env)
   const id = await sha256Hex(token)
   const row = await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.id, id) })
@@ -102,7 +116,7 @@ export async function rotateRefreshToken(env: Env, token: string): Promise<{ use
     await revokeRefreshFamily(env, row.familyId)
     throw unauthorized(REUSED)
   }
-  return { userId: row.userId, refreshToken: successor.token }
+  return { userId: row.userId, refreshToken: successor }
 }
 
 export async function revokeRefreshFamily(env: Env, familyId: string) {

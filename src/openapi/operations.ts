@@ -179,6 +179,7 @@ export const OPERATIONS: Operation[] = [
     path: '/api/auth/logout',
     tag: 'Accounts',
     summary: 'Revoke a refresh token',
+    description: 'Revokes the whole family of the refresh token, and the access tokens issued with it.',
     access: 'public',
     body: RefreshBody,
     responses: { 204: { description: 'Revoked (or was not valid)' } },
