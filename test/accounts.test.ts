@@ -442,6 +442,15 @@ describe('multi-step account changes stand or fall as one', () => {
     expect(await userByEmail(email)).toBeUndefined()
   })
 
+  it('a sign-in whose refresh token cannot be stored is not recorded as a sign-in', async () => {
+    const user = await registerUser()
+    const answer = await whileFailing('refresh_tokens', 'INSERT', () => signIn(user.email, user.password))
+    expect(answer.status).toBe(500)
+    expect((await userByEmail(user.email))?.lastLoginAt).toBeNull()
+    expect((await signIn(user.email, user.password)).status).toBe(200)
+    expect((await userByEmail(user.email))?.lastLoginAt).toBeTypeOf('number')
+  })
+
   it('a registration stores the profile row with the account', async () => {
     const user = await registerUser()
     expect(await getDb(env).query.userProfiles.findFirst({ where: eq(userProfiles.userId, user.user.id) })).toBeDefined()

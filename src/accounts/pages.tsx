@@ -12,7 +12,7 @@ import { signedInPage, userOf } from './guard'
 import { RateLimited } from './rate-limit'
 import { ChangePasswordBody, Email, NewPassword, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
 import { authenticate, changePassword, profileOf, register, removeAvatar, requestPasswordReset, resetPassword, setAvatar, updateProfile, type ProfileView } from './service'
-import { endSession, newSession, setSessionCookie, startSession } from './sessions'
+import { endSession, newSession, setSessionCookie } from './sessions'
 
 type Ctx = Context<AppEnv>
 
@@ -170,8 +170,9 @@ export const accountPages = new Hono<AppEnv>()
     const email = formText(form, 'email')
     try {
       const credentials = parseForm(TokenBody, { email, password: formText(form, 'password') })
-      const user = await authenticate(c.env, credentials.email, credentials.password, c.req.raw.headers)
-      await startSession(c, user.id, formText(form, 'remember') === 'on')
+      const session = await newSession(formText(form, 'remember') === 'on')
+      await authenticate(c.env, credentials.email, credentials.password, c.req.raw.headers, { session })
+      setSessionCookie(c, session)
       rotateCsrfToken(c)
       return c.redirect(safeNext(c.req.query('next')), 303)
     } catch (err) {

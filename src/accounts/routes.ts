@@ -8,7 +8,7 @@ import { CSRF_HEADER, csrfToken } from './csrf'
 import { requireUser, userOf } from './guard'
 import { RefreshBody, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
 import { authenticate, findUser, profileOf, register, removeAvatar, setAvatar, updateProfile } from './service'
-import { ACCESS_TOKEN_TTL_SECONDS, issueRefreshToken, newRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken, type NewRefreshToken } from './tokens'
+import { ACCESS_TOKEN_TTL_SECONDS, newRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken, type NewRefreshToken } from './tokens'
 import type { CurrentUser } from '../platform/env'
 
 /** JSON bodies of the accounts API are small: anything over 16 KB is refused before it is parsed. */
@@ -38,8 +38,9 @@ export const authApi = new Hono<AppEnv>()
   })
   .post('/token', validate('json', TokenBody), async (c) => {
     const { email, password } = c.req.valid('json')
-    const user = await authenticate(c.env, email, password, c.req.raw.headers)
-    return c.json(await tokenPair(c.env, user, await issueRefreshToken(c.env, user.id)))
+    const refreshToken = await newRefreshToken()
+    const user = await authenticate(c.env, email, password, c.req.raw.headers, { refreshToken })
+    return c.json(await tokenPair(c.env, user, refreshToken))
   })
   .post('/refresh', validate('json', RefreshBody), async (c) => {
     const { userId, refreshToken } = await rotateRefreshToken(c.env, c.req.valid('json').refresh_token)

@@ -1,5 +1,5 @@
 /** Accounts: registration, sign-in, profiles, avatars and passwords, shared by the API and the pages. */
-import { and, eq, gt, isNull, sql } from 'drizzle-orm'
+import { and, eq, gt, isNull, sql, type SQL } from 'drizzle-orm'
 import { getDb, type Db } from '../db/client'
 import { passwordResets, userProfiles, users, type User } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
@@ -24,24 +24,26 @@ export async function findUser(env: Env, id: number): Promise<CurrentUser | null
   return user ? current(user) : null
 }
 
-/** What a registration signs in with, stored in the same batch as the account: a browser session or an API refresh token. */
-export type RegistrationSignIn = { session: NewSession } | { refreshToken: NewRefreshToken }
+/** What a registration or sign-in starts, stored in the same batch as the account's change: a browser session or an API refresh token. */
+export type SignIn = { session: NewSession } | { refreshToken: NewRefreshToken }
+
+const signInRows = (db: Db, signIn: SignIn | undefined, userId: number | SQL) =>
+  !signIn ? [] : 'session' in signIn ? [insertSession(db, signIn.session, userId)] : [insertRefreshToken(db, signIn.refreshToken, userId)]
 
 /**
  * A new customer account with its profile row and its first sign-in (a session or a refresh token), in
  * one D1 batch: all of it or nothing. 409 if the email is taken, whatever its case.
  */
-export async function register(env: Env, body: RegisterBody, signIn?: RegistrationSignIn): Promise<CurrentUser> {
+export async function register(env: Env, body: RegisterBody, signIn?: SignIn): Promise<CurrentUser> {
   const db = getDb(env)
   const passwordHash = await hashPassword(body.password)
   // The rows below belong to the user this batch inserts: the batch stops at the insert if the email is taken.
   const newUserId = sql`(select ${users.id} from ${users} where ${users.email} = ${body.email})`
-  const signInRow = !signIn ? [] : 'session' in signIn ? [insertSession(db, signIn.session, newUserId)] : [insertRefreshToken(db, signIn.refreshToken, newUserId)]
   try {
     const [[user]] = await db.batch([
       db.insert(users).values({ email: body.email, name: body.name, passwordHash }).returning(),
       db.insert(userProfiles).values({ userId: newUserId }),
-      ...signInRow,
+      ...signInRows(db, signIn, newUserId),
     ])
     if (!user) throw new Error('user insert returned no row')
     return current(user)
@@ -56,10 +58,11 @@ export async function register(env: Env, body: RegisterBody, signIn?: Registrati
 const WRONG_CREDENTIALS = 'Wrong email or password'
 
 /**
- * The account for these credentials. Attempts are rate limited per email and per client address; an
- * unknown email and a wrong password answer the same and take as long (a decoy hash is checked).
+ * The account for these credentials, and `signIn` stored with its last sign-in time in one batch.
+ * Attempts are rate limited per email and per client address; an unknown email and a wrong password
+ * answer the same and take as long (a decoy hash is checked).
  */
-export async function authenticate(env: Env, email: string, password: string, headers: Headers): Promise<CurrentUser> {
+export async function authenticate(env: Env, email: string, password: string, headers: Headers, signIn?: SignIn): Promise<CurrentUser> {
   const { perEmail, perAddress, windowMs } = SIGN_IN_LIMITS
   await hit(env, [
     { key: `sign-in:email:${email}`, max: perEmail, windowMs },
@@ -70,7 +73,7 @@ export async function authenticate(env: Env, email: string, password: string, he
   if (!user) throw unauthorized(await verifyAgainstDecoy(password).then(() => WRONG_CREDENTIALS))
   if (!(await verifyPassword(password, user.passwordHash))) throw unauthorized(WRONG_CREDENTIALS)
   const rehash = needsRehash(user.passwordHash) ? { passwordHash: await hashPassword(password) } : {}
-  await db.update(users).set({ lastLoginAt: Date.now(), ...rehash }).where(eq(users.id, user.id))
+  await db.batch([db.update(users).set({ lastLoginAt: Date.now(), ...rehash }).where(eq(users.id, user.id)), ...signInRows(db, signIn, user.id)])
   return current(user)
 }
 

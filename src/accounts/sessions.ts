@@ -56,13 +56,6 @@ export function setSessionCookie(c: Context<AppEnv>, session: NewSession) {
   })
 }
 
-/** Starts a session for `userId` and sets its cookie. */
-export async function startSession(c: Context<AppEnv>, userId: number, remember: boolean) {
-  const session = await newSession(remember)
-  await insertSession(getDb(c.env), session, userId)
-  setSessionCookie(c, session)
-}
-
 /** The session id (hash) and user id of the request's session cookie, if it is live. */
 export async function readSession(c: Context<AppEnv>): Promise<{ sessionId: string; userId: number } | null> {
   const token = getCookie(c, cookieName(c.env, 'sid'))

@@ -81,13 +81,6 @@ export async function newRefreshToken(familyId: string = crypto.randomUUID()): P
 export const insertRefreshToken = (db: Db, refresh: NewRefreshToken, userId: number | SQL, revokedAt: number | SQL | null = null) =>
   db.insert(refreshTokens).values({ id: refresh.id, familyId: refresh.familyId, userId, expiresAt: refresh.expiresAt, revokedAt })
 
-/** A new refresh token for `userId`, in a new family (sign-in). */
-export async function issueRefreshToken(env: Env, userId: number): Promise<NewRefreshToken> {
-  const refresh = await newRefreshToken()
-  await insertRefreshToken(getDb(env), refresh, userId)
-  return refresh
-}
-
 const REUSED = 'Refresh token reused: every session of this sign-in is revoked'
 
 /**
