@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { requireRole } from '../src/accounts/guard'
 import { outbox } from '../src/accounts/mail'
 import { PBKDF2_ITERATIONS, hashPassword, verifyPassword } from '../src/accounts/passwords'
+import { setAvatar } from '../src/accounts/service'
 import { authSecret } from '../src/accounts/secrets'
 import { getDb } from '../src/db/client'
 import { refreshTokens, userProfiles, users } from '../src/db/schema'
@@ -216,6 +217,29 @@ describe('PUT /api/users/profile/avatar', () => {
     const keys = await avatarKeys(user.user.id)
     expect(keys).toHaveLength(1)
     expect(keys[0]).toMatch(/\.jpg$/)
+  })
+
+  it('leaves exactly one object in R2 when two uploads race, the one the profile names', async () => {
+    const user = await registerUser()
+    // The first upload stops at its R2 write until the second has finished.
+    let entered!: () => void
+    let release!: () => void
+    const atPut = new Promise<void>((resolve) => (entered = resolve))
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const gated = {
+      put: async (...args: Parameters<R2Bucket['put']>) => {
+        entered()
+        await gate
+        return env.IMAGES.put(...args)
+      },
+      delete: (keys: string | string[]) => env.IMAGES.delete(keys),
+    } as unknown as R2Bucket
+    const slow = setAvatar({ ...env, IMAGES: gated }, user.user.id, PNG, 'image/png')
+    await atPut
+    await setAvatar(env, user.user.id, JPEG, 'image/jpeg')
+    release()
+    const last = await slow
+    expect(await avatarKeys(user.user.id)).toEqual([last.avatar_url?.replace('/images/', '')])
   })
 
   it('accepts a multipart form with an avatar field', async () => {

@@ -1,5 +1,5 @@
 /** Accounts: registration, sign-in, profiles, avatars and passwords, shared by the API and the pages. */
-import { and, eq, gt, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import { getDb, type Db } from '../db/client'
 import { passwordResets, userProfiles, users, type User } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
@@ -110,27 +110,33 @@ export async function updateProfile(env: Env, userId: number, body: UpdateProfil
 }
 
 /**
- * Stores a new avatar under a content-addressed key, points the profile at it, then deletes the old
- * object: a failure before the D1 write leaves the old avatar in place, never a dangling key.
+ * Stores a new avatar under a content-addressed key, points the profile at it, then deletes the object
+ * it replaced: a failure before the D1 write leaves the old avatar in place, never a dangling key. The
+ * replaced key is read in the batch that writes the new one, so of two concurrent uploads each deletes
+ * exactly what it replaced and no object is left behind.
  */
 export async function setAvatar(env: Env, userId: number, bytes: Uint8Array<ArrayBuffer>, declaredType?: string | null): Promise<ProfileView> {
   const kind = sniffImage(bytes, declaredType)
   const key = `avatars/${userId}/${await sha256Hex(bytes)}.${kind.ext}`
   const db = getDb(env)
-  const before = await db.query.userProfiles.findFirst({ where: eq(userProfiles.userId, userId) })
   await env.IMAGES.put(key, bytes, { httpMetadata: { contentType: kind.type } })
-  await db.insert(userProfiles).values({ userId, avatarKey: key }).onConflictDoUpdate({ target: userProfiles.userId, set: { avatarKey: key, updatedAt: Date.now() } })
+  const [[before]] = await db.batch([
+    avatarKeyOf(db, userId),
+    db.insert(userProfiles).values({ userId, avatarKey: key }).onConflictDoUpdate({ target: userProfiles.userId, set: { avatarKey: key, updatedAt: Date.now() } }),
+  ])
   if (before?.avatarKey && before.avatarKey !== key) await env.IMAGES.delete(before.avatarKey)
   return profileOf(env, userId)
 }
 
+const avatarKeyOf = (db: Db, userId: number) => db.select({ avatarKey: userProfiles.avatarKey }).from(userProfiles).where(eq(userProfiles.userId, userId))
+
 export async function removeAvatar(env: Env, userId: number): Promise<ProfileView> {
   const db = getDb(env)
-  const before = await db.query.userProfiles.findFirst({ where: eq(userProfiles.userId, userId) })
-  if (before?.avatarKey) {
-    await db.update(userProfiles).set({ avatarKey: null, updatedAt: Date.now() }).where(eq(userProfiles.userId, userId))
-    await env.IMAGES.delete(before.avatarKey)
-  }
+  const [[before]] = await db.batch([
+    avatarKeyOf(db, userId),
+    db.update(userProfiles).set({ avatarKey: null, updatedAt: Date.now() }).where(and(eq(userProfiles.userId, userId), isNotNull(userProfiles.avatarKey))),
+  ])
+  if (before?.avatarKey) await env.IMAGES.delete(before.avatarKey)
   return profileOf(env, userId)
 }
 
