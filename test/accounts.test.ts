@@ -5,13 +5,14 @@ import { describe, expect, it } from 'vitest'
 import { requireRole } from '../src/accounts/guard'
 import { outbox } from '../src/accounts/mail'
 import { PBKDF2_ITERATIONS, hashPassword, verifyPassword } from '../src/accounts/passwords'
-import { setAvatar } from '../src/accounts/service'
+import { authenticate, changePassword, setAvatar } from '../src/accounts/service'
+import { newSession } from '../src/accounts/sessions'
 import { authSecret } from '../src/accounts/secrets'
 import { getDb } from '../src/db/client'
-import { refreshTokens, userProfiles, users } from '../src/db/schema'
+import { refreshTokens, sessions, userProfiles, users } from '../src/db/schema'
 import type { AppEnv } from '../src/platform/env'
 import { toErrorBody, type ErrorBody } from '../src/platform/errors'
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, gt, isNull } from 'drizzle-orm'
 import { BASE, Browser, callJson, freshAddress, insertProduct, registerUser, uniqueEmail } from './helpers'
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0])
@@ -473,6 +474,42 @@ describe('multi-step account changes stand or fall as one', () => {
     expect((await userByEmail(user.email))?.lastLoginAt).toBeNull()
     expect((await signIn(user.email, user.password)).status).toBe(200)
     expect((await userByEmail(user.email))?.lastLoginAt).toBeTypeOf('number')
+  })
+
+  it('a sign-in racing a password change leaves no session made with the old password', async () => {
+    const user = await registerUser()
+    // The sign-in stops just before its write (its second batch: the first counts the attempt) until the change is stored.
+    let entered!: () => void
+    let release!: () => void
+    const atWrite = new Promise<void>((resolve) => (entered = resolve))
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let batches = 0
+    const gatedDb = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'batch') {
+          return async (statements: D1PreparedStatement[]) => {
+            if (++batches === 2) {
+              entered()
+              await gate
+            }
+            return target.batch(statements)
+          }
+        }
+        const value = Reflect.get(target, prop)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const session = await newSession(true)
+    const signingIn = authenticate({ ...env, DB: gatedDb }, user.email, user.password, new Headers({ 'CF-Connecting-IP': freshAddress() }), { session }).then(
+      () => 'signed in',
+      (err: Error) => err.message,
+    )
+    await atWrite
+    await changePassword(env, user.user.id, user.password, 'a brand new password')
+    release()
+    expect(await signingIn).toBe('Wrong email or password')
+    const live = await getDb(env).query.sessions.findMany({ where: and(eq(sessions.userId, user.user.id), gt(sessions.expiresAt, Date.now())) })
+    expect(live).toEqual([])
   })
 
   it('a registration stores the profile row with the account', async () => {

@@ -27,8 +27,9 @@ export async function findUser(env: Env, id: number): Promise<CurrentUser | null
 /** What a registration or sign-in starts, stored in the same batch as the account's change: a browser session or an API refresh token. */
 export type SignIn = { session: NewSession } | { refreshToken: NewRefreshToken }
 
-const signInRows = (db: Db, signIn: SignIn | undefined, userId: number | SQL) =>
-  !signIn ? [] : 'session' in signIn ? [insertSession(db, signIn.session, userId)] : [insertRefreshToken(db, signIn.refreshToken, userId)]
+/** The row of `signIn`, for the caller's batch; born dead unless `validIf` holds when it is written. */
+const signInRows = (db: Db, signIn: SignIn | undefined, userId: number | SQL, validIf?: SQL) =>
+  !signIn ? [] : 'session' in signIn ? [insertSession(db, signIn.session, userId, validIf)] : [insertRefreshToken(db, signIn.refreshToken, userId, validIf)]
 
 /**
  * A new customer account with its profile row and its first sign-in (a session or a refresh token), in
@@ -59,8 +60,11 @@ const WRONG_CREDENTIALS = 'Wrong email or password'
 
 /**
  * The account for these credentials, and `signIn` stored with its last sign-in time in one batch.
- * Attempts are rate limited per email and per client address; an unknown email and a wrong password
- * answer the same and take as long (a decoy hash is checked).
+ * Both are conditional on the password hash that was checked: a password change or reset that lands
+ * between the check and the write wins, and this sign-in is a 401 whose row is born dead, so no session
+ * or refresh token made with the old password outlives the change. Attempts are rate limited per email
+ * and per client address; an unknown email and a wrong password answer the same and take as long (a
+ * decoy hash is checked).
  */
 export async function authenticate(env: Env, email: string, password: string, headers: Headers, signIn?: SignIn): Promise<CurrentUser> {
   const { perEmail, perAddress, windowMs } = SIGN_IN_LIMITS
@@ -72,8 +76,17 @@ export async function authenticate(env: Env, email: string, password: string, he
   const user = await db.query.users.findFirst({ where: eq(users.email, email) })
   if (!user) throw unauthorized(await verifyAgainstDecoy(password).then(() => WRONG_CREDENTIALS))
   if (!(await verifyPassword(password, user.passwordHash))) throw unauthorized(WRONG_CREDENTIALS)
-  const rehash = needsRehash(user.passwordHash) ? { passwordHash: await hashPassword(password) } : {}
-  await db.batch([db.update(users).set({ lastLoginAt: Date.now(), ...rehash }).where(eq(users.id, user.id)), ...signInRows(db, signIn, user.id)])
+  const passwordHash = needsRehash(user.passwordHash) ? await hashPassword(password) : user.passwordHash
+  const [recorded] = await db.batch([
+    db
+      .update(users)
+      .set({ lastLoginAt: Date.now(), passwordHash })
+      .where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)))
+      .returning({ id: users.id }),
+    // After the update the hash is `passwordHash` only if the update landed (a change's hash has a fresh salt).
+    ...signInRows(db, signIn, user.id, sql`exists (select 1 from ${users} where ${users.id} = ${user.id} and ${users.passwordHash} = ${passwordHash})`),
+  ])
+  if (recorded.length === 0) throw unauthorized(WRONG_CREDENTIALS)
   return current(user)
 }
 

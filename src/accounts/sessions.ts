@@ -4,7 +4,7 @@
  * server forgets it after 12 hours anyway. Sign-out and password changes delete the rows: revocation
  * is server-side, not a cookie deletion.
  */
-import { and, eq, gt, ne, type SQL } from 'drizzle-orm'
+import { and, eq, gt, ne, sql, type SQL } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { getDb, type Db } from '../db/client'
@@ -40,10 +40,15 @@ export async function newSession(remember: boolean): Promise<NewSession> {
 
 /**
  * The statement that stores `session`, for a batch of the caller's: `userId` may be a subquery, e.g.
- * the id of a user inserted earlier in the same batch.
+ * the id of a user inserted earlier in the same batch; the session is born expired unless `validIf` holds.
  */
-export const insertSession = (db: Db, session: NewSession, userId: number | SQL) =>
-  db.insert(sessions).values({ id: session.id, userId, persistent: session.persistent, expiresAt: session.expiresAt })
+export const insertSession = (db: Db, session: NewSession, userId: number | SQL, validIf?: SQL) =>
+  db.insert(sessions).values({
+    id: session.id,
+    userId,
+    persistent: session.persistent,
+    expiresAt: validIf ? sql`case when ${validIf} then ${session.expiresAt} else 0 end` : session.expiresAt,
+  })
 
 /** Sets the cookie of a stored session (only once its row is written). */
 export function setSessionCookie(c: Context<AppEnv>, session: NewSession) {

@@ -77,9 +77,15 @@ export async function newRefreshToken(familyId: string = crypto.randomUUID()): P
   return { token, id: await sha256Hex(token), familyId, expiresAt: Date.now() + REFRESH_TOKEN_TTL_MS }
 }
 
-/** The statement that stores `refresh`, for a batch of the caller's (`userId` may be a subquery). */
-export const insertRefreshToken = (db: Db, refresh: NewRefreshToken, userId: number | SQL, revokedAt: number | SQL | null = null) =>
-  db.insert(refreshTokens).values({ id: refresh.id, familyId: refresh.familyId, userId, expiresAt: refresh.expiresAt, revokedAt })
+/** The statement that stores `refresh`, for a batch of the caller's (`userId` may be a subquery); born revoked unless `validIf` holds. */
+export const insertRefreshToken = (db: Db, refresh: NewRefreshToken, userId: number | SQL, validIf?: SQL) =>
+  db.insert(refreshTokens).values({
+    id: refresh.id,
+    familyId: refresh.familyId,
+    userId,
+    expiresAt: refresh.expiresAt,
+    revokedAt: validIf ? sql`case when ${validIf} then null else ${Date.now()} end` : null,
+  })
 
 const REUSED = 'Refresh token reused: every session of this sign-in is revoked'
 
@@ -100,9 +106,8 @@ export async function rotateRefreshToken(env: Env, token: string): Promise<{ use
   if (!row || row.revokedAt !== null || row.expiresAt <= now) throw unauthorized('Invalid refresh token')
   const live = and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt))
   const successor = await newRefreshToken(row.familyId)
-  const bornRevoked = sql`(select case when count(*) = 1 then null else ${now} end from ${refreshTokens} where ${live})`
   const [, spent] = await db.batch([
-    insertRefreshToken(db, successor, row.userId, bornRevoked),
+    insertRefreshToken(db, successor, row.userId, sql`exists (select 1 from ${refreshTokens} where ${live})`),
     db.update(refreshTokens).set({ usedAt: now }).where(live).returning({ id: refreshTokens.id }),
   ])
   if (spent.length === 0) {
