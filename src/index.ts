@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
+import { apiCsrfProtection } from './accounts/csrf'
 import { accountPages } from './accounts/pages'
 import { adminPages } from './admin/pages'
 import { adminApi } from './admin/routes'
@@ -31,6 +32,8 @@ import { renderPage } from './ui/layout'
 export { StockObject } from './orders/stock-object'
 
 const api = new Hono<AppEnv>()
+  // Cookie-authenticated writes need the CSRF token, like the pages' forms (bearer requests do not).
+  .use(apiCsrfProtection())
   .route('/products', productsApi)
   .route('/categories', categoriesApi)
   .route('/auth', authApi)

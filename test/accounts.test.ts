@@ -5,13 +5,15 @@ import { describe, expect, it } from 'vitest'
 import { requireRole } from '../src/accounts/guard'
 import { outbox } from '../src/accounts/mail'
 import { PBKDF2_ITERATIONS, hashPassword, verifyPassword } from '../src/accounts/passwords'
+import { authenticate, changePassword, setAvatar } from '../src/accounts/service'
+import { newSession } from '../src/accounts/sessions'
 import { authSecret } from '../src/accounts/secrets'
 import { getDb } from '../src/db/client'
-import { users } from '../src/db/schema'
+import { refreshTokens, sessions, userProfiles, users } from '../src/db/schema'
 import type { AppEnv } from '../src/platform/env'
 import { toErrorBody, type ErrorBody } from '../src/platform/errors'
-import { eq } from 'drizzle-orm'
-import { BASE, Browser, callJson, freshAddress, registerUser, uniqueEmail } from './helpers'
+import { and, eq, gt, isNull } from 'drizzle-orm'
+import { BASE, Browser, callJson, freshAddress, insertProduct, registerUser, uniqueEmail } from './helpers'
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0])
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0])
@@ -218,6 +220,29 @@ describe('PUT /api/users/profile/avatar', () => {
     expect(keys[0]).toMatch(/\.jpg$/)
   })
 
+  it('leaves exactly one object in R2 when two uploads race, the one the profile names', async () => {
+    const user = await registerUser()
+    // The first upload stops at its R2 write until the second has finished.
+    let entered!: () => void
+    let release!: () => void
+    const atPut = new Promise<void>((resolve) => (entered = resolve))
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const gated = {
+      put: async (...args: Parameters<R2Bucket['put']>) => {
+        entered()
+        await gate
+        return env.IMAGES.put(...args)
+      },
+      delete: (keys: string | string[]) => env.IMAGES.delete(keys),
+    } as unknown as R2Bucket
+    const slow = setAvatar({ ...env, IMAGES: gated }, user.user.id, PNG, 'image/png')
+    await atPut
+    await setAvatar(env, user.user.id, JPEG, 'image/jpeg')
+    release()
+    const last = await slow
+    expect(await avatarKeys(user.user.id)).toEqual([last.avatar_url?.replace('/images/', '')])
+  })
+
   it('accepts a multipart form with an avatar field', async () => {
     const user = await registerUser()
     const form = new FormData()
@@ -396,5 +421,280 @@ describe('account pages', () => {
     expect(asked.status).toBe(200)
     expect(await asked.text()).toContain('If an account uses that address')
     expect(outbox.length).toBe(before)
+  })
+})
+
+/** Makes every `op` on `table` fail while `run` runs: a crash in the middle of a multi-step change. */
+async function whileFailing<T>(table: string, op: 'INSERT' | 'UPDATE' | 'DELETE', run: () => Promise<T>): Promise<T> {
+  await env.DB.prepare(`CREATE TRIGGER injected_failure BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, 'injected failure'); END`).run()
+  try {
+    return await run()
+  } finally {
+    await env.DB.prepare('DROP TRIGGER injected_failure').run()
+  }
+}
+
+const userByEmail = (email: string) => getDb(env).query.users.findFirst({ where: eq(users.email, email) })
+
+/** The reset link of the last mail sent to `email`. */
+async function askForReset(email: string) {
+  const browser = new Browser()
+  await browser.submit('/account/password/forgot', '/account/password/forgot', { email })
+  const token = /\/account\/password\/reset\?token=(\S+)/.exec(outbox.findLast((m) => m.to === email)?.text ?? '')?.[1]
+  if (!token) throw new Error('no reset mail')
+  return token
+}
+
+const useReset = (token: string, password: string) =>
+  new Browser().submit(`/account/password/reset?token=${token}`, '/account/password/reset', { token, password })
+
+describe('multi-step account changes stand or fall as one', () => {
+  it('a registration whose session cannot be stored leaves no account behind (the page)', async () => {
+    const email = uniqueEmail('doomed')
+    const answer = await whileFailing('sessions', 'INSERT', () =>
+      new Browser().submit('/account/register', '/account/register', { name: 'Doomed', email, password: 'page password 1' }),
+    )
+    expect(answer.status).toBe(500)
+    expect(await userByEmail(email)).toBeUndefined()
+    // The email is still free: registering again works.
+    expect((await new Browser().submit('/account/register', '/account/register', { name: 'Second try', email, password: 'page password 1' })).status).toBe(303)
+  })
+
+  it('a registration whose refresh token cannot be stored leaves no account behind (the API)', async () => {
+    const email = uniqueEmail('doomed-api')
+    const answer = await whileFailing('refresh_tokens', 'INSERT', () => callJson('POST', '/api/auth/register', { email, password: 'correct horse battery', name: 'X' }))
+    expect(answer.status).toBe(500)
+    expect(await userByEmail(email)).toBeUndefined()
+  })
+
+  it('a sign-in whose refresh token cannot be stored is not recorded as a sign-in', async () => {
+    const user = await registerUser()
+    const answer = await whileFailing('refresh_tokens', 'INSERT', () => signIn(user.email, user.password))
+    expect(answer.status).toBe(500)
+    expect((await userByEmail(user.email))?.lastLoginAt).toBeNull()
+    expect((await signIn(user.email, user.password)).status).toBe(200)
+    expect((await userByEmail(user.email))?.lastLoginAt).toBeTypeOf('number')
+  })
+
+  it('a sign-in racing a password change leaves no session made with the old password', async () => {
+    const user = await registerUser()
+    // The sign-in stops just before its write (its second batch: the first counts the attempt) until the change is stored.
+    let entered!: () => void
+    let release!: () => void
+    const atWrite = new Promise<void>((resolve) => (entered = resolve))
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let batches = 0
+    const gatedDb = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'batch') {
+          return async (statements: D1PreparedStatement[]) => {
+            if (++batches === 2) {
+              entered()
+              await gate
+            }
+            return target.batch(statements)
+          }
+        }
+        const value = Reflect.get(target, prop)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const session = await newSession(true)
+    const signingIn = authenticate({ ...env, DB: gatedDb }, user.email, user.password, new Headers({ 'CF-Connecting-IP': freshAddress() }), { session }).then(
+      () => 'signed in',
+      (err: Error) => err.message,
+    )
+    await atWrite
+    await changePassword(env, user.user.id, user.password, 'a brand new password')
+    release()
+    expect(await signingIn).toBe('Wrong email or password')
+    const live = await getDb(env).query.sessions.findMany({ where: and(eq(sessions.userId, user.user.id), gt(sessions.expiresAt, Date.now())) })
+    expect(live).toEqual([])
+  })
+
+  it('a registration stores the profile row with the account', async () => {
+    const user = await registerUser()
+    expect(await getDb(env).query.userProfiles.findFirst({ where: eq(userProfiles.userId, user.user.id) })).toBeDefined()
+  })
+
+  it('two concurrent registrations of one email: one account, one 201 and one 409', async () => {
+    const email = uniqueEmail('twice')
+    const answers = await Promise.all([1, 2].map((i) => callJson('POST', '/api/auth/register', { email, password: 'correct horse battery', name: `N${i}` })))
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409])
+  })
+
+  it('a password change that cannot revoke the refresh tokens changes nothing: old password, sessions and tokens still work', async () => {
+    const user = await registerUser()
+    const here = new Browser()
+    const elsewhere = new Browser()
+    await here.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    await elsewhere.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    const changed = await whileFailing('refresh_tokens', 'UPDATE', () =>
+      here.submit('/account', '/account/password', { current_password: user.password, new_password: 'a brand new password' }),
+    )
+    expect(changed.status).toBe(500)
+    expect((await signIn(user.email, user.password)).status).toBe(200)
+    expect((await elsewhere.fetch('/account')).status).toBe(200)
+    expect((await callJson('GET', '/api/users/profile', undefined, user.bearer)).status).toBe(200)
+  })
+
+  it('a password change ends the reset links mailed before it', async () => {
+    const user = await registerUser()
+    const link = await askForReset(user.email)
+    const browser = new Browser()
+    await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    await browser.submit('/account', '/account/password', { current_password: user.password, new_password: 'a brand new password' })
+    expect((await useReset(link, 'a stolen link password')).status).toBe(400)
+    expect((await signIn(user.email, 'a brand new password')).status).toBe(200)
+  })
+
+  it('a reset ends every other reset link, every session and every refresh token of the user', async () => {
+    const user = await registerUser()
+    const browser = new Browser()
+    await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    const first = await askForReset(user.email)
+    const second = await askForReset(user.email)
+    expect((await useReset(second, 'reset password 123')).status).toBe(303)
+    expect((await useReset(first, 'reset password 456')).status).toBe(400)
+    expect((await browser.fetch('/account')).status).toBe(303)
+    expect((await callJson('POST', '/api/auth/refresh', { refresh_token: user.refresh_token })).status).toBe(401)
+    expect((await callJson('GET', '/api/users/profile', undefined, user.bearer)).status).toBe(401)
+    expect((await signIn(user.email, 'reset password 123')).status).toBe(200)
+  })
+
+  it('a reset that cannot revoke the refresh tokens changes nothing, and the link still works afterwards', async () => {
+    const user = await registerUser()
+    const link = await askForReset(user.email)
+    expect((await whileFailing('refresh_tokens', 'UPDATE', () => useReset(link, 'reset password 123'))).status).toBe(500)
+    expect((await signIn(user.email, user.password)).status).toBe(200)
+    expect((await useReset(link, 'reset password 123')).status).toBe(303)
+  })
+
+  it('two concurrent uses of one reset link: exactly one sets its password', async () => {
+    for (let round = 0; round < 3; round++) {
+      const user = await registerUser()
+      const link = await askForReset(user.email)
+      const answers = await Promise.all(['first password 1', 'second password 2'].map((password) => useReset(link, password)))
+      expect(answers.map((a) => a.status).sort()).toEqual([303, 400])
+      const won = answers[0]?.status === 303 ? 'first password 1' : 'second password 2'
+      const lost = won === 'first password 1' ? 'second password 2' : 'first password 1'
+      expect((await signIn(user.email, won)).status).toBe(200)
+      expect((await signIn(user.email, lost)).status).toBe(401)
+    }
+  })
+})
+
+describe('refresh-token rotation racing its own reuse', () => {
+  const refresh = (token: string) => callJson<{ refresh_token: string }>('POST', '/api/auth/refresh', { refresh_token: token })
+
+  const profileWith = (accessToken: string) => callJson('GET', '/api/users/profile', undefined, { Authorization: `Bearer ${accessToken}` })
+
+  it('reuse also ends the access tokens of the family: the first one and the successor\'s', async () => {
+    const user = await registerUser()
+    const rotated = await callJson<{ access_token: string }>('POST', '/api/auth/refresh', { refresh_token: user.refresh_token })
+    expect((await profileWith(rotated.body.access_token)).status).toBe(200)
+    expect((await refresh(user.refresh_token)).status).toBe(401)
+    expect((await profileWith(rotated.body.access_token)).status).toBe(401)
+    expect((await profileWith(user.access_token)).status).toBe(401)
+  })
+
+  it('logout ends the access tokens of that sign-in and of no other', async () => {
+    const user = await registerUser()
+    const other = await signIn(user.email, user.password)
+    expect((await callJson('POST', '/api/auth/logout', { refresh_token: user.refresh_token })).status).toBe(204)
+    expect((await profileWith(user.access_token)).status).toBe(401)
+    expect((await profileWith(other.body.access_token)).status).toBe(200)
+  })
+
+  it('two concurrent refreshes with one token leave no live successor: at most one is minted, and the family dies', async () => {
+    for (let round = 0; round < 5; round++) {
+      const user = await registerUser()
+      const answers = await Promise.all([1, 2, 3].map(() => refresh(user.refresh_token)))
+      const winners = answers.filter((a) => a.status === 200)
+      expect(winners.length).toBeLessThanOrEqual(1)
+      expect(answers.filter((a) => a.status === 401).length).toBeGreaterThanOrEqual(2)
+      for (const winner of winners) expect((await refresh(winner.body.refresh_token)).status).toBe(401)
+      const live = await getDb(env).query.refreshTokens.findMany({ where: and(eq(refreshTokens.userId, user.user.id), isNull(refreshTokens.revokedAt)) })
+      expect(live).toEqual([])
+    }
+  })
+})
+
+describe('browsers on the API: cookie-authenticated writes need the CSRF token', () => {
+  async function signedInBrowser() {
+    const user = await registerUser({ name: 'Before' })
+    const browser = new Browser()
+    await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    return { user, browser }
+  }
+  const csrfOf = async (browser: Browser) => ((await (await browser.fetch('/api/auth/csrf')).json()) as { csrf_token: string }).csrf_token
+  const json = (body: unknown, headers: Record<string, string> = {}) => ({ body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', ...headers } })
+
+  it('refuses a profile update by session cookie without X-CSRF-Token (403 in the error shape) and changes nothing', async () => {
+    const { user, browser } = await signedInBrowser()
+    const refused = await browser.fetch('/api/users/profile', { method: 'PUT', ...json({ name: 'Forged' }) })
+    expect(refused.status).toBe(403)
+    expect(((await refused.json()) as ErrorBody).error.code).toBe('csrf_failed')
+    const forged = await browser.fetch('/api/users/profile', { method: 'PUT', ...json({ name: 'Forged' }, { 'X-CSRF-Token': 'A'.repeat(43) }) })
+    expect(forged.status).toBe(403)
+    expect((await callJson<{ name: string }>('GET', '/api/users/profile', undefined, user.bearer)).body.name).toBe('Before')
+  })
+
+  it('accepts it with the token of GET /api/auth/csrf from this origin', async () => {
+    const { browser } = await signedInBrowser()
+    const token = await csrfOf(browser)
+    const saved = await browser.fetch('/api/users/profile', { method: 'PUT', ...json({ name: 'After' }, { 'X-CSRF-Token': token, Origin: BASE }) })
+    expect(saved.status).toBe(200)
+    expect(((await saved.json()) as { name: string }).name).toBe('After')
+  })
+
+  it('refuses a foreign Origin even with the right token', async () => {
+    const { browser } = await signedInBrowser()
+    const token = await csrfOf(browser)
+    const foreign = await browser.fetch('/api/users/profile', { method: 'PUT', ...json({ name: 'Evil' }, { 'X-CSRF-Token': token, Origin: 'https://evil.example' }) })
+    expect(foreign.status).toBe(403)
+    expect(((await foreign.json()) as ErrorBody).error.code).toBe('csrf_failed')
+  })
+
+  it('covers bodyless writes too: checkout, avatar removal, logout', async () => {
+    const { browser } = await signedInBrowser()
+    for (const [method, path] of [
+      ['POST', `/api/orders/${crypto.randomUUID()}/checkout`],
+      ['DELETE', '/api/users/profile/avatar'],
+      ['POST', '/api/auth/logout'],
+    ] as const) {
+      const answer = await browser.fetch(path, { method })
+      expect(answer.status, `${method} ${path}`).toBe(403)
+      expect(((await answer.json()) as ErrorBody).error.code, `${method} ${path}`).toBe('csrf_failed')
+    }
+  })
+
+  it('leaves bearer requests alone: no token needed', async () => {
+    const user = await registerUser()
+    expect((await callJson('PUT', '/api/users/profile', { name: 'Bearer' }, user.bearer)).status).toBe(200)
+    expect((await callJson('DELETE', '/api/users/profile/avatar', undefined, user.bearer)).status).toBe(200)
+  })
+
+  it('protects the guest cart cookie the same way, and refuses anonymous writes from a foreign Origin', async () => {
+    const product = await insertProduct({ stockQuantity: 10 })
+    const first = await callJson('POST', '/api/cart/items', { product_id: product.id, quantity: 1 })
+    expect(first.status).toBe(200)
+    const cart = first.headers.getSetCookie().find((c) => c.startsWith('cart='))?.split(';')[0] as string
+    const withoutToken = await callJson<ErrorBody>('POST', '/api/cart/items', { product_id: product.id, quantity: 1 }, { Cookie: cart })
+    expect(withoutToken.status).toBe(403)
+    expect(withoutToken.body.error.code).toBe('csrf_failed')
+    const emptied = await callJson<ErrorBody>('DELETE', `/api/cart/items/${product.id}`, undefined, { Cookie: cart })
+    expect(emptied.status).toBe(403)
+    const foreign = await callJson<ErrorBody>('POST', '/api/cart/items', { product_id: product.id, quantity: 1 }, { Origin: 'https://evil.example' })
+    expect(foreign.status).toBe(403)
+    const withToken = await callJson<{ items: { quantity: number }[] }>('POST', '/api/cart/items', { product_id: product.id, quantity: 1 }, { Cookie: `${cart}; csrf=${'c'.repeat(43)}`, 'X-CSRF-Token': 'c'.repeat(43) })
+    expect(withToken.status).toBe(200)
+    expect(withToken.body.items[0]?.quantity).toBe(2)
+  })
+
+  it('keeps the page forms working: they post to the pages, not to /api', async () => {
+    const { browser } = await signedInBrowser()
+    const saved = await browser.submit('/account', '/account/profile', { name: 'Form' })
+    expect(saved.status).toBe(303)
   })
 })

@@ -159,6 +159,28 @@ describe('a signed-in cart', () => {
     expect((await cartCall('GET', '', undefined, { bearer: bob.bearer })).body.items).toEqual([])
   })
 
+  it('loses nothing when the merge fails half-way: the guest cart stays until a merge lands whole', async () => {
+    const product = await insertProduct({ stockQuantity: 10 })
+    const user = await shopper()
+    const { cookie } = await guestAdds(product.id, 3)
+    await env.DB.prepare("CREATE TRIGGER injected_failure BEFORE INSERT ON cart_items BEGIN SELECT RAISE(ABORT, 'injected failure'); END").run()
+    try {
+      expect((await cartCall('GET', '', undefined, { cookie, bearer: user.bearer })).status).toBe(500)
+    } finally {
+      await env.DB.prepare('DROP TRIGGER injected_failure').run()
+    }
+    const retried = await cartCall('GET', '', undefined, { cookie, bearer: user.bearer })
+    expect(retried.body.items.map((i) => [i.product_id, i.quantity])).toEqual([[product.id, 3]])
+  })
+
+  it('merges one guest cart once, whatever number of requests carry its cookie at the same time', async () => {
+    const product = await insertProduct({ stockQuantity: 50 })
+    const user = await shopper()
+    const { cookie } = await guestAdds(product.id, 2)
+    await Promise.all([1, 2, 3, 4].map(() => cartCall('GET', '', undefined, { cookie, bearer: user.bearer })))
+    expect((await cartCall('GET', '', undefined, { bearer: user.bearer })).body.items.map((i) => i.quantity)).toEqual([2])
+  })
+
   it('takes in the guest cart of the same request: quantities add up, capped by stock, then the guest cart and cookie are gone', async () => {
     const scarce = await insertProduct({ stockQuantity: 4 })
     const plenty = await insertProduct({ stockQuantity: 50 })

@@ -6,7 +6,7 @@ import { outbox } from '../src/accounts/mail'
 import { authSecret } from '../src/accounts/secrets'
 import { signAccessToken } from '../src/accounts/tokens'
 import { getDb } from '../src/db/client'
-import { users } from '../src/db/schema'
+import { refreshTokens, users } from '../src/db/schema'
 import { LOCAL_WEBHOOK_SECRET } from '../src/payments/config'
 import { localCheckoutEvent } from '../src/payments/local'
 import { handleStripeEvent, localCheckoutFor, refundOrder, startCheckout } from '../src/payments/service'
@@ -36,8 +36,15 @@ async function anAdmin() {
   return { ...admin, user: { id: admin.user.id, role: 'admin' as const, tokenVersion: 0 } }
 }
 
+/** The refresh-token family a registered user signed in with (access tokens name it). */
+async function familyOf(userId: number): Promise<string> {
+  const row = await getDb(env).select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.userId, userId)).get()
+  if (!row) throw new Error(`user ${userId} has no refresh token`)
+  return row.familyId
+}
+
 /** An access token signed with the development key that is in the repository. */
-const devKeyToken = (user: { id: number; role: 'admin'; tokenVersion: number }) => signAccessToken(envFor('development'), user)
+const devKeyToken = async (user: { id: number; role: 'admin'; tokenVersion: number }) => signAccessToken(envFor('development'), user, await familyOf(user.id))
 
 async function localSignedEvent() {
   const payload = JSON.stringify(stripeEvent('customer.created', { id: 'cus_fail_closed' }))
@@ -65,7 +72,7 @@ describe('development keeps its fallbacks', () => {
   it('accepts a webhook event signed with the local secret, and takes payments on the local page', async () => {
     expect((await call(development, '/webhooks/stripe', await localSignedEvent())).status).toBe(200)
     const { who, orderId } = await pendingOrderOf()
-    const checkout = await call(development, `/api/orders/${orderId}/checkout`, { method: 'POST', headers: { Authorization: `Bearer ${await signAccessToken(development, { ...who.user, role: 'customer', tokenVersion: 0 })}` } })
+    const checkout = await call(development, `/api/orders/${orderId}/checkout`, { method: 'POST', headers: { Authorization: `Bearer ${await signAccessToken(development, { ...who.user, role: 'customer', tokenVersion: 0 }, await familyOf(who.user.id))}` } })
     expect(checkout.status).toBe(200)
     expect(((await checkout.json()) as { url: string }).url).toContain('/payments/test/cs_local_')
   })
@@ -118,7 +125,7 @@ describe.each(CLOSED)('%s fails closed without its secrets', (_name, environment
   it('stops checkout with 503 payments_not_configured', async () => {
     const { who, orderId } = await pendingOrderOf()
     const signed = envFor(environment, { AUTH_SECRET: STRONG_SECRET })
-    const bearer = await signAccessToken(signed, { ...who.user, role: 'customer', tokenVersion: 0 })
+    const bearer = await signAccessToken(signed, { ...who.user, role: 'customer', tokenVersion: 0 }, await familyOf(who.user.id))
     const checkout = await call(signed, `/api/orders/${orderId}/checkout`, { method: 'POST', headers: { Authorization: `Bearer ${bearer}` } })
     expect(checkout.status).toBe(503)
     expect(await errorCode(checkout)).toBe('payments_not_configured')

@@ -154,6 +154,7 @@ describe('the answers of the Worker', () => {
     const loggedOut = await SELF.fetch(`${BASE}/api/auth/logout`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refresh_token: refreshed.body.refresh_token }) })
     expect(loggedOut.status).toBe(204)
     expect(operation('POST', '/api/auth/logout').responses['204']).toBeDefined()
+    expectDocumented('GET', '/api/auth/csrf', await callJson('GET', '/api/auth/csrf'), 200)
 
     expectDocumented('GET', '/api/users/profile', await callJson('GET', '/api/users/profile', undefined, bearer), 200)
     const updated = await callJson('PUT', '/api/users/profile', { phone: '+44 20 7946 0958', default_shipping_address: { ...ADDRESS, line2: 'Flat 3' } }, bearer)

@@ -28,9 +28,13 @@ export function placeOrder(
   return callJson<Answer<OrderView>>('POST', '/api/orders', body, { ...who.bearer, ...(key && { 'Idempotency-Key': key }) })
 }
 
-/** A cart request as a guest browser (its cookie), a signed-in user (bearer), or both at once. */
+/** The CSRF cookie and header a script of the shop sends beside its cookies (a fixed value: only their match counts). */
+export const TEST_CSRF = 'test-csrf-token-0123456789abcdefghijklmnopq'
+export const withCsrf = (cookie: string) => ({ Cookie: `${cookie}; csrf=${TEST_CSRF}`, 'X-CSRF-Token': TEST_CSRF })
+
+/** A cart request as a guest browser (its cookie, with the CSRF token its writes need), a signed-in user (bearer), or both at once. */
 export function cartCall(method: string, path: string, body?: unknown, { cookie, bearer }: { cookie?: string; bearer?: Record<string, string> } = {}) {
-  return callJson<Answer<CartView>>(method, `/api/cart${path}`, body, { ...(cookie && { Cookie: cookie }), ...bearer })
+  return callJson<Answer<CartView>>(method, `/api/cart${path}`, body, { ...(cookie && withCsrf(cookie)), ...bearer })
 }
 
 /** The `name=value` of the cart cookie a response set, if any. */

@@ -1,8 +1,9 @@
 /**
- * CSRF protection for the pages' forms: a double-submit token. A random value lives in an HttpOnly,
- * SameSite=Lax cookie and in a hidden `_csrf` field of every form; a state-changing request whose field
- * does not match its cookie is refused with 403. A cross-site page can make the browser send the cookie
- * but cannot read it, so it cannot fill the field. Hono's origin check runs in front as a second line.
+ * CSRF protection: a double-submit token. A random value lives in an HttpOnly, SameSite=Lax cookie and,
+ * for the pages, in a hidden `_csrf` field of every form; for the API, in an `X-CSRF-Token` header
+ * (a script reads the value from GET /api/auth/csrf). A state-changing request whose token does not
+ * match its cookie is refused with 403. A cross-site page can make the browser send the cookie but cannot
+ * read it, so it cannot send the token. An Origin check runs in front as a second line.
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
@@ -10,7 +11,7 @@ import { csrf as originCheck } from 'hono/csrf'
 import type { AppEnv } from '../platform/env'
 import { randomToken } from '../platform/encoding'
 import { limitBody } from '../platform/body-limit'
-import { forbidden } from '../platform/errors'
+import { ApiError, forbidden } from '../platform/errors'
 import { constantTimeEqual } from './passwords'
 import { cookieName, cookieSecure } from './sessions'
 
@@ -73,4 +74,37 @@ export const csrfProtection = ({ maxBytesFor = () => FORM_MAX_BYTES }: { maxByte
       })
     })
   }
+}
+
+export const CSRF_HEADER = 'X-CSRF-Token'
+
+/**
+ * Cookies that authenticate a browser on their own, which a cross-site page can make it send: the session
+ * and the guest cart (whoever holds it may fill and empty that cart).
+ */
+const AMBIENT_COOKIES = ['sid', 'cart']
+
+const csrfFailed = (message: string) => new ApiError(403, 'csrf_failed', message)
+
+/**
+ * The API's side of the same protection, in the one JSON error shape. An unsafe request (POST, PUT, PATCH,
+ * DELETE, with or without a body) that does not carry `Authorization` is refused with 403 when its Origin
+ * is another site's (or the browser says it is cross-site), and, when it carries a session or guest-cart
+ * cookie, unless `X-CSRF-Token` matches the CSRF cookie. Bearer requests are left alone: a browser never
+ * adds that header on its own, and a cross-site script cannot without CORS, which the API does not grant.
+ */
+export const apiCsrfProtection = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  if (!UNSAFE.has(c.req.method) || c.req.header('Authorization') !== undefined) return next()
+  const origin = c.req.header('Origin')
+  if ((origin !== undefined && origin !== new URL(c.req.url).origin) || c.req.header('Sec-Fetch-Site') === 'cross-site') {
+    throw csrfFailed('Cross-site requests are refused: call the API from this site or with a bearer token')
+  }
+  if (AMBIENT_COOKIES.some((base) => getCookie(c, cookieName(c.env, base)) !== undefined)) {
+    const cookie = getCookie(c, cookieName(c.env, 'csrf')) ?? ''
+    const header = c.req.header(CSRF_HEADER) ?? ''
+    if (cookie === '' || header === '' || !constantTimeEqual(encode(header), encode(cookie))) {
+      throw csrfFailed(`A request with the session or cart cookie needs the ${CSRF_HEADER} header: its value is at GET /api/auth/csrf`)
+    }
+  }
+  await next()
 }

@@ -8,7 +8,7 @@ import type { AppEnv, CurrentUser } from '../platform/env'
 import { forbidden, unauthorized } from '../platform/errors'
 import { findUser } from './service'
 import { readSession } from './sessions'
-import { verifyAccessToken } from './tokens'
+import { familyIsLive, verifyAccessToken } from './tokens'
 
 /** The signed-in user of this request, if any (memoised on the context). */
 export async function currentUser(c: Context<AppEnv>): Promise<CurrentUser | null> {
@@ -18,9 +18,10 @@ export async function currentUser(c: Context<AppEnv>): Promise<CurrentUser | nul
     const [scheme, token] = header.split(' ')
     if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('Use "Authorization: Bearer <access token>"')
     const claims = await verifyAccessToken(c.env, token)
-    const user = await findUser(c.env, claims.userId)
-    // A password change bumps the version: tokens issued before it stop working at once.
-    if (!user || user.tokenVersion !== claims.tokenVersion) throw unauthorized('Access token revoked')
+    const [user, live] = await Promise.all([findUser(c.env, claims.userId), claims.familyId === null || familyIsLive(c.env, claims.familyId)])
+    // A password change bumps the version, and a revoked refresh family (reuse, sign-out) takes its
+    // access tokens along: tokens issued before either stop working at once.
+    if (!user || user.tokenVersion !== claims.tokenVersion || !live) throw unauthorized('Access token revoked')
     c.set('user', user)
     return user
   }

@@ -12,7 +12,7 @@ import { signedInPage, userOf } from './guard'
 import { RateLimited } from './rate-limit'
 import { ChangePasswordBody, Email, NewPassword, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
 import { authenticate, changePassword, profileOf, register, removeAvatar, requestPasswordReset, resetPassword, setAvatar, updateProfile, type ProfileView } from './service'
-import { endSession, startSession } from './sessions'
+import { endSession, newSession, setSessionCookie } from './sessions'
 
 type Ctx = Context<AppEnv>
 
@@ -151,8 +151,9 @@ export const accountPages = new Hono<AppEnv>()
     const form = await c.req.parseBody()
     const values = { name: formText(form, 'name'), email: formText(form, 'email') }
     try {
-      const user = await register(c.env, parseForm(RegisterBody, { ...values, password: formText(form, 'password') }))
-      await startSession(c, user.id, false)
+      const session = await newSession(false)
+      await register(c.env, parseForm(RegisterBody, { ...values, password: formText(form, 'password') }), { session })
+      setSessionCookie(c, session)
       rotateCsrfToken(c)
       return c.redirect(safeNext(c.req.query('next')), 303)
     } catch (err) {
@@ -169,8 +170,9 @@ export const accountPages = new Hono<AppEnv>()
     const email = formText(form, 'email')
     try {
       const credentials = parseForm(TokenBody, { email, password: formText(form, 'password') })
-      const user = await authenticate(c.env, credentials.email, credentials.password, c.req.raw.headers)
-      await startSession(c, user.id, formText(form, 'remember') === 'on')
+      const session = await newSession(formText(form, 'remember') === 'on')
+      await authenticate(c.env, credentials.email, credentials.password, c.req.raw.headers, { session })
+      setSessionCookie(c, session)
       rotateCsrfToken(c)
       return c.redirect(safeNext(c.req.query('next')), 303)
     } catch (err) {

@@ -19,9 +19,16 @@ export class RateLimited extends ApiError {
   }
 }
 
+/**
+ * Counters are pruned a day after their window started (src/platform/pruning.ts): longer than any window,
+ * or a pruned counter would restart a limit early.
+ */
+export const RATE_LIMIT_RETENTION_MS = 24 * 60 * 60 * 1000
+
 /** Counts one attempt against every limit (one D1 batch); throws RateLimited if any is exceeded. */
 export async function hit(env: Env, limits: Limit[], now = Date.now()) {
   const db = getDb(env)
+  if (limits.some((limit) => limit.windowMs > RATE_LIMIT_RETENTION_MS)) throw new Error('a rate-limit window is longer than RATE_LIMIT_RETENTION_MS')
   const statements = limits.map((limit) => {
     const windowStart = now - (now % limit.windowMs)
     return db

@@ -41,3 +41,10 @@ export const TokenPair = z
   .meta({ id: 'TokenPair' })
 
 export const Registration = TokenPair.extend({ user: ProfileView }).meta({ id: 'Registration' })
+
+export const CsrfToken = z
+  .object({
+    csrf_token: z.string().describe('Send it as the X-CSRF-Token header of every POST, PUT, PATCH or DELETE that carries the session or cart cookie'),
+    header: z.literal('X-CSRF-Token'),
+  })
+  .meta({ id: 'CsrfToken' })

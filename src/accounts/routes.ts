@@ -4,20 +4,22 @@ import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
 import { validate } from '../platform/validate'
 import { AVATAR_MAX_BYTES, imageTooLarge, readLimited, unsupportedImage } from './avatar'
+import { CSRF_HEADER, csrfToken } from './csrf'
 import { requireUser, userOf } from './guard'
 import { RefreshBody, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
 import { authenticate, findUser, profileOf, register, removeAvatar, setAvatar, updateProfile } from './service'
 import { authSecret } from './secrets'
-import { ACCESS_TOKEN_TTL_SECONDS, issueRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken } from './tokens'
+import { ACCESS_TOKEN_TTL_SECONDS, newRefreshToken, revokeRefreshToken, rotateRefreshToken, signAccessToken, type NewRefreshToken } from './tokens'
 import type { CurrentUser } from '../platform/env'
 
 
-async function tokenPair(env: Env, user: CurrentUser, refreshToken?: string) {
+/** The answer of register, token and refresh: an access token tied to the family of its refresh token. */
+async function tokenPair(env: Env, user: CurrentUser, refreshToken: NewRefreshToken) {
   return {
     token_type: 'Bearer',
-    access_token: await signAccessToken(env, user),
+    access_token: await signAccessToken(env, user, refreshToken.familyId),
     expires_in: ACCESS_TOKEN_TTL_SECONDS,
-    refresh_token: refreshToken ?? (await issueRefreshToken(env, user.id)),
+    refresh_token: refreshToken.token,
   }
 }
 
@@ -33,18 +35,27 @@ const tokensConfigured: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const authApi = new Hono<AppEnv>()
   .use(jsonLimit)
   .post('/register', tokensConfigured, validate('json', RegisterBody), async (c) => {
-    const user = await register(c.env, c.req.valid('json'))
-    return c.json({ user: await profileOf(c.env, user.id), ...(await tokenPair(c.env, user)) }, 201)
+    const refreshToken = await newRefreshToken()
+    const user = await register(c.env, c.req.valid('json'), { refreshToken })
+    return c.json({ user: await profileOf(c.env, user.id), ...(await tokenPair(c.env, user, refreshToken)) }, 201)
   })
   .post('/token', tokensConfigured, validate('json', TokenBody), async (c) => {
     const { email, password } = c.req.valid('json')
-    return c.json(await tokenPair(c.env, await authenticate(c.env, email, password, c.req.raw.headers)))
+    const refreshToken = await newRefreshToken()
+    const user = await authenticate(c.env, email, password, c.req.raw.headers, { refreshToken })
+    return c.json(await tokenPair(c.env, user, refreshToken))
   })
   .post('/refresh', tokensConfigured, validate('json', RefreshBody), async (c) => {
     const { userId, refreshToken } = await rotateRefreshToken(c.env, c.req.valid('json').refresh_token)
     const user = await findUser(c.env, userId)
     if (!user) throw new ApiError(401, 'unauthorized', 'Account no longer exists')
     return c.json(await tokenPair(c.env, user, refreshToken))
+  })
+  // For a script of this site that calls the API with the session or cart cookie: the X-CSRF-Token value.
+  // No other site can read this answer (the API grants no CORS).
+  .get('/csrf', (c) => {
+    c.header('Cache-Control', 'no-store')
+    return c.json({ csrf_token: csrfToken(c), header: CSRF_HEADER })
   })
   .post('/logout', validate('json', RefreshBody), async (c) => {
     await revokeRefreshToken(c.env, c.req.valid('json').refresh_token)

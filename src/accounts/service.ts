@@ -1,6 +1,6 @@
 /** Accounts: registration, sign-in, profiles, avatars and passwords, shared by the API and the pages. */
-import { and, eq, gt, isNull, sql } from 'drizzle-orm'
-import { getDb } from '../db/client'
+import { and, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
+import { getDb, type Db } from '../db/client'
 import { passwordResets, userProfiles, users, type User } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { randomToken, sha256Hex } from '../platform/encoding'
@@ -11,8 +11,8 @@ import { hashPassword, needsRehash, verifyAgainstDecoy, verifyPassword } from '.
 import { clientAddress, hit } from './rate-limit'
 import type { ProfileView } from './responses'
 import type { RegisterBody, UpdateProfileBody } from './schemas'
-import { endOtherSessions } from './sessions'
-import { revokeAllRefreshTokens } from './tokens'
+import { deleteSessionsOf, insertSession, type NewSession } from './sessions'
+import { insertRefreshToken, revokeRefreshTokensOf, type NewRefreshToken } from './tokens'
 
 export const SIGN_IN_LIMITS = { perEmail: 5, perAddress: 20, windowMs: 60_000 }
 export const RESET_TOKEN_TTL_MS = 60 * 60 * 1000
@@ -24,27 +24,49 @@ export async function findUser(env: Env, id: number): Promise<CurrentUser | null
   return user ? current(user) : null
 }
 
-/** A new customer account (409 if the email is taken, whatever its case). */
-export async function register(env: Env, body: RegisterBody): Promise<CurrentUser> {
+/** What a registration or sign-in starts, stored in the same batch as the account's change: a browser session or an API refresh token. */
+export type SignIn = { session: NewSession } | { refreshToken: NewRefreshToken }
+
+/** The row of `signIn`, for the caller's batch; born dead unless `validIf` holds when it is written. */
+const signInRows = (db: Db, signIn: SignIn | undefined, userId: number | SQL, validIf?: SQL) =>
+  !signIn ? [] : 'session' in signIn ? [insertSession(db, signIn.session, userId, validIf)] : [insertRefreshToken(db, signIn.refreshToken, userId, validIf)]
+
+/**
+ * A new customer account with its profile row and its first sign-in (a session or a refresh token), in
+ * one D1 batch: all of it or nothing. 409 if the email is taken, whatever its case.
+ */
+export async function register(env: Env, body: RegisterBody, signIn?: SignIn): Promise<CurrentUser> {
   const db = getDb(env)
   const passwordHash = await hashPassword(body.password)
-  const [user] = await db
-    .insert(users)
-    .values({ email: body.email, name: body.name, passwordHash })
-    .onConflictDoNothing({ target: users.email })
-    .returning()
-  if (!user) throw conflict('An account with this email already exists', { email: ['is already registered'] })
-  await db.insert(userProfiles).values({ userId: user.id })
-  return current(user)
+  // The rows below belong to the user this batch inserts: the batch stops at the insert if the email is taken.
+  const newUserId = sql`(select ${users.id} from ${users} where ${users.email} = ${body.email})`
+  try {
+    const [[user]] = await db.batch([
+      db.insert(users).values({ email: body.email, name: body.name, passwordHash }).returning(),
+      db.insert(userProfiles).values({ userId: newUserId }),
+      ...signInRows(db, signIn, newUserId),
+    ])
+    if (!user) throw new Error('user insert returned no row')
+    return current(user)
+  } catch (err) {
+    // Nothing of the batch is stored; a failure with the email now taken was its unique index.
+    const taken = await db.query.users.findFirst({ where: eq(users.email, body.email), columns: { id: true } })
+    if (taken) throw conflict('An account with this email already exists', { email: ['is already registered'] })
+    throw err
+  }
 }
 
 const WRONG_CREDENTIALS = 'Wrong email or password'
 
 /**
- * The account for these credentials. Attempts are rate limited per email and per client address; an
- * unknown email and a wrong password answer the same and take as long (a decoy hash is checked).
+ * The account for these credentials, and `signIn` stored with its last sign-in time in one batch.
+ * Both are conditional on the password hash that was checked: a password change or reset that lands
+ * between the check and the write wins, and this sign-in is a 401 whose row is born dead, so no session
+ * or refresh token made with the old password outlives the change. Attempts are rate limited per email
+ * and per client address; an unknown email and a wrong password answer the same and take as long (a
+ * decoy hash is checked).
  */
-export async function authenticate(env: Env, email: string, password: string, headers: Headers): Promise<CurrentUser> {
+export async function authenticate(env: Env, email: string, password: string, headers: Headers, signIn?: SignIn): Promise<CurrentUser> {
   const { perEmail, perAddress, windowMs } = SIGN_IN_LIMITS
   await hit(env, [
     { key: `sign-in:email:${email}`, max: perEmail, windowMs },
@@ -54,8 +76,17 @@ export async function authenticate(env: Env, email: string, password: string, he
   const user = await db.query.users.findFirst({ where: eq(users.email, email) })
   if (!user) throw unauthorized(await verifyAgainstDecoy(password).then(() => WRONG_CREDENTIALS))
   if (!(await verifyPassword(password, user.passwordHash))) throw unauthorized(WRONG_CREDENTIALS)
-  const rehash = needsRehash(user.passwordHash) ? { passwordHash: await hashPassword(password) } : {}
-  await db.update(users).set({ lastLoginAt: Date.now(), ...rehash }).where(eq(users.id, user.id))
+  const passwordHash = needsRehash(user.passwordHash) ? await hashPassword(password) : user.passwordHash
+  const [recorded] = await db.batch([
+    db
+      .update(users)
+      .set({ lastLoginAt: Date.now(), passwordHash })
+      .where(and(eq(users.id, user.id), eq(users.passwordHash, user.passwordHash)))
+      .returning({ id: users.id }),
+    // After the update the hash is `passwordHash` only if the update landed (a change's hash has a fresh salt).
+    ...signInRows(db, signIn, user.id, sql`exists (select 1 from ${users} where ${users.id} = ${user.id} and ${users.passwordHash} = ${passwordHash})`),
+  ])
+  if (recorded.length === 0) throw unauthorized(WRONG_CREDENTIALS)
   return current(user)
 }
 
@@ -92,46 +123,76 @@ export async function updateProfile(env: Env, userId: number, body: UpdateProfil
 }
 
 /**
- * Stores a new avatar under a content-addressed key, points the profile at it, then deletes the old
- * object: a failure before the D1 write leaves the old avatar in place, never a dangling key.
+ * Stores a new avatar under a content-addressed key, points the profile at it, then deletes the object
+ * it replaced: a failure before the D1 write leaves the old avatar in place, never a dangling key. The
+ * replaced key is read in the batch that writes the new one, so of two concurrent uploads each deletes
+ * exactly what it replaced and no object is left behind.
  */
 export async function setAvatar(env: Env, userId: number, bytes: Uint8Array<ArrayBuffer>, declaredType?: string | null): Promise<ProfileView> {
   const kind = sniffImage(bytes, declaredType)
   const key = `avatars/${userId}/${await sha256Hex(bytes)}.${kind.ext}`
   const db = getDb(env)
-  const before = await db.query.userProfiles.findFirst({ where: eq(userProfiles.userId, userId) })
   await env.IMAGES.put(key, bytes, { httpMetadata: { contentType: kind.type } })
-  await db.insert(userProfiles).values({ userId, avatarKey: key }).onConflictDoUpdate({ target: userProfiles.userId, set: { avatarKey: key, updatedAt: Date.now() } })
+  const [[before]] = await db.batch([
+    avatarKeyOf(db, userId),
+    db.insert(userProfiles).values({ userId, avatarKey: key }).onConflictDoUpdate({ target: userProfiles.userId, set: { avatarKey: key, updatedAt: Date.now() } }),
+  ])
   if (before?.avatarKey && before.avatarKey !== key) await env.IMAGES.delete(before.avatarKey)
   return profileOf(env, userId)
 }
 
+const avatarKeyOf = (db: Db, userId: number) => db.select({ avatarKey: userProfiles.avatarKey }).from(userProfiles).where(eq(userProfiles.userId, userId))
+
 export async function removeAvatar(env: Env, userId: number): Promise<ProfileView> {
   const db = getDb(env)
-  const before = await db.query.userProfiles.findFirst({ where: eq(userProfiles.userId, userId) })
-  if (before?.avatarKey) {
-    await db.update(userProfiles).set({ avatarKey: null, updatedAt: Date.now() }).where(eq(userProfiles.userId, userId))
-    await env.IMAGES.delete(before.avatarKey)
-  }
+  const [[before]] = await db.batch([
+    avatarKeyOf(db, userId),
+    db.update(userProfiles).set({ avatarKey: null, updatedAt: Date.now() }).where(and(eq(userProfiles.userId, userId), isNotNull(userProfiles.avatarKey))),
+  ])
+  if (before?.avatarKey) await env.IMAGES.delete(before.avatarKey)
   return profileOf(env, userId)
 }
 
-/** Sets a new password and revokes every other session and every refresh token and access token. */
-async function replacePassword(env: Env, userId: number, password: string, keepSessionId?: string) {
-  await getDb(env)
-    .update(users)
-    .set({ passwordHash: await hashPassword(password), tokenVersion: sql`${users.tokenVersion} + 1` })
-    .where(eq(users.id, userId))
-  await endOtherSessions(env, userId, keepSessionId)
-  await revokeAllRefreshTokens(env, userId)
+/**
+ * The statements that go with a new password, in its batch: every session but `keepSessionId` ends,
+ * every refresh token and every unused reset link of the user is revoked. Each runs only `when` the
+ * password write of the batch landed (its hash has a fresh salt, so it names this change and no other).
+ * The token version bump in that write makes outstanding access tokens fail at once.
+ */
+function credentialsEnd(db: Db, userId: number, passwordHash: string, keepSessionId?: string) {
+  const when = sql`exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.passwordHash} = ${passwordHash})`
+  return [
+    deleteSessionsOf(db, userId, { keepSessionId, when }),
+    revokeRefreshTokensOf(db, userId, when),
+    db
+      .update(passwordResets)
+      .set({ usedAt: Date.now() })
+      .where(and(eq(passwordResets.userId, userId), isNull(passwordResets.usedAt), when)),
+  ] as const
 }
 
+const setPassword = (db: Db, passwordHash: string) => db.update(users).set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1` })
+
+/**
+ * Changes the password of a signed-in user who knows the current one. This browser's session stays
+ * (`keepSessionId`: the user just proved the password); every other session, refresh token, access
+ * token and reset link ends in the same batch. The write is conditional on the hash that was checked,
+ * so a concurrent change is not silently overwritten.
+ */
 export async function changePassword(env: Env, userId: number, currentPassword: string, newPassword: string, keepSessionId?: string) {
-  const user = await getDb(env).query.users.findFirst({ where: eq(users.id, userId) })
+  const db = getDb(env)
+  const user = await db.query.users.findFirst({ where: eq(users.id, userId) })
   if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
     throw new ApiError(400, 'validation_failed', 'The current password is wrong', { current_password: ['is wrong'] })
   }
-  await replacePassword(env, userId, newPassword, keepSessionId)
+  const passwordHash = await hashPassword(newPassword)
+  const [changed] = await db.batch([
+    setPassword(db, passwordHash)
+      .where(and(eq(users.id, userId), eq(users.passwordHash, user.passwordHash)))
+      .returning({ id: users.id }),
+    ...credentialsEnd(db, userId, passwordHash, keepSessionId),
+  ])
+  if (changed.length === 0) throw conflict('The password was changed meanwhile. Sign in again and retry.')
 }
 
 /**
@@ -157,14 +218,25 @@ export async function requestPasswordReset(env: Env, email: string, origin: stri
   })
 }
 
-/** Uses a reset token once: the conditional update lets exactly one request spend it. */
+const INVALID_RESET = () => new ApiError(400, 'invalid_token', 'This reset link is invalid, expired or already used. Ask for a new one.')
+
+/**
+ * Uses a reset token once, in one D1 batch: the password is set only if the token is still unused and
+ * unexpired at that moment, and the same batch spends every reset link of the user and ends all their
+ * sessions and refresh tokens. Of two concurrent uses of one link exactly one succeeds.
+ */
 export async function resetPassword(env: Env, token: string, password: string): Promise<void> {
-  const spent = await getDb(env)
-    .update(passwordResets)
-    .set({ usedAt: Date.now() })
-    .where(and(eq(passwordResets.id, await sha256Hex(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, Date.now())))
-    .returning({ userId: passwordResets.userId })
-  const userId = spent[0]?.userId
-  if (userId === undefined) throw new ApiError(400, 'invalid_token', 'This reset link is invalid, expired or already used. Ask for a new one.')
-  await replacePassword(env, userId, password)
+  const db = getDb(env)
+  const id = await sha256Hex(token)
+  const reset = await db.query.passwordResets.findFirst({ where: eq(passwordResets.id, id), columns: { userId: true } })
+  if (!reset) throw INVALID_RESET()
+  const unused = and(eq(passwordResets.id, id), eq(passwordResets.userId, reset.userId), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, Date.now()))
+  const passwordHash = await hashPassword(password)
+  const [changed] = await db.batch([
+    setPassword(db, passwordHash)
+      .where(and(eq(users.id, reset.userId), sql`exists (select 1 from ${passwordResets} where ${unused})`))
+      .returning({ id: users.id }),
+    ...credentialsEnd(db, reset.userId, passwordHash),
+  ])
+  if (changed.length === 0) throw INVALID_RESET()
 }

@@ -4,10 +4,10 @@
  * server forgets it after 12 hours anyway. Sign-out and password changes delete the rows: revocation
  * is server-side, not a cookie deletion.
  */
-import { and, eq, gt, ne } from 'drizzle-orm'
+import { and, eq, gt, ne, sql, type SQL } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import { getDb } from '../db/client'
+import { getDb, type Db } from '../db/client'
 import { sessions } from '../db/schema'
 import type { AppEnv } from '../platform/env'
 import { isDevelopment } from '../platform/env'
@@ -25,19 +25,39 @@ export function cookieName(env: Env, base: string) {
 }
 export const cookieSecure = (env: Env) => !isDevelopment(env)
 
-/** Starts a session for `userId` and sets its cookie. */
-export async function startSession(c: Context<AppEnv>, userId: number, remember: boolean) {
+/** A session not yet stored: the cookie's token, the row's id (its SHA-256) and when it ends. */
+export interface NewSession {
+  token: string
+  id: string
+  persistent: boolean
+  expiresAt: number
+}
+
+export async function newSession(remember: boolean): Promise<NewSession> {
   const token = randomToken()
-  const ttl = remember ? REMEMBER_MS : BROWSER_SESSION_MS
-  await getDb(c.env)
-    .insert(sessions)
-    .values({ id: await sha256Hex(token), userId, persistent: remember, expiresAt: Date.now() + ttl })
-  setCookie(c, cookieName(c.env, 'sid'), token, {
+  return { token, id: await sha256Hex(token), persistent: remember, expiresAt: Date.now() + (remember ? REMEMBER_MS : BROWSER_SESSION_MS) }
+}
+
+/**
+ * The statement that stores `session`, for a batch of the caller's: `userId` may be a subquery, e.g.
+ * the id of a user inserted earlier in the same batch; the session is born expired unless `validIf` holds.
+ */
+export const insertSession = (db: Db, session: NewSession, userId: number | SQL, validIf?: SQL) =>
+  db.insert(sessions).values({
+    id: session.id,
+    userId,
+    persistent: session.persistent,
+    expiresAt: validIf ? sql`case when ${validIf} then ${session.expiresAt} else 0 end` : session.expiresAt,
+  })
+
+/** Sets the cookie of a stored session (only once its row is written). */
+export function setSessionCookie(c: Context<AppEnv>, session: NewSession) {
+  setCookie(c, cookieName(c.env, 'sid'), session.token, {
     httpOnly: true,
     secure: cookieSecure(c.env),
     sameSite: 'Lax',
     path: '/',
-    ...(remember && { maxAge: ttl / 1000 }),
+    ...(session.persistent && { maxAge: REMEMBER_MS / 1000 }),
   })
 }
 
@@ -60,8 +80,9 @@ export async function endSession(c: Context<AppEnv>) {
   deleteCookie(c, cookieName(c.env, 'sid'), { path: '/', secure: cookieSecure(c.env) })
 }
 
-/** Ends every session of `userId` except `keepSessionId` (after a password change, the other browsers). */
-export const endOtherSessions = (env: Env, userId: number, keepSessionId?: string) =>
-  getDb(env)
-    .delete(sessions)
-    .where(keepSessionId ? and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)) : eq(sessions.userId, userId))
+/**
+ * Deletes every session of `userId` except `keepSessionId` (after a password change, the other browsers),
+ * only `when` the condition holds: a statement for the batch that changes the password.
+ */
+export const deleteSessionsOf = (db: Db, userId: number, { keepSessionId, when }: { keepSessionId?: string; when?: SQL } = {}) =>
+  db.delete(sessions).where(and(eq(sessions.userId, userId), keepSessionId ? ne(sessions.id, keepSessionId) : undefined, when))

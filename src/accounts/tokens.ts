@@ -3,9 +3,9 @@
  * rotates on every use. Refresh tokens are stored by their SHA-256 in families: presenting one that was
  * already used means it was stolen or replayed, and the whole family is revoked.
  */
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull, sql, type SQL } from 'drizzle-orm'
 import { errors, jwtVerify, SignJWT } from 'jose'
-import { getDb } from '../db/client'
+import { getDb, type Db } from '../db/client'
 import { refreshTokens, type User } from '../db/schema'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { unauthorized } from '../platform/errors'
@@ -19,11 +19,13 @@ const AUDIENCE = 'cato-store-api'
 export interface AccessClaims {
   userId: number
   tokenVersion: number
+  /** The refresh-token family the token was issued with: revoking the family (reuse, sign-out) ends it too. */
+  familyId: string | null
 }
 
-/** An access token for `user`, valid for ACCESS_TOKEN_TTL_SECONDS. */
-export const signAccessToken = (env: Env, user: Pick<User, 'id' | 'role' | 'tokenVersion'>) =>
-  new SignJWT({ role: user.role, ver: user.tokenVersion })
+/** An access token for `user`, valid for ACCESS_TOKEN_TTL_SECONDS, tied to the refresh-token family it came with. */
+export const signAccessToken = (env: Env, user: Pick<User, 'id' | 'role' | 'tokenVersion'>, familyId: string) =>
+  new SignJWT({ role: user.role, ver: user.tokenVersion, fam: familyId })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(String(user.id))
     .setIssuer(ISSUER)
@@ -41,7 +43,8 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
     const { payload } = await jwtVerify(token, authSecret(env), { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ['sub', 'exp'] })
     const userId = Number(payload.sub)
     if (!Number.isSafeInteger(userId) || typeof payload.ver !== 'number') throw unauthorized('Invalid access token')
-    return { userId, tokenVersion: payload.ver }
+    if (payload.fam !== undefined && typeof payload.fam !== 'string') throw unauthorized('Invalid access token')
+    return { userId, tokenVersion: payload.ver, familyId: payload.fam ?? null }
   } catch (err) {
     if (err instanceof errors.JWTExpired) throw unauthorized('Access token expired')
     if (err instanceof errors.JOSEError) throw unauthorized('Invalid access token')
@@ -49,35 +52,69 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
   }
 }
 
-/** A new refresh token for `userId`, in `familyId` (a new family at sign-in). */
-export async function issueRefreshToken(env: Env, userId: number, familyId: string = crypto.randomUUID()): Promise<string> {
-  const token = randomToken()
-  await getDb(env)
-    .insert(refreshTokens)
-    .values({ id: await sha256Hex(token), familyId, userId, expiresAt: Date.now() + REFRESH_TOKEN_TTL_MS })
-  return token
+/** Whether a refresh-token family still has a member that is not revoked (so its access tokens still work). */
+export async function familyIsLive(env: Env, familyId: string): Promise<boolean> {
+  const row = await getDb(env)
+    .select({ id: refreshTokens.id })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
+    .limit(1)
+    .get()
+  return row !== undefined
 }
 
+/** A refresh token not yet stored: what the client gets, the row's id (its SHA-256), its family and end. */
+export interface NewRefreshToken {
+  token: string
+  id: string
+  familyId: string
+  expiresAt: number
+}
+
+/** A fresh refresh token in `familyId` (a new family at sign-in). */
+export async function newRefreshToken(familyId: string = crypto.randomUUID()): Promise<NewRefreshToken> {
+  const token = randomToken()
+  return { token, id: await sha256Hex(token), familyId, expiresAt: Date.now() + REFRESH_TOKEN_TTL_MS }
+}
+
+/** The statement that stores `refresh`, for a batch of the caller's (`userId` may be a subquery); born revoked unless `validIf` holds. */
+export const insertRefreshToken = (db: Db, refresh: NewRefreshToken, userId: number | SQL, validIf?: SQL) =>
+  db.insert(refreshTokens).values({
+    id: refresh.id,
+    familyId: refresh.familyId,
+    userId,
+    expiresAt: refresh.expiresAt,
+    revokedAt: validIf ? sql`case when ${validIf} then null else ${Date.now()} end` : null,
+  })
+
+const REUSED = 'Refresh token reused: every session of this sign-in is revoked'
+
 /**
- * Spends a refresh token: marks it used and issues its successor in the same family. Marking is a
- * conditional update, so of two concurrent uses exactly one wins; the loser (or any later use) counts
- * as reuse and revokes the family.
+ * Spends a refresh token and issues its successor in the same family, in one D1 batch: the successor is
+ * inserted first, born revoked unless the token it replaces is still unspent at that moment, and then the
+ * token is marked used if it still is unspent. Of two concurrent uses exactly one marks it; the other
+ * (or any later use) counts as reuse and revokes the family, which by then holds the winner's successor:
+ * so a race never leaves a live successor behind.
  */
-export async function rotateRefreshToken(env: Env, token: string): Promise<{ userId: number; refreshToken: string }> {
+export async function rotateRefreshToken(env: Env, token: string): Promise<{ userId: number; refreshToken: NewRefreshToken }> {
   const db = getDb(env)
   const id = await sha256Hex(token)
   const row = await db.query.refreshTokens.findFirst({ where: eq(refreshTokens.id, id) })
-  if (!row || row.revokedAt !== null || row.expiresAt <= Date.now()) throw unauthorized('Invalid refresh token')
-  const spent = await db
-    .update(refreshTokens)
-    .set({ usedAt: Date.now() })
-    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt)))
-    .returning({ id: refreshTokens.id })
+  const now = Date.now()
+  // A revoked family has no live member left: revocation and rotation are each one statement or batch,
+  // so a successor is either revoked with its family or born revoked from a revoked token.
+  if (!row || row.revokedAt !== null || row.expiresAt <= now) throw unauthorized('Invalid refresh token')
+  const live = and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt))
+  const successor = await newRefreshToken(row.familyId)
+  const [, spent] = await db.batch([
+    insertRefreshToken(db, successor, row.userId, sql`exists (select 1 from ${refreshTokens} where ${live})`),
+    db.update(refreshTokens).set({ usedAt: now }).where(live).returning({ id: refreshTokens.id }),
+  ])
   if (spent.length === 0) {
     await revokeRefreshFamily(env, row.familyId)
-    throw unauthorized('Refresh token reused: every session of this sign-in is revoked')
+    throw unauthorized(REUSED)
   }
-  return { userId: row.userId, refreshToken: await issueRefreshToken(env, row.userId, row.familyId) }
+  return { userId: row.userId, refreshToken: successor }
 }
 
 export async function revokeRefreshFamily(env: Env, familyId: string) {
@@ -90,6 +127,9 @@ export async function revokeRefreshToken(env: Env, token: string) {
   if (row) await revokeRefreshFamily(env, row.familyId)
 }
 
-/** Every refresh token of a user (password change, reset). */
-export const revokeAllRefreshTokens = (env: Env, userId: number) =>
-  getDb(env).update(refreshTokens).set({ revokedAt: Date.now() }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+/** Revokes every refresh token of a user `when` the condition holds: a statement for the password change's batch. */
+export const revokeRefreshTokensOf = (db: Db, userId: number, when?: SQL) =>
+  db
+    .update(refreshTokens)
+    .set({ revokedAt: Date.now() })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt), when))

@@ -103,3 +103,34 @@ export const setLines = (db: Db, cartId: number, lines: { productId: number; qua
 /** Removes the lines of these products from the cart. */
 export const removeLines = (db: Db, cartId: number, productIds: number[]) =>
   db.delete(cartItems).where(and(eq(cartItems.cartId, cartId), inArray(cartItems.productId, productIds)))
+
+/**
+ * The statements that move lines into the user's cart, for one D1 batch: the user's cart is made if
+ * need be, each line is upserted only while the guest cart still exists, then the guest cart (and, by
+ * cascade, its lines) is deleted. Within the batch's one transaction two merges of one guest cart
+ * cannot both write: the second finds it gone. Its delete's answer says whether this batch merged.
+ */
+export function mergeStatements(db: Db, userId: number, guestCartId: number, lines: { productId: number; quantity: number }[]) {
+  const userCart = sql<number>`(select ${carts.id} from ${carts} where ${carts.userId} = ${userId})`
+  const now = Date.now()
+  return [
+    db.insert(carts).values({ userId }).onConflictDoUpdate({ target: carts.userId, set: { updatedAt: now } }),
+    ...lines.map((line) =>
+      db
+        .insert(cartItems)
+        .select(
+          db
+            .select({
+              cartId: userCart.as('cart_id'),
+              productId: sql<number>`${line.productId}`.as('product_id'),
+              quantity: sql<number>`${line.quantity}`.as('quantity'),
+              addedAt: sql<number>`${now}`.as('added_at'),
+            })
+            .from(carts)
+            .where(eq(carts.id, guestCartId)),
+        )
+        .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.productId], set: { quantity: sql`excluded.quantity` } }),
+    ),
+    db.delete(carts).where(eq(carts.id, guestCartId)).returning({ id: carts.id }),
+  ] as const
+}

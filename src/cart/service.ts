@@ -22,6 +22,7 @@ import {
   createGuestCart,
   deleteCart,
   ensureUserCart,
+  mergeStatements,
   guestCartId,
   lineQuantities,
   productsByIds,
@@ -38,8 +39,9 @@ const CART_COOKIE = 'cart'
 /** Different products a cart may hold: as many as an order may have lines. */
 export const CART_LINES_MAX = ORDER_LINES_MAX
 
-/** A guest cart is kept for 30 days after its last change. */
-const CART_COOKIE_MAX_AGE_S = 30 * 24 * 60 * 60
+/** A guest cart is kept for 30 days after its last change (its cookie's life; the hourly prune deletes it then). */
+export const GUEST_CART_TTL_MS = 30 * 24 * 60 * 60 * 1000
+const CART_COOKIE_MAX_AGE_S = GUEST_CART_TTL_MS / 1000
 /** What `randomToken()` makes: 32 bytes in base64url. Anything else in the cookie is not ours. */
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/
 
@@ -101,7 +103,7 @@ function setCartCookie(c: Context<AppEnv>, token: string) {
  * Moves the request's guest cart (its cookie) into the cart of `userId`: quantities add up, capped by
  * the stock available (never below what the user's cart already held) and by the line maximum; lines
  * of products no longer sold come along with their note. Then the guest cart and its cookie are gone.
- * Called whenever a signed-in request loads its cart, and by sign-in itself.
+ * Called whenever a signed-in request loads its cart, and by sign-in itself. The writes are one D1 batch.
  * @example await mergeGuestCart(c, user.id) // after a successful sign-in
  */
 export async function mergeGuestCart(c: Context<AppEnv>, userId: number): Promise<void> {
@@ -115,12 +117,12 @@ export async function mergeGuestCart(c: Context<AppEnv>, userId: number): Promis
   const guestId = await guestCartId(db, await sha256Hex(token))
   if (guestId === null) return
   const guestLines = await cartLines(db, guestId)
-  // The request that deletes the guest cart is the one that merges it: two requests carrying the cookie
-  // at once cannot add its lines twice.
-  if (!(await deleteCart(db, guestId)) || guestLines.length === 0) return
+  if (guestLines.length === 0) {
+    await deleteCart(db, guestId)
+    return
+  }
 
-  const cartId = await ensureUserCart(db, userId)
-  const held = await lineQuantities(db, cartId)
+  const held = await lineQuantities(db, (await userCartId(db, userId)) ?? -1)
   const merged = await Promise.all(
     guestLines.map(async (line) => {
       const had = held.get(line.productId) ?? 0
@@ -133,7 +135,10 @@ export async function mergeGuestCart(c: Context<AppEnv>, userId: number): Promis
   // Products the user's cart already holds come first; new ones only while there is room.
   const room = Math.max(CART_LINES_MAX - held.size, 0)
   const lines = [...merged.filter((line) => line.quantity >= 1 && held.has(line.productId)), ...merged.filter((line) => line.quantity >= 1 && !held.has(line.productId)).slice(0, room)]
-  if (lines.length) await db.batch([touchCart(db, cartId), ...setLines(db, cartId, lines)])
+  // One batch: the lines land in the user's cart and the guest cart is gone, or neither (a failure keeps
+  // the guest cart for the next request); a concurrent merge of the same cart writes nothing.
+  const [first, ...rest] = mergeStatements(db, userId, guestId, lines)
+  await db.batch([first, ...rest])
 }
 
 /** The cart of this request for reading: the signed-in user's (any guest cart merged in first), else the guest's. */

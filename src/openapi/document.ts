@@ -209,7 +209,8 @@ function buildDocument(): Omit<OpenApiDocument, 'servers'> {
           type: 'apiKey',
           in: 'cookie',
           name: 'sid',
-          description: "The browser session of the shop's pages (named `__Host-sid` over HTTPS)",
+          description:
+            "The browser session of the shop's pages (named `__Host-sid` over HTTPS). POST, PUT, PATCH and DELETE with it also need the `X-CSRF-Token` header (GET /api/auth/csrf) and a same-site Origin: 403 `csrf_failed` otherwise",
         },
       },
     },

@@ -8,7 +8,7 @@
  * the tests, keeps the routes as they are.
  */
 import { z } from 'zod'
-import { Registration, ProfileView, TokenPair } from '../accounts/responses'
+import { CsrfToken, Registration, ProfileView, TokenPair } from '../accounts/responses'
 import { RefreshBody, RegisterBody, TokenBody, UpdateProfileBody } from '../accounts/schemas'
 import { AVATAR_MAX_BYTES } from '../accounts/avatar'
 import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody } from '../admin/orders'
@@ -43,6 +43,8 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete'
 /**
  * Who may call: `public` needs nothing; `optional` works for guests and signed-in users alike; `user`
  * needs a bearer token or the session cookie; `staff` and `admin` need that role too (403 otherwise).
+ * With a cookie (session or guest cart) instead of a bearer token, every POST, PUT, PATCH and DELETE also
+ * needs the `X-CSRF-Token` header (GET /api/auth/csrf) and no foreign Origin (403 `csrf_failed` otherwise).
  */
 export type Access = 'public' | 'optional' | 'user' | 'staff' | 'admin'
 
@@ -79,7 +81,7 @@ export interface Operation {
 export const TAGS = {
   Catalog: 'Active products, search and the category tree. Public and cached at the edge.',
   Accounts: 'Registration, tokens (a JWT access token and a single-use refresh token) and the profile.',
-  Cart: "The cart of a guest (an HttpOnly `cart` cookie set by the first write) or of the signed-in user; every answer is the whole cart.",
+  Cart: "The cart of a guest (an HttpOnly `cart` cookie set by the first write) or of the signed-in user; every answer is the whole cart. With the cart cookie, writes need `X-CSRF-Token` (GET /api/auth/csrf).",
   Orders: "The signed-in user's orders: placing one holds its stock until it is paid or the hold runs out.",
   Admin: 'The staff back office for automation: catalog, orders, users and the audit log. Staff role; users and audit need admin.',
   Webhooks: 'Events from the payment provider.',
@@ -161,11 +163,23 @@ export const OPERATIONS: Operation[] = [
     errors: { 401: 'Unknown, expired or revoked refresh token', 503: 'Access tokens are not configured (`auth_not_configured`: no AUTH_SECRET outside development)' },
   },
   {
+    id: 'getCsrfToken',
+    method: 'get',
+    path: '/api/auth/csrf',
+    tag: 'Accounts',
+    summary: 'The CSRF token for cookie-authenticated writes',
+    description:
+      'Browsers that call the API with the session or guest-cart cookie send this value as `X-CSRF-Token` on every POST, PUT, PATCH and DELETE (403 `csrf_failed` without it, or from another Origin). Bearer-token clients need nothing.',
+    access: 'public',
+    responses: { 200: { description: 'The token (its cookie is set if it was missing)', schema: CsrfToken } },
+  },
+  {
     id: 'logout',
     method: 'post',
     path: '/api/auth/logout',
     tag: 'Accounts',
     summary: 'Revoke a refresh token',
+    description: 'Revokes the whole family of the refresh token, and the access tokens issued with it.',
     access: 'public',
     body: RefreshBody,
     responses: { 204: { description: 'Revoked (or was not valid)' } },

@@ -5,6 +5,7 @@
 import { backupD1, pruneBackups } from './backup'
 import { reportError } from './error-reporting'
 import { logEvent } from './logging'
+import { pruneExpired } from './pruning'
 
 /** 03:00 UTC: back D1 up to R2, then delete the backups past their retention. */
 export const BACKUP_CRON = '0 3 * * *'
@@ -22,8 +23,16 @@ export async function runBackup(env: Env, at: Date): Promise<void> {
   })
 }
 
+/** Every hour: delete expired sessions, tokens, counters, keys and abandoned guest carts (./pruning.ts). */
+export const PRUNE_CRON = '0 * * * *'
+
+export async function runPrune(env: Env, at: Date): Promise<void> {
+  await pruneExpired(env, { now: at.getTime() })
+}
+
 const JOBS: Record<string, (env: Env, at: Date) => Promise<void>> = {
   [BACKUP_CRON]: runBackup,
+  [PRUNE_CRON]: runPrune,
 }
 
 export const scheduled: ExportedHandlerScheduledHandler<Env> = async (controller, env, ctx) => {
