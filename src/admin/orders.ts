@@ -53,6 +53,12 @@ export const RefundBody = z.strictObject({
       }
       return cents
     }),
+  /** The order lines and units refunded; the amount defaults to their price. Without lines, `amount` alone refunds money only. */
+  lines: z
+    .array(z.strictObject({ product_id: z.int().min(1), quantity: z.int().min(0).max(1_000) }))
+    .max(100)
+    .optional(),
+  /** Return exactly the units of `lines` to stock. */
   restock: z.boolean().default(false),
   reason: z.string().trim().min(1, 'is required').max(500),
   /** The form's token, so that a double submit refunds once. */
@@ -135,7 +141,7 @@ export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string)
   const [[owner], paid, refunded, history, [shipment]] = await db.batch([
     db.select({ email: users.email, name: users.name, id: users.id }).from(users).innerJoin(orders, eq(orders.userId, users.id)).where(eq(orders.id, orderId)),
     db.select().from(payments).where(eq(payments.orderId, orderId)),
-    db.select().from(refunds).where(eq(refunds.orderId, orderId)).orderBy(asc(refunds.createdAt)),
+    db.query.refunds.findMany({ where: eq(refunds.orderId, orderId), orderBy: [asc(refunds.createdAt)], with: { items: true } }),
     db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
     db.select().from(shipments).where(eq(shipments.orderId, orderId)),
   ])
@@ -143,7 +149,15 @@ export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string)
     ...order,
     customer: owner ?? null,
     payments: paid.map((p) => ({ provider: p.provider, status: p.status, amount_cents: p.amountCents, currency: p.currency, checkout_session_id: p.checkoutSessionId, payment_intent_id: p.paymentIntentId, refunded_cents: p.refundedCents })),
-    refunds: refunded.map((r) => ({ id: r.id, amount_cents: r.amountCents, restock: r.restock, reason: r.reason, status: r.status, created_at: new Date(r.createdAt).toISOString() })),
+    refunds: refunded.map((r) => ({
+      id: r.id,
+      amount_cents: r.amountCents,
+      restock: r.restock,
+      reason: r.reason,
+      status: r.status,
+      created_at: new Date(r.createdAt).toISOString(),
+      lines: r.items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
+    })),
     history: history.map((e) => ({ from: e.fromStatus, to: e.toStatus, at: new Date(e.at).toISOString(), note: e.note })),
     shipment: shipment ? { carrier: shipment.carrier, tracking_number: shipment.trackingNumber, shipped_at: new Date(shipment.shippedAt).toISOString(), delivered_at: shipment.deliveredAt ? new Date(shipment.deliveredAt).toISOString() : null } : null,
   }
@@ -180,7 +194,13 @@ export async function cancelByStaff(env: Env, actor: CurrentUser, orderId: strin
 }
 
 export async function refundByStaff(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof RefundBody>) {
-  const refund = await refundOrder(env, orderId, { amountCents: body.amount, restock: body.restock, reason: body.reason, refundId: body.refund_id })
+  const refund = await refundOrder(env, orderId, {
+    amountCents: body.amount,
+    lines: body.lines?.map((line) => ({ productId: line.product_id, quantity: line.quantity })),
+    restock: body.restock,
+    reason: body.reason,
+    refundId: body.refund_id,
+  })
   await audit(env, actor, { action: 'order.refund', targetType: 'order', targetId: orderId, after: refund })
   return refund
 }

@@ -36,6 +36,14 @@ export function createTables(sql: SqlStorage): void {
     notified INTEGER NOT NULL DEFAULT 1
   )`)
   sql.exec('CREATE INDEX IF NOT EXISTS outcomes_unnotified_idx ON outcomes (notified) WHERE notified = 0')
+  // Units of a sold reservation given back by one return (a refund's line), once per return id.
+  sql.exec(`CREATE TABLE IF NOT EXISTS returns (
+    return_id TEXT PRIMARY KEY,
+    reservation_id TEXT NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty >= 0),
+    at INTEGER NOT NULL
+  )`)
+  sql.exec('CREATE INDEX IF NOT EXISTS returns_reservation_idx ON returns (reservation_id)')
 }
 
 /** The stock row with the units held, or null before the object has loaded its product. */
@@ -154,4 +162,18 @@ export function nextWake(sql: SqlStorage, retryAt: number): number | null {
     .one()
   const times = [row.deadline, row.pending > 0 ? retryAt : null].filter((t): t is number => t !== null)
   return times.length ? Math.min(...times) : null
+}
+
+/** The units a return gave back, or null for a return id never seen. */
+export function findReturn(sql: SqlStorage, returnId: string): number | null {
+  return sql.exec<{ qty: number }>('SELECT qty FROM returns WHERE return_id = ?', returnId).toArray()[0]?.qty ?? null
+}
+
+/** The units of a reservation given back so far by returns. */
+export function returnedUnits(sql: SqlStorage, reservationId: string): number {
+  return sql.exec<{ qty: number }>('SELECT coalesce(sum(qty), 0) AS qty FROM returns WHERE reservation_id = ?', reservationId).one().qty
+}
+
+export function insertReturn(sql: SqlStorage, returnId: string, reservationId: string, qty: number, at: number): void {
+  sql.exec('INSERT INTO returns (return_id, reservation_id, qty, at) VALUES (?, ?, ?, ?)', returnId, reservationId, qty, at)
 }

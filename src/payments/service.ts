@@ -11,10 +11,10 @@
  * change of the order is decided again from the order as it now is. Decisions are made from the order's
  * state (not from "seen before"), so a late duplicate of an old event is a no-op as well.
  */
-import { and, eq, ne, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { getDb, type Db } from '../db/client'
-import { orders, payments, refunds, stripeEvents, type CheckoutStatus, type Payment, type PaymentProvider, type PaymentStatus, type Refund, type RefundStatus } from '../db/schema'
+import { orders, payments, refunds, stripeEvents, type CheckoutStatus, type Payment, type PaymentProvider, type PaymentStatus, type Refund, type RefundItem, type RefundStatus } from '../db/schema'
 import { extendOrderHolds, orderStockLines, sellHeldStock, type StockLine } from '../orders/service'
 import { canTransition, illegalTransition, logOrderMoved, orderChangeStatements, transition, type OrderChange } from '../orders/status'
 import { stockOf } from '../orders/stock'
@@ -24,6 +24,7 @@ import { log } from '../platform/logging'
 import { fieldErrors } from '../platform/validate'
 import { checkoutProvider, paymentsNotConfigured } from './config'
 import { localRefundEvent, localSessionId } from './local'
+import { claimLostToAnother, claimRefund, planRefund, refundable, refundLines, restockRefund } from './refunds'
 import { ChargeObject, CheckoutSessionObject, PaymentIntentObject, RefundOptions, StripeEventEnvelope } from './schemas'
 import type { CheckoutStart, RefundView } from './responses'
 import { Stripe, stripeClient } from './stripe'
@@ -235,16 +236,18 @@ async function restockLines(env: Env, lines: StockLine[]): Promise<void> {
 // Refunds
 
 /**
- * The one refund function for staff (the admin issue's button calls it). Refunds `amountCents` (the rest
- * of the payment when omitted) through the order's provider, with our refund id as Stripe's idempotency
- * key: the same `refundId` again refunds once. `restock` is kept on the refund and read when the
- * provider confirms it (charge.refunded), which moves the order and returns its stock. Offline, the local
- * provider confirms at once through the same event handler.
+ * The one refund function for staff (the admin's refund and cancel call it). A refund names order lines
+ * and units (`lines`), an amount, both, or neither (everything left); see `planRefund`. It is claimed in
+ * D1 first (refunds.ts: two concurrent refunds cannot exceed what was paid, nor a line its quantity),
+ * then sent through the order's provider with our refund id as Stripe's idempotency key: the same
+ * `refundId` again refunds once. A provider that refuses gives the claim back (`failed`). Once the
+ * provider took it, `restock` returns exactly the refund's units to stock, once per line whatever the
+ * retries. Offline, the local provider confirms at once through the same event handler (charge.refunded).
  */
 export async function refundOrder(env: Env, orderId: string, options: RefundOptions): Promise<RefundView> {
   const parsed = RefundOptions.safeParse(options)
   if (!parsed.success) throw validationFailed(fieldErrors(parsed.error))
-  const { amountCents, restock, reason, refundId = crypto.randomUUID() } = parsed.data
+  const { amountCents, restock, reason, lines, refundId = crypto.randomUUID() } = parsed.data
   const db = getDb(env)
   const order = await loadOrder(db, orderId)
   if (!order) throw notFound('order')
@@ -254,36 +257,43 @@ export async function refundOrder(env: Env, orderId: string, options: RefundOpti
   let refund = await refundOf(db, refundId)
   if (refund && refund.orderId !== orderId) throw conflict('This refund id belongs to another order')
   if (!refund) {
-    // Refunds on their way (sent, not yet confirmed by charge.refunded) count as gone already.
-    const [inFlight] = await db
+    const plan = planRefund(order.items, await refundable(db, payment, order.items), { amountCents, lines, restock })
+    try {
+      await db.batch(claimRefund(db, { id: refundId, orderId, restock, reason }, plan))
+    } catch (err) {
+      // The same refund id claimed at the same moment is this refund; anything else lost to another refund.
+      if (!(await refundOf(db, refundId)) && /constraint/i.test(String(err))) throw claimLostToAnother()
+      if (!(await refundOf(db, refundId))) throw err
+    }
+    refund = await refundOf(db, refundId)
+    if (!refund) throw new Error(`refund ${refundId} missing right after its claim`)
+  }
+
+  if (refund.status === 'pending' && !refund.providerRefundId) {
+    if (Date.now() - refund.createdAt > IDEMPOTENCY_KEY_TTL_MS) {
+      throw conflict('This refund was started more than 24 hours ago and its outcome is unknown: check the payment provider before refunding again')
+    }
+    const sent = await refundAtProvider(env, payment, refund)
+    await db.update(refunds).set({ providerRefundId: sent.id, status: sent.status, updatedAt: Date.now() }).where(eq(refunds.id, refund.id))
+    refund = { ...refund, providerRefundId: sent.id, status: sent.status }
+  }
+  if (payment.provider === 'local' && refund.status === 'succeeded') {
+    // Offline nobody sends charge.refunded: the local provider does, to the same handler, with the running
+    // total of the refunds that went through (so two at once add up). A retry sends it again: a duplicate is a no-op.
+    const [total] = await db
       .select({ cents: sql<number>`coalesce(sum(${refunds.amountCents}), 0)` })
       .from(refunds)
-      .where(and(eq(refunds.orderId, orderId), eq(refunds.status, 'pending')))
-    const remaining = (payment.receivedCents ?? payment.amountCents) - payment.refundedCents - Number(inFlight?.cents ?? 0)
-    const amount = amountCents ?? remaining
-    if (remaining < 1) throw conflict('This payment is refunded in full already')
-    if (amount > remaining) throw validationFailed({ amountCents: [`must be at most ${remaining}, what is left of the payment`] })
-    await db.insert(refunds).values({ id: refundId, orderId, amountCents: amount, restock, reason, status: 'pending' }).onConflictDoNothing()
-    refund = await refundOf(db, refundId)
-    if (!refund) throw new Error(`refund ${refundId} missing right after its insert`)
+      .where(and(eq(refunds.orderId, orderId), eq(refunds.status, 'succeeded')))
+    await handleStripeEvent(env, localRefundEvent(payment, refund.id, Number(total?.cents ?? refund.amountCents)))
   }
-  if (refund.status !== 'pending' || refund.providerRefundId) return refundView(refund)
-  if (Date.now() - refund.createdAt > IDEMPOTENCY_KEY_TTL_MS) {
-    throw conflict('This refund was started more than 24 hours ago and its outcome is unknown: check the payment provider before refunding again')
-  }
-
-  const sent = await refundAtProvider(env, payment, refund)
-  if (payment.provider === 'local' && sent.status === 'succeeded') {
-    // Offline nobody sends charge.refunded: the local provider does, to the same handler (first, so that
-    // a failure leaves the refund pending and a retry sends the same event again).
-    await handleStripeEvent(env, localRefundEvent(payment, refund.id, payment.refundedCents + refund.amountCents))
-  }
-  await db.update(refunds).set({ providerRefundId: sent.id, status: sent.status, updatedAt: Date.now() }).where(eq(refunds.id, refund.id))
+  const items = await refundLines(db, refund.id)
+  const reservations = new Map(order.items.map((item) => [item.productId, item.reservationId]))
+  const restocked = refund.restock && refund.status !== 'failed' ? await restockRefund(env, refund.id, items, reservations) : 0
   const done = await refundOf(db, refund.id)
-  return refundView(done ?? refund)
+  return refundView(done ?? refund, items, restocked)
 }
 
-const refundView = (refund: Refund): RefundView => ({
+const refundView = (refund: Refund, items: RefundItem[] = [], restocked = 0): RefundView => ({
   id: refund.id,
   order_id: refund.orderId,
   amount_cents: refund.amountCents,
@@ -291,13 +301,23 @@ const refundView = (refund: Refund): RefundView => ({
   reason: refund.reason,
   status: refund.status,
   provider_refund_id: refund.providerRefundId,
+  lines: items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
+  restocked_units: restocked,
 })
 
 /** Sends a refund to the payment's provider (the local provider agrees at once). */
 async function refundAtProvider(env: Env, payment: Pick<Payment, 'provider' | 'paymentIntentId' | 'orderId'>, refund: Refund): Promise<{ id: string | null; status: RefundStatus }> {
   if (payment.provider === 'local') return { id: `re_local_${refund.id}`, status: 'succeeded' }
-  if (!env.STRIPE_SECRET_KEY) throw paymentsNotConfigured()
-  if (!payment.paymentIntentId) throw conflict('The payment of this order has no Stripe payment intent to refund')
+  // Refused before asking: nothing reached Stripe, so the claim is given back.
+  const giveBack = () => getDb(env).update(refunds).set({ status: 'failed', updatedAt: Date.now() }).where(and(eq(refunds.id, refund.id), eq(refunds.status, 'pending')))
+  if (!env.STRIPE_SECRET_KEY) {
+    await giveBack()
+    throw paymentsNotConfigured()
+  }
+  if (!payment.paymentIntentId) {
+    await giveBack()
+    throw conflict('The payment of this order has no Stripe payment intent to refund')
+  }
   try {
     const sent = await stripeClient(env).refunds.create(
       {
@@ -312,9 +332,8 @@ async function refundAtProvider(env: Env, payment: Pick<Payment, 'provider' | 'p
   } catch (err) {
     // Asked again after Stripe forgot the key (24 h) while the first request had gone through.
     if (err instanceof Stripe.errors.StripeError && err.code === 'charge_already_refunded') return { id: null, status: 'succeeded' }
-    if (err instanceof Stripe.errors.StripeInvalidRequestError) {
-      await getDb(env).update(refunds).set({ status: 'failed', updatedAt: Date.now() }).where(eq(refunds.id, refund.id))
-    }
+    // Stripe refused it (not a network failure, whose retry may still go through): the claim is given back.
+    if (err instanceof Stripe.errors.StripeInvalidRequestError) await giveBack()
     throw providerFailure(err)
   }
 }
@@ -533,7 +552,7 @@ async function onAttemptFailed(env: Env, event: EventRef, reported: ReportedPaym
 /**
  * charge.refunded: `amount_refunded` is the charge's running total, so events in any order and repeats
  * agree (the largest total wins). A full refund moves the order to refunded where the state machine
- * allows. Stock comes back only when a staff refund of this order asked for it (`refunds.restock`).
+ * allows. Stock is not touched here: a staff refund returns exactly its own lines (see `refundOrder`).
  */
 async function onRefunded(env: Env, event: EventRef, charge: ChargeObject): Promise<HandledEvent> {
   const db = getDb(env)
@@ -549,24 +568,13 @@ async function onRefunded(env: Env, event: EventRef, charge: ChargeObject): Prom
   const paymentStatus: PaymentStatus = full ? 'refunded' : 'partially_refunded'
   const to = full && order.status !== 'refunded' && canTransition(order.status, 'refunded') ? 'refunded' : undefined
 
-  // Stock comes back with the goods: only once the order is refunded in full, and only if staff asked
-  // for it on one of its refunds. (Restock returns every line, so a partial refund never triggers it:
-  // it would put back units that stayed with the customer.)
-  const restock = full
-    ? await db
-        .select({ id: refunds.id })
-        .from(refunds)
-        .where(and(eq(refunds.orderId, order.id), eq(refunds.restock, true), ne(refunds.status, 'failed')))
-        .get()
-    : undefined
-  if (restock) await restockLines(env, await orderStockLines(env, order.id))
   // Refunded while still awaiting payment (a payment held for review): its holds have nothing left to wait for.
   if (to && order.status === 'pending_payment' && !(await releaseHolds(env, order.id))) throw new StaleOrder('a payment is selling this order right now')
 
   if (!to && order.paymentStatus === paymentStatus && (payment?.refundedCents ?? 0) >= refundedCents) return record(env, event, order.id, 'refund_recorded')
   const at = Date.now()
   return commit(env, event, order, full ? 'refunded' : 'partially_refunded', {
-    change: { to, paymentStatus, note: `refunded ${refundedCents} of ${received} ${charge.currency.toUpperCase()} (${charge.id})${restock ? ', stock returned' : ''}`, at },
+    change: { to, paymentStatus, note: `refunded ${refundedCents} of ${received} ${charge.currency.toUpperCase()} (${charge.id})`, at },
     statements: payment ? [db.update(payments).set({ refundedCents: sql`max(${payments.refundedCents}, ${refundedCents})`, updatedAt: at }).where(eq(payments.orderId, order.id))] : [],
   })
 }
