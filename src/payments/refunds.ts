@@ -116,12 +116,12 @@ export function claimRefund(db: Db, refund: { id: string; orderId: string; resto
   const fits = sql`${plan.amountCents} <= coalesce(p.received_cents, p.amount_cents) - max(
       p.refunded_cents + (select coalesce(sum(amount_cents), 0) from refunds where order_id = ${orderId} and status = 'pending'),
       (select coalesce(sum(amount_cents), 0) from refunds where order_id = ${orderId} and status <> 'failed'))`
-  const row = db.run(sql`insert into refunds (id, order_id, amount_cents, restock, reason, status)
-    select case when ${fits} then ${id} end, ${orderId}, ${plan.amountCents}, ${refund.restock ? 1 : 0}, ${refund.reason}, 'pending'
+  const now = Date.now()
+  // insert … select with every column of the table, in its order (drizzle's rule for a raw select).
+  const row = db.insert(refunds).select(sql`select case when ${fits} then ${id} end, ${orderId}, null, ${plan.amountCents}, ${refund.restock ? 1 : 0}, ${refund.reason}, 'pending', ${now}, ${now}
     from payments p where p.order_id = ${orderId}`)
   const lines = plan.lines.map((line) =>
-    db.run(sql`insert into refund_items (refund_id, order_id, product_id, quantity)
-      select ${id}, ${orderId}, ${line.productId}, case when ${line.quantity} + (
+    db.insert(refundItems).select(sql`select ${id}, ${orderId}, ${line.productId}, case when ${line.quantity} + (
         select coalesce(sum(ri.quantity), 0) from refund_items ri join refunds r on r.id = ri.refund_id
         where ri.order_id = ${orderId} and ri.product_id = ${line.productId} and r.status <> 'failed' and ri.refund_id <> ${id}
       ) <= oi.quantity then ${line.quantity} end
