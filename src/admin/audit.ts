@@ -13,11 +13,15 @@ export interface AuditInput {
   after?: unknown
 }
 
-/** Records one staff action. */
-export async function audit(env: Env, actor: CurrentUser, entry: AuditInput) {
-  await getDb(env)
+/** The statement that records one staff action, for the D1 batch that makes the change itself. */
+export const auditStatement = (env: Env, actor: CurrentUser, entry: AuditInput) =>
+  getDb(env)
     .insert(auditLog)
     .values({ actorId: actor.id, actorEmail: actor.email, action: entry.action, targetType: entry.targetType, targetId: entry.targetId, before: entry.before ?? null, after: entry.after ?? null })
+
+/** Records one staff action. */
+export async function audit(env: Env, actor: CurrentUser, entry: AuditInput) {
+  await auditStatement(env, actor, entry)
 }
 
 export interface AuditQuery {

@@ -14,7 +14,7 @@ import type { CurrentUser } from '../platform/env'
 import { ApiError, notFound } from '../platform/errors'
 import { decimalToCents } from '../platform/money'
 import { wholeNumber } from '../platform/params'
-import { audit } from './audit'
+import { audit, auditStatement } from './audit'
 import type { AdminOrder, AdminOrderPage, BulkShipResult } from './responses'
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/
@@ -164,20 +164,33 @@ export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string)
 }
 export type { AdminOrder }
 
-/** paid → shipped, with the carrier and tracking number kept for the customer. */
+/**
+ * paid → shipped, with the carrier and tracking number kept for the customer. The status, its event, the
+ * shipment and the audit entry are one D1 batch: all of them or none.
+ */
 export async function markShipped(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof ShipBody>) {
-  const moved = await transition(env, orderId, 'shipped', { from: 'paid', note: `${body.carrier}${body.tracking_number ? ` ${body.tracking_number}` : ''} by ${actor.email}` })
-  await getDb(env)
-    .insert(shipments)
-    .values({ orderId, carrier: body.carrier, trackingNumber: body.tracking_number })
-    .onConflictDoUpdate({ target: shipments.orderId, set: { carrier: body.carrier, trackingNumber: body.tracking_number, shippedAt: moved.at } })
-  await audit(env, actor, { action: 'order.ship', targetType: 'order', targetId: orderId, before: { status: moved.from }, after: { status: moved.to, ...body } })
+  const at = Date.now()
+  const shipment = { carrier: body.carrier, trackingNumber: body.tracking_number, shippedAt: at, deliveredAt: null }
+  await transition(env, orderId, 'shipped', {
+    from: 'paid',
+    note: `${body.carrier}${body.tracking_number ? ` ${body.tracking_number}` : ''} by ${actor.email}`,
+    alsoWrite: [
+      getDb(env).insert(shipments).values({ orderId, ...shipment }).onConflictDoUpdate({ target: shipments.orderId, set: shipment }),
+      auditStatement(env, actor, { action: 'order.ship', targetType: 'order', targetId: orderId, before: { status: 'paid' }, after: { status: 'shipped', ...body } }),
+    ],
+  })
 }
 
+/** shipped → delivered: the status, its event, the shipment's date and the audit entry in one batch. */
 export async function markDelivered(env: Env, actor: CurrentUser, orderId: string) {
-  const moved = await transition(env, orderId, 'delivered', { from: 'shipped', note: `by ${actor.email}` })
-  await getDb(env).update(shipments).set({ deliveredAt: moved.at }).where(eq(shipments.orderId, orderId))
-  await audit(env, actor, { action: 'order.deliver', targetType: 'order', targetId: orderId, before: { status: moved.from }, after: { status: moved.to } })
+  await transition(env, orderId, 'delivered', {
+    from: 'shipped',
+    note: `by ${actor.email}`,
+    alsoWrite: [
+      getDb(env).update(shipments).set({ deliveredAt: Date.now() }).where(eq(shipments.orderId, orderId)),
+      auditStatement(env, actor, { action: 'order.deliver', targetType: 'order', targetId: orderId, before: { status: 'shipped' }, after: { status: 'delivered' } }),
+    ],
+  })
 }
 
 /**

@@ -15,6 +15,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { getDb, type Db } from '../db/client'
 import { orders, payments, refunds, stripeEvents, type CheckoutStatus, type Payment, type PaymentProvider, type PaymentStatus, type Refund, type RefundItem, type RefundStatus } from '../db/schema'
+import { linesBackToCart, type CartReturn } from '../cart/returns'
 import { extendOrderHolds, orderStockLines, sellHeldStock, type StockLine } from '../orders/service'
 import { canTransition, illegalTransition, logOrderMoved, orderChangeStatements, transition, type OrderChange } from '../orders/status'
 import { stockOf } from '../orders/stock'
@@ -40,6 +41,8 @@ const CHECKOUT_MIN_AHEAD_MS = 31 * 60 * 1000
 export const HOLD_GRACE_MS = 10 * 60 * 1000
 /** Stripe forgets an idempotency key after 24 hours: a refund not known to have reached Stripe by then is not retried blindly. */
 const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000
+/** Checkout sessions one order may have (paying again after a decline or an abandoned session makes another). */
+const CHECKOUT_ATTEMPTS_MAX = 10
 /** How often an event is decided again after losing a race with another change of its order. */
 const DECIDE_ATTEMPTS = 4
 
@@ -130,8 +133,9 @@ export async function startCheckout(env: Env, viewer: CurrentUser, orderId: stri
 
 /**
  * The order's payment row, claimed for a new session with an expiry far enough ahead, or already open.
- * A claim whose expiry has come too close (a create that failed a while ago) gets a new expiry and the
- * next attempt number, so the next request to Stripe has its own idempotency key.
+ * A claim whose expiry has come too close (a create that failed a while ago), and a session that ended
+ * unpaid (declined, abandoned), get a new expiry and the next attempt number, so the next request to
+ * Stripe has its own idempotency key (order id + attempt) and makes a fresh session.
  */
 async function claimCheckout(db: Db, order: LoadedOrder, provider: PaymentProvider): Promise<Payment> {
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -145,16 +149,17 @@ async function claimCheckout(db: Db, order: LoadedOrder, provider: PaymentProvid
         .returning()
         .get())
     if (!row) continue // inserted by a concurrent start meanwhile: read it
-    if (row.status === 'open') {
-      if ((row.checkoutExpiresAt ?? 0) > now) return row
-      throw new ApiError(409, 'checkout_expired', 'The time to pay for this order ran out')
-    }
-    if (row.status !== 'creating') throw new ApiError(409, 'not_payable', 'This order can no longer be paid')
-    if ((row.checkoutExpiresAt ?? 0) >= now + CHECKOUT_MIN_AHEAD_MS && row.provider === provider) return row
+    if (row.status === 'open' && (row.checkoutExpiresAt ?? 0) > now) return row
+    if (row.status === 'complete') throw new ApiError(409, 'not_payable', 'This order can no longer be paid')
+    if (row.status === 'creating' && (row.checkoutExpiresAt ?? 0) >= now + CHECKOUT_MIN_AHEAD_MS && row.provider === provider) return row
+    // A session that failed (declined), expired (abandoned) or whose time ran out: a fresh one, under the
+    // next attempt number, so that Stripe gets a new idempotency key (the old one would answer the old session).
+    const fresh = row.status !== 'creating'
+    if (fresh && row.checkoutAttempt + 1 >= CHECKOUT_ATTEMPTS_MAX) throw new ApiError(409, 'too_many_attempts', 'This order was tried too many times: please order again')
     const renewed = await db
       .update(payments)
-      .set({ provider, checkoutExpiresAt: now + CHECKOUT_TTL_MS, checkoutAttempt: row.checkoutAttempt + 1, updatedAt: now })
-      .where(and(eq(payments.orderId, order.id), eq(payments.status, 'creating'), eq(payments.checkoutAttempt, row.checkoutAttempt)))
+      .set({ provider, status: 'creating', checkoutExpiresAt: now + CHECKOUT_TTL_MS, checkoutAttempt: row.checkoutAttempt + 1, updatedAt: now, ...(fresh && { checkoutSessionId: null, checkoutUrl: null }) })
+      .where(and(eq(payments.orderId, order.id), eq(payments.status, row.status), eq(payments.checkoutAttempt, row.checkoutAttempt)))
       .returning()
       .get()
     if (renewed) return renewed
@@ -208,17 +213,26 @@ export async function localCheckoutFor(env: Env, viewer: CurrentUser, sessionId:
 // Cancelling
 
 /**
- * Cancels an order awaiting payment: every line's hold is released, then pending_payment → cancelled.
- * 409 when the order is not awaiting payment, a payment was received (refund it instead), or a payment is
- * selling its stock right now.
+ * Cancels an order awaiting payment: every line's hold is released, then pending_payment → cancelled, and
+ * in the same batch its lines go back to the owner's cart (see cart/returns.ts). 409 when the order is not
+ * awaiting payment, a payment was received (refund it instead), or a payment is selling its stock right now.
  */
-export async function cancelOrder(env: Env, orderId: string, { note = 'cancelled' }: { note?: string } = {}): Promise<void> {
+export async function cancelOrder(env: Env, orderId: string, { note = 'cancelled' }: { note?: string } = {}): Promise<CartReturn> {
   const order = await loadOrder(getDb(env), orderId)
   if (!order) throw notFound('order')
   if (order.status !== 'pending_payment') throw illegalTransition(order.status, 'cancelled')
   if (moneyIn(order)) throw conflict('A payment was received for this order: refund it instead')
   if (!(await releaseHolds(env, orderId))) throw conflict('A payment for this order is being recorded right now')
-  await transition(env, orderId, 'cancelled', { from: 'pending_payment', note })
+  const back = await linesBackToCart(env, order.userId, order.items)
+  await transition(env, orderId, 'cancelled', { from: 'pending_payment', note, alsoWrite: back.statements })
+  return back
+}
+
+/** The customer cancels their own order awaiting payment (404 for anyone else's); see `cancelOrder`. */
+export async function cancelOwnOrder(env: Env, viewer: CurrentUser, orderId: string): Promise<CartReturn> {
+  const order = await getDb(env).select({ userId: orders.userId }).from(orders).where(eq(orders.id, orderId)).get()
+  if (!order || order.userId !== viewer.id) throw notFound('order')
+  return cancelOrder(env, orderId, { note: 'cancelled by the customer' })
 }
 
 /** Releases every hold of the order; false when a line turned out sold (a payment is being recorded). */
@@ -523,18 +537,21 @@ async function refundUnpayable(env: Env, event: EventRef, order: LoadedOrder, re
   })
 }
 
-/** checkout.session.expired and checkout.session.async_payment_failed: the session is over unpaid; so is the order, if it still awaits payment. */
+/**
+ * checkout.session.expired and checkout.session.async_payment_failed: the session is over unpaid, not the
+ * order. It stays payable while its holds live ("Pay again" makes a fresh session); when they run out the
+ * order expires and its lines go back to the cart. Only the order's current session counts.
+ */
 async function onCheckoutEnded(env: Env, event: EventRef, reported: ReportedPayment, ended: Extract<CheckoutStatus, 'failed' | 'expired'>): Promise<HandledEvent> {
   const order = reported.orderId ? await loadOrder(getDb(env), reported.orderId) : undefined
   if (!order) return record(env, event, reported.orderId, 'unknown_order')
   const current = order.payment?.checkoutSessionId
   // A paid order is never moved back; an expired or cancelled one is over already; an older session is not the order's.
-  if (order.status !== 'pending_payment' || moneyIn(order) || (current && reported.sessionId !== current)) return record(env, event, order.id, 'ignored')
-  if (!(await releaseHolds(env, order.id))) throw new StaleOrder('a payment is selling this order right now')
+  if (order.status !== 'pending_payment' || moneyIn(order) || !current || reported.sessionId !== current) return record(env, event, order.id, 'ignored')
   const at = Date.now()
-  return commit(env, event, order, 'cancelled', {
-    change: { to: 'cancelled', paymentStatus: ended === 'failed' ? 'failed' : undefined, note: ended === 'failed' ? 'payment failed' : 'checkout session expired unpaid', at },
-    statements: order.payment ? [getDb(env).update(payments).set({ status: ended, updatedAt: at }).where(eq(payments.orderId, order.id))] : [],
+  return commit(env, event, order, ended === 'failed' ? 'payment_failed' : 'checkout_expired', {
+    change: { paymentStatus: ended === 'failed' ? 'failed' : undefined, at },
+    statements: [getDb(env).update(payments).set({ status: ended, updatedAt: at }).where(and(eq(payments.orderId, order.id), eq(payments.checkoutSessionId, current)))],
   })
 }
 
