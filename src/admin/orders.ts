@@ -9,6 +9,8 @@ import { getDb } from '../db/client'
 import { ORDER_STATUSES, orderEvents, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
 import { orderForViewer } from '../orders/service'
 import { illegalTransition, transition } from '../orders/status'
+import type { CartReturn } from '../cart/returns'
+import type { RefundView } from '../payments/responses'
 import { cancelOrder, refundOrder } from '../payments/service'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, notFound } from '../platform/errors'
@@ -197,13 +199,15 @@ export async function markDelivered(env: Env, actor: CurrentUser, orderId: strin
  * Cancels an order: one awaiting payment has its holds released; a paid one (not yet shipped) is
  * refunded in full with its stock returned, and ends `refunded`. Anything else is an illegal transition.
  */
-export async function cancelByStaff(env: Env, actor: CurrentUser, orderId: string) {
-  const order = await getDb(env).select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).get()
+export async function cancelByStaff(env: Env, actor: CurrentUser, orderId: string): Promise<{ currency: string; refund?: RefundView; back?: CartReturn }> {
+  const order = await getDb(env).select({ status: orders.status, currency: orders.currency }).from(orders).where(eq(orders.id, orderId)).get()
   if (!order) throw notFound('order')
-  if (order.status === 'pending_payment') await cancelOrder(env, orderId, { note: `cancelled by ${actor.email}` })
-  else if (order.status === 'paid') await refundOrder(env, orderId, { restock: true, reason: `order cancelled by ${actor.email}`, refundId: `cancel:${orderId}` })
+  let done: { currency: string; refund?: RefundView; back?: CartReturn }
+  if (order.status === 'pending_payment') done = { currency: order.currency, back: await cancelOrder(env, orderId, { note: `cancelled by ${actor.email}` }) }
+  else if (order.status === 'paid') done = { currency: order.currency, refund: await refundOrder(env, orderId, { restock: true, reason: `order cancelled by ${actor.email}`, refundId: `cancel:${orderId}` }) }
   else throw illegalTransition(order.status, 'cancelled')
   await audit(env, actor, { action: 'order.cancel', targetType: 'order', targetId: orderId, before: { status: order.status } })
+  return done
 }
 
 export async function refundByStaff(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof RefundBody>) {
