@@ -658,7 +658,7 @@ export const adminPages = new Hono<AppEnv>()
       if (action === 'cancel') {
         const cancelled = await cancelByStaff(c.env, userOf(c), orderId)
         done = cancelled.refund
-          ? `Order ${ref} cancelled: ${refundSummary(cancelled.refund, cancelled.currency)}`
+          ? `Order ${ref} cancelled: ${refundSummary(cancelled.refund, cancelled.currency, (await adminOrder(c.env, userOf(c), orderId)).items)}`
           : `Order ${ref} cancelled: its stock is released${cancelled.back && cancelled.back.returned ? ` and ${plural(cancelled.back.returned, 'line')} went back to the customer's cart` : ''}.`
       }
       if (action === 'refund') {
