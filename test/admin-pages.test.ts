@@ -3,7 +3,7 @@ import { and, eq, ne } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { markShipped } from '../src/admin/orders'
 import { getDb } from '../src/db/client'
-import { orderEvents, orders, products, shipments, users } from '../src/db/schema'
+import { categories, orderEvents, orders, products, shipments, users } from '../src/db/schema'
 import { localCheckoutEvent } from '../src/payments/local'
 import { handleStripeEvent, localCheckoutFor, startCheckout } from '../src/payments/service'
 import { BASE, Browser, insertProduct, registerUser } from './helpers'
@@ -49,6 +49,12 @@ describe('admin actions answer on the page they came from', () => {
     expect(await (await browser.fetch('/admin/orders?status=paid')).text()).not.toContain('Marked shipped')
     const again = await landing(browser, await browser.submit('/admin/orders', '/admin/orders/bulk-ship', { order_ids: orderId, carrier: 'UPS' }))
     expect(again.html).toContain(`Not shipped: ${ref} (An order cannot go from shipped to shipped)`)
+    const [first, second] = [await paidOrder(), await paidOrder()]
+    const both = new URLSearchParams({ _csrf: await browser.csrfFrom('/admin/orders'), carrier: 'DHL' })
+    both.append('order_ids', first.orderId)
+    both.append('order_ids', second.orderId)
+    const two = await landing(browser, await browser.fetch('/admin/orders/bulk-ship', { method: 'POST', body: both, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE } }))
+    expect(two.html).toContain(`Marked shipped with DHL: 2 orders (${first.ref}, ${second.ref}).`)
     const nothing = await landing(browser, await browser.submit('/admin/orders', '/admin/orders/bulk-ship', { carrier: '' }))
     expect(nothing.status).toBe(200)
     expect(nothing.html).toContain('Nothing was shipped: tick at least one paid order and name the carrier.')
@@ -87,6 +93,36 @@ describe('admin actions answer on the page they came from', () => {
     const beyond = await browser.submit(page, `${page}/refund`, { [`qty.${product.id}`]: '2', reason: 'too many' })
     expect(beyond.status).toBe(400)
     expect(await beyond.text()).toContain('at most 1 of 2 left to refund')
+  })
+})
+
+describe('catalog form actions', () => {
+  it('each land on their page with what they did, or why not', async () => {
+    const { browser } = await staffBrowser()
+    const name = `Flash Kettle ${crypto.randomUUID().slice(0, 6)}`
+    const fields = { name, price: '12.00', currency: 'USD', stock_quantity: '3', is_active: 'on' }
+    const created = await landing(browser, await browser.submit('/admin/products/new', '/admin/products/new', fields))
+    expect(created.location).toMatch(/^\/admin\/products\/\d+$/)
+    expect(created.html).toContain(`Product &quot;${name}&quot; created.`)
+    const page = created.location
+    const saved = await landing(browser, await browser.submit(page, page, { ...fields, price: '13.00' }))
+    expect(saved.location).toBe(page)
+    expect(saved.html).toContain(`Product &quot;${name}&quot; saved.`)
+    const noImage = await landing(browser, await browser.submit(page, `${page}/images/999999/delete`, {}))
+    expect(noImage.location).toBe(page)
+    expect(noImage.html).toContain('Nothing changed:')
+    const badOrder = await landing(browser, await browser.submit(page, `${page}/images/order`, { image_ids: '999999' }))
+    expect(badOrder.html).toContain('Nothing changed:')
+
+    const category = `Flash Shelf ${crypto.randomUUID().slice(0, 6)}`
+    const made = await landing(browser, await browser.submit('/admin/categories', '/admin/categories', { name: category }))
+    expect(made.location).toBe('/admin/categories')
+    expect(made.html).toContain(`Category &quot;${category}&quot; created.`)
+    const row = await getDb(env).query.categories.findFirst({ where: eq(categories.name, category) })
+    const renamed = await landing(browser, await browser.submit('/admin/categories', `/admin/categories/${row?.id}`, { name: `${category} 2`, position: '0', parent_id: '' }))
+    expect(renamed.html).toContain(`Category &quot;${category} 2&quot; saved.`)
+    const deleted = await landing(browser, await browser.submit('/admin/categories', `/admin/categories/${row?.id}/delete`, {}))
+    expect(deleted.html).toContain('Category deleted.')
   })
 })
 

@@ -417,6 +417,9 @@ describe('the local test payment page', () => {
     const page = await (await browser.fetch(`/orders/${orderId}?declined=1`)).text()
     expect(page).toContain('The payment was declined. Your items are still set aside until')
     expect(page).toContain('Pay again')
+    // The declined session takes nothing more, even from its page's stale form.
+    expect((await browser.submit(testPage, testPage, { outcome: 'pay' })).headers.get('Location')).toBe(testPage)
+    await expectConsistent(orderId, product.id, { status: 'pending_payment', paymentStatus: 'failed', onHand: 4, held: 2 })
 
     const again = await browser.submit(`/orders/${orderId}`, `/orders/${orderId}/pay`, {})
     const freshPage = new URL(again.headers.get('Location') ?? '', BASE).pathname
