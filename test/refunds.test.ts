@@ -123,6 +123,35 @@ describe('concurrent refunds', () => {
     expect(await db.select({ id: refunds.id }).from(refunds).where(eq(refunds.orderId, orderId))).toHaveLength(2)
   })
 
+  it('add up, when two that fit arrive at once through the offline provider (the running total is not read stale)', async () => {
+    const { orderId, staff: clerk } = await paidOrder([4])
+    const answers = await Promise.all([refund(clerk, orderId, { amount: '10.00', reason: 'a' }), refund(clerk, orderId, { amount: '10.00', reason: 'b' })])
+    expect(answers.map((a) => a.status)).toEqual([200, 200])
+    const order = await callJson<{ refunded_cents: number; payment_status: string }>('GET', `/api/admin/orders/${orderId}`, undefined, clerk.bearer)
+    expect(order.body).toMatchObject({ refunded_cents: 2000, payment_status: 'partially_refunded' })
+  })
+
+  it('count a refund Stripe accepted but has not yet confirmed by charge.refunded', async () => {
+    const product = await insertProduct({ stockQuantity: 5, priceCents: 1000 })
+    const who = await registerUser()
+    const order = (await placeOrder(who, [{ product_id: product.id, quantity: 2 }])).body
+    const { url } = await startCheckout(STRIPE_ENV, viewerOf(who), order.id, BASE)
+    await postWebhook(stripeEvent('checkout.session.completed', sessionObject(order, url.split('/').pop() ?? '')))
+    expect(await refundOrder(STRIPE_ENV, order.id, { amountCents: 1500, restock: false, reason: 'first' })).toMatchObject({ status: 'succeeded' })
+    await expect(refundOrder(STRIPE_ENV, order.id, { amountCents: 1000, restock: false, reason: 'second' })).rejects.toMatchObject({ status: 400 })
+    expect(await refundOrder(STRIPE_ENV, order.id, { amountCents: 500, restock: false, reason: 'the rest' })).toMatchObject({ status: 'succeeded' })
+  })
+
+  it('gives the claim back when the refund cannot even be sent (no payment intent to refund)', async () => {
+    const product = await insertProduct({ stockQuantity: 5, priceCents: 1000 })
+    const who = await registerUser()
+    const order = (await placeOrder(who, [{ product_id: product.id, quantity: 1 }])).body
+    const { url } = await startCheckout(STRIPE_ENV, viewerOf(who), order.id, BASE)
+    await postWebhook(stripeEvent('checkout.session.completed', sessionObject(order, url.split('/').pop() ?? '', { payment_intent: null })))
+    await expect(refundOrder(STRIPE_ENV, order.id, { restock: false, reason: 'no intent' })).rejects.toMatchObject({ status: 409 })
+    expect(await getDb(env).select({ status: refunds.status }).from(refunds).where(eq(refunds.orderId, order.id))).toEqual([{ status: 'failed' }])
+  })
+
   it('gives the claim back when Stripe refuses the refund, so a later refund can take it', async () => {
     const product = await insertProduct({ stockQuantity: 5, priceCents: 1000 })
     const who = await registerUser()
