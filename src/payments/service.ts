@@ -275,9 +275,9 @@ export async function refundOrder(env: Env, orderId: string, options: RefundOpti
     try {
       await db.batch(claimRefund(db, { id: refundId, orderId, restock, reason }, plan))
     } catch (err) {
-      // The same refund id claimed at the same moment is this refund; anything else lost to another refund.
-      if (!(await refundOf(db, refundId)) && /constraint/i.test(String(err))) throw claimLostToAnother()
-      if (!(await refundOf(db, refundId))) throw err
+      // The same refund id claimed at the same moment is this refund; a refused constraint otherwise means
+      // another refund of the order took what this one asked for (the claim inserted a NULL, see claimRefund).
+      if (!(await refundOf(db, refundId))) throw /constraint/i.test(String(err)) ? claimLostToAnother() : err
     }
     refund = await refundOf(db, refundId)
     if (!refund) throw new Error(`refund ${refundId} missing right after its claim`)
