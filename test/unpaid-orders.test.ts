@@ -7,6 +7,8 @@ import { orders, users } from '../src/db/schema'
 import { expireOrder } from '../src/orders/service'
 import { BASE, Browser, callJson, insertProduct, registerUser } from './helpers'
 import { ADDRESS, cartCall, placeOrder, runOutHolds, setProduct, stockView } from './orders-helpers'
+import { postWebhook, sessionObject, stripeEvent, viewerOf } from './payments-helpers'
+import { startCheckout } from '../src/payments/service'
 
 /** A signed-in browser with these products (id → quantity) in its cart, through the pages. */
 async function browserWithCart(lines: [number, number][]) {
@@ -76,6 +78,19 @@ describe('an unpaid order that ends gives its lines back to the cart', () => {
     await expireOrder(env, order.id)
     const cart = (await cartCall('GET', '', undefined, { bearer: who.bearer })).body
     expect(quantities(cart)).toEqual({ [lamp.id]: 5 })
+  })
+
+  it('and takes them out again when the expired order is paid after all (a late payment that found its stock)', async () => {
+    const lamp = await insertProduct({ stockQuantity: 10 })
+    const who = await registerUser()
+    const order = (await placeOrder(who, [{ product_id: lamp.id, quantity: 4 }])).body
+    const { url } = await startCheckout(env, viewerOf(who), order.id, BASE)
+    await cartCall('POST', '/items', { product_id: lamp.id, quantity: 1 }, { bearer: who.bearer })
+    await runOutHolds(lamp.id)
+    expect(quantities((await cartCall('GET', '', undefined, { bearer: who.bearer })).body)).toEqual({ [lamp.id]: 5 })
+    const late = await postWebhook(stripeEvent('checkout.session.completed', sessionObject(order, url.split('/').pop() ?? '')))
+    expect(late.body.outcome).toBe('paid_late')
+    expect(quantities((await cartCall('GET', '', undefined, { bearer: who.bearer })).body)).toEqual({ [lamp.id]: 1 })
   })
 
   it('when staff cancel it', async () => {

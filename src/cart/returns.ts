@@ -5,10 +5,11 @@
  * products; products no longer sold come back too and the cart notes them. The writes are statements for
  * the D1 batch that ends the order: they happen exactly when the order moves, once.
  */
+import { and, eq, gt, lte, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { getDb } from '../db/client'
-import { LINE_QUANTITY_MAX } from '../db/schema'
-import { addToLine, ensureUserCart, lineQuantities, productsByIds, touchCart } from './queries'
+import { cartItems, LINE_QUANTITY_MAX } from '../db/schema'
+import { addToLine, ensureUserCart, lineQuantities, productsByIds, touchCart, userCartId } from './queries'
 import { CART_LINES_MAX } from './service'
 
 export interface CartReturn {
@@ -36,4 +37,23 @@ export async function linesBackToCart(env: Env, userId: number, lines: { product
     leftOut: lines.length - fits.length,
     noLongerSold: fits.filter((line) => !found.get(line.productId)?.isActive).length,
   }
+}
+
+/**
+ * The reverse, for an expired order paid after all (a late payment that found its stock): the units its
+ * expiry gave back to the cart are taken out again, so the shopper is not offered what they already bought.
+ * Statements for the batch that records the payment.
+ */
+export async function linesOutOfCart(env: Env, userId: number, lines: { productId: number; quantity: number }[]): Promise<BatchItem<'sqlite'>[]> {
+  const db = getDb(env)
+  const cartId = await userCartId(db, userId)
+  if (cartId === null) return []
+  return lines.flatMap((line) => {
+    const units = Math.min(line.quantity, LINE_QUANTITY_MAX)
+    const theLine = and(eq(cartItems.cartId, cartId), eq(cartItems.productId, line.productId))
+    return [
+      db.delete(cartItems).where(and(theLine, lte(cartItems.quantity, units))),
+      db.update(cartItems).set({ quantity: sql`${cartItems.quantity} - ${units}` }).where(and(theLine, gt(cartItems.quantity, units))),
+    ]
+  })
 }

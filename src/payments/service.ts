@@ -15,7 +15,7 @@ import { and, eq, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { getDb, type Db } from '../db/client'
 import { orders, payments, refunds, stripeEvents, type CheckoutStatus, type Payment, type PaymentProvider, type PaymentStatus, type Refund, type RefundItem, type RefundStatus } from '../db/schema'
-import { linesBackToCart, type CartReturn } from '../cart/returns'
+import { linesBackToCart, linesOutOfCart, type CartReturn } from '../cart/returns'
 import { extendOrderHolds, orderStockLines, sellHeldStock, type StockLine } from '../orders/service'
 import { canTransition, illegalTransition, logOrderMoved, orderChangeStatements, transition, type OrderChange } from '../orders/status'
 import { stockOf } from '../orders/stock'
@@ -491,9 +491,11 @@ async function settle(env: Env, event: EventRef, order: LoadedOrder, reported: R
     const taken = sold.ok ? [] : await Promise.all(sold.lines.map((line) => stockOf(env, line.productId).take(line.productId, line.reservationId, line.quantity)))
     if (taken.every((result) => result.ok)) {
       const ref = reported.paymentIntentId ?? reported.sessionId ?? event.id
+      // An expired order gave its lines back to the cart: bought after all, they leave it again.
+      const outOfCart = order.status === 'expired' ? await linesOutOfCart(env, order.userId, order.items) : []
       return commit(env, event, order, late ? 'paid_late' : 'paid', {
         change: { to: 'paid', paymentStatus: 'paid', note: late ? `paid after its holds ran out, stock taken again (${ref})` : `paid (${ref})`, at: Date.now() },
-        statements: [paymentUpsert(env, order, reported, { status: 'complete', at: Date.now() })],
+        statements: [paymentUpsert(env, order, reported, { status: 'complete', at: Date.now() }), ...outOfCart],
       })
     }
   }
