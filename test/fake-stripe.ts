@@ -69,6 +69,8 @@ function createSession(form: Record<string, string>) {
 
 function createRefund(form: Record<string, string>) {
   if (!form['payment_intent'] && !form['charge']) return stripeError(400, 'invalid_request_error', 'One of `charge` or `payment_intent` is required.')
+  // A payment the tests mark as one Stripe refuses to refund (a disputed charge).
+  if (form['payment_intent']?.startsWith('pi_refuse_')) return stripeError(400, 'invalid_request_error', 'This charge is disputed and cannot be refunded.', { code: 'charge_disputed' })
   return {
     status: 200,
     answer: {

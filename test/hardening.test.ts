@@ -38,7 +38,7 @@ describe('D1 parameter limit', () => {
 })
 
 describe('refunds and stock', () => {
-  it('returns no stock for a partial refund, even with restock asked; the full refund returns it', async () => {
+  it('refuses restock on a refund of money alone (it names no units); the refund of everything left returns every unit', async () => {
     const staff = await registerUser()
     await getDb(env).update(users).set({ role: 'staff' }).where(eq(users.id, staff.user.id))
     const product = await insertProduct({ stockQuantity: 10, priceCents: 1000 })
@@ -53,7 +53,8 @@ describe('refunds and stock', () => {
       return stock.ok ? stock.onHand : -1
     }
     expect(await onHand()).toBe(6)
-    await callJson('POST', `/api/admin/orders/${placed.body.id}/refund`, { amount: '10.00', reason: 'one broken', restock: true }, staff.bearer)
+    const moneyOnly = await callJson('POST', `/api/admin/orders/${placed.body.id}/refund`, { amount: '10.00', reason: 'one broken', restock: true }, staff.bearer)
+    expect(moneyOnly.status).toBe(400)
     expect(await onHand()).toBe(6)
     await callJson('POST', `/api/admin/orders/${placed.body.id}/refund`, { reason: 'all returned', restock: true }, staff.bearer)
     expect(await onHand()).toBe(10)

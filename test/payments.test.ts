@@ -193,12 +193,22 @@ describe('POST /webhooks/stripe', () => {
     await expectConsistent(order.id, product.id, { status: 'paid', paymentStatus: 'paid', onHand: 3, held: 0 })
   })
 
-  it('cancels an unpaid order when its session expires, releasing the holds', async () => {
-    const { order, product, sessionId } = await stripeCheckout({ stock: 5, quantity: 2 })
+  it('keeps an order payable when its session expires unpaid (holds kept), and pays it through a fresh session under a new idempotency key', async () => {
+    const { order, product, sessionId, who } = await stripeCheckout({ stock: 5, quantity: 2 })
     const answer = await postWebhook(stripeEvent('checkout.session.expired', sessionObject(order, sessionId, { status: 'expired', payment_status: 'unpaid', payment_intent: null })))
-    expect(answer.body.outcome).toBe('cancelled')
-    await expectConsistent(order.id, product.id, { status: 'cancelled', paymentStatus: 'unpaid', onHand: 5, held: 0 })
+    expect(answer.body.outcome).toBe('checkout_expired')
+    await expectConsistent(order.id, product.id, { status: 'pending_payment', paymentStatus: 'unpaid', onHand: 5, held: 2 })
     expect(await paymentRow(order.id)).toMatchObject({ status: 'expired' })
+
+    const { url } = await startCheckout(STRIPE_ENV, viewerOf(who), order.id, BASE)
+    const fresh = url.split('/').pop() ?? ''
+    expect(fresh).not.toBe(sessionId)
+    const created = (await stripeRequests('/v1/checkout/sessions')).filter((r) => r.form['metadata[order_id]'] === order.id)
+    expect(created.map((r) => r.idempotencyKey)).toEqual([order.id, `${order.id}:1`])
+    // The old session's news is not the order's any more.
+    expect((await postWebhook(stripeEvent('checkout.session.expired', sessionObject(order, sessionId, { status: 'expired', payment_status: 'unpaid' })))).body.outcome).toBe('ignored')
+    expect((await postWebhook(completed(order, fresh))).body.outcome).toBe('paid')
+    await expectConsistent(order.id, product.id, { status: 'paid', paymentStatus: 'paid', onHand: 3, held: 0 })
   })
 
   it('records a declined card attempt without ending the checkout: the shopper may try again in the session', async () => {
@@ -397,14 +407,33 @@ describe('the local test payment page', () => {
     await expectConsistent(orderId, product.id, { status: 'paid', paymentStatus: 'paid', onHand: 1, held: 0 })
   })
 
-  it('declines: the order is cancelled and its holds released', async () => {
+  it('declines: the order stays payable with its items set aside; "Pay again" opens a fresh session that pays it', async () => {
     const product = await insertProduct({ stockQuantity: 4 })
     const browser = await shopperWithCart(product.id, 2)
     const { orderId, testPage } = await checkoutToTestPage(browser)
     const declined = await browser.submit(testPage, testPage, { outcome: 'decline' })
     expect(declined.headers.get('Location')).toBe(`/orders/${orderId}?declined=1`)
-    await expectConsistent(orderId, product.id, { status: 'cancelled', paymentStatus: 'failed', onHand: 4, held: 0 })
-    expect(await (await browser.fetch(`/orders/${orderId}?declined=1`)).text()).toContain('The payment was declined')
+    await expectConsistent(orderId, product.id, { status: 'pending_payment', paymentStatus: 'failed', onHand: 4, held: 2 })
+    const page = await (await browser.fetch(`/orders/${orderId}?declined=1`)).text()
+    expect(page).toContain('The payment was declined. Your items are still set aside until')
+    expect(page).toContain('Pay again')
+    // The declined session takes nothing more, even from its page's stale form.
+    const stale = await browser.fetch(testPage, {
+      method: 'POST',
+      body: new URLSearchParams({ outcome: 'pay', _csrf: browser.cookies.get('csrf') ?? '' }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE },
+    })
+    expect(stale.headers.get('Location')).toBe(testPage)
+    await expectConsistent(orderId, product.id, { status: 'pending_payment', paymentStatus: 'failed', onHand: 4, held: 2 })
+
+    const again = await browser.submit(`/orders/${orderId}`, `/orders/${orderId}/pay`, {})
+    const freshPage = new URL(again.headers.get('Location') ?? '', BASE).pathname
+    expect(freshPage).toMatch(/^\/payments\/test\/cs_local_/)
+    expect(freshPage).not.toBe(testPage)
+    expect((await browser.fetch(testPage)).status).toBe(404)
+    const paid = await browser.submit(freshPage, freshPage, { outcome: 'pay' })
+    expect(paid.headers.get('Location')).toBe(`/orders/${orderId}?paid=1`)
+    await expectConsistent(orderId, product.id, { status: 'paid', paymentStatus: 'paid', onHand: 2, held: 0 })
   })
 
   it("is the owner's alone, needs the form's CSRF token, and does not exist in production", async () => {

@@ -9,12 +9,14 @@ import { getDb } from '../db/client'
 import { ORDER_STATUSES, orderEvents, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
 import { orderForViewer } from '../orders/service'
 import { illegalTransition, transition } from '../orders/status'
+import type { CartReturn } from '../cart/returns'
+import type { RefundView } from '../payments/responses'
 import { cancelOrder, refundOrder } from '../payments/service'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, notFound } from '../platform/errors'
 import { decimalToCents } from '../platform/money'
 import { wholeNumber } from '../platform/params'
-import { audit } from './audit'
+import { audit, auditStatement } from './audit'
 import type { AdminOrder, AdminOrderPage, BulkShipResult } from './responses'
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/
@@ -53,6 +55,12 @@ export const RefundBody = z.strictObject({
       }
       return cents
     }),
+  /** The order lines and units refunded; the amount defaults to their price. Without lines, `amount` alone refunds money only. */
+  lines: z
+    .array(z.strictObject({ product_id: z.int().min(1), quantity: z.int().min(0).max(1_000) }))
+    .max(100)
+    .optional(),
+  /** Return exactly the units of `lines` to stock. */
   restock: z.boolean().default(false),
   reason: z.string().trim().min(1, 'is required').max(500),
   /** The form's token, so that a double submit refunds once. */
@@ -135,7 +143,7 @@ export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string)
   const [[owner], paid, refunded, history, [shipment]] = await db.batch([
     db.select({ email: users.email, name: users.name, id: users.id }).from(users).innerJoin(orders, eq(orders.userId, users.id)).where(eq(orders.id, orderId)),
     db.select().from(payments).where(eq(payments.orderId, orderId)),
-    db.select().from(refunds).where(eq(refunds.orderId, orderId)).orderBy(asc(refunds.createdAt)),
+    db.query.refunds.findMany({ where: eq(refunds.orderId, orderId), orderBy: [asc(refunds.createdAt)], with: { items: true } }),
     db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
     db.select().from(shipments).where(eq(shipments.orderId, orderId)),
   ])
@@ -143,44 +151,73 @@ export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string)
     ...order,
     customer: owner ?? null,
     payments: paid.map((p) => ({ provider: p.provider, status: p.status, amount_cents: p.amountCents, currency: p.currency, checkout_session_id: p.checkoutSessionId, payment_intent_id: p.paymentIntentId, refunded_cents: p.refundedCents })),
-    refunds: refunded.map((r) => ({ id: r.id, amount_cents: r.amountCents, restock: r.restock, reason: r.reason, status: r.status, created_at: new Date(r.createdAt).toISOString() })),
+    refunds: refunded.map((r) => ({
+      id: r.id,
+      amount_cents: r.amountCents,
+      restock: r.restock,
+      reason: r.reason,
+      status: r.status,
+      created_at: new Date(r.createdAt).toISOString(),
+      lines: r.items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
+    })),
     history: history.map((e) => ({ from: e.fromStatus, to: e.toStatus, at: new Date(e.at).toISOString(), note: e.note })),
     shipment: shipment ? { carrier: shipment.carrier, tracking_number: shipment.trackingNumber, shipped_at: new Date(shipment.shippedAt).toISOString(), delivered_at: shipment.deliveredAt ? new Date(shipment.deliveredAt).toISOString() : null } : null,
   }
 }
 export type { AdminOrder }
 
-/** paid → shipped, with the carrier and tracking number kept for the customer. */
+/**
+ * paid → shipped, with the carrier and tracking number kept for the customer. The status, its event, the
+ * shipment and the audit entry are one D1 batch: all of them or none.
+ */
 export async function markShipped(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof ShipBody>) {
-  const moved = await transition(env, orderId, 'shipped', { from: 'paid', note: `${body.carrier}${body.tracking_number ? ` ${body.tracking_number}` : ''} by ${actor.email}` })
-  await getDb(env)
-    .insert(shipments)
-    .values({ orderId, carrier: body.carrier, trackingNumber: body.tracking_number })
-    .onConflictDoUpdate({ target: shipments.orderId, set: { carrier: body.carrier, trackingNumber: body.tracking_number, shippedAt: moved.at } })
-  await audit(env, actor, { action: 'order.ship', targetType: 'order', targetId: orderId, before: { status: moved.from }, after: { status: moved.to, ...body } })
+  const at = Date.now()
+  const shipment = { carrier: body.carrier, trackingNumber: body.tracking_number, shippedAt: at, deliveredAt: null }
+  await transition(env, orderId, 'shipped', {
+    from: 'paid',
+    note: `${body.carrier}${body.tracking_number ? ` ${body.tracking_number}` : ''} by ${actor.email}`,
+    alsoWrite: [
+      getDb(env).insert(shipments).values({ orderId, ...shipment }).onConflictDoUpdate({ target: shipments.orderId, set: shipment }),
+      auditStatement(getDb(env), actor, { action: 'order.ship', targetType: 'order', targetId: orderId, before: { status: 'paid' }, after: { status: 'shipped', ...body } }),
+    ],
+  })
 }
 
+/** shipped → delivered: the status, its event, the shipment's date and the audit entry in one batch. */
 export async function markDelivered(env: Env, actor: CurrentUser, orderId: string) {
-  const moved = await transition(env, orderId, 'delivered', { from: 'shipped', note: `by ${actor.email}` })
-  await getDb(env).update(shipments).set({ deliveredAt: moved.at }).where(eq(shipments.orderId, orderId))
-  await audit(env, actor, { action: 'order.deliver', targetType: 'order', targetId: orderId, before: { status: moved.from }, after: { status: moved.to } })
+  await transition(env, orderId, 'delivered', {
+    from: 'shipped',
+    note: `by ${actor.email}`,
+    alsoWrite: [
+      getDb(env).update(shipments).set({ deliveredAt: Date.now() }).where(eq(shipments.orderId, orderId)),
+      auditStatement(getDb(env), actor, { action: 'order.deliver', targetType: 'order', targetId: orderId, before: { status: 'shipped' }, after: { status: 'delivered' } }),
+    ],
+  })
 }
 
 /**
  * Cancels an order: one awaiting payment has its holds released; a paid one (not yet shipped) is
  * refunded in full with its stock returned, and ends `refunded`. Anything else is an illegal transition.
  */
-export async function cancelByStaff(env: Env, actor: CurrentUser, orderId: string) {
-  const order = await getDb(env).select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).get()
+export async function cancelByStaff(env: Env, actor: CurrentUser, orderId: string): Promise<{ currency: string; refund?: RefundView; back?: CartReturn }> {
+  const order = await getDb(env).select({ status: orders.status, currency: orders.currency }).from(orders).where(eq(orders.id, orderId)).get()
   if (!order) throw notFound('order')
-  if (order.status === 'pending_payment') await cancelOrder(env, orderId, { note: `cancelled by ${actor.email}` })
-  else if (order.status === 'paid') await refundOrder(env, orderId, { restock: true, reason: `order cancelled by ${actor.email}`, refundId: `cancel:${orderId}` })
+  let done: { currency: string; refund?: RefundView; back?: CartReturn }
+  if (order.status === 'pending_payment') done = { currency: order.currency, back: await cancelOrder(env, orderId, { note: `cancelled by ${actor.email}` }) }
+  else if (order.status === 'paid') done = { currency: order.currency, refund: await refundOrder(env, orderId, { restock: true, reason: `order cancelled by ${actor.email}`, refundId: `cancel:${orderId}` }) }
   else throw illegalTransition(order.status, 'cancelled')
   await audit(env, actor, { action: 'order.cancel', targetType: 'order', targetId: orderId, before: { status: order.status } })
+  return done
 }
 
 export async function refundByStaff(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof RefundBody>) {
-  const refund = await refundOrder(env, orderId, { amountCents: body.amount, restock: body.restock, reason: body.reason, refundId: body.refund_id })
+  const refund = await refundOrder(env, orderId, {
+    amountCents: body.amount,
+    lines: body.lines?.map((line) => ({ productId: line.product_id, quantity: line.quantity })),
+    restock: body.restock,
+    reason: body.reason,
+    refundId: body.refund_id,
+  })
   await audit(env, actor, { action: 'order.refund', targetType: 'order', targetId: orderId, after: refund })
   return refund
 }

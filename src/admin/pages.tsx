@@ -14,6 +14,8 @@ import { Field, Form, Notice } from '../ui/forms'
 import { formAll, formFailure, formText, parseForm, type FormBody } from '../ui/form-input'
 import { Layout, renderPage } from '../ui/layout'
 import { formatMoney } from '../ui/money'
+import { redirectWithFlash, takeFlash } from '../ui/flash'
+import type { RefundView } from '../payments/responses'
 import { listAudit } from './audit'
 import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, refundByStaff } from './orders'
 import { AdminUserQuery, RoleBody, changeRole, listUsers } from './users'
@@ -49,18 +51,29 @@ function AdminNav({ role }: { role: string }) {
   )
 }
 
-const adminPage = (c: Ctx, title: string, body: preact.ComponentChildren, status: 200 | 400 | 404 | 409 | 413 | 415 = 200) => {
+/** An admin page, with the message the last action left for it (see ui/flash.ts) above its content. */
+const adminPage = async (c: Ctx, title: string, body: preact.ComponentChildren, status: 200 | 400 | 404 | 409 | 413 | 415 = 200) => {
+  const flash = await takeFlash(c)
   c.header('Cache-Control', 'no-store')
   return c.html(
     renderPage(
       <Layout title={`${title} · Admin`} noindex>
         <AdminNav role={userOf(c).role} />
+        {flash && (
+          <div class="admin flash">
+            <Notice kind={flash.kind}>{flash.text}</Notice>
+          </div>
+        )}
         {body}
       </Layout>,
     ),
     status,
   )
 }
+
+/** An order's short reference, as staff and customers see it. */
+const orderRef = (orderId: string) => orderId.slice(0, 8).toUpperCase()
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
 
 const failureOf = (err: unknown) => formFailure(err, [400, 404, 409, 413, 415])
 
@@ -200,7 +213,7 @@ function ImagesPanel({ c, product }: { c: Ctx; product: AdminProduct }) {
 async function productEditPage(
   c: Ctx,
   productId: number,
-  extra: { values?: Record<string, string>; errors?: FieldErrors; message?: string; notice?: string; status?: 200 | 400 | 404 | 409 | 413 | 415; currentStock?: boolean } = {},
+  extra: { values?: Record<string, string>; errors?: FieldErrors; message?: string; status?: 200 | 400 | 404 | 409 | 413 | 415; currentStock?: boolean } = {},
 ) {
   const [product, categories] = await Promise.all([adminProduct(c.env, productId), listCategories(c.env)])
   const current = String(product.stock_quantity)
@@ -210,19 +223,18 @@ async function productEditPage(
     product.name,
     <section class="admin">
       <h1>{product.name}</h1>
-      {extra.notice && <Notice kind="success">{extra.notice}</Notice>}
       <p>
         <a href={`/products/${product.slug}`}>View in the shop</a> · {product.is_active ? 'Active' : 'Inactive'}
       </p>
       <ProductForm c={c} product={product} categories={categories} values={values} errors={extra.errors} message={extra.message} />
       <ImagesPanel c={c} product={product} />
-      <Form action={`/admin/products/${product.id}/delete`} csrf={csrfToken(c)} class="danger-zone">
-        <h2>Delete</h2>
+      <section class="danger-zone" aria-labelledby="delete-heading">
+        <h2 id="delete-heading">Delete</h2>
         <p>Deleting removes the product and its images for good; orders keep their own copy. To stop selling it, untick "active" instead.</p>
-        <button type="submit" class="danger">
-          Delete product
-        </button>
-      </Form>
+        <a class="button danger" href={`/admin/products/${product.id}/delete`}>
+          Delete product…
+        </a>
+      </section>
     </section>,
     extra.status,
   )
@@ -398,7 +410,7 @@ export const adminPages = new Hono<AppEnv>()
     const form = await c.req.parseBody({ all: true })
     try {
       const product = await createProduct(c.env, userOf(c), parseForm(AdminProductBody, productBodyFromForm(form)))
-      return c.redirect(`/admin/products/${product.id}?saved=1`, 303)
+      return redirectWithFlash(c, `/admin/products/${product.id}`, 'success', `Product "${product.name}" created.`)
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
@@ -413,7 +425,7 @@ export const adminPages = new Hono<AppEnv>()
       )
     }
   })
-  .get('/products/:id', async (c) => productEditPage(c, id(c), { notice: c.req.query('saved') ? 'Saved.' : undefined }))
+  .get('/products/:id', async (c) => productEditPage(c, id(c)))
   .post('/products/:id', async (c) => {
     const form = await c.req.parseBody({ all: true })
     const productId = id(c)
@@ -421,7 +433,7 @@ export const adminPages = new Hono<AppEnv>()
       const body = parseForm(AdminProductBody, productBodyFromForm(form))
       const expected = formText(form, 'expected_stock_quantity').trim()
       await updateProduct(c.env, userOf(c), productId, { ...body, slug: body.slug, expected_stock_quantity: /^\d{1,7}$/.test(expected) ? Number(expected) : undefined })
-      return c.redirect(`/admin/products/${productId}?saved=1`, 303)
+      return redirectWithFlash(c, `/admin/products/${productId}`, 'success', `Product "${body.name}" saved.`)
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
@@ -430,16 +442,49 @@ export const adminPages = new Hono<AppEnv>()
       return productEditPage(c, productId, { values: formValues(form), errors: failure.fields, message: failure.message, status: failure.status, currentStock: stockChanged })
     }
   })
+  // Deleting asks first, on a page of its own: the edit page only links here.
+  .get('/products/:id/delete', async (c) => {
+    const product = await adminProduct(c.env, id(c))
+    return adminPage(
+      c,
+      `Delete ${product.name}?`,
+      <section class="admin confirm">
+        <h1>Delete "{product.name}"?</h1>
+        <p>
+          The product and its {plural(product.images.length, 'image')} are removed for good. Orders keep their own copy of it. To stop selling it but keep it, make it inactive
+          instead.
+        </p>
+        <Form action={`/admin/products/${product.id}/delete`} csrf={csrfToken(c)} class="danger-zone">
+          <input type="hidden" name="confirm" value="yes" />
+          <button type="submit" class="danger">
+            Delete for good
+          </button>{' '}
+          <a href={`/admin/products/${product.id}`}>Keep it</a>
+        </Form>
+      </section>,
+    )
+  })
   .post('/products/:id/delete', async (c) => {
-    await deleteProduct(c.env, userOf(c), id(c))
-    return c.redirect('/admin/products', 303)
+    const productId = id(c)
+    const form = await c.req.parseBody()
+    if (formText(form, 'confirm') !== 'yes') return c.redirect(`/admin/products/${productId}/delete`, 303)
+    try {
+      const product = await adminProduct(c.env, productId)
+      await deleteProduct(c.env, userOf(c), productId)
+      return redirectWithFlash(c, '/admin/products', 'success', `Product "${product.name}" deleted.`)
+    } catch (err) {
+      const failure = failureOf(err)
+      if (!failure) throw err
+      return redirectWithFlash(c, '/admin/products', 'error', `Not deleted: ${failure.message}`)
+    }
   })
   .post('/products/:id/images', async (c) => {
     const productId = id(c)
     try {
       const form = await c.req.parseBody({ all: true })
-      await addImages(c.env, userOf(c), productId, await uploadedImages(form), formText(form, 'alt_text').trim().slice(0, 300))
-      return c.redirect(`/admin/products/${productId}?saved=1`, 303)
+      const uploads = await uploadedImages(form)
+      await addImages(c.env, userOf(c), productId, uploads, formText(form, 'alt_text').trim().slice(0, 300))
+      return redirectWithFlash(c, `/admin/products/${productId}`, 'success', `${plural(uploads.length, 'image')} added.`)
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
@@ -449,25 +494,22 @@ export const adminPages = new Hono<AppEnv>()
   .post('/products/:id/images/order', async (c) => {
     const form = await c.req.parseBody()
     const ids = formText(form, 'image_ids').split(',').filter((s) => /^\d+$/.test(s)).map(Number)
-    await reorderImages(c.env, userOf(c), id(c), ids)
-    return c.redirect(`/admin/products/${id(c)}?saved=1`, 303)
+    return imageAction(c, 'Image order saved.', () => reorderImages(c.env, userOf(c), id(c), ids))
   })
   .post('/products/:id/images/:imageId/alt', async (c) => {
     const form = await c.req.parseBody()
-    await updateImageAlt(c.env, userOf(c), id(c), id(c, 'imageId'), formText(form, 'alt_text').trim().slice(0, 300))
-    return c.redirect(`/admin/products/${id(c)}?saved=1`, 303)
+    return imageAction(c, 'Alt text saved.', () => updateImageAlt(c.env, userOf(c), id(c), id(c, 'imageId'), formText(form, 'alt_text').trim().slice(0, 300)))
   })
-  .post('/products/:id/images/:imageId/delete', async (c) => {
-    await deleteImage(c.env, userOf(c), id(c), id(c, 'imageId'))
-    return c.redirect(`/admin/products/${id(c)}?saved=1`, 303)
-  })
+  .post('/products/:id/images/:imageId/delete', async (c) =>
+    imageAction(c, 'Image deleted.', () => deleteImage(c.env, userOf(c), id(c), id(c, 'imageId'))),
+  )
   .get('/categories', async (c) => categoriesPage(c))
   .post('/categories', async (c) => {
     const form = await c.req.parseBody()
     try {
       const parent = formText(form, 'parent_id')
-      await createCategory(c.env, userOf(c), parseForm(AdminCategoryBody, { name: formText(form, 'name'), ...(formText(form, 'slug') && { slug: formText(form, 'slug') }), parent_id: parent ? Number(parent) : null, position: Number(formText(form, 'position') || 0) }))
-      return c.redirect('/admin/categories?saved=1', 303)
+      const created = await createCategory(c.env, userOf(c), parseForm(AdminCategoryBody, { name: formText(form, 'name'), ...(formText(form, 'slug') && { slug: formText(form, 'slug') }), parent_id: parent ? Number(parent) : null, position: Number(formText(form, 'position') || 0) }))
+      return redirectWithFlash(c, '/admin/categories', 'success', `Category "${created.name}" created.`)
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
@@ -478,8 +520,8 @@ export const adminPages = new Hono<AppEnv>()
     const form = await c.req.parseBody()
     try {
       const parent = formText(form, 'parent_id')
-      await updateCategory(c.env, userOf(c), id(c), { name: formText(form, 'name') || undefined, parent_id: parent ? Number(parent) : null, position: Number(formText(form, 'position') || 0) })
-      return c.redirect('/admin/categories?saved=1', 303)
+      const saved = await updateCategory(c.env, userOf(c), id(c), { name: formText(form, 'name') || undefined, parent_id: parent ? Number(parent) : null, position: Number(formText(form, 'position') || 0) })
+      return redirectWithFlash(c, '/admin/categories', 'success', `Category "${saved.name}" saved.`)
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
@@ -489,7 +531,7 @@ export const adminPages = new Hono<AppEnv>()
   .post('/categories/:id/delete', async (c) => {
     try {
       await deleteCategory(c.env, userOf(c), id(c))
-      return c.redirect('/admin/categories?saved=1', 303)
+      return redirectWithFlash(c, '/admin/categories', 'success', 'Category deleted.')
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
@@ -509,8 +551,6 @@ export const adminPages = new Hono<AppEnv>()
       'Orders',
       <section class="admin">
         <h1>Orders</h1>
-        {c.req.query('shipped') && <Notice kind="success">{`Marked shipped: ${c.req.query('shipped')}.`}</Notice>}
-        {c.req.query('refused') && <Notice kind="error">{`Not shipped: ${c.req.query('refused')}`}</Notice>}
         <form class="admin-filters" method="get" action="/admin/orders" aria-label="Filter orders">
           <div class="field">
             <label for="o-status">Status</label>
@@ -550,6 +590,8 @@ export const adminPages = new Hono<AppEnv>()
           <a href={`/api/admin/orders.csv?${new URLSearchParams(rest as Record<string, string>)}`}>Export CSV</a>
         </form>
         <Form action="/admin/orders/bulk-ship" csrf={csrfToken(c)} class="bulk-form">
+          {/* Back to this very list (its filters and page) afterwards. */}
+          <input type="hidden" name="back" value={new URLSearchParams(cleaned as Record<string, string>).toString()} />
           <p class="count">{list.total} orders</p>
           <table class="cart admin-table">
             <TableHead columns={[{ hidden: 'Select' }, 'Order', 'Placed (UTC)', 'Customer', 'Total', 'Status', 'Payment']} />
@@ -599,30 +641,67 @@ export const adminPages = new Hono<AppEnv>()
   })
   .post('/orders/bulk-ship', async (c) => {
     const form = await c.req.parseBody({ all: true })
+    const back = ordersListPath(formText(form, 'back'))
     const body = BulkShipBody.safeParse({ order_ids: formAll(form, 'order_ids'), carrier: formText(form, 'carrier') })
-    if (!body.success) throw new ApiError(400, 'validation_failed', `Choose paid orders and a carrier: ${Object.entries(fieldErrors(body.error)).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}`)
+    if (!body.success) {
+      const problems = fieldErrors(body.error)
+      const what = [problems.order_ids && 'tick at least one paid order', problems.carrier && 'name the carrier'].filter(Boolean).join(' and ')
+      return redirectWithFlash(c, back, 'error', `Nothing was shipped: ${what || 'check the form'}.`)
+    }
     const result = await bulkShip(c.env, userOf(c), body.data)
-    const params = new URLSearchParams({ shipped: String(result.shipped.length), ...(result.refused.length && { refused: result.refused.map((r) => `${r.order_id.slice(0, 8)}: ${r.reason}`).join('; ') }) })
-    return c.redirect(`/admin/orders?${params}`, 303)
+    const shipped = result.shipped.length ? `Marked shipped with ${body.data.carrier}: ${plural(result.shipped.length, 'order')} (${result.shipped.map(orderRef).join(', ')}).` : 'No order was shipped.'
+    const refused = result.refused.length ? ` Not shipped: ${result.refused.map((r) => `${orderRef(r.order_id)} (${r.reason})`).join('; ')}.` : ''
+    return redirectWithFlash(c, back, result.refused.length ? (result.shipped.length ? 'info' : 'error') : 'success', `${shipped}${refused}`)
   })
   .get('/orders/:id', async (c) => orderPage(c, c.req.param('id')))
+  // Cancelling asks first, on a page of its own: the order page only links here.
+  .get('/orders/:id/cancel', async (c) => cancelConfirmPage(c, c.req.param('id')))
   .post('/orders/:id/:action{ship|deliver|cancel|refund}', async (c) => {
     const orderId = c.req.param('id')
     const action = c.req.param('action')
-    const form = await c.req.parseBody()
+    const form = await c.req.parseBody({ all: true })
+    const ref = orderRef(orderId)
+    if (action === 'cancel' && formText(form, 'confirm') !== 'yes') return c.redirect(`/admin/orders/${orderId}/cancel`, 303)
     try {
-      if (action === 'ship') await markShipped(c.env, userOf(c), orderId, parseForm(ShipBody, { carrier: formText(form, 'carrier'), tracking_number: formText(form, 'tracking_number') }))
-      if (action === 'deliver') await markDelivered(c.env, userOf(c), orderId)
-      if (action === 'cancel') await cancelByStaff(c.env, userOf(c), orderId)
-      if (action === 'refund') {
-        await refundByStaff(c.env, userOf(c), orderId, parseForm(RefundBody, { amount: formText(form, 'amount'), restock: formText(form, 'restock') === 'on', reason: formText(form, 'reason'), refund_id: formText(form, 'refund_id') || undefined }))
+      let done = ''
+      if (action === 'ship') {
+        const body = parseForm(ShipBody, { carrier: formText(form, 'carrier'), tracking_number: formText(form, 'tracking_number') })
+        await markShipped(c.env, userOf(c), orderId, body)
+        done = `Order ${ref} marked shipped with ${body.carrier}${body.tracking_number ? ` (tracking ${body.tracking_number})` : ''}.`
       }
-      return c.redirect(`/admin/orders/${orderId}?done=${action}`, 303)
+      if (action === 'deliver') {
+        await markDelivered(c.env, userOf(c), orderId)
+        done = `Order ${ref} marked delivered.`
+      }
+      if (action === 'cancel') {
+        const cancelled = await cancelByStaff(c.env, userOf(c), orderId)
+        done = cancelled.refund
+          ? `Order ${ref} cancelled: ${refundSummary(cancelled.refund, cancelled.currency, (await adminOrder(c.env, userOf(c), orderId)).items)}`
+          : `Order ${ref} cancelled: its stock is released${cancelled.back && cancelled.back.returned ? ` and ${plural(cancelled.back.returned, 'line')} went back to the customer's cart` : ''}.`
+      }
+      if (action === 'refund') {
+        const order = await adminOrder(c.env, userOf(c), orderId)
+        const lines = order.items.map((item) => ({ product_id: item.product_id, quantity: Number(/^\d{1,4}$/.test(formText(form, `qty.${item.product_id}`).trim()) ? formText(form, `qty.${item.product_id}`).trim() : 0) }))
+        const refund = await refundByStaff(
+          c.env,
+          userOf(c),
+          orderId,
+          parseForm(RefundBody, {
+            amount: formText(form, 'amount'),
+            lines: lines.filter((line) => line.quantity > 0),
+            restock: formText(form, 'restock') === 'on',
+            reason: formText(form, 'reason'),
+            refund_id: formText(form, 'refund_id') || undefined,
+          }),
+        )
+        done = refundSummary(refund, order.currency, order.items)
+      }
+      return redirectWithFlash(c, `/admin/orders/${orderId}`, 'success', done)
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
       const detail = Object.entries(failure.fields).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')
-      return orderPage(c, orderId, `${failure.message}${detail ? ` (${detail})` : ''}`, failure.status)
+      return orderPage(c, orderId, `${failure.message}${detail ? ` (${detail.replace(/^lines\.\d+ /, '').replace(/; lines\.\d+ /g, '; ')})` : ''}`, failure.status)
     }
   })
   .get('/users', async (c) => {
@@ -637,8 +716,6 @@ export const adminPages = new Hono<AppEnv>()
       'Users',
       <section class="admin">
         <h1>Users</h1>
-        {c.req.query('saved') && <Notice kind="success">Role changed.</Notice>}
-        {c.req.query('error') && <Notice kind="error">{c.req.query('error')}</Notice>}
         <form class="admin-filters" method="get" action="/admin/users" aria-label="Filter users">
           <div class="field">
             <label for="u-q">Email contains</label>
@@ -693,14 +770,14 @@ export const adminPages = new Hono<AppEnv>()
     if (userOf(c).role !== 'admin') throw forbidden('Managing accounts is for admins only.')
     const form = await c.req.parseBody()
     const body = RoleBody.safeParse({ role: formText(form, 'role') })
-    if (!body.success) throw new ApiError(400, 'validation_failed', 'Choose a role.')
+    if (!body.success) return redirectWithFlash(c, '/admin/users', 'error', 'No role was changed: choose customer, staff or admin.')
     try {
-      await changeRole(c.env, userOf(c), id(c), body.data.role)
-      return c.redirect('/admin/users?saved=1', 303)
+      const changed = await changeRole(c.env, userOf(c), id(c), body.data.role)
+      return redirectWithFlash(c, '/admin/users', 'success', `${changed.email} is now ${changed.role}.`)
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
-      return c.redirect(`/admin/users?${new URLSearchParams({ error: failure.message })}`, 303)
+      return redirectWithFlash(c, '/admin/users', 'error', `No role was changed: ${failure.message}.`)
     }
   })
   .get('/audit', async (c) => {
@@ -762,17 +839,79 @@ export const adminPages = new Hono<AppEnv>()
     )
   })
 
+/** Runs an image action of the product page and lands back on it with what happened, or why not. */
+async function imageAction(c: Ctx, success: string, act: () => Promise<unknown>) {
+  const productId = id(c)
+  try {
+    await act()
+    return redirectWithFlash(c, `/admin/products/${productId}`, 'success', success)
+  } catch (err) {
+    const failure = failureOf(err)
+    if (!failure) throw err
+    return redirectWithFlash(c, `/admin/products/${productId}`, 'error', `Nothing changed: ${failure.message}`)
+  }
+}
+
+/** The orders list to go back to: the filters the form came from, if they are a valid list query, else the first page. */
+function ordersListPath(back: string): string {
+  const params = Object.fromEntries(new URLSearchParams(back))
+  const parsed = AdminOrderQuery.safeParse(Object.fromEntries(Object.entries(params).filter(([, v]) => v !== '')))
+  if (!parsed.success) return '/admin/orders'
+  const kept = new URLSearchParams(Object.entries(params).filter(([k, v]) => v !== '' && k in AdminOrderQuery.shape)).toString()
+  return kept ? `/admin/orders?${kept}` : '/admin/orders'
+}
+
+/** What a refund did, in words: the money, the units it was for, and what went back to stock. */
+function refundSummary(refund: RefundView, currency: string, items: { product_id: number; name: string }[] = []): string {
+  const money = formatMoney(refund.amount_cents, currency)
+  const names = new Map(items.map((item) => [item.product_id, item.name]))
+  const what = refund.lines.length ? ` for ${refund.lines.map((line) => `${line.quantity} × ${names.get(line.product_id) ?? `product ${line.product_id}`}`).join(', ')}` : ''
+  const sent = refund.status === 'succeeded' ? `${money} refunded${what}` : refund.status === 'pending' ? `${money} refund${what} sent; the payment provider has not confirmed it yet` : `the refund of ${money} failed`
+  const stock = !refund.restock ? 'nothing returned to stock' : refund.restocked_units > 0 ? `${plural(refund.restocked_units, 'unit')} returned to stock` : 'no unit returned to stock (none of them had been sold)'
+  return `${sent[0]?.toUpperCase()}${sent.slice(1)}; ${stock}.`
+}
+
+async function cancelConfirmPage(c: Ctx, orderId: string) {
+  const order = await adminOrder(c.env, userOf(c), orderId)
+  const ref = orderRef(order.id)
+  const paid = order.status === 'paid'
+  if (order.status !== 'pending_payment' && !paid) return redirectWithFlash(c, `/admin/orders/${order.id}`, 'error', `Order ${ref} is ${STATUS_LABELS[order.status].toLowerCase()}: it can no longer be cancelled.`)
+  const units = order.items.reduce((sum, item) => sum + item.quantity, 0)
+  return adminPage(
+    c,
+    `Cancel order ${ref}?`,
+    <section class="admin confirm">
+      <h1>Cancel order {ref}?</h1>
+      <p>
+        {paid
+          ? `The payment is refunded in full (${formatMoney(order.total_cents - order.refunded_cents, order.currency)}) and ${plural(units, 'unit')} go back to stock. This cannot be undone.`
+          : `The ${plural(units, 'unit')} set aside for it are released and its lines go back to ${order.customer?.email ?? 'the customer'}'s cart.`}
+      </p>
+      <Form action={`/admin/orders/${order.id}/cancel`} csrf={csrfToken(c)} class="danger-zone">
+        <input type="hidden" name="confirm" value="yes" />
+        <button type="submit" class="danger">
+          {paid ? 'Cancel and refund' : 'Cancel the order'}
+        </button>{' '}
+        <a href={`/admin/orders/${order.id}`}>Keep the order</a>
+      </Form>
+    </section>,
+  )
+}
+
 async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 | 400 | 404 | 409 | 413 | 415 = 200) {
   const order = await adminOrder(c.env, userOf(c), orderId)
   const csrf = csrfToken(c)
   const money = (cents: number) => formatMoney(cents, order.currency)
-  const done = c.req.query('done')
+  const refundedUnits = new Map<number, number>()
+  for (const refund of order.refunds.filter((r) => r.status !== 'failed')) {
+    for (const line of refund.lines) refundedUnits.set(line.product_id, (refundedUnits.get(line.product_id) ?? 0) + line.quantity)
+  }
+  const productName = new Map(order.items.map((item) => [item.product_id, item.name]))
   return adminPage(
     c,
     `Order ${order.id.slice(0, 8).toUpperCase()}`,
     <section class="admin">
       <h1>Order {order.id.slice(0, 8).toUpperCase()}</h1>
-      {done && <Notice kind="success">{`Done: ${done}.`}</Notice>}
       {message && <Notice kind="error">{message}</Notice>}
       {order.review_reason && <Notice kind="error">{`Needs review: ${order.review_reason}`}</Notice>}
       <p>
@@ -802,22 +941,36 @@ async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 
           </Form>
         )}
         {(order.status === 'pending_payment' || order.status === 'paid') && (
-          <Form action={`/admin/orders/${order.id}/cancel`} csrf={csrf}>
-            <h2>Cancel</h2>
-            <p class="hint">{order.status === 'paid' ? 'Refunds the payment in full and returns the stock.' : 'Releases the stock held for it.'}</p>
-            <button type="submit" class="danger">
-              Cancel order
-            </button>
-          </Form>
+          <section class="danger-zone" aria-labelledby="cancel-heading">
+            <h2 id="cancel-heading">Cancel</h2>
+            <p class="hint">{order.status === 'paid' ? 'Refunds the payment in full and returns the stock.' : "Releases the stock held for it; its lines go back to the customer's cart."}</p>
+            <a class="button danger" href={`/admin/orders/${order.id}/cancel`}>
+              Cancel order…
+            </a>
+          </section>
         )}
         {order.payment_status !== 'unpaid' && order.payment_status !== 'failed' && order.payment_status !== 'refunded' && (
           <Form action={`/admin/orders/${order.id}/refund`} csrf={csrf}>
             <h2>Refund</h2>
             <input type="hidden" name="refund_id" value={randomToken()} />
-            <Field name="amount" label="Amount" hint={`Leave empty for the rest (${money(order.total_cents - order.refunded_cents)}).`} />
+            <fieldset>
+              <legend>Units to refund</legend>
+              {order.items.map((item) => {
+                const left = item.quantity - (refundedUnits.get(item.product_id) ?? 0)
+                return (
+                  <div class="field" key={item.product_id}>
+                    <label for={`qty-${item.product_id}`}>
+                      {item.name} ({left} of {item.quantity} left to refund, {money(item.price_at_purchase_cents)} each)
+                    </label>
+                    <input id={`qty-${item.product_id}`} name={`qty.${item.product_id}`} type="number" inputMode="numeric" min={0} max={left} value="0" class="narrow" disabled={left === 0} />
+                  </div>
+                )
+              })}
+            </fieldset>
+            <Field name="amount" label="Amount" hint={`Leave empty for the price of the units chosen, or, with none chosen, for everything left (${money(order.total_cents - order.refunded_cents)}). Lower it for a goodwill refund; an amount with no units refunds money only.`} />
             <Field name="reason" label="Reason" required maxLength={500} />
             <label class="check">
-              <input type="checkbox" name="restock" value="on" /> Return the items to stock
+              <input type="checkbox" name="restock" value="on" /> Return the chosen units to stock
             </label>
             <button type="submit">Refund</button>
           </Form>
@@ -839,7 +992,8 @@ async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 
             {order.refunds.map((r) => (
               <li key={r.id}>
                 {money(r.amount_cents)} · {r.status} · {r.reason}
-                {r.restock && ' · restocked'}
+                {r.lines.length > 0 && ` · ${r.lines.map((line) => `${line.quantity} × ${productName.get(line.product_id) ?? line.product_id}`).join(', ')}`}
+                {r.restock && r.lines.length > 0 && ' · returned to stock'}
               </li>
             ))}
           </ul>
@@ -878,7 +1032,6 @@ async function categoriesPage(c: Ctx, message?: string, status: 200 | 400 | 404 
     'Categories',
     <section class="admin">
       <h1>Categories</h1>
-      {c.req.query('saved') && <Notice kind="success">Saved.</Notice>}
       {message && <Notice kind="error">{message}</Notice>}
       <ul class="admin-categories">
         {flatten(categories).map(({ category, depth }) => (

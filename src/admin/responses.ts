@@ -109,7 +109,15 @@ export const AdminOrder = OrderView.extend({
     }),
   ),
   refunds: z.array(
-    z.object({ id: z.string(), amount_cents: z.int(), restock: z.boolean(), reason: z.string(), status: z.enum(REFUND_STATUSES), created_at: Instant }),
+    z.object({
+      id: z.string(),
+      amount_cents: z.int(),
+      restock: z.boolean(),
+      reason: z.string(),
+      status: z.enum(REFUND_STATUSES),
+      created_at: Instant,
+      lines: z.array(z.object({ product_id: z.int(), quantity: z.int() })).describe('The order lines and units refunded; empty for money only'),
+    }),
   ),
   history: z.array(z.object({ from: z.enum(ORDER_STATUSES).nullable(), to: z.enum(ORDER_STATUSES), at: Instant, note: z.string().nullable() })),
   shipment: z.object({ carrier: z.string(), tracking_number: z.string().nullable(), shipped_at: Instant, delivered_at: Instant.nullable() }).nullable(),

@@ -7,6 +7,7 @@ import { limitBody } from '../platform/body-limit'
 import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
 import { htmlErrorHandler } from '../ui/error-page'
+import { takeFlash } from '../ui/flash'
 import { Form, Notice } from '../ui/forms'
 import { Layout, renderPage } from '../ui/layout'
 import { formatMoney } from '../ui/money'
@@ -26,11 +27,14 @@ const whole = (text: unknown, fallback: number) => (typeof text === 'string' && 
 async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: string; notice?: string; status?: 200 | 400 | 404 | 409 } = {}) {
   const cart: CartView = await getCart(c)
   const csrf = csrfToken(c)
+  // What an action elsewhere left for this page (an order cancelled, its items back here).
+  const flash = await takeFlash(c)
   c.header('Cache-Control', 'no-store')
   return c.html(
     renderPage(
       <Layout title="Your cart" noindex>
         <h1>Your cart</h1>
+        {flash && <Notice kind={flash.kind}>{flash.text}</Notice>}
         {notice && <Notice kind="success">{notice}</Notice>}
         {message && <Notice kind="error">{message}</Notice>}
         {cart.items.length === 0 ? (

@@ -517,12 +517,40 @@ export const refunds = sqliteTable(
   ],
 )
 
+/**
+ * The order lines a refund gives money back for, and how many units of each: an order line is never
+ * refunded beyond its quantity across refunds (failed refunds do not count). When the refund asked for
+ * restock, exactly these units go back to the stock objects.
+ */
+export const refundItems = sqliteTable(
+  'refund_items',
+  {
+    refundId: text('refund_id')
+      .notNull()
+      .references(() => refunds.id, { onDelete: 'cascade' }),
+    orderId: text('order_id').notNull(),
+    productId: integer('product_id').notNull(),
+    quantity: integer('quantity').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.refundId, t.productId] }),
+    index('refund_items_order_idx').on(t.orderId, t.productId),
+    check('refund_items_quantity_positive', sql`${t.quantity} >= 1`),
+  ],
+)
+export type RefundItem = typeof refundItems.$inferSelect
+
 export const paymentsRelations = relations(payments, ({ one }) => ({
   order: one(orders, { fields: [payments.orderId], references: [orders.id] }),
 }))
 
-export const refundsRelations = relations(refunds, ({ one }) => ({
+export const refundsRelations = relations(refunds, ({ one, many }) => ({
   order: one(orders, { fields: [refunds.orderId], references: [orders.id] }),
+  items: many(refundItems),
+}))
+
+export const refundItemsRelations = relations(refundItems, ({ one }) => ({
+  refund: one(refunds, { fields: [refundItems.refundId], references: [refunds.id] }),
 }))
 
 export type Payment = typeof payments.$inferSelect

@@ -10,7 +10,8 @@ import { getCart, mergeGuestCart } from '../cart/service'
 import type { ShippingAddress as Address } from '../db/schema'
 import type { AppEnv } from '../platform/env'
 import { ApiError, type FieldErrors } from '../platform/errors'
-import { startCheckout } from '../payments/service'
+import { cancelOwnOrder, startCheckout } from '../payments/service'
+import { redirectWithFlash, takeFlash } from '../ui/flash'
 import { fieldErrors } from '../platform/validate'
 import { randomToken } from '../platform/encoding'
 import { htmlErrorHandler } from '../ui/error-page'
@@ -169,13 +170,23 @@ function OrderDetail({ c, order, notice }: { c: Ctx; order: OrderView; notice?: 
       </p>
       <PaymentSummary order={order} />
       {order.status === 'pending_payment' && order.payment_status !== 'paid' && (
-        <Form action={`/orders/${order.id}/pay`} csrf={csrfToken(c)} class="pay-form">
+        <>
+          <Form action={`/orders/${order.id}/pay`} csrf={csrfToken(c)} class="pay-form">
+            <p>
+              Pay {formatMoney(order.total_cents, order.currency)}
+              {order.hold_expires_at && <> before {new Date(order.hold_expires_at).toUTCString()}</>} to keep your items.
+            </p>
+            <button type="submit">{order.payment_status === 'failed' ? 'Pay again' : 'Pay now'}</button>
+          </Form>
           <p>
-            Pay {formatMoney(order.total_cents, order.currency)}
-            {order.hold_expires_at && <> before {new Date(order.hold_expires_at).toUTCString()}</>} to keep your items.
+            <a href={`/orders/${order.id}/cancel`}>Cancel this order</a> (its items go back to your cart)
           </p>
-          <button type="submit">Pay now</button>
-        </Form>
+        </>
+      )}
+      {(order.status === 'expired' || order.status === 'cancelled') && order.payment_status !== 'paid' && (
+        <p class="hint">
+          This order was not paid; its items went back to <a href="/cart">your cart</a>.
+        </p>
       )}
       <OrderLines order={order} />
       <h2>Shipping to</h2>
@@ -202,7 +213,11 @@ function orderNotice(order: OrderView, query: Record<string, string>): PageNotic
       ? { kind: 'success', text: 'Thank you! Your payment is confirmed.' }
       : { kind: 'info', text: 'Thank you! We are waiting for the payment provider to confirm your payment.' }
   }
-  if (query['declined']) return { kind: 'error', text: 'The payment was declined, so the order is cancelled and its items are back on sale.' }
+  if (query['declined']) {
+    return order.status === 'pending_payment'
+      ? { kind: 'error', text: `The payment was declined. Your items are still set aside${order.hold_expires_at ? ` until ${new Date(order.hold_expires_at).toUTCString()}` : ''}: you can pay again.` }
+      : { kind: 'error', text: 'The payment was declined.' }
+  }
   return undefined
 }
 
@@ -262,7 +277,7 @@ export const orderPages = new Hono<AppEnv>()
   })
   .get('/:id', async (c) => {
     const order = await orderForViewer(c.env, userOf(c), c.req.param('id'))
-    const notice = orderNotice(order, c.req.query())
+    const notice = (await takeFlash(c)) ?? orderNotice(order, c.req.query())
     return privatePage(c, `Order ${order.id.slice(0, 8).toUpperCase()}`, <OrderDetail c={c} order={order} notice={notice} />)
   })
   // The "Pay now" form: to Stripe's hosted checkout (or the local test page offline). A failure to start
@@ -277,6 +292,45 @@ export const orderPages = new Hono<AppEnv>()
       const order = await orderForViewer(c.env, user, c.req.param('id'))
       c.header('Cache-Control', 'no-store')
       return c.html(renderPage(<Layout title={`Order ${order.id.slice(0, 8).toUpperCase()}`} noindex><OrderDetail c={c} order={order} notice={{ kind: 'error', text: err.message }} /></Layout>), err.status)
+    }
+  })
+
+  // Cancelling asks first, on a page of its own (the order page links here); the form below does it.
+  .get('/:id/cancel', async (c) => {
+    const order = await orderForViewer(c.env, userOf(c), c.req.param('id'))
+    const ref = order.id.slice(0, 8).toUpperCase()
+    if (order.status !== 'pending_payment' || order.payment_status === 'paid') return redirectWithFlash(c, `/orders/${order.id}`, 'error', `Order ${ref} can no longer be cancelled here.`)
+    return privatePage(
+      c,
+      `Cancel order ${ref}?`,
+      <section class="order confirm">
+        <h1>Cancel order {ref}?</h1>
+        <p>Nothing has been paid. The items set aside for you are released and go back to your cart, so that you can order them again later.</p>
+        <Form action={`/orders/${order.id}/cancel`} csrf={csrfToken(c)}>
+          <input type="hidden" name="confirm" value="yes" />
+          <button type="submit" class="danger">
+            Cancel the order
+          </button>{' '}
+          <a href={`/orders/${order.id}`}>Keep it</a>
+        </Form>
+      </section>,
+    )
+  })
+  .post('/:id/cancel', async (c) => {
+    const orderId = c.req.param('id')
+    const form = await c.req.parseBody()
+    if (formText(form, 'confirm') !== 'yes') return c.redirect(`/orders/${orderId}/cancel`, 303)
+    const ref = orderId.slice(0, 8).toUpperCase()
+    try {
+      const back = await cancelOwnOrder(c.env, userOf(c), orderId)
+      const notes = [
+        back.noLongerSold ? `${back.noLongerSold === 1 ? 'one product is' : `${back.noLongerSold} products are`} no longer sold (noted in the cart)` : '',
+        back.leftOut ? `${back.leftOut === 1 ? 'one line' : `${back.leftOut} lines`} did not fit in the cart` : '',
+      ].filter(Boolean)
+      return redirectWithFlash(c, '/cart', 'success', `Order ${ref} is cancelled and its items are back in your cart${notes.length ? `; ${notes.join('; ')}` : ''}.`)
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status === 404) throw err
+      return redirectWithFlash(c, `/orders/${orderId}`, 'error', `Order ${ref} was not cancelled: ${err.message}.`)
     }
   })
 

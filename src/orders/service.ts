@@ -5,6 +5,7 @@
 import { and, asc, count, desc, eq } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { profileOf } from '../accounts/service'
+import { linesBackToCart } from '../cart/returns'
 import { orderableCartLines, removeOrderedLines } from '../cart/service'
 import { productsByIds } from '../cart/queries'
 import { chunkRows, getDb, type Db } from '../db/client'
@@ -326,8 +327,8 @@ export async function extendOrderHolds(env: Env, orderId: string, untilMs: numbe
 }
 
 /**
- * An order whose hold ran out: if it still awaits payment it becomes `expired`, and once expired the
- * holds of its other lines are released. Idempotent (the stock alarm delivers at least once); an order
+ * An order whose hold ran out: if it still awaits payment it becomes `expired` (its lines back in the
+ * owner's cart, in the same batch), and once expired the holds of its other lines are released. Idempotent (the stock alarm delivers at least once); an order
  * that was paid meanwhile, or never written, is left alone.
  */
 export async function expireOrder(env: Env, orderId: string, endedReservations: ReadonlySet<string> = new Set()): Promise<void> {
@@ -335,7 +336,10 @@ export async function expireOrder(env: Env, orderId: string, endedReservations: 
   let status = await orderStatus(db, orderId)
   if (status === 'pending_payment') {
     try {
-      status = (await transition(env, orderId, 'expired', { from: 'pending_payment', note: 'stock hold ran out' })).to
+      // Its lines go back to the owner's cart in the batch that expires it: once, however often the expiry is delivered.
+      const owner = await db.select({ userId: orders.userId }).from(orders).where(eq(orders.id, orderId)).get()
+      const back = owner ? await linesBackToCart(env, owner.userId, await stockLines(db, orderId)) : { statements: [] }
+      status = (await transition(env, orderId, 'expired', { from: 'pending_payment', note: 'stock hold ran out', alsoWrite: back.statements })).to
     } catch (err) {
       if (!isIllegalTransition(err)) throw err
       status = await orderStatus(db, orderId)

@@ -45,6 +45,11 @@ export interface TransitionOptions {
   from?: OrderStatus | readonly OrderStatus[]
   /** Kept with the event: why the order moved (a payment id, who cancelled…). */
   note?: string
+  /**
+   * Writes that belong to the move (a shipment, its audit entry, the lines going back to the cart): in the
+   * same D1 batch, which fails as a whole when the move does not apply, so they stand or fall with it.
+   */
+  alsoWrite?: BatchItem<'sqlite'>[]
 }
 
 export interface Transitioned {
@@ -87,6 +92,7 @@ export function orderChangeStatements(
   orderId: string,
   seen: SeenOrder,
   change: OrderChange,
+  { strict = false }: { strict?: boolean } = {},
 ): [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] {
   const db = getDb(env)
   const from = seen.status
@@ -104,19 +110,20 @@ export function orderChangeStatements(
     .where(where)
   if (to === from) return [update]
   // changes() is the row count of the UPDATE just before it in the batch (one transaction, one
-  // connection): the event is written only when the status really moved.
+  // connection): the event is written only when the status really moved. Strict, a move that did not
+  // apply writes a NULL status instead, which NOT NULL refuses: the whole batch fails and undoes itself.
   const event = db.insert(orderEvents).select(
     db
       .select({
         id: sql<number>`null`.as('id'),
         orderId: orders.id,
         fromStatus: sql<OrderStatus>`${from}`.as('from_status'),
-        toStatus: sql<OrderStatus>`${to}`.as('to_status'),
+        toStatus: (strict ? sql<OrderStatus>`case when changes() = 1 then ${to} end` : sql<OrderStatus>`${to}`).as('to_status'),
         at: sql<number>`${change.at}`.as('at'),
         note: sql<string | null>`${change.note ?? null}`.as('note'),
       })
       .from(orders)
-      .where(and(eq(orders.id, orderId), sql`changes() = 1`)),
+      .where(strict ? eq(orders.id, orderId) : and(eq(orders.id, orderId), sql`changes() = 1`)),
   )
   return [update, event]
 }
@@ -135,8 +142,18 @@ export async function transition(env: Env, orderId: string, to: OrderStatus, opt
   if ((allowedFrom && !allowedFrom.includes(from)) || from === to) throw illegalTransition(from, to)
 
   const at = Date.now()
-  const [updated] = await db.batch(orderChangeStatements(env, orderId, { status: from }, { to, note: options.note, at }))
-  if (updated.meta.changes !== 1) throw illegalTransition(from, to)
+  if (options.alsoWrite?.length) {
+    try {
+      await db.batch([...orderChangeStatements(env, orderId, { status: from }, { to, note: options.note, at }, { strict: true }), ...options.alsoWrite])
+    } catch (err) {
+      const now = await db.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).get()
+      if (now?.status !== from) throw illegalTransition(now?.status ?? from, to)
+      throw err
+    }
+  } else {
+    const [updated] = await db.batch(orderChangeStatements(env, orderId, { status: from }, { to, note: options.note, at }))
+    if (updated.meta.changes !== 1) throw illegalTransition(from, to)
+  }
   const moved = { orderId, from, to, at }
   logOrderMoved(env, moved, options.note)
   return moved

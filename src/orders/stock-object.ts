@@ -22,7 +22,9 @@ import {
   finish,
   findHold,
   findOutcome,
+  findReturn,
   insertHold,
+  insertReturn,
   insertLevel,
   listHolds,
   markDelivered,
@@ -30,6 +32,7 @@ import {
   nextWake,
   pruneOutcomes,
   readLevel,
+  returnedUnits,
   setHoldExpiry,
   sweepExpired,
   undelivered,
@@ -190,12 +193,42 @@ export class StockObject extends DurableObject<Env> {
     const result = this.transaction((level, now): RestockResult => {
       const done = findOutcome(this.sql, reservationId)
       if (done?.outcome !== 'committed') return { ok: true, reservationId, qty: 0, onHand: level.onHand, available: level.onHand - level.held, synced: false }
-      writeOnHand(this.sql, level.onHand + done.qty)
+      // Units already given back by returns (partial refunds) are not given back twice.
+      const units = Math.max(0, done.qty - returnedUnits(this.sql, reservationId))
+      if (units > 0) writeOnHand(this.sql, level.onHand + units)
       finish(this.sql, { reservationId, outcome: 'released', qty: done.qty, orderId: done.orderId, at: now })
       const after = this.level()
-      return { ok: true, reservationId, qty: done.qty, onHand: after.onHand, available: after.onHand - after.held, synced: false }
+      return { ok: true, reservationId, qty: units, onHand: after.onHand, available: after.onHand - after.held, synced: false }
     })
     if (result.ok && result.qty > 0) this.logChange('stock.restocked', productId, { reservation_id: reservationId, qty: result.qty, on_hand: result.onHand })
+    return this.settle(result)
+  }
+
+  /**
+   * Gives back `qty` units of a sale (a refund's line returned to the shelf), never more than the
+   * reservation sold minus what earlier returns gave back. Idempotent by `returnId`: the same return again
+   * answers the units it gave the first time and changes nothing. A reservation never sold gives back 0.
+   */
+  async returnUnits(productId: number, reservationId: string, returnId: string, qty: number): Promise<RestockResult> {
+    assertInteger(qty, 'qty', 1)
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    let change: LogFields | null = null
+    const result = this.transaction((level, now): RestockResult => {
+      const answer = (units: number) => {
+        const after = this.level()
+        return { ok: true as const, reservationId, qty: units, onHand: after.onHand, available: after.onHand - after.held, synced: false }
+      }
+      const earlier = findReturn(this.sql, returnId)
+      if (earlier !== null) return answer(earlier)
+      const done = findOutcome(this.sql, reservationId)
+      const sold = done?.outcome === 'committed' ? done.qty - returnedUnits(this.sql, reservationId) : 0
+      const units = Math.max(0, Math.min(qty, sold))
+      if (units > 0) writeOnHand(this.sql, level.onHand + units)
+      insertReturn(this.sql, returnId, reservationId, units, now)
+      if (units > 0) change = { reservation_id: reservationId, return_id: returnId, qty: units }
+      return answer(units)
+    })
+    this.logChange('stock.restocked', productId, change)
     return this.settle(result)
   }
 

@@ -47,6 +47,14 @@ export function createTables(sql: SqlStorage): void {
   // Objects made before the units held were written through: D1's stock_held is 0 there, so the counts
   // are marked as changed and go to D1 at the next write-through (the next call, or the alarm of a hold).
   if (addColumn(sql, 'ALTER TABLE stock_level ADD COLUMN flushed_available INTEGER')) countChange(sql)
+  // Units of a sold reservation given back by one return (a refund's line), once per return id.
+  sql.exec(`CREATE TABLE IF NOT EXISTS returns (
+    return_id TEXT PRIMARY KEY,
+    reservation_id TEXT NOT NULL,
+    qty INTEGER NOT NULL CHECK (qty >= 0),
+    at INTEGER NOT NULL
+  )`)
+  sql.exec('CREATE INDEX IF NOT EXISTS returns_reservation_idx ON returns (reservation_id)')
 }
 
 /** A column added after objects were created with the table: true when added now, false when it was there. */
@@ -191,6 +199,11 @@ export function pruneOutcomes(sql: SqlStorage, now: number): boolean {
   const due = `notified = 1 AND ((outcome = 'committed' AND at <= ?) OR (outcome IN ('released', 'expired') AND at <= ?))`
   const bounds = [now - OUTCOME_RETENTION_MS.committed, now - OUTCOME_RETENTION_MS.ended]
   sql.exec(`DELETE FROM outcomes WHERE reservation_id IN (SELECT reservation_id FROM outcomes WHERE ${due} ORDER BY at LIMIT ?)`, ...bounds, PRUNE_BATCH)
+  // The returns of a sale go with it: once its outcome is gone no refund can restock it any more.
+  sql.exec(
+    'DELETE FROM returns WHERE return_id IN (SELECT return_id FROM returns WHERE reservation_id NOT IN (SELECT reservation_id FROM outcomes) LIMIT ?)',
+    PRUNE_BATCH,
+  )
   return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM outcomes WHERE ${due} LIMIT 1)`, ...bounds).one().n > 0
 }
 
@@ -218,4 +231,18 @@ export function nextWake(sql: SqlStorage, retryAt: number): number | null {
   const pruneAt = prunes.length ? Math.max(Math.min(...prunes), retryAt) : null
   const times = [row.deadline, row.pending > 0 ? retryAt : null, pruneAt].filter((t): t is number => t !== null)
   return times.length ? Math.min(...times) : null
+}
+
+/** The units a return gave back, or null for a return id never seen. */
+export function findReturn(sql: SqlStorage, returnId: string): number | null {
+  return sql.exec<{ qty: number }>('SELECT qty FROM returns WHERE return_id = ?', returnId).toArray()[0]?.qty ?? null
+}
+
+/** The units of a reservation given back so far by returns. */
+export function returnedUnits(sql: SqlStorage, reservationId: string): number {
+  return sql.exec<{ qty: number }>('SELECT coalesce(sum(qty), 0) AS qty FROM returns WHERE reservation_id = ?', reservationId).one().qty
+}
+
+export function insertReturn(sql: SqlStorage, returnId: string, reservationId: string, qty: number, at: number): void {
+  sql.exec('INSERT INTO returns (return_id, reservation_id, qty, at) VALUES (?, ?, ?, ?)', returnId, reservationId, qty, at)
 }

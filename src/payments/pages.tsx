@@ -90,7 +90,8 @@ export const paymentPages = new Hono<AppEnv>()
   .post('/test/:sessionId', async (c) => {
     const { payment, order } = await localCheckoutFor(c.env, userOf(c), c.req.param('sessionId'))
     const form = LocalPaymentForm.safeParse(await c.req.parseBody())
-    if (!form.success) return c.redirect(`/payments/test/${payment.checkoutSessionId}`, 303)
+    // Like Stripe's page: a session that is over (declined, expired, paid) takes nothing more.
+    if (!form.success || payment.status !== 'open' || order.status !== 'pending_payment') return c.redirect(`/payments/test/${payment.checkoutSessionId}`, 303)
     await deliver(c, localCheckoutEvent(payment, form.data.outcome))
     return c.redirect(form.data.outcome === 'pay' ? `/orders/${order.id}?paid=1` : `/orders/${order.id}?declined=1`, 303)
   })

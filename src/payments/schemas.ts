@@ -60,6 +60,11 @@ export const LocalPaymentForm = z.object({ outcome: z.enum(['pay', 'decline']) }
 /** A staff refund (the admin issue's form or API validates into this). */
 export const RefundOptions = z.strictObject({
   amountCents: z.number().int().positive().optional(),
+  /** The order lines and units refunded (and returned to stock with `restock`); none with an amount: money only. */
+  lines: z
+    .array(z.strictObject({ productId: z.number().int().positive(), quantity: z.number().int().min(0).max(1_000) }))
+    .max(100)
+    .optional(),
   restock: z.boolean(),
   reason: z.string().trim().min(1).max(500),
   /** The caller's id for this refund (e.g. a form token): asking again with it refunds once. Our key for the provider. */

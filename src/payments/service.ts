@@ -11,11 +11,12 @@
  * change of the order is decided again from the order as it now is. Decisions are made from the order's
  * state (not from "seen before"), so a late duplicate of an old event is a no-op as well.
  */
-import { and, eq, ne, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { z } from 'zod'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { getDb, type Db } from '../db/client'
-import { orders, payments, refunds, stripeEvents, type CheckoutStatus, type Payment, type PaymentProvider, type PaymentStatus, type Refund, type RefundStatus } from '../db/schema'
+import { orders, payments, refunds, stripeEvents, type CheckoutStatus, type Payment, type PaymentProvider, type PaymentStatus, type Refund, type RefundItem, type RefundStatus } from '../db/schema'
+import { linesBackToCart, linesOutOfCart, type CartReturn } from '../cart/returns'
 import { extendOrderHolds, orderStockLines, sellHeldStock, type StockLine } from '../orders/service'
 import { canTransition, illegalTransition, logOrderMoved, orderChangeStatements, transition, type OrderChange } from '../orders/status'
 import { stockOf } from '../orders/stock'
@@ -25,6 +26,7 @@ import { log } from '../platform/logging'
 import { fieldErrors } from '../platform/validate'
 import { checkoutProvider, localPaymentsAllowed, paymentsNotConfigured } from './config'
 import { localRefundEvent, localSessionId } from './local'
+import { claimLostToAnother, claimRefund, planRefund, refundable, refundLines, restockRefund } from './refunds'
 import { ChargeObject, CheckoutSessionObject, PaymentIntentObject, RefundOptions, StripeEventEnvelope } from './schemas'
 import type { CheckoutStart, RefundView } from './responses'
 import { Stripe, stripeClient } from './stripe'
@@ -40,6 +42,8 @@ const CHECKOUT_MIN_AHEAD_MS = 31 * 60 * 1000
 export const HOLD_GRACE_MS = 10 * 60 * 1000
 /** Stripe forgets an idempotency key after 24 hours: a refund not known to have reached Stripe by then is not retried blindly. */
 const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000
+/** Checkout sessions one order may have (paying again after a decline or an abandoned session makes another). */
+const CHECKOUT_ATTEMPTS_MAX = 10
 /** How often an event is decided again after losing a race with another change of its order. */
 const DECIDE_ATTEMPTS = 4
 
@@ -145,8 +149,9 @@ export async function startCheckout(env: Env, viewer: CurrentUser, orderId: stri
 
 /**
  * The order's payment row, claimed for a new session with an expiry far enough ahead, or already open.
- * A claim whose expiry has come too close (a create that failed a while ago) gets a new expiry and the
- * next attempt number, so the next request to Stripe has its own idempotency key.
+ * A claim whose expiry has come too close (a create that failed a while ago), and a session that ended
+ * unpaid (declined, abandoned), get a new expiry and the next attempt number, so the next request to
+ * Stripe has its own idempotency key (order id + attempt) and makes a fresh session.
  */
 async function claimCheckout(db: Db, order: LoadedOrder, provider: PaymentProvider): Promise<Payment> {
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -160,16 +165,17 @@ async function claimCheckout(db: Db, order: LoadedOrder, provider: PaymentProvid
         .returning()
         .get())
     if (!row) continue // inserted by a concurrent start meanwhile: read it
-    if (row.status === 'open') {
-      if ((row.checkoutExpiresAt ?? 0) > now) return row
-      throw new ApiError(409, 'checkout_expired', 'The time to pay for this order ran out')
-    }
-    if (row.status !== 'creating') throw new ApiError(409, 'not_payable', 'This order can no longer be paid')
-    if ((row.checkoutExpiresAt ?? 0) >= now + CHECKOUT_MIN_AHEAD_MS && row.provider === provider) return row
+    if (row.status === 'open' && (row.checkoutExpiresAt ?? 0) > now) return row
+    if (row.status === 'complete') throw new ApiError(409, 'not_payable', 'This order can no longer be paid')
+    if (row.status === 'creating' && (row.checkoutExpiresAt ?? 0) >= now + CHECKOUT_MIN_AHEAD_MS && row.provider === provider) return row
+    // A session that failed (declined), expired (abandoned) or whose time ran out: a fresh one, under the
+    // next attempt number, so that Stripe gets a new idempotency key (the old one would answer the old session).
+    const fresh = row.status !== 'creating'
+    if (fresh && row.checkoutAttempt + 1 >= CHECKOUT_ATTEMPTS_MAX) throw new ApiError(409, 'too_many_attempts', 'This order was tried too many times: please order again')
     const renewed = await db
       .update(payments)
-      .set({ provider, checkoutExpiresAt: now + CHECKOUT_TTL_MS, checkoutAttempt: row.checkoutAttempt + 1, updatedAt: now })
-      .where(and(eq(payments.orderId, order.id), eq(payments.status, 'creating'), eq(payments.checkoutAttempt, row.checkoutAttempt)))
+      .set({ provider, status: 'creating', checkoutExpiresAt: now + CHECKOUT_TTL_MS, checkoutAttempt: row.checkoutAttempt + 1, updatedAt: now, ...(fresh && { checkoutSessionId: null, checkoutUrl: null }) })
+      .where(and(eq(payments.orderId, order.id), eq(payments.status, row.status), eq(payments.checkoutAttempt, row.checkoutAttempt)))
       .returning()
       .get()
     if (renewed) return renewed
@@ -223,17 +229,26 @@ export async function localCheckoutFor(env: Env, viewer: CurrentUser, sessionId:
 // Cancelling
 
 /**
- * Cancels an order awaiting payment: every line's hold is released, then pending_payment → cancelled.
- * 409 when the order is not awaiting payment, a payment was received (refund it instead), or a payment is
- * selling its stock right now.
+ * Cancels an order awaiting payment: every line's hold is released, then pending_payment → cancelled, and
+ * in the same batch its lines go back to the owner's cart (see cart/returns.ts). 409 when the order is not
+ * awaiting payment, a payment was received (refund it instead), or a payment is selling its stock right now.
  */
-export async function cancelOrder(env: Env, orderId: string, { note = 'cancelled' }: { note?: string } = {}): Promise<void> {
+export async function cancelOrder(env: Env, orderId: string, { note = 'cancelled' }: { note?: string } = {}): Promise<CartReturn> {
   const order = await loadOrder(getDb(env), orderId)
   if (!order) throw notFound('order')
   if (order.status !== 'pending_payment') throw illegalTransition(order.status, 'cancelled')
   if (moneyIn(order)) throw conflict('A payment was received for this order: refund it instead')
   if (!(await releaseHolds(env, orderId))) throw conflict('A payment for this order is being recorded right now')
-  await transition(env, orderId, 'cancelled', { from: 'pending_payment', note })
+  const back = await linesBackToCart(env, order.userId, order.items)
+  await transition(env, orderId, 'cancelled', { from: 'pending_payment', note, alsoWrite: back.statements })
+  return back
+}
+
+/** The customer cancels their own order awaiting payment (404 for anyone else's); see `cancelOrder`. */
+export async function cancelOwnOrder(env: Env, viewer: CurrentUser, orderId: string): Promise<CartReturn> {
+  const order = await getDb(env).select({ userId: orders.userId }).from(orders).where(eq(orders.id, orderId)).get()
+  if (!order || order.userId !== viewer.id) throw notFound('order')
+  return cancelOrder(env, orderId, { note: 'cancelled by the customer' })
 }
 
 /** Releases every hold of the order; false when a line turned out sold (a payment is being recorded). */
@@ -251,16 +266,18 @@ async function restockLines(env: Env, lines: StockLine[]): Promise<void> {
 // Refunds
 
 /**
- * The one refund function for staff (the admin issue's button calls it). Refunds `amountCents` (the rest
- * of the payment when omitted) through the order's provider, with our refund id as Stripe's idempotency
- * key: the same `refundId` again refunds once. `restock` is kept on the refund and read when the
- * provider confirms it (charge.refunded), which moves the order and returns its stock. Offline, the local
- * provider confirms at once through the same event handler.
+ * The one refund function for staff (the admin's refund and cancel call it). A refund names order lines
+ * and units (`lines`), an amount, both, or neither (everything left); see `planRefund`. It is claimed in
+ * D1 first (refunds.ts: two concurrent refunds cannot exceed what was paid, nor a line its quantity),
+ * then sent through the order's provider with our refund id as Stripe's idempotency key: the same
+ * `refundId` again refunds once. A provider that refuses gives the claim back (`failed`). Once the
+ * provider took it, `restock` returns exactly the refund's units to stock, once per line whatever the
+ * retries. Offline, the local provider confirms at once through the same event handler (charge.refunded).
  */
 export async function refundOrder(env: Env, orderId: string, options: RefundOptions): Promise<RefundView> {
   const parsed = RefundOptions.safeParse(options)
   if (!parsed.success) throw validationFailed(fieldErrors(parsed.error))
-  const { amountCents, restock, reason, refundId = crypto.randomUUID() } = parsed.data
+  const { amountCents, restock, reason, lines, refundId = crypto.randomUUID() } = parsed.data
   const db = getDb(env)
   const order = await loadOrder(db, orderId)
   if (!order) throw notFound('order')
@@ -270,36 +287,43 @@ export async function refundOrder(env: Env, orderId: string, options: RefundOpti
   let refund = await refundOf(db, refundId)
   if (refund && refund.orderId !== orderId) throw conflict('This refund id belongs to another order')
   if (!refund) {
-    // Refunds on their way (sent, not yet confirmed by charge.refunded) count as gone already.
-    const [inFlight] = await db
+    const plan = planRefund(order.items, await refundable(db, payment, order.items), { amountCents, lines, restock })
+    try {
+      await db.batch(claimRefund(db, { id: refundId, orderId, restock, reason }, plan))
+    } catch (err) {
+      // The same refund id claimed at the same moment is this refund; a refused constraint otherwise means
+      // another refund of the order took what this one asked for (the claim inserted a NULL, see claimRefund).
+      if (!(await refundOf(db, refundId))) throw /constraint/i.test(String(err)) ? claimLostToAnother() : err
+    }
+    refund = await refundOf(db, refundId)
+    if (!refund) throw new Error(`refund ${refundId} missing right after its claim`)
+  }
+
+  if (refund.status === 'pending' && !refund.providerRefundId) {
+    if (Date.now() - refund.createdAt > IDEMPOTENCY_KEY_TTL_MS) {
+      throw conflict('This refund was started more than 24 hours ago and its outcome is unknown: check the payment provider before refunding again')
+    }
+    const sent = await refundAtProvider(env, payment, refund)
+    await db.update(refunds).set({ providerRefundId: sent.id, status: sent.status, updatedAt: Date.now() }).where(eq(refunds.id, refund.id))
+    refund = { ...refund, providerRefundId: sent.id, status: sent.status }
+  }
+  if (payment.provider === 'local' && refund.status === 'succeeded') {
+    // Offline nobody sends charge.refunded: the local provider does, to the same handler, with the running
+    // total of the refunds that went through (so two at once add up). A retry sends it again: a duplicate is a no-op.
+    const [total] = await db
       .select({ cents: sql<number>`coalesce(sum(${refunds.amountCents}), 0)` })
       .from(refunds)
-      .where(and(eq(refunds.orderId, orderId), eq(refunds.status, 'pending')))
-    const remaining = (payment.receivedCents ?? payment.amountCents) - payment.refundedCents - Number(inFlight?.cents ?? 0)
-    const amount = amountCents ?? remaining
-    if (remaining < 1) throw conflict('This payment is refunded in full already')
-    if (amount > remaining) throw validationFailed({ amountCents: [`must be at most ${remaining}, what is left of the payment`] })
-    await db.insert(refunds).values({ id: refundId, orderId, amountCents: amount, restock, reason, status: 'pending' }).onConflictDoNothing()
-    refund = await refundOf(db, refundId)
-    if (!refund) throw new Error(`refund ${refundId} missing right after its insert`)
+      .where(and(eq(refunds.orderId, orderId), eq(refunds.status, 'succeeded')))
+    await handleStripeEvent(env, localRefundEvent(payment, refund.id, Number(total?.cents ?? refund.amountCents)))
   }
-  if (refund.status !== 'pending' || refund.providerRefundId) return refundView(refund)
-  if (Date.now() - refund.createdAt > IDEMPOTENCY_KEY_TTL_MS) {
-    throw conflict('This refund was started more than 24 hours ago and its outcome is unknown: check the payment provider before refunding again')
-  }
-
-  const sent = await refundAtProvider(env, payment, refund)
-  if (payment.provider === 'local' && sent.status === 'succeeded') {
-    // Offline nobody sends charge.refunded: the local provider does, to the same handler (first, so that
-    // a failure leaves the refund pending and a retry sends the same event again).
-    await handleStripeEvent(env, localRefundEvent(payment, refund.id, payment.refundedCents + refund.amountCents))
-  }
-  await db.update(refunds).set({ providerRefundId: sent.id, status: sent.status, updatedAt: Date.now() }).where(eq(refunds.id, refund.id))
+  const items = await refundLines(db, refund.id)
+  const reservations = new Map(order.items.map((item) => [item.productId, item.reservationId]))
+  const restocked = refund.restock && refund.status !== 'failed' ? await restockRefund(env, refund.id, items, reservations) : 0
   const done = await refundOf(db, refund.id)
-  return refundView(done ?? refund)
+  return refundView(done ?? refund, items, restocked)
 }
 
-const refundView = (refund: Refund): RefundView => ({
+const refundView = (refund: Refund, items: RefundItem[] = [], restocked = 0): RefundView => ({
   id: refund.id,
   order_id: refund.orderId,
   amount_cents: refund.amountCents,
@@ -307,17 +331,30 @@ const refundView = (refund: Refund): RefundView => ({
   reason: refund.reason,
   status: refund.status,
   provider_refund_id: refund.providerRefundId,
+  lines: items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
+  restocked_units: restocked,
 })
 
 /** Sends a refund to the payment's provider (the local provider agrees at once). */
 async function refundAtProvider(env: Env, payment: Pick<Payment, 'provider' | 'paymentIntentId' | 'orderId'>, refund: Refund): Promise<{ id: string | null; status: RefundStatus }> {
+  // Refused before asking: nothing reached the provider, so the claim is given back.
+  const giveBack = () => getDb(env).update(refunds).set({ status: 'failed', updatedAt: Date.now() }).where(and(eq(refunds.id, refund.id), eq(refunds.status, 'pending')))
   if (payment.provider === 'local') {
     // The local provider exists in development only: elsewhere nothing may answer for it.
-    if (!localPaymentsAllowed(env)) throw paymentsNotConfigured()
+    if (!localPaymentsAllowed(env)) {
+      await giveBack()
+      throw paymentsNotConfigured()
+    }
     return { id: `re_local_${refund.id}`, status: 'succeeded' }
   }
-  if (!env.STRIPE_SECRET_KEY) throw paymentsNotConfigured()
-  if (!payment.paymentIntentId) throw conflict('The payment of this order has no Stripe payment intent to refund')
+  if (!env.STRIPE_SECRET_KEY) {
+    await giveBack()
+    throw paymentsNotConfigured()
+  }
+  if (!payment.paymentIntentId) {
+    await giveBack()
+    throw conflict('The payment of this order has no Stripe payment intent to refund')
+  }
   try {
     const sent = await stripeClient(env).refunds.create(
       {
@@ -332,9 +369,8 @@ async function refundAtProvider(env: Env, payment: Pick<Payment, 'provider' | 'p
   } catch (err) {
     // Asked again after Stripe forgot the key (24 h) while the first request had gone through.
     if (err instanceof Stripe.errors.StripeError && err.code === 'charge_already_refunded') return { id: null, status: 'succeeded' }
-    if (err instanceof Stripe.errors.StripeInvalidRequestError) {
-      await getDb(env).update(refunds).set({ status: 'failed', updatedAt: Date.now() }).where(eq(refunds.id, refund.id))
-    }
+    // Stripe refused it (not a network failure, whose retry may still go through): the claim is given back.
+    if (err instanceof Stripe.errors.StripeInvalidRequestError) await giveBack()
     throw providerFailure(err)
   }
 }
@@ -479,9 +515,11 @@ async function settle(env: Env, event: EventRef, order: LoadedOrder, reported: R
     const taken = sold.ok ? [] : await Promise.all(sold.lines.map((line) => stockOf(env, line.productId).take(line.productId, line.reservationId, line.quantity)))
     if (taken.every((result) => result.ok)) {
       const ref = reported.paymentIntentId ?? reported.sessionId ?? event.id
+      // An expired order gave its lines back to the cart: bought after all, they leave it again.
+      const outOfCart = order.status === 'expired' ? await linesOutOfCart(env, order.userId, order.items) : []
       return commit(env, event, order, late ? 'paid_late' : 'paid', {
         change: { to: 'paid', paymentStatus: 'paid', note: late ? `paid after its holds ran out, stock taken again (${ref})` : `paid (${ref})`, at: Date.now() },
-        statements: [paymentUpsert(env, order, reported, { status: 'complete', at: Date.now() })],
+        statements: [paymentUpsert(env, order, reported, { status: 'complete', at: Date.now() }), ...outOfCart],
       })
     }
   }
@@ -525,18 +563,21 @@ async function refundUnpayable(env: Env, event: EventRef, order: LoadedOrder, re
   })
 }
 
-/** checkout.session.expired and checkout.session.async_payment_failed: the session is over unpaid; so is the order, if it still awaits payment. */
+/**
+ * checkout.session.expired and checkout.session.async_payment_failed: the session is over unpaid, not the
+ * order. It stays payable while its holds live ("Pay again" makes a fresh session); when they run out the
+ * order expires and its lines go back to the cart. Only the order's current session counts.
+ */
 async function onCheckoutEnded(env: Env, event: EventRef, reported: ReportedPayment, ended: Extract<CheckoutStatus, 'failed' | 'expired'>): Promise<HandledEvent> {
   const order = reported.orderId ? await loadOrder(getDb(env), reported.orderId) : undefined
   if (!order) return record(env, event, reported.orderId, 'unknown_order')
   const current = order.payment?.checkoutSessionId
   // A paid order is never moved back; an expired or cancelled one is over already; an older session is not the order's.
-  if (order.status !== 'pending_payment' || moneyIn(order) || (current && reported.sessionId !== current)) return record(env, event, order.id, 'ignored')
-  if (!(await releaseHolds(env, order.id))) throw new StaleOrder('a payment is selling this order right now')
+  if (order.status !== 'pending_payment' || moneyIn(order) || !current || reported.sessionId !== current) return record(env, event, order.id, 'ignored')
   const at = Date.now()
-  return commit(env, event, order, 'cancelled', {
-    change: { to: 'cancelled', paymentStatus: ended === 'failed' ? 'failed' : undefined, note: ended === 'failed' ? 'payment failed' : 'checkout session expired unpaid', at },
-    statements: order.payment ? [getDb(env).update(payments).set({ status: ended, updatedAt: at }).where(eq(payments.orderId, order.id))] : [],
+  return commit(env, event, order, ended === 'failed' ? 'payment_failed' : 'checkout_expired', {
+    change: { paymentStatus: ended === 'failed' ? 'failed' : undefined, at },
+    statements: [getDb(env).update(payments).set({ status: ended, updatedAt: at }).where(and(eq(payments.orderId, order.id), eq(payments.checkoutSessionId, current)))],
   })
 }
 
@@ -554,7 +595,7 @@ async function onAttemptFailed(env: Env, event: EventRef, reported: ReportedPaym
 /**
  * charge.refunded: `amount_refunded` is the charge's running total, so events in any order and repeats
  * agree (the largest total wins). A full refund moves the order to refunded where the state machine
- * allows. Stock comes back only when a staff refund of this order asked for it (`refunds.restock`).
+ * allows. Stock is not touched here: a staff refund returns exactly its own lines (see `refundOrder`).
  */
 async function onRefunded(env: Env, event: EventRef, charge: ChargeObject): Promise<HandledEvent> {
   const db = getDb(env)
@@ -570,24 +611,13 @@ async function onRefunded(env: Env, event: EventRef, charge: ChargeObject): Prom
   const paymentStatus: PaymentStatus = full ? 'refunded' : 'partially_refunded'
   const to = full && order.status !== 'refunded' && canTransition(order.status, 'refunded') ? 'refunded' : undefined
 
-  // Stock comes back with the goods: only once the order is refunded in full, and only if staff asked
-  // for it on one of its refunds. (Restock returns every line, so a partial refund never triggers it:
-  // it would put back units that stayed with the customer.)
-  const restock = full
-    ? await db
-        .select({ id: refunds.id })
-        .from(refunds)
-        .where(and(eq(refunds.orderId, order.id), eq(refunds.restock, true), ne(refunds.status, 'failed')))
-        .get()
-    : undefined
-  if (restock) await restockLines(env, await orderStockLines(env, order.id))
   // Refunded while still awaiting payment (a payment held for review): its holds have nothing left to wait for.
   if (to && order.status === 'pending_payment' && !(await releaseHolds(env, order.id))) throw new StaleOrder('a payment is selling this order right now')
 
   if (!to && order.paymentStatus === paymentStatus && (payment?.refundedCents ?? 0) >= refundedCents) return record(env, event, order.id, 'refund_recorded')
   const at = Date.now()
   return commit(env, event, order, full ? 'refunded' : 'partially_refunded', {
-    change: { to, paymentStatus, note: `refunded ${refundedCents} of ${received} ${charge.currency.toUpperCase()} (${charge.id})${restock ? ', stock returned' : ''}`, at },
+    change: { to, paymentStatus, note: `refunded ${refundedCents} of ${received} ${charge.currency.toUpperCase()} (${charge.id})`, at },
     statements: payment ? [db.update(payments).set({ refundedCents: sql`max(${payments.refundedCents}, ${refundedCents})`, updatedAt: at }).where(eq(payments.orderId, order.id))] : [],
   })
 }

@@ -75,7 +75,8 @@ describe('staff in a real browser', () => {
     await adminPage.getByLabel('Cookware').check()
     await check(adminPage, adminProblems, '21-admin-new-product')
     await adminPage.getByRole('button', { name: 'Create product' }).click()
-    await adminPage.waitForURL(/\/admin\/products\/\d+\?saved=1$/)
+    await adminPage.waitForURL(/\/admin\/products\/\d+$/)
+    await adminPage.locator('.notice-success', { hasText: `Product "${name}" created.` }).waitFor()
 
     await adminPage.locator('#field-images').setInputFiles([
       { name: 'board-top.png', mimeType: 'image/png', buffer: solidPng(40, 30, [160, 110, 60]) },
@@ -83,7 +84,7 @@ describe('staff in a real browser', () => {
     ])
     await adminPage.getByLabel('Alt text for the new images').fill('Teak serving board')
     await adminPage.getByRole('button', { name: 'Upload' }).click()
-    await adminPage.waitForURL(/\?saved=1$/)
+    await adminPage.locator('.notice-success', { hasText: '2 images added.' }).waitFor()
     expect(await adminPage.locator('.admin-images li').count()).toBe(2)
     await check(adminPage, adminProblems, '22-admin-product-edit')
 
@@ -122,7 +123,7 @@ describe('staff in a real browser', () => {
     await adminPage.getByLabel('Tracking number').fill('CE123456789IE')
     await check(adminPage, adminProblems, '24-admin-order')
     await adminPage.getByRole('button', { name: 'Mark shipped' }).click()
-    await adminPage.waitForURL(/\?done=ship$/)
+    await adminPage.locator('.notice-success', { hasText: 'marked shipped with An Post (tracking CE123456789IE)' }).waitFor()
     expect((await adminPage.locator('.status').first().innerText()).trim()).toBe('Shipped')
 
     // The customer sees it.

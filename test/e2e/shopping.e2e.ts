@@ -140,7 +140,7 @@ describe('a shopper in a real browser', () => {
     await context.close()
   })
 
-  it('a declined payment cancels the order and gives the stock back', async () => {
+  it('a declined payment keeps the order payable; cancelling it (after a confirmation) puts its items back in the cart', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
     const problems = watchConsole(page)
@@ -153,16 +153,29 @@ describe('a shopper in a real browser', () => {
     await page.goto(`${BASE}/products?in_stock=1&sort=-price`)
     await page.locator('.card a').first().click()
     const productUrl = page.url()
-    const stockBefore = await (await fetch(`${BASE}/api/products/${productUrl.split('/').pop()}`)).json() as { stock_quantity: number }
+    const slug = productUrl.split('/').pop()
+    const stockBefore = await (await fetch(`${BASE}/api/products/${slug}`)).json() as { id: number; stock_quantity: number }
     await addToCart(page)
     await checkoutAndPay(page, problems, 'Decline', false)
-    expect((await page.locator('.status').first().innerText()).trim()).toBe('Cancelled')
+    expect((await page.locator('.status').first().innerText()).trim()).toBe('Awaiting payment')
+    await page.getByRole('button', { name: 'Pay again' }).waitFor()
     await check(page, problems, '13-order-declined')
-    const cart = await (await page.request.get(`${BASE}/api/cart`)).json() as { items: unknown[] }
-    expect(cart.items).toEqual([])
+    await page.getByRole('link', { name: 'Cancel this order' }).click()
+    await page.waitForURL(/\/cancel$/)
+    await check(page, problems, '14-order-cancel-confirm')
+    await page.getByRole('button', { name: 'Cancel the order' }).click()
+    await page.waitForURL(/\/cart$/)
+    await page.locator('.notice-success', { hasText: 'is cancelled and its items are back in your cart' }).waitFor()
+    const cart = await (await page.request.get(`${BASE}/api/cart`)).json() as { items: { product_id: number }[] }
+    expect(cart.items.map((line) => line.product_id)).toContain(stockBefore.id)
     // Nothing was sold: the product's stock is what it was.
-    const stockAfter = await (await fetch(`${BASE}/api/products/${productUrl.split('/').pop()}`)).json() as { stock_quantity: number }
+    const stockAfter = await (await fetch(`${BASE}/api/products/${slug}`)).json() as { stock_quantity: number }
     expect(stockAfter.stock_quantity).toBe(stockBefore.stock_quantity)
+    // Leave the demo customer's cart as it was found, for the other browser tests.
+    while ((await page.getByRole('button', { name: /^Remove/ }).count()) > 0) {
+      await page.getByRole('button', { name: /^Remove/ }).first().click()
+      await page.waitForURL(/\/cart/)
+    }
     await context.close()
   })
 })

@@ -1,0 +1,154 @@
+/**
+ * Staff refunds, line by line: what is left to refund of an order (money, and units per line), the plan
+ * of one refund (its lines and amount), the claim that writes it before the provider is asked, and the
+ * return of exactly its units to the stock objects.
+ *
+ * The claim is one D1 batch of conditional inserts: the refund row only if its amount fits in what is
+ * left of the payment, each line only if its units fit in what is left of the order line, both counted
+ * in the statement itself. Two concurrent refunds therefore cannot both pass: the second batch fails as
+ * a whole and claims nothing. A refund the provider refuses is marked `failed`, which gives its claim
+ * back (failed refunds count for nothing).
+ */
+import { and, eq, ne, sql } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import type { Db } from '../db/client'
+import { refundItems, refunds, type OrderItem, type Payment, type RefundItem } from '../db/schema'
+import { stockOf } from '../orders/stock'
+import { ApiError, conflict, validationFailed, type FieldErrors } from '../platform/errors'
+
+export interface RefundLine {
+  productId: number
+  quantity: number
+}
+
+/** What an order still has to refund: cents of the payment, and units per order line (product id). */
+export interface Refundable {
+  cents: number
+  units: Map<number, number>
+}
+
+export interface RefundPlan {
+  amountCents: number
+  lines: RefundLine[]
+}
+
+/**
+ * What is left to refund. Money: what was received, less the larger of (the provider's running total plus
+ * our refunds still on their way) and (all our refunds that did not fail): a refund confirmed by the
+ * provider's answer but not yet by its charge.refunded event is counted either way.
+ */
+export async function refundable(db: Db, payment: Payment, items: Pick<OrderItem, 'productId' | 'quantity'>[]): Promise<Refundable> {
+  const [[money], refundedUnits] = await db.batch([
+    db
+      .select({
+        ours: sql<number>`coalesce(sum(${refunds.amountCents}), 0)`,
+        pending: sql<number>`coalesce(sum(case when ${refunds.status} = 'pending' then ${refunds.amountCents} else 0 end), 0)`,
+      })
+      .from(refunds)
+      .where(and(eq(refunds.orderId, payment.orderId), ne(refunds.status, 'failed'))),
+    db
+      .select({ productId: refundItems.productId, quantity: sql<number>`sum(${refundItems.quantity})` })
+      .from(refundItems)
+      .innerJoin(refunds, eq(refunds.id, refundItems.refundId))
+      .where(and(eq(refundItems.orderId, payment.orderId), ne(refunds.status, 'failed')))
+      .groupBy(refundItems.productId),
+  ])
+  const received = payment.receivedCents ?? payment.amountCents
+  const gone = Math.max(payment.refundedCents + Number(money?.pending ?? 0), Number(money?.ours ?? 0))
+  const done = new Map(refundedUnits.map((row) => [row.productId, Number(row.quantity)]))
+  return { cents: received - gone, units: new Map(items.map((item) => [item.productId, item.quantity - (done.get(item.productId) ?? 0)])) }
+}
+
+/**
+ * The lines and amount of a refund, or a 400 naming what does not fit. Lines named: the amount defaults to
+ * their price (never more than is left of the payment) and may only be lowered (goodwill). An amount
+ * alone is a refund of money only (nothing to restock). Neither: everything that is left.
+ */
+export function planRefund(
+  items: Pick<OrderItem, 'productId' | 'quantity' | 'priceAtPurchaseCents' | 'productName'>[],
+  left: Refundable,
+  asked: { amountCents?: number; lines?: RefundLine[]; restock: boolean },
+): RefundPlan {
+  if (left.cents < 1) throw conflict('This payment is refunded in full already')
+  const wanted = (asked.lines ?? []).filter((line) => line.quantity > 0)
+  const errors: FieldErrors = {}
+  const byProduct = new Map(items.map((item) => [item.productId, item]))
+  const seen = new Set<number>()
+  for (const line of wanted) {
+    const item = byProduct.get(line.productId)
+    const key = `lines.${line.productId}`
+    if (!item) errors[key] = ['is not a line of this order']
+    else if (seen.has(line.productId)) errors[key] = ['is named twice']
+    else if (line.quantity > (left.units.get(line.productId) ?? 0)) {
+      const rest = left.units.get(line.productId) ?? 0
+      errors[key] = [rest === 0 ? `${item.productName}: every unit is refunded already` : `${item.productName}: at most ${rest} of ${item.quantity} left to refund`]
+    }
+    seen.add(line.productId)
+  }
+  if (Object.keys(errors).length) throw validationFailed(errors)
+
+  let lines = wanted
+  let amount: number
+  if (wanted.length === 0 && asked.amountCents === undefined) {
+    lines = [...left.units].filter(([, units]) => units > 0).map(([productId, quantity]) => ({ productId, quantity }))
+    amount = left.cents
+  } else if (wanted.length === 0) {
+    if (asked.restock) throw validationFailed({ restock: ['choose the lines and units to return to stock: an amount alone returns nothing'] })
+    amount = asked.amountCents ?? 0
+  } else {
+    const linesCents = wanted.reduce((sum, line) => sum + (byProduct.get(line.productId)?.priceAtPurchaseCents ?? 0) * line.quantity, 0)
+    if (asked.amountCents !== undefined && asked.amountCents > linesCents) throw validationFailed({ amountCents: [`must be at most ${linesCents}, the price of the chosen units`] })
+    amount = asked.amountCents ?? Math.min(linesCents, left.cents)
+  }
+  if (amount > left.cents) throw validationFailed({ amountCents: [`must be at most ${left.cents}, what is left of the payment`] })
+  if (amount < 1) throw validationFailed({ amountCents: ['must be at least 1 cent'] })
+  return { amountCents: amount, lines }
+}
+
+/**
+ * The claim of a refund, for one batch: the refund row, inserted only while its amount fits in what is
+ * left of the payment (counted as `refundable` counts it), and its lines, each only while its units fit
+ * in what is left of the order line. A claim that does not fit inserts a NULL where NULL is refused, so
+ * the batch fails as a whole.
+ */
+export function claimRefund(db: Db, refund: { id: string; orderId: string; restock: boolean; reason: string }, plan: RefundPlan): [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] {
+  const { id, orderId } = refund
+  const fits = sql`${plan.amountCents} <= coalesce(p.received_cents, p.amount_cents) - max(
+      p.refunded_cents + (select coalesce(sum(amount_cents), 0) from refunds where order_id = ${orderId} and status = 'pending'),
+      (select coalesce(sum(amount_cents), 0) from refunds where order_id = ${orderId} and status <> 'failed'))`
+  const now = Date.now()
+  // insert … select with every column of the table, in its order (drizzle's rule for a raw select).
+  const row = db.insert(refunds).select(sql`select case when ${fits} then ${id} end, ${orderId}, null, ${plan.amountCents}, ${refund.restock ? 1 : 0}, ${refund.reason}, 'pending', ${now}, ${now}
+    from payments p where p.order_id = ${orderId}`)
+  const lines = plan.lines.map((line) =>
+    db.insert(refundItems).select(sql`select ${id}, ${orderId}, ${line.productId}, case when ${line.quantity} + (
+        select coalesce(sum(ri.quantity), 0) from refund_items ri join refunds r on r.id = ri.refund_id
+        where ri.order_id = ${orderId} and ri.product_id = ${line.productId} and r.status <> 'failed' and ri.refund_id <> ${id}
+      ) <= oi.quantity then ${line.quantity} end
+      from order_items oi where oi.order_id = ${orderId} and oi.product_id = ${line.productId}`),
+  )
+  return [row, ...lines]
+}
+
+/** The 409 of a claim that lost to another refund of the same order made at the same moment. */
+export const claimLostToAnother = () =>
+  new ApiError(409, 'refund_conflict', 'Another refund of this order was made at the same moment, so what is left to refund changed: reload the order and try again')
+
+export const refundLines = (db: Db, refundId: string): Promise<RefundItem[]> => db.select().from(refundItems).where(eq(refundItems.refundId, refundId))
+
+/**
+ * Returns exactly the refund's units to their stock objects, each line once whatever the retries (the
+ * return id is the refund's and the product's); a line never sold returns nothing. Answers the units
+ * returned in all.
+ */
+export async function restockRefund(env: Env, refundId: string, lines: RefundItem[], reservations: Map<number, string>): Promise<number> {
+  const returned = await Promise.all(
+    lines.map(async (line) => {
+      const reservationId = reservations.get(line.productId)
+      if (!reservationId) return 0
+      const result = await stockOf(env, line.productId).returnUnits(line.productId, reservationId, `refund:${refundId}:${line.productId}`, line.quantity)
+      return result.ok ? result.qty : 0
+    }),
+  )
+  return returned.reduce((sum, units) => sum + units, 0)
+}
