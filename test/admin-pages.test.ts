@@ -105,7 +105,7 @@ describe('catalog form actions', () => {
     expect(created.location).toMatch(/^\/admin\/products\/\d+$/)
     expect(created.html).toContain(`Product &quot;${name}&quot; created.`)
     const page = created.location
-    const saved = await landing(browser, await browser.submit(page, page, { ...fields, price: '13.00' }))
+    const saved = await landing(browser, await browser.submit(page, page, { ...fields, price: '13.00', expected_stock_quantity: '3' }))
     expect(saved.location).toBe(page)
     expect(saved.html).toContain(`Product &quot;${name}&quot; saved.`)
     const noImage = await landing(browser, await browser.submit(page, `${page}/images/999999/delete`, {}))
