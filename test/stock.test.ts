@@ -4,9 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { getDb } from '../src/db/client'
 import { products } from '../src/db/schema'
 import { observeHoldsExpired, type ExpiredHold } from '../src/orders/expiry'
-import { stockOf } from '../src/orders/stock'
-import type { StockObject } from '../src/orders/stock-object'
-import { OUTCOME_RETENTION_MS, PRUNE_BATCH } from '../src/orders/stock-store'
+import { stockOf } from '../src/stock/client'
+import type { StockObject } from '../src/stock/object'
+import { OUTCOME_RETENTION_MS, PRUNE_BATCH } from '../src/stock/store'
 import { insertProduct } from './helpers'
 
 // Hundreds of concurrent requests: on a shared, busy machine they can take longer than vitest's 5 s default.

@@ -19,8 +19,8 @@
  *  AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY route`.
  * @see https://developers.cloudflare.com/analytics/analytics-engine/
  */
-// logging.ts counts through this module, and this one logs through it: both use the other only at call time.
-import { logError } from './logging'
+// Imports nothing of ours: logging.ts counts through this module (and logs the writes it refuses), so
+// this one must not log through logging.ts (that was an import cycle).
 
 /** Data points written while the binding is absent (a Miniflare set up without it, scripts): kept in memory, newest last. */
 export const memoryMetrics = {
@@ -35,13 +35,9 @@ export const memoryMetrics = {
 /** The dataset to write to: the METRICS binding, or the in-memory recorder without it. */
 export const metrics = (env: Partial<Pick<Env, 'METRICS'>>): AnalyticsEngineDataset => env.METRICS ?? memoryMetrics
 
-/** Metrics never fail the work they count: a write the dataset refuses (limits) is logged and dropped. */
+/** Throws what the dataset throws (limits): the caller decides, see `count` in logging.ts. */
 function write(env: Partial<Pick<Env, 'METRICS'>>, point: AnalyticsEngineDataPoint): void {
-  try {
-    metrics(env).writeDataPoint(point)
-  } catch (err) {
-    logError('metrics write failed', { error: err })
-  }
+  metrics(env).writeDataPoint(point)
 }
 
 export interface RequestMetric {
