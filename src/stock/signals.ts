@@ -57,11 +57,12 @@ export function stockChangeReactions(db: Db, change: StockChanged): StockChangeR
   return [...changeListeners].map((listener) => listener(db, change)).filter((reaction): reaction is StockChangeReaction => reaction !== null)
 }
 
-/** Sets the one receiver of expired order holds (one domain owns what an expiry means); returns the function that unsets it. */
-export function setHoldsExpiredHook(hook: HoldsExpiredHook): () => void {
+/** Sets the one receiver of expired order holds (one domain owns what an expiry means); returns the function that puts the previous one back. */
+export function setHoldsExpiredHook(hook: HoldsExpiredHook | null): () => void {
+  const previous = holdsExpired
   holdsExpired = hook
   return () => {
-    if (holdsExpired === hook) holdsExpired = null
+    if (holdsExpired === hook) holdsExpired = previous
   }
 }
 
