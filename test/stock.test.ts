@@ -3,11 +3,12 @@ import { eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb } from '../src/db/client'
 import { products } from '../src/db/schema'
-import { observeHoldsExpired, type ExpiredHold } from '../src/orders/expiry'
+import { observeHoldsExpired } from '../src/orders/expiry'
 import { stockOf } from '../src/stock/client'
 import type { StockObject } from '../src/stock/object'
 import { onStockChanged, setHoldsExpiredHook, type StockChanged } from '../src/stock/signals'
 import { createTables, OUTCOME_RETENTION_MS, PRUNE_BATCH } from '../src/stock/store'
+import type { ExpiredHold } from '../src/stock/types'
 import { insertProduct } from './helpers'
 
 // Hundreds of concurrent requests: on a shared, busy machine they can take longer than vitest's 5 s default.

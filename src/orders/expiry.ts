@@ -1,7 +1,5 @@
-import type { ExpiredHold, HoldsExpiredHook } from '../stock/types'
+import type { HoldsExpiredHook } from '../stock/types'
 import { expireOrder } from './service'
-
-export type { ExpiredHold, HoldsExpiredHook }
 
 const observers = new Set<HoldsExpiredHook>()
 
