@@ -7,8 +7,8 @@ import { observeHoldsExpired } from '../src/orders/expiry'
 import { stockOf } from '../src/stock/client'
 import type { StockObject } from '../src/stock/object'
 import { onStockChanged, setHoldsExpiredHook, type StockChanged } from '../src/stock/signals'
-import { createTables, OUTCOME_RETENTION_MS, PRUNE_BATCH } from '../src/stock/store'
-import type { ExpiredHold } from '../src/stock/types'
+import { createTables, insertHold, insertLevel, OUTCOME_RETENTION_MS, PRUNE_BATCH, readLevel } from '../src/stock/store'
+import { DEFAULT_LEVEL, type ExpiredHold } from '../src/stock/types'
 import { insertProduct } from './helpers'
 
 // Hundreds of concurrent requests: on a shared, busy machine they can take longer than vitest's 5 s default.
@@ -452,5 +452,23 @@ describe('stock levels', () => {
     await runInDurableObject(stock, (instance: StockObject) => instance.alarm())
     const row = await getDb(env).select({ held: products.stockHeld }).from(products).where(eq(products.id, id)).get()
     expect(row?.held).toBe(2)
+  })
+
+  it('keeps each level\'s count and units held apart in one object (the room variants will use)', async () => {
+    const { id, stock } = await stocked(4)
+    await stock.reserve(id, rid(), 1)
+    const levels = await runInDurableObject(stock, (_instance, state) => {
+      const sql = state.storage.sql
+      state.storage.transactionSync(() => {
+        insertLevel(sql, 'variant-7', id, 10)
+        insertHold(sql, 'variant-7', { reservationId: rid(), qty: 3, expiresAt: Date.now() + 60_000, orderId: null })
+      })
+      return [readLevel(sql, DEFAULT_LEVEL), readLevel(sql, 'variant-7')].map((level) => level && { onHand: level.onHand, held: level.held })
+    })
+    expect(levels).toEqual([
+      { onHand: 4, held: 1 },
+      { onHand: 10, held: 3 },
+    ])
+    expect(await view(stock, id)).toMatchObject({ onHand: 4, held: 1, available: 3 })
   })
 })
