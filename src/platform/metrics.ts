@@ -35,11 +35,6 @@ export const memoryMetrics = {
 /** The dataset to write to: the METRICS binding, or the in-memory recorder without it. */
 export const metrics = (env: Partial<Pick<Env, 'METRICS'>>): AnalyticsEngineDataset => env.METRICS ?? memoryMetrics
 
-/** Throws what the dataset throws (limits): the caller decides, see `count` in logging.ts. */
-function write(env: Partial<Pick<Env, 'METRICS'>>, point: AnalyticsEngineDataPoint): void {
-  metrics(env).writeDataPoint(point)
-}
-
 export interface RequestMetric {
   route: string
   method: string
@@ -47,8 +42,9 @@ export interface RequestMetric {
   duration_ms: number
 }
 
+/** Counts an answered request. Throws what the dataset throws (its limits): `count` in logging.ts logs and drops it. */
 export function recordRequest(env: Partial<Pick<Env, 'METRICS' | 'ENVIRONMENT'>>, request: RequestMetric): void {
-  write(env, {
+  metrics(env).writeDataPoint({
     indexes: ['request'],
     blobs: ['request', request.route, request.method, String(request.status), env.ENVIRONMENT ?? ''],
     doubles: [1, request.duration_ms, request.status],
@@ -57,8 +53,9 @@ export function recordRequest(env: Partial<Pick<Env, 'METRICS' | 'ENVIRONMENT'>>
 
 const numberOr0 = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0)
 
+/** Counts a domain event; throws like `recordRequest`. */
 export function recordEvent(env: Partial<Pick<Env, 'METRICS' | 'ENVIRONMENT'>>, name: string, fields: Record<string, unknown>): void {
-  write(env, {
+  metrics(env).writeDataPoint({
     indexes: [name],
     blobs: ['event', name, String(fields.order_id ?? ''), String(fields.product_id ?? ''), env.ENVIRONMENT ?? ''],
     doubles: [1, numberOr0(fields.qty ?? fields.total_cents)],

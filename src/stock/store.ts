@@ -1,5 +1,4 @@
-import type { Hold, LevelKey, Outcome } from './types'
-import { DEFAULT_LEVEL } from './types'
+import { DEFAULT_LEVEL, type Hold, type LevelKey, type Outcome } from './types'
 
 /**
  * The stock object's own SQLite: one `levels` row per stock count of the product (one today, keyed
