@@ -28,8 +28,16 @@ import { scheduled } from './platform/scheduled'
 import { securityHeaders } from './platform/security-headers'
 import { ErrorPage, htmlErrorHandler } from './ui/error-page'
 import { renderPage } from './ui/layout'
+import { catalogStockListener } from './catalog/availability'
+import { onHoldsExpired } from './orders/expiry'
+import { onStockChanged, setHoldsExpiredHook } from './stock/signals'
 
-export { StockObject } from './orders/stock-object'
+export { StockObject } from './stock/object'
+
+// The stock domain's two signals, wired here so that stock imports neither side (src/stock/signals.ts):
+// the catalog hears when the stock it shows changes, orders hear of holds that expired.
+onStockChanged(catalogStockListener)
+setHoldsExpiredHook(onHoldsExpired)
 
 const api = new Hono<AppEnv>()
   // Cookie-authenticated writes need the CSRF token, like the pages' forms (bearer requests do not).

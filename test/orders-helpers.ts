@@ -4,7 +4,7 @@ import { getDb } from '../src/db/client'
 import { orderEvents, products } from '../src/db/schema'
 import type { CartView } from '../src/cart/service'
 import type { OrderView } from '../src/orders/service'
-import { stockOf } from '../src/orders/stock'
+import { stockOf } from '../src/stock/client'
 import type { ErrorBody } from '../src/platform/errors'
 import { callJson, registerUser } from './helpers'
 

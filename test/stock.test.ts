@@ -3,10 +3,12 @@ import { eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb } from '../src/db/client'
 import { products } from '../src/db/schema'
-import { observeHoldsExpired, type ExpiredHold } from '../src/orders/expiry'
-import { stockOf } from '../src/orders/stock'
-import type { StockObject } from '../src/orders/stock-object'
-import { OUTCOME_RETENTION_MS, PRUNE_BATCH } from '../src/orders/stock-store'
+import { observeHoldsExpired } from '../src/orders/expiry'
+import { stockOf } from '../src/stock/client'
+import type { StockObject } from '../src/stock/object'
+import { onStockChanged, setHoldsExpiredHook, type StockChanged } from '../src/stock/signals'
+import { createTables, insertHold, insertLevel, OUTCOME_RETENTION_MS, PRUNE_BATCH, readLevel } from '../src/stock/store'
+import { DEFAULT_LEVEL, type ExpiredHold } from '../src/stock/types'
 import { insertProduct } from './helpers'
 
 // Hundreds of concurrent requests: on a shared, busy machine they can take longer than vitest's 5 s default.
@@ -338,5 +340,135 @@ describe('pruning finished reservations', () => {
     const alarm = await runInDurableObject(stock, (_instance, state) => state.storage.getAlarm())
     expect(alarm).toBeGreaterThan(Date.now() + OUTCOME_RETENTION_MS.ended - 60_000)
     expect(alarm).toBeLessThanOrEqual(Date.now() + OUTCOME_RETENTION_MS.ended)
+  })
+})
+
+describe('the stock domain\'s API and signals', () => {
+  it('answers available() as one number: on hand minus live holds, 0 for a product not in D1', async () => {
+    const { id, stock } = await stocked(6)
+    expect(await stock.available(id)).toBe(6)
+    await stock.reserve(id, rid(), 4)
+    expect(await stock.available(id)).toBe(2)
+    expect(await stockOf(env, 999_999).available(999_999)).toBe(0)
+  })
+
+  it('raises "stock changed" on every write-through, with the units available before and after', async () => {
+    const { id, stock } = await stocked(3)
+    const heard: StockChanged[] = []
+    const stop = onStockChanged((_db, change) => {
+      if (change.productId === id) heard.push(change)
+      return null
+    })
+    try {
+      const r = rid()
+      await stock.reserve(id, r, 1)
+      await stock.commit(id, r)
+    } finally {
+      stop()
+    }
+    expect(heard).toEqual([
+      { productId: id, level: 'default', onHand: 3, held: 1, available: 2, previousAvailable: 3 },
+      { productId: id, level: 'default', onHand: 2, held: 0, available: 2, previousAvailable: 2 },
+    ])
+  })
+
+  it('keeps expired order holds while no holds-expired hook is wired, and delivers them once one is', async () => {
+    const { id, stock } = await stocked(4)
+    const r = rid()
+    await stock.reserve(id, r, 2, 60_000, 'order-unwired')
+    await expireHolds(stock)
+    const restore = setHoldsExpiredHook(null)
+    try {
+      await runInDurableObject(stock, (instance: StockObject) => instance.alarm())
+    } finally {
+      restore()
+    }
+    expect(expired).toEqual([])
+    expect(await view(stock, id)).toMatchObject({ held: 0, available: 4 })
+    await runInDurableObject(stock, (instance: StockObject) => instance.alarm())
+    expect(expired).toEqual([{ productId: id, reservationId: r, orderId: 'order-unwired', qty: 2, expiredAt: expect.any(Number) }])
+  })
+})
+
+describe('stock levels', () => {
+  /** Turns a loaded object's storage back into the single-level layout of objects made before levels were keyed. */
+  const makeSingleLevel = (stock: Stub, withFlushedAvailable: boolean) =>
+    runInDurableObject(stock, (_instance, state) => {
+      const sql = state.storage.sql
+      state.storage.transactionSync(() => {
+        const level = sql.exec<{ productId: number; onHand: number; version: number; flushed: number; available: number | null }>(
+          'SELECT product_id AS productId, on_hand AS onHand, version, flushed_version AS flushed, flushed_available AS available FROM levels',
+        ).one()
+        sql.exec('DROP TABLE levels')
+        sql.exec(`CREATE TABLE stock_level (id INTEGER PRIMARY KEY CHECK (id = 1), product_id INTEGER NOT NULL, on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+          version INTEGER NOT NULL DEFAULT 0, flushed_version INTEGER NOT NULL DEFAULT 0${withFlushedAvailable ? ', flushed_available INTEGER' : ''})`)
+        sql.exec(
+          `INSERT INTO stock_level (id, product_id, on_hand, version, flushed_version${withFlushedAvailable ? ', flushed_available' : ''}) VALUES (1, ?, ?, ?, ?${withFlushedAvailable ? ', ?' : ''})`,
+          ...[level.productId, level.onHand, level.version, level.flushed, ...(withFlushedAvailable ? [level.available] : [])],
+        )
+        for (const table of ['holds', 'outcomes']) {
+          const columns = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}') WHERE name <> 'level_key'`).toArray().map((c) => c.name).join(', ')
+          sql.exec(`CREATE TABLE ${table}_old AS SELECT ${columns} FROM ${table}`)
+          sql.exec(`DROP TABLE ${table}`)
+          sql.exec(`ALTER TABLE ${table}_old RENAME TO ${table}`)
+        }
+      })
+    })
+
+  /** What the object does at its next start: create and migrate its tables. */
+  const restart = (stock: Stub) => runInDurableObject(stock, (_instance, state) => state.storage.transactionSync(() => createTables(state.storage.sql)))
+
+  it('moves an older object\'s single stock row, holds and outcomes to the default level in place, keeping every count', async () => {
+    const { id, stock } = await stocked(9)
+    const live = rid()
+    const sold = rid()
+    await stock.reserve(id, live, 2, 60_000, 'order-live')
+    await stock.reserve(id, sold, 3)
+    await stock.commit(id, sold)
+    await makeSingleLevel(stock, true)
+    await restart(stock)
+
+    const tables = await runInDurableObject(stock, (_instance, state) =>
+      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('stock_level', 'levels')").toArray().map((t) => t.name),
+    )
+    expect(tables).toEqual(['levels'])
+    expect(await view(stock, id)).toMatchObject({ onHand: 6, held: 2, available: 4, holds: [{ reservationId: live, qty: 2, orderId: 'order-live' }] })
+    expect(await stock.commit(id, sold)).toMatchObject({ ok: true, qty: 3, onHand: 6 })
+    expect(await stock.restock(id, sold)).toMatchObject({ ok: true, qty: 3, onHand: 9 })
+    expect(await stock.commit(id, live)).toMatchObject({ ok: true, qty: 2, onHand: 7, synced: true })
+    expect(await d1Stock(id)).toBe(7)
+    // Run again, the migration finds nothing left to do.
+    await restart(stock)
+    expect(await view(stock, id)).toMatchObject({ onHand: 7, held: 0 })
+  })
+
+  it('migrates an object older still (no flushed_available) and writes its units held to D1 at the next write-through', async () => {
+    const { id, stock } = await stocked(5)
+    await stock.reserve(id, rid(), 2)
+    await makeSingleLevel(stock, false)
+    await getDb(env).update(products).set({ stockHeld: 0 }).where(eq(products.id, id))
+    await restart(stock)
+    expect(await stock.available(id)).toBe(3)
+    await runInDurableObject(stock, (instance: StockObject) => instance.alarm())
+    const row = await getDb(env).select({ held: products.stockHeld }).from(products).where(eq(products.id, id)).get()
+    expect(row?.held).toBe(2)
+  })
+
+  it('keeps each level\'s count and units held apart in one object (the room variants will use)', async () => {
+    const { id, stock } = await stocked(4)
+    await stock.reserve(id, rid(), 1)
+    const levels = await runInDurableObject(stock, (_instance, state) => {
+      const sql = state.storage.sql
+      state.storage.transactionSync(() => {
+        insertLevel(sql, 'variant-7', id, 10)
+        insertHold(sql, 'variant-7', { reservationId: rid(), qty: 3, expiresAt: Date.now() + 60_000, orderId: null })
+      })
+      return [readLevel(sql, DEFAULT_LEVEL), readLevel(sql, 'variant-7')].map((level) => level && { onHand: level.onHand, held: level.held })
+    })
+    expect(levels).toEqual([
+      { onHand: 4, held: 1 },
+      { onHand: 10, held: 3 },
+    ])
+    expect(await view(stock, id)).toMatchObject({ onHand: 4, held: 1, available: 3 })
   })
 })

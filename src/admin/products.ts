@@ -10,7 +10,7 @@ import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/ca
 import { imageUrl } from '../catalog/queries'
 import { chunkRows, getDb, type Db } from '../db/client'
 import { categories, productCategories, productImages, products, type Product } from '../db/schema'
-import { stockOf } from '../orders/stock'
+import { stockOf } from '../stock/client'
 import type { CurrentUser } from '../platform/env'
 import { sha256Hex } from '../platform/encoding'
 import { ApiError, notFound, validationFailed } from '../platform/errors'

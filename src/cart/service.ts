@@ -12,7 +12,7 @@ import { cookieName, cookieSecure } from '../accounts/sessions'
 import { imageUrl } from '../catalog/queries'
 import { getDb, type Db } from '../db/client'
 import { LINE_QUANTITY_MAX } from '../db/schema'
-import { stockOf } from '../orders/stock'
+import { availableStock } from '../stock/client'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import type { AppEnv } from '../platform/env'
 import { ApiError, notFound } from '../platform/errors'
@@ -46,12 +46,6 @@ const CART_COOKIE_MAX_AGE_S = GUEST_CART_TTL_MS / 1000
 const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/
 
 export type { CartLineView, CartView, Unavailable }
-
-/** The units of a product that can still be put aside: on hand minus holds, as its stock object says (0 if unknown). */
-export async function availableStock(env: Env, productId: number): Promise<number> {
-  const stock = await stockOf(env, productId).get(productId)
-  return stock.ok ? stock.available : 0
-}
 
 /** The cart as the API answers it. The first sellable line sets the currency; lines in another are left out of the totals. */
 export function cartView(lines: CartLine[]): CartView {

@@ -2,10 +2,12 @@
  * What the catalog shows of a product's stock: the units it will sell (on hand minus those held for
  * unpaid orders, as the cart and the order check them), counted exactly up to STOCK_SHOWN_MAX and as
  * "STOCK_SHOWN_MAX or more" above. Cached answers hold this figure, so they only need to change (and the
- * stock objects only announce a change, see src/orders/stock-publish.ts) when it changes: a flash sale
+ * catalog version only moves on, see `catalogStockListener`) when it changes: a flash sale
  * of 1,000 units moves it 11 times (the last ten units and sold out), not 1,000.
  */
 import { sql, type SQL } from 'drizzle-orm'
+import type { StockChangedListener } from '../stock/signals'
+import { bumpCatalogVersionStatement, forgetCatalogVersion } from './cache'
 
 /** Shown exactly up to here: the product page's quantity picker offers at most this many. */
 export const STOCK_SHOWN_MAX = 10
@@ -18,3 +20,13 @@ export const availableSql = (onHand: SQL, held: SQL) => sql<number>`(${onHand} -
 
 /** `shownStock` in SQL. */
 export const shownStockSql = (available: SQL) => sql<number>`min(max(${available}, 0), ${sql.raw(String(STOCK_SHOWN_MAX))})`
+
+/**
+ * The catalog's reaction to the stock domain's "stock changed" signal (wired in src/index.ts): when the
+ * figure it shows changes, the catalog version moves on in the same D1 batch as the stock write, so the
+ * cached answers that showed the old figure are never read again (src/catalog/cache.ts).
+ */
+export const catalogStockListener: StockChangedListener = (db, change) =>
+  change.previousAvailable !== null && shownStock(change.previousAvailable) === shownStock(change.available)
+    ? null
+    : { statements: [bumpCatalogVersionStatement(db)], afterCommit: forgetCatalogVersion }

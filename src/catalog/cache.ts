@@ -13,7 +13,8 @@ import { sha256Hex } from '../platform/encoding'
  *   so its miss costs exactly one D1 round trip.
  * The version is a counter in D1 (`catalog_state`), bumped in the same D1 batch as the change it
  * announces: staff writes (`bumpCatalogVersionStatement`) and the stock objects when what the catalog
- * shows of a product's stock changes (src/orders/stock-publish.ts). D1 is consistent, and has no
+ * shows of a product's stock changes (`catalogStockListener`, src/catalog/availability.ts, on the stock
+ * domain's "stock changed" signal). D1 is consistent, and has no
  * one-write-a-second-per-key limit as a KV version key would; an isolate trusts its copy for
  * CATALOG_VERSION_TTL_MS, so in production a cached answer is at most that (5 s) stale: every older
  * answer (memory, KV, the edge's HTML) sits under an older version and is never read again.

@@ -1,10 +1,5 @@
+import type { HoldsExpiredHook } from '../stock/types'
 import { expireOrder } from './service'
-
-/** A hold that expired while attached to an order. */
-export type ExpiredHold = { productId: number; reservationId: string; orderId: string; qty: number; expiredAt: number }
-
-/** Receives holds that expired; delivery is at least once, so it must be idempotent. */
-export type HoldsExpiredHook = (env: Env, expired: ExpiredHold[]) => Promise<void>
 
 const observers = new Set<HoldsExpiredHook>()
 
@@ -15,7 +10,8 @@ export function observeHoldsExpired(observer: HoldsExpiredHook): () => void {
 }
 
 /**
- * Called by a product's StockObject alarm with the holds that expired while attached to an order: each
+ * The stock domain's holds-expired hook (wired in src/index.ts with `setHoldsExpiredHook`): a product's
+ * StockObject alarm calls it with the holds that expired while attached to an order: each
  * order still awaiting payment becomes `expired` and the holds of its other lines are released (see
  * `expireOrder`), then the observers hear of it. If it throws, the object keeps the holds as
  * undelivered and its alarm calls again a few seconds later; every step is safe to repeat.

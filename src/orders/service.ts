@@ -18,7 +18,7 @@ import { claimGuard, claimKey, claimLost, holdsClaim, releaseKey } from './idemp
 import type { OrderLineView, OrderPage, OrderView } from './responses'
 import type { CreateOrderBody, OrderListQuery } from './schemas'
 import { canTransition, illegalTransition, transition } from './status'
-import { HOLD_TTL_MS_DEFAULT, stockOf } from './stock'
+import { HOLD_TTL_MS_DEFAULT, stockOf } from '../stock/client'
 
 export type { OrderLineView, OrderPage, OrderView }
 

@@ -13,7 +13,7 @@ import { and, eq, ne, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { Db } from '../db/client'
 import { refundItems, refunds, type OrderItem, type Payment, type RefundItem } from '../db/schema'
-import { stockOf } from '../orders/stock'
+import { stockOf } from '../stock/client'
 import { ApiError, conflict, validationFailed, type FieldErrors } from '../platform/errors'
 
 export interface RefundLine {

@@ -19,7 +19,7 @@ import { orders, payments, refunds, stripeEvents, type CheckoutStatus, type Paym
 import { linesBackToCart, linesOutOfCart, type CartReturn } from '../cart/returns'
 import { extendOrderHolds, orderStockLines, sellHeldStock, type StockLine } from '../orders/service'
 import { canTransition, illegalTransition, logOrderMoved, orderChangeStatements, transition, type OrderChange } from '../orders/status'
-import { stockOf } from '../orders/stock'
+import { stockOf } from '../stock/client'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, badRequest, conflict, notFound, validationFailed } from '../platform/errors'
 import { log } from '../platform/logging'

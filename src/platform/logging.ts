@@ -92,7 +92,16 @@ export function logError(msg: string, fields: LogFields = {}): void {
  */
 export function logEvent(env: Partial<Pick<Env, 'METRICS' | 'ENVIRONMENT'>>, name: string, fields: LogFields = {}): void {
   log('info', { event: name, ...fields })
-  recordEvent(env, name, fields)
+  count(() => recordEvent(env, name, fields))
+}
+
+/** Metrics never fail the work they count: a write the dataset refuses (limits) is logged and dropped. */
+function count(record: () => void): void {
+  try {
+    record()
+  } catch (err) {
+    logError('metrics write failed', { error: err })
+  }
 }
 
 /**
@@ -117,5 +126,5 @@ export const requestLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
     user_id: c.get('user')?.id ?? null,
   }
   log(fields.status >= 500 ? 'error' : fields.status >= 400 ? 'warn' : 'info', { msg: 'request', ...fields })
-  recordRequest(c.env, fields)
+  count(() => recordRequest(c.env, fields))
 }

@@ -19,8 +19,8 @@
  *  AND timestamp > NOW() - INTERVAL '1' HOUR GROUP BY route`.
  * @see https://developers.cloudflare.com/analytics/analytics-engine/
  */
-// logging.ts counts through this module, and this one logs through it: both use the other only at call time.
-import { logError } from './logging'
+// Imports nothing of ours: logging.ts counts through this module (and logs the writes it refuses), so
+// this one must not log through logging.ts (that was an import cycle).
 
 /** Data points written while the binding is absent (a Miniflare set up without it, scripts): kept in memory, newest last. */
 export const memoryMetrics = {
@@ -35,15 +35,6 @@ export const memoryMetrics = {
 /** The dataset to write to: the METRICS binding, or the in-memory recorder without it. */
 export const metrics = (env: Partial<Pick<Env, 'METRICS'>>): AnalyticsEngineDataset => env.METRICS ?? memoryMetrics
 
-/** Metrics never fail the work they count: a write the dataset refuses (limits) is logged and dropped. */
-function write(env: Partial<Pick<Env, 'METRICS'>>, point: AnalyticsEngineDataPoint): void {
-  try {
-    metrics(env).writeDataPoint(point)
-  } catch (err) {
-    logError('metrics write failed', { error: err })
-  }
-}
-
 export interface RequestMetric {
   route: string
   method: string
@@ -51,8 +42,9 @@ export interface RequestMetric {
   duration_ms: number
 }
 
+/** Counts an answered request. Throws what the dataset throws (its limits): `count` in logging.ts logs and drops it. */
 export function recordRequest(env: Partial<Pick<Env, 'METRICS' | 'ENVIRONMENT'>>, request: RequestMetric): void {
-  write(env, {
+  metrics(env).writeDataPoint({
     indexes: ['request'],
     blobs: ['request', request.route, request.method, String(request.status), env.ENVIRONMENT ?? ''],
     doubles: [1, request.duration_ms, request.status],
@@ -61,8 +53,9 @@ export function recordRequest(env: Partial<Pick<Env, 'METRICS' | 'ENVIRONMENT'>>
 
 const numberOr0 = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0)
 
+/** Counts a domain event; throws like `recordRequest`. */
 export function recordEvent(env: Partial<Pick<Env, 'METRICS' | 'ENVIRONMENT'>>, name: string, fields: Record<string, unknown>): void {
-  write(env, {
+  metrics(env).writeDataPoint({
     indexes: [name],
     blobs: ['event', name, String(fields.order_id ?? ''), String(fields.product_id ?? ''), env.ENVIRONMENT ?? ''],
     doubles: [1, numberOr0(fields.qty ?? fields.total_cents)],

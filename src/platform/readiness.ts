@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { getDb } from '../db/client'
-import { stockOf } from '../orders/stock'
+import { stockOf } from '../stock/client'
 import type { AppEnv } from './env'
 import { log } from './logging'
 

@@ -1,37 +1,45 @@
-import type { Hold, Outcome } from './stock'
+import { DEFAULT_LEVEL, type Hold, type LevelKey, type Outcome } from './types'
 
 /**
- * The stock object's own SQLite: one `stock_level` row, the live `holds`, and the `outcomes` of finished
- * reservations. `version` counts changes to on_hand or to the units held, `flushed_version` is the last
- * one D1 received and `flushed_available` the units available as of that write (what the catalog was
- * last told; null before the first write of an object made before it was kept).
+ * The stock object's own SQLite: one `levels` row per stock count of the product (one today, keyed
+ * DEFAULT_LEVEL), the live `holds`, the `outcomes` of finished reservations and the `returns` of sold units.
+ * `version` counts changes to a level's on_hand or units held, `flushed_version` is the last one D1
+ * received and `flushed_available` the units available as of that write (what the catalog was last told;
+ * null before the first write of an object made before it was kept).
  * `outcomes.notified` is 0 for an expired hold of an order until the expiry hook has been told.
  *
- * Variants will give a product several counts: `stock_level` then gets one row per variant (a `sku` key
- * in place of `id = 1`) and `holds`/`outcomes` the sku they hold; what works on one level here (the
- * transaction's version bump, the write-through, the catalog announcement) is written per level so that
- * it can run per row.
+ * Variants: every function that reads or writes a count takes its level key, holds and outcomes carry the
+ * level they hold, and the units held are summed per level; a variant is a new `levels` row. What remains
+ * for them: a reservation over several levels is one hold row per level, so `holds` and `outcomes` then
+ * get the primary key (reservation_id, level_key) (a table rebuild like `migrateSingleLevel`), and the
+ * write-through writes each level to its own D1 row.
  */
 export type Level = { productId: number; onHand: number; held: number; version: number; flushedVersion: number; flushedAvailable: number | null }
 
 export type Finished = { reservationId: string; outcome: Outcome; qty: number; orderId: string | null; at: number }
 
-/** Creates the tables; run once per object start, inside blockConcurrencyWhile. */
+/**
+ * Creates the tables and brings an older object's up to date, keeping its rows; run once per object
+ * start, inside blockConcurrencyWhile and one transactionSync (a migration stands or falls as one).
+ */
 export function createTables(sql: SqlStorage): void {
   // The catalog issue's placeholder declared an empty `stock` table; it never held a row.
   sql.exec('DROP TABLE IF EXISTS stock')
-  sql.exec(`CREATE TABLE IF NOT EXISTS stock_level (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
+  sql.exec(`CREATE TABLE IF NOT EXISTS levels (
+    level_key TEXT PRIMARY KEY,
     product_id INTEGER NOT NULL,
     on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
     version INTEGER NOT NULL DEFAULT 0,
-    flushed_version INTEGER NOT NULL DEFAULT 0
+    flushed_version INTEGER NOT NULL DEFAULT 0,
+    flushed_available INTEGER
   )`)
+  migrateSingleLevel(sql)
   sql.exec(`CREATE TABLE IF NOT EXISTS holds (
     reservation_id TEXT PRIMARY KEY,
     qty INTEGER NOT NULL CHECK (qty > 0),
     expires_at INTEGER NOT NULL,
-    order_id TEXT
+    order_id TEXT,
+    level_key TEXT NOT NULL DEFAULT '${DEFAULT_LEVEL}'
   )`)
   sql.exec('CREATE INDEX IF NOT EXISTS holds_expires_at_idx ON holds (expires_at)')
   sql.exec(`CREATE TABLE IF NOT EXISTS outcomes (
@@ -40,13 +48,14 @@ export function createTables(sql: SqlStorage): void {
     qty INTEGER NOT NULL CHECK (qty >= 0),
     order_id TEXT,
     at INTEGER NOT NULL,
-    notified INTEGER NOT NULL DEFAULT 1
+    notified INTEGER NOT NULL DEFAULT 1,
+    level_key TEXT NOT NULL DEFAULT '${DEFAULT_LEVEL}'
   )`)
   sql.exec('CREATE INDEX IF NOT EXISTS outcomes_unnotified_idx ON outcomes (notified) WHERE notified = 0')
   sql.exec('CREATE INDEX IF NOT EXISTS outcomes_age_idx ON outcomes (outcome, at)')
-  // Objects made before the units held were written through: D1's stock_held is 0 there, so the counts
-  // are marked as changed and go to D1 at the next write-through (the next call, or the alarm of a hold).
-  if (addColumn(sql, 'ALTER TABLE stock_level ADD COLUMN flushed_available INTEGER')) countChange(sql)
+  // Objects made before levels were keyed: their holds and outcomes are all of the one default level.
+  addColumn(sql, `ALTER TABLE holds ADD COLUMN level_key TEXT NOT NULL DEFAULT '${DEFAULT_LEVEL}'`)
+  addColumn(sql, `ALTER TABLE outcomes ADD COLUMN level_key TEXT NOT NULL DEFAULT '${DEFAULT_LEVEL}'`)
   // Units of a sold reservation given back by one return (a refund's line), once per return id.
   sql.exec(`CREATE TABLE IF NOT EXISTS returns (
     return_id TEXT PRIMARY KEY,
@@ -55,6 +64,24 @@ export function createTables(sql: SqlStorage): void {
     at INTEGER NOT NULL
   )`)
   sql.exec('CREATE INDEX IF NOT EXISTS returns_reservation_idx ON returns (reservation_id)')
+}
+
+/**
+ * Objects made before levels were keyed kept their one count in `stock_level` (a single row, id = 1): it
+ * moves to `levels` as DEFAULT_LEVEL, counts, versions and all, and the old table goes.
+ */
+function migrateSingleLevel(sql: SqlStorage): void {
+  const old = sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'stock_level'").one().n
+  if (!old) return
+  // Older still: made before the units held were written through. D1's stock_held is 0 there, so the
+  // counts are marked as changed and go to D1 at the next write-through (the next call, or an alarm).
+  if (addColumn(sql, 'ALTER TABLE stock_level ADD COLUMN flushed_available INTEGER')) sql.exec('UPDATE stock_level SET version = version + 1')
+  sql.exec(
+    `INSERT OR IGNORE INTO levels (level_key, product_id, on_hand, version, flushed_version, flushed_available)
+      SELECT ?, product_id, on_hand, version, flushed_version, flushed_available FROM stock_level`,
+    DEFAULT_LEVEL,
+  )
+  sql.exec('DROP TABLE stock_level')
 }
 
 /** A column added after objects were created with the table: true when added now, false when it was there. */
@@ -68,41 +95,43 @@ function addColumn(sql: SqlStorage, statement: string): boolean {
   }
 }
 
-/** The stock row with the units held, or null before the object has loaded its product. */
-export function readLevel(sql: SqlStorage): Level | null {
+/** A level's row with the units held of it, or null before the object has loaded its product. */
+export function readLevel(sql: SqlStorage, key: LevelKey): Level | null {
   const row = sql
     .exec<Level>(
       `SELECT product_id AS productId, on_hand AS onHand, version, flushed_version AS flushedVersion,
-        flushed_available AS flushedAvailable, (SELECT coalesce(sum(qty), 0) FROM holds) AS held
-      FROM stock_level WHERE id = 1`,
+        flushed_available AS flushedAvailable, (SELECT coalesce(sum(qty), 0) FROM holds WHERE level_key = levels.level_key) AS held
+      FROM levels WHERE level_key = ?`,
+      key,
     )
     .toArray()[0]
   return row ?? null
 }
 
-/** Stores the stock loaded from D1, unless a concurrent load got there first. */
-export function insertLevel(sql: SqlStorage, productId: number, onHand: number): void {
-  sql.exec('INSERT OR IGNORE INTO stock_level (id, product_id, on_hand, flushed_available) VALUES (1, ?, ?, ?)', productId, onHand, onHand)
+/** Stores a level's stock loaded from D1, unless a concurrent load got there first. */
+export function insertLevel(sql: SqlStorage, key: LevelKey, productId: number, onHand: number): void {
+  sql.exec('INSERT OR IGNORE INTO levels (level_key, product_id, on_hand, flushed_available) VALUES (?, ?, ?, ?)', key, productId, onHand, onHand)
 }
 
-/** Sets on_hand (the transaction counts the change, see `countChange`). */
-export function writeOnHand(sql: SqlStorage, onHand: number): void {
-  sql.exec('UPDATE stock_level SET on_hand = ? WHERE id = 1', onHand)
+/** Sets a level's on_hand (the transaction counts the change, see `countChange`). */
+export function writeOnHand(sql: SqlStorage, key: LevelKey, onHand: number): void {
+  sql.exec('UPDATE levels SET on_hand = ? WHERE level_key = ?', onHand, key)
 }
 
-/** Counts a change of on_hand or of the units held, for D1 (and through it the catalog) to receive. */
-export function countChange(sql: SqlStorage): void {
-  sql.exec('UPDATE stock_level SET version = version + 1 WHERE id = 1')
+/** Counts a change of a level's on_hand or units held, for D1 (and through it the catalog) to receive. */
+export function countChange(sql: SqlStorage, key: LevelKey): void {
+  sql.exec('UPDATE levels SET version = version + 1 WHERE level_key = ?', key)
 }
 
-/** Records that D1 holds the counts as of `version`, when `available` units were available. */
-export function markFlushed(sql: SqlStorage, version: number, available: number): void {
+/** Records that D1 holds a level's counts as of `version`, when `available` units were available. */
+export function markFlushed(sql: SqlStorage, key: LevelKey, version: number, available: number): void {
   sql.exec(
-    `UPDATE stock_level SET flushed_available = CASE WHEN ? > flushed_version THEN ? ELSE flushed_available END,
-      flushed_version = max(flushed_version, ?) WHERE id = 1`,
+    `UPDATE levels SET flushed_available = CASE WHEN ? > flushed_version THEN ? ELSE flushed_available END,
+      flushed_version = max(flushed_version, ?) WHERE level_key = ?`,
     version,
     available,
     version,
+    key,
   )
 }
 
@@ -112,17 +141,18 @@ export function findHold(sql: SqlStorage, reservationId: string): Hold | null {
   return sql.exec<Hold>(`SELECT ${HOLD_COLUMNS} FROM holds WHERE reservation_id = ?`, reservationId).toArray()[0] ?? null
 }
 
-export function listHolds(sql: SqlStorage): Hold[] {
-  return sql.exec<Hold>(`SELECT ${HOLD_COLUMNS} FROM holds ORDER BY expires_at, reservation_id`).toArray()
+export function listHolds(sql: SqlStorage, key: LevelKey): Hold[] {
+  return sql.exec<Hold>(`SELECT ${HOLD_COLUMNS} FROM holds WHERE level_key = ? ORDER BY expires_at, reservation_id`, key).toArray()
 }
 
-export function insertHold(sql: SqlStorage, hold: Hold): void {
+export function insertHold(sql: SqlStorage, key: LevelKey, hold: Hold): void {
   sql.exec(
-    'INSERT INTO holds (reservation_id, qty, expires_at, order_id) VALUES (?, ?, ?, ?)',
+    'INSERT INTO holds (reservation_id, qty, expires_at, order_id, level_key) VALUES (?, ?, ?, ?, ?)',
     hold.reservationId,
     hold.qty,
     hold.expiresAt,
     hold.orderId,
+    key,
   )
 }
 
@@ -130,16 +160,17 @@ export function setHoldExpiry(sql: SqlStorage, reservationId: string, expiresAt:
   sql.exec('UPDATE holds SET expires_at = ? WHERE reservation_id = ?', expiresAt, reservationId)
 }
 
-/** Ends a reservation: removes its hold (if any) and remembers the outcome. */
-export function finish(sql: SqlStorage, done: Finished): void {
+/** Ends a reservation of level `key`: removes its hold (if any) and remembers the outcome. */
+export function finish(sql: SqlStorage, key: LevelKey, done: Finished): void {
   sql.exec('DELETE FROM holds WHERE reservation_id = ?', done.reservationId)
   sql.exec(
-    `INSERT OR REPLACE INTO outcomes (reservation_id, outcome, qty, order_id, at, notified) VALUES (?, ?, ?, ?, ?, 1)`,
+    `INSERT OR REPLACE INTO outcomes (reservation_id, outcome, qty, order_id, at, notified, level_key) VALUES (?, ?, ?, ?, ?, 1, ?)`,
     done.reservationId,
     done.outcome,
     done.qty,
     done.orderId,
     done.at,
+    key,
   )
 }
 
@@ -160,8 +191,8 @@ export function findOutcome(sql: SqlStorage, reservationId: string): Finished | 
  */
 export function sweepExpired(sql: SqlStorage, now: number): void {
   sql.exec(
-    `INSERT OR REPLACE INTO outcomes (reservation_id, outcome, qty, order_id, at, notified)
-      SELECT reservation_id, 'expired', qty, order_id, expires_at, order_id IS NULL FROM holds WHERE expires_at <= ?`,
+    `INSERT OR REPLACE INTO outcomes (reservation_id, outcome, qty, order_id, at, notified, level_key)
+      SELECT reservation_id, 'expired', qty, order_id, expires_at, order_id IS NULL, level_key FROM holds WHERE expires_at <= ?`,
     now,
   )
   sql.exec('DELETE FROM holds WHERE expires_at <= ?', now)
@@ -217,7 +248,7 @@ export function nextWake(sql: SqlStorage, retryAt: number): number | null {
   const row = sql
     .exec<{ deadline: number | null; pending: number; committedAt: number | null; endedAt: number | null }>(
       `SELECT (SELECT min(expires_at) FROM holds) AS deadline,
-        (SELECT count(*) FROM stock_level WHERE version <> flushed_version)
+        (SELECT count(*) FROM levels WHERE version <> flushed_version)
           + (SELECT count(*) FROM outcomes WHERE notified = 0) AS pending,
         (SELECT min(at) FROM outcomes WHERE outcome = 'committed') AS committedAt,
         (SELECT min(at) FROM (SELECT min(at) AS at FROM outcomes WHERE outcome = 'released'

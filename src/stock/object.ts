@@ -1,21 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
-import { shownStock } from '../catalog/availability'
 import { logError, logEvent, type LogFields } from '../platform/logging'
-import { onHoldsExpired } from './expiry'
-import {
-  HOLD_TTL_MS_DEFAULT,
-  type AdjustResult,
-  type CommitResult,
-  type ExtendResult,
-  type GetResult,
-  type ReleaseResult,
-  type ReserveResult,
-  type RestockResult,
-  type Sale,
-  type TakeResult,
-  type UnknownProduct,
-} from './stock'
-import { productStock, writeProductStock } from './stock-queries'
+import { productStock, writeProductStock } from './queries'
+import { holdsExpiredHook } from './signals'
 import {
   countChange,
   createTables,
@@ -38,7 +24,22 @@ import {
   undelivered,
   writeOnHand,
   type Level,
-} from './stock-store'
+} from './store'
+import {
+  DEFAULT_LEVEL,
+  HOLD_TTL_MS_DEFAULT,
+  type AdjustResult,
+  type CommitResult,
+  type ExtendResult,
+  type GetResult,
+  type LevelKey,
+  type ReleaseResult,
+  type ReserveResult,
+  type RestockResult,
+  type Sale,
+  type TakeResult,
+  type UnknownProduct,
+} from './types'
 
 /** How soon the alarm retries a failed D1 write or a failed expiry hook. */
 const RETRY_MS = 5_000
@@ -54,9 +55,14 @@ function assertInteger(value: number, name: string, min: number): void {
  * D1 on first use, then is the truth: reservations hold units until a deadline, a commit turns a hold
  * into a sale, and every change to on_hand or to the units held is written through to D1's
  * products.stock_quantity and stock_held before the call answers. This is the one place stock changes,
- * so it is also the one that tells the catalog: when the figure the shop shows (`shownStock`) changes,
- * the write-through moves the catalog version on in the same D1 batch (src/orders/stock-queries.ts).
- * Finished reservations are remembered for OUTCOME_RETENTION_MS, then pruned by the alarm.
+ * so it is also the one that raises the "stock changed" signal: each write-through hands the counts to
+ * the listeners registered in src/stock/signals.ts (the catalog moves its version on in the same D1
+ * batch when the figure it shows changes), and the alarm hands expired order holds to the hook wired
+ * there (orders). It imports neither domain. Finished reservations are remembered for
+ * OUTCOME_RETENTION_MS, then pruned by the alarm.
+ *
+ * Every count lives under a level key (src/stock/types.ts `LevelKey`); today each product has the one
+ * DEFAULT_LEVEL, which every method below uses. Variants will add a key argument where a method needs it.
  *
  * Every public method takes the product id (checked against the one the object was loaded for), is
  * idempotent by its reservation id, returns a result union instead of throwing for business outcomes,
@@ -73,7 +79,7 @@ export class StockObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    void ctx.blockConcurrencyWhile(async () => createTables(ctx.storage.sql))
+    void ctx.blockConcurrencyWhile(async () => ctx.storage.transactionSync(() => createTables(ctx.storage.sql)))
   }
 
   private get sql(): SqlStorage {
@@ -94,7 +100,7 @@ export class StockObject extends DurableObject<Env> {
       if (done) return { ok: false, reason: 'finished', outcome: done.outcome, available }
       if (qty > available) return { ok: false, reason: 'insufficient', available }
       const expiresAt = now + ttlMs
-      insertHold(this.sql, { reservationId, qty, expiresAt, orderId: orderId ?? null })
+      insertHold(this.sql, DEFAULT_LEVEL, { reservationId, qty, expiresAt, orderId: orderId ?? null })
       change = { reservation_id: reservationId, order_id: orderId ?? null, qty, expires_at: expiresAt }
       return { ok: true, reservationId, qty, expiresAt, available: available - qty }
     })
@@ -131,7 +137,7 @@ export class StockObject extends DurableObject<Env> {
       if (done?.outcome === 'committed') return { ok: false, reason: 'committed', available }
       if (done) return { ok: true, outcome: done.outcome, qty: done.qty, available }
       const hold = findHold(this.sql, reservationId)
-      finish(this.sql, { reservationId, outcome: 'released', qty: hold?.qty ?? 0, orderId: hold?.orderId ?? null, at: now })
+      finish(this.sql, DEFAULT_LEVEL, { reservationId, outcome: 'released', qty: hold?.qty ?? 0, orderId: hold?.orderId ?? null, at: now })
       // An id never seen is remembered as released, but no units moved: not an event.
       if (hold) change = { reservation_id: reservationId, order_id: hold.orderId, qty: hold.qty }
       return { ok: true, outcome: 'released', qty: hold?.qty ?? 0, available: available + (hold?.qty ?? 0) }
@@ -195,8 +201,8 @@ export class StockObject extends DurableObject<Env> {
       if (done?.outcome !== 'committed') return { ok: true, reservationId, qty: 0, onHand: level.onHand, available: level.onHand - level.held, synced: false }
       // Units already given back by returns (partial refunds) are not given back twice.
       const units = Math.max(0, done.qty - returnedUnits(this.sql, reservationId))
-      if (units > 0) writeOnHand(this.sql, level.onHand + units)
-      finish(this.sql, { reservationId, outcome: 'released', qty: done.qty, orderId: done.orderId, at: now })
+      if (units > 0) writeOnHand(this.sql, DEFAULT_LEVEL, level.onHand + units)
+      finish(this.sql, DEFAULT_LEVEL, { reservationId, outcome: 'released', qty: done.qty, orderId: done.orderId, at: now })
       const after = this.level()
       return { ok: true, reservationId, qty: units, onHand: after.onHand, available: after.onHand - after.held, synced: false }
     })
@@ -223,7 +229,7 @@ export class StockObject extends DurableObject<Env> {
       const done = findOutcome(this.sql, reservationId)
       const sold = done?.outcome === 'committed' ? done.qty - returnedUnits(this.sql, reservationId) : 0
       const units = Math.max(0, Math.min(qty, sold))
-      if (units > 0) writeOnHand(this.sql, level.onHand + units)
+      if (units > 0) writeOnHand(this.sql, DEFAULT_LEVEL, level.onHand + units)
       insertReturn(this.sql, returnId, reservationId, units, now)
       if (units > 0) change = { reservation_id: reservationId, return_id: returnId, qty: units }
       return answer(units)
@@ -258,8 +264,17 @@ export class StockObject extends DurableObject<Env> {
       onHand: level.onHand,
       held: level.held,
       available: level.onHand - level.held,
-      holds: listHolds(this.sql),
+      holds: listHolds(this.sql, DEFAULT_LEVEL),
     }))
+  }
+
+  /**
+   * The units that can still be put aside (on hand minus live holds), 0 for a product not in D1: for the
+   * callers that need one number (the cart's checks) rather than every hold (`get`).
+   */
+  async available(productId: number): Promise<number> {
+    if (!(await this.ready(productId))) return 0
+    return this.transaction((level) => level.onHand - level.held)
   }
 
   /** For `/readyz`: answers once the object runs and its storage answers; touches no stock. */
@@ -274,13 +289,15 @@ export class StockObject extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     this.armedAt = null
-    const level = readLevel(this.sql)
+    const level = readLevel(this.sql, DEFAULT_LEVEL)
     if (!level) return
     this.transaction(() => pruneOutcomes(this.sql, Date.now()))
     const pending = undelivered(this.sql)
-    if (pending.length) {
+    const hook = holdsExpiredHook()
+    if (pending.length && !hook) logError('no holds-expired hook is wired (src/index.ts); expired holds kept for the next alarm', { product_id: level.productId })
+    if (pending.length && hook) {
       try {
-        await onHoldsExpired(
+        await hook(
           this.env,
           pending.map((p) => ({ productId: level.productId, reservationId: p.reservationId, orderId: p.orderId, qty: p.qty, expiredAt: p.at })),
         )
@@ -301,7 +318,7 @@ export class StockObject extends DurableObject<Env> {
   /** True once the object holds its product's stock, loading it from D1 on first use. */
   private async ready(productId: number): Promise<boolean> {
     assertInteger(productId, 'productId', 1)
-    let level = readLevel(this.sql)
+    let level = readLevel(this.sql, DEFAULT_LEVEL)
     if (!level) {
       this.loading ??= this.load(productId).finally(() => {
         this.loading = null
@@ -316,8 +333,8 @@ export class StockObject extends DurableObject<Env> {
   private async load(productId: number): Promise<Level | null> {
     const onHand = await productStock(this.env, productId)
     if (onHand === null) return null
-    insertLevel(this.sql, productId, onHand)
-    return readLevel(this.sql)
+    insertLevel(this.sql, DEFAULT_LEVEL, productId, onHand)
+    return readLevel(this.sql, DEFAULT_LEVEL)
   }
 
   /**
@@ -325,29 +342,29 @@ export class StockObject extends DurableObject<Env> {
    * of on_hand or of the units held happens in here, so this is where it is counted for the write-through:
    * no method can change stock without D1 and the catalog hearing of it.
    */
-  private transaction<T>(body: (level: Level, now: number) => T): T {
+  private transaction<T>(body: (level: Level, now: number) => T, key: LevelKey = DEFAULT_LEVEL): T {
     return this.ctx.storage.transactionSync(() => {
-      const before = this.level()
+      const before = this.level(key)
       const now = Date.now()
       sweepExpired(this.sql, now)
-      const result = body(this.level(), now)
-      const after = this.level()
-      if (after.onHand !== before.onHand || after.held !== before.held) countChange(this.sql)
+      const result = body(this.level(key), now)
+      const after = this.level(key)
+      if (after.onHand !== before.onHand || after.held !== before.held) countChange(this.sql, key)
       return result
     })
   }
 
-  /** The stock row of a loaded object. */
-  private level(): Level {
-    const level = readLevel(this.sql)
+  /** A level's row in a loaded object. */
+  private level(key: LevelKey = DEFAULT_LEVEL): Level {
+    const level = readLevel(this.sql, key)
     if (!level) throw new Error('stock object used before it was loaded')
     return level
   }
 
   /** Inside a transaction: sells `qty` units (removing their hold, if any) and records the outcome. */
   private sell(reservationId: string, qty: number, orderId: string | null, now: number): Sale {
-    writeOnHand(this.sql, this.level().onHand - qty)
-    finish(this.sql, { reservationId, outcome: 'committed', qty, orderId, at: now })
+    writeOnHand(this.sql, DEFAULT_LEVEL, this.level().onHand - qty)
+    finish(this.sql, DEFAULT_LEVEL, { reservationId, outcome: 'committed', qty, orderId, at: now })
     return this.sale(reservationId, qty, this.level())
   }
 
@@ -362,7 +379,7 @@ export class StockObject extends DurableObject<Env> {
       const changed = expectedOnHand !== undefined && expectedOnHand !== level.onHand
       const refusal = changed ? 'changed' : onHand < 0 ? 'negative' : onHand < level.held ? 'below_held' : null
       if (refusal) return { ok: false, reason: refusal, onHand: level.onHand, held: level.held, available: level.onHand - level.held }
-      if (onHand !== level.onHand) writeOnHand(this.sql, onHand)
+      if (onHand !== level.onHand) writeOnHand(this.sql, DEFAULT_LEVEL, onHand)
       return { ok: true, onHand, held: level.held, available: onHand - level.held, synced: false }
     })
     return this.settle(result)
@@ -391,7 +408,7 @@ export class StockObject extends DurableObject<Env> {
    */
   private async flush(): Promise<boolean> {
     for (;;) {
-      const level = readLevel(this.sql)
+      const level = readLevel(this.sql, DEFAULT_LEVEL)
       if (!level || level.version === level.flushedVersion) return true
       this.flushing ??= this.writeRound().finally(() => {
         this.flushing = null
@@ -400,20 +417,23 @@ export class StockObject extends DurableObject<Env> {
     }
   }
 
-  /** Writes the latest counts to D1, announcing them to the catalog when the figure it shows changes. */
-  private async writeRound(): Promise<boolean> {
+  /**
+   * Writes the latest counts to D1 and raises the "stock changed" signal with them (src/stock/signals.ts),
+   * in one D1 batch. The default level is the product's row in D1; variants' levels will write their own.
+   */
+  private async writeRound(key: LevelKey = DEFAULT_LEVEL): Promise<boolean> {
     for (;;) {
-      const level = readLevel(this.sql)
+      const level = readLevel(this.sql, key)
       if (!level || level.version === level.flushedVersion) return true
       const available = level.onHand - level.held
-      const publish = level.flushedAvailable === null || shownStock(level.flushedAvailable) !== shownStock(available)
+      const change = { productId: level.productId, level: key, onHand: level.onHand, held: level.held, available, previousAvailable: level.flushedAvailable }
       try {
-        await writeProductStock(this.env, level.productId, { onHand: level.onHand, held: level.held }, { publish })
+        await writeProductStock(this.env, change)
       } catch (err) {
         logError('stock write-through to D1 failed', { product_id: level.productId, error: err })
         return false
       }
-      markFlushed(this.sql, level.version, available)
+      markFlushed(this.sql, key, level.version, available)
     }
   }
 

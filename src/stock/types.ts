@@ -1,4 +1,19 @@
-import type { StockObject } from './stock-object'
+/**
+ * The stock domain's vocabulary: what its object's RPC methods answer (result unions, never thrown for a
+ * business outcome), the level key that variants will use, and the two signals it gives out
+ * (src/stock/signals.ts).
+ */
+
+/**
+ * Which of a product's stock counts a call is about. One object per product keeps every count of that
+ * product, so that a reservation over several of them stays one transaction. Today each product has one
+ * count, DEFAULT_LEVEL; variants will name theirs (e.g. by variant id) and pass it where the store already
+ * takes a key.
+ */
+export type LevelKey = string
+
+/** The level of a product without variants: the one count every object has today. */
+export const DEFAULT_LEVEL: LevelKey = 'default'
 
 /** How long a reservation holds its units unless the caller passes its own setting (15 minutes). */
 export const HOLD_TTL_MS_DEFAULT = 15 * 60 * 1000
@@ -51,15 +66,9 @@ export type AdjustResult =
 
 export type GetResult = ({ ok: true } & StockView) | UnknownProduct
 
-/**
- * The stock object of a product (one per product, named by its id), typed for RPC.
- * @example
- * const hold = await stockOf(env, productId).reserve(productId, reservationId, 2, HOLD_TTL_MS_DEFAULT, orderId)
- * if (!hold.ok) throw conflict('insufficient_stock')
- */
-export function stockOf(env: Pick<Env, 'STOCK'>, productId: number): DurableObjectStub<StockObject> {
-  // worker-configuration.d.ts types the binding without its class (generated before the class had
-  // methods); this is the one place that names it.
-  const namespace = env.STOCK as unknown as DurableObjectNamespace<StockObject>
-  return namespace.get(namespace.idFromName(String(productId)))
-}
+
+/** A hold that expired while attached to an order. */
+export type ExpiredHold = { productId: number; reservationId: string; orderId: string; qty: number; expiredAt: number }
+
+/** Receives holds that expired; delivery is at least once, so it must be idempotent. */
+export type HoldsExpiredHook = (env: Env, expired: ExpiredHold[]) => Promise<void>

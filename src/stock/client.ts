@@ -1,0 +1,31 @@
+/**
+ * The stock domain's API for other domains: one Durable Object per product (src/stock/object.ts), called
+ * over RPC through `stockOf`. What callers use:
+ * - `reserve` / `extend` / `release` / `commit` / `take`: holds for orders and their sale, idempotent by
+ *   the reservation id;
+ * - `restock` / `returnUnits`: sales given back (refunds);
+ * - `set(productId, onHand, expectedOnHand)`: staff's compare-and-set, refused as `changed` when on hand
+ *   moved since staff saw it; `adjust(productId, delta)` for a relative change;
+ * - `available(productId)` (or `availableStock` below): the one number most callers need; `get` when the
+ *   holds themselves matter;
+ * - the signals in src/stock/signals.ts: "stock changed" (the catalog) and "holds expired" (orders).
+ */
+import type { StockObject } from './object'
+
+export { HOLD_TTL_MS_DEFAULT } from './types'
+
+/**
+ * The stock object of a product (one per product, named by its id), typed for RPC.
+ * @example
+ * const hold = await stockOf(env, productId).reserve(productId, reservationId, 2, HOLD_TTL_MS_DEFAULT, orderId)
+ * if (!hold.ok) throw conflict('insufficient_stock')
+ */
+export function stockOf(env: Pick<Env, 'STOCK'>, productId: number): DurableObjectStub<StockObject> {
+  // worker-configuration.d.ts types the binding without its class (generated before the class had
+  // methods); this is the one place that names it.
+  const namespace = env.STOCK as unknown as DurableObjectNamespace<StockObject>
+  return namespace.get(namespace.idFromName(String(productId)))
+}
+
+/** The units of a product that can still be put aside: on hand minus holds, as its stock object says (0 if unknown). */
+export const availableStock = (env: Pick<Env, 'STOCK'>, productId: number): Promise<number> => stockOf(env, productId).available(productId)
