@@ -73,7 +73,7 @@ const HEADERS: Record<string, string>[] = [
 ]
 
 /** Hostile path parameter values: numbers the id parsers must refuse, prototype names, NUL, a lone surrogate, odd Unicode, length. */
-const HOSTILE_PARAMS = ['1e3', '0x10', '-1', '9007199254740993', 'toString', '%00', '%ED%A0%80', '%E2%80%AE%F0%9F%98%80', 'a'.repeat(300)]
+const HOSTILE_PARAMS = ['1e3', '-0x10', '9007199254740993', 'toString%00%ED%A0%80', `${'a'.repeat(300)}%E2%80%AE%F0%9F%98%80`]
 
 interface Who {
   name: 'anonymous' | 'customer' | 'admin'
@@ -204,30 +204,29 @@ describe('fuzzing every route', () => {
     const jobs: (() => Promise<void>)[] = []
     for (const route of routes) {
       const isApi = route.path.startsWith('/api/') || route.path.startsWith('/webhooks/')
-      const staffOnly = route.path.startsWith('/admin') || route.path.startsWith('/api/admin')
       const [url, ...hostileUrls] = fill(route.path, values) as [string, ...string[]]
       const get = route.method === 'GET' || route.method === 'HEAD'
-      for (const person of who) {
-        jobs.push(() => send(person, route.method, url, 'plain', { api: isApi }))
-        // The customer gets past the guards of every route but the staff's; the admin past all of them.
-        if (person.name === 'anonymous' || (person.name === 'customer' && staffOnly)) continue
-        if (person.name === 'admin' || !staffOnly) for (const hostile of hostileUrls) jobs.push(() => send(person, route.method, hostile, 'hostile path', { api: isApi }))
-        if (get) {
-          for (const query of QUERIES) jobs.push(() => send(person, route.method, `${url}?${query}`, query, { api: isApi }))
-          for (const headers of HEADERS) jobs.push(() => send(person, route.method, url, JSON.stringify(headers), { api: isApi, headers }))
-          continue
-        }
-        jobs.push(() => send(person, route.method, `${url}?${QUERIES[0]}`, QUERIES[0] as string, { api: isApi }))
-        // API routes take JSON (a form or two to check they refuse it); pages take forms (a JSON body or two likewise).
-        for (const body of isApi ? JSON_BODIES : JSON_BODIES.slice(0, 2)) jobs.push(() => send(person, route.method, url, `json ${body.slice(0, 80)}`, { api: isApi, type: 'application/json', body }))
-        for (const fields of isApi ? FORM_BODIES.slice(0, 1) : FORM_BODIES) {
-          jobs.push(() => {
-            const form = new URLSearchParams([...fields, ['_csrf', person.csrf]])
-            return send(person, route.method, url, `form ${form.toString().slice(0, 120)}`, { api: isApi, type: 'application/x-www-form-urlencoded', body: form })
-          })
-        }
-        for (const { type, body } of OTHER_BODIES) jobs.push(() => send(person, route.method, url, `${type ?? 'no type'} ${body ?? 'no body'}`, { api: isApi, type, body }))
+      const [anonymous, customer, admin] = who as [Who, Who, Who]
+      // Strangers and customers meet the guards; the admin gets past all of them and so takes every hostile input.
+      jobs.push(() => send(anonymous, route.method, url, 'plain', { api: isApi }))
+      jobs.push(() => send(customer, route.method, url, 'plain', { api: isApi }))
+      jobs.push(() => send(admin, route.method, url, 'plain', { api: isApi }))
+      for (const hostile of hostileUrls) jobs.push(() => send(admin, route.method, hostile, 'hostile path', { api: isApi }))
+      if (get) {
+        for (const query of QUERIES) jobs.push(() => send(admin, route.method, `${url}?${query}`, query, { api: isApi }))
+        if (route.path.startsWith('/images/')) for (const headers of HEADERS) jobs.push(() => send(admin, route.method, url, JSON.stringify(headers), { api: isApi, headers }))
+        continue
       }
+      jobs.push(() => send(admin, route.method, `${url}?${QUERIES[0]}`, QUERIES[0] as string, { api: isApi }))
+      // API routes take JSON (a form to check they refuse it); pages take forms (a broken JSON body likewise).
+      for (const body of isApi ? JSON_BODIES : ['{']) jobs.push(() => send(admin, route.method, url, `json ${body.slice(0, 80)}`, { api: isApi, type: 'application/json', body }))
+      for (const fields of isApi ? FORM_BODIES.slice(0, 1) : FORM_BODIES) {
+        jobs.push(() => {
+          const form = new URLSearchParams([...fields, ['_csrf', admin.csrf]])
+          return send(admin, route.method, url, `form ${form.toString().slice(0, 120)}`, { api: isApi, type: 'application/x-www-form-urlencoded', body: form })
+        })
+      }
+      for (const { type, body } of OTHER_BODIES) jobs.push(() => send(admin, route.method, url, `${type ?? 'no type'} ${body ?? 'no body'}`, { api: isApi, type, body }))
     }
     print(`fuzz: ${jobs.length} jobs`)
     await pool(jobs, 8, (job) => job())

@@ -3,7 +3,7 @@
  * cache stale at once (bumpCatalogVersion) and is written to the audit log; stock changes go through
  * the product's Durable Object, which writes them through to D1.
  */
-import { and, asc, count, desc, eq, inArray, like, lte, max, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, lte, max, or, type SQL } from 'drizzle-orm'
 import { bumpCatalogVersion } from '../catalog/cache'
 import { imageUrl } from '../catalog/queries'
 import { getDb, type Db } from '../db/client'
@@ -13,6 +13,7 @@ import type { CurrentUser } from '../platform/env'
 import { sha256Hex } from '../platform/encoding'
 import { ApiError, notFound } from '../platform/errors'
 import { uniqueSlug } from '../platform/slug'
+import { containsText, startsWith } from '../platform/text-match'
 import { audit } from './audit'
 import { inspectImage } from './image-files'
 import type { AdminImage, AdminProduct, AdminProductPage } from './responses'
@@ -30,14 +31,11 @@ const SORT: Record<AdminProductQuery['sort'], SQL[]> = {
   oldest: [asc(products.createdAt), asc(products.id)],
 }
 
-/** LIKE with the shopper's text taken literally. */
-const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-
 /** A page of products for the admin list: search by name or slug, filters, sort. */
 export async function listAdminProducts(env: Env, query: AdminProductQuery): Promise<AdminProductPage> {
   const db = getDb(env)
   const filters: (SQL | undefined)[] = []
-  if (query.q) filters.push(or(sql`${products.name} LIKE ${contains(query.q)} ESCAPE '\\'`, sql`${products.slug} LIKE ${contains(query.q)} ESCAPE '\\'`))
+  if (query.q) filters.push(or(containsText(products.name, query.q), containsText(products.slug, query.q)))
   if (query.active) filters.push(eq(products.isActive, query.active === 'true'))
   if (query.low_stock) filters.push(lte(products.stockQuantity, LOW_STOCK_THRESHOLD))
   if (query.category) {
@@ -99,7 +97,7 @@ export async function adminProduct(env: Env, id: number): Promise<AdminProduct> 
 
 /** The products whose slug is `base` or `base-…`, for uniqueSlug. */
 const productSlugOwners = (db: Db) => (base: string) =>
-  db.select({ slug: products.slug, id: products.id }).from(products).where(or(eq(products.slug, base), like(products.slug, `${base}-%`)))
+  db.select({ slug: products.slug, id: products.id }).from(products).where(or(eq(products.slug, base), startsWith(products.slug, `${base}-`)))
 
 async function checkCategories(db: Db, ids: number[]) {
   if (ids.length === 0) return
