@@ -9,6 +9,13 @@ export type FormBody = Record<string, string | File | (string | File)[]>
 /** One text field ('' when absent or a file). */
 export const formText = (form: FormBody, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
 
+/**
+ * A number field's text as the number the API's schema expects, when it is one (digits, optionally
+ * negative); anything else stays text, so that the schema refuses it by the field's name.
+ * @example parseForm(AdminCategoryBody, { position: formNumber(formText(form, 'position')) })
+ */
+export const formNumber = (text: string): number | string => (/^-?\d{1,15}$/.test(text.trim()) ? Number(text.trim()) : text)
+
 /** Every text value of a field that may repeat (checkboxes). */
 export function formAll(form: FormBody, name: string): string[] {
   const value = form[name]
