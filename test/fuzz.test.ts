@@ -58,10 +58,9 @@ const FORM_BODIES: [string, string][][] = [
 
 /** Other bodies: wrong or odd content types, with and without a body. */
 const OTHER_BODIES: { type?: string; body?: string }[] = [
-  { type: 'text/plain', body: '{"a":1}' },
   { type: 'multipart/form-data', body: 'garbage' },
   { type: 'multipart/form-data; boundary=x', body: '--x\r\nContent-Disposition: form-data; name="__proto__"\r\n\r\n1\r\n--x--\r\n' },
-  { type: 'application/x-www-form-urlencoded', body: '%ZZ=%ZZ&a&_csrf' },
+  { type: 'text/plain; charset=utf-16', body: '%ZZ=%ZZ&a&_csrf' },
   {},
 ]
 
@@ -233,5 +232,5 @@ describe('fuzzing every route', () => {
     const seconds = (Date.now() - started) / 1000
     print(`fuzz: ${routes.length} routes, ${sent} requests in ${seconds.toFixed(1)} s`)
     expect(failures.slice(0, 40)).toEqual([])
-  }, 120_000)
+  }, 300_000)
 })

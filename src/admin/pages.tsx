@@ -25,7 +25,7 @@ import { SalesChart } from './sales-chart'
 import { createCategory, deleteCategory, listCategories, updateCategory } from './categories'
 import { addImages, adminProduct, createProduct, deleteImage, deleteProduct, listAdminProducts, reorderImages, updateImageAlt, updateProduct, type AdminProduct } from './products'
 import { UPLOAD_MAX_BYTES, uploadedImages } from './routes'
-import { ADMIN_SORTS, AdminCategoryBody, AdminCategoryPatch, AdminProductBody, AdminProductQuery, LOW_STOCK_THRESHOLD } from './schemas'
+import { ADMIN_SORTS, AdminCategoryBody, AdminCategoryPatch, AdminProductBody, AdminProductQuery, ImageOrder, ImagePatch, LOW_STOCK_THRESHOLD } from './schemas'
 
 type Ctx = Context<AppEnv>
 type Category = Awaited<ReturnType<typeof listCategories>>[number]
@@ -430,14 +430,29 @@ export const adminPages = new Hono<AppEnv>()
   })
   .post('/products/:id/images/order', async (c) => {
     const form = await c.req.parseBody()
-    const ids = formText(form, 'image_ids').split(',').filter((s) => /^\d+$/.test(s)).map(Number)
-    await reorderImages(c.env, userOf(c), id(c), ids)
-    return c.redirect(`/admin/products/${id(c)}?saved=1`, 303)
+    const productId = id(c)
+    try {
+      const body = parseForm(ImageOrder, { image_ids: formText(form, 'image_ids').split(',').filter(Boolean).map(formNumber) })
+      await reorderImages(c.env, userOf(c), productId, body.image_ids)
+      return c.redirect(`/admin/products/${productId}?saved=1`, 303)
+    } catch (err) {
+      const failure = failureOf(err)
+      if (!failure) throw err
+      return productEditPage(c, productId, { message: `The images could not be reordered: ${Object.values(failure.fields).flat().join('; ') || failure.message}`, status: failure.status })
+    }
   })
   .post('/products/:id/images/:imageId/alt', async (c) => {
     const form = await c.req.parseBody()
-    await updateImageAlt(c.env, userOf(c), id(c), id(c, 'imageId'), formText(form, 'alt_text').trim().slice(0, 300))
-    return c.redirect(`/admin/products/${id(c)}?saved=1`, 303)
+    const productId = id(c)
+    try {
+      const body = parseForm(ImagePatch, { alt_text: formText(form, 'alt_text') })
+      await updateImageAlt(c.env, userOf(c), productId, id(c, 'imageId'), body.alt_text)
+      return c.redirect(`/admin/products/${productId}?saved=1`, 303)
+    } catch (err) {
+      const failure = failureOf(err)
+      if (!failure) throw err
+      return productEditPage(c, productId, { message: `The alt text was not saved: ${Object.values(failure.fields).flat().join('; ') || failure.message}`, status: failure.status })
+    }
   })
   .post('/products/:id/images/:imageId/delete', async (c) => {
     await deleteImage(c.env, userOf(c), id(c), id(c, 'imageId'))
