@@ -74,6 +74,9 @@ const HEADERS: Record<string, string>[] = [
 /** Hostile path parameter values: numbers the id parsers must refuse, prototype names, NUL, a lone surrogate, odd Unicode, length. */
 const HOSTILE_PARAMS = ['1e3', '-0x10', '9007199254740993', 'toString%00%ED%A0%80', `${'a'.repeat(300)}%E2%80%AE%F0%9F%98%80`]
 
+/** Every answer must come within this; the fuzzer's whole run stays within the test's timeout. */
+const ANSWER_WITHIN_MS = 10_000
+
 interface Who {
   name: 'anonymous' | 'customer' | 'admin'
   browser: Browser
@@ -183,9 +186,19 @@ describe('fuzzing every route', () => {
     const headers: Record<string, string> = { Origin: BASE, ...(init.api ? person.bearer : {}), ...init.headers }
     if (init.type) headers['Content-Type'] = init.type
     const hasBody = method !== 'GET' && method !== 'HEAD'
-    const response = await person.browser.fetch(url, { method, headers, body: hasBody ? init.body : undefined })
-    sent += 1
-    const text = method === 'HEAD' ? '' : await response.text()
+    // An answer that never comes is a failure too (and would hold up the pool).
+    const timeout = AbortSignal.timeout(ANSWER_WITHIN_MS)
+    let response: Response
+    let text: string
+    try {
+      response = await person.browser.fetch(url, { method, headers, body: hasBody ? init.body : undefined, signal: timeout })
+      text = method === 'HEAD' ? '' : await response.text()
+    } catch (err) {
+      failures.push({ who: person.name, method, url, input, status: 0, body: `no answer: ${String(err)}` })
+      return
+    } finally {
+      sent += 1
+    }
     const isApi = url.startsWith('/api/')
     let wrongShape = false
     if (isApi && response.status >= 400) {
@@ -228,7 +241,7 @@ describe('fuzzing every route', () => {
       for (const { type, body } of OTHER_BODIES) jobs.push(() => send(admin, route.method, url, `${type ?? 'no type'} ${body ?? 'no body'}`, { api: isApi, type, body }))
     }
     print(`fuzz: ${jobs.length} jobs`)
-    await pool(jobs, 8, (job) => job())
+    await pool(jobs, 6, (job) => job())
     const seconds = (Date.now() - started) / 1000
     print(`fuzz: ${routes.length} routes, ${sent} requests in ${seconds.toFixed(1)} s`)
     expect(failures.slice(0, 40)).toEqual([])

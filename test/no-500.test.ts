@@ -238,3 +238,36 @@ describe('the checkout form', () => {
     expect(fits.status).toBe(303)
   })
 })
+
+describe('page forms whose body cannot be read', () => {
+  it('answers a multipart form without a boundary with a 400 page, behind the CSRF check or not', async () => {
+    const admin = await staff()
+    const browser = await signedInBrowser(admin)
+    for (const path of ['/cart/items', '/admin/categories', '/account/profile']) {
+      const answer = await browser.fetch(path, { method: 'POST', body: 'garbage', headers: { 'Content-Type': 'multipart/form-data', Origin: BASE } })
+      expect(answer.status, path).toBe(400)
+      expect(await answer.text(), path).toContain('The form could not be read')
+    }
+  })
+})
+
+describe('the cart page takes the same product ids as the API', () => {
+  it('changes the quantity of a product whose id has five digits', async () => {
+    const product = await insertProduct({ id: 50_000 + Math.floor(Math.random() * 10_000), stockQuantity: 9 })
+    const browser = new Browser()
+    const add = await browser.fetch('/cart/items', { method: 'POST', body: new URLSearchParams({ product_id: String(product.id), quantity: '1' }), headers: { Origin: BASE } })
+    expect(add.status).toBe(303)
+    expect((await browser.submit('/cart', `/cart/items/${product.id}`, { quantity: '3' })).status).toBe(303)
+    const cart = await (await browser.fetch('/api/cart')).json() as { items: { product_id: number; quantity: number }[] }
+    expect(cart.items).toEqual([expect.objectContaining({ product_id: product.id, quantity: 3 })])
+  })
+
+  it('refuses a quantity that is not a number rather than removing the line', async () => {
+    const product = await insertProduct({ stockQuantity: 9 })
+    const browser = new Browser()
+    await browser.fetch('/cart/items', { method: 'POST', body: new URLSearchParams({ product_id: String(product.id), quantity: '2' }), headers: { Origin: BASE } })
+    expect((await browser.submit('/cart', `/cart/items/${product.id}`, { quantity: '1e3' })).status).toBe(400)
+    const cart = await (await browser.fetch('/api/cart')).json() as { items: { product_id: number; quantity: number }[] }
+    expect(cart.items).toEqual([expect.objectContaining({ product_id: product.id, quantity: 2 })])
+  })
+})

@@ -10,7 +10,7 @@ import { Form, Notice } from '../ui/forms'
 import { Layout, renderPage } from '../ui/layout'
 import { formatMoney } from '../ui/money'
 import { LINE_QUANTITY_MAX } from '../db/schema'
-import { formNumber, formText } from '../ui/form-input'
+import { formNumber, formText, readForm } from '../ui/form-input'
 import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from './schemas'
 import { addCartItem, getCart, removeCartItem, updateCartItem, type CartView } from './service'
 
@@ -116,7 +116,7 @@ export const cartPages = new Hono<AppEnv>()
   // guarded by the Origin / Sec-Fetch-Site check instead (with SameSite=Lax cookies, a cross-site form
   // cannot pass it).
   .post('/items', originCheck(), async (c) => {
-    const form = await c.req.parseBody()
+    const form = await readForm(c)
     const line = AddCartItemBody.safeParse({ product_id: formNumber(formText(form, 'product_id')), quantity: formNumber(formText(form, 'quantity') || '1') })
     if (!line.success) return cartPage(c, { message: 'Choose a quantity from 1 to 99.', status: 400 })
     try {
