@@ -24,7 +24,7 @@ import { dashboard } from './dashboard'
 import { SalesChart } from './sales-chart'
 import { createCategory, deleteCategory, listCategories, updateCategory } from './categories'
 import { addImages, adminProduct, createProduct, deleteImage, deleteProduct, listAdminProducts, reorderImages, updateImageAlt, updateProduct, type AdminProduct } from './products'
-import { UPLOAD_MAX_BYTES, uploadedImages } from './routes'
+import { AuditQuery, UPLOAD_MAX_BYTES, uploadedImages } from './routes'
 import { ADMIN_SORTS, AdminCategoryBody, AdminCategoryPatch, AdminProductBody, AdminProductQuery, ImageOrder, ImagePatch, LOW_STOCK_THRESHOLD } from './schemas'
 
 type Ctx = Context<AppEnv>
@@ -702,8 +702,11 @@ export const adminPages = new Hono<AppEnv>()
   .get('/audit', async (c) => {
     if (userOf(c).role !== 'admin') throw forbidden('The audit log is for admins only.')
     const q = c.req.query()
-    const page = Math.max(1, Number(/^\d{1,4}$/.test(q.page ?? '') ? q.page : 1))
-    const log = await listAudit(c.env, { actor: q.actor || undefined, action: q.action || undefined, target_type: q.target_type || undefined, target_id: q.target_id || undefined, page, page_size: 50 })
+    // The filter form sends every field, empty ones too; what is left goes through the API's schema.
+    const query = AuditQuery.safeParse(Object.fromEntries(Object.entries(q).filter(([, v]) => v !== '')))
+    if (!query.success) throw new ApiError(400, 'validation_failed', `Please check the filters: ${Object.entries(fieldErrors(query.error)).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}`)
+    const page = query.data.page
+    const log = await listAudit(c.env, { ...query.data, page_size: 50 })
     const link = (to: number) => `/admin/audit?${new URLSearchParams({ ...Object.fromEntries(Object.entries(q).filter(([k, v]) => k !== 'page' && v)), page: String(to) })}`
     return adminPage(
       c,
