@@ -271,3 +271,28 @@ describe('the cart page takes the same product ids as the API', () => {
     expect(cart.items).toEqual([expect.objectContaining({ product_id: product.id, quantity: 2 })])
   })
 })
+
+describe('admin page filters and image forms go through the API schemas', () => {
+  it('answers audit-log filters the API refuses (page=1e3, a 300-character actor) with a 400 page', async () => {
+    const admin = await staff()
+    const browser = await signedInBrowser(admin)
+    for (const query of ['page=1e3', `actor=${'a'.repeat(300)}`]) {
+      const page = await browser.fetch(`/admin/audit?${query}`)
+      expect(page.status, query).toBe(400)
+      expect(await page.text(), query).toContain('Please check the filters')
+      expect((await callJson('GET', `/api/admin/audit?${query}`, undefined, admin.bearer)).status, query).toBe(400)
+    }
+  })
+
+  it('refuses alt text over 300 characters on the product page, as the API does, instead of cutting it', async () => {
+    const admin = await staff()
+    const product = await insertProduct({ images: [`products/${'c'.repeat(64)}.png`] })
+    const [image] = (await callJson<{ images: { id: number }[] }>('GET', `/api/admin/products/${product.id}`, undefined, admin.bearer)).body.images
+    const browser = await signedInBrowser(admin)
+    const page = await browser.submit(`/admin/products/${product.id}`, `/admin/products/${product.id}/images/${image?.id}/alt`, { alt_text: 'a'.repeat(301) })
+    expect(page.status).toBe(400)
+    expect(await page.text()).toContain('The alt text was not saved')
+    const api = await callJson('PATCH', `/api/admin/products/${product.id}/images/${image?.id}`, { alt_text: 'a'.repeat(301) }, admin.bearer)
+    expect(api.status).toBe(400)
+  })
+})
