@@ -12,6 +12,7 @@ import type { AppEnv } from '../platform/env'
 import { randomToken } from '../platform/encoding'
 import { limitBody } from '../platform/body-limit'
 import { ApiError, forbidden } from '../platform/errors'
+import { readForm } from '../ui/form-input'
 import { constantTimeEqual } from './passwords'
 import { cookieName, cookieSecure } from './sessions'
 
@@ -59,7 +60,7 @@ export const csrfProtection = ({ maxBytesFor = () => FORM_MAX_BYTES }: { maxByte
   }
   const checkToken: MiddlewareHandler<AppEnv> = async (c, next) => {
     const cookie = getCookie(c, cookieName(c.env, 'csrf')) ?? ''
-    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>)
+    const form = await readForm(c)
     const field = form[CSRF_FIELD]
     if (typeof field !== 'string' || cookie === '' || !constantTimeEqual(encode(field), encode(cookie))) {
       throw forbidden('This form has expired or did not come from this site. Reload the page and try again.')

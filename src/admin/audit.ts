@@ -1,8 +1,9 @@
 /** The audit log: every staff action with who did it and the record before and after. */
-import { and, desc, eq, gte, like, lte, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm'
 import { getDb, type Db } from '../db/client'
 import { auditLog } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
+import { startsWith } from '../platform/text-match'
 import type { AuditPage } from './responses'
 
 export interface AuditInput {
@@ -42,7 +43,8 @@ export interface AuditQuery {
 export async function listAudit(env: Env, query: AuditQuery): Promise<AuditPage> {
   const filters: (SQL | undefined)[] = [
     query.actor ? eq(auditLog.actorEmail, query.actor.toLowerCase()) : undefined,
-    query.action ? like(auditLog.action, `${query.action.replace(/[%_]/g, '')}%`) : undefined,
+    // Actions are lower-case names (`product.update`): the prefix typed is compared in lower case.
+    query.action ? startsWith(auditLog.action, query.action.toLowerCase()) : undefined,
     query.target_type ? eq(auditLog.targetType, query.target_type) : undefined,
     query.target_id ? eq(auditLog.targetId, query.target_id) : undefined,
     query.from !== undefined ? gte(auditLog.at, query.from) : undefined,

@@ -1,11 +1,12 @@
 /** Staff's category tree: create, rename, move (never under itself), delete when empty. */
-import { count, eq, like, or, sql } from 'drizzle-orm'
+import { count, eq, or, sql } from 'drizzle-orm'
 import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
 import { getDb, type Db } from '../db/client'
 import { categories, productCategories, type Category } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, conflict, notFound } from '../platform/errors'
 import { withUniqueSlug } from '../platform/slug'
+import { startsWith } from '../platform/text-match'
 import { auditStatement } from './audit'
 import { commitCatalogChange } from './catalog-change'
 import type { z } from 'zod'
@@ -22,7 +23,7 @@ async function categoryOf(db: Db, id: number): Promise<Category> {
 
 /** The categories whose slug is `base` or `base-…`, for uniqueSlug. */
 const categorySlugOwners = (db: Db) => (base: string) =>
-  db.select({ slug: categories.slug, id: categories.id }).from(categories).where(or(eq(categories.slug, base), like(categories.slug, `${base}-%`)))
+  db.select({ slug: categories.slug, id: categories.id }).from(categories).where(or(eq(categories.slug, base), startsWith(categories.slug, `${base}-`)))
 
 /** Refuses a parent that does not exist, or that is the category itself or below it (a cycle). */
 async function checkParent(db: Db, parentId: number | null, id?: number) {

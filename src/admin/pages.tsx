@@ -11,7 +11,7 @@ import { wholeNumber } from '../platform/params'
 import { fieldErrors } from '../platform/validate'
 import { htmlErrorHandler } from '../ui/error-page'
 import { Field, Form, Notice } from '../ui/forms'
-import { formAll, formFailure, formText, parseForm, type FormBody } from '../ui/form-input'
+import { formAll, formFailure, formNumber, formText, parseForm, type FormBody } from '../ui/form-input'
 import { Layout, renderPage } from '../ui/layout'
 import { formatMoney } from '../ui/money'
 import { redirectWithFlash, takeFlash } from '../ui/flash'
@@ -26,8 +26,8 @@ import { dashboard } from './dashboard'
 import { SalesChart } from './sales-chart'
 import { createCategory, deleteCategory, listCategories, updateCategory } from './categories'
 import { addImages, adminProduct, createProduct, deleteImage, deleteProduct, listAdminProducts, reorderImages, updateImageAlt, updateProduct, type AdminProduct } from './products'
-import { UPLOAD_MAX_BYTES, uploadedImages } from './routes'
-import { ADMIN_SORTS, AdminCategoryBody, AdminProductBody, AdminProductQuery, LOW_STOCK_THRESHOLD } from './schemas'
+import { AuditQuery, UPLOAD_MAX_BYTES, uploadedImages } from './routes'
+import { ADMIN_SORTS, AdminCategoryBody, AdminCategoryPatch, AdminProductBody, AdminProductQuery, ImageOrder, ImagePatch, LOW_STOCK_THRESHOLD } from './schemas'
 
 type Ctx = Context<AppEnv>
 type Category = Awaited<ReturnType<typeof listCategories>>[number]
@@ -493,12 +493,17 @@ export const adminPages = new Hono<AppEnv>()
   })
   .post('/products/:id/images/order', async (c) => {
     const form = await c.req.parseBody()
-    const ids = formText(form, 'image_ids').split(',').filter((s) => /^\d+$/.test(s)).map(Number)
-    return imageAction(c, 'Image order saved.', () => reorderImages(c.env, userOf(c), id(c), ids))
+    const productId = id(c)
+    const body = ImageOrder.safeParse({ image_ids: formText(form, 'image_ids').split(',').filter(Boolean).map(formNumber) })
+    if (!body.success) return imageFormRefused(c, productId, 'The images could not be reordered', body.error)
+    return imageAction(c, 'Image order saved.', () => reorderImages(c.env, userOf(c), productId, body.data.image_ids))
   })
   .post('/products/:id/images/:imageId/alt', async (c) => {
     const form = await c.req.parseBody()
-    return imageAction(c, 'Alt text saved.', () => updateImageAlt(c.env, userOf(c), id(c), id(c, 'imageId'), formText(form, 'alt_text').trim().slice(0, 300)))
+    const productId = id(c)
+    const body = ImagePatch.safeParse({ alt_text: formText(form, 'alt_text') })
+    if (!body.success) return imageFormRefused(c, productId, 'The alt text was not saved', body.error)
+    return imageAction(c, 'Alt text saved.', () => updateImageAlt(c.env, userOf(c), productId, id(c, 'imageId'), body.data.alt_text ?? null))
   })
   .post('/products/:id/images/:imageId/delete', async (c) =>
     imageAction(c, 'Image deleted.', () => deleteImage(c.env, userOf(c), id(c), id(c, 'imageId'))),
@@ -507,25 +512,24 @@ export const adminPages = new Hono<AppEnv>()
   .post('/categories', async (c) => {
     const form = await c.req.parseBody()
     try {
-      const parent = formText(form, 'parent_id')
-      const created = await createCategory(c.env, userOf(c), parseForm(AdminCategoryBody, { name: formText(form, 'name'), ...(formText(form, 'slug') && { slug: formText(form, 'slug') }), parent_id: parent ? Number(parent) : null, position: Number(formText(form, 'position') || 0) }))
+      const created = await createCategory(c.env, userOf(c), parseForm(AdminCategoryBody, categoryBodyFromForm(form)))
       return redirectWithFlash(c, '/admin/categories', 'success', `Category "${created.name}" created.`)
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
-      return categoriesPage(c, failure.message, failure.status)
+      return categoriesPage(c, { ...failure, form: { values: formValues(form) } })
     }
   })
   .post('/categories/:id', async (c) => {
     const form = await c.req.parseBody()
+    const categoryId = id(c)
     try {
-      const parent = formText(form, 'parent_id')
-      const saved = await updateCategory(c.env, userOf(c), id(c), { name: formText(form, 'name') || undefined, parent_id: parent ? Number(parent) : null, position: Number(formText(form, 'position') || 0) })
+      const saved = await updateCategory(c.env, userOf(c), categoryId, parseForm(AdminCategoryPatch, categoryBodyFromForm(form)))
       return redirectWithFlash(c, '/admin/categories', 'success', `Category "${saved.name}" saved.`)
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
-      return categoriesPage(c, failure.message, failure.status)
+      return categoriesPage(c, { ...failure, form: { categoryId, values: formValues(form) } })
     }
   })
   .post('/categories/:id/delete', async (c) => {
@@ -535,7 +539,7 @@ export const adminPages = new Hono<AppEnv>()
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
-      return categoriesPage(c, failure.message, failure.status)
+      return categoriesPage(c, failure)
     }
   })
   .get('/orders', async (c) => {
@@ -783,8 +787,11 @@ export const adminPages = new Hono<AppEnv>()
   .get('/audit', async (c) => {
     if (userOf(c).role !== 'admin') throw forbidden('The audit log is for admins only.')
     const q = c.req.query()
-    const page = Math.max(1, Number(/^\d{1,4}$/.test(q.page ?? '') ? q.page : 1))
-    const log = await listAudit(c.env, { actor: q.actor || undefined, action: q.action || undefined, target_type: q.target_type || undefined, target_id: q.target_id || undefined, page, page_size: 50 })
+    // The filter form sends every field, empty ones too; what is left goes through the API's schema.
+    const query = AuditQuery.safeParse(Object.fromEntries(Object.entries(q).filter(([, v]) => v !== '')))
+    if (!query.success) throw new ApiError(400, 'validation_failed', `Please check the filters: ${Object.entries(fieldErrors(query.error)).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}`)
+    const page = query.data.page
+    const log = await listAudit(c.env, { ...query.data, page_size: 50 })
     const link = (to: number) => `/admin/audit?${new URLSearchParams({ ...Object.fromEntries(Object.entries(q).filter(([k, v]) => k !== 'page' && v)), page: String(to) })}`
     return adminPage(
       c,
@@ -840,6 +847,12 @@ export const adminPages = new Hono<AppEnv>()
   })
 
 /** Runs an image action of the product page and lands back on it with what happened, or why not. */
+/** An image form whose input the API's schema refuses: the product page again, saying what to fix (400). */
+function imageFormRefused(c: Ctx, productId: number, what: string, error: { issues: readonly z.core.$ZodIssue[] }) {
+  const fields = fieldErrors(error)
+  return productEditPage(c, productId, { message: `${what}: ${Object.values(fields).flat().join('; ')}`, status: 400 })
+}
+
 async function imageAction(c: Ctx, success: string, act: () => Promise<unknown>) {
   const productId = id(c)
   try {
@@ -1012,7 +1025,45 @@ async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 
   )
 }
 
-async function categoriesPage(c: Ctx, message?: string, status: 200 | 400 | 404 | 409 | 413 | 415 = 200) {
+/**
+ * A category form's fields as the API's body (the same schema validates both): numbers where they are
+ * numbers, text otherwise, for the schema to name; an empty parent is the top level, an empty slug none.
+ */
+function categoryBodyFromForm(form: FormBody) {
+  const text = (name: string) => formText(form, name).trim()
+  return {
+    name: formText(form, 'name'),
+    ...(text('slug') && { slug: text('slug') }),
+    parent_id: text('parent_id') ? formNumber(text('parent_id')) : null,
+    ...(text('position') && { position: formNumber(text('position')) }),
+  }
+}
+
+/** What went wrong with one category form: the failure, which form (a row's id, or the new one) and what was typed. */
+interface CategoryFailure {
+  message: string
+  status: 400 | 404 | 409 | 413 | 415
+  fields?: FieldErrors
+  form?: { categoryId?: number; values: Record<string, string> }
+}
+
+/** The errors of one field of the failed form, next to it. */
+function FieldProblem({ errors, name, id }: { errors?: FieldErrors; name: string; id: string }) {
+  const problems = errors?.[name]
+  return problems ? (
+    <p id={id} class="field-error">
+      {`${name.replace('_', ' ')} ${problems.join('; ')}`}
+    </p>
+  ) : null
+}
+
+async function categoriesPage(c: Ctx, failure?: CategoryFailure) {
+  const message = failure?.message
+  const status = failure?.status ?? 200
+  const failedRow = failure?.form?.categoryId
+  const rowErrors = failedRow !== undefined ? failure?.fields : undefined
+  const newErrors = failure?.form && failedRow === undefined ? failure.fields : undefined
+  const newValues = failure?.form && failedRow === undefined ? failure.form.values : undefined
   const categories = await listCategories(c.env)
   const csrf = csrfToken(c)
   const ParentSelect = ({ name, current, self }: { name: string; current: number | null; self?: number }) => (
@@ -1037,10 +1088,11 @@ async function categoriesPage(c: Ctx, message?: string, status: 200 | 400 | 404 
         {flatten(categories).map(({ category, depth }) => (
           <li key={category.id} class={`depth-${Math.min(depth, 4)}`}>
             <Form action={`/admin/categories/${category.id}`} csrf={csrf} class="inline-form category-row">
+              {failedRow === category.id && ['name', 'slug', 'parent_id', 'position', '_'].map((name) => <FieldProblem key={name} errors={rowErrors} name={name} id={`${name}-${category.id}-error`} />)}
               <label for={`name-${category.id}`} class="visually-hidden">
                 Name of {category.name}
               </label>
-              <input id={`name-${category.id}`} name="name" value={category.name} maxLength={100} />
+              <input id={`name-${category.id}`} name="name" value={failedRow === category.id ? (failure?.form?.values.name ?? category.name) : category.name} maxLength={100} aria-invalid={failedRow === category.id && rowErrors?.name ? 'true' : undefined} />
               <label for={`parent_id-${category.id}`} class="visually-hidden">
                 Parent of {category.name}
               </label>
@@ -1048,7 +1100,15 @@ async function categoriesPage(c: Ctx, message?: string, status: 200 | 400 | 404 
               <label for={`position-${category.id}`} class="visually-hidden">
                 Position of {category.name}
               </label>
-              <input id={`position-${category.id}`} name="position" type="number" min={0} value={String(category.position)} class="narrow" />
+              <input
+                id={`position-${category.id}`}
+                name="position"
+                type="number"
+                min={0}
+                value={failedRow === category.id ? (failure?.form?.values.position ?? String(category.position)) : String(category.position)}
+                class="narrow"
+                aria-invalid={failedRow === category.id && rowErrors?.position ? 'true' : undefined}
+              />
               <button type="submit" class="secondary">
                 Save<span class="visually-hidden"> {category.name}</span>
               </button>
@@ -1064,12 +1124,14 @@ async function categoriesPage(c: Ctx, message?: string, status: 200 | 400 | 404 
       </ul>
       <Form action="/admin/categories" csrf={csrf}>
         <h2>New category</h2>
-        <Field name="name" label="Name" required maxLength={100} />
-        <Field name="slug" label="Slug" hint="Leave empty to make one from the name." />
-        <div class="field">
+        <Field name="name" label="Name" required maxLength={100} value={newValues?.name} errors={newErrors} />
+        <Field name="slug" label="Slug" hint="Leave empty to make one from the name." value={newValues?.slug} errors={newErrors} />
+        <div class={`field${newErrors?.parent_id ? ' has-error' : ''}`}>
           <label for="parent_id-new">Parent</label>
           <ParentSelect name="parent_id" current={null} />
+          <FieldProblem errors={newErrors} name="parent_id" id="field-parent_id-error" />
         </div>
+        <Field name="position" label="Position" hint="Lower comes first; 0 by default." value={newValues?.position} errors={newErrors} />
         <button type="submit">Create category</button>
       </Form>
     </section>,

@@ -5,7 +5,7 @@
  * and tells the catalog itself.
  */
 import { logError } from '../platform/logging'
-import { and, asc, count, desc, eq, inArray, like, lte, max, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, lte, max, or, sql, type SQL } from 'drizzle-orm'
 import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
 import { imageUrl } from '../catalog/queries'
 import { chunkRows, getDb, type Db } from '../db/client'
@@ -15,6 +15,7 @@ import type { CurrentUser } from '../platform/env'
 import { sha256Hex } from '../platform/encoding'
 import { ApiError, notFound, validationFailed } from '../platform/errors'
 import { uniqueSlug, withUniqueSlug } from '../platform/slug'
+import { containsText, startsWith } from '../platform/text-match'
 import { auditStatement } from './audit'
 import { commitCatalogChange } from './catalog-change'
 import { inspectImage } from './image-files'
@@ -33,14 +34,11 @@ const SORT: Record<AdminProductQuery['sort'], SQL[]> = {
   oldest: [asc(products.createdAt), asc(products.id)],
 }
 
-/** LIKE with the shopper's text taken literally. */
-const contains = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-
 /** A page of products for the admin list: search by name or slug, filters, sort. */
 export async function listAdminProducts(env: Env, query: AdminProductQuery): Promise<AdminProductPage> {
   const db = getDb(env)
   const filters: (SQL | undefined)[] = []
-  if (query.q) filters.push(or(sql`${products.name} LIKE ${contains(query.q)} ESCAPE '\\'`, sql`${products.slug} LIKE ${contains(query.q)} ESCAPE '\\'`))
+  if (query.q) filters.push(or(containsText(products.name, query.q), containsText(products.slug, query.q)))
   if (query.active) filters.push(eq(products.isActive, query.active === 'true'))
   if (query.low_stock) filters.push(lte(products.stockQuantity, LOW_STOCK_THRESHOLD))
   if (query.category) {
@@ -102,7 +100,7 @@ export async function adminProduct(env: Env, id: number): Promise<AdminProduct> 
 
 /** The products whose slug is `base` or `base-…`, for uniqueSlug. */
 const productSlugOwners = (db: Db) => (base: string) =>
-  db.select({ slug: products.slug, id: products.id }).from(products).where(or(eq(products.slug, base), like(products.slug, `${base}-%`)))
+  db.select({ slug: products.slug, id: products.id }).from(products).where(or(eq(products.slug, base), startsWith(products.slug, `${base}-`)))
 
 async function checkCategories(db: Db, ids: number[]) {
   if (ids.length === 0) return

@@ -88,17 +88,23 @@ export type AdminProductQuery = z.infer<typeof AdminProductQuery>
 export const ImagePatch = z.strictObject({ alt_text: z.string().trim().max(300) })
 export const ImageOrder = z.strictObject({ image_ids: z.array(z.int().min(1)).min(1).max(50) })
 
+const CategoryName = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters')
+const ParentId = z.int('must be a category id').min(1, 'must be a category id').nullable()
+const Position = z.int('must be a whole number').min(0, 'cannot be negative').max(10_000, 'must be at most 10000')
+
+/** `POST /api/admin/categories`, and the admin page's "New category" form through the same schema. */
 export const AdminCategoryBody = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(100),
+  name: CategoryName,
   slug: slugSchema.optional(),
-  parent_id: z.int().min(1).nullable().default(null),
-  position: z.int().min(0).max(10_000).default(0),
+  parent_id: ParentId.default(null),
+  position: Position.default(0),
 })
+/** `PATCH /api/admin/categories/:id`, and the admin page's row form through the same schema. */
 export const AdminCategoryPatch = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
+  name: CategoryName.optional(),
   slug: slugSchema.optional(),
-  parent_id: z.int().min(1).nullable().optional(),
-  position: z.int().min(0).max(10_000).optional(),
+  parent_id: ParentId.optional(),
+  position: Position.optional(),
 })
 
 export const IdParam = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER) })

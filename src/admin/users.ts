@@ -1,11 +1,12 @@
 /** Admins list accounts and change roles; the last admin cannot be demoted (the shop would lock itself out). */
-import { and, count, desc, eq, like, sql, type SQL } from 'drizzle-orm'
+import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import { getDb } from '../db/client'
 import { USER_ROLES, users } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { conflict, notFound } from '../platform/errors'
 import { wholeNumber } from '../platform/params'
+import { containsText } from '../platform/text-match'
 import { audit } from './audit'
 import type { AdminUserPage, RoleChange } from './responses'
 
@@ -19,7 +20,7 @@ export const RoleBody = z.strictObject({ role: z.enum(USER_ROLES) })
 
 export async function listUsers(env: Env, query: z.infer<typeof AdminUserQuery>): Promise<AdminUserPage> {
   const db = getDb(env)
-  const where: SQL | undefined = and(query.q ? like(users.email, `%${query.q.replace(/[%_]/g, '')}%`) : undefined, query.role ? eq(users.role, query.role) : undefined)
+  const where: SQL | undefined = and(query.q ? containsText(users.email, query.q) : undefined, query.role ? eq(users.role, query.role) : undefined)
   const [rows, [counted]] = await db.batch([
     db
       .select({ id: users.id, email: users.email, name: users.name, role: users.role, createdAt: users.createdAt, lastLoginAt: users.lastLoginAt })

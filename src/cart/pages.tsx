@@ -12,7 +12,8 @@ import { Form, Notice } from '../ui/forms'
 import { Layout, renderPage } from '../ui/layout'
 import { formatMoney } from '../ui/money'
 import { LINE_QUANTITY_MAX } from '../db/schema'
-import { AddCartItemBody } from './schemas'
+import { formNumber, formText, readForm } from '../ui/form-input'
+import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from './schemas'
 import { addCartItem, getCart, removeCartItem, updateCartItem, type CartView } from './service'
 
 type Ctx = Context<AppEnv>
@@ -22,7 +23,12 @@ const NOTES: Record<string, string> = {
   other_currency: 'Priced in another currency than the rest of the cart.',
 }
 
-const whole = (text: unknown, fallback: number) => (typeof text === 'string' && /^\d{1,4}$/.test(text) ? Number(text) : fallback)
+/** The line's product from the path, through the API's schema: anything but a product id is no such line (404). */
+function productIdOf(c: Ctx): number {
+  const param = CartItemParam.safeParse({ productId: c.req.param('productId') })
+  if (!param.success) throw new ApiError(404, 'not_found', 'This product is not in your cart.')
+  return param.data.productId
+}
 
 async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: string; notice?: string; status?: 200 | 400 | 404 | 409 } = {}) {
   const cart: CartView = await getCart(c)
@@ -115,8 +121,8 @@ export const cartPages = new Hono<AppEnv>()
   // guarded by the Origin / Sec-Fetch-Site check instead (with SameSite=Lax cookies, a cross-site form
   // cannot pass it).
   .post('/items', limitBody(FORM_MAX_BYTES, 'The form'), originCheck(), async (c) => {
-    const form = await c.req.parseBody()
-    const line = AddCartItemBody.safeParse({ product_id: whole(form['product_id'], 0), quantity: whole(form['quantity'], 1) })
+    const form = await readForm(c)
+    const line = AddCartItemBody.safeParse({ product_id: formNumber(formText(form, 'product_id')), quantity: formNumber(formText(form, 'quantity') || '1') })
     if (!line.success) return cartPage(c, { message: 'Choose a quantity from 1 to 99.', status: 400 })
     try {
       await addCartItem(c, line.data)
@@ -128,16 +134,19 @@ export const cartPages = new Hono<AppEnv>()
   .post('/items/:productId', csrfProtection(), async (c) => {
     const form = await c.req.parseBody()
     try {
-      const quantity = whole(form['quantity'], 0)
-      if (quantity < 1) return await removeCartItem(c, whole(c.req.param('productId'), 0)).then(() => c.redirect('/cart', 303))
-      await updateCartItem(c, whole(c.req.param('productId'), 0), quantity)
+      const productId = productIdOf(c)
+      // 0 removes the line, as the stepper's lowest value; anything else goes through the API's schema.
+      if (formText(form, 'quantity').trim() === '0') return await removeCartItem(c, productId).then(() => c.redirect('/cart', 303))
+      const line = UpdateCartItemBody.safeParse({ quantity: formNumber(formText(form, 'quantity')) })
+      if (!line.success) return cartPage(c, { message: `Choose a quantity from 0 to ${LINE_QUANTITY_MAX}.`, status: 400 })
+      await updateCartItem(c, productId, line.data.quantity)
       return c.redirect('/cart', 303)
     } catch (err) {
       return cartFailure(c, err)
     }
   })
   .post('/items/:productId/remove', csrfProtection(), async (c) => {
-    await removeCartItem(c, whole(c.req.param('productId'), 0))
+    await removeCartItem(c, productIdOf(c))
     return c.redirect('/cart', 303)
   })
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { centsToDecimal, decimalToCents } from '../platform/money'
-import { ProductListQuery, type ProductListParams } from './schemas'
+import { ProductListQuery, searchWords, type ProductListParams } from './schemas'
 
 export { centsToDecimal }
 
@@ -22,9 +22,18 @@ const price = z
     return cents
   })
 
-/** What the listing page accepts; searches are cleaned of characters that mean something to FTS rather than refused. */
+/**
+ * What the listing page accepts; searches are cleaned of characters that mean something to FTS rather than
+ * refused, and a search with no words left (only marks or symbols, or nothing after NFKC) is no search:
+ * the unfiltered listing.
+ */
 const ListingQuery = z.object({
-  q: z.string().optional().transform((q) => q?.replace(/[^\p{L}\p{N}\p{Zs}\-'’.,&/]/gu, ' ').replace(/\s+/g, ' ').trim().slice(0, 200) || undefined),
+  q: z
+    .string()
+    .optional()
+    .transform((q) => q?.normalize('NFKC').replace(/[^\p{L}\p{N}\p{Zs}\-'’.,&/]/gu, ' ').replace(/\s+/g, ' ').trim())
+    .transform((q) => q && [...q].slice(0, 200).join(''))
+    .transform((q) => (q && searchWords(q).length > 0 ? q : undefined)),
   category: z.string().optional().transform((v) => v || undefined),
   min: price,
   max: price,

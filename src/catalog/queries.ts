@@ -4,7 +4,7 @@ import type { Db } from '../db/client'
 import { availableSql, shownStock, shownStockSql } from './availability'
 import { categories, productCategories, productImages, products } from '../db/schema'
 import type { CategoryNode, ProductDetail } from './responses'
-import type { ProductListParams } from './schemas'
+import { searchWords, type ProductListParams } from './schemas'
 
 export type { CategoryNode, ImageRef, ProductDetail, ProductSummary } from './responses'
 
@@ -27,8 +27,7 @@ export const imageUrl = (r2Key: string) => `/images/${r2Key}`
  * @example ftsQuery('blue mug') // '"blue"* "mug"*'
  */
 export function ftsQuery(text: string): string {
-  const words = text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
-  return words
+  return searchWords(text)
     .slice(0, 16)
     .map((word) => `"${word}"*`)
     .join(' ')

@@ -20,6 +20,14 @@ export const slugSchema = z
 const booleanFlag = z.enum(['true', 'false', '1', '0'], 'must be true or false').transform((v) => v === 'true' || v === '1')
 
 /**
+ * The words a search text stands for: runs of letters and digits after NFKC normalisation, lower-cased.
+ * The one tokeniser of search text: the schema below refuses a text without any, and the FTS query is made
+ * of them, so a text that normalises to nothing (a lone U+FE76 becomes a space and a combining mark)
+ * never reaches FTS5 as an empty MATCH.
+ */
+export const searchWords = (text: string): string[] => text.normalize('NFKC').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+
+/**
  * Search text: words only. Characters with meaning to FTS5 (quotes, parentheses, `*`, `:`, `^`, `+`)
  * are refused with a 400 rather than silently dropped, so that a client never gets results for a
  * query other than the one it sent.
@@ -29,7 +37,7 @@ const searchText = z
   .max(SEARCH_MAX_CHARS, `must be at most ${SEARCH_MAX_CHARS} characters`)
   .regex(/^[\p{L}\p{N}\p{Zs}\-'’.,&/]*$/u, 'may contain only letters, digits, spaces and - \' . , & /')
   .transform((s) => s.trim())
-  .refine((s) => s === '' || /[\p{L}\p{N}]/u.test(s), 'must contain a letter or a digit')
+  .refine((s) => s === '' || searchWords(s).length > 0, 'must contain a letter or a digit')
 
 export const ProductListQuery = z
   .strictObject(

@@ -1,10 +1,8 @@
 /** Checkout (address, then the order with its stock held), order confirmation, history and detail pages. */
 import { TableHead } from '../ui/table-head'
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
 import { signedInPage, userOf } from '../accounts/guard'
-import { ShippingAddress } from '../accounts/schemas'
 import { profileOf } from '../accounts/service'
 import { getCart, mergeGuestCart } from '../cart/service'
 import type { ShippingAddress as Address } from '../db/schema'
@@ -19,6 +17,7 @@ import { Field, Form, Notice } from '../ui/forms'
 import { formText } from '../ui/form-input'
 import { Layout, renderPage } from '../ui/layout'
 import { formatMoney } from '../ui/money'
+import { CHECKOUT_KEY_PREFIX, CheckoutForm } from './schemas'
 import { createOrder, listOrders, orderForViewer, type OrderView } from './service'
 
 type Ctx = Context<AppEnv>
@@ -228,11 +227,16 @@ export const checkoutPages = new Hono<AppEnv>()
   .post('/', async (c) => {
     const form = await c.req.parseBody()
     const address = Object.fromEntries(ADDRESS_KEYS.map((key) => [key, formText(form, `shipping_address.${key}`)]))
-    const parsed = z.object({ shipping_address: ShippingAddress }).safeParse({ shipping_address: address })
-    if (!parsed.success) return checkoutPage(c, { address, errors: fieldErrors(parsed.error), message: 'Please correct the address.', status: 400 })
+    const token = formText(form, 'checkout_token')
+    const parsed = CheckoutForm.safeParse({ shipping_address: address, ...(token && { checkout_token: token }) })
+    if (!parsed.success) {
+      const errors = fieldErrors(parsed.error)
+      const message = errors.checkout_token ? 'This checkout form is damaged or out of date: reload the page and try again.' : 'Please correct the address.'
+      return checkoutPage(c, { address, errors, message, status: 400 })
+    }
     try {
-      const token = formText(form, 'checkout_token')
-      const { order } = await createOrder(c.env, userOf(c).id, { from_cart: true, shipping_address: parsed.data.shipping_address }, token ? `checkout:${token}` : undefined)
+      const { checkout_token: checkoutToken, shipping_address: shippingAddress } = parsed.data
+      const { order } = await createOrder(c.env, userOf(c).id, { from_cart: true, shipping_address: shippingAddress }, checkoutToken ? `${CHECKOUT_KEY_PREFIX}${checkoutToken}` : undefined)
       return c.redirect(`/orders/${order.id}?placed=1`, 303)
     } catch (err) {
       if (err instanceof ApiError && (err.status === 409 || err.status === 400)) {

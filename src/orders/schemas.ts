@@ -30,14 +30,21 @@ export const CreateOrderBody = z
   })
 export type CreateOrderBody = z.infer<typeof CreateOrderBody>
 
+/** What D1 keeps of an idempotency key (idempotency_keys_key_length). */
+export const IDEMPOTENCY_KEY_MAX = 255
+const idempotencyKey = (max: number) =>
+  z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+
 /** `Idempotency-Key`: printable ASCII, 1..255 characters (headers arrive lower-cased). */
-export const IdempotencyKeyHeader = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1, 'must not be empty')
-    .max(255, 'must be at most 255 characters')
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional(),
+export const IdempotencyKeyHeader = z.object({ 'idempotency-key': idempotencyKey(IDEMPOTENCY_KEY_MAX).optional() })
+
+/** The checkout page's hidden token becomes the order's idempotency key under this prefix. */
+export const CHECKOUT_KEY_PREFIX = 'checkout:'
+
+/** `POST /checkout` (the page): the address and the form's token, which with its prefix must still fit a key. */
+export const CheckoutForm = z.object({
+  shipping_address: ShippingAddress,
+  checkout_token: idempotencyKey(IDEMPOTENCY_KEY_MAX - CHECKOUT_KEY_PREFIX.length).optional(),
 })
 
 export const OrderListQuery = z.strictObject({

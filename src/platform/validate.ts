@@ -3,18 +3,27 @@ import type { ValidationTargets } from 'hono'
 import type { z } from 'zod'
 import { validationFailed, type FieldErrors } from './errors'
 
-/** Groups zod issues by their dotted path (`_` for the whole input). */
+/**
+ * Groups zod issues by their dotted path (`_` for the whole input). The input's own keys become field
+ * names, so they are collected in a Map: on a plain object `fields['toString']` or `fields['__proto__']`
+ * would be Object.prototype's, not an empty list.
+ */
 export function fieldErrors(error: { issues: readonly z.core.$ZodIssue[] }): FieldErrors {
-  const fields: FieldErrors = {}
+  const fields = new Map<string, string[]>()
+  const add = (key: string, message: string) => {
+    const messages = fields.get(key)
+    if (messages) messages.push(message)
+    else fields.set(key, [message])
+  }
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) (fields[key] ??= []).push('is not a known field')
+      for (const key of issue.keys) add([...issue.path, key].join('.'), 'is not a known field')
       continue
     }
-    const key = issue.path.length > 0 ? issue.path.join('.') : '_'
-    ;(fields[key] ??= []).push(issue.message)
+    add(issue.path.length > 0 ? issue.path.join('.') : '_', issue.message)
   }
-  return fields
+  // fromEntries defines own properties, so even a field named "__proto__" is an ordinary key of the answer.
+  return Object.fromEntries(fields)
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Reading a page form's fields and turning expected failures into messages on the form. */
+import type { Context } from 'hono'
 import type { z } from 'zod'
 import { ApiError, type FieldErrors } from '../platform/errors'
 import { fieldErrors } from '../platform/validate'
@@ -6,8 +7,28 @@ import { fieldErrors } from '../platform/validate'
 /** A parsed form body, as `c.req.parseBody()` answers it. */
 export type FormBody = Record<string, string | File | (string | File)[]>
 
+/**
+ * The request's form, or a 400 when its body cannot be read as the form its Content-Type claims (a
+ * multipart type without a boundary, a broken multipart body): Hono keeps the failed parse, so every later
+ * `parseBody()` of the request would throw it again as a 500.
+ */
+export async function readForm(c: Context, options?: { all?: boolean }): Promise<FormBody> {
+  try {
+    return await c.req.parseBody(options)
+  } catch {
+    throw new ApiError(400, 'bad_request', 'The form could not be read. Go back, reload the page and send it again.')
+  }
+}
+
 /** One text field ('' when absent or a file). */
 export const formText = (form: FormBody, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '')
+
+/**
+ * A number field's text as the number the API's schema expects, when it is one (digits, optionally
+ * negative); anything else stays text, so that the schema refuses it by the field's name.
+ * @example parseForm(AdminCategoryBody, { position: formNumber(formText(form, 'position')) })
+ */
+export const formNumber = (text: string): number | string => (/^-?\d{1,15}$/.test(text.trim()) ? Number(text.trim()) : text)
 
 /** Every text value of a field that may repeat (checkboxes). */
 export function formAll(form: FormBody, name: string): string[] {
