@@ -14,6 +14,8 @@ export default defineConfig(async () => {
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           bindings: { ENVIRONMENT: 'development', TEST_MIGRATIONS: migrations, STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET },
+          // An empty database of its own for test/migrations.test.ts, which migrates a populated store step by step.
+          d1Databases: { MIGRATION_DB: 'migration-test-db' },
           // Every fetch the Worker (and the tests in it) makes: Stripe's API is faked there, anything else refused.
           outboundService: fakeStripe,
         },
