@@ -1,23 +1,13 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
 import { seedCatalog } from '../scripts/seed/catalog'
-import worker from '../src/index'
 import { BACKUP_PREFIX, backupKey, pruneBackups, r2TextWriter, tablesToBackUp } from '../src/platform/backup'
 import { BACKUP_CRON } from '../src/platform/scheduled'
-import { insertProduct, registerUser } from './helpers'
+import { insertProduct, registerUser, runCron } from './helpers'
 import { placeOrder } from './orders-helpers'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
-/** Runs the Worker's cron handler as the Cron Trigger would. */
-async function runCron(cron: string, scheduledTime: number) {
-  const ctx = createExecutionContext()
-  try {
-    await worker.scheduled(createScheduledController({ cron, scheduledTime }), env, ctx)
-  } finally {
-    await waitOnExecutionContext(ctx)
-  }
-}
 
 /** Every row of every table the backup covers, plus the AUTOINCREMENT counters, in a stable order. */
 async function snapshot() {

@@ -85,19 +85,10 @@ const ANSWER_WITHIN_MS = 10_000
  * as SELF.fetch, without the pool's per-request cost (which grows with every request made through SELF).
  */
 class DirectBrowser extends Browser {
-  override async fetch(path: string, init: RequestInit = {}) {
-    const headers = new Headers(init.headers)
-    if (this.cookies.size) headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
-    headers.set('CF-Connecting-IP', this.address)
+  protected override async send(path: string, request: RequestInit) {
     const ctx = createExecutionContext()
-    const response = await worker.fetch(new Request(`${BASE}${path}`, { ...init, headers, redirect: 'manual' }), env, ctx)
+    const response = await worker.fetch(new Request(`${BASE}${path}`, request), env, ctx)
     await waitOnExecutionContext(ctx)
-    for (const cookie of response.headers.getSetCookie()) {
-      const [pair = ''] = cookie.split(';')
-      const [name = '', value = ''] = pair.split('=')
-      if (/max-age=0|expires=thu, 01 jan 1970/i.test(cookie) || value === '') this.cookies.delete(name)
-      else this.cookies.set(name, value)
-    }
     return response
   }
 }

@@ -1,4 +1,4 @@
-import { createExecutionContext, env, SELF } from 'cloudflare:test'
+import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
 import worker from '../src/index'
 import { bumpCatalogVersion } from '../src/catalog/cache'
 import { getDb } from '../src/db/client'
@@ -90,8 +90,7 @@ export class Browser {
     const headers = new Headers(init.headers)
     if (this.cookies.size) headers.set('Cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
     headers.set('CF-Connecting-IP', this.address)
-    const request = { ...init, headers, redirect: 'manual' as const }
-    const response = this.env ? await worker.request(`${BASE}${path}`, request, this.env, createExecutionContext()) : await SELF.fetch(`${BASE}${path}`, request)
+    const response = await this.send(path, { ...init, headers, redirect: 'manual' as const })
     for (const cookie of response.headers.getSetCookie()) {
       const [pair = ''] = cookie.split(';')
       const [name = '', value = ''] = pair.split('=')
@@ -99,6 +98,11 @@ export class Browser {
       else this.cookies.set(name, value)
     }
     return response
+  }
+
+  /** How a request reaches the Worker: through the pool (SELF), or the app with `env` when one was given. */
+  protected send(path: string, request: RequestInit): Promise<Response> {
+    return this.env ? Promise.resolve(worker.request(`${BASE}${path}`, request, this.env, createExecutionContext())) : SELF.fetch(`${BASE}${path}`, request)
   }
 
   /** The CSRF token the last page put in its forms. */
@@ -114,5 +118,15 @@ export class Browser {
     const body = new URLSearchParams(fields)
     if (csrf) body.set('_csrf', await this.csrfFrom(formPage))
     return this.fetch(action, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE } })
+  }
+}
+
+/** Runs the Worker's cron handler as the Cron Trigger would, and waits for what it left running. */
+export async function runCron(cron: string, scheduledTime: number) {
+  const ctx = createExecutionContext()
+  try {
+    await worker.scheduled(createScheduledController({ cron, scheduledTime }), env, ctx)
+  } finally {
+    await waitOnExecutionContext(ctx)
   }
 }

@@ -1,24 +1,15 @@
-import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:test'
 import { eq, inArray } from 'drizzle-orm'
 import { describe, expect, it, vi } from 'vitest'
-import worker from '../src/index'
 import { getDb } from '../src/db/client'
 import { cartItems, carts, idempotencyKeys, passwordResets, rateLimits, refreshTokens, sessions } from '../src/db/schema'
 import { pruneExpired } from '../src/platform/pruning'
 import { PRUNE_CRON } from '../src/platform/scheduled'
-import { insertProduct, registerUser } from './helpers'
+import { insertProduct, registerUser, runCron } from './helpers'
 
 const HOUR_MS = 60 * 60 * 1000
 const DAY_MS = 24 * HOUR_MS
 
-async function runCron(cron: string, scheduledTime: number) {
-  const ctx = createExecutionContext()
-  try {
-    await worker.scheduled(createScheduledController({ cron, scheduledTime }), env, ctx)
-  } finally {
-    await waitOnExecutionContext(ctx)
-  }
-}
 
 const id = () => crypto.randomUUID()
 const db = () => getDb(env)
