@@ -78,7 +78,7 @@ const headerName = (name: string) => name.replace(/(^|-)[a-z]/g, (c) => c.toUppe
 
 /**
  * One operation as hono-openapi merged it from the route's middleware, in our order and with what every
- * operation of its kind answers: 400 when it reads input, 413 when it reads a body.
+ * operation of its kind answers: 400 when it reads input, 413 when it reads a JSON body.
  */
 function finish(method: string, path: string, op: Record<string, unknown>): OpenApiOperation {
   const { operationId, tags, summary, description, security, parameters: merged = [], requestBody, responses } = op as unknown as OpenApiOperation
@@ -93,9 +93,11 @@ function finish(method: string, path: string, op: Record<string, unknown>): Open
   for (const [, name = ''] of path.matchAll(/\{(\w+)\}/g)) {
     if (!parameters.some((p) => p.in === 'path' && p.name === name)) throw new Error(`${method.toUpperCase()} ${path}: {${name}} has no schema`)
   }
+  // A raw body (an image, the webhook's event) says its own errors in docs(); a JSON body is read by validate().
+  const jsonBody = Boolean(requestBody?.content['application/json'])
   const errors: Record<string, ReturnType<typeof errorRef>> = {}
-  if (parameters.length || requestBody) errors[400] = errorRef('The input is invalid: `error.fields` names what to fix (validation_failed)')
-  if (requestBody) errors[413] = errorRef('The body is larger than 16 KB')
+  if (parameters.length || jsonBody) errors[400] = errorRef('The input is invalid: `error.fields` names what to fix (validation_failed)')
+  if (jsonBody) errors[413] = errorRef('The body is larger than 16 KB')
   const all = { ...errors, ...responses }
   const ordered = Object.fromEntries(
     Object.keys(all)
