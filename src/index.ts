@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import type { RouterRoute } from 'hono/types'
 import { requestId } from 'hono/request-id'
 import { apiCsrfProtection } from './accounts/csrf'
 import { accountPages } from './accounts/pages'
@@ -50,7 +51,7 @@ const api = new Hono<AppEnv>()
   .route('/admin', adminApi)
   .route('/orders', ordersApi)
   // The OpenAPI document of the routes above and its page (src/openapi).
-  .route('/', openApiRoute)
+  .route('/', openApiRoute((): RouterRoute[] => app.routes))
   .all('*', () => {
     throw notFound('API route')
   })

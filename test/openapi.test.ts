@@ -1,11 +1,26 @@
 import { env, SELF } from 'cloudflare:test'
 import { Validator, type OutputUnit, type Schema } from '@cfworker/json-schema'
 import { eq } from 'drizzle-orm'
+import { Hono } from 'hono'
+import { uniqueSymbol } from 'hono-openapi'
+import type { RouterRoute } from 'hono/types'
+import { findTargetHandler } from 'hono/utils/handler'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
 import worker from '../src/index'
+import { RegisterBody, UpdateProfileBody } from '../src/accounts/schemas'
+import { RefundBody } from '../src/admin/orders'
+import { AuditQuery, ImageParams } from '../src/admin/routes'
+import { ImagePatch } from '../src/admin/schemas'
+import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from '../src/cart/schemas'
+import { ProductKeyParam, ProductListQuery } from '../src/catalog/schemas'
 import { getDb } from '../src/db/client'
 import { users } from '../src/db/schema'
-import type { OpenApiDocument, OpenApiOperation } from '../src/openapi/document'
+import { docs } from '../src/openapi/describe'
+import { buildDocument, type OpenApiDocument, type OpenApiOperation } from '../src/openapi/document'
+import { INPUT_SCHEMA } from '../src/openapi/json-schema'
+import { CreateOrderBody, IdempotencyKeyHeader } from '../src/orders/schemas'
+import { validate } from '../src/platform/validate'
 import { BASE, callJson, freshAddress, getJson, insertProduct, registerUser, uniqueEmail } from './helpers'
 import { ADDRESS } from './orders-helpers'
 import { postWebhook, stripeEvent } from './payments-helpers'
@@ -42,7 +57,24 @@ function operationsOf(document: OpenApiDocument): Set<string> {
   return new Set(Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)))
 }
 
-const undocumented = (routes: { method: string; path: string }[]) => [...routesOf(routes)].filter((route) => !operationsOf(doc).has(route)).sort()
+/**
+ * The checker: the routes under /api and /webhooks that the document generated from these routes leaves
+ * out (a route without `docs()`). A route with a validator but no `docs()` already fails in buildDocument.
+ */
+async function undocumented(routes: RouterRoute[]): Promise<string[]> {
+  const generated = operationsOf((await buildDocument(routes)) as OpenApiDocument)
+  return [...routesOf(routes)].filter((route) => !generated.has(route)).sort()
+}
+
+/** A tiny app beside the Worker's routes: one described route, one that is not. */
+function withGiftCards(undescribed: Hono) {
+  const described = new Hono().get(
+    '/api/gift-cards',
+    docs({ id: 'listGiftCards', tag: 'Catalog', summary: 'Gift cards', access: 'public', responses: { 200: { description: 'None yet' } } }),
+    (c) => c.json([]),
+  )
+  return [...worker.routes, ...described.routes, ...undescribed.routes]
+}
 
 function operation(method: string, path: string): OpenApiOperation {
   const found = doc.paths[path]?.[method.toLowerCase() as keyof OpenApiDocument['paths'][string]]
@@ -90,8 +122,29 @@ describe('the OpenAPI document', () => {
     expect([...routes].sort()).toEqual([...operationsOf(doc)].sort())
   })
 
-  it('notices a route that is not described', () => {
-    expect(undocumented([...worker.routes, { method: 'GET', path: '/api/gift-cards/:code{[A-Z0-9]{8}}' }])).toEqual(['GET /api/gift-cards/{code}'])
+  it('is generated from the routes, every one of them described', async () => {
+    expect(await undocumented(worker.routes)).toEqual([])
+  })
+
+  it('notices a route that is not described', async () => {
+    const plain = new Hono().get('/api/gift-cards/:code{[A-Z0-9]{8}}', (c) => c.json({}))
+    expect(await undocumented(withGiftCards(plain))).toEqual(['GET /api/gift-cards/{code}'])
+  })
+
+  it('fails on a route added with a validator but without docs()', async () => {
+    // With a validator, hono-openapi alone would list it with a made-up id and no summary: buildDocument refuses.
+    const validated = new Hono().get('/api/gift-cards/:code', validate('param', z.object({ code: z.string() })), (c) => c.json({}))
+    await expect(undocumented(withGiftCards(validated))).rejects.toThrow('GET /api/gift-cards/{code} has a validator but no docs()')
+  })
+
+  it('keeps the ids, tags and summaries unique and named', () => {
+    const ops = Object.values(doc.paths).flatMap((item) => Object.values(item))
+    expect(new Set(ops.map((op) => op.operationId)).size).toBe(ops.length)
+    for (const op of ops) {
+      expect(op.tags, op.operationId).toHaveLength(1)
+      expect(doc.tags.map((t) => t.name), op.operationId).toContain(op.tags[0])
+      expect(op.summary, op.operationId).not.toBe('')
+    }
   })
 
   it('declares every path parameter and an error answer on every operation', () => {
@@ -101,6 +154,148 @@ describe('the OpenAPI document', () => {
         expect(declared.sort(), `${method} ${path}`).toEqual([...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort())
         expect(op.responses.default?.content?.['application/json']?.schema, `${method} ${path}`).toEqual({ $ref: '#/components/schemas/ErrorBody' })
       }
+    }
+  })
+})
+
+/** The document's parameters a zod schema makes, as document.ts writes them. */
+function parametersOf(where: 'path' | 'query' | 'header', schema: z.ZodType) {
+  const json = z.toJSONSchema(schema, INPUT_SCHEMA) as { properties: Record<string, Record<string, unknown>>; required?: string[] }
+  return Object.entries(json.properties).map(([name, { description, ...property }]) => ({
+    name: where === 'header' ? name.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase()) : name,
+    in: where,
+    required: where === 'path' || Boolean(json.required?.includes(name)),
+    ...(typeof description === 'string' && { description }),
+    schema: property,
+  }))
+}
+
+const bodySchema = (op: OpenApiOperation) => op.requestBody?.content['application/json']?.schema
+const jsonOf = (schema: z.ZodType) => {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, INPUT_SCHEMA) as Record<string, unknown>
+  return json
+}
+
+/** What the document says is wrong with `value` under `schema` (an instance path per error). */
+function refusedBy(schema: Record<string, unknown>, value: unknown): string[] {
+  const validator = new Validator(structuredClone(schema) as Schema, '2020-12', false)
+  return validator.validate(value).errors.map((e) => e.instanceLocation)
+}
+
+/** The validators on the Worker's route `METHOD path`, as hono-openapi reads them from its middleware. */
+function validatorsOf(method: string, path: string) {
+  return worker.routes
+    .filter((route) => route.method === method && openApiPath(route.path) === path)
+    .map((route) => (findTargetHandler(route.handler) as unknown as Record<symbol, { target?: string; toOpenAPISchema?: () => Promise<{ schema: unknown }> }>)[uniqueSymbol])
+    .filter((meta): meta is { target: string; toOpenAPISchema: () => Promise<{ schema: unknown }> } => Boolean(meta?.target))
+}
+
+describe('the requests the document describes', () => {
+  it('are those of the validator each route runs', async () => {
+    let checked = 0
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const validator of validatorsOf(method.toUpperCase(), path)) {
+          const { schema } = (await validator.toOpenAPISchema()) as { schema: { properties?: Record<string, unknown> } }
+          if (validator.target === 'json') expect(bodySchema(op), `${method} ${path} body`).toEqual(JSON.parse(JSON.stringify(schema)))
+          else {
+            const where = validator.target === 'param' ? 'path' : validator.target
+            // Hono hands a validator lower-case header names; the document writes them as sent (Idempotency-Key).
+            const key = (name: string) => (where === 'header' ? name.toLowerCase() : name)
+            const documented = Object.fromEntries((op.parameters ?? []).filter((p) => p.in === where).map((p) => [key(p.name), p.schema]))
+            const validated = Object.fromEntries(
+              Object.entries(JSON.parse(JSON.stringify(schema.properties ?? {})) as Record<string, Record<string, unknown>>).map(([name, { description: _shown, ...property }]) => [name, property]),
+            )
+            expect(documented, `${method} ${path} ${where}`).toEqual(validated)
+          }
+          checked++
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(30)
+  })
+
+  it('are the zod schemas the domains name, as JSON Schema', () => {
+    const cases: [string, string, { path?: z.ZodType; query?: z.ZodType; header?: z.ZodType; json?: z.ZodType }][] = [
+      ['GET', '/api/products', { query: ProductListQuery }],
+      ['GET', '/api/products/{idOrSlug}', { path: ProductKeyParam }],
+      ['POST', '/api/auth/register', { json: RegisterBody }],
+      ['PUT', '/api/users/profile', { json: UpdateProfileBody }],
+      ['POST', '/api/cart/items', { json: AddCartItemBody }],
+      ['PATCH', '/api/cart/items/{productId}', { path: CartItemParam, json: UpdateCartItemBody }],
+      ['POST', '/api/orders', { header: IdempotencyKeyHeader, json: CreateOrderBody }],
+      ['PATCH', '/api/admin/products/{id}/images/{imageId}', { path: ImageParams, json: ImagePatch }],
+      ['POST', '/api/admin/orders/{id}/refund', { json: RefundBody }],
+      ['GET', '/api/admin/audit', { query: AuditQuery }],
+    ]
+    for (const [method, path, { json, ...where }] of cases) {
+      const op = operation(method, path)
+      expect(bodySchema(op), `${method} ${path} body`).toEqual(json && jsonOf(json))
+      for (const [at, schema] of Object.entries(where) as ['path' | 'query' | 'header', z.ZodType][]) {
+        expect((op.parameters ?? []).filter((p) => p.in === at), `${method} ${path} ${at}`).toEqual(parametersOf(at, schema))
+      }
+    }
+  })
+
+  it('are refused by the route where the document says they are invalid, in every parameter it constrains', async () => {
+    const admin = await staffUser('admin')
+    const product = await insertProduct({ stockQuantity: 5 })
+    /** A value the parameter's schema refuses, if one of these is. */
+    const badValue = (schema: Record<string, unknown>) =>
+      ['not a value!', '-1', '0', 'x'.repeat(400)].find((candidate) => refusedBy(schema, candidate).length > 0)
+    let checked = 0
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        if (validatorsOf(method.toUpperCase(), path).length === 0) continue
+        for (const parameter of op.parameters ?? []) {
+          const bad = badValue(parameter.schema)
+          if (bad === undefined) continue
+          const url = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === parameter.name && parameter.in === 'path' ? encodeURIComponent(bad) : String(product.id)))
+          const query = parameter.in === 'query' ? `?${parameter.name}=${encodeURIComponent(bad)}` : ''
+          const headers = { ...admin.bearer, ...(parameter.in === 'header' && { [parameter.name]: bad }) }
+          const body = op.requestBody ? {} : undefined
+          const answer = await callJson<{ error: { code: string; fields?: Record<string, string[]> } }>(method.toUpperCase(), `${url}${query}`, body, headers)
+          const where = `${method} ${path} ${parameter.in} ${parameter.name}=${bad.slice(0, 20)}`
+          expect(answer.status, where).toBe(400)
+          expect(Object.keys(answer.body.error.fields ?? {}).map((f) => f.toLowerCase()), where).toContain(parameter.name.toLowerCase())
+          checked++
+        }
+        const body = bodySchema(op)
+        if (body?.additionalProperties === false) {
+          // An unknown field: the document refuses it (additionalProperties: false), and so does the route.
+          expect(refusedBy(body, { not_a_field: 1 }), `${method} ${path}`).not.toEqual([])
+          const url = path.replace(/\{\w+\}/g, String(product.id))
+          const answer = await callJson<{ error: { code: string } }>(method.toUpperCase(), url, { not_a_field: 1 }, admin.bearer)
+          expect([answer.status, answer.body.error.code], `${method} ${path} body`).toEqual([400, 'validation_failed'])
+          checked++
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(40)
+  })
+
+  it('are accepted by the route where the document says they are valid, and refused field by field where not', async () => {
+    const shopper = await registerUser()
+    const product = await insertProduct({ stockQuantity: 20 })
+    const cases: [string, string, unknown, string[]][] = [
+      // method, path, body, the fields the document and the route both refuse ([] = valid)
+      ['POST', '/api/cart/items', { product_id: product.id, quantity: 2 }, []],
+      ['POST', '/api/cart/items', { product_id: product.id, quantity: 0 }, ['quantity']],
+      ['POST', '/api/cart/items', { product_id: 'one', quantity: 1 }, ['product_id']],
+      ['PATCH', `/api/cart/items/${product.id}`, { quantity: 3 }, []],
+      ['PATCH', `/api/cart/items/${product.id}`, { quantity: 1000 }, ['quantity']],
+      ['PUT', '/api/users/profile', { name: 'Doc Reader' }, []],
+      ['PUT', '/api/users/profile', { name: 42 }, ['name']],
+    ]
+    for (const [method, url, body, refused] of cases) {
+      const path = url.replace(/\/\d+$/, '/{productId}')
+      const schema = bodySchema(operation(method, path))
+      if (!schema) throw new Error(`${method} ${path} documents no JSON body`)
+      const documented = [...new Set(refusedBy(schema, body).map((at) => at.split('/')[1] ?? '').filter(Boolean))].sort()
+      expect(documented, `${method} ${url} ${JSON.stringify(body)}: the document`).toEqual(refused)
+      const answer = await callJson<{ error?: { fields?: Record<string, string[]> } }>(method, url, body, shopper.bearer)
+      if (refused.length === 0) expect(answer.status, `${method} ${url}: ${JSON.stringify(answer.body)}`).toBe(200)
+      else expect([answer.status, Object.keys(answer.body.error?.fields ?? {}).sort()], `${method} ${url}`).toEqual([400, refused])
     }
   })
 })

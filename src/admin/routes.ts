@@ -7,6 +7,7 @@ import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
 import { wholeNumber } from '../platform/params'
 import { validate } from '../platform/validate'
+import { docs, type RouteDocs } from '../openapi/describe'
 import { listAudit } from './audit'
 import { dashboard } from './dashboard'
 import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, ordersCsv, refundByStaff } from './orders'
@@ -14,6 +15,20 @@ import { AdminUserQuery, RoleBody, changeRole, listUsers } from './users'
 import { createCategory, deleteCategory, listCategories, updateCategory } from './categories'
 import { PRODUCT_IMAGE_MAX_BYTES } from './image-files'
 import { addImages, adminProduct, createProduct, deleteImage, deleteProduct, listAdminProducts, reorderImages, updateImageAlt, updateProduct, type Upload } from './products'
+import {
+  AdminCategory,
+  AdminCategoryList,
+  AdminOrder,
+  AdminOrderPage,
+  AdminProduct,
+  AdminProductPage,
+  AdminUserPage,
+  AuditPage,
+  BulkShipResult,
+  Dashboard,
+  RefundResult,
+  RoleChange,
+} from './responses'
 import { AdminCategoryBody, AdminCategoryPatch, AdminProductBody, AdminProductPatch, AdminProductQuery, IdParam, ImageOrder, ImagePatch } from './schemas'
 
 export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
@@ -43,70 +58,252 @@ export const AuditQuery = z.strictObject({
   page_size: wholeNumber(1, 200).default(50),
 })
 
+/** Documentation only: these routes read the value without a validator. */
+const OrderIdParam = z.object({ id: z.string().describe('The order id (a UUID)') })
+const DashboardQuery = z.object({ currency: z.string().describe('ISO 4217 code; USD when omitted').optional() })
+
+/** Every admin operation is tagged Admin and needs the staff role unless it says admin. */
+const adminDocs = (route: Omit<RouteDocs, 'tag' | 'access'> & { access?: 'admin' }) => docs({ tag: 'Admin', access: 'staff', ...route })
+
+const listProductsDocs = adminDocs({
+  id: 'adminListProducts',
+  summary: 'Products, active or not: search, filters, sort',
+  responses: { 200: { description: 'A page of products', schema: AdminProductPage } },
+  errors: { 404: 'Unknown category' },
+})
+const createProductDocs = adminDocs({
+  id: 'adminCreateProduct',
+  summary: 'Create a product',
+  description: 'The price is a decimal text ("12.50"), stored as exact cents. Without a slug, one is made from the name.',
+  responses: { 201: { description: 'The product', schema: AdminProduct } },
+  errors: { 409: 'The slug is taken' },
+})
+const getProductDocs = adminDocs({
+  id: 'adminGetProduct',
+  summary: 'One product with its images and categories',
+  responses: { 200: { description: 'The product', schema: AdminProduct } },
+  errors: { 404: 'No such product' },
+})
+const updateProductDocs = adminDocs({
+  id: 'adminUpdateProduct',
+  summary: 'Change a product',
+  description: "Stock goes through the product's stock object: it cannot go below the units held for unpaid orders.",
+  responses: { 200: { description: 'The product', schema: AdminProduct } },
+  errors: { 404: 'No such product', 409: 'The slug is taken, or the stock would go below the units held' },
+})
+const deleteProductDocs = adminDocs({
+  id: 'adminDeleteProduct',
+  summary: 'Delete a product and its images',
+  responses: { 204: { description: 'Deleted' } },
+  errors: { 404: 'No such product' },
+})
+const addImagesDocs = adminDocs({
+  id: 'adminAddImages',
+  summary: 'Add images after the existing ones',
+  rawBody: {
+    description: 'A multipart form: up to 10 files in `images` (PNG, JPEG, WebP or AVIF, 5 MB each, 20 MB in all) and an optional `alt_text`',
+    content: {
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          properties: { images: { type: 'array', items: { type: 'string', contentMediaType: 'image/*' }, maxItems: 10 }, alt_text: { type: 'string', maxLength: 300 } },
+          required: ['images'],
+        },
+      },
+    },
+  },
+  responses: { 201: { description: 'The product with its images', schema: AdminProduct } },
+  errors: { 404: 'No such product', 413: 'A file is larger than 5 MB, or the request than 20 MB', 415: 'A file is not an image we take' },
+})
+const reorderImagesDocs = adminDocs({
+  id: 'adminReorderImages',
+  summary: 'Put the images in an order',
+  responses: { 200: { description: 'The product', schema: AdminProduct } },
+  errors: { 404: 'No such product' },
+})
+const updateImageDocs = adminDocs({
+  id: 'adminUpdateImage',
+  summary: "Change an image's alt text",
+  responses: { 200: { description: 'The product', schema: AdminProduct } },
+  errors: { 404: 'No such product or image' },
+})
+const deleteImageDocs = adminDocs({
+  id: 'adminDeleteImage',
+  summary: 'Delete an image',
+  responses: { 200: { description: 'The product', schema: AdminProduct } },
+  errors: { 404: 'No such product or image' },
+})
+const listCategoriesDocs = adminDocs({
+  id: 'adminListCategories',
+  summary: 'Every category, flat',
+  responses: { 200: { description: 'The categories', schema: AdminCategoryList } },
+})
+const createCategoryDocs = adminDocs({
+  id: 'adminCreateCategory',
+  summary: 'Create a category',
+  responses: { 201: { description: 'The category', schema: AdminCategory } },
+  errors: { 409: 'The slug is taken' },
+})
+const updateCategoryDocs = adminDocs({
+  id: 'adminUpdateCategory',
+  summary: 'Rename or move a category (never under itself)',
+  responses: { 200: { description: 'The category', schema: AdminCategory } },
+  errors: { 404: 'No such category', 409: 'The slug is taken' },
+})
+const deleteCategoryDocs = adminDocs({
+  id: 'adminDeleteCategory',
+  summary: 'Delete an empty category',
+  responses: { 204: { description: 'Deleted' } },
+  errors: { 404: 'No such category', 409: 'It still has sub-categories or products' },
+})
+const dashboardDocs = adminDocs({
+  id: 'adminDashboard',
+  summary: 'Sales of the last 30 days and what needs doing',
+  query: DashboardQuery,
+  responses: { 200: { description: 'The numbers', schema: Dashboard } },
+})
+const listOrdersDocs = adminDocs({
+  id: 'adminListOrders',
+  summary: 'Orders of every customer, filtered',
+  responses: { 200: { description: 'A page of orders', schema: AdminOrderPage } },
+})
+const exportOrdersDocs = adminDocs({
+  id: 'adminExportOrders',
+  summary: 'The filtered orders as CSV (at most 10,000)',
+  responses: {
+    200: {
+      description: 'order_id, created_at, customer_email, status, payment_status, currency, total, review_reason',
+      media: { type: 'text/csv', schema: { type: 'string' } },
+    },
+  },
+})
+const bulkShipDocs = adminDocs({
+  id: 'adminBulkShip',
+  summary: 'Mark many paid orders shipped',
+  description: 'Each order is checked on its own; the answer names the ones refused and why.',
+  responses: { 200: { description: 'What was shipped and what was refused', schema: BulkShipResult } },
+})
+const getOrderDocs = adminDocs({
+  id: 'adminGetOrder',
+  summary: 'One order with payments, refunds, history and shipment',
+  params: OrderIdParam,
+  responses: { 200: { description: 'The order', schema: AdminOrder } },
+  errors: { 404: 'No such order' },
+})
+const shipOrderDocs = adminDocs({
+  id: 'adminShipOrder',
+  summary: 'Mark a paid order shipped',
+  params: OrderIdParam,
+  responses: { 200: { description: 'The order', schema: AdminOrder } },
+  errors: { 404: 'No such order', 409: 'The order is not paid (illegal_transition)' },
+})
+const deliverOrderDocs = adminDocs({
+  id: 'adminDeliverOrder',
+  summary: 'Mark a shipped order delivered',
+  params: OrderIdParam,
+  responses: { 200: { description: 'The order', schema: AdminOrder } },
+  errors: { 404: 'No such order', 409: 'The order is not shipped (illegal_transition)' },
+})
+const cancelOrderDocs = adminDocs({
+  id: 'adminCancelOrder',
+  summary: "Cancel an order (a paid one is refunded in full and restocked; an unpaid one's lines go back to the customer's cart)",
+  params: OrderIdParam,
+  responses: { 200: { description: 'The order', schema: AdminOrder } },
+  errors: { 404: 'No such order', 409: 'The order can no longer be cancelled', 502: 'The payment provider failed' },
+})
+const refundOrderDocs = adminDocs({
+  id: 'adminRefundOrder',
+  summary: 'Refund order lines and units, an amount, or everything left',
+  description:
+    'Name `lines` (product id and units): the amount defaults to their price and may be lowered (goodwill); with `restock` exactly those units go back to stock. `amount` alone refunds money only; neither refunds everything left. A line is never refunded beyond its quantity, nor a payment beyond what was paid, even by concurrent refunds (409 `refund_conflict`). Send `refund_id` (any token of yours) to make a retry refund, and restock, once.',
+  params: OrderIdParam,
+  responses: { 200: { description: 'The refund and the order', schema: RefundResult } },
+  errors: { 400: 'More units or money than are left, or restock without lines', 404: 'No such order', 409: 'Nothing left to refund, or another refund got there first', 502: 'The payment provider failed' },
+})
+const listUsersDocs = adminDocs({
+  id: 'adminListUsers',
+  summary: 'Accounts, newest first (admin)',
+  access: 'admin',
+  responses: { 200: { description: 'A page of accounts', schema: AdminUserPage } },
+})
+const changeRoleDocs = adminDocs({
+  id: 'adminChangeRole',
+  summary: "Change an account's role (admin)",
+  access: 'admin',
+  responses: { 200: { description: 'The account and its role', schema: RoleChange } },
+  errors: { 404: 'No such account', 409: 'This is the last admin' },
+})
+const auditLogDocs = adminDocs({
+  id: 'adminAuditLog',
+  summary: 'The audit log, newest first (admin)',
+  access: 'admin',
+  responses: { 200: { description: 'A page of entries', schema: AuditPage } },
+})
+
 export const adminApi = new Hono<AppEnv>()
   .use(requireRole('staff', 'admin'))
-  .get('/products', validate('query', AdminProductQuery), async (c) => c.json(await listAdminProducts(c.env, c.req.valid('query'))))
-  .post('/products', jsonLimit, validate('json', AdminProductBody), async (c) => c.json(await createProduct(c.env, userOf(c), c.req.valid('json')), 201))
-  .get('/products/:id', validate('param', IdParam), async (c) => c.json(await adminProduct(c.env, c.req.valid('param').id)))
-  .patch('/products/:id', jsonLimit, validate('param', IdParam), validate('json', AdminProductPatch), async (c) =>
+  .get('/products', listProductsDocs, validate('query', AdminProductQuery), async (c) => c.json(await listAdminProducts(c.env, c.req.valid('query'))))
+  .post('/products', createProductDocs, jsonLimit, validate('json', AdminProductBody), async (c) => c.json(await createProduct(c.env, userOf(c), c.req.valid('json')), 201))
+  .get('/products/:id', getProductDocs, validate('param', IdParam), async (c) => c.json(await adminProduct(c.env, c.req.valid('param').id)))
+  .patch('/products/:id', updateProductDocs, jsonLimit, validate('param', IdParam), validate('json', AdminProductPatch), async (c) =>
     c.json(await updateProduct(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json'))),
   )
-  .delete('/products/:id', validate('param', IdParam), async (c) => {
+  .delete('/products/:id', deleteProductDocs, validate('param', IdParam), async (c) => {
     await deleteProduct(c.env, userOf(c), c.req.valid('param').id)
     return c.body(null, 204)
   })
-  .post('/products/:id/images', uploadLimit, validate('param', IdParam), async (c) => {
+  .post('/products/:id/images', addImagesDocs, uploadLimit, validate('param', IdParam), async (c) => {
     const form = await c.req.parseBody({ all: true }).catch(() => {
       throw new ApiError(400, 'bad_request', 'Send the images as multipart/form-data in a field named "images"')
     })
     const alt = typeof form['alt_text'] === 'string' ? form['alt_text'].trim().slice(0, 300) : ''
     return c.json(await addImages(c.env, userOf(c), c.req.valid('param').id, await uploadedImages(form), alt), 201)
   })
-  .put('/products/:id/images/order', jsonLimit, validate('param', IdParam), validate('json', ImageOrder), async (c) =>
+  .put('/products/:id/images/order', reorderImagesDocs, jsonLimit, validate('param', IdParam), validate('json', ImageOrder), async (c) =>
     c.json(await reorderImages(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json').image_ids)),
   )
-  .patch('/products/:id/images/:imageId', jsonLimit, validate('param', ImageParams), validate('json', ImagePatch), async (c) => {
+  .patch('/products/:id/images/:imageId', updateImageDocs, jsonLimit, validate('param', ImageParams), validate('json', ImagePatch), async (c) => {
     const { id, imageId } = c.req.valid('param')
     return c.json(await updateImageAlt(c.env, userOf(c), id, imageId, c.req.valid('json').alt_text))
   })
-  .delete('/products/:id/images/:imageId', validate('param', ImageParams), async (c) => {
+  .delete('/products/:id/images/:imageId', deleteImageDocs, validate('param', ImageParams), async (c) => {
     const { id, imageId } = c.req.valid('param')
     return c.json(await deleteImage(c.env, userOf(c), id, imageId))
   })
-  .get('/categories', async (c) => c.json({ items: await listCategories(c.env) }))
-  .post('/categories', jsonLimit, validate('json', AdminCategoryBody), async (c) => c.json(await createCategory(c.env, userOf(c), c.req.valid('json')), 201))
-  .patch('/categories/:id', jsonLimit, validate('param', IdParam), validate('json', AdminCategoryPatch), async (c) =>
+  .get('/categories', listCategoriesDocs, async (c) => c.json({ items: await listCategories(c.env) }))
+  .post('/categories', createCategoryDocs, jsonLimit, validate('json', AdminCategoryBody), async (c) => c.json(await createCategory(c.env, userOf(c), c.req.valid('json')), 201))
+  .patch('/categories/:id', updateCategoryDocs, jsonLimit, validate('param', IdParam), validate('json', AdminCategoryPatch), async (c) =>
     c.json(await updateCategory(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json'))),
   )
-  .delete('/categories/:id', validate('param', IdParam), async (c) => {
+  .delete('/categories/:id', deleteCategoryDocs, validate('param', IdParam), async (c) => {
     await deleteCategory(c.env, userOf(c), c.req.valid('param').id)
     return c.body(null, 204)
   })
-  .get('/dashboard', async (c) => c.json(await dashboard(c.env, c.req.query('currency')?.toUpperCase() || 'USD')))
-  .get('/orders', validate('query', AdminOrderQuery), async (c) => c.json(await listAdminOrders(c.env, c.req.valid('query'))))
-  .get('/orders.csv', validate('query', AdminOrderQuery), async (c) =>
+  .get('/dashboard', dashboardDocs, async (c) => c.json(await dashboard(c.env, c.req.query('currency')?.toUpperCase() || 'USD')))
+  .get('/orders', listOrdersDocs, validate('query', AdminOrderQuery), async (c) => c.json(await listAdminOrders(c.env, c.req.valid('query'))))
+  .get('/orders.csv', exportOrdersDocs, validate('query', AdminOrderQuery), async (c) =>
     c.body(await ordersCsv(c.env, c.req.valid('query')), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="orders.csv"' }),
   )
-  .post('/orders/bulk-ship', jsonLimit, validate('json', BulkShipBody), async (c) => c.json(await bulkShip(c.env, userOf(c), c.req.valid('json'))))
-  .get('/orders/:id', async (c) => c.json(await adminOrder(c.env, userOf(c), c.req.param('id'))))
-  .post('/orders/:id/ship', jsonLimit, validate('json', ShipBody), async (c) => {
+  .post('/orders/bulk-ship', bulkShipDocs, jsonLimit, validate('json', BulkShipBody), async (c) => c.json(await bulkShip(c.env, userOf(c), c.req.valid('json'))))
+  .get('/orders/:id', getOrderDocs, async (c) => c.json(await adminOrder(c.env, userOf(c), c.req.param('id'))))
+  .post('/orders/:id/ship', shipOrderDocs, jsonLimit, validate('json', ShipBody), async (c) => {
     await markShipped(c.env, userOf(c), c.req.param('id'), c.req.valid('json'))
     return c.json(await adminOrder(c.env, userOf(c), c.req.param('id')))
   })
-  .post('/orders/:id/deliver', async (c) => {
+  .post('/orders/:id/deliver', deliverOrderDocs, async (c) => {
     await markDelivered(c.env, userOf(c), c.req.param('id'))
     return c.json(await adminOrder(c.env, userOf(c), c.req.param('id')))
   })
-  .post('/orders/:id/cancel', async (c) => {
+  .post('/orders/:id/cancel', cancelOrderDocs, async (c) => {
     await cancelByStaff(c.env, userOf(c), c.req.param('id'))
     return c.json(await adminOrder(c.env, userOf(c), c.req.param('id')))
   })
-  .post('/orders/:id/refund', jsonLimit, validate('json', RefundBody), async (c) => {
+  .post('/orders/:id/refund', refundOrderDocs, jsonLimit, validate('json', RefundBody), async (c) => {
     const refund = await refundByStaff(c.env, userOf(c), c.req.param('id'), c.req.valid('json'))
     return c.json({ refund, order: await adminOrder(c.env, userOf(c), c.req.param('id')) })
   })
-  .get('/users', requireRole('admin'), validate('query', AdminUserQuery), async (c) => c.json(await listUsers(c.env, c.req.valid('query'))))
-  .patch('/users/:id', requireRole('admin'), jsonLimit, validate('param', IdParam), validate('json', RoleBody), async (c) =>
+  .get('/users', listUsersDocs, requireRole('admin'), validate('query', AdminUserQuery), async (c) => c.json(await listUsers(c.env, c.req.valid('query'))))
+  .patch('/users/:id', changeRoleDocs, requireRole('admin'), jsonLimit, validate('param', IdParam), validate('json', RoleBody), async (c) =>
     c.json(await changeRole(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json').role)),
   )
-  .get('/audit', requireRole('admin'), validate('query', AuditQuery), async (c) => c.json(await listAudit(c.env, c.req.valid('query'))))
+  .get('/audit', auditLogDocs, requireRole('admin'), validate('query', AuditQuery), async (c) => c.json(await listAudit(c.env, c.req.valid('query'))))

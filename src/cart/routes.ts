@@ -2,14 +2,51 @@ import { Hono } from 'hono'
 import { jsonLimit } from '../platform/body-limit'
 import type { AppEnv } from '../platform/env'
 import { validate } from '../platform/validate'
+import { docs } from '../openapi/describe'
+import { CartView } from './responses'
 import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from './schemas'
 import { addCartItem, getCart, removeCartItem, updateCartItem } from './service'
 
+const getCartDocs = docs({
+  id: 'getCart',
+  tag: 'Cart',
+  summary: 'The cart of this guest or user',
+  description: "Signed in with a guest cart cookie as well: the guest cart is merged into the user's first.",
+  access: 'optional',
+  responses: { 200: { description: 'The cart (empty when there is none yet)', schema: CartView } },
+})
+
+const addCartItemDocs = docs({
+  id: 'addCartItem',
+  tag: 'Cart',
+  summary: 'Add units of a product',
+  access: 'optional',
+  responses: { 200: { description: 'The cart', schema: CartView } },
+  errors: { 404: 'No active product with this id', 409: 'More than is available, more than 99 in a line, or another currency than the cart (insufficient_stock, quantity_limit, currency_mismatch)' },
+})
+
+const updateCartItemDocs = docs({
+  id: 'updateCartItem',
+  tag: 'Cart',
+  summary: 'Set the quantity of a line',
+  access: 'optional',
+  responses: { 200: { description: 'The cart', schema: CartView } },
+  errors: { 404: 'The cart holds no such line', 409: 'More than is available, or the product is no longer sold' },
+})
+
+const removeCartItemDocs = docs({
+  id: 'removeCartItem',
+  tag: 'Cart',
+  summary: 'Remove a line',
+  access: 'optional',
+  responses: { 200: { description: 'The cart', schema: CartView } },
+})
+
 /** The cart of a guest (cookie) or of the signed-in user; every answer is the whole cart. */
 export const cartApi = new Hono<AppEnv>()
-  .get('/', async (c) => c.json(await getCart(c)))
-  .post('/items', jsonLimit, validate('json', AddCartItemBody), async (c) => c.json(await addCartItem(c, c.req.valid('json'))))
-  .patch('/items/:productId', jsonLimit, validate('param', CartItemParam), validate('json', UpdateCartItemBody), async (c) =>
+  .get('/', getCartDocs, async (c) => c.json(await getCart(c)))
+  .post('/items', addCartItemDocs, jsonLimit, validate('json', AddCartItemBody), async (c) => c.json(await addCartItem(c, c.req.valid('json'))))
+  .patch('/items/:productId', updateCartItemDocs, jsonLimit, validate('param', CartItemParam), validate('json', UpdateCartItemBody), async (c) =>
     c.json(await updateCartItem(c, c.req.valid('param').productId, c.req.valid('json').quantity)),
   )
-  .delete('/items/:productId', validate('param', CartItemParam), async (c) => c.json(await removeCartItem(c, c.req.valid('param').productId)))
+  .delete('/items/:productId', removeCartItemDocs, validate('param', CartItemParam), async (c) => c.json(await removeCartItem(c, c.req.valid('param').productId)))

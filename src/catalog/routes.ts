@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../platform/env'
 import { validate } from '../platform/validate'
+import { docs } from '../openapi/describe'
+import { CategoryTree, ProductDetail, ProductList } from './responses'
 import { ProductKeyParam, ProductListQuery } from './schemas'
 import { categoryTree, productDetail, productList, type Cached } from './service'
 
@@ -10,12 +12,39 @@ const waitUntil = (c: Context<AppEnv>) => (promise: Promise<unknown>) => c.execu
 const cachedResponse = (c: Context<AppEnv>, { json, source }: Cached) =>
   c.body(json, 200, { 'Content-Type': 'application/json; charset=UTF-8', 'X-Cache': source })
 
+const listProducts = docs({
+  id: 'listProducts',
+  tag: 'Catalog',
+  summary: 'List and search active products',
+  description: 'Filters combine; `q` searches names and descriptions (ranked by relevance unless `sort` says otherwise). Links to the next and previous page keep the filters.',
+  access: 'public',
+  responses: { 200: { description: 'A page of products', schema: ProductList } },
+  errors: { 404: 'Unknown category' },
+})
+
+const getProduct = docs({
+  id: 'getProduct',
+  tag: 'Catalog',
+  summary: 'One active product by id or slug',
+  access: 'public',
+  responses: { 200: { description: 'The product with its images and categories', schema: ProductDetail } },
+  errors: { 404: 'No active product with this id or slug' },
+})
+
+const listCategories = docs({
+  id: 'listCategories',
+  tag: 'Catalog',
+  summary: 'The category tree with product counts',
+  access: 'public',
+  responses: { 200: { description: 'The root categories', schema: CategoryTree } },
+})
+
 export const productsApi = new Hono<AppEnv>()
-  .get('/', validate('query', ProductListQuery), async (c) =>
+  .get('/', listProducts, validate('query', ProductListQuery), async (c) =>
     cachedResponse(c, await productList(c.env, waitUntil(c), c.req.valid('query'))),
   )
-  .get('/:idOrSlug', validate('param', ProductKeyParam), async (c) =>
+  .get('/:idOrSlug', getProduct, validate('param', ProductKeyParam), async (c) =>
     cachedResponse(c, await productDetail(c.env, waitUntil(c), c.req.valid('param').idOrSlug)),
   )
 
-export const categoriesApi = new Hono<AppEnv>().get('/', async (c) => cachedResponse(c, await categoryTree(c.env, waitUntil(c))))
+export const categoriesApi = new Hono<AppEnv>().get('/', listCategories, async (c) => cachedResponse(c, await categoryTree(c.env, waitUntil(c))))

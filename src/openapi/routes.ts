@@ -1,5 +1,6 @@
-/** `/api/openapi.json` and `/api/docs`: the OpenAPI document and its page, both from OPERATIONS. */
+/** `/api/openapi.json` and `/api/docs`: the OpenAPI document of the app's routes and its page. */
 import { Hono, type Context } from 'hono'
+import type { RouterRoute } from 'hono/types'
 import type { AppEnv } from '../platform/env'
 import { renderPage } from '../ui/layout'
 import { openApiDocument } from './document'
@@ -7,6 +8,11 @@ import { ApiDocsPage } from './pages'
 
 const origin = (c: Context<AppEnv>) => new URL(c.req.url).origin
 
-export const openApiRoute = new Hono<AppEnv>()
-  .get('/openapi.json', (c) => c.json(openApiDocument(origin(c))))
-  .get('/docs', (c) => c.html(renderPage(ApiDocsPage({ doc: openApiDocument(origin(c)) }))))
+/**
+ * @param routes the whole app's routes, read on the first request (the app is still being built when this is mounted)
+ * @example .route('/', openApiRoute((): RouterRoute[] => app.routes))
+ */
+export const openApiRoute = (routes: () => RouterRoute[]) =>
+  new Hono<AppEnv>()
+    .get('/openapi.json', async (c) => c.json(await openApiDocument(routes(), origin(c))))
+    .get('/docs', async (c) => c.html(renderPage(ApiDocsPage({ doc: await openApiDocument(routes(), origin(c)) }))))

@@ -5,13 +5,72 @@ import { mergeGuestCart } from '../cart/service'
 import { startCheckout } from '../payments/service'
 import type { AppEnv } from '../platform/env'
 import { validate } from '../platform/validate'
+import { z } from 'zod'
+import { docs } from '../openapi/describe'
+import { CheckoutStart } from '../payments/responses'
+import { OrderPage, OrderView } from './responses'
 import { CreateOrderBody, IdempotencyKeyHeader, OrderListQuery } from './schemas'
 import { createOrder, listOrders, orderForViewer } from './service'
+
+/** Documentation only: these routes read the id with `c.req.param('id')`. */
+const OrderIdParam = z.object({ id: z.string().describe('The order id (a UUID)') })
+
+const createOrderDocs = docs({
+  id: 'createOrder',
+  tag: 'Orders',
+  summary: 'Place an order from explicit lines or from the cart',
+  description:
+    'Every line is held in stock, all or nothing, until the order is paid or the hold runs out. With an Idempotency-Key, repeating the request answers the same order (200, `Idempotent-Replayed: true`).',
+  access: 'user',
+  responses: {
+    201: { description: 'The order, awaiting payment', schema: OrderView },
+    200: { description: 'A replay of an earlier request with the same Idempotency-Key: its order', schema: OrderView },
+  },
+  errors: {
+    404: 'A product is not for sale',
+    409: 'Not enough stock for a line (insufficient_stock), or a request with this key is in progress',
+    422: 'The Idempotency-Key was used with another body',
+  },
+})
+
+const listOrdersDocs = docs({
+  id: 'listOrders',
+  tag: 'Orders',
+  summary: "The signed-in user's orders, newest first",
+  access: 'user',
+  responses: { 200: { description: 'A page of orders', schema: OrderPage } },
+})
+
+const getOrderDocs = docs({
+  id: 'getOrder',
+  tag: 'Orders',
+  summary: 'One order',
+  access: 'user',
+  params: OrderIdParam,
+  responses: { 200: { description: 'The order', schema: OrderView } },
+  errors: { 404: 'No such order of this user' },
+})
+
+const startCheckoutDocs = docs({
+  id: 'startCheckout',
+  tag: 'Orders',
+  summary: 'Start paying for an order',
+  description: 'Asking again answers the same checkout session.',
+  access: 'user',
+  params: OrderIdParam,
+  responses: { 200: { description: 'Where to send the shopper', schema: CheckoutStart } },
+  errors: {
+    404: 'No such order of this user',
+    409: 'The order does not await payment, or its stock is no longer held',
+    502: 'The payment provider failed',
+    503: 'Payments are not configured',
+  },
+})
 
 /** The signed-in user's orders. */
 export const ordersApi = new Hono<AppEnv>()
   .use(requireUser())
-  .post('/', jsonLimit, validate('header', IdempotencyKeyHeader), validate('json', CreateOrderBody), async (c) => {
+  .post('/', createOrderDocs, jsonLimit, validate('header', IdempotencyKeyHeader), validate('json', CreateOrderBody), async (c) => {
     const user = userOf(c)
     const body = c.req.valid('json')
     // A guest cart carried by this request is the cart being ordered from.
@@ -20,7 +79,7 @@ export const ordersApi = new Hono<AppEnv>()
     if (!created) c.header('Idempotent-Replayed', 'true')
     return c.json(order, created ? 201 : 200)
   })
-  .get('/', validate('query', OrderListQuery), async (c) => c.json(await listOrders(c.env, userOf(c).id, c.req.valid('query'))))
-  .get('/:id', async (c) => c.json(await orderForViewer(c.env, userOf(c), c.req.param('id'))))
+  .get('/', listOrdersDocs, validate('query', OrderListQuery), async (c) => c.json(await listOrders(c.env, userOf(c).id, c.req.valid('query'))))
+  .get('/:id', getOrderDocs, async (c) => c.json(await orderForViewer(c.env, userOf(c), c.req.param('id'))))
   // Where to pay: Stripe's hosted checkout (or the local test page offline). Owner only; 409 unless awaiting payment.
-  .post('/:id/checkout', async (c) => c.json(await startCheckout(c.env, userOf(c), c.req.param('id'), new URL(c.req.url).origin)))
+  .post('/:id/checkout', startCheckoutDocs, async (c) => c.json(await startCheckout(c.env, userOf(c), c.req.param('id'), new URL(c.req.url).origin)))

@@ -14,12 +14,44 @@ import { log } from '../platform/logging'
 import { paymentsNotConfigured, webhookSecret } from './config'
 import { handleStripeEvent } from './service'
 import { verifyStripeEvent } from './stripe'
+import { z } from 'zod'
+import { docs } from '../openapi/describe'
+import { WebhookReceipt } from './responses'
 
 /** Stripe's events are a few KB; a body larger than this is not one. */
 export const WEBHOOK_BODY_MAX_BYTES = 256 * 1024
 
+/** Documentation only: the signature is read from the raw request by the Stripe SDK. */
+const StripeSignatureHeader = z.object({ 'stripe-signature': z.string().describe("Stripe's signature of the raw body (t=…,v1=…)") })
+
+const stripeWebhookDocs = docs({
+  id: 'stripeWebhook',
+  tag: 'Webhooks',
+  summary: "Stripe's events",
+  description:
+    'The signature is checked on the raw body, then each event is handled exactly once. A duplicate, or an event of a type the store does not act on, is answered 200 too.',
+  access: 'public',
+  headers: StripeSignatureHeader,
+  rawBody: {
+    description: `A Stripe event as Stripe sends it (at most ${WEBHOOK_BODY_MAX_BYTES / 1024} KB), byte for byte`,
+    content: {
+      'application/json': {
+        schema: { type: 'object', properties: { id: { type: 'string' }, type: { type: 'string' }, data: { type: 'object' } }, required: ['id', 'type', 'data'] },
+      },
+    },
+  },
+  responses: { 200: { description: 'Handled now, handled before, or ignored', schema: WebhookReceipt } },
+  errors: {
+    400: 'The signature is missing, wrong or too old, or the body is not an event',
+    413: 'The body is too large',
+    500: 'An event of a type the store acts on that it cannot read (`event_unreadable`): not acknowledged, so that Stripe sends it again; reported as an error',
+    503: 'No webhook secret is set (outside development)',
+  },
+})
+
 export const webhooksRoute = new Hono<AppEnv>().post(
   '/stripe',
+  stripeWebhookDocs,
   limitBody(WEBHOOK_BODY_MAX_BYTES),
   async (c) => {
     const secret = webhookSecret(c.env)

@@ -1,6 +1,7 @@
-import { zValidator } from '@hono/zod-validator'
 import type { ValidationTargets } from 'hono'
+import { validator } from 'hono-openapi'
 import type { z } from 'zod'
+import { INPUT_SCHEMA } from '../openapi/json-schema'
 import { validationFailed, type FieldErrors } from './errors'
 
 /**
@@ -27,11 +28,18 @@ export function fieldErrors(error: { issues: readonly z.core.$ZodIssue[] }): Fie
 }
 
 /**
- * `zValidator` that throws into the one error handler instead of answering its own shape
- * (the "throw" recipe of @hono/zod-validator's README).
+ * hono-openapi's `validator` (@hono/standard-validator underneath) that throws into the one error handler
+ * instead of answering its own shape. The same middleware describes the route's input in the OpenAPI
+ * document (src/openapi/document.ts), so what is validated and what is documented cannot drift apart.
  * @example .get('/', validate('query', ProductListQuery), (c) => c.json(c.req.valid('query')))
  */
 export const validate = <Target extends keyof ValidationTargets, Schema extends z.ZodType>(target: Target, schema: Schema) =>
-  zValidator(target, schema, (result) => {
-    if (!result.success) throw validationFailed(fieldErrors(result.error))
-  })
+  validator(
+    target,
+    schema,
+    (result) => {
+      // A zod schema's Standard Schema issues are zod's own issues (with `code`, `keys`, the raw path).
+      if (!result.success) throw validationFailed(fieldErrors({ issues: result.error as readonly z.core.$ZodIssue[] }))
+    },
+    { options: INPUT_SCHEMA },
+  )
