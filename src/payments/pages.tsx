@@ -17,7 +17,7 @@ import { formatMoney } from '../ui/money'
 import { localPaymentsAllowed, webhookSecret } from './config'
 import { localCheckoutEvent } from './local'
 import { LocalPaymentForm } from './schemas'
-import { localCheckoutFor } from './service'
+import { localCheckoutFor } from './checkout'
 import { signStripePayload } from './stripe'
 import { webhooksRoute } from './webhook'
 
