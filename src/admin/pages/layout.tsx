@@ -14,6 +14,7 @@ import type { listCategories } from '../categories'
 export type Ctx = Context<AppEnv>
 export type Category = Awaited<ReturnType<typeof listCategories>>[number]
 
+/** A path's numeric id (`:id`, `:imageId`): anything but a whole number is no such page (404). */
 export const id = (c: Ctx, name = 'id') => {
   const parsed = wholeNumber(1, Number.MAX_SAFE_INTEGER).safeParse(c.req.param(name))
   if (!parsed.success) throw new ApiError(404, 'not_found', 'Not found')
