@@ -27,8 +27,7 @@ import { requestLog } from './platform/logging'
 import { readinessRoute } from './platform/readiness'
 import { scheduled } from './platform/scheduled'
 import { securityHeaders } from './platform/security-headers'
-import { ErrorPage, htmlErrorHandler } from './ui/error-page'
-import { renderPage } from './ui/layout'
+import { errorPage, htmlErrorHandler } from './ui/error-page'
 import { catalogStockListener } from './catalog/availability'
 import { onHoldsExpired } from './orders/expiry'
 import { onStockChanged, setHoldsExpiredHook } from './stock/signals'
@@ -99,7 +98,7 @@ app.onError((err, c) => {
 app.notFound((c) =>
   c.req.path.startsWith('/api/') || c.req.path.startsWith('/webhooks/')
     ? c.json(toErrorBody(notFound('route'), c.get('requestId')).body, 404)
-    : c.html(renderPage(ErrorPage({ status: 404, message: 'There is no page at this address.' })), 404),
+    : errorPage(c, 404, 'There is no page at this address.'),
 )
 
 export type AppType = typeof app

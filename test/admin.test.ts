@@ -7,7 +7,8 @@ import { stockOf } from '../src/stock/client'
 import type { ErrorBody } from '../src/platform/errors'
 import { BASE, Browser, callJson, registerUser } from './helpers'
 import { ADDRESS, placeOrder } from './orders-helpers'
-import { handleStripeEvent, localCheckoutFor, startCheckout } from '../src/payments/service'
+import { localCheckoutFor, startCheckout } from '../src/payments/checkout'
+import { handleStripeEvent } from '../src/payments/events'
 import { localCheckoutEvent } from '../src/payments/local'
 
 type Product = { id: number; slug: string; price_cents: number; stock_quantity: number; is_active: boolean; images: { id: number; r2_key: string; position: number; alt_text: string; width: number | null; height: number | null }[]; category_ids: number[] }

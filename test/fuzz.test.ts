@@ -11,7 +11,7 @@ import { getDb } from '../src/db/client'
 import { categories, productImages, users } from '../src/db/schema'
 import worker from '../src/index'
 import { ErrorBody } from '../src/platform/errors'
-import { startCheckout } from '../src/payments/service'
+import { startCheckout } from '../src/payments/checkout'
 import { BASE, Browser, insertProduct, registerUser } from './helpers'
 import { ADDRESS, placeOrder } from './orders-helpers'
 

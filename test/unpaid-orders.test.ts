@@ -8,7 +8,7 @@ import { expireOrder } from '../src/orders/service'
 import { BASE, Browser, callJson, insertProduct, registerUser } from './helpers'
 import { ADDRESS, cartCall, placeOrder, runOutHolds, setProduct, stockView } from './orders-helpers'
 import { postWebhook, sessionObject, stripeEvent, viewerOf } from './payments-helpers'
-import { startCheckout } from '../src/payments/service'
+import { startCheckout } from '../src/payments/checkout'
 
 /** A signed-in browser with these products (id → quantity) in its cart, through the pages. */
 async function browserWithCart(lines: [number, number][]) {

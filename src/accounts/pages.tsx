@@ -5,7 +5,7 @@ import { ApiError, type FieldErrors } from '../platform/errors'
 import { htmlErrorHandler } from '../ui/error-page'
 import { Field, Form, Notice } from '../ui/forms'
 import { formFailure, formText, parseForm, type FormBody } from '../ui/form-input'
-import { Layout, renderPage } from '../ui/layout'
+import { pageRenderer, shopLayout, type PageLayout } from '../ui/renderer'
 import { AVATAR_MAX_BYTES } from './avatar'
 import { csrfProtection, csrfToken, FORM_MAX_BYTES, rotateCsrfToken } from './csrf'
 import { signedInPage, userOf } from './guard'
@@ -19,10 +19,8 @@ type Ctx = Context<AppEnv>
 /** Only a path on this site may be a redirect target (no `//evil.example`). */
 const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : '/account')
 
-const page = (c: Ctx, title: string, body: preact.ComponentChildren, status: 200 | 400 | 401 | 409 | 413 | 415 | 429 = 200) => {
-  c.header('Cache-Control', 'no-store')
-  return c.html(renderPage(<Layout title={title}>{<section class="account">{body}</section>}</Layout>), status)
-}
+/** Account pages: the shop's layout around one `section.account`. */
+const accountLayout: PageLayout = (c, content, props) => shopLayout(c, <section class="account">{content}</section>, props)
 
 const ACCOUNT_FAILURES = [400, 401, 409, 413, 415, 429] as const
 const formFailureOf = (err: unknown) => formFailure(err, ACCOUNT_FAILURES)
@@ -140,13 +138,14 @@ async function profileFailure(c: Ctx, err: unknown) {
   if (!failure) throw err
   if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
   const profile = await profileOf(c.env, userOf(c).id)
-  return page(c, 'Your account', <ProfilePage c={c} profile={profile} errors={failure.fields} message={failure.message} />, failure.status)
+  return c.render(<ProfilePage c={c} profile={profile} errors={failure.fields} message={failure.message} />, { title: 'Your account', status: failure.status })
 }
 
 /** Pages that need a signed-in user send strangers to sign in and back. */
 export const accountPages = new Hono<AppEnv>()
+  .use(pageRenderer({ noStore: true, layout: accountLayout }))
   .use(csrfProtection({ maxBytesFor: (path) => (path.endsWith('/avatar') ? AVATAR_MAX_BYTES + 64 * 1024 : FORM_MAX_BYTES) }))
-  .get('/register', (c) => page(c, 'Create your account', <RegisterForm c={c} />))
+  .get('/register', (c) => c.render(<RegisterForm c={c} />, { title: 'Create your account' }))
   .post('/register', async (c) => {
     const form = await c.req.parseBody()
     const values = { name: formText(form, 'name'), email: formText(form, 'email') }
@@ -159,11 +158,11 @@ export const accountPages = new Hono<AppEnv>()
     } catch (err) {
       const failure = formFailureOf(err)
       if (!failure) throw err
-      return page(c, 'Create your account', <RegisterForm c={c} values={values} errors={failure.fields} message={failure.message} />, failure.status)
+      return c.render(<RegisterForm c={c} values={values} errors={failure.fields} message={failure.message} />, { title: 'Create your account', status: failure.status })
     }
   })
   .get('/sign-in', (c) =>
-    page(c, 'Sign in', <SignInForm c={c} notice={c.req.query('reset') === 'done' ? 'Your password is changed. Sign in with the new one.' : undefined} />),
+    c.render(<SignInForm c={c} notice={c.req.query('reset') === 'done' ? 'Your password is changed. Sign in with the new one.' : undefined} />, { title: 'Sign in' }),
   )
   .post('/sign-in', async (c) => {
     const form = await c.req.parseBody()
@@ -179,7 +178,7 @@ export const accountPages = new Hono<AppEnv>()
       const failure = formFailureOf(err)
       if (!failure) throw err
       if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
-      return page(c, 'Sign in', <SignInForm c={c} email={email} errors={failure.fields} message={failure.message} />, failure.status)
+      return c.render(<SignInForm c={c} email={email} errors={failure.fields} message={failure.message} />, { title: 'Sign in', status: failure.status })
     }
   })
   .post('/sign-out', async (c) => {
@@ -188,9 +187,7 @@ export const accountPages = new Hono<AppEnv>()
     return c.redirect('/', 303)
   })
   .get('/password/forgot', (c) =>
-    page(
-      c,
-      'Forgot your password?',
+    c.render(
       <>
         <h1>Forgot your password?</h1>
         <Form action="/account/password/forgot" csrf={csrfToken(c)}>
@@ -198,6 +195,7 @@ export const accountPages = new Hono<AppEnv>()
           <button type="submit">Send the link</button>
         </Form>
       </>,
+      { title: 'Forgot your password?' },
     ),
   )
   .post('/password/forgot', async (c) => {
@@ -205,13 +203,11 @@ export const accountPages = new Hono<AppEnv>()
     const email = Email.safeParse(formText(form, 'email'))
     // The same answer whether or not the account exists.
     if (email.success) await requestPasswordReset(c.env, email.data, new URL(c.req.url).origin, c.req.raw.headers)
-    return page(c, 'Check your email', <Notice kind="info">If an account uses that address, we have sent it a link to choose a new password. The link works once, for an hour.</Notice>)
+    return c.render(<Notice kind="info">If an account uses that address, we have sent it a link to choose a new password. The link works once, for an hour.</Notice>, { title: 'Check your email' })
   })
   .get('/password/reset', (c) => {
     const token = c.req.query('token') ?? ''
-    return page(
-      c,
-      'Choose a new password',
+    return c.render(
       <>
         <h1>Choose a new password</h1>
         <Form action="/account/password/reset" csrf={csrfToken(c)}>
@@ -220,6 +216,7 @@ export const accountPages = new Hono<AppEnv>()
           <button type="submit">Set password</button>
         </Form>
       </>,
+      { title: 'Choose a new password' },
     )
   })
   .post('/password/reset', async (c) => {
@@ -232,9 +229,7 @@ export const accountPages = new Hono<AppEnv>()
       const failure = formFailureOf(err)
       if (!failure) throw err
       const errors = failure.fields._ ? { password: failure.fields._ } : failure.fields
-      return page(
-        c,
-        'Choose a new password',
+      return c.render(
         <>
           <h1>Choose a new password</h1>
           <Notice kind="error">{failure.message}</Notice>
@@ -247,7 +242,7 @@ export const accountPages = new Hono<AppEnv>()
             <a href="/account/password/forgot">Ask for a new link</a>
           </p>
         </>,
-        failure.status,
+        { title: 'Choose a new password', status: failure.status },
       )
     }
   })
@@ -259,7 +254,7 @@ export const accountPages = new Hono<AppEnv>()
   .get('/', async (c) => {
     const saved = c.req.query('saved')
     const notice = saved === 'profile' ? 'Profile saved.' : saved === 'avatar' ? 'Avatar updated.' : saved === 'password' ? 'Password changed. Your other browsers are signed out.' : undefined
-    return page(c, 'Your account', <ProfilePage c={c} profile={await profileOf(c.env, userOf(c).id)} notice={notice} />)
+    return c.render(<ProfilePage c={c} profile={await profileOf(c.env, userOf(c).id)} notice={notice} />, { title: 'Your account' })
   })
   .post('/profile', async (c) => {
     try {

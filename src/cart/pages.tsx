@@ -9,7 +9,7 @@ import { ApiError } from '../platform/errors'
 import { htmlErrorHandler } from '../ui/error-page'
 import { takeFlash } from '../ui/flash'
 import { Form, Notice } from '../ui/forms'
-import { Layout, renderPage } from '../ui/layout'
+import { pageRenderer } from '../ui/renderer'
 import { formatMoney } from '../ui/money'
 import { LINE_QUANTITY_MAX } from '../db/schema'
 import { formNumber, formText, readForm } from '../ui/form-input'
@@ -35,77 +35,74 @@ async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: s
   const csrf = csrfToken(c)
   // What an action elsewhere left for this page (an order cancelled, its items back here).
   const flash = await takeFlash(c)
-  c.header('Cache-Control', 'no-store')
-  return c.html(
-    renderPage(
-      <Layout title="Your cart" noindex>
-        <h1>Your cart</h1>
-        {flash && <Notice kind={flash.kind}>{flash.text}</Notice>}
-        {notice && <Notice kind="success">{notice}</Notice>}
-        {message && <Notice kind="error">{message}</Notice>}
-        {cart.items.length === 0 ? (
-          <p class="empty">
-            Your cart is empty. <a href="/products">Find something you like</a>.
-          </p>
-        ) : (
-          <>
-            <table class="cart">
-              <caption class="visually-hidden">Products in your cart</caption>
-              <TableHead columns={['Product', 'Price', 'Quantity', 'Total', { hidden: 'Remove' }]} />
-              <tbody>
-                {cart.items.map((line) => (
-                  <tr key={line.product_id} class={line.unavailable ? 'unavailable' : undefined}>
-                    <td>
-                      <div class="cart-product">
-                        {line.image_url && <img src={line.image_url} alt="" width={64} height={64} />}
-                        <span>
-                          {line.slug ? <a href={`/products/${line.slug}`}>{line.name}</a> : (line.name ?? `Product ${line.product_id}`)}
-                          {line.unavailable && <small class="stock-out">{NOTES[line.unavailable]}</small>}
-                        </span>
-                      </div>
-                    </td>
-                    <td>{line.unit_price_cents !== null && line.currency ? formatMoney(line.unit_price_cents, line.currency) : '—'}</td>
-                    <td>
-                      {!line.unavailable && (
-                        <Form action={`/cart/items/${line.product_id}`} csrf={csrf} class="quantity-form">
-                          <label for={`qty-${line.product_id}`} class="visually-hidden">
-                            Quantity of {line.name}
-                          </label>
-                          <input id={`qty-${line.product_id}`} name="quantity" type="number" min={1} max={LINE_QUANTITY_MAX} value={String(line.quantity)} inputMode="numeric" />
-                          <button type="submit" class="secondary">
-                            Update
-                          </button>
-                        </Form>
-                      )}
-                    </td>
-                    <td>{line.line_total_cents !== null && line.currency ? formatMoney(line.line_total_cents, line.currency) : '—'}</td>
-                    <td>
-                      <Form action={`/cart/items/${line.product_id}/remove`} csrf={csrf} class="inline-form">
-                        <button type="submit" class="link-button">
-                          Remove<span class="visually-hidden"> {line.name}</span>
+  return c.render(
+    <>
+      <h1>Your cart</h1>
+      {flash && <Notice kind={flash.kind}>{flash.text}</Notice>}
+      {notice && <Notice kind="success">{notice}</Notice>}
+      {message && <Notice kind="error">{message}</Notice>}
+      {cart.items.length === 0 ? (
+        <p class="empty">
+          Your cart is empty. <a href="/products">Find something you like</a>.
+        </p>
+      ) : (
+        <>
+          <table class="cart">
+            <caption class="visually-hidden">Products in your cart</caption>
+            <TableHead columns={['Product', 'Price', 'Quantity', 'Total', { hidden: 'Remove' }]} />
+            <tbody>
+              {cart.items.map((line) => (
+                <tr key={line.product_id} class={line.unavailable ? 'unavailable' : undefined}>
+                  <td>
+                    <div class="cart-product">
+                      {line.image_url && <img src={line.image_url} alt="" width={64} height={64} />}
+                      <span>
+                        {line.slug ? <a href={`/products/${line.slug}`}>{line.name}</a> : (line.name ?? `Product ${line.product_id}`)}
+                        {line.unavailable && <small class="stock-out">{NOTES[line.unavailable]}</small>}
+                      </span>
+                    </div>
+                  </td>
+                  <td>{line.unit_price_cents !== null && line.currency ? formatMoney(line.unit_price_cents, line.currency) : '—'}</td>
+                  <td>
+                    {!line.unavailable && (
+                      <Form action={`/cart/items/${line.product_id}`} csrf={csrf} class="quantity-form">
+                        <label for={`qty-${line.product_id}`} class="visually-hidden">
+                          Quantity of {line.name}
+                        </label>
+                        <input id={`qty-${line.product_id}`} name="quantity" type="number" min={1} max={LINE_QUANTITY_MAX} value={String(line.quantity)} inputMode="numeric" />
+                        <button type="submit" class="secondary">
+                          Update
                         </button>
                       </Form>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <div class="cart-summary">
-              <p>
-                Subtotal ({cart.item_count} {cart.item_count === 1 ? 'item' : 'items'}):{' '}
-                <strong>{cart.currency ? formatMoney(cart.subtotal_cents, cart.currency) : '—'}</strong>
-              </p>
-              {cart.item_count > 0 && (
-                <a class="button" href="/checkout">
-                  Check out
-                </a>
-              )}
-            </div>
-          </>
-        )}
-      </Layout>,
-    ),
-    status,
+                    )}
+                  </td>
+                  <td>{line.line_total_cents !== null && line.currency ? formatMoney(line.line_total_cents, line.currency) : '—'}</td>
+                  <td>
+                    <Form action={`/cart/items/${line.product_id}/remove`} csrf={csrf} class="inline-form">
+                      <button type="submit" class="link-button">
+                        Remove<span class="visually-hidden"> {line.name}</span>
+                      </button>
+                    </Form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div class="cart-summary">
+            <p>
+              Subtotal ({cart.item_count} {cart.item_count === 1 ? 'item' : 'items'}):{' '}
+              <strong>{cart.currency ? formatMoney(cart.subtotal_cents, cart.currency) : '—'}</strong>
+            </p>
+            {cart.item_count > 0 && (
+              <a class="button" href="/checkout">
+                Check out
+              </a>
+            )}
+          </div>
+        </>
+      )}
+    </>,
+    { title: 'Your cart', status },
   )
 }
 
@@ -116,6 +113,7 @@ async function cartFailure(c: Ctx, err: unknown) {
 }
 
 export const cartPages = new Hono<AppEnv>()
+  .use(pageRenderer({ noStore: true, noindex: true }))
   .get('/', (c) => cartPage(c, { notice: c.req.query('added') ? 'Added to your cart.' : undefined }))
   // Add-to-cart sits on cached, anonymous product pages that cannot carry a per-visitor token: it is
   // guarded by the Origin / Sec-Fetch-Site check instead (with SameSite=Lax cookies, a cross-site form

@@ -1,8 +1,9 @@
 /** The shop's catalog pages: home, the listing (filters, sort, search, pages in the URL), product pages, sitemap and robots. */
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../platform/env'
-import { ErrorPage, htmlErrorHandler } from '../ui/error-page'
-import { Layout, renderPage, SITE_NAME } from '../ui/layout'
+import { errorPage, htmlErrorHandler } from '../ui/error-page'
+import { SITE_NAME } from '../ui/layout'
+import { pageRenderer } from '../ui/renderer'
 import { formatMoney } from '../ui/money'
 import { STOCK_SHOWN_MAX } from './availability'
 import { cachedPage } from './html-cache'
@@ -202,43 +203,44 @@ function AddToCart({ product }: { product: ProductDetail }) {
 
 /** The shop's catalog pages, rendered from the same cached catalog as the API. */
 export const shopPages = new Hono<AppEnv>()
+  // Anonymous pages: no `no-store`, the catalog's edge cache (html-cache.ts) sets their headers.
+  .use(pageRenderer())
   .get('/', (c) =>
     cachedPage(c, async () => {
       const [categories, featured] = await Promise.all([tree(c), list(c, ProductListQuery.parse({ in_stock: 'true', page_size: '8' }))])
-      return c.html(
-        renderPage(
-          <Layout title="Everyday goods, delivered" description={`${SITE_NAME}: home, kitchen, outdoor and more, served fast from the edge.`} canonical={`${origin(c)}/`}>
-            <section class="hero">
-              <h1>Everyday goods, made to last</h1>
-              <p>Kitchen, apparel, outdoor gear and more, across {categories.length} departments.</p>
-              <a class="button" href="/products">
-                Shop everything
-              </a>
-            </section>
-            <h2>Departments</h2>
-            <ul class="departments">
-              {categories.map((category) => (
-                <li key={category.id}>
-                  <a class="department" href={`/products?category=${category.slug}`}>
-                    <strong>{category.name}</strong>
-                    <small>{category.product_count} products</small>
-                  </a>
-                  {category.children.length > 0 && (
-                    <p class="subcategories">
-                      {category.children.map((child) => (
-                        <a key={child.id} href={`/products?category=${child.slug}`}>
-                          {child.name}
-                        </a>
-                      ))}
-                    </p>
-                  )}
-                </li>
-              ))}
-            </ul>
-            <h2>New and in stock</h2>
-            <ProductGrid items={featured.items} />
-          </Layout>,
-        ),
+      return c.render(
+        <>
+          <section class="hero">
+            <h1>Everyday goods, made to last</h1>
+            <p>Kitchen, apparel, outdoor gear and more, across {categories.length} departments.</p>
+            <a class="button" href="/products">
+              Shop everything
+            </a>
+          </section>
+          <h2>Departments</h2>
+          <ul class="departments">
+            {categories.map((category) => (
+              <li key={category.id}>
+                <a class="department" href={`/products?category=${category.slug}`}>
+                  <strong>{category.name}</strong>
+                  <small>{category.product_count} products</small>
+                </a>
+                {category.children.length > 0 && (
+                  <p class="subcategories">
+                    {category.children.map((child) => (
+                      <a key={child.id} href={`/products?category=${child.slug}`}>
+                        {child.name}
+                      </a>
+                    ))}
+                  </p>
+                )}
+              </li>
+            ))}
+          </ul>
+          <h2>New and in stock</h2>
+          <ProductGrid items={featured.items} />
+        </>,
+        { title: 'Everyday goods, delivered', description: `${SITE_NAME}: home, kitchen, outdoor and more, served fast from the edge.`, canonical: `${origin(c)}/` },
       )
     }),
   )
@@ -246,7 +248,7 @@ export const shopPages = new Hono<AppEnv>()
     cachedPage(c, async () => {
       const parsed = parseListing(c.req.query())
       if (!parsed.ok) {
-        return c.html(renderPage(<ErrorPage status={400} message={`Please check your filters: ${parsed.problems.join('; ')}.`} />), 400)
+        return errorPage(c, 400, `Please check your filters: ${parsed.problems.join('; ')}.`)
       }
       const params = parsed.params
       // The filter form sends every field, empty ones too: one canonical URL per listing keeps links
@@ -258,81 +260,79 @@ export const shopPages = new Hono<AppEnv>()
       const category = findCategory(categories, params.category)
       const heading = params.q ? `Results for “${params.q}”` : (category?.name ?? 'All products')
       const title = params.page > 1 ? `${heading} (page ${params.page})` : heading
-      return c.html(
-        renderPage(
-          <Layout
-            title={title}
-            description={category ? `${category.name} at ${SITE_NAME}: ${category.product_count} products.` : `Every product at ${SITE_NAME}.`}
-            canonical={`${origin(c)}${canonicalPath}`}
-            noindex={Boolean(params.q)}
-          >
-            <nav class="breadcrumbs" aria-label="Breadcrumbs">
-              <a href="/">Home</a> › <a href="/products">Products</a>
-              {category && <> › {category.name}</>}
-            </nav>
-            <h1>{heading}</h1>
-            <div class="listing">
-              <aside>
-                <Filters params={params} categories={categories} />
-              </aside>
-              <section aria-label="Products">
-                <p class="count" role="status">
-                  {page.total} {page.total === 1 ? 'product' : 'products'}
-                </p>
-                <ProductGrid items={page.items} />
-                <Pager params={params} list={page} />
-              </section>
-            </div>
-          </Layout>,
-        ),
+      return c.render(
+        <>
+          <nav class="breadcrumbs" aria-label="Breadcrumbs">
+            <a href="/">Home</a> › <a href="/products">Products</a>
+            {category && <> › {category.name}</>}
+          </nav>
+          <h1>{heading}</h1>
+          <div class="listing">
+            <aside>
+              <Filters params={params} categories={categories} />
+            </aside>
+            <section aria-label="Products">
+              <p class="count" role="status">
+                {page.total} {page.total === 1 ? 'product' : 'products'}
+              </p>
+              <ProductGrid items={page.items} />
+              <Pager params={params} list={page} />
+            </section>
+          </div>
+        </>,
+        {
+          title,
+          description: category ? `${category.name} at ${SITE_NAME}: ${category.product_count} products.` : `Every product at ${SITE_NAME}.`,
+          canonical: `${origin(c)}${canonicalPath}`,
+          noindex: Boolean(params.q),
+        },
       )
     }),
   )
   .get('/products/:idOrSlug', (c) =>
     cachedPage(c, async () => {
       const key = ProductKeyParam.safeParse(c.req.param())
-      if (!key.success) return c.html(renderPage(<ErrorPage status={404} message="There is no such product." />), 404)
+      if (!key.success) return errorPage(c, 404, 'There is no such product.')
       const product = JSON.parse((await productDetail(c.env, waitUntil(c), key.data.idOrSlug)).json) as ProductDetail
       const url = `${origin(c)}/products/${product.slug}`
       const firstImage = product.images[0]
-      return c.html(
-        renderPage(
-          <Layout
-            title={product.name}
-            description={product.description.slice(0, 160)}
-            canonical={url}
-            ogType="product"
-            ogImage={firstImage ? `${origin(c)}${firstImage.url}` : undefined}
-            jsonLd={productJsonLd(product, url, origin(c))}
-          >
-            <nav class="breadcrumbs" aria-label="Breadcrumbs">
-              <a href="/">Home</a> › <a href="/products">Products</a>
-              {product.categories[0] && (
-                <>
-                  {' › '}
-                  <a href={`/products?category=${product.categories[0].slug}`}>{product.categories[0].name}</a>
-                </>
-              )}
-            </nav>
-            <article class="product">
-              <Gallery product={product} />
-              <div class="info">
-                <h1>{product.name}</h1>
-                <p class="price">{formatMoney(product.price_cents, product.currency)}</p>
-                <p class={product.in_stock ? 'stock-in' : 'stock-out'}>{product.in_stock ? (product.stock_quantity <= 5 ? `Only ${product.stock_quantity} left` : 'In stock') : 'Out of stock'}</p>
-                <AddToCart product={product} />
-                <p>{product.description}</p>
-                <p>
-                  {product.categories.map((category) => (
-                    <a key={category.id} class="tag" href={`/products?category=${category.slug}`}>
-                      {category.name}
-                    </a>
-                  ))}
-                </p>
-              </div>
-            </article>
-          </Layout>,
-        ),
+      return c.render(
+        <>
+          <nav class="breadcrumbs" aria-label="Breadcrumbs">
+            <a href="/">Home</a> › <a href="/products">Products</a>
+            {product.categories[0] && (
+              <>
+                {' › '}
+                <a href={`/products?category=${product.categories[0].slug}`}>{product.categories[0].name}</a>
+              </>
+            )}
+          </nav>
+          <article class="product">
+            <Gallery product={product} />
+            <div class="info">
+              <h1>{product.name}</h1>
+              <p class="price">{formatMoney(product.price_cents, product.currency)}</p>
+              <p class={product.in_stock ? 'stock-in' : 'stock-out'}>{product.in_stock ? (product.stock_quantity <= 5 ? `Only ${product.stock_quantity} left` : 'In stock') : 'Out of stock'}</p>
+              <AddToCart product={product} />
+              <p>{product.description}</p>
+              <p>
+                {product.categories.map((category) => (
+                  <a key={category.id} class="tag" href={`/products?category=${category.slug}`}>
+                    {category.name}
+                  </a>
+                ))}
+              </p>
+            </div>
+          </article>
+        </>,
+        {
+          title: product.name,
+          description: product.description.slice(0, 160),
+          canonical: url,
+          ogType: 'product',
+          ogImage: firstImage ? `${origin(c)}${firstImage.url}` : undefined,
+          jsonLd: productJsonLd(product, url, origin(c)),
+        },
       )
     }),
   )

@@ -8,14 +8,15 @@ import { getCart, mergeGuestCart } from '../cart/service'
 import type { ShippingAddress as Address } from '../db/schema'
 import type { AppEnv } from '../platform/env'
 import { ApiError, type FieldErrors } from '../platform/errors'
-import { cancelOwnOrder, startCheckout } from '../payments/service'
+import { cancelOwnOrder } from '../payments/cancel'
+import { startCheckout } from '../payments/checkout'
 import { redirectWithFlash, takeFlash } from '../ui/flash'
 import { fieldErrors } from '../platform/validate'
 import { randomToken } from '../platform/encoding'
 import { htmlErrorHandler } from '../ui/error-page'
 import { Field, Form, Notice } from '../ui/forms'
 import { formText } from '../ui/form-input'
-import { Layout, renderPage } from '../ui/layout'
+import { pageRenderer } from '../ui/renderer'
 import { formatMoney } from '../ui/money'
 import { CHECKOUT_KEY_PREFIX, CheckoutForm } from './schemas'
 import { createOrder, listOrders, orderForViewer, type OrderView } from './service'
@@ -33,11 +34,6 @@ export const STATUS_LABELS: Record<OrderView['status'], string> = {
 }
 
 const ADDRESS_KEYS = ['name', 'line1', 'line2', 'city', 'region', 'postal_code', 'country'] as const
-
-const privatePage = (c: Ctx, title: string, body: preact.ComponentChildren, status: 200 | 400 | 409 = 200) => {
-  c.header('Cache-Control', 'no-store')
-  return c.html(renderPage(<Layout title={title} noindex>{body}</Layout>), status)
-}
 
 /** Sends a stranger to sign in, and back here afterwards. */
 function AddressFields({ address, errors }: { address?: Partial<Address> | null; errors?: FieldErrors }) {
@@ -94,9 +90,7 @@ async function checkoutPage(c: Ctx, { address, errors, message, status = 200 }: 
   const sellable = cart.items.filter((line) => !line.unavailable)
   if (sellable.length === 0) return c.redirect('/cart', 303)
   const prefill = address ?? (await profileOf(c.env, user.id)).default_shipping_address
-  return privatePage(
-    c,
-    'Checkout',
+  return c.render(
     <section class="checkout">
       <h1>Checkout</h1>
       {message && <Notice kind="error">{message}</Notice>}
@@ -119,7 +113,7 @@ async function checkoutPage(c: Ctx, { address, errors, message, status = 200 }: 
       </Form>
       <p class="hint">Your items are set aside for you while you pay.</p>
     </section>,
-    status,
+    { title: 'Checkout', status },
   )
 }
 
@@ -220,7 +214,11 @@ function orderNotice(order: OrderView, query: Record<string, string>): PageNotic
   return undefined
 }
 
+/** Private pages: never stored by a cache, kept out of search engines. */
+const privatePages = pageRenderer({ noStore: true, noindex: true })
+
 export const checkoutPages = new Hono<AppEnv>()
+  .use(privatePages)
   .use(csrfProtection())
   .use('*', signedInPage())
   .get('/', (c) => checkoutPage(c))
@@ -248,14 +246,13 @@ export const checkoutPages = new Hono<AppEnv>()
   })
 
 export const orderPages = new Hono<AppEnv>()
+  .use(privatePages)
   .use(csrfProtection())
   .use('*', signedInPage())
   .get('/', async (c) => {
     const page = Math.max(1, Math.min(10_000, Number(/^\d{1,5}$/.test(c.req.query('page') ?? '') ? c.req.query('page') : 1)))
     const history = await listOrders(c.env, userOf(c).id, { page, page_size: 20 })
-    return privatePage(
-      c,
-      'Your orders',
+    return c.render(
       <section>
         <h1>Your orders</h1>
         {history.items.length === 0 ? (
@@ -277,12 +274,13 @@ export const orderPages = new Hono<AppEnv>()
           {history.next && <a href={`/orders?page=${page + 1}`}>Older →</a>}
         </nav>
       </section>,
+      { title: 'Your orders' },
     )
   })
   .get('/:id', async (c) => {
     const order = await orderForViewer(c.env, userOf(c), c.req.param('id'))
     const notice = (await takeFlash(c)) ?? orderNotice(order, c.req.query())
-    return privatePage(c, `Order ${order.id.slice(0, 8).toUpperCase()}`, <OrderDetail c={c} order={order} notice={notice} />)
+    return c.render(<OrderDetail c={c} order={order} notice={notice} />, { title: `Order ${order.id.slice(0, 8).toUpperCase()}` })
   })
   // The "Pay now" form: to Stripe's hosted checkout (or the local test page offline). A failure to start
   // one (not payable any more, no payment provider) is shown on the order page, with its status.
@@ -294,8 +292,7 @@ export const orderPages = new Hono<AppEnv>()
     } catch (err) {
       if (!(err instanceof ApiError) || err.status === 404) throw err
       const order = await orderForViewer(c.env, user, c.req.param('id'))
-      c.header('Cache-Control', 'no-store')
-      return c.html(renderPage(<Layout title={`Order ${order.id.slice(0, 8).toUpperCase()}`} noindex><OrderDetail c={c} order={order} notice={{ kind: 'error', text: err.message }} /></Layout>), err.status)
+      return c.render(<OrderDetail c={c} order={order} notice={{ kind: 'error', text: err.message }} />, { title: `Order ${order.id.slice(0, 8).toUpperCase()}`, status: err.status })
     }
   })
 
@@ -304,9 +301,7 @@ export const orderPages = new Hono<AppEnv>()
     const order = await orderForViewer(c.env, userOf(c), c.req.param('id'))
     const ref = order.id.slice(0, 8).toUpperCase()
     if (order.status !== 'pending_payment' || order.payment_status === 'paid') return redirectWithFlash(c, `/orders/${order.id}`, 'error', `Order ${ref} can no longer be cancelled here.`)
-    return privatePage(
-      c,
-      `Cancel order ${ref}?`,
+    return c.render(
       <section class="order confirm">
         <h1>Cancel order {ref}?</h1>
         <p>Nothing has been paid. The items set aside for you are released and go back to your cart, so that you can order them again later.</p>
@@ -318,6 +313,7 @@ export const orderPages = new Hono<AppEnv>()
           <a href={`/orders/${order.id}`}>Keep it</a>
         </Form>
       </section>,
+      { title: `Cancel order ${ref}?` },
     )
   })
   .post('/:id/cancel', async (c) => {

@@ -12,12 +12,12 @@ import type { AppEnv } from '../platform/env'
 import { notFound } from '../platform/errors'
 import { htmlErrorHandler } from '../ui/error-page'
 import { Form, Notice } from '../ui/forms'
-import { Layout, renderPage } from '../ui/layout'
+import { pageRenderer } from '../ui/renderer'
 import { formatMoney } from '../ui/money'
 import { localPaymentsAllowed, webhookSecret } from './config'
 import { localCheckoutEvent } from './local'
 import { LocalPaymentForm } from './schemas'
-import { localCheckoutFor } from './service'
+import { localCheckoutFor } from './checkout'
 import { signStripePayload } from './stripe'
 import { webhooksRoute } from './webhook'
 
@@ -39,52 +39,49 @@ export const paymentPages = new Hono<AppEnv>()
     if (!localPaymentsAllowed(c.env)) throw notFound('page')
     await next()
   })
+  .use(pageRenderer({ noStore: true, noindex: true }))
   .use(csrfProtection())
   .use('*', signedInPage())
   .get('/test/:sessionId', async (c) => {
     const { payment, order } = await localCheckoutFor(c.env, userOf(c), c.req.param('sessionId'))
     const open = payment.status === 'open' && order.status === 'pending_payment'
     const action = `/payments/test/${payment.checkoutSessionId}`
-    c.header('Cache-Control', 'no-store')
-    return c.html(
-      renderPage(
-        <Layout title="Test payment" noindex>
-          <section class="test-payment">
-            <h1>Test payment</h1>
-            <Notice kind="info">This store has no payment provider configured: this page stands in for one. No money moves.</Notice>
-            <p>
-              Order {order.id.slice(0, 8).toUpperCase()} · <strong>{formatMoney(payment.amountCents, payment.currency)}</strong> ·{' '}
-              <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span>
-            </p>
-            <ul>
-              {order.items.map((item) => (
-                <li key={item.productId}>
-                  {item.quantity} × {item.productName} — {formatMoney(item.lineTotalCents, order.currency)}
-                </li>
-              ))}
-            </ul>
-            {open ? (
-              <div class="test-payment-actions">
-                <Form action={action} csrf={csrfToken(c)}>
-                  <input type="hidden" name="outcome" value="pay" />
-                  <button type="submit">Pay {formatMoney(payment.amountCents, payment.currency)}</button>
-                </Form>
-                <Form action={action} csrf={csrfToken(c)}>
-                  <input type="hidden" name="outcome" value="decline" />
-                  <button type="submit" class="secondary">
-                    Decline
-                  </button>
-                </Form>
-              </div>
-            ) : (
-              <p>This payment session is over.</p>
-            )}
-            <p>
-              <a href={`/orders/${order.id}`}>Back to the order</a>
-            </p>
-          </section>
-        </Layout>,
-      ),
+    return c.render(
+      <section class="test-payment">
+        <h1>Test payment</h1>
+        <Notice kind="info">This store has no payment provider configured: this page stands in for one. No money moves.</Notice>
+        <p>
+          Order {order.id.slice(0, 8).toUpperCase()} · <strong>{formatMoney(payment.amountCents, payment.currency)}</strong> ·{' '}
+          <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span>
+        </p>
+        <ul>
+          {order.items.map((item) => (
+            <li key={item.productId}>
+              {item.quantity} × {item.productName} — {formatMoney(item.lineTotalCents, order.currency)}
+            </li>
+          ))}
+        </ul>
+        {open ? (
+          <div class="test-payment-actions">
+            <Form action={action} csrf={csrfToken(c)}>
+              <input type="hidden" name="outcome" value="pay" />
+              <button type="submit">Pay {formatMoney(payment.amountCents, payment.currency)}</button>
+            </Form>
+            <Form action={action} csrf={csrfToken(c)}>
+              <input type="hidden" name="outcome" value="decline" />
+              <button type="submit" class="secondary">
+                Decline
+              </button>
+            </Form>
+          </div>
+        ) : (
+          <p>This payment session is over.</p>
+        )}
+        <p>
+          <a href={`/orders/${order.id}`}>Back to the order</a>
+        </p>
+      </section>,
+      { title: 'Test payment' },
     )
   })
   .post('/test/:sessionId', async (c) => {

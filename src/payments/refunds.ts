@@ -1,7 +1,7 @@
 /**
- * Staff refunds, line by line: what is left to refund of an order (money, and units per line), the plan
- * of one refund (its lines and amount), the claim that writes it before the provider is asked, and the
- * return of exactly its units to the stock objects.
+ * Staff refunds, line by line: `refundOrder`, the one way staff refund; what is left to refund of an order
+ * (money, and units per line), the plan of one refund (its lines and amount), the claim that writes it
+ * before the provider is asked, and the return of exactly its units to the stock objects.
  *
  * The claim is one D1 batch of conditional inserts: the refund row only if its amount fits in what is
  * left of the payment, each line only if its units fit in what is left of the order line, both counted
@@ -11,10 +11,17 @@
  */
 import { and, eq, ne, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import type { Db } from '../db/client'
-import { refundItems, refunds, type OrderItem, type Payment, type RefundItem } from '../db/schema'
+import { getDb, type Db } from '../db/client'
+import { refundItems, refunds, type OrderItem, type Payment, type Refund, type RefundItem } from '../db/schema'
 import { stockOf } from '../stock/client'
-import { ApiError, conflict, validationFailed, type FieldErrors } from '../platform/errors'
+import { ApiError, conflict, notFound, validationFailed, type FieldErrors } from '../platform/errors'
+import { fieldErrors } from '../platform/validate'
+import { handleStripeEvent } from './events'
+import { localRefundEvent } from './local'
+import { loadOrder, moneyIn, refundOf } from './order-payment'
+import { refundAtProvider } from './provider'
+import type { RefundView } from './responses'
+import { RefundOptions } from './schemas'
 
 export interface RefundLine {
   productId: number
@@ -31,6 +38,81 @@ export interface RefundPlan {
   amountCents: number
   lines: RefundLine[]
 }
+
+/** Stripe forgets an idempotency key after 24 hours: a refund not known to have reached Stripe by then is not retried blindly. */
+const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000
+
+export type { RefundView }
+
+/**
+ * The one refund function for staff (the admin's refund and cancel call it). A refund names order lines
+ * and units (`lines`), an amount, both, or neither (everything left); see `planRefund`. It is claimed in
+ * D1 first (`claimRefund`: two concurrent refunds cannot exceed what was paid, nor a line its quantity),
+ * then sent through the order's provider with our refund id as Stripe's idempotency key: the same
+ * `refundId` again refunds once. A provider that refuses gives the claim back (`failed`). Once the
+ * provider took it, `restock` returns exactly the refund's units to stock, once per line whatever the
+ * retries. Offline, the local provider confirms at once through the same event handler (charge.refunded).
+ */
+export async function refundOrder(env: Env, orderId: string, options: RefundOptions): Promise<RefundView> {
+  const parsed = RefundOptions.safeParse(options)
+  if (!parsed.success) throw validationFailed(fieldErrors(parsed.error))
+  const { amountCents, restock, reason, lines, refundId = crypto.randomUUID() } = parsed.data
+  const db = getDb(env)
+  const order = await loadOrder(db, orderId)
+  if (!order) throw notFound('order')
+  const payment = order.payment
+  if (!payment || !moneyIn(order)) throw conflict('This order has no payment to refund')
+
+  let refund = await refundOf(db, refundId)
+  if (refund && refund.orderId !== orderId) throw conflict('This refund id belongs to another order')
+  if (!refund) {
+    const plan = planRefund(order.items, await refundable(db, payment, order.items), { amountCents, lines, restock })
+    try {
+      await db.batch(claimRefund(db, { id: refundId, orderId, restock, reason }, plan))
+    } catch (err) {
+      // The same refund id claimed at the same moment is this refund; a refused constraint otherwise means
+      // another refund of the order took what this one asked for (the claim inserted a NULL, see claimRefund).
+      if (!(await refundOf(db, refundId))) throw /constraint/i.test(String(err)) ? claimLostToAnother() : err
+    }
+    refund = await refundOf(db, refundId)
+    if (!refund) throw new Error(`refund ${refundId} missing right after its claim`)
+  }
+
+  if (refund.status === 'pending' && !refund.providerRefundId) {
+    if (Date.now() - refund.createdAt > IDEMPOTENCY_KEY_TTL_MS) {
+      throw conflict('This refund was started more than 24 hours ago and its outcome is unknown: check the payment provider before refunding again')
+    }
+    const sent = await refundAtProvider(env, payment, refund)
+    await db.update(refunds).set({ providerRefundId: sent.id, status: sent.status, updatedAt: Date.now() }).where(eq(refunds.id, refund.id))
+    refund = { ...refund, providerRefundId: sent.id, status: sent.status }
+  }
+  if (payment.provider === 'local' && refund.status === 'succeeded') {
+    // Offline nobody sends charge.refunded: the local provider does, to the same handler, with the running
+    // total of the refunds that went through (so two at once add up). A retry sends it again: a duplicate is a no-op.
+    const [total] = await db
+      .select({ cents: sql<number>`coalesce(sum(${refunds.amountCents}), 0)` })
+      .from(refunds)
+      .where(and(eq(refunds.orderId, orderId), eq(refunds.status, 'succeeded')))
+    await handleStripeEvent(env, localRefundEvent(payment, refund.id, Number(total?.cents ?? refund.amountCents)))
+  }
+  const items = await refundLines(db, refund.id)
+  const reservations = new Map(order.items.map((item) => [item.productId, item.reservationId]))
+  const restocked = refund.restock && refund.status !== 'failed' ? await restockRefund(env, refund.id, items, reservations) : 0
+  const done = await refundOf(db, refund.id)
+  return refundView(done ?? refund, items, restocked)
+}
+
+const refundView = (refund: Refund, items: RefundItem[] = [], restocked = 0): RefundView => ({
+  id: refund.id,
+  order_id: refund.orderId,
+  amount_cents: refund.amountCents,
+  restock: refund.restock,
+  reason: refund.reason,
+  status: refund.status,
+  provider_refund_id: refund.providerRefundId,
+  lines: items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
+  restocked_units: restocked,
+})
 
 /**
  * What is left to refund. Money: what was received, less the larger of (the provider's running total plus

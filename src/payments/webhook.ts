@@ -1,6 +1,6 @@
 /**
  * POST /webhooks/stripe. The signature is checked on the raw body (so no JSON validator runs first), then
- * the event is handled exactly once (see service.ts). Answers: 200 for an event handled now, handled
+ * the event is handled exactly once (see events.ts). Answers: 200 for an event handled now, handled
  * before (a duplicate) or of a type we do not act on (recorded and ignored); 400 for a missing, wrong or
  * stale signature or a body that is not an event, with no effect; 503 when no webhook secret is set
  * (outside development). An event of a type we act on that our schema cannot read is a reported 500
@@ -12,7 +12,7 @@ import { limitBody } from '../platform/body-limit'
 import { badRequest } from '../platform/errors'
 import { log } from '../platform/logging'
 import { paymentsNotConfigured, webhookSecret } from './config'
-import { handleStripeEvent } from './service'
+import { handleStripeEvent } from './events'
 import { verifyStripeEvent } from './stripe'
 import { z } from 'zod'
 import { docs } from '../openapi/describe'

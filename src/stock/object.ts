@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import { logError, logEvent, type LogFields } from '../platform/logging'
-import { productStock, writeProductStock } from './queries'
+import { productStock } from './queries'
 import { holdsExpiredHook } from './signals'
 import {
   countChange,
@@ -14,8 +14,6 @@ import {
   insertLevel,
   listHolds,
   markDelivered,
-  markFlushed,
-  nextWake,
   pruneOutcomes,
   readLevel,
   returnedUnits,
@@ -40,9 +38,7 @@ import {
   type TakeResult,
   type UnknownProduct,
 } from './types'
-
-/** How soon the alarm retries a failed D1 write or a failed expiry hook. */
-const RETRY_MS = 5_000
+import { WriteThrough } from './write-through'
 
 const UNKNOWN_PRODUCT: UnknownProduct = { ok: false, reason: 'unknown_product', available: 0 }
 
@@ -72,13 +68,12 @@ function assertInteger(value: number, name: string, min: number): void {
 export class StockObject extends DurableObject<Env> {
   /** The D1 read of a first use, shared by the calls that arrive meanwhile. */
   private loading: Promise<Level | null> | null = null
-  /** The write-through to D1 in progress, shared by every caller that waits for D1 to agree. */
-  private flushing: Promise<boolean> | null = null
-  /** The alarm as last set by this instance (undefined until it sets one), to skip redundant writes. */
-  private armedAt: number | null | undefined
+  /** Its counts written through to D1, and its alarm (src/stock/write-through.ts). */
+  private readonly sync: WriteThrough
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
+    this.sync = new WriteThrough(ctx.storage, env)
     void ctx.blockConcurrencyWhile(async () => ctx.storage.transactionSync(() => createTables(ctx.storage.sql)))
   }
 
@@ -105,7 +100,7 @@ export class StockObject extends DurableObject<Env> {
       return { ok: true, reservationId, qty, expiresAt, available: available - qty }
     })
     this.logChange('stock.reserved', productId, change)
-    await this.writeThrough()
+    await this.sync.afterChange()
     return result
   }
 
@@ -120,7 +115,7 @@ export class StockObject extends DurableObject<Env> {
       if (expiresAt !== hold.expiresAt) setHoldExpiry(this.sql, reservationId, expiresAt)
       return { ok: true, reservationId, expiresAt }
     })
-    await this.rearm()
+    await this.sync.rearm()
     return result
   }
 
@@ -143,7 +138,7 @@ export class StockObject extends DurableObject<Env> {
       return { ok: true, outcome: 'released', qty: hold?.qty ?? 0, available: available + (hold?.qty ?? 0) }
     })
     this.logChange('stock.released', productId, change)
-    await this.writeThrough()
+    await this.sync.afterChange()
     return result
   }
 
@@ -288,7 +283,7 @@ export class StockObject extends DurableObject<Env> {
    * it twice, or after a restart, does nothing more.
    */
   override async alarm(): Promise<void> {
-    this.armedAt = null
+    this.sync.fired()
     const level = readLevel(this.sql, DEFAULT_LEVEL)
     if (!level) return
     this.transaction(() => pruneOutcomes(this.sql, Date.now()))
@@ -306,8 +301,8 @@ export class StockObject extends DurableObject<Env> {
         logError('expiry hook failed', { product_id: level.productId, error: err })
       }
     }
-    await this.flush()
-    await this.rearm()
+    await this.sync.flush()
+    await this.sync.rearm()
   }
 
   /** Logs and counts a change once its transaction is stored; `null` (an idempotent repeat, a refusal) logs nothing. */
@@ -388,63 +383,7 @@ export class StockObject extends DurableObject<Env> {
   /** After a change to on_hand: waits for D1 to agree, and says whether it does. */
   private async settle<T extends { ok: boolean }>(result: T): Promise<T> {
     if (!result.ok) return result
-    const synced = await this.writeThrough()
+    const synced = await this.sync.afterChange()
     return { ...result, synced }
-  }
-
-  /** After a call: arms the safety alarm, waits for D1 (and so the catalog) to agree, then arms what comes next. */
-  private async writeThrough(): Promise<boolean> {
-    await this.rearm()
-    const synced = await this.flush()
-    await this.rearm()
-    return synced
-  }
-
-  /**
-   * Writes on_hand through to D1 until D1 has the latest version. Awaiting D1 lets other calls into the
-   * object, so one write-through runs at a time and every caller waits on it, then checks again: a
-   * change made while the last write was in flight is written by the next round, never lost.
-   * False when D1 failed; the version stays unflushed and the alarm retries.
-   */
-  private async flush(): Promise<boolean> {
-    for (;;) {
-      const level = readLevel(this.sql, DEFAULT_LEVEL)
-      if (!level || level.version === level.flushedVersion) return true
-      this.flushing ??= this.writeRound().finally(() => {
-        this.flushing = null
-      })
-      if (!(await this.flushing)) return false
-    }
-  }
-
-  /**
-   * Writes the latest counts to D1 and raises the "stock changed" signal with them (src/stock/signals.ts),
-   * in one D1 batch. The default level is the product's row in D1; variants' levels will write their own.
-   */
-  private async writeRound(key: LevelKey = DEFAULT_LEVEL): Promise<boolean> {
-    for (;;) {
-      const level = readLevel(this.sql, key)
-      if (!level || level.version === level.flushedVersion) return true
-      const available = level.onHand - level.held
-      const change = { productId: level.productId, level: key, onHand: level.onHand, held: level.held, available, previousAvailable: level.flushedAvailable }
-      try {
-        await writeProductStock(this.env, change)
-      } catch (err) {
-        logError('stock write-through to D1 failed', { product_id: level.productId, error: err })
-        return false
-      }
-      markFlushed(this.sql, key, level.version, available)
-    }
-  }
-
-  /**
-   * Sets the alarm to the next thing to do (see `nextWake`). Computing and setting happen with no await
-   * between them, so a concurrent call cannot slip in and leave an older answer armed.
-   */
-  private async rearm(): Promise<void> {
-    const wake = nextWake(this.sql, Date.now() + RETRY_MS)
-    if (wake === this.armedAt) return
-    this.armedAt = wake
-    await (wake === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(wake))
   }
 }

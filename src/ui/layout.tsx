@@ -4,7 +4,7 @@ import { ASSET_URLS } from './assets.gen'
 
 export const SITE_NAME = 'Cato-Store'
 
-interface LayoutProps {
+export interface LayoutProps {
   title: string
   description?: string
   /** The page's absolute canonical URL (also its Open Graph URL). */

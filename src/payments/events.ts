@@ -1,6 +1,6 @@
 /**
- * Payments: a checkout session for an order awaiting payment (Stripe's hosted page, or the local test page
- * offline), the webhook events that settle it, cancelling, and refunds.
+ * The Stripe events that settle an order (and those the local provider makes offline): what each event
+ * means for its order, decided from the order as it is, and written once.
  *
  * Every event is handled exactly once, whatever the order of arrival and however often it comes. The
  * effects outside D1 (selling or giving back stock in the stock objects, a refund at Stripe) are each
@@ -14,40 +14,20 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { z } from 'zod'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { getDb, type Db } from '../db/client'
-import { orders, payments, refunds, stripeEvents, type CheckoutStatus, type Payment, type PaymentProvider, type PaymentStatus, type Refund, type RefundItem, type RefundStatus } from '../db/schema'
-import { linesBackToCart, linesOutOfCart, type CartReturn } from '../cart/returns'
-import { extendOrderHolds, orderStockLines, sellHeldStock, type StockLine } from '../orders/service'
-import { canTransition, illegalTransition, logOrderMoved, orderChangeStatements, transition, type OrderChange } from '../orders/status'
+import { getDb } from '../db/client'
+import { orders, payments, refunds, stripeEvents, type CheckoutStatus, type Payment, type PaymentStatus } from '../db/schema'
+import { linesOutOfCart } from '../cart/returns'
+import { orderStockLines, sellHeldStock, type StockLine } from '../orders/service'
+import { canTransition, logOrderMoved, orderChangeStatements, type OrderChange } from '../orders/status'
 import { stockOf } from '../stock/client'
-import type { CurrentUser } from '../platform/env'
-import { ApiError, badRequest, conflict, notFound, validationFailed } from '../platform/errors'
+import { ApiError, badRequest } from '../platform/errors'
 import { log } from '../platform/logging'
-import { fieldErrors } from '../platform/validate'
-import { checkoutProvider, localPaymentsAllowed, paymentsNotConfigured } from './config'
-import { localRefundEvent, localSessionId } from './local'
-import { claimLostToAnother, claimRefund, planRefund, refundable, refundLines, restockRefund } from './refunds'
-import { ChargeObject, CheckoutSessionObject, PaymentIntentObject, RefundOptions, StripeEventEnvelope } from './schemas'
-import type { CheckoutStart, RefundView } from './responses'
-import { Stripe, stripeClient } from './stripe'
+import { loadOrder, moneyIn, refundOf, releaseHolds, type LoadedOrder } from './order-payment'
+import { refundAtProvider } from './provider'
+import { ChargeObject, CheckoutSessionObject, PaymentIntentObject, StripeEventEnvelope } from './schemas'
 
-/** How long a checkout session accepts payment. Stripe allows 30 minutes to 24 hours. */
-export const CHECKOUT_TTL_MS = 35 * 60 * 1000
-/**
- * A chosen expiry is sent to Stripe again (same parameters, same idempotency key, same session) only while
- * it is at least this far ahead: Stripe refuses an expires_at less than 30 minutes away.
- */
-const CHECKOUT_MIN_AHEAD_MS = 31 * 60 * 1000
-/** The stock holds outlive the session by this much, so a payment made in its last second still finds its stock when the webhook lands. */
-export const HOLD_GRACE_MS = 10 * 60 * 1000
-/** Stripe forgets an idempotency key after 24 hours: a refund not known to have reached Stripe by then is not retried blindly. */
-const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000
-/** Checkout sessions one order may have (paying again after a decline or an abandoned session makes another). */
-const CHECKOUT_ATTEMPTS_MAX = 10
 /** How often an event is decided again after losing a race with another change of its order. */
 const DECIDE_ATTEMPTS = 4
-
-export type { CheckoutStart, RefundView }
 
 /** What handling an event did. */
 export interface HandledEvent {
@@ -70,7 +50,6 @@ interface ReportedPayment {
 }
 
 type EventRef = Pick<StripeEventEnvelope, 'id' | 'type'>
-type LoadedOrder = NonNullable<Awaited<ReturnType<typeof loadOrder>>>
 
 /**
  * A signed event of a type we act on whose object our schema refuses: our mistake (or a change at Stripe),
@@ -90,292 +69,18 @@ export class UnreadableEvent extends ApiError {
 /** The order's batch lost a race with another change: decide again from the order as it now is. */
 class StaleOrder extends Error {}
 
-const MONEY_IN: readonly PaymentStatus[] = ['paid', 'partially_refunded', 'refunded']
-const moneyIn = (order: Pick<LoadedOrder, 'paymentStatus'>) => MONEY_IN.includes(order.paymentStatus)
 /** The one automatic refund of an order (a payment that cannot be honoured); deterministic, so a retry asks Stripe with the same key. */
 const autoRefundId = (orderId: string) => `auto-${orderId}`
-
-const loadOrder = (db: Db, orderId: string) => db.query.orders.findFirst({ where: eq(orders.id, orderId), with: { payment: true, items: true } })
-const paymentOf = (db: Db, orderId: string) => db.select().from(payments).where(eq(payments.orderId, orderId)).get()
-const refundOf = (db: Db, refundId: string) => db.select().from(refunds).where(eq(refunds.id, refundId)).get()
 
 /** One line per handled event: never the payload or the signature, ids and what happened. */
 function logHandled(handled: HandledEvent) {
   log('info', { msg: 'stripe event', event_id: handled.eventId, type: handled.type, order_id: handled.orderId, outcome: handled.outcome, duplicate: handled.duplicate })
 }
 
-/** A Stripe failure as the 502 the API answers; the details go to the log (no key, no body). */
-function providerFailure(err: unknown): unknown {
-  if (!(err instanceof Stripe.errors.StripeError)) return err
-  log('error', { msg: 'stripe request failed', type: err.type, code: err.code, status: err.statusCode, stripe_request_id: err.requestId })
-  return new ApiError(502, 'payment_provider_error', 'The payment provider could not be reached or refused the request; please try again.')
-}
-
-// Checkout
-
-/**
- * Starts paying for an order awaiting payment and answers where to send the shopper. Owner only (404 for
- * anyone else); 409 unless the order awaits payment; 503 outside development without a Stripe key.
- *
- * The session's expiry is chosen once and stored before Stripe is asked, and the order id is the
- * idempotency key: a double click, or a retry after a lost answer, sends the same parameters and gets the
- * same session. Every stock hold is pushed past that expiry first, so the stock outlives the session.
- */
-export async function startCheckout(env: Env, viewer: CurrentUser, orderId: string, origin: string): Promise<CheckoutStart> {
-  const db = getDb(env)
-  const order = await loadOrder(db, orderId)
-  if (!order || order.userId !== viewer.id) throw notFound('order')
-  if (order.status !== 'pending_payment') throw new ApiError(409, 'not_payable', `This order is ${order.status.replace('_', ' ')}: there is nothing to pay`)
-  if (moneyIn(order)) throw new ApiError(409, 'not_payable', 'A payment for this order was received and is being checked')
-  const provider = checkoutProvider(env)
-
-  const claim = await claimCheckout(db, order, provider)
-  if (claim.status === 'open' && claim.checkoutUrl) return { url: claim.checkoutUrl }
-  const expiresAt = claim.checkoutExpiresAt ?? 0
-  const held = await extendOrderHolds(env, orderId, expiresAt + HOLD_GRACE_MS)
-  if (!held.ok) throw new ApiError(409, 'hold_expired', 'The items of this order are no longer set aside; please order again')
-
-  const session = claim.provider === 'stripe' ? await stripeSession(env, order, claim, origin) : { id: localSessionId(), url: null }
-  const url = session.url ?? `${origin}/payments/test/${session.id}`
-  // Of two concurrent starts the first to write wins; both answer its session.
-  await db
-    .update(payments)
-    .set({ status: 'open', checkoutSessionId: session.id, checkoutUrl: url, updatedAt: Date.now() })
-    .where(and(eq(payments.orderId, orderId), eq(payments.status, 'creating')))
-  const opened = await paymentOf(db, orderId)
-  if (!opened?.checkoutUrl) throw new Error(`checkout of order ${orderId} has no session after creating one`)
-  return { url: opened.checkoutUrl }
-}
-
-/**
- * The order's payment row, claimed for a new session with an expiry far enough ahead, or already open.
- * A claim whose expiry has come too close (a create that failed a while ago), and a session that ended
- * unpaid (declined, abandoned), get a new expiry and the next attempt number, so the next request to
- * Stripe has its own idempotency key (order id + attempt) and makes a fresh session.
- */
-async function claimCheckout(db: Db, order: LoadedOrder, provider: PaymentProvider): Promise<Payment> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const now = Date.now()
-    const row =
-      (await paymentOf(db, order.id)) ??
-      (await db
-        .insert(payments)
-        .values({ orderId: order.id, provider, checkoutExpiresAt: now + CHECKOUT_TTL_MS, amountCents: order.totalCents, currency: order.currency })
-        .onConflictDoNothing()
-        .returning()
-        .get())
-    if (!row) continue // inserted by a concurrent start meanwhile: read it
-    if (row.status === 'open' && (row.checkoutExpiresAt ?? 0) > now) return row
-    if (row.status === 'complete') throw new ApiError(409, 'not_payable', 'This order can no longer be paid')
-    if (row.status === 'creating' && (row.checkoutExpiresAt ?? 0) >= now + CHECKOUT_MIN_AHEAD_MS && row.provider === provider) return row
-    // A session that failed (declined), expired (abandoned) or whose time ran out: a fresh one, under the
-    // next attempt number, so that Stripe gets a new idempotency key (the old one would answer the old session).
-    const fresh = row.status !== 'creating'
-    if (fresh && row.checkoutAttempt + 1 >= CHECKOUT_ATTEMPTS_MAX) throw new ApiError(409, 'too_many_attempts', 'This order was tried too many times: please order again')
-    const renewed = await db
-      .update(payments)
-      .set({ provider, status: 'creating', checkoutExpiresAt: now + CHECKOUT_TTL_MS, checkoutAttempt: row.checkoutAttempt + 1, updatedAt: now, ...(fresh && { checkoutSessionId: null, checkoutUrl: null }) })
-      .where(and(eq(payments.orderId, order.id), eq(payments.status, row.status), eq(payments.checkoutAttempt, row.checkoutAttempt)))
-      .returning()
-      .get()
-    if (renewed) return renewed
-  }
-  throw conflict('Checkout is being started for this order already; try again')
-}
-
-/** Creates (or, with the same key, finds again) the Stripe Checkout session of a claimed checkout. */
-async function stripeSession(env: Env, order: LoadedOrder, claim: Payment, origin: string): Promise<{ id: string; url: string | null }> {
-  const summary = order.items
-    .map((item) => `${item.quantity} × ${item.productName}`)
-    .join(', ')
-    .slice(0, 300)
-  const params: Stripe.Checkout.SessionCreateParams = {
-    mode: 'payment',
-    line_items: [
-      {
-        quantity: 1,
-        price_data: {
-          currency: order.currency.toLowerCase(),
-          unit_amount: order.totalCents,
-          product_data: { name: `Order ${order.id.slice(0, 8).toUpperCase()}`, ...(summary && { description: summary }) },
-        },
-      },
-    ],
-    client_reference_id: order.id,
-    metadata: { order_id: order.id },
-    payment_intent_data: { metadata: { order_id: order.id } },
-    expires_at: Math.floor((claim.checkoutExpiresAt ?? 0) / 1000),
-    success_url: `${origin}/orders/${order.id}?paid=1`,
-    cancel_url: `${origin}/orders/${order.id}`,
-  }
-  const idempotencyKey = claim.checkoutAttempt === 0 ? order.id : `${order.id}:${claim.checkoutAttempt}`
-  try {
-    const session = await stripeClient(env).checkout.sessions.create(params, { idempotencyKey })
-    return { id: session.id, url: session.url }
-  } catch (err) {
-    throw providerFailure(err)
-  }
-}
-
-/** The local session a signed-in shopper may pay on the test page: theirs, and local. 404 otherwise. */
-export async function localCheckoutFor(env: Env, viewer: CurrentUser, sessionId: string) {
-  const db = getDb(env)
-  const payment = await db.select().from(payments).where(eq(payments.checkoutSessionId, sessionId)).get()
-  const order = payment && payment.provider === 'local' ? await loadOrder(db, payment.orderId) : undefined
-  if (!payment?.checkoutSessionId || !order || order.userId !== viewer.id) throw notFound('payment session')
-  return { payment: { ...payment, checkoutSessionId: payment.checkoutSessionId }, order }
-}
-
-// Cancelling
-
-/**
- * Cancels an order awaiting payment: every line's hold is released, then pending_payment → cancelled, and
- * in the same batch its lines go back to the owner's cart (see cart/returns.ts). 409 when the order is not
- * awaiting payment, a payment was received (refund it instead), or a payment is selling its stock right now.
- */
-export async function cancelOrder(env: Env, orderId: string, { note = 'cancelled' }: { note?: string } = {}): Promise<CartReturn> {
-  const order = await loadOrder(getDb(env), orderId)
-  if (!order) throw notFound('order')
-  if (order.status !== 'pending_payment') throw illegalTransition(order.status, 'cancelled')
-  if (moneyIn(order)) throw conflict('A payment was received for this order: refund it instead')
-  if (!(await releaseHolds(env, orderId))) throw conflict('A payment for this order is being recorded right now')
-  const back = await linesBackToCart(env, order.userId, order.items)
-  await transition(env, orderId, 'cancelled', { from: 'pending_payment', note, alsoWrite: back.statements })
-  return back
-}
-
-/** The customer cancels their own order awaiting payment (404 for anyone else's); see `cancelOrder`. */
-export async function cancelOwnOrder(env: Env, viewer: CurrentUser, orderId: string): Promise<CartReturn> {
-  const order = await getDb(env).select({ userId: orders.userId }).from(orders).where(eq(orders.id, orderId)).get()
-  if (!order || order.userId !== viewer.id) throw notFound('order')
-  return cancelOrder(env, orderId, { note: 'cancelled by the customer' })
-}
-
-/** Releases every hold of the order; false when a line turned out sold (a payment is being recorded). */
-async function releaseHolds(env: Env, orderId: string): Promise<boolean> {
-  const lines = await orderStockLines(env, orderId)
-  const results = await Promise.all(lines.map((line) => stockOf(env, line.productId).release(line.productId, line.reservationId)))
-  return !results.some((result) => !result.ok && result.reason === 'committed')
-}
-
 /** Gives back every sold line of the order (idempotent per line: each reservation is returned once). */
 async function restockLines(env: Env, lines: StockLine[]): Promise<void> {
   await Promise.all(lines.map((line) => stockOf(env, line.productId).restock(line.productId, line.reservationId)))
 }
-
-// Refunds
-
-/**
- * The one refund function for staff (the admin's refund and cancel call it). A refund names order lines
- * and units (`lines`), an amount, both, or neither (everything left); see `planRefund`. It is claimed in
- * D1 first (refunds.ts: two concurrent refunds cannot exceed what was paid, nor a line its quantity),
- * then sent through the order's provider with our refund id as Stripe's idempotency key: the same
- * `refundId` again refunds once. A provider that refuses gives the claim back (`failed`). Once the
- * provider took it, `restock` returns exactly the refund's units to stock, once per line whatever the
- * retries. Offline, the local provider confirms at once through the same event handler (charge.refunded).
- */
-export async function refundOrder(env: Env, orderId: string, options: RefundOptions): Promise<RefundView> {
-  const parsed = RefundOptions.safeParse(options)
-  if (!parsed.success) throw validationFailed(fieldErrors(parsed.error))
-  const { amountCents, restock, reason, lines, refundId = crypto.randomUUID() } = parsed.data
-  const db = getDb(env)
-  const order = await loadOrder(db, orderId)
-  if (!order) throw notFound('order')
-  const payment = order.payment
-  if (!payment || !moneyIn(order)) throw conflict('This order has no payment to refund')
-
-  let refund = await refundOf(db, refundId)
-  if (refund && refund.orderId !== orderId) throw conflict('This refund id belongs to another order')
-  if (!refund) {
-    const plan = planRefund(order.items, await refundable(db, payment, order.items), { amountCents, lines, restock })
-    try {
-      await db.batch(claimRefund(db, { id: refundId, orderId, restock, reason }, plan))
-    } catch (err) {
-      // The same refund id claimed at the same moment is this refund; a refused constraint otherwise means
-      // another refund of the order took what this one asked for (the claim inserted a NULL, see claimRefund).
-      if (!(await refundOf(db, refundId))) throw /constraint/i.test(String(err)) ? claimLostToAnother() : err
-    }
-    refund = await refundOf(db, refundId)
-    if (!refund) throw new Error(`refund ${refundId} missing right after its claim`)
-  }
-
-  if (refund.status === 'pending' && !refund.providerRefundId) {
-    if (Date.now() - refund.createdAt > IDEMPOTENCY_KEY_TTL_MS) {
-      throw conflict('This refund was started more than 24 hours ago and its outcome is unknown: check the payment provider before refunding again')
-    }
-    const sent = await refundAtProvider(env, payment, refund)
-    await db.update(refunds).set({ providerRefundId: sent.id, status: sent.status, updatedAt: Date.now() }).where(eq(refunds.id, refund.id))
-    refund = { ...refund, providerRefundId: sent.id, status: sent.status }
-  }
-  if (payment.provider === 'local' && refund.status === 'succeeded') {
-    // Offline nobody sends charge.refunded: the local provider does, to the same handler, with the running
-    // total of the refunds that went through (so two at once add up). A retry sends it again: a duplicate is a no-op.
-    const [total] = await db
-      .select({ cents: sql<number>`coalesce(sum(${refunds.amountCents}), 0)` })
-      .from(refunds)
-      .where(and(eq(refunds.orderId, orderId), eq(refunds.status, 'succeeded')))
-    await handleStripeEvent(env, localRefundEvent(payment, refund.id, Number(total?.cents ?? refund.amountCents)))
-  }
-  const items = await refundLines(db, refund.id)
-  const reservations = new Map(order.items.map((item) => [item.productId, item.reservationId]))
-  const restocked = refund.restock && refund.status !== 'failed' ? await restockRefund(env, refund.id, items, reservations) : 0
-  const done = await refundOf(db, refund.id)
-  return refundView(done ?? refund, items, restocked)
-}
-
-const refundView = (refund: Refund, items: RefundItem[] = [], restocked = 0): RefundView => ({
-  id: refund.id,
-  order_id: refund.orderId,
-  amount_cents: refund.amountCents,
-  restock: refund.restock,
-  reason: refund.reason,
-  status: refund.status,
-  provider_refund_id: refund.providerRefundId,
-  lines: items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
-  restocked_units: restocked,
-})
-
-/** Sends a refund to the payment's provider (the local provider agrees at once). */
-async function refundAtProvider(env: Env, payment: Pick<Payment, 'provider' | 'paymentIntentId' | 'orderId'>, refund: Refund): Promise<{ id: string | null; status: RefundStatus }> {
-  // Refused before asking: nothing reached the provider, so the claim is given back.
-  const giveBack = () => getDb(env).update(refunds).set({ status: 'failed', updatedAt: Date.now() }).where(and(eq(refunds.id, refund.id), eq(refunds.status, 'pending')))
-  if (payment.provider === 'local') {
-    // The local provider exists in development only: elsewhere nothing may answer for it.
-    if (!localPaymentsAllowed(env)) {
-      await giveBack()
-      throw paymentsNotConfigured()
-    }
-    return { id: `re_local_${refund.id}`, status: 'succeeded' }
-  }
-  if (!env.STRIPE_SECRET_KEY) {
-    await giveBack()
-    throw paymentsNotConfigured()
-  }
-  if (!payment.paymentIntentId) {
-    await giveBack()
-    throw conflict('The payment of this order has no Stripe payment intent to refund')
-  }
-  try {
-    const sent = await stripeClient(env).refunds.create(
-      {
-        payment_intent: payment.paymentIntentId,
-        amount: refund.amountCents,
-        metadata: { order_id: payment.orderId, refund_id: refund.id, restock: String(refund.restock), reason: refund.reason.slice(0, 500) },
-      },
-      { idempotencyKey: `refund:${refund.id}` },
-    )
-    const status: RefundStatus = sent.status === 'succeeded' ? 'succeeded' : sent.status === 'failed' || sent.status === 'canceled' ? 'failed' : 'pending'
-    return { id: sent.id, status }
-  } catch (err) {
-    // Asked again after Stripe forgot the key (24 h) while the first request had gone through.
-    if (err instanceof Stripe.errors.StripeError && err.code === 'charge_already_refunded') return { id: null, status: 'succeeded' }
-    // Stripe refused it (not a network failure, whose retry may still go through): the claim is given back.
-    if (err instanceof Stripe.errors.StripeInvalidRequestError) await giveBack()
-    throw providerFailure(err)
-  }
-}
-
-// Webhook events
 
 /**
  * Handles one verified Stripe event (or one the local provider made) exactly once; see the top of this
