@@ -14,7 +14,7 @@ import type { RefundView } from '../payments/responses'
 import { cancelOrder, refundOrder } from '../payments/service'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, notFound } from '../platform/errors'
-import { decimalToCents } from '../platform/money'
+import { optionalDecimalPrice } from '../platform/money'
 import { pageOf, pageWindow } from '../platform/pagination'
 import { wholeNumber } from '../platform/params'
 import { audit, auditStatement } from './audit'
@@ -44,18 +44,7 @@ export const BulkShipBody = z.strictObject({
 })
 export const RefundBody = z.strictObject({
   /** Decimal amount ("12.50"); the rest of the payment when omitted. */
-  amount: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined || text.trim() === '') return undefined
-      const cents = decimalToCents(text)
-      if (cents === null || cents < 1) {
-        ctx.addIssue({ code: 'custom', message: 'must be an amount like 12.50' })
-        return z.NEVER
-      }
-      return cents
-    }),
+  amount: optionalDecimalPrice({ minCents: 1 }),
   /** The order lines and units refunded; the amount defaults to their price. Without lines, `amount` alone refunds money only. */
   lines: z
     .array(z.strictObject({ product_id: z.int().min(1), quantity: z.int().min(0).max(1_000) }))

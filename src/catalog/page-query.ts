@@ -4,24 +4,13 @@
  * become integer cents here, with no float arithmetic.
  */
 import { z } from 'zod'
-import { centsToDecimal, decimalToCents } from '../platform/money'
+import { centsToDecimal, optionalDecimalPrice } from '../platform/money'
 import { withQuery } from '../platform/query-string'
 import { ProductListQuery, searchWords, type ProductListParams } from './schemas'
 
 export { centsToDecimal }
 
-const price = z
-  .string()
-  .optional()
-  .transform((text, ctx) => {
-    if (text === undefined || text.trim() === '') return undefined
-    const cents = decimalToCents(text)
-    if (cents === null) {
-      ctx.addIssue({ code: 'custom', message: 'must be an amount like 12 or 12.50' })
-      return z.NEVER
-    }
-    return cents
-  })
+const price = optionalDecimalPrice()
 
 /**
  * What the listing page accepts; searches are cleaned of characters that mean something to FTS rather than
