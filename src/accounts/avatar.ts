@@ -1,4 +1,5 @@
 /** Avatar uploads: PNG, JPEG or WebP only, recognised by their first bytes (src/platform/images.ts), at most 2 MB. */
+import { readBodyLimited } from '../platform/body-limit'
 import { ApiError } from '../platform/errors'
 import { acceptImage, unsupportedImage, type ImageType } from '../platform/images'
 
@@ -27,27 +28,5 @@ export function sniffAvatar(bytes: Uint8Array, declaredType?: string | null): { 
   return { type: image.contentType, ext: image.ext }
 }
 
-/** Reads a request body up to `max` bytes, refusing more without reading it all. */
-export async function readLimited(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array<ArrayBuffer>> {
-  if (!body) return new Uint8Array(0)
-  const chunks: Uint8Array[] = []
-  let size = 0
-  const reader = body.getReader()
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > max) {
-      await reader.cancel()
-      throw imageTooLarge()
-    }
-    chunks.push(value)
-  }
-  const bytes = new Uint8Array(size)
-  let offset = 0
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  return bytes
-}
+/** Reads an avatar upload's body up to `max` bytes, refusing more with the avatar's 413 without reading it all. */
+export const readLimited = (body: ReadableStream<Uint8Array> | null, max: number) => readBodyLimited(body, max, imageTooLarge)
