@@ -5,9 +5,6 @@
  */
 import { z } from 'zod'
 
-/** The largest amount a person may type: 9,999,999.99 (seven digits before the point). */
-export const DECIMAL_MAX_CENTS = 999_999_999
-
 /** "12", "12.5", "12.50" → 1250; anything else (negative, three decimals, "1e3", "", over 9,999,999.99) → null. */
 export function decimalToCents(text: string): number | null {
   const match = /^(\d{1,7})(?:\.(\d{1,2}))?$/.exec(text.trim())
