@@ -1,14 +1,18 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
-import { fakeStripe } from './test/fake-stripe'
+import { fakeStripe } from './test/fake-stripe.ts'
+import { dependencySourceMapsOff, dropRuntimeDisconnectNoise } from './test/quiet-runs.ts'
 
 /** Signs the webhook events of the tests; STRIPE_SECRET_KEY stays unset so that the Worker runs the offline path. */
 const TEST_WEBHOOK_SECRET = 'whsec_test_cato_store_vitest'
+
+dropRuntimeDisconnectNoise()
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations')
   return {
     plugins: [
+      dependencySourceMapsOff(),
       cloudflareTest({
         main: './src/index.ts',
         wrangler: { configPath: './wrangler.toml' },

@@ -215,7 +215,8 @@ describe('fuzzing every route', () => {
     let text: string
     try {
       response = await person.browser.fetch(url, { method, headers, body: hasBody ? init.body : undefined, signal: timeout })
-      text = method === 'HEAD' ? '' : await response.text()
+      // Decoded by hand: workerd warns of text() on a body whose type is not text (the images).
+      text = method === 'HEAD' ? '' : new TextDecoder().decode(await response.arrayBuffer())
       sent += 1
     } catch (err) {
       failures.push({ who: person.name, method, url, input, status: 0, body: `no answer: ${String(err)}` })

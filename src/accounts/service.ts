@@ -5,7 +5,7 @@ import { passwordResets, userProfiles, users, type User } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, conflict, unauthorized } from '../platform/errors'
-import { sniffImage } from './avatar'
+import { sniffAvatar } from './avatar'
 import { getMailer } from './mail'
 import { hashPassword, needsRehash, verifyAgainstDecoy, verifyPassword } from './passwords'
 import { clientAddress, hit } from './rate-limit'
@@ -129,7 +129,7 @@ export async function updateProfile(env: Env, userId: number, body: UpdateProfil
  * exactly what it replaced and no object is left behind.
  */
 export async function setAvatar(env: Env, userId: number, bytes: Uint8Array<ArrayBuffer>, declaredType?: string | null): Promise<ProfileView> {
-  const kind = sniffImage(bytes, declaredType)
+  const kind = sniffAvatar(bytes, declaredType)
   const key = `avatars/${userId}/${await sha256Hex(bytes)}.${kind.ext}`
   const db = getDb(env)
   await env.IMAGES.put(key, bytes, { httpMetadata: { contentType: kind.type } })

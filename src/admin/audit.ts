@@ -3,6 +3,7 @@ import { and, desc, eq, gte, lte, type SQL } from 'drizzle-orm'
 import { getDb, type Db } from '../db/client'
 import { auditLog } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
+import { peekedPageOf, peekWindow } from '../platform/pagination'
 import { startsWith } from '../platform/text-match'
 import type { AuditPage } from './responses'
 
@@ -55,7 +56,7 @@ export async function listAudit(env: Env, query: AuditQuery): Promise<AuditPage>
     .from(auditLog)
     .where(and(...filters))
     .orderBy(desc(auditLog.at), desc(auditLog.id))
-    .limit(query.page_size + 1)
-    .offset((query.page - 1) * query.page_size)
-  return { items: rows.slice(0, query.page_size), has_more: rows.length > query.page_size, page: query.page }
+    .limit(peekWindow(query).limit)
+    .offset(peekWindow(query).offset)
+  return peekedPageOf(rows, query)
 }

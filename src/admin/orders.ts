@@ -15,7 +15,8 @@ import { cancelOrder } from '../payments/cancel'
 import { refundOrder } from '../payments/refunds'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, notFound } from '../platform/errors'
-import { decimalToCents } from '../platform/money'
+import { optionalDecimalPrice } from '../platform/money'
+import { pageOf, pageWindow } from '../platform/pagination'
 import { wholeNumber } from '../platform/params'
 import { audit, auditStatement } from './audit'
 import type { AdminOrder, AdminOrderPage, BulkShipResult } from './responses'
@@ -44,18 +45,7 @@ export const BulkShipBody = z.strictObject({
 })
 export const RefundBody = z.strictObject({
   /** Decimal amount ("12.50"); the rest of the payment when omitted. */
-  amount: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined || text.trim() === '') return undefined
-      const cents = decimalToCents(text)
-      if (cents === null || cents < 1) {
-        ctx.addIssue({ code: 'custom', message: 'must be an amount like 12.50' })
-        return z.NEVER
-      }
-      return cents
-    }),
+  amount: optionalDecimalPrice({ minCents: 1 }),
   /** The order lines and units refunded; the amount defaults to their price. Without lines, `amount` alone refunds money only. */
   lines: z
     .array(z.strictObject({ product_id: z.int().min(1), quantity: z.int().min(0).max(1_000) }))
@@ -100,18 +90,12 @@ export async function listAdminOrders(env: Env, query: AdminOrderQuery): Promise
       .innerJoin(users, eq(users.id, orders.userId))
       .where(where)
       .orderBy(desc(orders.createdAt), desc(orders.id))
-      .limit(query.page_size)
-      .offset((query.page - 1) * query.page_size),
+      .limit(pageWindow(query).limit)
+      .offset(pageWindow(query).offset),
     db.select({ total: count() }).from(orders).innerJoin(users, eq(users.id, orders.userId)).where(where),
   ])
-  const total = counted?.total ?? 0
-  return {
-    items: rows.map((r) => ({ id: r.id, status: r.status, payment_status: r.paymentStatus, review_reason: r.reviewReason, currency: r.currency, total_cents: r.totalCents, customer_email: r.email, created_at: new Date(r.createdAt).toISOString() })),
-    page: query.page,
-    page_size: query.page_size,
-    total,
-    total_pages: Math.ceil(total / query.page_size),
-  }
+  const items = rows.map((r) => ({ id: r.id, status: r.status, payment_status: r.paymentStatus, review_reason: r.reviewReason, currency: r.currency, total_cents: r.totalCents, customer_email: r.email, created_at: new Date(r.createdAt).toISOString() }))
+  return pageOf(items, query, counted?.total ?? 0)
 }
 
 /** A CSV cell: quoted when it must be, and never read as a formula by a spreadsheet. */

@@ -14,6 +14,7 @@ import { stockOf } from '../stock/client'
 import type { CurrentUser } from '../platform/env'
 import { sha256Hex } from '../platform/encoding'
 import { ApiError, notFound, validationFailed } from '../platform/errors'
+import { pageOf, pageWindow } from '../platform/pagination'
 import { uniqueSlug, withUniqueSlug } from '../platform/slug'
 import { containsText, startsWith } from '../platform/text-match'
 import { auditStatement } from './audit'
@@ -53,12 +54,11 @@ export async function listAdminProducts(env: Env, query: AdminProductQuery): Pro
       .from(products)
       .where(where)
       .orderBy(...SORT[query.sort])
-      .limit(query.page_size)
-      .offset((query.page - 1) * query.page_size),
+      .limit(pageWindow(query).limit)
+      .offset(pageWindow(query).offset),
     db.select({ total: count() }).from(products).where(where),
   ])
-  const total = counted?.total ?? 0
-  return { items: rows.map((row) => summary(row)), page: query.page, page_size: query.page_size, total, total_pages: Math.ceil(total / query.page_size) }
+  return pageOf(rows.map((row) => summary(row)), query, counted?.total ?? 0)
 }
 
 const summary = (row: Product) => ({

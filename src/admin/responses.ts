@@ -4,8 +4,8 @@ import { Instant } from '../catalog/responses'
 import { CHECKOUT_STATUSES, ORDER_STATUSES, PAYMENT_PROVIDERS, PAYMENT_STATUSES, REFUND_STATUSES, USER_ROLES } from '../db/schema'
 import { OrderView } from '../orders/responses'
 import { RefundView } from '../payments/responses'
+import { PAGE_FIELDS } from '../platform/pagination'
 
-const Page = { page: z.int(), page_size: z.int(), total: z.int(), total_pages: z.int() }
 
 export const AdminImage = z
   .object({
@@ -36,7 +36,7 @@ export const AdminProductSummary = z
   .meta({ id: 'AdminProductSummary' })
 export type AdminProductSummary = z.infer<typeof AdminProductSummary>
 
-export const AdminProductPage = z.object({ items: z.array(AdminProductSummary), ...Page }).meta({ id: 'AdminProductPage' })
+export const AdminProductPage = z.object({ items: z.array(AdminProductSummary), ...PAGE_FIELDS }).meta({ id: 'AdminProductPage' })
 export type AdminProductPage = z.infer<typeof AdminProductPage>
 
 export const AdminProduct = AdminProductSummary.extend({
@@ -92,7 +92,7 @@ export const AdminOrderSummary = z
   })
   .meta({ id: 'AdminOrderSummary' })
 
-export const AdminOrderPage = z.object({ items: z.array(AdminOrderSummary), ...Page }).meta({ id: 'AdminOrderPage' })
+export const AdminOrderPage = z.object({ items: z.array(AdminOrderSummary), ...PAGE_FIELDS }).meta({ id: 'AdminOrderPage' })
 export type AdminOrderPage = z.infer<typeof AdminOrderPage>
 
 export const AdminOrder = OrderView.extend({
@@ -134,7 +134,7 @@ export const RefundResult = z.object({ refund: RefundView, order: AdminOrder }).
 export const AdminUser = z
   .object({ id: z.int(), email: z.string(), name: z.string(), role: z.enum(USER_ROLES), created_at: Instant, last_login_at: Instant.nullable() })
   .meta({ id: 'AdminUser' })
-export const AdminUserPage = z.object({ items: z.array(AdminUser), total: z.int(), page: z.int() }).meta({ id: 'AdminUserPage' })
+export const AdminUserPage = z.object({ items: z.array(AdminUser), ...PAGE_FIELDS }).meta({ id: 'AdminUserPage' })
 export type AdminUserPage = z.infer<typeof AdminUserPage>
 
 export const RoleChange = z.object({ id: z.int(), email: z.string(), role: z.enum(USER_ROLES) }).meta({ id: 'RoleChange' })

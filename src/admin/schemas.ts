@@ -1,19 +1,7 @@
 import { z } from 'zod'
 import { slugSchema } from '../catalog/schemas'
-import { decimalToCents } from '../platform/money'
+import { DecimalPrice } from '../platform/money'
 import { wholeNumber } from '../platform/params'
-
-/** A price as a person types it ("12.50"), stored as integer cents without float error. */
-export const PriceText = z
-  .string()
-  .transform((text, ctx) => {
-    const cents = decimalToCents(text)
-    if (cents === null) {
-      ctx.addIssue({ code: 'custom', message: 'must be an amount like 12 or 12.50 (at most two decimals)' })
-      return z.NEVER
-    }
-    return cents
-  })
 
 const Currency = z
   .string()
@@ -35,7 +23,7 @@ export const AdminProductBody = z
     name: z.string().trim().min(1, 'is required').max(200),
     slug: slugSchema.optional(),
     description: z.string().trim().max(10_000).default(''),
-    price: PriceText,
+    price: DecimalPrice,
     currency: Currency.default('USD'),
     stock_quantity: StockCount.default(0),
     is_active: z.boolean().default(true),
@@ -54,7 +42,7 @@ export const AdminProductPatch = z
     name: z.string().trim().min(1, 'is required').max(200).optional(),
     slug: slugSchema.optional(),
     description: z.string().trim().max(10_000).optional(),
-    price: PriceText.optional(),
+    price: DecimalPrice.optional(),
     currency: Currency.optional(),
     stock_quantity: StockCount.optional().describe('The new stock on hand; needs expected_stock_quantity'),
     expected_stock_quantity: StockCount.optional().describe('The stock on hand the client saw (a compare-and-set): when it changed meanwhile, nothing is saved and the answer is 409 stock_changed'),

@@ -6,6 +6,7 @@ import { USER_ROLES, users } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { conflict, notFound } from '../platform/errors'
 import { wholeNumber } from '../platform/params'
+import { pageOf, pageWindow } from '../platform/pagination'
 import { containsText } from '../platform/text-match'
 import { audit } from './audit'
 import type { AdminUserPage, RoleChange } from './responses'
@@ -27,15 +28,12 @@ export async function listUsers(env: Env, query: z.infer<typeof AdminUserQuery>)
       .from(users)
       .where(where)
       .orderBy(desc(users.createdAt), desc(users.id))
-      .limit(query.page_size)
-      .offset((query.page - 1) * query.page_size),
+      .limit(pageWindow(query).limit)
+      .offset(pageWindow(query).offset),
     db.select({ total: count() }).from(users).where(where),
   ])
-  return {
-    items: rows.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, created_at: new Date(u.createdAt).toISOString(), last_login_at: u.lastLoginAt ? new Date(u.lastLoginAt).toISOString() : null })),
-    total: counted?.total ?? 0,
-    page: query.page,
-  }
+  const items = rows.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, created_at: new Date(u.createdAt).toISOString(), last_login_at: u.lastLoginAt ? new Date(u.lastLoginAt).toISOString() : null }))
+  return pageOf(items, query, counted?.total ?? 0)
 }
 
 export async function changeRole(env: Env, actor: CurrentUser, userId: number, role: (typeof USER_ROLES)[number]): Promise<RoleChange> {

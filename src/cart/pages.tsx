@@ -14,6 +14,7 @@ import { formatMoney } from '../ui/money'
 import { LINE_QUANTITY_MAX } from '../db/schema'
 import { formNumber, formText, readForm } from '../ui/form-input'
 import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from './schemas'
+import { cartOwner } from './owner'
 import { addCartItem, getCart, removeCartItem, updateCartItem, type CartView } from './service'
 
 type Ctx = Context<AppEnv>
@@ -31,7 +32,7 @@ function productIdOf(c: Ctx): number {
 }
 
 async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: string; notice?: string; status?: 200 | 400 | 404 | 409 } = {}) {
-  const cart: CartView = await getCart(c)
+  const cart: CartView = await getCart(c.env, await cartOwner(c))
   const csrf = csrfToken(c)
   // What an action elsewhere left for this page (an order cancelled, its items back here).
   const flash = await takeFlash(c)
@@ -123,7 +124,7 @@ export const cartPages = new Hono<AppEnv>()
     const line = AddCartItemBody.safeParse({ product_id: formNumber(formText(form, 'product_id')), quantity: formNumber(formText(form, 'quantity') || '1') })
     if (!line.success) return cartPage(c, { message: 'Choose a quantity from 1 to 99.', status: 400 })
     try {
-      await addCartItem(c, line.data)
+      await addCartItem(c.env, await cartOwner(c), line.data)
       return c.redirect('/cart?added=1', 303)
     } catch (err) {
       return cartFailure(c, err)
@@ -134,17 +135,17 @@ export const cartPages = new Hono<AppEnv>()
     try {
       const productId = productIdOf(c)
       // 0 removes the line, as the stepper's lowest value; anything else goes through the API's schema.
-      if (formText(form, 'quantity').trim() === '0') return await removeCartItem(c, productId).then(() => c.redirect('/cart', 303))
+      if (formText(form, 'quantity').trim() === '0') return await removeCartItem(c.env, await cartOwner(c), productId).then(() => c.redirect('/cart', 303))
       const line = UpdateCartItemBody.safeParse({ quantity: formNumber(formText(form, 'quantity')) })
       if (!line.success) return cartPage(c, { message: `Choose a quantity from 0 to ${LINE_QUANTITY_MAX}.`, status: 400 })
-      await updateCartItem(c, productId, line.data.quantity)
+      await updateCartItem(c.env, await cartOwner(c), productId, line.data.quantity)
       return c.redirect('/cart', 303)
     } catch (err) {
       return cartFailure(c, err)
     }
   })
   .post('/items/:productId/remove', csrfProtection(), async (c) => {
-    await removeCartItem(c, productIdOf(c))
+    await removeCartItem(c.env, await cartOwner(c), productIdOf(c))
     return c.redirect('/cart', 303)
   })
 

@@ -5,6 +5,7 @@ import { validate } from '../platform/validate'
 import { docs } from '../openapi/describe'
 import { CartView } from './responses'
 import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from './schemas'
+import { cartOwner } from './owner'
 import { addCartItem, getCart, removeCartItem, updateCartItem } from './service'
 
 const getCartDocs = docs({
@@ -44,9 +45,9 @@ const removeCartItemDocs = docs({
 
 /** The cart of a guest (cookie) or of the signed-in user; every answer is the whole cart. */
 export const cartApi = new Hono<AppEnv>()
-  .get('/', getCartDocs, async (c) => c.json(await getCart(c)))
-  .post('/items', addCartItemDocs, jsonLimit, validate('json', AddCartItemBody), async (c) => c.json(await addCartItem(c, c.req.valid('json'))))
+  .get('/', getCartDocs, async (c) => c.json(await getCart(c.env, await cartOwner(c))))
+  .post('/items', addCartItemDocs, jsonLimit, validate('json', AddCartItemBody), async (c) => c.json(await addCartItem(c.env, await cartOwner(c), c.req.valid('json'))))
   .patch('/items/:productId', updateCartItemDocs, jsonLimit, validate('param', CartItemParam), validate('json', UpdateCartItemBody), async (c) =>
-    c.json(await updateCartItem(c, c.req.valid('param').productId, c.req.valid('json').quantity)),
+    c.json(await updateCartItem(c.env, await cartOwner(c), c.req.valid('param').productId, c.req.valid('json').quantity)),
   )
-  .delete('/items/:productId', removeCartItemDocs, validate('param', CartItemParam), async (c) => c.json(await removeCartItem(c, c.req.valid('param').productId)))
+  .delete('/items/:productId', removeCartItemDocs, validate('param', CartItemParam), async (c) => c.json(await removeCartItem(c.env, await cartOwner(c), c.req.valid('param').productId)))

@@ -4,17 +4,12 @@
  * user's the first time the cart is loaded. Prices always come from D1, availability from the product's
  * stock object (on hand minus holds); the cart itself holds nothing back, the order does.
  */
-import type { Context } from 'hono'
 import { ORDER_LINES_MAX } from '../orders/schemas'
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import { currentUser } from '../accounts/guard'
-import { cookieName, cookieSecure } from '../accounts/sessions'
 import { imageUrl } from '../catalog/queries'
 import { getDb, type Db } from '../db/client'
 import { LINE_QUANTITY_MAX } from '../db/schema'
 import { availableStock } from '../stock/client'
 import { randomToken, sha256Hex } from '../platform/encoding'
-import type { AppEnv } from '../platform/env'
 import { ApiError, notFound } from '../platform/errors'
 import {
   addToLine,
@@ -35,15 +30,29 @@ import {
 import type { CartLineView, CartView, Unavailable } from './responses'
 import type { AddCartItemBody } from './schemas'
 
-const CART_COOKIE = 'cart'
+/** The guest cart cookie's name (before its `__Host-` prefix outside development). */
+export const CART_COOKIE = 'cart'
 /** Different products a cart may hold: as many as an order may have lines. */
 export const CART_LINES_MAX = ORDER_LINES_MAX
 
 /** A guest cart is kept for 30 days after its last change (its cookie's life; the hourly prune deletes it then). */
 export const GUEST_CART_TTL_MS = 30 * 24 * 60 * 60 * 1000
-const CART_COOKIE_MAX_AGE_S = GUEST_CART_TTL_MS / 1000
-/** What `randomToken()` makes: 32 bytes in base64url. Anything else in the cookie is not ours. */
-const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/
+export const CART_COOKIE_MAX_AGE_S = GUEST_CART_TTL_MS / 1000
+
+/**
+ * Whose cart a request is, as the route or page read it (`cartOwner(c)` in ./owner.ts): the signed-in user,
+ * the guest cookie's token (null unless it is one of ours), and the writers of that cookie.
+ */
+export interface CartOwner {
+  userId: number | null
+  /** The request carries a guest cart cookie at all (ours or not). */
+  hasGuestCookie: boolean
+  guestToken: string | null
+  /** (Re)sets the guest cookie to `token` for another 30 days. */
+  keepGuestToken: (token: string) => void
+  /** Deletes the guest cookie: the guest cart has ended. */
+  endGuestCart: () => void
+}
 
 export type { CartLineView, CartView, Unavailable }
 
@@ -77,37 +86,20 @@ export function cartView(lines: CartLine[]): CartView {
 
 const viewOf = async (db: Db, cartId: number | null) => cartView(cartId === null ? [] : await cartLines(db, cartId))
 
-/** The guest cart token of the request's cookie, if it is one of ours. */
-function guestToken(c: Context<AppEnv>): string | null {
-  const token = getCookie(c, cookieName(c.env, CART_COOKIE))
-  return token && TOKEN_FORMAT.test(token) ? token : null
-}
-
-function setCartCookie(c: Context<AppEnv>, token: string) {
-  setCookie(c, cookieName(c.env, CART_COOKIE), token, {
-    httpOnly: true,
-    secure: cookieSecure(c.env),
-    sameSite: 'Lax',
-    path: '/',
-    maxAge: CART_COOKIE_MAX_AGE_S,
-  })
-}
-
 /**
- * Moves the request's guest cart (its cookie) into the cart of `userId`: quantities add up, capped by
+ * Moves the owner's guest cart (its cookie) into the cart of `userId`: quantities add up, capped by
  * the stock available (never below what the user's cart already held) and by the line maximum; lines
  * of products no longer sold come along with their note. Then the guest cart and its cookie are gone.
  * Called whenever a signed-in request loads its cart, and by sign-in itself. The writes are one D1 batch.
- * @example await mergeGuestCart(c, user.id) // after a successful sign-in
+ * @example await mergeGuestCart(c.env, await cartOwner(c), user.id) // after a successful sign-in
  */
-export async function mergeGuestCart(c: Context<AppEnv>, userId: number): Promise<void> {
-  const name = cookieName(c.env, CART_COOKIE)
-  if (getCookie(c, name) === undefined) return
+export async function mergeGuestCart(env: Env, owner: CartOwner, userId: number): Promise<void> {
+  if (!owner.hasGuestCookie) return
   // Merged or not, a guest cart ends once its owner is known.
-  deleteCookie(c, name, { path: '/', secure: cookieSecure(c.env) })
-  const token = guestToken(c)
+  owner.endGuestCart()
+  const token = owner.guestToken
   if (!token) return
-  const db = getDb(c.env)
+  const db = getDb(env)
   const guestId = await guestCartId(db, await sha256Hex(token))
   if (guestId === null) return
   const guestLines = await cartLines(db, guestId)
@@ -122,7 +114,7 @@ export async function mergeGuestCart(c: Context<AppEnv>, userId: number): Promis
       const had = held.get(line.productId) ?? 0
       const sum = Math.min(had + line.quantity, LINE_QUANTITY_MAX)
       if (!line.product?.isActive) return { productId: line.productId, quantity: sum }
-      const cap = Math.max(await availableStock(c.env, line.productId), had)
+      const cap = Math.max(await availableStock(env, line.productId), had)
       return { productId: line.productId, quantity: Math.min(sum, cap) }
     }),
   )
@@ -135,35 +127,33 @@ export async function mergeGuestCart(c: Context<AppEnv>, userId: number): Promis
   await db.batch([first, ...rest])
 }
 
-/** The cart of this request for reading: the signed-in user's (any guest cart merged in first), else the guest's. */
-async function findCart(c: Context<AppEnv>): Promise<number | null> {
-  const db = getDb(c.env)
-  const user = await currentUser(c)
-  if (user) {
-    await mergeGuestCart(c, user.id)
-    return userCartId(db, user.id)
+/** The owner's cart for reading: the signed-in user's (any guest cart merged in first), else the guest's. */
+async function findCart(env: Env, owner: CartOwner): Promise<number | null> {
+  const db = getDb(env)
+  if (owner.userId !== null) {
+    await mergeGuestCart(env, owner, owner.userId)
+    return userCartId(db, owner.userId)
   }
-  const token = guestToken(c)
+  const token = owner.guestToken
   return token ? guestCartId(db, await sha256Hex(token)) : null
 }
 
-/** The cart of this request for writing, made on first use; a guest's cookie is (re)set so that it lives 30 more days. */
-async function openCart(c: Context<AppEnv>): Promise<number> {
-  const db = getDb(c.env)
-  const user = await currentUser(c)
-  if (user) {
-    await mergeGuestCart(c, user.id)
-    return ensureUserCart(db, user.id)
+/** The owner's cart for writing, made on first use; a guest's cookie is (re)set so that it lives 30 more days. */
+async function openCart(env: Env, owner: CartOwner): Promise<number> {
+  const db = getDb(env)
+  if (owner.userId !== null) {
+    await mergeGuestCart(env, owner, owner.userId)
+    return ensureUserCart(db, owner.userId)
   }
-  const token = guestToken(c)
+  const token = owner.guestToken
   const existing = token ? await guestCartId(db, await sha256Hex(token)) : null
   if (token && existing !== null) {
-    setCartCookie(c, token)
+    owner.keepGuestToken(token)
     return existing
   }
   const fresh = randomToken()
   const cartId = await createGuestCart(db, await sha256Hex(fresh))
-  setCartCookie(c, fresh)
+  owner.keepGuestToken(fresh)
   return cartId
 }
 
@@ -183,17 +173,17 @@ async function checkQuantity(env: Env, productId: number, wanted: number, had: n
   }
 }
 
-/** The request's cart (empty, and not made, when it has none yet). */
-export async function getCart(c: Context<AppEnv>): Promise<CartView> {
-  return viewOf(getDb(c.env), await findCart(c))
+/** The owner's cart (empty, and not made, when it has none yet). */
+export async function getCart(env: Env, owner: CartOwner): Promise<CartView> {
+  return viewOf(getDb(env), await findCart(env, owner))
 }
 
 /** Adds units of an active product, on top of any already in the cart. */
-export async function addCartItem(c: Context<AppEnv>, { product_id: productId, quantity }: AddCartItemBody): Promise<CartView> {
-  const db = getDb(c.env)
+export async function addCartItem(env: Env, owner: CartOwner, { product_id: productId, quantity }: AddCartItemBody): Promise<CartView> {
+  const db = getDb(env)
   const product = (await productsByIds(db, [productId])).get(productId)
   if (!product?.isActive) throw notFound('product')
-  const cartId = await openCart(c)
+  const cartId = await openCart(env, owner)
   const lines = await cartLines(db, cartId)
   const { currency } = cartView(lines)
   if (currency && currency !== product.currency) {
@@ -203,27 +193,27 @@ export async function addCartItem(c: Context<AppEnv>, { product_id: productId, q
   if (!had && lines.length >= CART_LINES_MAX) {
     throw new ApiError(409, 'cart_full', `A cart holds at most ${CART_LINES_MAX} different products: check out or remove some first`)
   }
-  await checkQuantity(c.env, productId, had + quantity, had)
+  await checkQuantity(env, productId, had + quantity, had)
   await db.batch([addToLine(db, cartId, productId, quantity), touchCart(db, cartId)])
   return viewOf(db, cartId)
 }
 
 /** Sets the quantity of a line already in the cart. */
-export async function updateCartItem(c: Context<AppEnv>, productId: number, quantity: number): Promise<CartView> {
-  const db = getDb(c.env)
-  const cartId = await findCart(c)
+export async function updateCartItem(env: Env, owner: CartOwner, productId: number, quantity: number): Promise<CartView> {
+  const db = getDb(env)
+  const cartId = await findCart(env, owner)
   const line = cartId === null ? undefined : (await cartLines(db, cartId)).find((l) => l.productId === productId)
   if (cartId === null || !line) throw notFound('cart item')
   if (!line.product?.isActive) throw new ApiError(409, 'product_unavailable', 'This product is no longer sold; remove it from the cart')
-  await checkQuantity(c.env, productId, quantity, 0)
+  await checkQuantity(env, productId, quantity, 0)
   await db.batch([touchCart(db, cartId), ...setLines(db, cartId, [{ productId, quantity }])])
   return viewOf(db, cartId)
 }
 
 /** Removes a line; removing a line that is not there changes nothing. */
-export async function removeCartItem(c: Context<AppEnv>, productId: number): Promise<CartView> {
-  const db = getDb(c.env)
-  const cartId = await findCart(c)
+export async function removeCartItem(env: Env, owner: CartOwner, productId: number): Promise<CartView> {
+  const db = getDb(env)
+  const cartId = await findCart(env, owner)
   if (cartId !== null) await db.batch([removeLines(db, cartId, [productId]), touchCart(db, cartId)])
   return viewOf(db, cartId)
 }

@@ -4,23 +4,13 @@
  * become integer cents here, with no float arithmetic.
  */
 import { z } from 'zod'
-import { centsToDecimal, decimalToCents } from '../platform/money'
+import { centsToDecimal, optionalDecimalPrice } from '../platform/money'
+import { withQuery } from '../platform/query-string'
 import { ProductListQuery, searchWords, type ProductListParams } from './schemas'
 
 export { centsToDecimal }
 
-const price = z
-  .string()
-  .optional()
-  .transform((text, ctx) => {
-    if (text === undefined || text.trim() === '') return undefined
-    const cents = decimalToCents(text)
-    if (cents === null) {
-      ctx.addIssue({ code: 'custom', message: 'must be an amount like 12 or 12.50' })
-      return z.NEVER
-    }
-    return cents
-  })
+const price = optionalDecimalPrice()
 
 /**
  * What the listing page accepts; searches are cleaned of characters that mean something to FTS rather than
@@ -63,14 +53,13 @@ export function parseListing(query: Record<string, string>): ListingParse {
 
 /** The listing URL for `params` (only what differs from the defaults), optionally at another page. */
 export function listingUrl(params: ProductListParams, page = params.page): string {
-  const search = new URLSearchParams()
-  if (params.q) search.set('q', params.q)
-  if (params.category) search.set('category', params.category)
-  if (params.min_price !== undefined) search.set('min', centsToDecimal(params.min_price))
-  if (params.max_price !== undefined) search.set('max', centsToDecimal(params.max_price))
-  if (params.in_stock) search.set('in_stock', '1')
-  if (params.sort !== (params.q ? 'relevance' : 'newest')) search.set('sort', params.sort)
-  if (page !== 1) search.set('page', String(page))
-  const query = search.toString()
-  return query ? `/products?${query}` : '/products'
+  return withQuery('/products', {
+    q: params.q,
+    category: params.category,
+    min: params.min_price === undefined ? undefined : centsToDecimal(params.min_price),
+    max: params.max_price === undefined ? undefined : centsToDecimal(params.max_price),
+    in_stock: params.in_stock ? 1 : undefined,
+    sort: params.sort !== (params.q ? 'relevance' : 'newest') ? params.sort : undefined,
+    page: page !== 1 ? page : undefined,
+  })
 }

@@ -3,6 +3,7 @@
  * OpenAPI document (src/openapi) is generated from them, so the two cannot drift apart.
  */
 import { z } from 'zod'
+import { PAGE_FIELDS, PAGE_LINK_FIELDS } from '../platform/pagination'
 import { STOCK_SHOWN_MAX } from './availability'
 
 const Cents = z.int().min(0)
@@ -44,12 +45,10 @@ export type ProductSummary = z.infer<typeof ProductSummary>
 export const ProductList = z
   .object({
     items: z.array(ProductSummary),
-    page: z.int(),
-    page_size: z.int(),
+    ...PAGE_FIELDS,
     total: z.int().describe('Active products that match, on every page'),
-    total_pages: z.int(),
+    ...PAGE_LINK_FIELDS,
     next: z.string().nullable().describe('The next page as a path with its query, or null on the last'),
-    prev: z.string().nullable(),
   })
   .meta({ id: 'ProductList' })
 export type ProductList = z.infer<typeof ProductList>

@@ -1,5 +1,7 @@
 import { getDb } from '../db/client'
 import { notFound } from '../platform/errors'
+import { pageInfo, pageLinks } from '../platform/pagination'
+import { queryString, withQuery, type QueryValue } from '../platform/query-string'
 import { cachedJson } from './cache'
 import { selectCategoryTree, selectProduct, selectProductPage, subtreeIds } from './queries'
 import type { CategoryNode, ProductList } from './responses'
@@ -12,18 +14,21 @@ type WaitUntil = (promise: Promise<unknown>) => void
 export type { ProductList }
 
 /** Only the parameters that differ from their defaults, in a fixed order: the cache key and the links. */
-export function canonicalQuery(params: ProductListParams, page = params.page): URLSearchParams {
-  const search = new URLSearchParams()
-  if (params.q) search.set('q', params.q)
-  if (params.category) search.set('category', params.category)
-  if (params.min_price !== undefined) search.set('min_price', String(params.min_price))
-  if (params.max_price !== undefined) search.set('max_price', String(params.max_price))
-  if (params.in_stock !== undefined) search.set('in_stock', String(params.in_stock))
-  if (params.sort !== (params.q ? 'relevance' : 'newest')) search.set('sort', params.sort)
-  if (params.page_size !== PAGE_SIZE_DEFAULT) search.set('page_size', String(params.page_size))
-  if (page !== 1) search.set('page', String(page))
-  return search
+function canonicalParams(params: ProductListParams, page = params.page): Record<string, QueryValue> {
+  return {
+    q: params.q,
+    category: params.category,
+    min_price: params.min_price,
+    max_price: params.max_price,
+    in_stock: params.in_stock,
+    sort: params.sort !== (params.q ? 'relevance' : 'newest') ? params.sort : undefined,
+    page_size: params.page_size !== PAGE_SIZE_DEFAULT ? params.page_size : undefined,
+    page: page !== 1 ? page : undefined,
+  }
 }
+
+/** The canonical query string of a listing (the cache key). */
+export const canonicalQuery = (params: ProductListParams) => queryString(canonicalParams(params))
 
 export const categoryTree = (env: Env, waitUntil: WaitUntil) =>
   cachedJson(env, waitUntil, 'categories', async () => JSON.stringify(await selectCategoryTree(getDb(env))), { shared: true })
@@ -42,16 +47,9 @@ export async function productList(env: Env, waitUntil: WaitUntil, params: Produc
       if (!categoryIds) throw notFound(`category '${params.category}'`)
     }
     const { total, itemsJson } = await selectProductPage(getDb(env), params, categoryIds)
-    const totalPages = Math.ceil(total / params.page_size)
-    const link = (page: number) => `/api/products?${canonicalQuery(params, page)}`.replace(/\?$/, '')
-    const rest: Omit<ProductList, 'items'> = {
-      page: params.page,
-      page_size: params.page_size,
-      total,
-      total_pages: totalPages,
-      next: params.page < totalPages ? link(params.page + 1) : null,
-      prev: params.page > 1 ? link(Math.min(params.page - 1, Math.max(totalPages, 1))) : null,
-    }
+    const info = pageInfo(params, total)
+    const link = (page: number) => withQuery('/api/products', canonicalParams(params, page))
+    const rest: Omit<ProductList, 'items'> = { ...info, ...pageLinks(info, link) }
     // The items are already JSON text from SQLite: spliced in, not parsed and serialized again.
     return `{"items":${itemsJson},${JSON.stringify(rest).slice(1)}`
   }, { shared: isBrowsing(params) })

@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
 import { signedInPage, userOf } from '../accounts/guard'
 import { profileOf } from '../accounts/service'
+import { cartOwner } from '../cart/owner'
 import { getCart, mergeGuestCart } from '../cart/service'
 import type { ShippingAddress as Address } from '../db/schema'
 import type { AppEnv } from '../platform/env'
@@ -85,8 +86,8 @@ export function OrderLines({ order, productHref }: { order: OrderView; productHr
 
 async function checkoutPage(c: Ctx, { address, errors, message, status = 200 }: { address?: Partial<Address> | null; errors?: FieldErrors; message?: string; status?: 200 | 400 | 409 } = {}) {
   const user = userOf(c)
-  await mergeGuestCart(c, user.id)
-  const cart = await getCart(c)
+  await mergeGuestCart(c.env, await cartOwner(c), user.id)
+  const cart = await getCart(c.env, await cartOwner(c))
   const sellable = cart.items.filter((line) => !line.unavailable)
   if (sellable.length === 0) return c.redirect('/cart', 303)
   const prefill = address ?? (await profileOf(c.env, user.id)).default_shipping_address

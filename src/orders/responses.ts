@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { ShippingAddressView } from '../accounts/responses'
 import { Instant } from '../catalog/responses'
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../db/schema'
+import { PAGE_FIELDS, PAGE_LINK_FIELDS } from '../platform/pagination'
 
 export const OrderLineView = z
   .object({
@@ -37,12 +38,8 @@ export type OrderView = z.infer<typeof OrderView>
 export const OrderPage = z
   .object({
     items: z.array(OrderView),
-    page: z.int(),
-    page_size: z.int(),
-    total: z.int(),
-    total_pages: z.int(),
-    next: z.string().nullable(),
-    prev: z.string().nullable(),
+    ...PAGE_FIELDS,
+    ...PAGE_LINK_FIELDS,
   })
   .meta({ id: 'OrderPage' })
 export type OrderPage = z.infer<typeof OrderPage>

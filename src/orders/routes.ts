@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { requireUser, userOf } from '../accounts/guard'
 import { jsonLimit } from '../platform/body-limit'
+import { cartOwner } from '../cart/owner'
 import { mergeGuestCart } from '../cart/service'
 import { startCheckout } from '../payments/checkout'
 import type { AppEnv } from '../platform/env'
@@ -74,7 +75,7 @@ export const ordersApi = new Hono<AppEnv>()
     const user = userOf(c)
     const body = c.req.valid('json')
     // A guest cart carried by this request is the cart being ordered from.
-    if (body.from_cart) await mergeGuestCart(c, user.id)
+    if (body.from_cart) await mergeGuestCart(c.env, await cartOwner(c), user.id)
     const { order, created } = await createOrder(c.env, user.id, body, c.req.valid('header')['idempotency-key'])
     if (!created) c.header('Idempotent-Replayed', 'true')
     return c.json(order, created ? 201 : 200)

@@ -14,6 +14,8 @@ import { sha256Hex } from '../platform/encoding'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, badRequest, notFound, validationFailed, type FieldErrors } from '../platform/errors'
 import { logError, logEvent } from '../platform/logging'
+import { linkedPageOf, pageWindow } from '../platform/pagination'
+import { withQuery } from '../platform/query-string'
 import { claimGuard, claimKey, claimLost, holdsClaim, releaseKey } from './idempotency'
 import type { OrderLineView, OrderPage, OrderView } from './responses'
 import type { CreateOrderBody, OrderListQuery } from './schemas'
@@ -104,24 +106,12 @@ export async function listOrders(env: Env, userId: number, { page, page_size: pa
     db.query.orders.findMany({
       where: mine,
       orderBy: [desc(orders.createdAt), desc(orders.id)],
-      limit: pageSize,
-      offset: (page - 1) * pageSize,
+      ...pageWindow({ page, page_size: pageSize }),
       with: withLines,
     }),
     db.select({ total: count() }).from(orders).where(mine),
   ])
-  const total = counted[0]?.total ?? 0
-  const totalPages = Math.ceil(total / pageSize)
-  const link = (to: number) => `/api/orders?${new URLSearchParams({ page: String(to), page_size: String(pageSize) })}`
-  return {
-    items: rows.map(orderView),
-    page,
-    page_size: pageSize,
-    total,
-    total_pages: totalPages,
-    next: page < totalPages ? link(page + 1) : null,
-    prev: page > 1 ? link(Math.min(page - 1, Math.max(totalPages, 1))) : null,
-  }
+  return linkedPageOf(rows.map(orderView), { page, page_size: pageSize }, counted[0]?.total ?? 0, (to) => withQuery('/api/orders', { page: to, page_size: pageSize }))
 }
 
 /**

@@ -56,7 +56,7 @@ export const webhooksRoute = new Hono<AppEnv>().post(
   async (c) => {
     const secret = webhookSecret(c.env)
     if (!secret) throw paymentsNotConfigured()
-    const payload = await c.req.text()
+    const payload = new TextDecoder().decode(await c.req.arrayBuffer()) // not text(): workerd warns on a non-text Content-Type
     let event: unknown
     try {
       event = await verifyStripeEvent(payload, c.req.header('Stripe-Signature'), secret)

@@ -68,5 +68,37 @@ export function capRequestBody(maxBytes: number): MiddlewareHandler {
   }
 }
 
+/**
+ * A body read whole up to `maxBytes`, for a route that reads its body itself (a raw upload): past
+ * `maxBytes` it stops reading and throws `tooLarge()` (the 413 by default).
+ */
+export async function readBodyLimited(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+  tooLarge: () => Error = () => payloadTooLarge(maxBytes),
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (!body) return new Uint8Array(0)
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel()
+      throw tooLarge()
+    }
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return bytes
+}
+
 /** The limit of the API's JSON bodies. */
 export const jsonLimit = limitBody(JSON_BODY_MAX_BYTES)

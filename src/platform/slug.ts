@@ -1,19 +1,20 @@
+import transliterate from '@sindresorhus/slugify'
 import { conflict } from './errors'
 
+/** The longest slug made from a name (a slug asked for is bounded by its schema). */
+export const SLUG_MAX_LENGTH = 80
+
 /**
- * A URL slug from a name: lower-case ASCII letters, digits and hyphens, accents dropped
- * ("Crème Brûlée Set" → "creme-brulee-set"). Always contains a letter (an all-digit slug would read as an id).
+ * A URL slug from a name: lower-case ASCII letters, digits and hyphens, transliterated by
+ * `@sindresorhus/slugify` ("Smørrebrød Plate" → "smorrebrod-plate", "Чайник" → "chaynik"). Always contains
+ * a letter (an all-digit slug would read as an id): a name with no letters or digits left ("!!!") is
+ * `fallback`, an all-digit one `fallback-<digits>`.
  */
 export function slugify(text: string, fallback = 'item'): string {
-  const slug = text
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 80)
-    .replace(/-$/, '')
-  return /[a-z]/.test(slug) ? slug : `${fallback}-${slug || '1'}`.replace(/-$/, '')
+  // decamelize off: "iPhone" is "iphone", not "i-phone".
+  const slug = transliterate(text, { decamelize: false }).slice(0, SLUG_MAX_LENGTH).replace(/-+$/, '')
+  if (/[a-z]/.test(slug)) return slug
+  return slug ? `${fallback}-${slug}` : fallback
 }
 
 /** The rows whose slug is `base` or `base-<something>`, with their ids. */
