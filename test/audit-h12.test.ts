@@ -55,3 +55,11 @@ describe('CSRF on the API: only a bearer token skips it', () => {
     expect(((await answer.json()) as ErrorBody).error.code).toBe('csrf_failed')
   })
 })
+
+describe('a store without AUTH_SECRET (outside development) still serves its pages', () => {
+  it('shows the cart page: the flash messages need no access-token key', async () => {
+    const bare = { ...env, ENVIRONMENT: 'production', AUTH_SECRET: undefined } as Env
+    const page = await new Browser(bare).fetch('/cart')
+    expect(page.status).toBe(200)
+  })
+})
