@@ -5,9 +5,12 @@ import { env } from 'cloudflare:test'
 import { and, eq } from 'drizzle-orm'
 import { describe, expect, it, vi } from 'vitest'
 import { getDb } from '../src/db/client'
-import { auditLog, users } from '../src/db/schema'
+import { auditLog, payments, users } from '../src/db/schema'
+import { startCheckout } from '../src/payments/service'
 import type { ErrorBody } from '../src/platform/errors'
-import { Browser, callJson, registerUser } from './helpers'
+import { BASE, Browser, callJson, insertProduct, registerUser } from './helpers'
+import { placeOrder, shopper } from './orders-helpers'
+import { STRIPE_ENV, stripeRequests, viewerOf } from './payments-helpers'
 
 vi.setConfig({ testTimeout: 30_000 })
 
@@ -61,5 +64,34 @@ describe('a store without AUTH_SECRET (outside development) still serves its pag
     const bare = { ...env, ENVIRONMENT: 'production', AUTH_SECRET: undefined } as Env
     const page = await new Browser(bare).fetch('/cart')
     expect(page.status).toBe(200)
+  })
+})
+
+describe('pay again after a Stripe session ran out of time without news from Stripe', () => {
+  /** A pending order with a Stripe session whose time ran out (its expired event not arrived yet). */
+  async function sessionTimedOut() {
+    const product = await insertProduct({ stockQuantity: 5 })
+    const who = await shopper()
+    const placed = await placeOrder(who, [{ product_id: product.id, quantity: 1 }])
+    const { url } = await startCheckout(STRIPE_ENV, viewerOf(who), placed.body.id, BASE)
+    const sessionId = url.split('/').pop() ?? ''
+    await getDb(env).update(payments).set({ checkoutExpiresAt: Date.now() - 1000 }).where(eq(payments.orderId, placed.body.id))
+    return { who, orderId: placed.body.id as string, sessionId }
+  }
+  const sessionsOf = async (orderId: string) => (await stripeRequests('/v1/checkout/sessions')).filter((r) => r.form['metadata[order_id]'] === orderId)
+
+  it('opens no second session when the first was paid in its last second: a second payment cannot be taken', async () => {
+    const { who, orderId, sessionId } = await sessionTimedOut()
+    await fetch(`https://api.stripe.com/__fake__/sessions/${sessionId}/complete`, { method: 'POST' })
+    await expect(startCheckout(STRIPE_ENV, viewerOf(who), orderId, BASE)).rejects.toMatchObject({ status: 409, code: 'payment_in_progress' })
+    expect(await sessionsOf(orderId)).toHaveLength(1)
+  })
+
+  it('expires the old session at Stripe before making the fresh one, so that it can no longer be paid', async () => {
+    const { who, orderId, sessionId } = await sessionTimedOut()
+    const { url } = await startCheckout(STRIPE_ENV, viewerOf(who), orderId, BASE)
+    expect(url).not.toContain(sessionId)
+    expect(await stripeRequests(`/v1/checkout/sessions/${sessionId}/expire`)).toHaveLength(1)
+    expect(await sessionsOf(orderId)).toHaveLength(2)
   })
 })
