@@ -6,11 +6,11 @@ import { and, eq } from 'drizzle-orm'
 import { describe, expect, it, vi } from 'vitest'
 import { getDb } from '../src/db/client'
 import { auditLog, payments, users } from '../src/db/schema'
-import { startCheckout } from '../src/payments/service'
+import { refundOrder, startCheckout } from '../src/payments/service'
 import type { ErrorBody } from '../src/platform/errors'
 import { BASE, Browser, callJson, insertProduct, registerUser } from './helpers'
 import { placeOrder, shopper } from './orders-helpers'
-import { STRIPE_ENV, stripeRequests, viewerOf } from './payments-helpers'
+import { postWebhook, sessionObject, STRIPE_ENV, stripeEvent, stripeRequests, viewerOf } from './payments-helpers'
 
 vi.setConfig({ testTimeout: 30_000 })
 
@@ -93,5 +93,24 @@ describe('pay again after a Stripe session ran out of time without news from Str
     expect(url).not.toContain(sessionId)
     expect(await stripeRequests(`/v1/checkout/sessions/${sessionId}/expire`)).toHaveLength(1)
     expect(await sessionsOf(orderId)).toHaveLength(2)
+  })
+})
+
+describe('a refund Stripe answers "pending"', () => {
+  it('is counted once: after its charge.refunded, the rest of the payment can still be refunded', async () => {
+    const product = await insertProduct({ stockQuantity: 5, priceCents: 1000 })
+    const who = await shopper()
+    const placed = await placeOrder(who, [{ product_id: product.id, quantity: 2 }])
+    const order = placed.body as { id: string; total_cents: number; currency: string }
+    const { url } = await startCheckout(STRIPE_ENV, viewerOf(who), order.id, BASE)
+    const paymentIntent = `pi_pending_${crypto.randomUUID().slice(0, 8)}`
+    await postWebhook(stripeEvent('checkout.session.completed', sessionObject(order, url.split('/').pop() ?? '', { payment_intent: paymentIntent })))
+    const partial = await refundOrder(STRIPE_ENV, order.id, { amountCents: 500, restock: false, reason: 'Scratched' })
+    expect(partial.status).toBe('pending')
+    // Stripe counts a pending refund in the charge's amount_refunded at once.
+    const charge = { id: `ch_${paymentIntent}`, object: 'charge', amount: 2000, amount_refunded: 500, refunded: false, currency: 'usd', payment_intent: paymentIntent, metadata: {} }
+    expect((await postWebhook(stripeEvent('charge.refunded', charge))).body.outcome).toBe('partially_refunded')
+    const rest = await refundOrder(STRIPE_ENV, order.id, { restock: false, reason: 'Returned' })
+    expect(rest.amount_cents).toBe(1500)
   })
 })
