@@ -114,3 +114,14 @@ describe('a refund Stripe answers "pending"', () => {
     expect(rest.amount_cents).toBe(1500)
   })
 })
+
+describe('a Stripe key without its webhook secret (outside development)', () => {
+  it('takes no payment it could never record: checkout is a 503 payments_not_configured', async () => {
+    const product = await insertProduct({ stockQuantity: 5 })
+    const who = await shopper()
+    const placed = await placeOrder(who, [{ product_id: product.id, quantity: 1 }])
+    const keyOnly = { ...STRIPE_ENV, ENVIRONMENT: 'production', STRIPE_WEBHOOK_SECRET: undefined } as Env
+    await expect(startCheckout(keyOnly, viewerOf(who), placed.body.id, BASE)).rejects.toMatchObject({ status: 503, code: 'payments_not_configured' })
+    expect((await stripeRequests('/v1/checkout/sessions')).filter((r) => r.form['metadata[order_id]'] === placed.body.id)).toEqual([])
+  })
+})
