@@ -2,10 +2,10 @@
  * Found auditing issue 12 ("Hardening"): each test failed before its fix.
  */
 import { env } from 'cloudflare:test'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import { describe, expect, it, vi } from 'vitest'
 import { getDb } from '../src/db/client'
-import { auditLog, payments, users } from '../src/db/schema'
+import { auditLog, categories, payments, users } from '../src/db/schema'
 import { refundOrder, startCheckout } from '../src/payments/service'
 import type { ErrorBody } from '../src/platform/errors'
 import { BASE, Browser, callJson, insertProduct, registerUser } from './helpers'
@@ -123,5 +123,25 @@ describe('a Stripe key without its webhook secret (outside development)', () => 
     const keyOnly = { ...STRIPE_ENV, ENVIRONMENT: 'production', STRIPE_WEBHOOK_SECRET: undefined } as Env
     await expect(startCheckout(keyOnly, viewerOf(who), placed.body.id, BASE)).rejects.toMatchObject({ status: 503, code: 'payments_not_configured' })
     expect((await stripeRequests('/v1/checkout/sessions')).filter((r) => r.form['metadata[order_id]'] === placed.body.id)).toEqual([])
+  })
+})
+
+describe('moving categories', () => {
+  it('of two moves at once that would make a cycle (A under B, B under A), refuses one: the tree and the shop stay up', async () => {
+    const boss = await staffUser()
+    const tag = crypto.randomUUID().slice(0, 6)
+    const a = await callJson<{ id: number }>('POST', '/api/admin/categories', { name: `Cycle A ${tag}` }, boss.bearer)
+    const b = await callJson<{ id: number }>('POST', '/api/admin/categories', { name: `Cycle B ${tag}` }, boss.bearer)
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    vi.spyOn(console, 'log').mockImplementation(() => {})
+    const moves = await Promise.all([
+      callJson('PATCH', `/api/admin/categories/${a.body.id}`, { parent_id: b.body.id }, boss.bearer),
+      callJson('PATCH', `/api/admin/categories/${b.body.id}`, { parent_id: a.body.id }, boss.bearer),
+    ])
+    vi.restoreAllMocks()
+    expect(moves.map((m) => m.status).sort()).toEqual([200, 400])
+    const parents = await getDb(env).select({ id: categories.id, parentId: categories.parentId }).from(categories).where(inArray(categories.id, [a.body.id, b.body.id]))
+    expect(parents.filter((row) => row.parentId !== null)).toHaveLength(1)
+    expect((await callJson('GET', '/api/categories')).status).toBe(200)
   })
 })

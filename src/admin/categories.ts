@@ -25,12 +25,18 @@ async function categoryOf(db: Db, id: number): Promise<Category> {
 const categorySlugOwners = (db: Db) => (base: string) =>
   db.select({ slug: categories.slug, id: categories.id }).from(categories).where(or(eq(categories.slug, base), startsWith(categories.slug, `${base}-`)))
 
+const underItself = () => new ApiError(400, 'validation_failed', 'A category cannot move under itself', { parent_id: ['is this category or one below it'] })
+
+/** `parentId` and every category above it, as SQL (`union` rather than `union all`: it ends even on a cycle). */
+const ancestorsOf = (parentId: number) =>
+  sql`with recursive up(id) as (select ${parentId} union select c.parent_id from ${categories} c join up on c.id = up.id where c.parent_id is not null) select id from up`
+
 /** Refuses a parent that does not exist, or that is the category itself or below it (a cycle). */
 async function checkParent(db: Db, parentId: number | null, id?: number) {
   if (parentId === null) return
   let cursor: number | null = parentId
   for (let depth = 0; cursor !== null && depth < 100; depth++) {
-    if (cursor === id) throw new ApiError(400, 'validation_failed', 'A category cannot move under itself', { parent_id: ['is this category or one below it'] })
+    if (cursor === id) throw underItself()
     const row: Category | undefined = await db.query.categories.findFirst({ where: eq(categories.id, cursor) })
     if (!row) throw new ApiError(400, 'validation_failed', 'Unknown parent category', { parent_id: ['does not exist'] })
     cursor = row.parentId
@@ -68,12 +74,21 @@ export async function updateCategory(env: Env, actor: CurrentUser, id: number, p
       ...(patch.position !== undefined && { position: patch.position }),
     }
     const after = view({ ...before, ...fields })
+    // The cycle check above read the tree before this write: two moves at once (A under B, B under A)
+    // would both pass it. So a move checks again in its own statement, and one that would close a cycle
+    // writes a NULL position, which NOT NULL refuses: the whole batch (audit entry, version) undoes itself.
+    const position = patch.parent_id == null ? fields.position : sql`case when ${id} not in (${ancestorsOf(patch.parent_id)}) then ${fields.position ?? categories.position} end`
     await commitCatalogChange(env, actor, { action: 'category.update', targetType: 'category', targetId: String(id), before: view(before), after }, [
-      ...(Object.keys(fields).length ? [db.update(categories).set(fields).where(eq(categories.id, id))] : []),
+      ...(Object.keys(fields).length ? [db.update(categories).set({ ...fields, ...(position !== undefined && { position }) }).where(eq(categories.id, id))] : []),
     ])
   }
-  if (patch.slug !== undefined) await withUniqueSlug({ name: patch.name ?? before.name, asked: patch.slug, selfId: id, fallback: 'category' }, categorySlugOwners(db), 'categories', save)
-  else await save(undefined)
+  try {
+    if (patch.slug !== undefined) await withUniqueSlug({ name: patch.name ?? before.name, asked: patch.slug, selfId: id, fallback: 'category' }, categorySlugOwners(db), 'categories', save)
+    else await save(undefined)
+  } catch (err) {
+    if (/NOT NULL constraint failed: categories\.position/i.test(String(err))) throw underItself()
+    throw err
+  }
   return view(await categoryOf(db, id))
 }
 
