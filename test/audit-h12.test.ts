@@ -145,3 +145,27 @@ describe('moving categories', () => {
     expect((await callJson('GET', '/api/categories')).status).toBe(200)
   })
 })
+
+describe('deleting a category that gains a sub-category or a product between its check and its write', () => {
+  // The trigger plays the other staff member: it adds to the category inside the delete's own batch,
+  // after the emptiness check was read (the audit entry is the batch's first statement).
+  it.each(['sub-category', 'product'] as const)('refuses with 409 (not a 500, not a silently dropped link) when a %s lands meanwhile', async (what) => {
+    const boss = await staffUser()
+    const tag = crypto.randomUUID().slice(0, 6)
+    const parent = await callJson<{ id: number }>('POST', '/api/admin/categories', { name: `Doomed ${tag}` }, boss.bearer)
+    const product = await insertProduct({ stockQuantity: 1 })
+    const add =
+      what === 'sub-category'
+        ? `INSERT INTO categories (name, slug, parent_id, position) VALUES ('Late child', 'late-child-${tag}', ${parent.body.id}, 0)`
+        : `INSERT INTO product_categories (product_id, category_id) VALUES (${product.id}, ${parent.body.id})`
+    await env.DB.prepare(`CREATE TRIGGER lands_meanwhile BEFORE INSERT ON audit_log WHEN new.action = 'category.delete' AND new.target_id = '${parent.body.id}' BEGIN ${add}; END`).run()
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    vi.spyOn(console, 'log').mockImplementation(() => {})
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const deleted = await callJson<ErrorBody>('DELETE', `/api/admin/categories/${parent.body.id}`, undefined, boss.bearer)
+    await env.DB.prepare('DROP TRIGGER lands_meanwhile').run()
+    vi.restoreAllMocks()
+    expect(deleted.status).toBe(409)
+    expect(await getDb(env).select().from(categories).where(eq(categories.id, parent.body.id)).get()).toBeDefined()
+  })
+})

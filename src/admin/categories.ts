@@ -1,8 +1,8 @@
 /** Staff's category tree: create, rename, move (never under itself), delete when empty. */
-import { count, eq, or, sql } from 'drizzle-orm'
+import { and, count, eq, or, sql } from 'drizzle-orm'
 import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
 import { getDb, type Db } from '../db/client'
-import { categories, productCategories, type Category } from '../db/schema'
+import { auditLog, categories, productCategories, type Category } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, conflict, notFound } from '../platform/errors'
 import { withUniqueSlug } from '../platform/slug'
@@ -103,7 +103,26 @@ export async function deleteCategory(env: Env, actor: CurrentUser, id: number) {
   if ((children?.n ?? 0) > 0 || (linked?.n ?? 0) > 0) {
     throw conflict(`The category still has ${children?.n ?? 0} sub-categories and ${linked?.n ?? 0} products: move them first`)
   }
-  await commitCatalogChange(env, actor, { action: 'category.delete', targetType: 'category', targetId: String(id), before: view(before) }, [db.delete(categories).where(eq(categories.id, id))])
+  // The counts above were read before this write: a sub-category or a product added meanwhile would make
+  // the delete fail on the foreign key (a 500) or silently drop the product's link (cascade). So the
+  // delete checks again in its own statement, and one that did not apply fails the whole batch.
+  const empty = and(
+    eq(categories.id, id),
+    sql`not exists (select 1 from ${categories} c where c.parent_id = ${id})`,
+    sql`not exists (select 1 from ${productCategories} pc where pc.category_id = ${id})`,
+  )
+  try {
+    await commitCatalogChange(env, actor, { action: 'category.delete', targetType: 'category', targetId: String(id), before: view(before) }, [
+      db.delete(categories).where(empty),
+      failUnlessChanged(db),
+    ])
+  } catch (err) {
+    if (/NOT NULL constraint failed: audit_log/i.test(String(err))) throw conflict('Sub-categories or products were added to this category meanwhile: move them first')
+    throw err
+  }
 }
+
+/** For a batch: fails it as a whole (NOT NULL) unless the statement just before it changed a row. */
+const failUnlessChanged = (db: Db) => db.insert(auditLog).select(sql`select null, null, null, null, null, null, null, null, null where changes() = 0`)
 
 export const listCategories = async (env: Env) => (await getDb(env).select().from(categories).orderBy(categories.position, categories.name)).map(view)
