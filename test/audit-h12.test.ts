@@ -169,3 +169,29 @@ describe('deleting a category that gains a sub-category or a product between its
     expect(await getDb(env).select().from(categories).where(eq(categories.id, parent.body.id)).get()).toBeDefined()
   })
 })
+
+describe('saving into a category deleted between its check and its write', () => {
+  // The trigger plays the other staff member: it deletes the category inside the save's own batch.
+  it.each(['product', 'sub-category', 'moved category'] as const)('refuses a %s with 409, not a 500 on the foreign key', async (what) => {
+    const boss = await staffUser()
+    const tag = crypto.randomUUID().slice(0, 6)
+    const doomed = await callJson<{ id: number }>('POST', '/api/admin/categories', { name: `Vanishing ${tag}` }, boss.bearer)
+    const other = await callJson<{ id: number }>('POST', '/api/admin/categories', { name: `Mover ${tag}` }, boss.bearer)
+    const table = what === 'product' ? 'product_categories' : what === 'sub-category' ? 'categories' : 'audit_log'
+    const when = what === 'product' ? `new.category_id = ${doomed.body.id}` : what === 'sub-category' ? `new.parent_id = ${doomed.body.id}` : `new.action = 'category.update' AND new.target_id = '${other.body.id}'`
+    await env.DB.prepare(`CREATE TRIGGER vanishes_meanwhile BEFORE INSERT ON ${table} WHEN ${when} BEGIN DELETE FROM categories WHERE id = ${doomed.body.id}; END`).run()
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    vi.spyOn(console, 'log').mockImplementation(() => {})
+    vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const saved =
+      what === 'product'
+        ? await callJson<ErrorBody>('POST', '/api/admin/products', { name: `Orphan ${tag}`, price: '1', category_ids: [doomed.body.id] }, boss.bearer)
+        : what === 'sub-category'
+          ? await callJson<ErrorBody>('POST', '/api/admin/categories', { name: `Orphan ${tag}`, parent_id: doomed.body.id }, boss.bearer)
+          : await callJson<ErrorBody>('PATCH', `/api/admin/categories/${other.body.id}`, { parent_id: doomed.body.id }, boss.bearer)
+    await env.DB.prepare('DROP TRIGGER vanishes_meanwhile').run()
+    vi.restoreAllMocks()
+    expect(saved.status).toBe(409)
+    expect(saved.body.error.code).toBe('conflict')
+  })
+})

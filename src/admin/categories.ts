@@ -8,7 +8,7 @@ import { ApiError, conflict, notFound } from '../platform/errors'
 import { withUniqueSlug } from '../platform/slug'
 import { startsWith } from '../platform/text-match'
 import { auditStatement } from './audit'
-import { commitCatalogChange } from './catalog-change'
+import { commitCatalogChange, refusedReference } from './catalog-change'
 import type { z } from 'zod'
 import type { AdminCategory } from './responses'
 import type { AdminCategoryBody, AdminCategoryPatch } from './schemas'
@@ -53,7 +53,7 @@ export async function createCategory(env: Env, actor: CurrentUser, body: z.infer
       db.insert(categories).values(fields).returning(),
       auditStatement(db, actor, { action: 'category.create', targetType: 'category', targetId: sql`(select cast(id as text) from categories where slug = ${slug})`, after: { name: fields.name, slug, parent_id: fields.parentId, position: fields.position } }),
       bumpCatalogVersionStatement(db),
-    ])
+    ]).catch(refusedReference)
     if (!created) throw new Error('category insert returned nothing')
     return created
   })
