@@ -18,10 +18,10 @@ export async function commitCatalogChange(env: Env, actor: CurrentUser, entry: A
 }
 
 /**
- * A change checks what it refers to (a category, a parent) before its batch, so a foreign key that fails
+ * A change checks what it refers to (a category, a parent, the product) before its batch, so a foreign key that fails
  * in the batch means that row was deleted in between by another staff member: a 409 to reload, not a 500.
  */
 export function refusedReference(err: unknown): never {
-  if (/FOREIGN KEY constraint failed/i.test(String(err))) throw conflict('A category this change refers to was deleted meanwhile: reload the page and try again')
+  if (/FOREIGN KEY constraint failed/i.test(String(err))) throw conflict('What this change refers to (a category, its parent, the product) was deleted meanwhile: reload the page and try again')
   throw err
 }
