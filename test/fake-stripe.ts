@@ -21,6 +21,8 @@ export interface FakeStripeRequest {
 const requests: FakeStripeRequest[] = []
 /** Stripe replays the answer of a key used again with the same parameters, and refuses other parameters. */
 const answered = new Map<string, { body: string; status: number; answer: unknown }>()
+/** The Checkout sessions made so far, by id, as Stripe keeps them (open, complete, expired). */
+const sessions = new Map<string, Record<string, unknown>>()
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', 'Request-Id': `req_fake_${random()}`, ...headers } })
@@ -46,9 +48,7 @@ function createSession(form: Record<string, string>) {
     amountTotal += Number(form[`line_items[${i}][price_data][unit_amount]`]) * Number(form[`line_items[${i}][quantity]`])
   }
   const id = `cs_test_${random()}`
-  return {
-    status: 200,
-    answer: {
+  const session = {
       id,
       object: 'checkout.session',
       url: `https://checkout.stripe.com/c/pay/${id}`,
@@ -63,8 +63,23 @@ function createSession(form: Record<string, string>) {
       payment_intent: null,
       success_url: form['success_url'],
       cancel_url: form['cancel_url'],
-    },
   }
+  sessions.set(id, session)
+  return { status: 200, answer: session }
+}
+
+/** POST /v1/checkout/sessions/:id/expire: only an open session can be expired. */
+function expireSession(id: string) {
+  const session = sessions.get(id)
+  if (!session) return stripeError(404, 'invalid_request_error', `No such checkout.session: '${id}'`, { code: 'resource_missing' })
+  if (session['status'] !== 'open') return stripeError(400, 'invalid_request_error', 'Only Checkout Sessions with a status in ["open"] can be expired.')
+  session['status'] = 'expired'
+  return { status: 200, answer: session }
+}
+
+function retrieveSession(id: string) {
+  const session = sessions.get(id)
+  return session ? { status: 200, answer: session } : stripeError(404, 'invalid_request_error', `No such checkout.session: '${id}'`, { code: 'resource_missing' })
 }
 
 function createRefund(form: Record<string, string>) {
@@ -79,7 +94,8 @@ function createRefund(form: Record<string, string>) {
       amount: Number(form['amount']),
       currency: 'usd',
       payment_intent: form['payment_intent'],
-      status: 'succeeded',
+      // A payment the tests mark as one whose refunds take days (a bank debit): Stripe answers `pending`.
+      status: form['payment_intent']?.startsWith('pi_pending_') ? 'pending' : 'succeeded',
       metadata: nested(form, 'metadata'),
     },
   }
@@ -90,6 +106,14 @@ export async function fakeStripe(request: Request): Promise<Response> {
   const url = new URL(request.url)
   if (url.hostname !== 'api.stripe.com') return json(502, { error: `no network in the tests (${url.hostname})` })
   if (url.pathname === '/__fake__/requests') return json(200, requests)
+  // The tests' hand on Stripe's side: the shopper paid this session (`POST /__fake__/sessions/:id/complete`).
+  const completing = /^\/__fake__\/sessions\/([^/]+)\/complete$/.exec(url.pathname)
+  if (completing) {
+    const session = sessions.get(completing[1] ?? '')
+    if (!session) return json(404, { error: 'no such session' })
+    Object.assign(session, { status: 'complete', payment_status: 'paid' })
+    return json(200, session)
+  }
 
   const body = request.method === 'GET' ? '' : await request.text()
   const form = Object.fromEntries(new URLSearchParams(body))
@@ -108,9 +132,14 @@ export async function fakeStripe(request: Request): Promise<Response> {
     return json(earlier.status, earlier.answer, { 'Idempotent-Replayed': 'true' })
   }
   const route = `${request.method} ${url.pathname}`
+  const sessionPath = /^\/v1\/checkout\/sessions\/([^/]+)(\/expire)?$/.exec(url.pathname)
   const result =
     route === 'POST /v1/checkout/sessions'
       ? createSession(form)
+      : sessionPath && request.method === 'POST' && sessionPath[2]
+        ? expireSession(sessionPath[1] ?? '')
+        : sessionPath && request.method === 'GET' && !sessionPath[2]
+          ? retrieveSession(sessionPath[1] ?? '')
       : route === 'POST /v1/refunds'
         ? createRefund(form)
         : stripeError(404, 'invalid_request_error', `Unrecognized request URL (${route}).`, { code: 'resource_missing' })

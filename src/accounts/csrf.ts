@@ -89,13 +89,15 @@ const csrfFailed = (message: string) => new ApiError(403, 'csrf_failed', message
 
 /**
  * The API's side of the same protection, in the one JSON error shape. An unsafe request (POST, PUT, PATCH,
- * DELETE, with or without a body) that does not carry `Authorization` is refused with 403 when its Origin
+ * DELETE, with or without a body) that does not carry a bearer token is refused with 403 when its Origin
  * is another site's (or the browser says it is cross-site), and, when it carries a session or guest-cart
  * cookie, unless `X-CSRF-Token` matches the CSRF cookie. Bearer requests are left alone: a browser never
  * adds that header on its own, and a cross-site script cannot without CORS, which the API does not grant.
+ * Any other `Authorization` (empty, `Basic` credentials a browser does resend on its own) is no bearer
+ * token and gets the full check.
  */
 export const apiCsrfProtection = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  if (!UNSAFE.has(c.req.method) || c.req.header('Authorization') !== undefined) return next()
+  if (!UNSAFE.has(c.req.method) || /^bearer \S+$/i.test(c.req.header('Authorization') ?? '')) return next()
   const origin = c.req.header('Origin')
   if ((origin !== undefined && origin !== new URL(c.req.url).origin) || c.req.header('Sec-Fetch-Site') === 'cross-site') {
     throw csrfFailed('Cross-site requests are refused: call the API from this site or with a bearer token')

@@ -3,6 +3,7 @@ import type { BatchItem } from 'drizzle-orm/batch'
 import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
 import { getDb } from '../db/client'
 import type { CurrentUser } from '../platform/env'
+import { conflict } from '../platform/errors'
 import { auditStatement, type AuditInput } from './audit'
 
 /**
@@ -12,6 +13,15 @@ import { auditStatement, type AuditInput } from './audit'
  */
 export async function commitCatalogChange(env: Env, actor: CurrentUser, entry: AuditInput, statements: BatchItem<'sqlite'>[] = []): Promise<void> {
   const db = getDb(env)
-  await db.batch([auditStatement(db, actor, entry), ...statements, bumpCatalogVersionStatement(db)])
+  await db.batch([auditStatement(db, actor, entry), ...statements, bumpCatalogVersionStatement(db)]).catch(refusedReference)
   forgetCatalogVersion()
+}
+
+/**
+ * A change checks what it refers to (a category, a parent, the product) before its batch, so a foreign key that fails
+ * in the batch means that row was deleted in between by another staff member: a 409 to reload, not a 500.
+ */
+export function refusedReference(err: unknown): never {
+  if (/FOREIGN KEY constraint failed/i.test(String(err))) throw conflict('What this change refers to (a category, its parent, the product) was deleted meanwhile: reload the page and try again')
+  throw err
 }

@@ -18,7 +18,7 @@ import { pageOf, pageWindow } from '../platform/pagination'
 import { uniqueSlug, withUniqueSlug } from '../platform/slug'
 import { containsText, startsWith } from '../platform/text-match'
 import { auditStatement } from './audit'
-import { commitCatalogChange } from './catalog-change'
+import { commitCatalogChange, refusedReference } from './catalog-change'
 import { inspectImage } from './image-files'
 import type { AdminImage, AdminProduct, AdminProductPage } from './responses'
 import { LOW_STOCK_THRESHOLD, type AdminProductBody, type AdminProductPatch, type AdminProductQuery } from './schemas'
@@ -131,7 +131,7 @@ export async function createProduct(env: Env, actor: CurrentUser, body: AdminPro
       ...categoryLinks(db, { slug }, body.category_ids),
       auditStatement(db, actor, { action: 'product.create', targetType: 'product', targetId: sql`(select cast(id as text) from products where slug = ${slug})`, after: { ...productView(fields), category_ids: body.category_ids } }),
       bumpCatalogVersionStatement(db),
-    ])
+    ]).catch(refusedReference)
     if (!row) throw new Error('product insert returned nothing')
     return row.id
   })

@@ -8,7 +8,7 @@ import { conflict, notFound } from '../platform/errors'
 import { wholeNumber } from '../platform/params'
 import { pageOf, pageWindow } from '../platform/pagination'
 import { containsText } from '../platform/text-match'
-import { audit } from './audit'
+import { auditStatement } from './audit'
 import type { AdminUserPage, RoleChange } from './responses'
 
 export const AdminUserQuery = z.strictObject({
@@ -41,18 +41,17 @@ export async function changeRole(env: Env, actor: CurrentUser, userId: number, r
   const user = await db.query.users.findFirst({ where: eq(users.id, userId) })
   if (!user) throw notFound('user')
   if (user.role === role) return { id: user.id, email: user.email, role }
-  if (user.role === 'admin') {
-    // Conditional on another admin remaining, in the statement itself: two demotions at once cannot both pass.
-    const demoted = await db
-      .update(users)
-      .set({ role })
-      .where(and(eq(users.id, userId), eq(users.role, 'admin'), sqlOtherAdminExists(userId)))
-      .returning({ id: users.id })
-    if (demoted.length === 0) throw conflict('This is the last admin: make another admin first')
-  } else {
-    await db.update(users).set({ role }).where(eq(users.id, userId))
+  // The change and its audit entry are one D1 batch. Demoting an admin is conditional on another admin
+  // remaining, in the statement itself, so two demotions at once cannot both pass; the entry's target is
+  // NULL (refused: the batch undoes itself) unless that UPDATE applied, so a refusal leaves no entry.
+  const guard = user.role === 'admin' ? and(eq(users.id, userId), eq(users.role, 'admin'), sqlOtherAdminExists(userId)) : eq(users.id, userId)
+  const entry = { action: 'user.role', targetType: 'user', targetId: sql`case when changes() = 1 then ${String(userId)} end`, before: { role: user.role, email: user.email }, after: { role } }
+  try {
+    await db.batch([db.update(users).set({ role }).where(guard), auditStatement(db, actor, entry)])
+  } catch (err) {
+    if (/NOT NULL constraint/i.test(String(err)) && user.role === 'admin') throw conflict('This is the last admin: make another admin first')
+    throw err
   }
-  await audit(env, actor, { action: 'user.role', targetType: 'user', targetId: String(userId), before: { role: user.role, email: user.email }, after: { role } })
   return { id: user.id, email: user.email, role }
 }
 

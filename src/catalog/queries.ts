@@ -221,7 +221,8 @@ export async function selectCategoryTree(db: Db): Promise<CategoryNode[]> {
   const countsQuery = db.all<{ id: number; product_count: number }>(sql`
     with recursive tree(ancestor_id, category_id) as (
       select ${categories.id}, ${categories.id} from ${categories}
-      union all
+      -- union, not union all: the closure ends even if the tree ever held a cycle.
+      union
       select tree.ancestor_id, ${categories.id} from ${categories} join tree on ${categories.parentId} = tree.category_id
     )
     select tree.ancestor_id as id, count(distinct ${productCategories.productId}) as product_count

@@ -42,7 +42,7 @@ export async function startCheckout(env: Env, viewer: CurrentUser, orderId: stri
   if (moneyIn(order)) throw new ApiError(409, 'not_payable', 'A payment for this order was received and is being checked')
   const provider = checkoutProvider(env)
 
-  const claim = await claimCheckout(db, order, provider)
+  const claim = await claimCheckout(env, db, order, provider)
   if (claim.status === 'open' && claim.checkoutUrl) return { url: claim.checkoutUrl }
   const expiresAt = claim.checkoutExpiresAt ?? 0
   const held = await extendOrderHolds(env, orderId, expiresAt + HOLD_GRACE_MS)
@@ -66,7 +66,7 @@ export async function startCheckout(env: Env, viewer: CurrentUser, orderId: stri
  * unpaid (declined, abandoned), get a new expiry and the next attempt number, so the next request to
  * Stripe has its own idempotency key (order id + attempt) and makes a fresh session.
  */
-async function claimCheckout(db: Db, order: LoadedOrder, provider: PaymentProvider): Promise<Payment> {
+async function claimCheckout(env: Env, db: Db, order: LoadedOrder, provider: PaymentProvider): Promise<Payment> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const now = Date.now()
     const row =
@@ -85,6 +85,7 @@ async function claimCheckout(db: Db, order: LoadedOrder, provider: PaymentProvid
     // next attempt number, so that Stripe gets a new idempotency key (the old one would answer the old session).
     const fresh = row.status !== 'creating'
     if (fresh && row.checkoutAttempt + 1 >= CHECKOUT_ATTEMPTS_MAX) throw new ApiError(409, 'too_many_attempts', 'This order was tried too many times: please order again')
+    if (row.status === 'open' && row.provider === 'stripe' && row.checkoutSessionId) await endTimedOutSession(env, row.checkoutSessionId)
     const renewed = await db
       .update(payments)
       .set({ provider, status: 'creating', checkoutExpiresAt: now + CHECKOUT_TTL_MS, checkoutAttempt: row.checkoutAttempt + 1, updatedAt: now, ...(fresh && { checkoutSessionId: null, checkoutUrl: null }) })
@@ -94,6 +95,28 @@ async function claimCheckout(db: Db, order: LoadedOrder, provider: PaymentProvid
     if (renewed) return renewed
   }
   throw conflict('Checkout is being started for this order already; try again')
+}
+
+/**
+ * A Stripe session whose time ran out before Stripe told us how it ended: it is expired at Stripe before a
+ * fresh one replaces it, so that the two can never both take a payment (a double charge). Stripe refuses
+ * to expire a session that completed meanwhile (paid in its last second, its event still on the way):
+ * then there is nothing to pay again, and the shopper is told the payment is being recorded (409).
+ */
+async function endTimedOutSession(env: Env, sessionId: string): Promise<void> {
+  const stripe = stripeClient(env)
+  try {
+    await stripe.checkout.sessions.expire(sessionId)
+    return
+  } catch (err) {
+    if (!(err instanceof Stripe.errors.StripeInvalidRequestError)) throw providerFailure(err)
+  }
+  const session = await stripe.checkout.sessions.retrieve(sessionId).catch((err: unknown) => {
+    throw providerFailure(err)
+  })
+  if (session.status === 'complete') {
+    throw new ApiError(409, 'payment_in_progress', 'A payment for this order was made and is being recorded: check the order again in a minute')
+  }
 }
 
 /** Creates (or, with the same key, finds again) the Stripe Checkout session of a claimed checkout. */

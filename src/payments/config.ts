@@ -16,10 +16,15 @@ export const localPaymentsAllowed = (env: Env) => isDevelopment(env)
 
 /**
  * Who takes the money for a new checkout: Stripe when STRIPE_SECRET_KEY is set; otherwise, in
- * development, the local test payment page. Anywhere else without the key it throws the 503 above.
+ * development, the local test payment page. Anywhere else without the key it throws the 503 above, and
+ * without STRIPE_WEBHOOK_SECRET too: a payment taken then could never be recorded (every event would be
+ * refused), so the order would expire while the shopper was charged.
  */
 export function checkoutProvider(env: Env): PaymentProvider {
-  if (env.STRIPE_SECRET_KEY) return 'stripe'
+  if (env.STRIPE_SECRET_KEY) {
+    if (!webhookSecret(env)) throw paymentsNotConfigured()
+    return 'stripe'
+  }
   if (!localPaymentsAllowed(env)) throw paymentsNotConfigured()
   return 'local'
 }

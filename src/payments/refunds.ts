@@ -116,15 +116,18 @@ const refundView = (refund: Refund, items: RefundItem[] = [], restocked = 0): Re
 
 /**
  * What is left to refund. Money: what was received, less the larger of (the provider's running total plus
- * our refunds still on their way) and (all our refunds that did not fail): a refund confirmed by the
- * provider's answer but not yet by its charge.refunded event is counted either way.
+ * our refunds still on their way to it) and (all our refunds that did not fail): a refund confirmed by the
+ * provider's answer but not yet by its charge.refunded event is counted either way. "On their way" is a
+ * claim the provider has not answered yet (no provider refund id): one it answered `pending` is in its
+ * running total already (Stripe counts a pending refund in `amount_refunded`), and counting it twice would
+ * leave the rest of the payment unrefundable.
  */
 export async function refundable(db: Db, payment: Payment, items: Pick<OrderItem, 'productId' | 'quantity'>[]): Promise<Refundable> {
   const [[money], refundedUnits] = await db.batch([
     db
       .select({
         ours: sql<number>`coalesce(sum(${refunds.amountCents}), 0)`,
-        pending: sql<number>`coalesce(sum(case when ${refunds.status} = 'pending' then ${refunds.amountCents} else 0 end), 0)`,
+        pending: sql<number>`coalesce(sum(case when ${refunds.status} = 'pending' and ${refunds.providerRefundId} is null then ${refunds.amountCents} else 0 end), 0)`,
       })
       .from(refunds)
       .where(and(eq(refunds.orderId, payment.orderId), ne(refunds.status, 'failed'))),
@@ -196,7 +199,7 @@ export function planRefund(
 export function claimRefund(db: Db, refund: { id: string; orderId: string; restock: boolean; reason: string }, plan: RefundPlan): [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] {
   const { id, orderId } = refund
   const fits = sql`${plan.amountCents} <= coalesce(p.received_cents, p.amount_cents) - max(
-      p.refunded_cents + (select coalesce(sum(amount_cents), 0) from refunds where order_id = ${orderId} and status = 'pending'),
+      p.refunded_cents + (select coalesce(sum(amount_cents), 0) from refunds where order_id = ${orderId} and status = 'pending' and provider_refund_id is null),
       (select coalesce(sum(amount_cents), 0) from refunds where order_id = ${orderId} and status <> 'failed'))`
   const now = Date.now()
   // insert … select with every column of the table, in its order (drizzle's rule for a raw select).

@@ -8,6 +8,7 @@ import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
 import { authSecret } from '../accounts/secrets'
 import { cookieName, cookieSecure } from '../accounts/sessions'
 import type { AppEnv } from '../platform/env'
+import { ApiError } from '../platform/errors'
 
 export type FlashKind = 'success' | 'error' | 'info'
 export interface Flash {
@@ -21,14 +22,28 @@ const FLASH_MAX_AGE_S = 60
 const FLASH_TEXT_MAX = 600
 
 type Ctx = Context<AppEnv>
-/** The app's secret, set apart for flash messages (a signature made here is no token anywhere else). */
-const flashSecret = (env: Env) => `flash:${new TextDecoder().decode(authSecret(env))}`
+/**
+ * The app's secret, set apart for flash messages (a signature made here is no token anywhere else). A
+ * store without AUTH_SECRET outside development has none: its pages still serve (they sign in with D1
+ * sessions, not access tokens) and simply show no messages, rather than answering every cart, order and
+ * admin page, and every admin action after it was done, with a 503.
+ */
+function flashSecret(env: Env): string | null {
+  try {
+    return `flash:${new TextDecoder().decode(authSecret(env))}`
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 503) return null
+    throw err
+  }
+}
 const options = (c: Ctx) => ({ httpOnly: true, secure: cookieSecure(c.env), sameSite: 'Lax' as const, path: '/' })
 
 /** Leaves a message for the next page this browser shows. */
 export async function setFlash(c: Ctx, kind: FlashKind, text: string): Promise<void> {
+  const secret = flashSecret(c.env)
+  if (secret === null) return
   const value = JSON.stringify({ kind, text: text.slice(0, FLASH_TEXT_MAX) })
-  await setSignedCookie(c, cookieName(c.env, FLASH_COOKIE), value, flashSecret(c.env), { ...options(c), maxAge: FLASH_MAX_AGE_S })
+  await setSignedCookie(c, cookieName(c.env, FLASH_COOKIE), value, secret, { ...options(c), maxAge: FLASH_MAX_AGE_S })
 }
 
 /** Redirects (303) to `location` with a message for the page there. */
@@ -40,7 +55,9 @@ export async function redirectWithFlash(c: Ctx, location: string, kind: FlashKin
 /** The message left for this page, if any (and only if signed by us); it is shown once. */
 export async function takeFlash(c: Ctx): Promise<Flash | undefined> {
   const name = cookieName(c.env, FLASH_COOKIE)
-  const value = await getSignedCookie(c, flashSecret(c.env), name)
+  const secret = flashSecret(c.env)
+  if (secret === null) return undefined
+  const value = await getSignedCookie(c, secret, name)
   if (value === undefined) return undefined
   deleteCookie(c, name, options(c))
   if (value === false) return undefined
