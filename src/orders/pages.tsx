@@ -119,7 +119,7 @@ async function checkoutPage(c: Ctx, { address, errors, message, status = 200 }: 
   )
 }
 
-export const PAYMENT_LABELS: Record<OrderView['payment_status'], string> = {
+const PAYMENT_LABELS: Record<OrderView['payment_status'], string> = {
   unpaid: 'Not paid yet',
   paid: 'Paid',
   partially_refunded: 'Partly refunded',

@@ -56,7 +56,7 @@ type EventRef = Pick<StripeEventEnvelope, 'id' | 'type'>
  * never the sender's. It is not recorded and is answered 500, so that Stripe sends it again (for three
  * days) while the error report says what to fix; acknowledging it would drop a payment without a trace.
  */
-export class UnreadableEvent extends ApiError {
+class UnreadableEvent extends ApiError {
   constructor(
     readonly event: EventRef,
     error: z.ZodError,

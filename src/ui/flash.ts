@@ -26,7 +26,7 @@ const flashSecret = (env: Env) => `flash:${new TextDecoder().decode(authSecret(e
 const options = (c: Ctx) => ({ httpOnly: true, secure: cookieSecure(c.env), sameSite: 'Lax' as const, path: '/' })
 
 /** Leaves a message for the next page this browser shows. */
-export async function setFlash(c: Ctx, kind: FlashKind, text: string): Promise<void> {
+async function setFlash(c: Ctx, kind: FlashKind, text: string): Promise<void> {
   const value = JSON.stringify({ kind, text: text.slice(0, FLASH_TEXT_MAX) })
   await setSignedCookie(c, cookieName(c.env, FLASH_COOKIE), value, flashSecret(c.env), { ...options(c), maxAge: FLASH_MAX_AGE_S })
 }
