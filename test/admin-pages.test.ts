@@ -184,3 +184,19 @@ describe('mark shipped', () => {
     expect((await db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId))).filter((e) => e.toStatus === 'shipped')).toHaveLength(1)
   })
 })
+
+describe('admin lists link their pages', () => {
+  it('the users list pages through its filtered results, keeping the filter', async () => {
+    const { browser } = await staffBrowser('admin')
+    const tag = `pager${crypto.randomUUID().slice(0, 8)}`
+    for (let i = 0; i < 3; i++) await registerUser({ email: `${tag}-${i}@example.com` })
+    const first = await (await browser.fetch(`/admin/users?q=${tag}&page_size=2`)).text()
+    expect(first).toContain('Page 1 of 2')
+    expect(first).toContain(`href="/admin/users?q=${tag}&amp;page_size=2&amp;page=2"`)
+    expect(first).not.toContain('← Previous')
+    const second = await (await browser.fetch(`/admin/users?q=${tag}&page_size=2&page=2`)).text()
+    expect(second).toContain('Page 2 of 2')
+    expect(second).toContain(`href="/admin/users?q=${tag}&amp;page_size=2&amp;page=1"`)
+    expect(second).not.toContain('Next →')
+  })
+})

@@ -16,7 +16,7 @@ import { readForm } from '../ui/form-input'
 import { constantTimeEqual } from './passwords'
 import { cookieName, cookieSecure } from './sessions'
 
-export const CSRF_FIELD = '_csrf'
+const CSRF_FIELD = '_csrf'
 
 /** The token to put in this response's forms (made, and its cookie set, on first use). */
 export function csrfToken(c: Context<AppEnv>): string {

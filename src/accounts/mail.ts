@@ -42,7 +42,7 @@ function resendMailer(apiKey: string, from: string): Mailer {
   }
 }
 
-export const mailNotConfigured = () =>
+const mailNotConfigured = () =>
   notConfigured('mail_not_configured', 'This store cannot send mail right now (MAIL_API_KEY or MAIL_FROM is not set), so no link was sent. Please try again later.')
 
 /** The mailer of this environment; call it before doing the work the mail is for. 503 when mail cannot be sent. */

@@ -39,7 +39,7 @@ export const ShippingAddress = z
   .strict()
 
 /** E.164: a plus, a country code, at most 15 digits in all. Spaces, dots and dashes are dropped first. */
-export const Phone = z
+const Phone = z
   .string()
   .transform((phone) => phone.replace(/[\s.()-]/g, ''))
   .pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an international number in E.164 form, e.g. +14155550123'))

@@ -7,7 +7,7 @@ import { isDevelopment, notConfigured } from '../platform/env'
  */
 const DEVELOPMENT_SECRET = 'cato-store-development-only-secret-do-not-use-in-production'
 
-export const authNotConfigured = () =>
+const authNotConfigured = () =>
   notConfigured('auth_not_configured', 'Access tokens are not configured on this store (AUTH_SECRET is missing or shorter than 32 characters): sign-in through the API is unavailable.')
 
 export function authSecret(env: Env): Uint8Array {

@@ -14,8 +14,8 @@ import type { RegisterBody, UpdateProfileBody } from './schemas'
 import { deleteSessionsOf, insertSession, type NewSession } from './sessions'
 import { insertRefreshToken, revokeRefreshTokensOf, type NewRefreshToken } from './tokens'
 
-export const SIGN_IN_LIMITS = { perEmail: 5, perAddress: 20, windowMs: 60_000 }
-export const RESET_TOKEN_TTL_MS = 60 * 60 * 1000
+const SIGN_IN_LIMITS = { perEmail: 5, perAddress: 20, windowMs: 60_000 }
+const RESET_TOKEN_TTL_MS = 60 * 60 * 1000
 
 const current = ({ id, email, name, role, tokenVersion }: User): CurrentUser => ({ id, email, name, role, tokenVersion })
 

@@ -13,8 +13,8 @@ import type { AppEnv } from '../platform/env'
 import { isDevelopment } from '../platform/env'
 import { randomToken, sha256Hex } from '../platform/encoding'
 
-export const REMEMBER_MS = 30 * 24 * 60 * 60 * 1000
-export const BROWSER_SESSION_MS = 12 * 60 * 60 * 1000
+const REMEMBER_MS = 30 * 24 * 60 * 60 * 1000
+const BROWSER_SESSION_MS = 12 * 60 * 60 * 1000
 
 /**
  * Cookie names and flags: `__Host-` names (Secure, host-only, path /) everywhere but local development,

@@ -12,7 +12,7 @@ import { unauthorized } from '../platform/errors'
 import { authSecret } from './secrets'
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60
-export const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000
+const REFRESH_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000
 const ISSUER = 'cato-store'
 const AUDIENCE = 'cato-store-api'
 
@@ -117,7 +117,7 @@ export async function rotateRefreshToken(env: Env, token: string): Promise<{ use
   return { userId: row.userId, refreshToken: successor }
 }
 
-export async function revokeRefreshFamily(env: Env, familyId: string) {
+async function revokeRefreshFamily(env: Env, familyId: string) {
   await getDb(env).update(refreshTokens).set({ revokedAt: Date.now() }).where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
 }
 

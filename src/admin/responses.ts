@@ -22,7 +22,7 @@ export const AdminImage = z
   .meta({ id: 'AdminImage' })
 export type AdminImage = z.infer<typeof AdminImage>
 
-export const AdminProductSummary = z
+const AdminProductSummary = z
   .object({
     id: z.int(),
     name: z.string(),
@@ -34,7 +34,6 @@ export const AdminProductSummary = z
     updated_at: Instant,
   })
   .meta({ id: 'AdminProductSummary' })
-export type AdminProductSummary = z.infer<typeof AdminProductSummary>
 
 export const AdminProductPage = z.object({ items: z.array(AdminProductSummary), ...PAGE_FIELDS }).meta({ id: 'AdminProductPage' })
 export type AdminProductPage = z.infer<typeof AdminProductPage>
@@ -79,7 +78,7 @@ export const Dashboard = z
   .meta({ id: 'Dashboard' })
 export type Dashboard = z.infer<typeof Dashboard>
 
-export const AdminOrderSummary = z
+const AdminOrderSummary = z
   .object({
     id: z.string(),
     status: z.enum(ORDER_STATUSES),
@@ -131,7 +130,7 @@ export type BulkShipResult = z.infer<typeof BulkShipResult>
 
 export const RefundResult = z.object({ refund: RefundView, order: AdminOrder }).meta({ id: 'RefundResult' })
 
-export const AdminUser = z
+const AdminUser = z
   .object({ id: z.int(), email: z.string(), name: z.string(), role: z.enum(USER_ROLES), created_at: Instant, last_login_at: Instant.nullable() })
   .meta({ id: 'AdminUser' })
 export const AdminUserPage = z.object({ items: z.array(AdminUser), ...PAGE_FIELDS }).meta({ id: 'AdminUserPage' })
@@ -141,7 +140,7 @@ export const RoleChange = z.object({ id: z.int(), email: z.string(), role: z.enu
 export type RoleChange = z.infer<typeof RoleChange>
 
 /** An audit entry as stored: the record before and after is whatever the action wrote (JSON). */
-export const AuditEntry = z
+const AuditEntry = z
   .object({
     id: z.int(),
     actorId: z.int().nullable(),

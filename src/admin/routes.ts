@@ -38,7 +38,7 @@ export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER
  * most a request may send (REQUEST_MAX_BYTES), which a Worker's 128 MB holds while the form is parsed.
  */
 export const UPLOAD_MAX_BYTES = REQUEST_MAX_BYTES
-export const uploadLimit = limitBody(UPLOAD_MAX_BYTES, `The images (each at most ${PRODUCT_IMAGE_MAX_BYTES / 1024 / 1024} MB) are together`)
+const uploadLimit = limitBody(UPLOAD_MAX_BYTES, `The images (each at most ${PRODUCT_IMAGE_MAX_BYTES / 1024 / 1024} MB) are together`)
 
 /** The files of a multipart form's `images` field (one or several). */
 export async function uploadedImages(form: Record<string, string | File | (string | File)[]>): Promise<Upload[]> {

@@ -57,7 +57,7 @@ export interface CartOwner {
 export type { CartLineView, CartView, Unavailable }
 
 /** The cart as the API answers it. The first sellable line sets the currency; lines in another are left out of the totals. */
-export function cartView(lines: CartLine[]): CartView {
+function cartView(lines: CartLine[]): CartView {
   const currency = lines.find((line) => line.product?.isActive)?.product?.currency ?? null
   const items = lines.map((line): CartLineView => {
     const product = line.product

@@ -11,9 +11,9 @@ import type { Context } from 'hono'
 import type { AppEnv } from '../platform/env'
 import { catalogVersion } from './cache'
 
-export const PAGE_CACHE_SECONDS = 60
+const PAGE_CACHE_SECONDS = 60
 /** What the shopper's browser is told: keep nothing without asking (the edge copy answers fast). */
-export const PAGE_CLIENT_CACHE_CONTROL = 'public, no-cache'
+const PAGE_CLIENT_CACHE_CONTROL = 'public, no-cache'
 
 export async function cachedPage(c: Context<AppEnv>, render: () => Promise<Response>): Promise<Response> {
   const url = new URL(c.req.url)

@@ -1,6 +1,7 @@
 /** The shop's catalog pages: home, the listing (filters, sort, search, pages in the URL), product pages, sitemap and robots. */
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../platform/env'
+import { pageLinks } from '../platform/pagination'
 import { errorPage, htmlErrorHandler } from '../ui/error-page'
 import { SITE_NAME } from '../ui/layout'
 import { pageRenderer } from '../ui/renderer'
@@ -112,10 +113,11 @@ function Filters({ params, categories }: { params: ProductListParams; categories
 
 function Pager({ params, list }: { params: ProductListParams; list: ProductList }) {
   if (list.total_pages <= 1 && params.page === 1) return null
+  const { prev, next } = pageLinks(list, (page) => listingUrl(params, page))
   return (
     <nav class="pager" aria-label="Pages">
-      {list.prev ? (
-        <a rel="prev" href={listingUrl(params, Math.min(params.page - 1, Math.max(list.total_pages, 1)))}>
+      {prev ? (
+        <a rel="prev" href={prev}>
           ← Previous
         </a>
       ) : (
@@ -124,8 +126,8 @@ function Pager({ params, list }: { params: ProductListParams; list: ProductList 
       <span>
         Page {params.page} of {Math.max(list.total_pages, 1)}
       </span>
-      {list.next ? (
-        <a rel="next" href={listingUrl(params, params.page + 1)}>
+      {next ? (
+        <a rel="next" href={next}>
           Next →
         </a>
       ) : (

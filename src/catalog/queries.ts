@@ -6,7 +6,7 @@ import { categories, productCategories, productImages, products } from '../db/sc
 import type { CategoryNode, ProductDetail } from './responses'
 import { searchWords, type ProductListParams } from './schemas'
 
-export type { CategoryNode, ImageRef, ProductDetail, ProductSummary } from './responses'
+export type { CategoryNode, ProductDetail, ProductSummary } from './responses'
 
 /**
  * The FTS5 index made by migrations/0001_search.sql. Declared here rather than in db/schema.ts so that
@@ -26,7 +26,7 @@ export const imageUrl = (r2Key: string) => `/images/${r2Key}`
  * syntax) and prefix-matched, all words required.
  * @example ftsQuery('blue mug') // '"blue"* "mug"*'
  */
-export function ftsQuery(text: string): string {
+function ftsQuery(text: string): string {
   return searchWords(text)
     .slice(0, 16)
     .map((word) => `"${word}"*`)

@@ -17,7 +17,7 @@ const StockShown = z
   .describe(`Units that can be ordered now (on hand minus those held for unpaid orders), counted up to ${STOCK_SHOWN_MAX}: ${STOCK_SHOWN_MAX} means ${STOCK_SHOWN_MAX} or more`)
 const InStock = z.boolean().describe('Whether at least one unit can be ordered now')
 
-export const ImageRef = z
+const ImageRef = z
   .object({
     url: z.string().describe('Path of the image on this origin (/images/…)'),
     alt: z.string(),
@@ -25,7 +25,6 @@ export const ImageRef = z
     height: z.int().nullable(),
   })
   .meta({ id: 'ImageRef' })
-export type ImageRef = z.infer<typeof ImageRef>
 
 export const ProductSummary = z
   .object({

@@ -2,11 +2,11 @@ import { z } from 'zod'
 import { wholeNumber } from '../platform/params'
 
 export const PAGE_SIZE_DEFAULT = 20
-export const PAGE_SIZE_MAX = 100
-export const PAGE_MAX = 10_000
-export const SEARCH_MAX_CHARS = 200
+const PAGE_SIZE_MAX = 100
+const PAGE_MAX = 10_000
+const SEARCH_MAX_CHARS = 200
 /** Ten million in the currency's major unit: far above any price, low enough to stay an exact integer. */
-export const PRICE_CENTS_MAX = 1_000_000_000
+const PRICE_CENTS_MAX = 1_000_000_000
 
 export const SORTS = ['price', '-price', 'name', 'newest', 'relevance'] as const
 export type ProductSort = (typeof SORTS)[number]

@@ -28,7 +28,7 @@ function canonicalParams(params: ProductListParams, page = params.page): Record<
 }
 
 /** The canonical query string of a listing (the cache key). */
-export const canonicalQuery = (params: ProductListParams) => queryString(canonicalParams(params))
+const canonicalQuery = (params: ProductListParams) => queryString(canonicalParams(params))
 
 export const categoryTree = (env: Env, waitUntil: WaitUntil) =>
   cachedJson(env, waitUntil, 'categories', async () => JSON.stringify(await selectCategoryTree(getDb(env))), { shared: true })

@@ -20,7 +20,7 @@ export function getDb(env: Pick<Env, 'DB'>): Db {
 }
 
 /** D1 binds at most 100 parameters per statement. */
-export const D1_MAX_BOUND_PARAMETERS = 100
+const D1_MAX_BOUND_PARAMETERS = 100
 
 /**
  * Rows for a multi-row insert, split so that no statement binds more than D1's 100 parameters

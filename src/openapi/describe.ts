@@ -69,7 +69,7 @@ export interface RouteDocs {
 }
 
 /** The error shape as a component: every error answer refers to it. */
-export const errorResponse = (description: string) => ({
+const errorResponse = (description: string) => ({
   description,
   content: { 'application/json': { schema: resolver(ErrorBody, { options: OUTPUT_SCHEMA }) } },
 })

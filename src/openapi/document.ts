@@ -10,7 +10,7 @@ import type { RouterRoute } from 'hono/types'
 import { TAGS } from './describe'
 
 /** The API's version: bump it when a response changes in a way a client would notice. */
-export const API_VERSION = '1.0.0'
+const API_VERSION = '1.0.0'
 
 type JsonSchema = Record<string, unknown>
 type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete'

@@ -1,6 +1,5 @@
 /** The API reference page: the OpenAPI document rendered on the server, no script (the site's CSP allows none inline). */
 import { TableHead } from '../ui/table-head'
-import { Layout } from '../ui/layout'
 import type { OpenApiDocument, OpenApiOperation } from './document'
 
 type JsonSchema = Record<string, unknown>
@@ -124,86 +123,87 @@ function OperationSection({ method, path, operation }: { method: string; path: s
 }
 
 /** Every operation grouped by tag, then every named schema. */
+/** The page's title and description, for the renderer's layout. */
+export const apiDocsMeta = (doc: OpenApiDocument) => ({ title: 'API reference', description: `${doc.info.title} ${doc.info.version}: every operation, its input and its answers.` })
+
 export function ApiDocsPage({ doc }: { doc: OpenApiDocument }) {
   const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, operation]) => ({ path, method, operation: operation as OpenApiOperation })),
   )
   return (
-    <Layout title="API reference" description={`${doc.info.title} ${doc.info.version}: every operation, its input and its answers.`}>
-      <article class="api-docs">
-        <h1>
-          {doc.info.title} <small class="hint">{doc.info.version}</small>
-        </h1>
-        <p>
-          <Prose text={doc.info.description} />
-        </p>
-        <p>
-          The same description for machines: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI {doc.openapi}). Server:{' '}
-          <code>{doc.servers[0]?.url}</code>.
-        </p>
-        <h2>Authentication</h2>
-        <dl>
-          {Object.entries(doc.components.securitySchemes).map(([name, scheme]) => (
-            <div key={name}>
-              <dt>
-                <code>{name}</code>
-              </dt>
-              <dd>
-                <Prose text={String(scheme.description ?? '')} />
-              </dd>
-            </div>
-          ))}
-        </dl>
-        <nav class="api-toc" aria-labelledby="operations">
-          <h2 id="operations">Operations</h2>
-          {doc.tags.map((tag) => (
-            <div key={tag.name}>
-              <h3>
-                <a href={`#tag-${tag.name}`}>{tag.name}</a>
-              </h3>
-              <ul>
-                {operations
-                  .filter(({ operation }) => operation.tags.includes(tag.name))
-                  .map(({ path, method, operation }) => (
-                    <li key={operation.operationId}>
-                      <a href={`#${operation.operationId}`}>
-                        <span class={`method method-${method}`}>{method.toUpperCase()}</span> <code>{path}</code>
-                      </a>{' '}
-                      {operation.summary}
-                    </li>
-                  ))}
-              </ul>
-            </div>
-          ))}
-        </nav>
+    <article class="api-docs">
+      <h1>
+        {doc.info.title} <small class="hint">{doc.info.version}</small>
+      </h1>
+      <p>
+        <Prose text={doc.info.description} />
+      </p>
+      <p>
+        The same description for machines: <a href="/api/openapi.json">/api/openapi.json</a> (OpenAPI {doc.openapi}). Server:{' '}
+        <code>{doc.servers[0]?.url}</code>.
+      </p>
+      <h2>Authentication</h2>
+      <dl>
+        {Object.entries(doc.components.securitySchemes).map(([name, scheme]) => (
+          <div key={name}>
+            <dt>
+              <code>{name}</code>
+            </dt>
+            <dd>
+              <Prose text={String(scheme.description ?? '')} />
+            </dd>
+          </div>
+        ))}
+      </dl>
+      <nav class="api-toc" aria-labelledby="operations">
+        <h2 id="operations">Operations</h2>
         {doc.tags.map((tag) => (
-          <section key={tag.name} id={`tag-${tag.name}`} aria-labelledby={`tag-${tag.name}-title`}>
-            <h2 id={`tag-${tag.name}-title`}>{tag.name}</h2>
+          <div key={tag.name}>
+            <h3>
+              <a href={`#tag-${tag.name}`}>{tag.name}</a>
+            </h3>
+            <ul>
+              {operations
+                .filter(({ operation }) => operation.tags.includes(tag.name))
+                .map(({ path, method, operation }) => (
+                  <li key={operation.operationId}>
+                    <a href={`#${operation.operationId}`}>
+                      <span class={`method method-${method}`}>{method.toUpperCase()}</span> <code>{path}</code>
+                    </a>{' '}
+                    {operation.summary}
+                  </li>
+                ))}
+            </ul>
+          </div>
+        ))}
+      </nav>
+      {doc.tags.map((tag) => (
+        <section key={tag.name} id={`tag-${tag.name}`} aria-labelledby={`tag-${tag.name}-title`}>
+          <h2 id={`tag-${tag.name}-title`}>{tag.name}</h2>
+          <p>
+            <Prose text={tag.description} />
+          </p>
+          {operations
+            .filter(({ operation }) => operation.tags.includes(tag.name))
+            .map(({ path, method, operation }) => (
+              <OperationSection key={operation.operationId} method={method} path={path} operation={operation} />
+            ))}
+        </section>
+      ))}
+      <h2 id="schemas">Schemas</h2>
+      {Object.entries(doc.components.schemas).map(([id, schema]) => (
+        <section key={id} class="api-schema" id={`schema-${id}`}>
+          <h3>{id}</h3>
+          {typeof schema.description === 'string' && (
             <p>
-              <Prose text={tag.description} />
+              <Prose text={schema.description} />
             </p>
-            {operations
-              .filter(({ operation }) => operation.tags.includes(tag.name))
-              .map(({ path, method, operation }) => (
-                <OperationSection key={operation.operationId} method={method} path={path} operation={operation} />
-              ))}
-          </section>
-        ))}
-        <h2 id="schemas">Schemas</h2>
-        {Object.entries(doc.components.schemas).map(([id, schema]) => (
-          <section key={id} class="api-schema" id={`schema-${id}`}>
-            <h3>{id}</h3>
-            {typeof schema.description === 'string' && (
-              <p>
-                <Prose text={schema.description} />
-              </p>
-            )}
-            <pre>
-              <code>{pretty(schema)}</code>
-            </pre>
-          </section>
-        ))}
-      </article>
-    </Layout>
+          )}
+          <pre>
+            <code>{pretty(schema)}</code>
+          </pre>
+        </section>
+      ))}
+    </article>
   )
 }

@@ -2,9 +2,9 @@
 import { Hono, type Context } from 'hono'
 import type { RouterRoute } from 'hono/types'
 import type { AppEnv } from '../platform/env'
-import { renderPage } from '../ui/layout'
+import { pageRenderer } from '../ui/renderer'
 import { openApiDocument } from './document'
-import { ApiDocsPage } from './pages'
+import { ApiDocsPage, apiDocsMeta } from './pages'
 
 const origin = (c: Context<AppEnv>) => new URL(c.req.url).origin
 
@@ -15,4 +15,7 @@ const origin = (c: Context<AppEnv>) => new URL(c.req.url).origin
 export const openApiRoute = (routes: () => RouterRoute[]) =>
   new Hono<AppEnv>()
     .get('/openapi.json', async (c) => c.json(await openApiDocument(routes(), origin(c))))
-    .get('/docs', async (c) => c.html(renderPage(ApiDocsPage({ doc: await openApiDocument(routes(), origin(c)) }))))
+    .get('/docs', pageRenderer(), async (c) => {
+      const doc = await openApiDocument(routes(), origin(c))
+      return c.render(ApiDocsPage({ doc }), apiDocsMeta(doc))
+    })

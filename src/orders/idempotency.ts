@@ -10,7 +10,7 @@ import { idempotencyKeys } from '../db/schema'
 import { ApiError } from '../platform/errors'
 
 /** Keys are remembered this long; after that the same key starts a new order. */
-export const KEY_RETENTION_MS = 24 * 60 * 60 * 1000
+const KEY_RETENTION_MS = 24 * 60 * 60 * 1000
 /**
  * A claim whose order has not appeared after this long belongs to a request that died (placing an order
  * takes well under a second); another request may take it over. The order insert checks the claim is

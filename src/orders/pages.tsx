@@ -8,6 +8,7 @@ import { cartOwner } from '../cart/owner'
 import { getCart, mergeGuestCart } from '../cart/service'
 import type { ShippingAddress as Address } from '../db/schema'
 import type { AppEnv } from '../platform/env'
+import { withQuery } from '../platform/query-string'
 import { ApiError, type FieldErrors } from '../platform/errors'
 import { cancelOwnOrder } from '../payments/cancel'
 import { startCheckout } from '../payments/checkout'
@@ -118,7 +119,7 @@ async function checkoutPage(c: Ctx, { address, errors, message, status = 200 }: 
   )
 }
 
-export const PAYMENT_LABELS: Record<OrderView['payment_status'], string> = {
+const PAYMENT_LABELS: Record<OrderView['payment_status'], string> = {
   unpaid: 'Not paid yet',
   paid: 'Paid',
   partially_refunded: 'Partly refunded',
@@ -271,8 +272,8 @@ export const orderPages = new Hono<AppEnv>()
           </ul>
         )}
         <nav class="pager" aria-label="Pages">
-          {history.prev && <a href={`/orders?page=${page - 1}`}>← Newer</a>}
-          {history.next && <a href={`/orders?page=${page + 1}`}>Older →</a>}
+          {history.prev && <a href={withQuery('/orders', { page: page - 1 })}>← Newer</a>}
+          {history.next && <a href={withQuery('/orders', { page: page + 1 })}>Older →</a>}
         </nav>
       </section>,
       { title: 'Your orders' },

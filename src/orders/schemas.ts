@@ -5,11 +5,11 @@ import { wholeNumber } from '../platform/params'
 
 /** Lines of one order: each is a stock hold in its product's object, so the fan-out stays bounded. */
 export const ORDER_LINES_MAX = 50
-export const PAGE_SIZE_DEFAULT = 20
-export const PAGE_SIZE_MAX = 100
-export const PAGE_MAX = 10_000
+const PAGE_SIZE_DEFAULT = 20
+const PAGE_SIZE_MAX = 100
+const PAGE_MAX = 10_000
 
-export const OrderLine = z.strictObject({ product_id: ProductId, quantity: Quantity })
+const OrderLine = z.strictObject({ product_id: ProductId, quantity: Quantity })
 
 /** Either explicit lines or the signed-in user's cart; the address defaults to the profile's. */
 export const CreateOrderBody = z
@@ -31,7 +31,7 @@ export const CreateOrderBody = z
 export type CreateOrderBody = z.infer<typeof CreateOrderBody>
 
 /** What D1 keeps of an idempotency key (idempotency_keys_key_length). */
-export const IDEMPOTENCY_KEY_MAX = 255
+const IDEMPOTENCY_KEY_MAX = 255
 const idempotencyKey = (max: number) =>
   z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
 

@@ -35,10 +35,10 @@ interface PricedLine {
 }
 
 /** The reservation of an order's line in its product's stock object: one per line, derived from the order id. */
-export const reservationIdOf = (orderId: string, productId: number) => `${orderId}:${productId}`
+const reservationIdOf = (orderId: string, productId: number) => `${orderId}:${productId}`
 
 /** The hold's lifetime from the HOLD_TTL_MS setting (wrangler.toml), 15 minutes if it is unset or not a positive integer. */
-export function holdTtlMs(env: Env): number {
+function holdTtlMs(env: Env): number {
   const ttl = Number(env.HOLD_TTL_MS)
   return Number.isSafeInteger(ttl) && ttl > 0 ? ttl : HOLD_TTL_MS_DEFAULT
 }

@@ -23,7 +23,7 @@ import { logEvent } from '../platform/logging'
 export type { OrderStatus }
 
 /** Status → the statuses it may move to. */
-export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   pending_payment: ['paid', 'cancelled', 'expired', 'refunded'],
   expired: ['paid', 'refunded'],
   paid: ['shipped', 'cancelled', 'refunded'],

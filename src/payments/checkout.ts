@@ -20,7 +20,7 @@ export const CHECKOUT_TTL_MS = 35 * 60 * 1000
  */
 const CHECKOUT_MIN_AHEAD_MS = 31 * 60 * 1000
 /** The stock holds outlive the session by this much, so a payment made in its last second still finds its stock when the webhook lands. */
-export const HOLD_GRACE_MS = 10 * 60 * 1000
+const HOLD_GRACE_MS = 10 * 60 * 1000
 /** Checkout sessions one order may have (paying again after a decline or an abandoned session makes another). */
 const CHECKOUT_ATTEMPTS_MAX = 10
 

@@ -10,53 +10,34 @@
  * does everything again and the idempotent steps answer as before. A batch that lost a race with another
  * change of the order is decided again from the order as it now is. Decisions are made from the order's
  * state (not from "seen before"), so a late duplicate of an old event is a no-op as well.
+ * The writes are in event-record.ts (the event's row, the guarded batch), the payment an event reports
+ * and the payment row it leaves in reported-payment.ts; this file decides.
  */
 import { and, eq, sql } from 'drizzle-orm'
 import type { z } from 'zod'
-import type { BatchItem } from 'drizzle-orm/batch'
 import { getDb } from '../db/client'
-import { orders, payments, refunds, stripeEvents, type CheckoutStatus, type Payment, type PaymentStatus } from '../db/schema'
+import { payments, refunds, type CheckoutStatus, type PaymentStatus } from '../db/schema'
 import { linesOutOfCart } from '../cart/returns'
 import { orderStockLines, sellHeldStock, type StockLine } from '../orders/service'
-import { canTransition, logOrderMoved, orderChangeStatements, type OrderChange } from '../orders/status'
+import { canTransition } from '../orders/status'
 import { stockOf } from '../stock/client'
 import { ApiError, badRequest } from '../platform/errors'
 import { log } from '../platform/logging'
 import { loadOrder, moneyIn, refundOf, releaseHolds, type LoadedOrder } from './order-payment'
 import { refundAtProvider } from './provider'
 import { ChargeObject, CheckoutSessionObject, PaymentIntentObject, StripeEventEnvelope } from './schemas'
+import { commit, record, StaleOrder, type EventRef, type HandledEvent } from './event-record'
+import { fromIntent, fromSession, orderIdOf, paymentUpsert, samePayment, type ReportedPayment } from './reported-payment'
 
 /** How often an event is decided again after losing a race with another change of its order. */
 const DECIDE_ATTEMPTS = 4
-
-/** What handling an event did. */
-export interface HandledEvent {
-  eventId: string
-  type: string
-  orderId: string | null
-  /** paid, paid_late, refunded_unpayable, review_amount_mismatch, cancelled, refunded, ignored… */
-  outcome: string
-  /** The event had been handled before: nothing was done this time. */
-  duplicate: boolean
-}
-
-/** A payment as an event reports it, in our terms (upper-case currency, cents). */
-interface ReportedPayment {
-  orderId: string | null
-  sessionId: string | null
-  paymentIntentId: string | null
-  amountCents: number | null
-  currency: string | null
-}
-
-type EventRef = Pick<StripeEventEnvelope, 'id' | 'type'>
 
 /**
  * A signed event of a type we act on whose object our schema refuses: our mistake (or a change at Stripe),
  * never the sender's. It is not recorded and is answered 500, so that Stripe sends it again (for three
  * days) while the error report says what to fix; acknowledging it would drop a payment without a trace.
  */
-export class UnreadableEvent extends ApiError {
+class UnreadableEvent extends ApiError {
   constructor(
     readonly event: EventRef,
     error: z.ZodError,
@@ -65,9 +46,6 @@ export class UnreadableEvent extends ApiError {
     super(500, 'event_unreadable', `Stripe event ${event.id} (${event.type}) does not match what the store reads (${issues}); it is not acknowledged, so Stripe will send it again`)
   }
 }
-
-/** The order's batch lost a race with another change: decide again from the order as it now is. */
-class StaleOrder extends Error {}
 
 /** The one automatic refund of an order (a payment that cannot be honoured); deterministic, so a retry asks Stripe with the same key. */
 const autoRefundId = (orderId: string) => `auto-${orderId}`
@@ -139,42 +117,6 @@ async function decide(env: Env, event: StripeEventEnvelope): Promise<HandledEven
     default:
       return record(env, event, null, 'ignored')
   }
-}
-
-/** The order of a payment: our metadata, else the payment row that knows the session or the intent. */
-async function orderIdOf(env: Env, metadataOrderId: string | null | undefined, sessionId: string | null, paymentIntentId: string | null): Promise<string | null> {
-  if (metadataOrderId) return metadataOrderId
-  const db = getDb(env)
-  const where = sessionId ? eq(payments.checkoutSessionId, sessionId) : paymentIntentId ? eq(payments.paymentIntentId, paymentIntentId) : undefined
-  if (!where) return null
-  return (await db.select({ orderId: payments.orderId }).from(payments).where(where).get())?.orderId ?? null
-}
-
-async function fromSession(env: Env, session: CheckoutSessionObject): Promise<ReportedPayment> {
-  return {
-    orderId: await orderIdOf(env, session.metadata?.order_id ?? session.client_reference_id, session.id, session.payment_intent),
-    sessionId: session.id,
-    paymentIntentId: session.payment_intent,
-    amountCents: session.amount_total ?? null,
-    currency: session.currency?.toUpperCase() ?? null,
-  }
-}
-
-async function fromIntent(env: Env, intent: PaymentIntentObject): Promise<ReportedPayment> {
-  return {
-    orderId: await orderIdOf(env, intent.metadata?.order_id, null, intent.id),
-    sessionId: null,
-    paymentIntentId: intent.id,
-    amountCents: intent.amount_received ?? intent.amount,
-    currency: intent.currency.toUpperCase(),
-  }
-}
-
-/** Whether the reported payment is the one already recorded for the order. */
-function samePayment(payment: Payment | null, reported: ReportedPayment): boolean {
-  if (!payment) return false
-  if (reported.paymentIntentId && payment.paymentIntentId) return reported.paymentIntentId === payment.paymentIntentId
-  return reported.sessionId !== null && reported.sessionId === payment.checkoutSessionId
 }
 
 /** checkout.session.completed (paid), checkout.session.async_payment_succeeded, payment_intent.succeeded. */
@@ -327,80 +269,3 @@ async function onRefunded(env: Env, event: EventRef, charge: ChargeObject): Prom
   })
 }
 
-/** The payment row as a reported payment leaves it (created when the payment came without our checkout). */
-function paymentUpsert(env: Env, order: LoadedOrder, reported: ReportedPayment, fields: { status: CheckoutStatus; refundedCents?: number; at: number }) {
-  const refunded = fields.refundedCents ?? 0
-  return getDb(env)
-    .insert(payments)
-    .values({
-      orderId: order.id,
-      provider: order.payment?.provider ?? 'stripe',
-      status: fields.status,
-      checkoutSessionId: reported.sessionId,
-      paymentIntentId: reported.paymentIntentId,
-      amountCents: order.totalCents,
-      currency: order.currency,
-      receivedCents: reported.amountCents,
-      refundedCents: refunded,
-      updatedAt: fields.at,
-    })
-    .onConflictDoUpdate({
-      target: payments.orderId,
-      set: {
-        status: fields.status,
-        checkoutSessionId: sql`coalesce(${payments.checkoutSessionId}, ${reported.sessionId})`,
-        paymentIntentId: sql`coalesce(${payments.paymentIntentId}, ${reported.paymentIntentId})`,
-        receivedCents: reported.amountCents,
-        refundedCents: sql`max(${payments.refundedCents}, ${refunded})`,
-        updatedAt: fields.at,
-      },
-    })
-}
-
-/** An event that changes nothing about an order: its row alone, written once. */
-async function record(env: Env, event: EventRef, orderId: string | null, outcome: string): Promise<HandledEvent> {
-  const inserted = await getDb(env)
-    .insert(stripeEvents)
-    .values({ id: event.id, type: event.type, orderId, outcome })
-    .onConflictDoNothing()
-    .returning({ id: stripeEvents.id })
-  return { eventId: event.id, type: event.type, orderId, outcome, duplicate: inserted.length === 0 }
-}
-
-/**
- * Writes an event's change of its order and the event's row in one batch. The order's UPDATE is guarded
- * on the order as it was read (status and payment status); the event row is inserted with a NULL id
- * unless that UPDATE applied, so the batch fails as a whole, and undoes everything, both when the order
- * changed meanwhile (decided again) and when the event was handled already (a duplicate).
- */
-async function commit(
-  env: Env,
-  event: EventRef,
-  order: LoadedOrder,
-  outcome: string,
-  { change, statements = [] }: { change: OrderChange; statements?: BatchItem<'sqlite'>[] },
-): Promise<HandledEvent> {
-  const db = getDb(env)
-  const seen = { status: order.status, paymentStatus: order.paymentStatus }
-  const eventRow = db.insert(stripeEvents).select(
-    db
-      .select({
-        id: sql<string>`case when changes() = 1 then ${event.id} end`.as('id'),
-        type: sql<string>`${event.type}`.as('type'),
-        orderId: orders.id,
-        outcome: sql<string>`${outcome}`.as('outcome'),
-        receivedAt: sql<number>`${change.at}`.as('received_at'),
-      })
-      .from(orders)
-      .where(eq(orders.id, order.id)),
-  )
-  try {
-    await db.batch([...orderChangeStatements(env, order.id, seen, change), eventRow, ...statements])
-  } catch (err) {
-    const done = await db.select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.id, event.id)).get()
-    if (done) return { eventId: event.id, type: event.type, orderId: order.id, outcome, duplicate: true }
-    throw new StaleOrder(`order ${order.id} changed while event ${event.id} was handled`, { cause: err })
-  }
-  if (change.to && change.to !== order.status) logOrderMoved(env, { orderId: order.id, from: order.status, to: change.to, at: change.at }, change.note)
-  return { eventId: event.id, type: event.type, orderId: order.id, outcome, duplicate: false }
-}

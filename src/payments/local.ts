@@ -13,7 +13,7 @@ const epochSeconds = () => Math.floor(Date.now() / 1000)
 export const localSessionId = () => `cs_local_${randomId()}`
 
 /** The payment intent of a local session: one per session, so paying twice is the same payment. */
-export const localPaymentIntentId = (sessionId: string) => `pi_local_${sessionId.replace(/^cs_local_/, '')}`
+const localPaymentIntentId = (sessionId: string) => `pi_local_${sessionId.replace(/^cs_local_/, '')}`
 
 const event = (type: string, object: Record<string, unknown>, id = `evt_local_${randomId()}`) => ({
   id,

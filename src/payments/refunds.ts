@@ -216,17 +216,17 @@ export function claimRefund(db: Db, refund: { id: string; orderId: string; resto
 }
 
 /** The 409 of a claim that lost to another refund of the same order made at the same moment. */
-export const claimLostToAnother = () =>
+const claimLostToAnother = () =>
   new ApiError(409, 'refund_conflict', 'Another refund of this order was made at the same moment, so what is left to refund changed: reload the order and try again')
 
-export const refundLines = (db: Db, refundId: string): Promise<RefundItem[]> => db.select().from(refundItems).where(eq(refundItems.refundId, refundId))
+const refundLines = (db: Db, refundId: string): Promise<RefundItem[]> => db.select().from(refundItems).where(eq(refundItems.refundId, refundId))
 
 /**
  * Returns exactly the refund's units to their stock objects, each line once whatever the retries (the
  * return id is the refund's and the product's); a line never sold returns nothing. Answers the units
  * returned in all.
  */
-export async function restockRefund(env: Env, refundId: string, lines: RefundItem[], reservations: Map<number, string>): Promise<number> {
+async function restockRefund(env: Env, refundId: string, lines: RefundItem[], reservations: Map<number, string>): Promise<number> {
   const returned = await Promise.all(
     lines.map(async (line) => {
       const reservationId = reservations.get(line.productId)

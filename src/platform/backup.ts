@@ -13,7 +13,7 @@
 /** Where the backups live in the BACKUPS bucket. */
 export const BACKUP_PREFIX = 'backups/d1/'
 /** Kept when BACKUP_RETENTION_DAYS is unset or not a positive whole number. */
-export const BACKUP_RETENTION_DAYS_DEFAULT = 30
+const BACKUP_RETENTION_DAYS_DEFAULT = 30
 /** Rows per read: one bound parameter (the cursor) per query, answers of a few hundred KB. */
 const ROWS_PER_READ = 500
 /** R2 multipart parts: at least 5 MiB and all the same size but the last, so the dump never sits whole in memory. */
@@ -129,7 +129,7 @@ function ftsRebuilds(virtualTables: { name: string; sql: string }[]): string[] {
  * table (parents first), the AUTOINCREMENT counters (so that a restored store never reuses the id of a
  * deleted product, which names its stock object), and the FTS rebuilds.
  */
-export async function dumpD1(db: D1Database, write: (text: string) => Promise<void>): Promise<BackupResult['tables']> {
+async function dumpD1(db: D1Database, write: (text: string) => Promise<void>): Promise<BackupResult['tables']> {
   const { tables, virtualTables } = await tablesToBackUp(db)
   await write('PRAGMA defer_foreign_keys = on;\n')
   const counts: BackupResult['tables'] = []
@@ -240,7 +240,7 @@ export async function backupD1(env: Pick<Env, 'DB' | 'BACKUPS'>, { at = new Date
 }
 
 /** BACKUP_RETENTION_DAYS as a number of days (the default when it is unset or not a positive whole number). */
-export function retentionDays(env: Partial<Pick<Env, 'BACKUP_RETENTION_DAYS'>>): number {
+function retentionDays(env: Partial<Pick<Env, 'BACKUP_RETENTION_DAYS'>>): number {
   const days = Number(env.BACKUP_RETENTION_DAYS)
   return Number.isSafeInteger(days) && days > 0 ? days : BACKUP_RETENTION_DAYS_DEFAULT
 }

@@ -22,7 +22,7 @@ export const REQUEST_MAX_BYTES = 20 * 1024 * 1024
 const size = (bytes: number) => (bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`)
 
 /** The 413 of a body over `maxBytes`. */
-export const payloadTooLarge = (maxBytes: number, what = 'The request body') =>
+const payloadTooLarge = (maxBytes: number, what = 'The request body') =>
   new ApiError(413, 'payload_too_large', `${what} is larger than ${size(maxBytes)}.`)
 
 /**

@@ -6,7 +6,7 @@
 import { z } from 'zod'
 
 /** "12", "12.5", "12.50" → 1250; anything else (negative, three decimals, "1e3", "", over 9,999,999.99) → null. */
-export function decimalToCents(text: string): number | null {
+function decimalToCents(text: string): number | null {
   const match = /^(\d{1,7})(?:\.(\d{1,2}))?$/.exec(text.trim())
   if (!match) return null
   return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'))

@@ -20,19 +20,19 @@ const DAY_MS = 24 * HOUR_MS
  * out?"). Used tokens of a live family are never pruned before they expire: while its family may still
  * have a live member, a used token presented again must be recognised as reuse (and revoke the family).
  */
-export const REVOKED_REFRESH_RETENTION_MS = 7 * DAY_MS
+const REVOKED_REFRESH_RETENTION_MS = 7 * DAY_MS
 /** Used or expired reset links are kept a day (support can still tell "expired" from "never sent"). */
-export const SPENT_RESET_RETENTION_MS = DAY_MS
+const SPENT_RESET_RETENTION_MS = DAY_MS
 /**
  * Idempotency keys answer a replay for 24 hours (`KEY_RETENTION_MS` in orders/idempotency.ts, like
  * Stripe's); their rows are pruned after a week, longer than any client retries, so that pruning never
  * decides a replay's fate: the 24-hour rule does.
  */
-export const IDEMPOTENCY_KEY_RETENTION_MS = 7 * DAY_MS
+const IDEMPOTENCY_KEY_RETENTION_MS = 7 * DAY_MS
 
 /** Rows per delete statement, and delete statements per kind and run. */
-export const PRUNE_BATCH_ROWS = 500
-export const PRUNE_MAX_BATCHES = 20
+const PRUNE_BATCH_ROWS = 500
+const PRUNE_MAX_BATCHES = 20
 
 export interface PruneOptions {
   now?: number

@@ -11,7 +11,7 @@ import type { AppEnv } from './env'
 import { log } from './logging'
 
 /** How long one probe may take before it counts as failed. */
-export const READINESS_TIMEOUT_MS = 3_000
+const READINESS_TIMEOUT_MS = 3_000
 
 /** No product has id 0 (AUTOINCREMENT starts at 1), so the stock object the probe wakes never holds stock. */
 const PROBE_PRODUCT_ID = 0

@@ -11,7 +11,7 @@ import { pruneExpired } from './pruning'
 export const BACKUP_CRON = '0 3 * * *'
 
 /** Takes the nightly backup and prunes the old ones; logs and counts `backup.completed`. */
-export async function runBackup(env: Env, at: Date): Promise<void> {
+async function runBackup(env: Env, at: Date): Promise<void> {
   const backup = await backupD1(env, { at })
   const deleted = await pruneBackups(env, { now: at.getTime() })
   logEvent(env, 'backup.completed', {
@@ -26,7 +26,7 @@ export async function runBackup(env: Env, at: Date): Promise<void> {
 /** Every hour: delete expired sessions, tokens, counters, keys and abandoned guest carts (./pruning.ts). */
 export const PRUNE_CRON = '0 * * * *'
 
-export async function runPrune(env: Env, at: Date): Promise<void> {
+async function runPrune(env: Env, at: Date): Promise<void> {
   await pruneExpired(env, { now: at.getTime() })
 }
 

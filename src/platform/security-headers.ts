@@ -6,7 +6,7 @@ import { isDevelopment } from './env'
  * The page policy: scripts, styles and images from this origin only (no inline script at all), forms
  * may go to this origin and to Stripe's hosted checkout, and no one may frame the shop.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",

@@ -2,7 +2,7 @@ import transliterate from '@sindresorhus/slugify'
 import { conflict } from './errors'
 
 /** The longest slug made from a name (a slug asked for is bounded by its schema). */
-export const SLUG_MAX_LENGTH = 80
+const SLUG_MAX_LENGTH = 80
 
 /**
  * A URL slug from a name: lower-case ASCII letters, digits and hyphens, transliterated by
@@ -46,10 +46,10 @@ export async function uniqueSlug({ name, asked, selfId, fallback }: SlugRequest,
 }
 
 /** How often a write retries with another slug after losing a race for one (10 concurrent writers of one name need at most a few). */
-export const SLUG_ATTEMPTS = 10
+const SLUG_ATTEMPTS = 10
 
 /** True when `err` (or what caused it: drizzle wraps D1's error) is SQLite's unique-constraint failure on `table.slug`. */
-export function isSlugTaken(err: unknown, table: string): boolean {
+function isSlugTaken(err: unknown, table: string): boolean {
   for (let cause = err, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
     if (String((cause as { message?: unknown }).message ?? cause).includes(`UNIQUE constraint failed: ${table}.slug`)) return true
   }

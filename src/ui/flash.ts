@@ -39,7 +39,7 @@ function flashSecret(env: Env): string | null {
 const options = (c: Ctx) => ({ httpOnly: true, secure: cookieSecure(c.env), sameSite: 'Lax' as const, path: '/' })
 
 /** Leaves a message for the next page this browser shows. */
-export async function setFlash(c: Ctx, kind: FlashKind, text: string): Promise<void> {
+async function setFlash(c: Ctx, kind: FlashKind, text: string): Promise<void> {
   const secret = flashSecret(c.env)
   if (secret === null) return
   const value = JSON.stringify({ kind, text: text.slice(0, FLASH_TEXT_MAX) })

@@ -7,6 +7,7 @@ import { ApiError, forbidden } from '../../platform/errors'
 import { fieldErrors } from '../../platform/validate'
 import { listAudit } from '../audit'
 import { AuditQuery } from '../routes'
+import { withQuery } from '../../platform/query-string'
 
 export const auditPages = new Hono<AppEnv>()
   .get('/audit', async (c) => {
@@ -17,7 +18,8 @@ export const auditPages = new Hono<AppEnv>()
     if (!query.success) throw new ApiError(400, 'validation_failed', `Please check the filters: ${Object.entries(fieldErrors(query.error)).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}`)
     const page = query.data.page
     const log = await listAudit(c.env, { ...query.data, page_size: 50 })
-    const link = (to: number) => `/admin/audit?${new URLSearchParams({ ...Object.fromEntries(Object.entries(q).filter(([k, v]) => k !== 'page' && v)), page: String(to) })}`
+    const { page: _page, ...filters } = q
+    const link = (to: number) => withQuery('/admin/audit', { ...filters, page: to })
     return c.render(
       <section class="admin">
         <h1>Audit log</h1>

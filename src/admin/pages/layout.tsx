@@ -3,6 +3,7 @@ import type { Context } from 'hono'
 import { userOf } from '../../accounts/guard'
 import type { AppEnv } from '../../platform/env'
 import { ApiError } from '../../platform/errors'
+import { pageLinks, type PageInfo } from '../../platform/pagination'
 import { wholeNumber } from '../../platform/params'
 import { Notice } from '../../ui/forms'
 import { formAll, formFailure, formText, type FormBody } from '../../ui/form-input'
@@ -65,3 +66,17 @@ export const formValues = (form: FormBody) => ({
   category_ids: formAll(form, 'category_ids').join(','),
   is_active: formText(form, 'is_active'),
 }) as Record<string, string>
+
+/** An admin list's pager: the link back, "Page x of y", the link on (from `pageLinks`, none past either end). */
+export function Pager({ info, link, back, on }: { info: PageInfo; link: (page: number) => string; back: string; on: string }) {
+  const { prev, next } = pageLinks(info, link)
+  return (
+    <nav class="pager" aria-label="Pages">
+      {prev && <a href={prev}>{back}</a>}
+      <span>
+        Page {info.page} of {Math.max(info.total_pages, 1)}
+      </span>
+      {next && <a href={next}>{on}</a>}
+    </nav>
+  )
+}

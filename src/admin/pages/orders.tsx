@@ -15,7 +15,8 @@ import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkSh
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../../db/schema'
 import { OrderLines, STATUS_LABELS } from '../../orders/pages'
 import { randomToken } from '../../platform/encoding'
-import { failureOf, orderRef, plural, type Ctx } from './layout'
+import { queryString, withQuery } from '../../platform/query-string'
+import { Pager, failureOf, orderRef, plural, type Ctx } from './layout'
 
 export const ordersPages = new Hono<AppEnv>()
   .get('/orders', async (c) => {
@@ -24,7 +25,7 @@ export const ordersPages = new Hono<AppEnv>()
     if (!query.success) throw new ApiError(400, 'validation_failed', `Please check the filters: ${Object.entries(fieldErrors(query.error)).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}`)
     const list = await listAdminOrders(c.env, query.data)
     const { page: _page, ...rest } = cleaned
-    const link = (page: number) => `/admin/orders?${new URLSearchParams({ ...(rest as Record<string, string>), page: String(page) })}`
+    const link = (page: number) => withQuery('/admin/orders', { ...rest, page })
     const q = query.data
     return c.render(
       <section class="admin">
@@ -65,11 +66,11 @@ export const ordersPages = new Hono<AppEnv>()
             <input id="o-email" name="email" type="email" value={q.email ?? ''} />
           </div>
           <button type="submit">Filter</button>
-          <a href={`/api/admin/orders.csv?${new URLSearchParams(rest as Record<string, string>)}`}>Export CSV</a>
+          <a href={`/api/admin/orders.csv?${queryString(rest)}`}>Export CSV</a>
         </form>
         <Form action="/admin/orders/bulk-ship" csrf={csrfToken(c)} class="bulk-form">
           {/* Back to this very list (its filters and page) afterwards. */}
-          <input type="hidden" name="back" value={new URLSearchParams(cleaned as Record<string, string>).toString()} />
+          <input type="hidden" name="back" value={queryString(cleaned)} />
           <p class="count">{list.total} orders</p>
           <table class="cart admin-table">
             <TableHead columns={[{ hidden: 'Select' }, 'Order', 'Placed (UTC)', 'Customer', 'Total', 'Status', 'Payment']} />
@@ -107,13 +108,7 @@ export const ordersPages = new Hono<AppEnv>()
             <button type="submit">Mark selected shipped</button>
           </div>
         </Form>
-        <nav class="pager" aria-label="Pages">
-          {q.page > 1 && <a href={link(q.page - 1)}>← Newer</a>}
-          <span>
-            Page {q.page} of {Math.max(list.total_pages, 1)}
-          </span>
-          {q.page < list.total_pages && <a href={link(q.page + 1)}>Older →</a>}
-        </nav>
+        <Pager info={list} link={link} back="← Newer" on="Older →" />
       </section>,
       { title: 'Orders' },
     )
@@ -189,8 +184,7 @@ function ordersListPath(back: string): string {
   const params = Object.fromEntries(new URLSearchParams(back))
   const parsed = AdminOrderQuery.safeParse(Object.fromEntries(Object.entries(params).filter(([, v]) => v !== '')))
   if (!parsed.success) return '/admin/orders'
-  const kept = new URLSearchParams(Object.entries(params).filter(([k, v]) => v !== '' && k in AdminOrderQuery.shape)).toString()
-  return kept ? `/admin/orders?${kept}` : '/admin/orders'
+  return withQuery('/admin/orders', Object.fromEntries(Object.entries(params).filter(([k]) => k in AdminOrderQuery.shape)))
 }
 
 /** What a refund did, in words: the money, the units it was for, and what went back to stock. */

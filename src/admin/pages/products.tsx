@@ -16,7 +16,8 @@ import { listCategories } from '../categories'
 import { addImages, adminProduct, createProduct, deleteImage, deleteProduct, listAdminProducts, reorderImages, updateImageAlt, updateProduct, type AdminProduct } from '../products'
 import { uploadedImages } from '../routes'
 import { ADMIN_SORTS, AdminProductBody, AdminProductQuery, ImageOrder, ImagePatch, LOW_STOCK_THRESHOLD } from '../schemas'
-import { failureOf, flatten, formValues, id, plural, type Category, type Ctx } from './layout'
+import { withQuery } from '../../platform/query-string'
+import { Pager, failureOf, flatten, formValues, id, plural, type Category, type Ctx } from './layout'
 
 function ProductForm({ c, product, categories, values, errors, message }: { c: Ctx; product?: AdminProduct; categories: Category[]; values?: Record<string, string>; errors?: FieldErrors; message?: string }) {
   const v = (key: string, fallback?: string) => values?.[key] ?? fallback ?? ''
@@ -179,7 +180,7 @@ export const productsPages = new Hono<AppEnv>()
     const query = AdminProductQuery.safeParse(cleaned)
     if (!query.success) throw new ApiError(400, 'validation_failed', `Please check the filters: ${Object.keys(fieldErrors(query.error)).join(', ')}`)
     const [list, categories] = await Promise.all([listAdminProducts(c.env, query.data), listCategories(c.env)])
-    const link = (page: number) => `/admin/products?${new URLSearchParams({ ...(cleaned as Record<string, string>), page: String(page) })}`
+    const link = (page: number) => withQuery('/admin/products', { ...cleaned, page })
     return c.render(
       <section class="admin">
         <h1>Products</h1>
@@ -250,13 +251,7 @@ export const productsPages = new Hono<AppEnv>()
             ))}
           </tbody>
         </table>
-        <nav class="pager" aria-label="Pages">
-          {query.data.page > 1 && <a href={link(query.data.page - 1)}>← Previous</a>}
-          <span>
-            Page {query.data.page} of {Math.max(list.total_pages, 1)}
-          </span>
-          {query.data.page < list.total_pages && <a href={link(query.data.page + 1)}>Next →</a>}
-        </nav>
+        <Pager info={list} link={link} back="← Previous" on="Next →" />
       </section>,
       { title: 'Products' },
     )

@@ -10,7 +10,8 @@ import { formText } from '../../ui/form-input'
 import { redirectWithFlash } from '../../ui/flash'
 import { AdminUserQuery, RoleBody, changeRole, listUsers } from '../users'
 import { USER_ROLES } from '../../db/schema'
-import { failureOf, id } from './layout'
+import { withQuery } from '../../platform/query-string'
+import { Pager, failureOf, id } from './layout'
 
 export const usersPages = new Hono<AppEnv>()
   .get('/users', async (c) => {
@@ -19,6 +20,8 @@ export const usersPages = new Hono<AppEnv>()
     const query = AdminUserQuery.safeParse(cleaned)
     if (!query.success) throw new ApiError(400, 'validation_failed', 'Please check the filters.')
     const list = await listUsers(c.env, query.data)
+    const { page: _page, ...filters } = cleaned
+    const link = (page: number) => withQuery('/admin/users', { ...filters, page })
     const csrf = csrfToken(c)
     return c.render(
       <section class="admin">
@@ -70,6 +73,7 @@ export const usersPages = new Hono<AppEnv>()
             ))}
           </tbody>
         </table>
+        <Pager info={list} link={link} back="← Previous" on="Next →" />
       </section>,
       { title: 'Users' },
     )
