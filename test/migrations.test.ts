@@ -12,6 +12,8 @@ import { BASE } from './helpers'
 /** The migrations a store deployed before the hardening work had (0000–0006). */
 const number = (name: string) => Number(name.slice(0, 4))
 const before = env.TEST_MIGRATIONS.filter((m) => number(m.name) <= 6)
+/** Up to the last migration before variants (0009): products carry stock_held by then. */
+const beforeVariants = env.TEST_MIGRATIONS.filter((m) => number(m.name) <= 8)
 const after = env.TEST_MIGRATIONS
 
 const ADDRESS = JSON.stringify({ name: 'Ada Shopper', line1: '1 Harbour Road', city: 'Portland', postal_code: '97201', country: 'US' })
@@ -56,25 +58,38 @@ describe('migrating a populated store', () => {
     const tables = ['categories', 'products', 'product_categories', 'product_images', 'users', 'user_profiles', 'orders', 'order_items', 'payments', 'refunds']
     const counts = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await count(t)] as const)))
 
+    // At 0008 the units held are written through: the pending order holds one mug.
+    await applyD1Migrations(db, beforeVariants)
+    await db.prepare('UPDATE products SET stock_held = 1 WHERE id = 1').run()
+
     await applyD1Migrations(db, after)
 
     // No row lost, none made up; the new columns and tables start from what the old rows mean.
     for (const table of tables) expect(await count(table), table).toBe(counts[table])
     expect(await db.prepare('SELECT id, stock_quantity, stock_held FROM products ORDER BY id').all()).toMatchObject({
       results: [
-        { id: 1, stock_quantity: 7, stock_held: 0 },
+        { id: 1, stock_quantity: 7, stock_held: 1 },
         { id: 2, stock_quantity: 0, stock_held: 0 },
         { id: 3, stock_quantity: 2, stock_held: 0 },
       ],
     })
     expect(await count('refund_items')).toBe(0)
+    // Each product got its one default variant carrying its price and its stock (on hand and held), no options.
+    expect(await db.prepare('SELECT product_id, sku, title, price_cents, compare_at_cents, is_active, stock_quantity, stock_held FROM product_variants ORDER BY product_id').all()).toMatchObject({
+      results: [
+        { product_id: 1, sku: null, title: 'Default', price_cents: 1800, compare_at_cents: null, is_active: 1, stock_quantity: 7, stock_held: 1 },
+        { product_id: 2, sku: null, title: 'Default', price_cents: 4500, compare_at_cents: null, is_active: 1, stock_quantity: 0, stock_held: 0 },
+        { product_id: 3, sku: null, title: 'Default', price_cents: 3000, compare_at_cents: null, is_active: 1, stock_quantity: 2, stock_held: 0 },
+      ],
+    })
+    expect([await count('product_options'), await count('variant_option_values')]).toEqual([0, 0])
     const applied = await db.prepare('SELECT name FROM d1_migrations ORDER BY id').all<{ name: string }>()
     expect(applied.results.map((r) => r.name)).toEqual(after.map((m) => m.name))
 
     // The catalog answers from the migrated rows: detail, list with the in-stock filter, search (FTS kept).
     const detail = await call('/api/products/harbor-mug')
     expect(detail.status).toBe(200)
-    expect(await detail.json()).toMatchObject({ id: 1, name: 'Harbor Mug', price_cents: 1800, in_stock: true, categories: [{ slug: 'kitchen' }] })
+    expect(await detail.json()).toMatchObject({ id: 1, name: 'Harbor Mug', price_cents: 1800, stock_quantity: 6, in_stock: true, categories: [{ slug: 'kitchen' }] })
     const inStock = (await (await call('/api/products?in_stock=true')).json()) as { items: { slug: string }[] }
     expect(inStock.items.map((p) => p.slug)).toEqual(['harbor-mug'])
     const found = (await (await call('/api/products?q=skillet')).json()) as { items: { slug: string }[] }

@@ -2,12 +2,12 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getDb } from '../src/db/client'
-import { products } from '../src/db/schema'
+import { products, productVariants } from '../src/db/schema'
 import { observeHoldsExpired } from '../src/orders/expiry'
 import { stockOf } from '../src/stock/client'
 import type { StockObject } from '../src/stock/object'
 import { onStockChanged, setHoldsExpiredHook, type StockChanged } from '../src/stock/signals'
-import { createTables, insertHold, insertLevel, OUTCOME_RETENTION_MS, PRUNE_BATCH, readLevel } from '../src/stock/store'
+import { createTables, insertHold, insertLevel, levelKeys, OUTCOME_RETENTION_MS, PRUNE_BATCH, readLevel, renameLevel } from '../src/stock/store'
 import { DEFAULT_LEVEL, type ExpiredHold } from '../src/stock/types'
 import { insertProduct } from './helpers'
 
@@ -30,6 +30,13 @@ async function stocked(qty: number): Promise<{ id: number; stock: Stub }> {
 async function d1Stock(id: number): Promise<number | undefined> {
   const row = await getDb(env).select({ qty: products.stockQuantity }).from(products).where(eq(products.id, id)).get()
   return row?.qty
+}
+
+/** The id of the product's one (default) variant. */
+async function defaultVariantId(productId: number): Promise<number> {
+  const row = await getDb(env).select({ id: productVariants.id }).from(productVariants).where(eq(productVariants.productId, productId)).get()
+  if (!row) throw new Error(`product ${productId} has no variant`)
+  return row.id
 }
 
 async function view(stock: Stub, id: number) {
@@ -366,9 +373,10 @@ describe('the stock domain\'s API and signals', () => {
     } finally {
       stop()
     }
+    const level = String(await defaultVariantId(id))
     expect(heard).toEqual([
-      { productId: id, level: 'default', onHand: 3, held: 1, available: 2, previousAvailable: 3 },
-      { productId: id, level: 'default', onHand: 2, held: 0, available: 2, previousAvailable: 2 },
+      { productId: id, level, onHand: 3, held: 1, available: 2, previousAvailable: 3, levelOnHand: 3, levelHeld: 1 },
+      { productId: id, level, onHand: 2, held: 0, available: 2, previousAvailable: 2, levelOnHand: 2, levelHeld: 0 },
     ])
   })
 
@@ -454,6 +462,130 @@ describe('stock levels', () => {
     expect(row?.held).toBe(2)
   })
 
+  it('moves the default level of an object made before variants onto its default variant, holds and sales in flight, no unit made or lost', async () => {
+    const { id, stock } = await stocked(9)
+    const variantKey = String(await defaultVariantId(id))
+    const [live, sold, unsold, released] = [rid(), rid(), rid(), rid()]
+    await stock.reserve(id, live, 2, 60_000, 'order-live')
+    await stock.reserve(id, sold, 3)
+    await stock.commit(id, sold)
+    await stock.reserve(id, unsold, 1)
+    await stock.reserve(id, released, 1)
+    await stock.release(id, released)
+    // As the object stood before variants: every count, hold and outcome under the one default level.
+    await runInDurableObject(stock, (_instance, state) => state.storage.transactionSync(() => renameLevel(state.storage.sql, variantKey, DEFAULT_LEVEL)))
+    const before = await runInDurableObject(stock, (_instance, state) => levelKeys(state.storage.sql))
+    expect(before).toEqual([DEFAULT_LEVEL])
+
+    // Its next call moves it, concurrent calls and all, onto the variant with every count as it was.
+    const answers = await Promise.all([view(stock, id), stock.available(id), stock.commit(id, sold), stock.reserve(id, released, 1)])
+    expect(answers[0]).toMatchObject({ onHand: 6, held: 3, available: 3 })
+    expect(answers.slice(1)).toMatchObject([3, { ok: true, qty: 3, onHand: 6 }, { ok: false, reason: 'finished', outcome: 'released' }])
+    const after = await runInDurableObject(stock, (_instance, state) => ({
+      keys: levelKeys(state.storage.sql),
+      holds: state.storage.sql.exec<{ key: string }>('SELECT DISTINCT level_key AS key FROM holds UNION SELECT DISTINCT level_key FROM outcomes').toArray().map((r) => r.key),
+    }))
+    expect(after).toEqual({ keys: [variantKey], holds: [variantKey] })
+
+    // The reservations go on from there, and D1's variant and product rows follow the object.
+    expect(await stock.commit(id, live)).toMatchObject({ ok: true, qty: 2, onHand: 4, synced: true })
+    expect(await stock.release(id, unsold)).toMatchObject({ ok: true, qty: 1, available: 4 })
+    expect(await stock.restock(id, sold)).toMatchObject({ ok: true, qty: 3, onHand: 7, synced: true })
+    const variant = await getDb(env).select({ onHand: productVariants.stockQuantity, held: productVariants.stockHeld }).from(productVariants).where(eq(productVariants.productId, id)).get()
+    const product = await getDb(env).select({ onHand: products.stockQuantity, held: products.stockHeld }).from(products).where(eq(products.id, id)).get()
+    expect([variant, product]).toEqual([
+      { onHand: 7, held: 0 },
+      { onHand: 7, held: 0 },
+    ])
+  })
+
+  it('loads a new object onto its product\'s default variant', async () => {
+    const { id, stock } = await stocked(4)
+    expect(await stock.available(id)).toBe(4)
+    expect(await runInDurableObject(stock, (_instance, state) => levelKeys(state.storage.sql))).toEqual([String(await defaultVariantId(id))])
+  })
+
+  /** A product with its default variant (`defaultQty`) and two more variants in D1, and its stock object. */
+  async function withVariants(defaultQty: number, aQty: number, bQty: number) {
+    const { id, stock } = await stocked(defaultQty)
+    const [a, b] = await getDb(env)
+      .insert(productVariants)
+      .values([
+        { productId: id, title: 'Navy / M', priceCents: 1000, position: 1, stockQuantity: aQty },
+        { productId: id, title: 'Navy / L', priceCents: 1000, position: 2, stockQuantity: bQty },
+      ])
+      .returning()
+    return { id, stock, base: await defaultVariantId(id), a: a!.id, b: b!.id }
+  }
+  const d1Variants = (id: number) =>
+    getDb(env).select({ id: productVariants.id, onHand: productVariants.stockQuantity, held: productVariants.stockHeld }).from(productVariants).where(eq(productVariants.productId, id)).orderBy(productVariants.position)
+  const d1Product = (id: number) => getDb(env).select({ onHand: products.stockQuantity, held: products.stockHeld }).from(products).where(eq(products.id, id)).get()
+
+  it('reserves lines of several variants all or nothing in one transaction: concurrent baskets sell exactly each variant\'s stock, and D1 equals the object', async () => {
+    const { id, stock, base, a, b } = await withVariants(10, 5, 3)
+    const baskets = range(20).map((n) => [
+      { variantId: a, reservationId: rid(`a${n}`), qty: 1 },
+      { variantId: b, reservationId: rid(`b${n}`), qty: 1 },
+    ])
+    const answers = await Promise.all(baskets.map((lines) => stock.reserveLines(id, lines, 60_000, `order-${lines[0]!.reservationId}`)))
+    const held = baskets.filter((_, i) => answers[i]!.ok)
+    expect(held).toHaveLength(3)
+    expect(answers.find((r) => !r.ok)).toEqual({ ok: false, reason: 'insufficient', short: [{ variantId: b, available: 0 }] })
+    // Each line's hold is its own reservation: commit one, release another, each on its own variant.
+    const sales = await Promise.all(held.flatMap((lines) => lines.map((line) => stock.commit(id, line.reservationId))))
+    expect(sales.every((sale) => sale.ok)).toBe(true)
+    expect(await stock.release(id, held[0]![0]!.reservationId)).toMatchObject({ ok: false, reason: 'committed' })
+    expect(await d1Variants(id)).toEqual([
+      { id: base, onHand: 10, held: 0 },
+      { id: a, onHand: 2, held: 0 },
+      { id: b, onHand: 0, held: 0 },
+    ])
+    expect(await d1Product(id)).toEqual({ onHand: 12, held: 0 })
+    // A refund's restock goes back to the variant it was sold from.
+    expect(await stock.restock(id, held[1]![1]!.reservationId)).toMatchObject({ ok: true, qty: 1, onHand: 1, synced: true })
+    expect((await d1Variants(id)).map((v) => v.onHand)).toEqual([10, 2, 1])
+    expect(await d1Product(id)).toEqual({ onHand: 13, held: 0 })
+  })
+
+  it('sets, adjusts and answers the stock of one variant, leaving the others and summing them on the product', async () => {
+    const { id, stock, base, a, b } = await withVariants(2, 4, 1)
+    // A variant made after the object loaded, not touched since, counts in the product's sum from D1.
+    await stock.available(id)
+    const late = await getDb(env).insert(productVariants).values({ productId: id, title: 'Sand / S', priceCents: 1000, position: 3, stockQuantity: 6 }).returning()
+    expect(await stock.set(id, 9, 4, a)).toMatchObject({ ok: true, onHand: 9, synced: true })
+    expect(await d1Product(id)).toEqual({ onHand: 2 + 9 + 1 + 6, held: 0 })
+    await getDb(env).delete(productVariants).where(eq(productVariants.id, late[0]!.id))
+    expect(await stock.set(id, 7, 4, a)).toMatchObject({ ok: false, reason: 'changed', onHand: 9 })
+    expect(await stock.adjust(id, -1, b)).toMatchObject({ ok: true, onHand: 0 })
+    expect([await stock.available(id), await stock.available(id, a), await stock.available(id, b)]).toEqual([2, 9, 0])
+    expect(await view(stock, id)).toMatchObject({ onHand: 2 })
+    expect(await d1Variants(id)).toEqual([
+      { id: base, onHand: 2, held: 0 },
+      { id: a, onHand: 9, held: 0 },
+      { id: b, onHand: 0, held: 0 },
+    ])
+    expect(await d1Product(id)).toEqual({ onHand: 11, held: 0 })
+  })
+
+  it('holds units of one variant over several lines against its stock summed, answers a repeat with its holds, and refuses an unknown variant', async () => {
+    const { id, stock, a } = await withVariants(2, 4, 0)
+    const lines = [
+      { variantId: a, reservationId: rid(), qty: 3 },
+      { variantId: a, reservationId: rid(), qty: 2 },
+    ]
+    expect(await stock.reserveLines(id, lines)).toEqual({ ok: false, reason: 'insufficient', short: [{ variantId: a, available: 4 }] })
+    const two = [{ ...lines[0]! }, { ...lines[1]!, qty: 1 }]
+    const first = await stock.reserveLines(id, two, 60_000)
+    expect(first).toMatchObject({ ok: true, holds: [{ variantId: a, qty: 3 }, { variantId: a, qty: 1 }] })
+    expect(await stock.reserveLines(id, two, 60_000)).toEqual(first)
+    expect((await d1Variants(id)).map((v) => v.held)).toEqual([0, 4, 0])
+    expect(await d1Product(id)).toEqual({ onHand: 6, held: 4 })
+    expect(await stock.release(id, two[0]!.reservationId)).toMatchObject({ ok: true, qty: 3, available: 3 })
+    const other = await insertProduct()
+    const foreign = await defaultVariantId(other.id)
+    expect(await stock.reserveLines(id, [{ variantId: foreign, reservationId: rid(), qty: 1 }])).toEqual({ ok: false, reason: 'unknown_variant', variantId: foreign, available: 0 })
+  })
+
   it('keeps each level\'s count and units held apart in one object (the room variants will use)', async () => {
     const { id, stock } = await stocked(4)
     await stock.reserve(id, rid(), 1)
@@ -463,7 +595,7 @@ describe('stock levels', () => {
         insertLevel(sql, 'variant-7', id, 10)
         insertHold(sql, 'variant-7', { reservationId: rid(), qty: 3, expiresAt: Date.now() + 60_000, orderId: null })
       })
-      return [readLevel(sql, DEFAULT_LEVEL), readLevel(sql, 'variant-7')].map((level) => level && { onHand: level.onHand, held: level.held })
+      return [readLevel(sql, levelKeys(sql)[0]!), readLevel(sql, 'variant-7')].map((level) => level && { onHand: level.onHand, held: level.held })
     })
     expect(levels).toEqual([
       { onHand: 4, held: 1 },

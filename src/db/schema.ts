@@ -1,5 +1,5 @@
 import { relations, sql } from 'drizzle-orm'
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { check, foreignKey, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** Epoch milliseconds, filled by SQLite so that every writer (Worker, seed, wrangler d1) agrees. */
 const epochMs = (name: string) =>
@@ -96,6 +96,105 @@ export const productImages = sqliteTable(
   (t) => [
     index('product_images_product_position_idx').on(t.productId, t.position),
     check('product_images_byte_size_positive', sql`${t.byteSize} > 0`),
+  ],
+)
+
+/** The most options a product has (Size, Colour, Material) and the most variants: enforced by src/catalog/variants.ts. */
+export const PRODUCT_OPTIONS_MAX = 3
+export const PRODUCT_VARIANTS_MAX = 100
+
+/** A product's options (Size, Colour…), in order; a product without options has none and one default variant. */
+export const productOptions = sqliteTable(
+  'product_options',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    position: integer('position').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('product_options_product_name_unique').on(t.productId, t.name),
+    check('product_options_name_length', sql`length(${t.name}) BETWEEN 1 AND 100`),
+  ],
+)
+
+/** The values of an option (S, M, L), in order. `(id, option_id)` is unique so that a variant's value can name its option. */
+export const productOptionValues = sqliteTable(
+  'product_option_values',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    optionId: integer('option_id')
+      .notNull()
+      .references(() => productOptions.id, { onDelete: 'cascade' }),
+    value: text('value').notNull(),
+    position: integer('position').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('product_option_values_option_value_unique').on(t.optionId, t.value),
+    uniqueIndex('product_option_values_id_option_unique').on(t.id, t.optionId),
+    check('product_option_values_value_length', sql`length(${t.value}) BETWEEN 1 AND 100`),
+  ],
+)
+
+/**
+ * What is sold: every product has 1…PRODUCT_VARIANTS_MAX variants, one combination of its option values
+ * each (a product without options has one, its default variant, made by a trigger when the product is
+ * inserted). `stock_quantity` / `stock_held` are the write-through copy of the variant's count in the
+ * product's stock object, as on products (which carry their variants' sum). Money in integer cents of the
+ * product's currency; `compare_at_cents` is the "was" price, above the price when set. `image_id` is one
+ * of the product's images (checked by a trigger), null after that image is deleted.
+ */
+export const productVariants = sqliteTable(
+  'product_variants',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    /** Unique across the store when set; optional (a default variant usually has none). */
+    sku: text('sku'),
+    /** The option values joined as shown ("Navy / M"); "Default" for a product without options. */
+    title: text('title').notNull(),
+    priceCents: integer('price_cents').notNull(),
+    compareAtCents: integer('compare_at_cents'),
+    weightGrams: integer('weight_grams').notNull().default(0),
+    imageId: integer('image_id').references(() => productImages.id, { onDelete: 'set null' }),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    position: integer('position').notNull().default(0),
+    stockQuantity: integer('stock_quantity').notNull().default(0),
+    stockHeld: integer('stock_held').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('product_variants_sku_unique').on(t.sku),
+    index('product_variants_product_idx').on(t.productId, t.position),
+    check('product_variants_sku_length', sql`${t.sku} IS NULL OR length(${t.sku}) BETWEEN 1 AND 100`),
+    check('product_variants_title_length', sql`length(${t.title}) BETWEEN 1 AND 300`),
+    check('product_variants_price_nonnegative', sql`${t.priceCents} >= 0`),
+    check('product_variants_compare_at_above_price', sql`${t.compareAtCents} IS NULL OR ${t.compareAtCents} > ${t.priceCents}`),
+    check('product_variants_weight_nonnegative', sql`${t.weightGrams} >= 0`),
+    check('product_variants_stock_nonnegative', sql`${t.stockQuantity} >= 0 AND ${t.stockHeld} >= 0`),
+  ],
+)
+
+/**
+ * A variant's value for each of its product's options: one per option (the primary key), and the value
+ * must be one of that option's (the composite foreign key). A value in use cannot be deleted.
+ */
+export const variantOptionValues = sqliteTable(
+  'variant_option_values',
+  {
+    variantId: integer('variant_id')
+      .notNull()
+      .references(() => productVariants.id, { onDelete: 'cascade' }),
+    optionId: integer('option_id').notNull(),
+    optionValueId: integer('option_value_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.variantId, t.optionId] }),
+    foreignKey({ columns: [t.optionValueId, t.optionId], foreignColumns: [productOptionValues.id, productOptionValues.optionId] }).onDelete('restrict'),
+    index('variant_option_values_value_idx').on(t.optionValueId),
   ],
 )
 
@@ -214,6 +313,8 @@ export const categoriesRelations = relations(categories, ({ one, many }) => ({
 
 export const productsRelations = relations(products, ({ many }) => ({
   images: many(productImages),
+  options: many(productOptions),
+  variants: many(productVariants),
   categories: many(productCategories),
 }))
 
@@ -226,12 +327,36 @@ export const productImagesRelations = relations(productImages, ({ one }) => ({
   product: one(products, { fields: [productImages.productId], references: [products.id] }),
 }))
 
+export const productOptionsRelations = relations(productOptions, ({ one, many }) => ({
+  product: one(products, { fields: [productOptions.productId], references: [products.id] }),
+  values: many(productOptionValues),
+}))
+
+export const productOptionValuesRelations = relations(productOptionValues, ({ one }) => ({
+  option: one(productOptions, { fields: [productOptionValues.optionId], references: [productOptions.id] }),
+}))
+
+export const productVariantsRelations = relations(productVariants, ({ one, many }) => ({
+  product: one(products, { fields: [productVariants.productId], references: [products.id] }),
+  image: one(productImages, { fields: [productVariants.imageId], references: [productImages.id] }),
+  optionValues: many(variantOptionValues),
+}))
+
+export const variantOptionValuesRelations = relations(variantOptionValues, ({ one }) => ({
+  variant: one(productVariants, { fields: [variantOptionValues.variantId], references: [productVariants.id] }),
+  value: one(productOptionValues, { fields: [variantOptionValues.optionValueId], references: [productOptionValues.id] }),
+}))
+
 export type Category = typeof categories.$inferSelect
 export type NewCategory = typeof categories.$inferInsert
 export type Product = typeof products.$inferSelect
 export type NewProduct = typeof products.$inferInsert
 export type ProductImage = typeof productImages.$inferSelect
 export type NewProductImage = typeof productImages.$inferInsert
+export type ProductOption = typeof productOptions.$inferSelect
+export type ProductOptionValue = typeof productOptionValues.$inferSelect
+export type ProductVariant = typeof productVariants.$inferSelect
+export type NewProductVariant = typeof productVariants.$inferInsert
 export type User = typeof users.$inferSelect
 export type NewUser = typeof users.$inferInsert
 export type UserProfile = typeof userProfiles.$inferSelect

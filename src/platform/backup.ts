@@ -126,14 +126,19 @@ function ftsRebuilds(virtualTables: { name: string; sql: string }[]): string[] {
 
 /**
  * Writes the whole database as SQL through `write`: `PRAGMA defer_foreign_keys = on`, the rows of every
- * table (parents first), the AUTOINCREMENT counters (so that a restored store never reuses the id of a
+ * table (parents first, each table emptied before its rows), the AUTOINCREMENT counters (so that a restored store never reuses the id of a
  * deleted product, which names its stock object), and the FTS rebuilds.
  */
 async function dumpD1(db: D1Database, write: (text: string) => Promise<void>): Promise<BackupResult['tables']> {
   const { tables, virtualTables } = await tablesToBackUp(db)
   await write('PRAGMA defer_foreign_keys = on;\n')
   const counts: BackupResult['tables'] = []
-  for (const table of tables) counts.push({ name: table.name, rows: await dumpTable(db, table, write) })
+  for (const table of tables) {
+    // Into an empty database this removes only rows that triggers made while earlier tables were restored
+    // (a product's default variant, 0009_variants.sql): the table's own rows, as backed up, replace them.
+    await write(`DELETE FROM ${id(table.name)};\n`)
+    counts.push({ name: table.name, rows: await dumpTable(db, table, write) })
+  }
 
   const hasSequences = await db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'`).first()
   if (hasSequences) {

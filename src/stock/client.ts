@@ -2,7 +2,10 @@
  * The stock domain's API for other domains: one Durable Object per product (src/stock/object.ts), called
  * over RPC through `stockOf`. What callers use:
  * - `reserve` / `extend` / `release` / `commit` / `take`: holds for orders and their sale, idempotent by
- *   the reservation id;
+ *   the reservation id; `reserveLines` holds several variants of the product at once (all or nothing,
+ *   one reservation id per line), and the methods by reservation id act on the variant it holds;
+ * - counts are per variant (a level per variant id); `set`, `adjust`, `get` and `available` take an
+ *   optional `variantId`, the product's default variant without one;
  * - `restock` / `returnUnits`: sales given back (refunds);
  * - `set(productId, onHand, expectedOnHand)`: staff's compare-and-set, refused as `changed` when on hand
  *   moved since staff saw it; `adjust(productId, delta)` for a relative change;

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import { logError, logEvent, type LogFields } from '../platform/logging'
-import { productStock } from './queries'
+import { defaultVariantStock, variantStock, variantStocks } from './queries'
 import { holdsExpiredHook } from './signals'
 import {
   countChange,
@@ -12,10 +12,13 @@ import {
   insertHold,
   insertReturn,
   insertLevel,
+  levelKeys,
+  levelOfReservation,
   listHolds,
   markDelivered,
   pruneOutcomes,
   readLevel,
+  renameLevel,
   returnedUnits,
   setHoldExpiry,
   sweepExpired,
@@ -32,11 +35,14 @@ import {
   type GetResult,
   type LevelKey,
   type ReleaseResult,
+  type ReserveLine,
+  type ReserveLinesResult,
   type ReserveResult,
   type RestockResult,
   type Sale,
   type TakeResult,
   type UnknownProduct,
+  variantLevel,
 } from './types'
 import { WriteThrough } from './write-through'
 
@@ -57,8 +63,12 @@ function assertInteger(value: number, name: string, min: number): void {
  * there (orders). It imports neither domain. Finished reservations are remembered for
  * OUTCOME_RETENTION_MS, then pruned by the alarm.
  *
- * Every count lives under a level key (src/stock/types.ts `LevelKey`); today each product has the one
- * DEFAULT_LEVEL, which every method below uses. Variants will add a key argument where a method needs it.
+ * Every count lives under a level key (src/stock/types.ts `LevelKey`), its variant's id; a first use
+ * loads every variant of the product, a variant made later is loaded when first named (`levelFor`), and
+ * an object made before variants moves its DEFAULT_LEVEL onto the default variant at its next call
+ * (`mapDefault`). `reserveLines` holds several variants at once; the methods by reservation id act on the
+ * variant their hold is of; `reserve` (one line) and the staff and read methods without a `variantId`
+ * act on the product's default variant, which is all that today's callers (one variant per product) use.
  *
  * Every public method takes the product id (checked against the one the object was loaded for), is
  * idempotent by its reservation id, returns a result union instead of throwing for business outcomes,
@@ -67,7 +77,11 @@ function assertInteger(value: number, name: string, min: number): void {
  */
 export class StockObject extends DurableObject<Env> {
   /** The D1 read of a first use, shared by the calls that arrive meanwhile. */
-  private loading: Promise<Level | null> | null = null
+  private loading: Promise<LevelKey | null> | null = null
+  /** The D1 read that moves an older object's DEFAULT_LEVEL onto its default variant, shared likewise. */
+  private mapping: Promise<LevelKey> | null = null
+  /** The product's default variant's level, set by `ready` from storage before each call's transaction. */
+  private key: LevelKey = DEFAULT_LEVEL
   /** Its counts written through to D1, and its alarm (src/stock/write-through.ts). */
   private readonly sync: WriteThrough
 
@@ -95,7 +109,7 @@ export class StockObject extends DurableObject<Env> {
       if (done) return { ok: false, reason: 'finished', outcome: done.outcome, available }
       if (qty > available) return { ok: false, reason: 'insufficient', available }
       const expiresAt = now + ttlMs
-      insertHold(this.sql, DEFAULT_LEVEL, { reservationId, qty, expiresAt, orderId: orderId ?? null })
+      insertHold(this.sql, this.key, { reservationId, qty, expiresAt, orderId: orderId ?? null })
       change = { reservation_id: reservationId, order_id: orderId ?? null, qty, expires_at: expiresAt }
       return { ok: true, reservationId, qty, expiresAt, available: available - qty }
     })
@@ -104,17 +118,72 @@ export class StockObject extends DurableObject<Env> {
     return result
   }
 
+  /**
+   * Holds units of several variants of the product at once, all or nothing, in one transaction: one hold
+   * per line, each under its own reservation id (an order line per variant), so that the methods by
+   * reservation id (`commit`, `release`…) then act on each variant's hold. A line whose reservation id
+   * already holds answers that hold; one already finished refuses the call as `finished`; too few units of
+   * any variant (summed over its lines) refuses it as `insufficient`, naming every short variant.
+   */
+  async reserveLines(productId: number, lines: ReserveLine[], ttlMs: number = HOLD_TTL_MS_DEFAULT, orderId?: string): Promise<ReserveLinesResult> {
+    assertInteger(ttlMs, 'ttlMs', 1)
+    for (const line of lines) {
+      assertInteger(line.qty, 'qty', 1)
+      assertInteger(line.variantId, 'variantId', 1)
+    }
+    if (new Set(lines.map((line) => line.reservationId)).size !== lines.length) throw new RangeError('a reservation id is given twice')
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const keys: LevelKey[] = []
+    for (const line of lines) {
+      const key = await this.levelFor(productId, line.variantId)
+      if (key === null) return { ok: false, reason: 'unknown_variant', variantId: line.variantId, available: 0 }
+      keys.push(key)
+    }
+    const changes: LogFields[] = []
+    const result = this.transaction((_level, now): ReserveLinesResult => {
+      const fresh: number[] = []
+      for (const [i, line] of lines.entries()) {
+        if (findHold(this.sql, line.reservationId)) continue
+        const done = findOutcome(this.sql, line.reservationId)
+        if (done) return { ok: false, reason: 'finished', reservationId: line.reservationId, outcome: done.outcome }
+        fresh.push(i)
+      }
+      const demand = new Map<LevelKey, number>()
+      for (const i of fresh) demand.set(keys[i]!, (demand.get(keys[i]!) ?? 0) + lines[i]!.qty)
+      const available = (key: LevelKey) => this.level(key).onHand - this.level(key).held
+      const short = [...demand].filter(([key, qty]) => qty > available(key)).map(([key]) => ({ variantId: Number(key), available: available(key) }))
+      if (short.length) return { ok: false, reason: 'insufficient', short }
+      const expiresAt = now + ttlMs
+      for (const i of fresh) {
+        const line = lines[i]!
+        insertHold(this.sql, keys[i]!, { reservationId: line.reservationId, qty: line.qty, expiresAt, orderId: orderId ?? null })
+        changes.push({ reservation_id: line.reservationId, variant_id: line.variantId, order_id: orderId ?? null, qty: line.qty, expires_at: expiresAt })
+      }
+      return {
+        ok: true,
+        holds: lines.map((line) => {
+          const hold = findHold(this.sql, line.reservationId)!
+          return { variantId: line.variantId, reservationId: line.reservationId, qty: hold.qty, expiresAt: hold.expiresAt }
+        }),
+      }
+    })
+    for (const change of changes) this.logChange('stock.reserved', productId, change)
+    await this.sync.afterChange()
+    return result
+  }
+
   /** Moves a live hold's deadline to `untilMs` (epoch ms) if that is later; never earlier. */
   async extend(productId: number, reservationId: string, untilMs: number): Promise<ExtendResult> {
     assertInteger(untilMs, 'untilMs', 0)
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const key = this.keyOf(reservationId)
     const result = this.transaction((): ExtendResult => {
       const hold = findHold(this.sql, reservationId)
       if (!hold) return { ok: false, reason: 'not_held', outcome: findOutcome(this.sql, reservationId)?.outcome ?? null }
       const expiresAt = Math.max(hold.expiresAt, untilMs)
       if (expiresAt !== hold.expiresAt) setHoldExpiry(this.sql, reservationId, expiresAt)
       return { ok: true, reservationId, expiresAt }
-    })
+    }, key)
     await this.sync.rearm()
     return result
   }
@@ -125,6 +194,7 @@ export class StockObject extends DurableObject<Env> {
    */
   async release(productId: number, reservationId: string): Promise<ReleaseResult> {
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const key = this.keyOf(reservationId)
     let change: LogFields | null = null
     const result = this.transaction((level, now): ReleaseResult => {
       const available = level.onHand - level.held
@@ -132,11 +202,11 @@ export class StockObject extends DurableObject<Env> {
       if (done?.outcome === 'committed') return { ok: false, reason: 'committed', available }
       if (done) return { ok: true, outcome: done.outcome, qty: done.qty, available }
       const hold = findHold(this.sql, reservationId)
-      finish(this.sql, DEFAULT_LEVEL, { reservationId, outcome: 'released', qty: hold?.qty ?? 0, orderId: hold?.orderId ?? null, at: now })
+      finish(this.sql, key, { reservationId, outcome: 'released', qty: hold?.qty ?? 0, orderId: hold?.orderId ?? null, at: now })
       // An id never seen is remembered as released, but no units moved: not an event.
       if (hold) change = { reservation_id: reservationId, order_id: hold.orderId, qty: hold.qty }
       return { ok: true, outcome: 'released', qty: hold?.qty ?? 0, available: available + (hold?.qty ?? 0) }
-    })
+    }, key)
     this.logChange('stock.released', productId, change)
     await this.sync.afterChange()
     return result
@@ -145,6 +215,7 @@ export class StockObject extends DurableObject<Env> {
   /** Sells a live hold: on_hand drops by its qty. Committing again answers the same sale. */
   async commit(productId: number, reservationId: string): Promise<CommitResult> {
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const key = this.keyOf(reservationId)
     let change: LogFields | null = null
     const result = this.transaction((level, now): CommitResult => {
       const done = findOutcome(this.sql, reservationId)
@@ -152,8 +223,8 @@ export class StockObject extends DurableObject<Env> {
       const hold = findHold(this.sql, reservationId)
       if (!hold) return { ok: false, reason: 'not_held', outcome: done?.outcome ?? null, available: level.onHand - level.held }
       change = { reservation_id: reservationId, order_id: hold.orderId, qty: hold.qty }
-      return this.sell(reservationId, hold.qty, hold.orderId, now)
-    })
+      return this.sell(key, reservationId, hold.qty, hold.orderId, now)
+    }, key)
     this.logChange('stock.committed', productId, change)
     return this.settle(result)
   }
@@ -165,6 +236,7 @@ export class StockObject extends DurableObject<Env> {
   async take(productId: number, reservationId: string, qty: number): Promise<TakeResult> {
     assertInteger(qty, 'qty', 1)
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const key = this.keyOf(reservationId)
     let change: LogFields | null = null
     const result = this.transaction((level, now): TakeResult => {
       const done = findOutcome(this.sql, reservationId)
@@ -172,13 +244,13 @@ export class StockObject extends DurableObject<Env> {
       const hold = findHold(this.sql, reservationId)
       if (hold) {
         change = { reservation_id: reservationId, order_id: hold.orderId, qty: hold.qty }
-        return this.sell(reservationId, hold.qty, hold.orderId, now)
+        return this.sell(key, reservationId, hold.qty, hold.orderId, now)
       }
       const available = level.onHand - level.held
       if (qty > available) return { ok: false, reason: 'insufficient', available }
       change = { reservation_id: reservationId, order_id: done?.orderId ?? null, qty, after_hold_ended: true }
-      return this.sell(reservationId, qty, done?.orderId ?? null, now)
-    })
+      return this.sell(key, reservationId, qty, done?.orderId ?? null, now)
+    }, key)
     this.logChange('stock.committed', productId, change)
     return this.settle(result)
   }
@@ -191,16 +263,17 @@ export class StockObject extends DurableObject<Env> {
    */
   async restock(productId: number, reservationId: string): Promise<RestockResult> {
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const key = this.keyOf(reservationId)
     const result = this.transaction((level, now): RestockResult => {
       const done = findOutcome(this.sql, reservationId)
       if (done?.outcome !== 'committed') return { ok: true, reservationId, qty: 0, onHand: level.onHand, available: level.onHand - level.held, synced: false }
       // Units already given back by returns (partial refunds) are not given back twice.
       const units = Math.max(0, done.qty - returnedUnits(this.sql, reservationId))
-      if (units > 0) writeOnHand(this.sql, DEFAULT_LEVEL, level.onHand + units)
-      finish(this.sql, DEFAULT_LEVEL, { reservationId, outcome: 'released', qty: done.qty, orderId: done.orderId, at: now })
-      const after = this.level()
+      if (units > 0) writeOnHand(this.sql, key, level.onHand + units)
+      finish(this.sql, key, { reservationId, outcome: 'released', qty: done.qty, orderId: done.orderId, at: now })
+      const after = this.level(key)
       return { ok: true, reservationId, qty: units, onHand: after.onHand, available: after.onHand - after.held, synced: false }
-    })
+    }, key)
     if (result.ok && result.qty > 0) this.logChange('stock.restocked', productId, { reservation_id: reservationId, qty: result.qty, on_hand: result.onHand })
     return this.settle(result)
   }
@@ -213,10 +286,11 @@ export class StockObject extends DurableObject<Env> {
   async returnUnits(productId: number, reservationId: string, returnId: string, qty: number): Promise<RestockResult> {
     assertInteger(qty, 'qty', 1)
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const key = this.keyOf(reservationId)
     let change: LogFields | null = null
     const result = this.transaction((level, now): RestockResult => {
       const answer = (units: number) => {
-        const after = this.level()
+        const after = this.level(key)
         return { ok: true as const, reservationId, qty: units, onHand: after.onHand, available: after.onHand - after.held, synced: false }
       }
       const earlier = findReturn(this.sql, returnId)
@@ -224,19 +298,19 @@ export class StockObject extends DurableObject<Env> {
       const done = findOutcome(this.sql, reservationId)
       const sold = done?.outcome === 'committed' ? done.qty - returnedUnits(this.sql, reservationId) : 0
       const units = Math.max(0, Math.min(qty, sold))
-      if (units > 0) writeOnHand(this.sql, DEFAULT_LEVEL, level.onHand + units)
+      if (units > 0) writeOnHand(this.sql, key, level.onHand + units)
       insertReturn(this.sql, returnId, reservationId, units, now)
       if (units > 0) change = { reservation_id: reservationId, return_id: returnId, qty: units }
       return answer(units)
-    })
+    }, key)
     this.logChange('stock.restocked', productId, change)
     return this.settle(result)
   }
 
   /** Staff: changes on_hand by `delta`, refusing to go below the units held or below zero. */
-  async adjust(productId: number, delta: number): Promise<AdjustResult> {
+  async adjust(productId: number, delta: number, variantId?: number): Promise<AdjustResult> {
     assertInteger(delta, 'delta', Number.MIN_SAFE_INTEGER)
-    return this.setOnHand(productId, (onHand) => onHand + delta)
+    return this.setOnHand(productId, variantId, (onHand) => onHand + delta)
   }
 
   /**
@@ -244,32 +318,34 @@ export class StockObject extends DurableObject<Env> {
    * `expectedOnHand` (what staff saw when they chose the figure) it is a compare-and-set: refused as
    * `changed` when on_hand is no longer that, so a sale made meanwhile is never undone.
    */
-  async set(productId: number, onHand: number, expectedOnHand?: number): Promise<AdjustResult> {
+  async set(productId: number, onHand: number, expectedOnHand?: number, variantId?: number): Promise<AdjustResult> {
     assertInteger(onHand, 'onHand', Number.MIN_SAFE_INTEGER)
     if (expectedOnHand !== undefined) assertInteger(expectedOnHand, 'expectedOnHand', 0)
-    return this.setOnHand(productId, () => onHand, expectedOnHand)
+    return this.setOnHand(productId, variantId, () => onHand, expectedOnHand)
   }
 
-  /** The stock and its live holds. */
-  async get(productId: number): Promise<GetResult> {
-    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+  /** The stock and its live holds, of the product's default variant or of `variantId`. */
+  async get(productId: number, variantId?: number): Promise<GetResult> {
+    const key = await this.keyFor(productId, variantId)
+    if (key === null) return UNKNOWN_PRODUCT
     return this.transaction((level): GetResult => ({
       ok: true,
       productId,
       onHand: level.onHand,
       held: level.held,
       available: level.onHand - level.held,
-      holds: listHolds(this.sql, DEFAULT_LEVEL),
-    }))
+      holds: listHolds(this.sql, key),
+    }), key)
   }
 
   /**
    * The units that can still be put aside (on hand minus live holds), 0 for a product not in D1: for the
    * callers that need one number (the cart's checks) rather than every hold (`get`).
    */
-  async available(productId: number): Promise<number> {
-    if (!(await this.ready(productId))) return 0
-    return this.transaction((level) => level.onHand - level.held)
+  async available(productId: number, variantId?: number): Promise<number> {
+    const key = await this.keyFor(productId, variantId)
+    if (key === null) return 0
+    return this.transaction((level) => level.onHand - level.held, key)
   }
 
   /** For `/readyz`: answers once the object runs and its storage answers; touches no stock. */
@@ -284,7 +360,8 @@ export class StockObject extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     this.sync.fired()
-    const level = readLevel(this.sql, DEFAULT_LEVEL)
+    const key = levelKeys(this.sql)[0]
+    const level = key === undefined ? null : readLevel(this.sql, key)
     if (!level) return
     this.transaction(() => pruneOutcomes(this.sql, Date.now()))
     const pending = undelivered(this.sql)
@@ -310,26 +387,76 @@ export class StockObject extends DurableObject<Env> {
     if (change) logEvent(this.env, event, { product_id: productId, ...change })
   }
 
-  /** True once the object holds its product's stock, loading it from D1 on first use. */
+  /**
+   * True once the object holds its product's stock, loading it from D1 on first use; an object made
+   * before variants first moves its one level onto the product's default variant.
+   */
   private async ready(productId: number): Promise<boolean> {
     assertInteger(productId, 'productId', 1)
-    let level = readLevel(this.sql, DEFAULT_LEVEL)
-    if (!level) {
+    let key: LevelKey | null = levelKeys(this.sql)[0] ?? null
+    if (key === null) {
       this.loading ??= this.load(productId).finally(() => {
         this.loading = null
       })
-      level = await this.loading
+      key = await this.loading
     }
-    if (!level) return false
+    if (key === null) return false
+    const level = readLevel(this.sql, key)
+    if (!level) return this.ready(productId)
     if (level.productId !== productId) throw new Error(`stock object of product ${level.productId} called for product ${productId}`)
+    if (key === DEFAULT_LEVEL) {
+      this.mapping ??= this.mapDefault(productId).finally(() => {
+        this.mapping = null
+      })
+      key = await this.mapping
+    }
+    this.key = key
     return true
   }
 
-  private async load(productId: number): Promise<Level | null> {
-    const onHand = await productStock(this.env, productId)
+  /** After `ready`: the level of `variantId`, or the product's default variant without one; null when unknown. */
+  private async keyFor(productId: number, variantId?: number): Promise<LevelKey | null> {
+    if (!(await this.ready(productId))) return null
+    if (variantId === undefined) return this.key
+    assertInteger(variantId, 'variantId', 1)
+    return this.levelFor(productId, variantId)
+  }
+
+  /**
+   * The level of one of the product's variants, loaded from D1 the first time it is asked for (a variant
+   * made after the object loaded); null when the product has no such variant.
+   */
+  private async levelFor(productId: number, variantId: number): Promise<LevelKey | null> {
+    const key = variantLevel(variantId)
+    if (readLevel(this.sql, key)) return key
+    const onHand = await variantStock(this.env, productId, variantId)
     if (onHand === null) return null
-    insertLevel(this.sql, DEFAULT_LEVEL, productId, onHand)
-    return readLevel(this.sql, DEFAULT_LEVEL)
+    insertLevel(this.sql, key, productId, onHand)
+    return key
+  }
+
+  /** First use: every variant of the product becomes a level, its default variant first. */
+  private async load(productId: number): Promise<LevelKey | null> {
+    const variants = await variantStocks(this.env, productId)
+    if (variants.length === 0) return null
+    this.ctx.storage.transactionSync(() => {
+      for (const variant of variants) insertLevel(this.sql, variantLevel(variant.variantId), productId, variant.stockQuantity)
+    })
+    return levelKeys(this.sql)[0] ?? null
+  }
+
+  /**
+   * Moves the DEFAULT_LEVEL of an object made before variants, with its holds and outcomes, onto the
+   * product's default variant in one transaction: on hand, units held, versions and every reservation
+   * stay as they were, so no unit is made or lost and every call stays idempotent. A product gone from
+   * D1 keeps DEFAULT_LEVEL (its write-through then touches no variant).
+   */
+  private async mapDefault(productId: number): Promise<LevelKey> {
+    const variant = await defaultVariantStock(this.env, productId)
+    if (variant === null) return DEFAULT_LEVEL
+    const key = variantLevel(variant.variantId)
+    this.ctx.storage.transactionSync(() => renameLevel(this.sql, DEFAULT_LEVEL, key))
+    return levelKeys(this.sql)[0] ?? key
   }
 
   /**
@@ -337,46 +464,56 @@ export class StockObject extends DurableObject<Env> {
    * of on_hand or of the units held happens in here, so this is where it is counted for the write-through:
    * no method can change stock without D1 and the catalog hearing of it.
    */
-  private transaction<T>(body: (level: Level, now: number) => T, key: LevelKey = DEFAULT_LEVEL): T {
+  private transaction<T>(body: (level: Level, now: number) => T, key: LevelKey = this.key): T {
     return this.ctx.storage.transactionSync(() => {
-      const before = this.level(key)
+      const before = this.counts()
       const now = Date.now()
       sweepExpired(this.sql, now)
       const result = body(this.level(key), now)
-      const after = this.level(key)
-      if (after.onHand !== before.onHand || after.held !== before.held) countChange(this.sql, key)
+      for (const [changed, after] of this.counts()) if (before.get(changed) !== after) countChange(this.sql, changed)
       return result
     })
   }
 
+  /** Every level's on hand and units held, to tell which ones a transaction changed. */
+  private counts(): Map<LevelKey, string> {
+    return new Map(levelKeys(this.sql).map((k) => [k, `${readLevel(this.sql, k)?.onHand}/${readLevel(this.sql, k)?.held}`]))
+  }
+
   /** A level's row in a loaded object. */
-  private level(key: LevelKey = DEFAULT_LEVEL): Level {
+  private level(key: LevelKey = this.key): Level {
     const level = readLevel(this.sql, key)
     if (!level) throw new Error('stock object used before it was loaded')
     return level
   }
 
   /** Inside a transaction: sells `qty` units (removing their hold, if any) and records the outcome. */
-  private sell(reservationId: string, qty: number, orderId: string | null, now: number): Sale {
-    writeOnHand(this.sql, DEFAULT_LEVEL, this.level().onHand - qty)
-    finish(this.sql, DEFAULT_LEVEL, { reservationId, outcome: 'committed', qty, orderId, at: now })
-    return this.sale(reservationId, qty, this.level())
+  private sell(key: LevelKey, reservationId: string, qty: number, orderId: string | null, now: number): Sale {
+    writeOnHand(this.sql, key, this.level(key).onHand - qty)
+    finish(this.sql, key, { reservationId, outcome: 'committed', qty, orderId, at: now })
+    return this.sale(reservationId, qty, this.level(key))
+  }
+
+  /** The level a reservation holds or held; the product's default variant for an id never seen. */
+  private keyOf(reservationId: string): LevelKey {
+    return levelOfReservation(this.sql, reservationId) ?? this.key
   }
 
   private sale(reservationId: string, qty: number, level: Level): Sale {
     return { ok: true, reservationId, qty, onHand: level.onHand, available: level.onHand - level.held, synced: false }
   }
 
-  private async setOnHand(productId: number, next: (onHand: number) => number, expectedOnHand?: number): Promise<AdjustResult> {
-    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+  private async setOnHand(productId: number, variantId: number | undefined, next: (onHand: number) => number, expectedOnHand?: number): Promise<AdjustResult> {
+    const key = await this.keyFor(productId, variantId)
+    if (key === null) return UNKNOWN_PRODUCT
     const result = this.transaction((level): AdjustResult => {
       const onHand = next(level.onHand)
       const changed = expectedOnHand !== undefined && expectedOnHand !== level.onHand
       const refusal = changed ? 'changed' : onHand < 0 ? 'negative' : onHand < level.held ? 'below_held' : null
       if (refusal) return { ok: false, reason: refusal, onHand: level.onHand, held: level.held, available: level.onHand - level.held }
-      if (onHand !== level.onHand) writeOnHand(this.sql, DEFAULT_LEVEL, onHand)
+      if (onHand !== level.onHand) writeOnHand(this.sql, key, onHand)
       return { ok: true, onHand, held: level.held, available: onHand - level.held, synced: false }
-    })
+    }, key)
     return this.settle(result)
   }
 

@@ -1,25 +1,70 @@
-import { eq } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import { getDb } from '../db/client'
-import { products } from '../db/schema'
+import { products, productVariants } from '../db/schema'
 import { stockChangeReactions, type StockChanged } from './signals'
+import { DEFAULT_LEVEL } from './types'
 
-/** The product's stock_quantity in D1, or null when there is no such product. */
-export async function productStock(env: Pick<Env, 'DB'>, productId: number): Promise<number | null> {
-  const row = await getDb(env).select({ stockQuantity: products.stockQuantity }).from(products).where(eq(products.id, productId)).get()
+/**
+ * The product's default variant (its first, by position) and that variant's stock_quantity, or null when
+ * there is no such product. Every product has one (migration 0009 and its insert trigger).
+ */
+export async function defaultVariantStock(env: Pick<Env, 'DB'>, productId: number): Promise<{ variantId: number; stockQuantity: number } | null> {
+  const row = await getDb(env)
+    .select({ variantId: productVariants.id, stockQuantity: productVariants.stockQuantity })
+    .from(productVariants)
+    .where(eq(productVariants.productId, productId))
+    .orderBy(asc(productVariants.position), asc(productVariants.id))
+    .limit(1)
+    .get()
+  return row ?? null
+}
+
+/** Every variant of the product with its stock_quantity, the default variant (first by position) first; none for no such product. */
+export async function variantStocks(env: Pick<Env, 'DB'>, productId: number): Promise<{ variantId: number; stockQuantity: number }[]> {
+  return getDb(env)
+    .select({ variantId: productVariants.id, stockQuantity: productVariants.stockQuantity })
+    .from(productVariants)
+    .where(eq(productVariants.productId, productId))
+    .orderBy(asc(productVariants.position), asc(productVariants.id))
+    .all()
+}
+
+/** A variant's stock_quantity, or null when the product has no such variant. */
+export async function variantStock(env: Pick<Env, 'DB'>, productId: number, variantId: number): Promise<number | null> {
+  const row = await getDb(env)
+    .select({ stockQuantity: productVariants.stockQuantity })
+    .from(productVariants)
+    .where(and(eq(productVariants.id, variantId), eq(productVariants.productId, productId)))
+    .get()
   return row?.stockQuantity ?? null
 }
 
 /**
  * Writes a stock object's counts through to D1, where the catalog reads them (the triggers move
- * updated_at), and raises the "stock changed" signal: the statements its listeners add (the catalog's
- * version bump when the figure it shows changed) go in the same D1 batch, so the counts and what they
- * announce stand or fall together; their after-commit actions run once it has committed.
+ * updated_at): the variant's row and the product's (the sum of its variants' rows), and raises the "stock changed" signal: the statements its
+ * listeners add (the catalog's version bump when the figure it shows changed) go in the same D1 batch,
+ * so the counts and what they announce stand or fall together; their after-commit actions run once it
+ * has committed.
  */
 export async function writeProductStock(env: Pick<Env, 'DB'>, change: StockChanged): Promise<void> {
   const db = getDb(env)
-  const write = db.update(products).set({ stockQuantity: change.onHand, stockHeld: change.held }).where(eq(products.id, change.productId))
   const reactions = stockChangeReactions(db, change)
   const statements = reactions.flatMap((reaction) => reaction.statements)
-  await (statements.length ? db.batch([write, ...statements]) : write)
+  if (change.level === DEFAULT_LEVEL) {
+    // An object of before variants whose product is gone from D1: only the product's row could be there.
+    await db.batch([db.update(products).set({ stockQuantity: change.onHand, stockHeld: change.held }).where(eq(products.id, change.productId)), ...statements])
+  } else {
+    const variant = db
+      .update(productVariants)
+      .set({ stockQuantity: change.levelOnHand, stockHeld: change.levelHeld })
+      .where(and(eq(productVariants.id, Number(change.level)), eq(productVariants.productId, change.productId)))
+    // The product's figures are summed in D1 from its variants' rows, just written: a variant the object
+    // has not loaded (made after it loaded, never sold since) counts with what D1 holds for it.
+    const ofProduct = eq(productVariants.productId, change.productId)
+    const sum = (column: typeof productVariants.stockQuantity | typeof productVariants.stockHeld) =>
+      sql<number>`(SELECT coalesce(sum(${column}), 0) FROM ${productVariants} WHERE ${ofProduct})`
+    const product = db.update(products).set({ stockQuantity: sum(productVariants.stockQuantity), stockHeld: sum(productVariants.stockHeld) }).where(eq(products.id, change.productId))
+    await db.batch([variant, product, ...statements])
+  }
   for (const reaction of reactions) reaction.afterCommit?.()
 }

@@ -19,16 +19,22 @@ import type { BatchItem } from 'drizzle-orm/batch'
 import type { Db } from '../db/client'
 import type { HoldsExpiredHook, LevelKey } from './types'
 
-/** One write-through of a level's counts: the counts D1 gets now, and the units available as of the last one. */
+/**
+ * One write-through of a level's counts: the product's counts D1 gets now (the sum over its levels), the
+ * level's own (its variant's row), and the product's units available as of the last one.
+ */
 export interface StockChanged {
   productId: number
   level: LevelKey
   onHand: number
   held: number
-  /** onHand - held: what the shop may sell. */
+  /** onHand - held: what the shop may sell of the product. */
   available: number
-  /** The units available as of the previous write-through; null when unknown (an object's first one). */
+  /** The product's units available as of the previous write-through; null when unknown (an object's first one). */
   previousAvailable: number | null
+  /** The level's (its variant's) own on hand and units held. */
+  levelOnHand: number
+  levelHeld: number
 }
 
 /** A listener's part in a write-through: statements for its D1 batch, and what to do once that committed. */

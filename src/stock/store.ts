@@ -8,11 +8,11 @@ import { DEFAULT_LEVEL, type Hold, type LevelKey, type Outcome } from './types'
  * null before the first write of an object made before it was kept).
  * `outcomes.notified` is 0 for an expired hold of an order until the expiry hook has been told.
  *
- * Variants: every function that reads or writes a count takes its level key, holds and outcomes carry the
- * level they hold, and the units held are summed per level; a variant is a new `levels` row. What remains
- * for them: a reservation over several levels is one hold row per level, so `holds` and `outcomes` then
- * get the primary key (reservation_id, level_key) (a table rebuild like `migrateSingleLevel`), and the
- * write-through writes each level to its own D1 row.
+ * Variants: a level is a variant (its key the variant id, `variantLevel`); every function that reads or
+ * writes a count takes its level key, holds and outcomes carry the level they hold, and the units held are
+ * summed per level; the write-through writes each level to its variant's D1 row and the sum to the
+ * product's. What remains: a reservation over several variants is one hold per variant, each with its own
+ * reservation id (an order line per variant), reserved together in one transaction.
  */
 export type Level = { productId: number; onHand: number; held: number; version: number; flushedVersion: number; flushedAvailable: number | null }
 
@@ -93,6 +93,32 @@ function addColumn(sql: SqlStorage, statement: string): boolean {
     if (!/duplicate column/i.test(String(err))) throw err
     return false
   }
+}
+
+/** The keys of the object's levels, in the order they were made (none before it has loaded its product). */
+export function levelKeys(sql: SqlStorage): LevelKey[] {
+  return sql.exec<{ key: LevelKey }>('SELECT level_key AS key FROM levels ORDER BY rowid').toArray().map((row) => row.key)
+}
+
+/**
+ * Moves a level, its holds and its outcomes to another key, counts and versions as they are: how the
+ * DEFAULT_LEVEL of an object made before variants becomes its product's default variant. A no-op when
+ * `from` is gone (a concurrent call moved it first).
+ */
+export function renameLevel(sql: SqlStorage, from: LevelKey, to: LevelKey): void {
+  for (const table of ['levels', 'holds', 'outcomes']) sql.exec(`UPDATE ${table} SET level_key = ? WHERE level_key = ?`, to, from)
+}
+
+/** The level a reservation holds or held (its hold or its outcome), null for an id never seen. */
+export function levelOfReservation(sql: SqlStorage, reservationId: string): LevelKey | null {
+  return (
+    sql
+      .exec<{ key: LevelKey }>(
+        'SELECT level_key AS key FROM holds WHERE reservation_id = ?1 UNION ALL SELECT level_key FROM outcomes WHERE reservation_id = ?1 LIMIT 1',
+        reservationId,
+      )
+      .toArray()[0]?.key ?? null
+  )
 }
 
 /** A level's row with the units held of it, or null before the object has loaded its product. */

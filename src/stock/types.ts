@@ -5,14 +5,19 @@
  */
 
 /**
- * Which of a product's stock counts a call is about. One object per product keeps every count of that
- * product, so that a reservation over several of them stays one transaction. Today each product has one
- * count, DEFAULT_LEVEL; variants will name theirs (e.g. by variant id) and pass it where the store already
- * takes a key.
+ * Which of a product's stock counts a call is about: the variant's id as text (`variantLevel`). One object
+ * per product keeps every count of that product, so that a reservation over several of them stays one
+ * transaction.
  */
 export type LevelKey = string
 
-/** The level of a product without variants: the one count every object has today. */
+/** The level of a variant. */
+export const variantLevel = (variantId: number): LevelKey => String(variantId)
+
+/**
+ * The one level of objects made before variants; the object moves it onto its product's default variant
+ * (`renameLevel`) at its next call, so it stays only where the product is gone from D1.
+ */
 export const DEFAULT_LEVEL: LevelKey = 'default'
 
 /** How long a reservation holds its units unless the caller passes its own setting (15 minutes). */
@@ -34,6 +39,16 @@ export type ReserveResult =
   | { ok: true; reservationId: string; qty: number; expiresAt: number; available: number }
   | { ok: false; reason: 'insufficient'; available: number }
   | { ok: false; reason: 'finished'; outcome: Outcome; available: number }
+  | UnknownProduct
+
+/** One line of `reserveLines`: `qty` units of one variant, under its own reservation id. */
+export type ReserveLine = { variantId: number; reservationId: string; qty: number }
+
+export type ReserveLinesResult =
+  | { ok: true; holds: { variantId: number; reservationId: string; qty: number; expiresAt: number }[] }
+  | { ok: false; reason: 'insufficient'; short: { variantId: number; available: number }[] }
+  | { ok: false; reason: 'finished'; reservationId: string; outcome: Outcome }
+  | { ok: false; reason: 'unknown_variant'; variantId: number; available: 0 }
   | UnknownProduct
 
 export type ExtendResult =

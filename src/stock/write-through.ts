@@ -1,7 +1,7 @@
 import { logError } from '../platform/logging'
 import { writeProductStock } from './queries'
-import { markFlushed, nextWake, readLevel } from './store'
-import { DEFAULT_LEVEL, type LevelKey } from './types'
+import { levelKeys, markFlushed, nextWake, readLevel } from './store'
+import type { LevelKey } from './types'
 
 /** How soon the alarm retries a failed D1 write or a failed expiry hook. */
 const RETRY_MS = 5_000
@@ -47,25 +47,44 @@ export class WriteThrough {
    */
   async flush(): Promise<boolean> {
     for (;;) {
-      const level = readLevel(this.sql, DEFAULT_LEVEL)
-      if (!level || level.version === level.flushedVersion) return true
-      this.flushing ??= this.writeRound().finally(() => {
+      if (!this.lagging()) return true
+      this.flushing ??= this.writeRounds().finally(() => {
         this.flushing = null
       })
       if (!(await this.flushing)) return false
     }
   }
 
+  /** True when a level's counts are newer than what D1 last received. */
+  private lagging(): boolean {
+    return levelKeys(this.sql).some((key) => {
+      const level = readLevel(this.sql, key)
+      return level !== null && level.version !== level.flushedVersion
+    })
+  }
+
+  /** One round over the levels: each one D1 lags behind on is written. */
+  private async writeRounds(): Promise<boolean> {
+    for (const key of levelKeys(this.sql)) if (!(await this.writeRound(key))) return false
+    return true
+  }
+
   /**
-   * Writes the latest counts to D1 and raises the "stock changed" signal with them (src/stock/signals.ts),
-   * in one D1 batch. The default level is the product's row in D1; variants' levels will write their own.
+   * Writes a level's latest counts to D1 (its variant's row and the product's) and raises the "stock
+   * changed" signal with them (src/stock/signals.ts), in one D1 batch.
    */
-  private async writeRound(key: LevelKey = DEFAULT_LEVEL): Promise<boolean> {
+  private async writeRound(key: LevelKey): Promise<boolean> {
     for (;;) {
       const level = readLevel(this.sql, key)
       if (!level || level.version === level.flushedVersion) return true
+      // The product's figures are the sum over its levels, each as the object has it now; its previous
+      // availability the sum of what D1 was last told of each.
+      const levels = levelKeys(this.sql).flatMap((k) => readLevel(this.sql, k) ?? [])
+      const onHand = levels.reduce((sum, l) => sum + l.onHand, 0)
+      const held = levels.reduce((sum, l) => sum + l.held, 0)
+      const previousAvailable = levels.some((l) => l.flushedAvailable === null) ? null : levels.reduce((sum, l) => sum + (l.flushedAvailable ?? 0), 0)
       const available = level.onHand - level.held
-      const change = { productId: level.productId, level: key, onHand: level.onHand, held: level.held, available, previousAvailable: level.flushedAvailable }
+      const change = { productId: level.productId, level: key, onHand, held, available: onHand - held, previousAvailable, levelOnHand: level.onHand, levelHeld: level.held }
       try {
         await writeProductStock(this.env, change)
       } catch (err) {
