@@ -7,21 +7,15 @@ import { env } from 'cloudflare:test'
 import { and, eq } from 'drizzle-orm'
 import { describe, expect, it, vi } from 'vitest'
 import { getDb } from '../src/db/client'
-import { auditLog, catalogState, categories, products, users } from '../src/db/schema'
+import { auditLog, catalogState, categories, products } from '../src/db/schema'
 import { stockOf } from '../src/stock/client'
 import type { ErrorBody } from '../src/platform/errors'
-import { Browser, callJson, getJson, insertProduct, registerUser } from './helpers'
+import { Browser, callJson, getJson, insertProduct, staffUser } from './helpers'
 import { d1Stock, placeOrder, range, shopper, stockView } from './orders-helpers'
 
 vi.setConfig({ testTimeout: 30_000 })
 
 type Product = { id: number; name: string; slug: string; price_cents: number; stock_quantity: number; category_ids: number[] }
-
-async function staffUser() {
-  const user = await registerUser()
-  await getDb(env).update(users).set({ role: 'staff' }).where(eq(users.id, user.user.id))
-  return user
-}
 
 const admin = <T = Product>(who: { bearer: Record<string, string> }, method: string, path: string, body?: unknown) =>
   callJson<T & Partial<ErrorBody>>(method, `/api/admin${path}`, body, who.bearer)

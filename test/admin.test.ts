@@ -5,19 +5,13 @@ import { getDb } from '../src/db/client'
 import { categories, products, users } from '../src/db/schema'
 import { stockOf } from '../src/stock/client'
 import type { ErrorBody } from '../src/platform/errors'
-import { BASE, Browser, callJson, registerUser } from './helpers'
+import { BASE, Browser, callJson, registerUser, staffUser } from './helpers'
 import { ADDRESS, placeOrder } from './orders-helpers'
 import { localCheckoutFor, startCheckout } from '../src/payments/checkout'
 import { handleStripeEvent } from '../src/payments/events'
 import { localCheckoutEvent } from '../src/payments/local'
 
 type Product = { id: number; slug: string; price_cents: number; stock_quantity: number; is_active: boolean; images: { id: number; r2_key: string; position: number; alt_text: string; width: number | null; height: number | null }[]; category_ids: number[] }
-
-async function staffUser(role: 'staff' | 'admin' = 'staff') {
-  const user = await registerUser()
-  await getDb(env).update(users).set({ role }).where(eq(users.id, user.user.id))
-  return user
-}
 
 const admin = <T = Product>(who: { bearer: Record<string, string> }, method: string, path: string, body?: unknown) => callJson<T & Partial<ErrorBody>>(method, `/api/admin${path}`, body, who.bearer)
 

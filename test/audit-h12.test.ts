@@ -9,17 +9,11 @@ import { auditLog, categories, payments, users } from '../src/db/schema'
 import { startCheckout } from '../src/payments/checkout'
 import { refundOrder } from '../src/payments/refunds'
 import type { ErrorBody } from '../src/platform/errors'
-import { BASE, Browser, callJson, insertProduct, registerUser } from './helpers'
+import { BASE, Browser, callJson, insertProduct, registerUser, staffUser } from './helpers'
 import { placeOrder, shopper } from './orders-helpers'
 import { postWebhook, sessionObject, STRIPE_ENV, stripeEvent, stripeRequests, viewerOf } from './payments-helpers'
 
 vi.setConfig({ testTimeout: 30_000 })
-
-async function staffUser(role: 'staff' | 'admin' = 'staff') {
-  const user = await registerUser()
-  await getDb(env).update(users).set({ role }).where(eq(users.id, user.user.id))
-  return user
-}
 
 const roleOf = async (id: number) => (await getDb(env).select({ role: users.role }).from(users).where(eq(users.id, id)).get())?.role
 

@@ -1,14 +1,11 @@
 import { createExecutionContext, env, SELF } from 'cloudflare:test'
-import { eq } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import worker from '../src/index'
-import { getDb } from '../src/db/client'
-import { users } from '../src/db/schema'
 import { capRequestBody, JSON_BODY_MAX_BYTES, REQUEST_MAX_BYTES } from '../src/platform/body-limit'
 import { toErrorBody } from '../src/platform/errors'
 import { WEBHOOK_BODY_MAX_BYTES } from '../src/payments/webhook'
-import { BASE, Browser, insertProduct, registerUser } from './helpers'
+import { BASE, Browser, insertProduct, staffUser as staff } from './helpers'
 import { cartCall, cartCookieOf } from './orders-helpers'
 import { signature } from './payments-helpers'
 
@@ -38,12 +35,6 @@ async function expectPage413(response: Response) {
   expect(response.status).toBe(413)
   expect(response.headers.get('Content-Type')).toMatch(/text\/html/)
   expect(await response.text()).toContain('is larger than')
-}
-
-async function staff() {
-  const who = await registerUser()
-  await getDb(env).update(users).set({ role: 'staff' }).where(eq(users.id, who.user.id))
-  return who
 }
 
 describe('add to cart', () => {

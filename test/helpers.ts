@@ -1,8 +1,9 @@
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from 'cloudflare:test'
+import { eq } from 'drizzle-orm'
 import worker from '../src/index'
 import { bumpCatalogVersion } from '../src/catalog/cache'
 import { getDb } from '../src/db/client'
-import { productCategories, productImages, products, type NewProduct } from '../src/db/schema'
+import { productCategories, productImages, products, users, type NewProduct } from '../src/db/schema'
 import type { ErrorBody } from '../src/platform/errors'
 
 export const BASE = 'http://store.test'
@@ -59,6 +60,13 @@ export interface TokenPair {
 }
 
 /** Registers through the API; answers the tokens and the profile. */
+/** A registered user made staff (or admin): role set in D1, tokens as registration gave them. */
+export async function staffUser(role: 'staff' | 'admin' = 'staff') {
+  const user = await registerUser()
+  await getDb(env).update(users).set({ role }).where(eq(users.id, user.user.id))
+  return user
+}
+
 export async function registerUser(fields: { email?: string; password?: string; name?: string } = {}) {
   const body = { email: fields.email ?? uniqueEmail(), password: fields.password ?? 'correct horse battery', name: fields.name ?? 'Test Shopper' }
   const response = await SELF.fetch(`${BASE}/api/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })

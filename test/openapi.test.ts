@@ -1,6 +1,5 @@
-import { env, SELF } from 'cloudflare:test'
+import { SELF } from 'cloudflare:test'
 import { Validator, type OutputUnit, type Schema } from '@cfworker/json-schema'
-import { eq } from 'drizzle-orm'
 import { Hono } from 'hono'
 import { uniqueSymbol } from 'hono-openapi'
 import type { RouterRoute } from 'hono/types'
@@ -14,14 +13,12 @@ import { AuditQuery, ImageParams } from '../src/admin/routes'
 import { ImagePatch } from '../src/admin/schemas'
 import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from '../src/cart/schemas'
 import { ProductKeyParam, ProductListQuery } from '../src/catalog/schemas'
-import { getDb } from '../src/db/client'
-import { users } from '../src/db/schema'
 import { docs } from '../src/openapi/describe'
 import { buildDocument, type OpenApiDocument, type OpenApiOperation } from '../src/openapi/document'
 import { INPUT_SCHEMA } from '../src/openapi/json-schema'
 import { CreateOrderBody, IdempotencyKeyHeader } from '../src/orders/schemas'
 import { validate } from '../src/platform/validate'
-import { BASE, callJson, freshAddress, getJson, insertProduct, registerUser, uniqueEmail } from './helpers'
+import { BASE, callJson, freshAddress, getJson, insertProduct, registerUser, uniqueEmail, staffUser } from './helpers'
 import { ADDRESS } from './orders-helpers'
 import { postWebhook, stripeEvent } from './payments-helpers'
 
@@ -99,12 +96,6 @@ function disagreements(method: string, path: string, status: number, body: unkno
 function expectDocumented(method: string, path: string, answer: { status: number; body: unknown }, status: number) {
   expect(answer.status, `${method} ${path}: ${JSON.stringify(answer.body).slice(0, 300)}`).toBe(status)
   expect(disagreements(method, path, status, answer.body), `${method} ${path} ${status}`).toEqual([])
-}
-
-async function staffUser(role: 'staff' | 'admin' = 'staff') {
-  const user = await registerUser()
-  await getDb(env).update(users).set({ role }).where(eq(users.id, user.user.id))
-  return user
 }
 
 describe('the OpenAPI document', () => {

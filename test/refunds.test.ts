@@ -2,23 +2,17 @@ import { env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { getDb } from '../src/db/client'
-import { orders, refunds, users } from '../src/db/schema'
+import { orders, refunds } from '../src/db/schema'
 import { claimRefund, planRefund, refundable, refundOrder } from '../src/payments/refunds'
 import { localCheckoutEvent } from '../src/payments/local'
 import { localCheckoutFor, startCheckout } from '../src/payments/checkout'
 import { handleStripeEvent } from '../src/payments/events'
 import type { ErrorBody } from '../src/platform/errors'
-import { BASE, callJson, insertProduct, registerUser } from './helpers'
+import { BASE, callJson, insertProduct, registerUser, staffUser as staff } from './helpers'
 import { placeOrder, stockView } from './orders-helpers'
 import { postWebhook, sessionObject, STRIPE_ENV, stripeEvent, viewerOf } from './payments-helpers'
 
 type RefundAnswer = { refund: { id: string; amount_cents: number; restocked_units: number; lines: { product_id: number; quantity: number }[] }; order: { refunded_cents: number; payment_status: string; status: string } }
-
-async function staff() {
-  const user = await registerUser()
-  await getDb(env).update(users).set({ role: 'staff' }).where(eq(users.id, user.user.id))
-  return user
-}
 
 /** A paid order (offline provider) of `lines` (quantity per product, each product priced 10.00 with 10 in stock). */
 async function paidOrder(quantities: number[]) {

@@ -59,10 +59,8 @@ export const csrfProtection = ({ maxBytesFor = () => FORM_MAX_BYTES }: { maxByte
     return limit
   }
   const checkToken: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const cookie = getCookie(c, cookieName(c.env, 'csrf')) ?? ''
     const form = await readForm(c)
-    const field = form[CSRF_FIELD]
-    if (typeof field !== 'string' || cookie === '' || !constantTimeEqual(encode(field), encode(cookie))) {
+    if (!matchesCsrfCookie(c, form[CSRF_FIELD])) {
       throw forbidden('This form has expired or did not come from this site. Reload the page and try again.')
     }
     await next()
@@ -78,6 +76,12 @@ export const csrfProtection = ({ maxBytesFor = () => FORM_MAX_BYTES }: { maxByte
 }
 
 export const CSRF_HEADER = 'X-CSRF-Token'
+
+/** Whether `value` (a form field or a header) is the token of this browser's CSRF cookie; never for an empty one. */
+function matchesCsrfCookie(c: Context<AppEnv>, value: unknown): boolean {
+  const cookie = getCookie(c, cookieName(c.env, 'csrf')) ?? ''
+  return typeof value === 'string' && value !== '' && cookie !== '' && constantTimeEqual(encode(value), encode(cookie))
+}
 
 /**
  * Cookies that authenticate a browser on their own, which a cross-site page can make it send: the session
@@ -103,9 +107,7 @@ export const apiCsrfProtection = (): MiddlewareHandler<AppEnv> => async (c, next
     throw csrfFailed('Cross-site requests are refused: call the API from this site or with a bearer token')
   }
   if (AMBIENT_COOKIES.some((base) => getCookie(c, cookieName(c.env, base)) !== undefined)) {
-    const cookie = getCookie(c, cookieName(c.env, 'csrf')) ?? ''
-    const header = c.req.header(CSRF_HEADER) ?? ''
-    if (cookie === '' || header === '' || !constantTimeEqual(encode(header), encode(cookie))) {
+    if (!matchesCsrfCookie(c, c.req.header(CSRF_HEADER))) {
       throw csrfFailed(`A request with the session or cart cookie needs the ${CSRF_HEADER} header: its value is at GET /api/auth/csrf`)
     }
   }

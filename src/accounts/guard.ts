@@ -6,9 +6,9 @@ import type { Context, MiddlewareHandler } from 'hono'
 import type { UserRole } from '../db/schema'
 import type { AppEnv, CurrentUser } from '../platform/env'
 import { forbidden, unauthorized } from '../platform/errors'
-import { findUser } from './service'
-import { readSession } from './sessions'
-import { familyIsLive, verifyAccessToken } from './tokens'
+import { findSessionUser, findTokenUser } from './service'
+import { sessionIdOf } from './sessions'
+import { verifyAccessToken } from './tokens'
 
 /** The signed-in user of this request, if any (memoised on the context). */
 export async function currentUser(c: Context<AppEnv>): Promise<CurrentUser | null> {
@@ -18,19 +18,19 @@ export async function currentUser(c: Context<AppEnv>): Promise<CurrentUser | nul
     const [scheme, token] = header.split(' ')
     if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('Use "Authorization: Bearer <access token>"')
     const claims = await verifyAccessToken(c.env, token)
-    const [user, live] = await Promise.all([findUser(c.env, claims.userId), claims.familyId === null || familyIsLive(c.env, claims.familyId)])
+    const user = await findTokenUser(c.env, claims.userId, claims.familyId)
     // A password change bumps the version, and a revoked refresh family (reuse, sign-out) takes its
     // access tokens along: tokens issued before either stop working at once.
-    if (!user || user.tokenVersion !== claims.tokenVersion || !live) throw unauthorized('Access token revoked')
+    if (!user || user.tokenVersion !== claims.tokenVersion) throw unauthorized('Access token revoked')
     c.set('user', user)
     return user
   }
-  const session = await readSession(c)
-  if (!session) return null
-  const user = await findUser(c.env, session.userId)
+  const sessionId = await sessionIdOf(c)
+  if (!sessionId) return null
+  const user = await findSessionUser(c.env, sessionId)
   if (user) {
     c.set('user', user)
-    c.set('sessionId', session.sessionId)
+    c.set('sessionId', sessionId)
   }
   return user
 }

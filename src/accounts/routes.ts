@@ -25,6 +25,9 @@ async function tokenPair(env: Env, user: CurrentUser, refreshToken: NewRefreshTo
   }
 }
 
+/** The 503 of the routes behind `tokensConfigured`, as the document says it. */
+const AUTH_NOT_CONFIGURED = 'Access tokens are not configured (`auth_not_configured`: no AUTH_SECRET outside development)'
+
 /**
  * Routes that answer an access token check that tokens can be signed before they change anything (an
  * account made, a refresh token spent): outside development a missing AUTH_SECRET is a 503 up front.
@@ -40,7 +43,7 @@ const registerDocs = docs({
   summary: 'Create a customer account',
   access: 'public',
   responses: { 201: { description: 'The new profile and a token pair', schema: Registration } },
-  errors: { 409: 'An account with this email already exists', 503: 'Access tokens are not configured (`auth_not_configured`: no AUTH_SECRET outside development)' },
+  errors: { 409: 'An account with this email already exists', 503: AUTH_NOT_CONFIGURED },
 })
 
 const createTokenDocs = docs({
@@ -49,7 +52,7 @@ const createTokenDocs = docs({
   summary: 'Sign in: email and password for a token pair',
   access: 'public',
   responses: { 200: { description: 'An access token and a refresh token', schema: TokenPair } },
-  errors: { 401: 'Wrong email or password', 429: 'Too many attempts for this email or client address (see Retry-After)', 503: 'Access tokens are not configured (`auth_not_configured`: no AUTH_SECRET outside development)' },
+  errors: { 401: 'Wrong email or password', 429: 'Too many attempts for this email or client address (see Retry-After)', 503: AUTH_NOT_CONFIGURED },
 })
 
 const refreshTokenDocs = docs({
@@ -59,7 +62,7 @@ const refreshTokenDocs = docs({
   description: 'Refresh tokens are single use: the one sent is revoked, and reusing a revoked one revokes its whole family.',
   access: 'public',
   responses: { 200: { description: 'A new token pair', schema: TokenPair } },
-  errors: { 401: 'Unknown, expired or revoked refresh token', 503: 'Access tokens are not configured (`auth_not_configured`: no AUTH_SECRET outside development)' },
+  errors: { 401: 'Unknown, expired or revoked refresh token', 503: AUTH_NOT_CONFIGURED },
 })
 
 const getCsrfTokenDocs = docs({

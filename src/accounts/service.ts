@@ -1,7 +1,7 @@
 /** Accounts: registration, sign-in, profiles, avatars and passwords, shared by the API and the pages. */
 import { and, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import { getDb, type Db } from '../db/client'
-import { passwordResets, userProfiles, users, type User } from '../db/schema'
+import { passwordResets, sessions, userProfiles, users, type User } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, conflict, unauthorized } from '../platform/errors'
@@ -11,8 +11,8 @@ import { hashPassword, needsRehash, verifyAgainstDecoy, verifyPassword } from '.
 import { clientAddress, hit } from './rate-limit'
 import type { ProfileView } from './responses'
 import type { RegisterBody, UpdateProfileBody } from './schemas'
-import { deleteSessionsOf, insertSession, type NewSession } from './sessions'
-import { insertRefreshToken, revokeRefreshTokensOf, type NewRefreshToken } from './tokens'
+import { deleteSessionsOf, insertSession, sessionIsLive, type NewSession } from './sessions'
+import { familyIsLive, insertRefreshToken, revokeRefreshTokensOf, type NewRefreshToken } from './tokens'
 
 const SIGN_IN_LIMITS = { perEmail: 5, perAddress: 20, windowMs: 60_000 }
 const RESET_TOKEN_TTL_MS = 60 * 60 * 1000
@@ -22,6 +22,30 @@ const current = ({ id, email, name, role, tokenVersion }: User): CurrentUser => 
 export async function findUser(env: Env, id: number): Promise<CurrentUser | null> {
   const user = await getDb(env).query.users.findFirst({ where: eq(users.id, id) })
   return user ? current(user) : null
+}
+
+/** The user of a live browser session: one query (session joined with its user), since every page asks it. */
+export async function findSessionUser(env: Env, sessionId: string): Promise<CurrentUser | null> {
+  const row = await getDb(env)
+    .select({ user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sessionId), sessionIsLive()))
+    .get()
+  return row ? current(row.user) : null
+}
+
+/**
+ * The user an access token names, if its refresh family (when it names one) is still live: one query,
+ * since every bearer request asks it.
+ */
+export async function findTokenUser(env: Env, id: number, familyId: string | null): Promise<CurrentUser | null> {
+  const row = await getDb(env)
+    .select({ user: users, live: familyId === null ? sql<number>`1` : familyIsLive(familyId) })
+    .from(users)
+    .where(eq(users.id, id))
+    .get()
+  return row && row.live ? current(row.user) : null
 }
 
 /** What a registration or sign-in starts, stored in the same batch as the account's change: a browser session or an API refresh token. */

@@ -61,22 +61,20 @@ export function setSessionCookie(c: Context<AppEnv>, session: NewSession) {
   })
 }
 
-/** The session id (hash) and user id of the request's session cookie, if it is live. */
-export async function readSession(c: Context<AppEnv>): Promise<{ sessionId: string; userId: number } | null> {
+/** The session id (the hash of the request's session cookie), or null without a plausible cookie. */
+export async function sessionIdOf(c: Context<AppEnv>): Promise<string | null> {
   const token = getCookie(c, cookieName(c.env, 'sid'))
   if (!token || token.length > 100) return null
-  const sessionId = await sha256Hex(token)
-  const row = await getDb(c.env).query.sessions.findFirst({
-    where: and(eq(sessions.id, sessionId), gt(sessions.expiresAt, Date.now())),
-    columns: { userId: true },
-  })
-  return row ? { sessionId, userId: row.userId } : null
+  return sha256Hex(token)
 }
+
+/** SQL: the session is live (not yet expired). */
+export const sessionIsLive = () => gt(sessions.expiresAt, Date.now())
 
 /** Signs the browser out: deletes the session row and the cookie. */
 export async function endSession(c: Context<AppEnv>) {
-  const current = await readSession(c)
-  if (current) await getDb(c.env).delete(sessions).where(eq(sessions.id, current.sessionId))
+  const sessionId = await sessionIdOf(c)
+  if (sessionId) await getDb(c.env).delete(sessions).where(eq(sessions.id, sessionId))
   deleteCookie(c, cookieName(c.env, 'sid'), { path: '/', secure: cookieSecure(c.env) })
 }
 

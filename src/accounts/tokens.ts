@@ -52,16 +52,9 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
   }
 }
 
-/** Whether a refresh-token family still has a member that is not revoked (so its access tokens still work). */
-export async function familyIsLive(env: Env, familyId: string): Promise<boolean> {
-  const row = await getDb(env)
-    .select({ id: refreshTokens.id })
-    .from(refreshTokens)
-    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
-    .limit(1)
-    .get()
-  return row !== undefined
-}
+/** SQL: whether a refresh-token family still has a member that is not revoked (so its access tokens still work). */
+export const familyIsLive = (familyId: string) =>
+  sql<number>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${familyId} and ${refreshTokens.revokedAt} is null)`
 
 /** A refresh token not yet stored: what the client gets, the row's id (its SHA-256), its family and end. */
 export interface NewRefreshToken {

@@ -51,12 +51,13 @@ export async function listAudit(env: Env, query: AuditQuery): Promise<AuditPage>
     query.from !== undefined ? gte(auditLog.at, query.from) : undefined,
     query.to !== undefined ? lte(auditLog.at, query.to) : undefined,
   ]
+  const slice = peekWindow(query)
   const rows = await getDb(env)
     .select()
     .from(auditLog)
     .where(and(...filters))
     .orderBy(desc(auditLog.at), desc(auditLog.id))
-    .limit(peekWindow(query).limit)
-    .offset(peekWindow(query).offset)
+    .limit(slice.limit)
+    .offset(slice.offset)
   return peekedPageOf(rows, query)
 }

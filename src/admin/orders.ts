@@ -83,6 +83,7 @@ const listFields = {
 export async function listAdminOrders(env: Env, query: AdminOrderQuery): Promise<AdminOrderPage> {
   const db = getDb(env)
   const where = filters(query)
+  const slice = pageWindow(query)
   const [rows, [counted]] = await db.batch([
     db
       .select(listFields)
@@ -90,8 +91,8 @@ export async function listAdminOrders(env: Env, query: AdminOrderQuery): Promise
       .innerJoin(users, eq(users.id, orders.userId))
       .where(where)
       .orderBy(desc(orders.createdAt), desc(orders.id))
-      .limit(pageWindow(query).limit)
-      .offset(pageWindow(query).offset),
+      .limit(slice.limit)
+      .offset(slice.offset),
     db.select({ total: count() }).from(orders).innerJoin(users, eq(users.id, orders.userId)).where(where),
   ])
   const items = rows.map((r) => ({ id: r.id, status: r.status, payment_status: r.paymentStatus, review_reason: r.reviewReason, currency: r.currency, total_cents: r.totalCents, customer_email: r.email, created_at: new Date(r.createdAt).toISOString() }))

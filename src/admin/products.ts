@@ -48,14 +48,15 @@ export async function listAdminProducts(env: Env, query: AdminProductQuery): Pro
     filters.push(inArray(products.id, db.select({ id: productCategories.productId }).from(productCategories).where(eq(productCategories.categoryId, category.id))))
   }
   const where = and(...filters)
+  const slice = pageWindow(query)
   const [rows, [counted]] = await db.batch([
     db
       .select()
       .from(products)
       .where(where)
       .orderBy(...SORT[query.sort])
-      .limit(pageWindow(query).limit)
-      .offset(pageWindow(query).offset),
+      .limit(slice.limit)
+      .offset(slice.offset),
     db.select({ total: count() }).from(products).where(where),
   ])
   return pageOf(rows.map((row) => summary(row)), query, counted?.total ?? 0)
@@ -229,12 +230,13 @@ async function undoStock(env: Env, id: number, delta: number): Promise<void> {
   if (!undone.ok) logError('stock change could not be undone after a failed product update', { product_id: id, delta, reason: undone.reason })
 }
 
-/** Deletes a product, its images and their R2 objects (orders keep their own copy of name and price). */
-export async function deleteProduct(env: Env, actor: CurrentUser, id: number): Promise<void> {
+/** Deletes a product, its images and their R2 objects (orders keep their own copy of name and price); answers what it was. */
+export async function deleteProduct(env: Env, actor: CurrentUser, id: number): Promise<AdminProduct> {
   const before = await adminProduct(env, id)
   await commitCatalogChange(env, actor, { action: 'product.delete', targetType: 'product', targetId: String(id), before }, [getDb(env).delete(products).where(eq(products.id, id))])
   // The objects go once no row points at them any more.
   await Promise.all(before.images.map((image) => deleteObjectIfUnused(env, image.r2_key)))
+  return before
 }
 
 /** Images are content-addressed, so two rows may share an object: it goes only with its last row. */

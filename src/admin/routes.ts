@@ -30,6 +30,7 @@ import {
   RoleChange,
 } from './responses'
 import { AdminCategoryBody, AdminCategoryPatch, AdminProductBody, AdminProductPatch, AdminProductQuery, IdParam, ImageOrder, ImagePatch } from './schemas'
+import { OrderIdParam } from '../orders/schemas'
 
 export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
 
@@ -59,7 +60,6 @@ export const AuditQuery = z.strictObject({
 })
 
 /** Documentation only: these routes read the value without a validator. */
-const OrderIdParam = z.object({ id: z.string().describe('The order id (a UUID)') })
 const DashboardQuery = z.object({ currency: z.string().describe('ISO 4217 code; USD when omitted').optional() })
 
 /** Every admin operation is tagged Admin and needs the staff role unless it says admin. */

@@ -22,14 +22,15 @@ export const RoleBody = z.strictObject({ role: z.enum(USER_ROLES) })
 export async function listUsers(env: Env, query: z.infer<typeof AdminUserQuery>): Promise<AdminUserPage> {
   const db = getDb(env)
   const where: SQL | undefined = and(query.q ? containsText(users.email, query.q) : undefined, query.role ? eq(users.role, query.role) : undefined)
+  const slice = pageWindow(query)
   const [rows, [counted]] = await db.batch([
     db
       .select({ id: users.id, email: users.email, name: users.name, role: users.role, createdAt: users.createdAt, lastLoginAt: users.lastLoginAt })
       .from(users)
       .where(where)
       .orderBy(desc(users.createdAt), desc(users.id))
-      .limit(pageWindow(query).limit)
-      .offset(pageWindow(query).offset),
+      .limit(slice.limit)
+      .offset(slice.offset),
     db.select({ total: count() }).from(users).where(where),
   ])
   const items = rows.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, created_at: new Date(u.createdAt).toISOString(), last_login_at: u.lastLoginAt ? new Date(u.lastLoginAt).toISOString() : null }))

@@ -73,9 +73,8 @@ export async function createGuestCart(db: Db, tokenHash: string): Promise<number
 }
 
 /** Deletes a cart and its lines; the answer says whether this call was the one that deleted it. */
-export async function deleteCart(db: Db, cartId: number): Promise<boolean> {
-  const deleted = await db.delete(carts).where(eq(carts.id, cartId)).returning({ id: carts.id })
-  return deleted.length > 0
+export async function deleteCart(db: Db, cartId: number): Promise<void> {
+  await db.delete(carts).where(eq(carts.id, cartId))
 }
 
 /** Marks the cart as changed now (for a later clean-up of abandoned guest carts). */
@@ -108,7 +107,7 @@ export const removeLines = (db: Db, cartId: number, productIds: number[]) =>
  * The statements that move lines into the user's cart, for one D1 batch: the user's cart is made if
  * need be, each line is upserted only while the guest cart still exists, then the guest cart (and, by
  * cascade, its lines) is deleted. Within the batch's one transaction two merges of one guest cart
- * cannot both write: the second finds it gone. Its delete's answer says whether this batch merged.
+ * cannot both write: the second finds it gone.
  */
 export function mergeStatements(db: Db, userId: number, guestCartId: number, lines: { productId: number; quantity: number }[]) {
   const userCart = sql<number>`(select ${carts.id} from ${carts} where ${carts.userId} = ${userId})`
@@ -131,6 +130,6 @@ export function mergeStatements(db: Db, userId: number, guestCartId: number, lin
         )
         .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.productId], set: { quantity: sql`excluded.quantity` } }),
     ),
-    db.delete(carts).where(eq(carts.id, guestCartId)).returning({ id: carts.id }),
+    db.delete(carts).where(eq(carts.id, guestCartId)),
   ] as const
 }

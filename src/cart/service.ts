@@ -123,8 +123,7 @@ export async function mergeGuestCart(env: Env, owner: CartOwner, userId: number)
   const lines = [...merged.filter((line) => line.quantity >= 1 && held.has(line.productId)), ...merged.filter((line) => line.quantity >= 1 && !held.has(line.productId)).slice(0, room)]
   // One batch: the lines land in the user's cart and the guest cart is gone, or neither (a failure keeps
   // the guest cart for the next request); a concurrent merge of the same cart writes nothing.
-  const [first, ...rest] = mergeStatements(db, userId, guestId, lines)
-  await db.batch([first, ...rest])
+  await db.batch(mergeStatements(db, userId, guestId, lines))
 }
 
 /** The owner's cart for reading: the signed-in user's (any guest cart merged in first), else the guest's. */

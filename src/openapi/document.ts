@@ -4,6 +4,7 @@
  * so a route cannot validate with one schema while the document shows another. Every response schema
  * carries an id (`.meta({ id })`) and becomes one of `components.schemas`.
  */
+import { JSON_BODY_MAX_BYTES } from '../platform/body-limit'
 import type { Hono } from 'hono'
 import { generateSpecs } from 'hono-openapi'
 import type { RouterRoute } from 'hono/types'
@@ -97,7 +98,7 @@ function finish(method: string, path: string, op: Record<string, unknown>): Open
   const jsonBody = Boolean(requestBody?.content['application/json'])
   const errors: Record<string, ReturnType<typeof errorRef>> = {}
   if (parameters.length || jsonBody) errors[400] = errorRef('The input is invalid: `error.fields` names what to fix (validation_failed)')
-  if (jsonBody) errors[413] = errorRef('The body is larger than 16 KB')
+  if (jsonBody) errors[413] = errorRef(`The body is larger than ${JSON_BODY_MAX_BYTES / 1024} KB`)
   const all = { ...errors, ...responses }
   const ordered = Object.fromEntries(
     Object.keys(all)

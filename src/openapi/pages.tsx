@@ -122,10 +122,10 @@ function OperationSection({ method, path, operation }: { method: string; path: s
   )
 }
 
-/** Every operation grouped by tag, then every named schema. */
 /** The page's title and description, for the renderer's layout. */
 export const apiDocsMeta = (doc: OpenApiDocument) => ({ title: 'API reference', description: `${doc.info.title} ${doc.info.version}: every operation, its input and its answers.` })
 
+/** Every operation grouped by tag, then every named schema. */
 export function ApiDocsPage({ doc }: { doc: OpenApiDocument }) {
   const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, operation]) => ({ path, method, operation: operation as OpenApiOperation })),

@@ -87,8 +87,9 @@ export function OrderLines({ order, productHref }: { order: OrderView; productHr
 
 async function checkoutPage(c: Ctx, { address, errors, message, status = 200 }: { address?: Partial<Address> | null; errors?: FieldErrors; message?: string; status?: 200 | 400 | 409 } = {}) {
   const user = userOf(c)
-  await mergeGuestCart(c.env, await cartOwner(c), user.id)
-  const cart = await getCart(c.env, await cartOwner(c))
+  const owner = await cartOwner(c)
+  await mergeGuestCart(c.env, owner, user.id)
+  const cart = await getCart(c.env, owner)
   const sellable = cart.items.filter((line) => !line.unavailable)
   if (sellable.length === 0) return c.redirect('/cart', 303)
   const prefill = address ?? (await profileOf(c.env, user.id)).default_shipping_address

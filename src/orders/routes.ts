@@ -6,15 +6,13 @@ import { mergeGuestCart } from '../cart/service'
 import { startCheckout } from '../payments/checkout'
 import type { AppEnv } from '../platform/env'
 import { validate } from '../platform/validate'
-import { z } from 'zod'
 import { docs } from '../openapi/describe'
 import { CheckoutStart } from '../payments/responses'
 import { OrderPage, OrderView } from './responses'
-import { CreateOrderBody, IdempotencyKeyHeader, OrderListQuery } from './schemas'
+import { CreateOrderBody, IdempotencyKeyHeader, OrderIdParam, OrderListQuery } from './schemas'
 import { createOrder, listOrders, orderForViewer } from './service'
 
 /** Documentation only: these routes read the id with `c.req.param('id')`. */
-const OrderIdParam = z.object({ id: z.string().describe('The order id (a UUID)') })
 
 const createOrderDocs = docs({
   id: 'createOrder',

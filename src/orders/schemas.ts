@@ -52,3 +52,6 @@ export const OrderListQuery = z.strictObject({
   page_size: wholeNumber(1, PAGE_SIZE_MAX).default(PAGE_SIZE_DEFAULT),
 })
 export type OrderListQuery = z.infer<typeof OrderListQuery>
+
+/** The `:id` of an order route (API and admin API). */
+export const OrderIdParam = z.object({ id: z.string().describe('The order id (a UUID)') })

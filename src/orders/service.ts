@@ -265,8 +265,13 @@ export const orderStockLines = (env: Env, orderId: string) => stockLines(getDb(e
  * status: the caller writes that (payments does, in the batch that records the webhook event). Safe to
  * repeat. Lines whose hold already ended are answered as `not_held` and left as they are.
  */
-export async function sellHeldStock(env: Env, orderId: string): Promise<{ ok: true; lines: StockLine[] } | { ok: false; reason: 'not_held'; lines: StockLine[] }> {
-  const lines = await stockLines(getDb(env), orderId)
+export async function sellHeldStock(
+  env: Env,
+  orderId: string,
+  /** The order's lines, when the caller has them already (a loaded order's items). */
+  known?: readonly StockLine[],
+): Promise<{ ok: true; lines: StockLine[] } | { ok: false; reason: 'not_held'; lines: StockLine[] }> {
+  const lines = known ? [...known] : await stockLines(getDb(env), orderId)
   const sales = await Promise.all(lines.map((line) => stockOf(env, line.productId).commit(line.productId, line.reservationId)))
   const notHeld = lines.filter((_, i) => !sales[i]?.ok)
   return notHeld.length ? { ok: false, reason: 'not_held', lines: notHeld } : { ok: true, lines }
@@ -323,12 +328,12 @@ export async function extendOrderHolds(env: Env, orderId: string, untilMs: numbe
  */
 export async function expireOrder(env: Env, orderId: string, endedReservations: ReadonlySet<string> = new Set()): Promise<void> {
   const db = getDb(env)
-  let status = await orderStatus(db, orderId)
-  if (status === 'pending_payment') {
+  const [order, lines] = await Promise.all([db.select({ status: orders.status, userId: orders.userId }).from(orders).where(eq(orders.id, orderId)).get(), stockLines(db, orderId)])
+  let status = order?.status ?? null
+  if (order && status === 'pending_payment') {
     try {
       // Its lines go back to the owner's cart in the batch that expires it: once, however often the expiry is delivered.
-      const owner = await db.select({ userId: orders.userId }).from(orders).where(eq(orders.id, orderId)).get()
-      const back = owner ? await linesBackToCart(env, owner.userId, await stockLines(db, orderId)) : { statements: [] }
+      const back = await linesBackToCart(env, order.userId, lines)
       status = (await transition(env, orderId, 'expired', { from: 'pending_payment', note: 'stock hold ran out', alsoWrite: back.statements })).to
     } catch (err) {
       if (!isIllegalTransition(err)) throw err
@@ -336,7 +341,7 @@ export async function expireOrder(env: Env, orderId: string, endedReservations: 
     }
   }
   if (status !== 'expired') return
-  const others = (await stockLines(db, orderId)).filter((line) => !endedReservations.has(line.reservationId))
+  const others = lines.filter((line) => !endedReservations.has(line.reservationId))
   const results = await Promise.all(others.map((line) => stockOf(env, line.productId).release(line.productId, line.reservationId)))
   results.forEach((result, i) => {
     if (!result.ok && result.reason === 'committed') {

@@ -18,7 +18,7 @@ import type { z } from 'zod'
 import { getDb } from '../db/client'
 import { payments, refunds, type CheckoutStatus, type PaymentStatus } from '../db/schema'
 import { linesOutOfCart } from '../cart/returns'
-import { orderStockLines, sellHeldStock, type StockLine } from '../orders/service'
+import { sellHeldStock, type StockLine } from '../orders/service'
 import { canTransition } from '../orders/status'
 import { stockOf } from '../stock/client'
 import { ApiError, badRequest } from '../platform/errors'
@@ -157,7 +157,7 @@ async function onPaid(env: Env, event: EventRef, reported: ReportedPayment): Pro
 async function settle(env: Env, event: EventRef, order: LoadedOrder, reported: ReportedPayment): Promise<HandledEvent> {
   // A refund decided by an earlier delivery stands: taking stock now could sell what it gave back.
   if (!(await refundOf(getDb(env), autoRefundId(order.id)))) {
-    const sold = await sellHeldStock(env, order.id)
+    const sold = await sellHeldStock(env, order.id, order.items)
     const late = !sold.ok
     const taken = sold.ok ? [] : await Promise.all(sold.lines.map((line) => stockOf(env, line.productId).take(line.productId, line.reservationId, line.quantity)))
     if (taken.every((result) => result.ok)) {
@@ -190,7 +190,7 @@ async function refundUnpayable(env: Env, event: EventRef, order: LoadedOrder, re
       .onConflictDoNothing()
   }
   const refund = await refundOf(db, refundId)
-  await restockLines(env, await orderStockLines(env, order.id))
+  await restockLines(env, order.items)
   const provider = order.payment?.provider ?? 'stripe'
   const sent =
     refund && refund.status === 'pending' && !refund.providerRefundId

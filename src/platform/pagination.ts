@@ -20,7 +20,7 @@ export type Page<T> = { items: T[] } & PageInfo
 
 /**
  * The LIMIT and OFFSET of a page.
- * @example db.select().from(users).limit(pageWindow(query).limit).offset(pageWindow(query).offset)
+ * @example const slice = pageWindow(query); db.select().from(users).limit(slice.limit).offset(slice.offset)
  */
 export const pageWindow = ({ page, page_size }: PageRequest) => ({ limit: page_size, offset: (page - 1) * page_size })
 

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import { logError, logEvent, type LogFields } from '../platform/logging'
-import { defaultVariantStock, variantStock, variantStocks } from './queries'
+import { variantStock, variantStocks } from './queries'
 import { holdsExpiredHook } from './signals'
 import {
   countChange,
@@ -452,8 +452,9 @@ export class StockObject extends DurableObject<Env> {
    * D1 keeps DEFAULT_LEVEL (its write-through then touches no variant).
    */
   private async mapDefault(productId: number): Promise<LevelKey> {
-    const variant = await defaultVariantStock(this.env, productId)
-    if (variant === null) return DEFAULT_LEVEL
+    // The default variant is the first, by position (every product has one: migration 0009 and its trigger).
+    const [variant] = await variantStocks(this.env, productId)
+    if (variant === undefined) return DEFAULT_LEVEL
     const key = variantLevel(variant.variantId)
     this.ctx.storage.transactionSync(() => renameLevel(this.sql, DEFAULT_LEVEL, key))
     return levelKeys(this.sql)[0] ?? key

@@ -4,21 +4,6 @@ import { products, productVariants } from '../db/schema'
 import { stockChangeReactions, type StockChanged } from './signals'
 import { DEFAULT_LEVEL } from './types'
 
-/**
- * The product's default variant (its first, by position) and that variant's stock_quantity, or null when
- * there is no such product. Every product has one (migration 0009 and its insert trigger).
- */
-export async function defaultVariantStock(env: Pick<Env, 'DB'>, productId: number): Promise<{ variantId: number; stockQuantity: number } | null> {
-  const row = await getDb(env)
-    .select({ variantId: productVariants.id, stockQuantity: productVariants.stockQuantity })
-    .from(productVariants)
-    .where(eq(productVariants.productId, productId))
-    .orderBy(asc(productVariants.position), asc(productVariants.id))
-    .limit(1)
-    .get()
-  return row ?? null
-}
-
 /** Every variant of the product with its stock_quantity, the default variant (first by position) first; none for no such product. */
 export async function variantStocks(env: Pick<Env, 'DB'>, productId: number): Promise<{ variantId: number; stockQuantity: number }[]> {
   return getDb(env)

@@ -54,8 +54,8 @@ export function createTables(sql: SqlStorage): void {
   sql.exec('CREATE INDEX IF NOT EXISTS outcomes_unnotified_idx ON outcomes (notified) WHERE notified = 0')
   sql.exec('CREATE INDEX IF NOT EXISTS outcomes_age_idx ON outcomes (outcome, at)')
   // Objects made before levels were keyed: their holds and outcomes are all of the one default level.
-  addColumn(sql, `ALTER TABLE holds ADD COLUMN level_key TEXT NOT NULL DEFAULT '${DEFAULT_LEVEL}'`)
-  addColumn(sql, `ALTER TABLE outcomes ADD COLUMN level_key TEXT NOT NULL DEFAULT '${DEFAULT_LEVEL}'`)
+  addColumn(sql, 'holds', 'level_key', `TEXT NOT NULL DEFAULT '${DEFAULT_LEVEL}'`)
+  addColumn(sql, 'outcomes', 'level_key', `TEXT NOT NULL DEFAULT '${DEFAULT_LEVEL}'`)
   // Units of a sold reservation given back by one return (a refund's line), once per return id.
   sql.exec(`CREATE TABLE IF NOT EXISTS returns (
     return_id TEXT PRIMARY KEY,
@@ -75,7 +75,7 @@ function migrateSingleLevel(sql: SqlStorage): void {
   if (!old) return
   // Older still: made before the units held were written through. D1's stock_held is 0 there, so the
   // counts are marked as changed and go to D1 at the next write-through (the next call, or an alarm).
-  if (addColumn(sql, 'ALTER TABLE stock_level ADD COLUMN flushed_available INTEGER')) sql.exec('UPDATE stock_level SET version = version + 1')
+  if (addColumn(sql, 'stock_level', 'flushed_available', 'INTEGER')) sql.exec('UPDATE stock_level SET version = version + 1')
   sql.exec(
     `INSERT OR IGNORE INTO levels (level_key, product_id, on_hand, version, flushed_version, flushed_available)
       SELECT ?, product_id, on_hand, version, flushed_version, flushed_available FROM stock_level`,
@@ -85,14 +85,12 @@ function migrateSingleLevel(sql: SqlStorage): void {
 }
 
 /** A column added after objects were created with the table: true when added now, false when it was there. */
-function addColumn(sql: SqlStorage, statement: string): boolean {
-  try {
-    sql.exec(statement)
-    return true
-  } catch (err) {
-    if (!/duplicate column/i.test(String(err))) throw err
-    return false
-  }
+function addColumn(sql: SqlStorage, table: string, column: string, definition: string): boolean {
+  // Looked up rather than tried: a wake of an object already migrated then runs no failing ALTER.
+  const has = sql.exec<{ n: number }>('SELECT count(*) AS n FROM pragma_table_info(?) WHERE name = ?', table, column).one().n > 0
+  if (has) return false
+  sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
+  return true
 }
 
 /** The keys of the object's levels, in the order they were made (none before it has loaded its product). */

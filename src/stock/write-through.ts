@@ -33,7 +33,9 @@ export class WriteThrough {
 
   /** After a call: arms the safety alarm, waits for D1 (and so the catalog) to agree, then arms what comes next. */
   async afterChange(): Promise<boolean> {
-    await this.rearm()
+    // The safety alarm is needed only when none as early is armed already: an earlier one flushes anyway
+    // (without this, every call set an alarm, since now + RETRY_MS is never the same twice).
+    if (this.armedAt == null || this.armedAt > Date.now() + RETRY_MS) await this.rearm()
     const synced = await this.flush()
     await this.rearm()
     return synced

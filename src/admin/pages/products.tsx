@@ -325,8 +325,7 @@ export const productsPages = new Hono<AppEnv>()
     const form = await c.req.parseBody()
     if (formText(form, 'confirm') !== 'yes') return c.redirect(`/admin/products/${productId}/delete`, 303)
     try {
-      const product = await adminProduct(c.env, productId)
-      await deleteProduct(c.env, userOf(c), productId)
+      const product = await deleteProduct(c.env, userOf(c), productId)
       return redirectWithFlash(c, '/admin/products', 'success', `Product "${product.name}" deleted.`)
     } catch (err) {
       const failure = failureOf(err)
