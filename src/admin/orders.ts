@@ -13,6 +13,7 @@ import type { CartReturn } from '../cart/returns'
 import type { RefundView } from '../payments/responses'
 import { cancelOrder } from '../payments/cancel'
 import { refundOrder } from '../payments/refunds'
+import { lineRef } from '../cart/schemas'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, notFound } from '../platform/errors'
 import { optionalDecimalPrice } from '../platform/money'
@@ -48,7 +49,15 @@ export const RefundBody = z.strictObject({
   amount: optionalDecimalPrice({ minCents: 1 }),
   /** The order lines and units refunded; the amount defaults to their price. Without lines, `amount` alone refunds money only. */
   lines: z
-    .array(z.strictObject({ product_id: z.int().min(1), quantity: z.int().min(0).max(1_000) }))
+    .array(
+      z
+        .strictObject({
+          variant_id: z.int().min(1).optional().describe('The order line, by its variant'),
+          product_id: z.int().min(1).optional().describe('Only when the order has exactly one line of this product (400 variant_required otherwise)'),
+          quantity: z.int().min(0).max(1_000),
+        })
+        .superRefine((line, ctx) => lineRef(line, ctx)),
+    )
     .max(100)
     .optional(),
   /** Return exactly the units of `lines` to stock. */
@@ -144,7 +153,7 @@ export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string)
       reason: r.reason,
       status: r.status,
       created_at: new Date(r.createdAt).toISOString(),
-      lines: r.items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
+      lines: r.items.map((item) => ({ variant_id: item.variantId, product_id: item.productId, quantity: item.quantity })),
     })),
     history: history.map((e) => ({ from: e.fromStatus, to: e.toStatus, at: new Date(e.at).toISOString(), note: e.note })),
     shipment: shipment ? { carrier: shipment.carrier, tracking_number: shipment.trackingNumber, shipped_at: new Date(shipment.shippedAt).toISOString(), delivered_at: shipment.deliveredAt ? new Date(shipment.deliveredAt).toISOString() : null } : null,
@@ -199,7 +208,7 @@ export async function cancelByStaff(env: Env, actor: CurrentUser, orderId: strin
 export async function refundByStaff(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof RefundBody>) {
   const refund = await refundOrder(env, orderId, {
     amountCents: body.amount,
-    lines: body.lines?.map((line) => ({ productId: line.product_id, quantity: line.quantity })),
+    lines: body.lines?.map((line) => ({ variantId: line.variant_id, productId: line.product_id, quantity: line.quantity })),
     restock: body.restock,
     reason: body.reason,
     refundId: body.refund_id,
