@@ -3,10 +3,10 @@
  * and the actions, each checked by the order state machine (src/orders/status.ts) and written to the
  * audit log. Money moves only through the payments module's cancel and refund functions.
  */
-import { and, asc, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import { getDb } from '../db/client'
-import { ORDER_STATUSES, orderEvents, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
+import { ORDER_STATUSES, orderEvents, orderItems, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
 import { orderForViewer } from '../orders/service'
 import { illegalTransition, transition } from '../orders/status'
 import type { CartReturn } from '../cart/returns'
@@ -117,16 +117,21 @@ const cell = (value: string | number | null) => {
 
 /** The filtered list as CSV (every page, at most 10,000 orders), amounts as decimals of their currency. */
 export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<string> {
+  // Each order's lines in one cell, by variant as bought: "2 × Harbor Tee (Navy / M, SKU TEE-NVY-M); 1 × Mug".
+  const items = sql<string | null>`(select group_concat(line, '; ') from (
+      select ${orderItems.quantity} || ' × ' || ${orderItems.productName} || case when ${orderItems.optionValues} <> '[]'
+        then ' (' || ${orderItems.variantTitle} || coalesce(', SKU ' || ${orderItems.sku}, '') || ')' else coalesce(' (SKU ' || ${orderItems.sku} || ')', '') end as line
+      from ${orderItems} where ${orderItems.orderId} = ${orders.id} order by ${orderItems.productId}, ${orderItems.variantId}))`
   const rows = await getDb(env)
-    .select(listFields)
+    .select({ ...listFields, items })
     .from(orders)
     .innerJoin(users, eq(users.id, orders.userId))
     .where(filters(query))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(10_000)
-  const header = ['order_id', 'created_at', 'customer_email', 'status', 'payment_status', 'currency', 'total', 'review_reason']
+  const header = ['order_id', 'created_at', 'customer_email', 'status', 'payment_status', 'currency', 'total', 'review_reason', 'items']
   const lines = rows.map((r) =>
-    [r.id, new Date(r.createdAt).toISOString(), r.email, r.status, r.paymentStatus, r.currency, (r.totalCents / 100).toFixed(2), r.reviewReason].map(cell).join(','),
+    [r.id, new Date(r.createdAt).toISOString(), r.email, r.status, r.paymentStatus, r.currency, (r.totalCents / 100).toFixed(2), r.reviewReason, r.items].map(cell).join(','),
   )
   return `${[header.join(','), ...lines].join('\r\n')}\r\n`
 }
