@@ -14,6 +14,7 @@ import type { AppEnv } from '../src/platform/env'
 import { toErrorBody, type ErrorBody } from '../src/platform/errors'
 import { and, eq, gt, isNull } from 'drizzle-orm'
 import { BASE, Browser, callJson, freshAddress, insertProduct, registerUser, uniqueEmail } from './helpers'
+import { defaultVariant } from './orders-helpers'
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0])
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0])
@@ -683,7 +684,7 @@ describe('browsers on the API: cookie-authenticated writes need the CSRF token',
     const withoutToken = await callJson<ErrorBody>('POST', '/api/cart/items', { product_id: product.id, quantity: 1 }, { Cookie: cart })
     expect(withoutToken.status).toBe(403)
     expect(withoutToken.body.error.code).toBe('csrf_failed')
-    const emptied = await callJson<ErrorBody>('DELETE', `/api/cart/items/${product.id}`, undefined, { Cookie: cart })
+    const emptied = await callJson<ErrorBody>('DELETE', `/api/cart/items/${await defaultVariant(product.id)}`, undefined, { Cookie: cart })
     expect(emptied.status).toBe(403)
     const foreign = await callJson<ErrorBody>('POST', '/api/cart/items', { product_id: product.id, quantity: 1 }, { Origin: 'https://evil.example' })
     expect(foreign.status).toBe(403)

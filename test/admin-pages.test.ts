@@ -8,7 +8,7 @@ import { localCheckoutEvent } from '../src/payments/local'
 import { localCheckoutFor, startCheckout } from '../src/payments/checkout'
 import { handleStripeEvent } from '../src/payments/events'
 import { BASE, Browser, insertProduct, registerUser } from './helpers'
-import { placeOrder, stockView } from './orders-helpers'
+import { defaultVariant, placeOrder, stockView } from './orders-helpers'
 import { viewerOf } from './payments-helpers'
 
 /** A signed-in staff (or admin) browser. */
@@ -86,12 +86,14 @@ describe('admin actions answer on the page they came from', () => {
     const { orderId, product } = await paidOrder(2)
     const page = `/admin/orders/${orderId}`
     const html = await (await browser.fetch(page)).text()
-    expect(html).toContain(`name="qty.${product.id}"`)
-    const done = await landing(browser, await browser.submit(page, `${page}/refund`, { [`qty.${product.id}`]: '1', restock: 'on', reason: 'one came back', amount: '' }))
+    // One field per order line, named by the line's variant.
+    const variantId = await defaultVariant(product.id)
+    expect(html).toContain(`name="qty.${variantId}"`)
+    const done = await landing(browser, await browser.submit(page, `${page}/refund`, { [`qty.${variantId}`]: '1', restock: 'on', reason: 'one came back', amount: '' }))
     expect(done.location).toBe(page)
     expect(done.html).toContain(`$40.00 refunded for 1 × ${product.name}; 1 unit returned to stock.`)
     expect((await stockView(product.id)).onHand).toBe(4)
-    const beyond = await browser.submit(page, `${page}/refund`, { [`qty.${product.id}`]: '2', reason: 'too many' })
+    const beyond = await browser.submit(page, `${page}/refund`, { [`qty.${variantId}`]: '2', reason: 'too many' })
     expect(beyond.status).toBe(400)
     expect(await beyond.text()).toContain('at most 1 of 2 left to refund')
   })

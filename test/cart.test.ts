@@ -6,7 +6,7 @@ import { carts, products } from '../src/db/schema'
 import { stockOf } from '../src/stock/client'
 import { sha256Hex } from '../src/platform/encoding'
 import { insertProduct } from './helpers'
-import { cartCall, cartCookieOf, setProduct, shopper } from './orders-helpers'
+import { cartCall, cartCookieOf, defaultVariant, setProduct, shopper } from './orders-helpers'
 
 /** A guest's first add: answers the cart and the cookie that names it. */
 async function guestAdds(productId: number, quantity: number) {
@@ -29,14 +29,19 @@ describe('a guest cart', () => {
     expect(answer.body).toEqual({
       items: [
         {
+          variant_id: await defaultVariant(product.id),
           product_id: product.id,
           slug: product.slug,
           name: product.name,
+          sku: null,
+          variant_title: 'Default',
+          option_values: [],
           image_url: '/images/mugs/blue.png',
           unit_price_cents: 1250,
           quantity: 2,
           line_total_cents: 2500,
           currency: 'EUR',
+          available: 5,
           unavailable: null,
         },
       ],
@@ -73,13 +78,13 @@ describe('a guest cart', () => {
     ])
     expect(added.body.subtotal_cents).toBe(3 * 800 + 1500)
 
-    const patched = await cartCall('PATCH', `/items/${mug.id}`, { quantity: 5 }, { cookie })
+    const patched = await cartCall('PATCH', `/items/${await defaultVariant(mug.id)}`, { quantity: 5 }, { cookie })
     expect(patched.status).toBe(200)
     expect(patched.body).toMatchObject({ subtotal_cents: 5 * 800 + 1500, item_count: 6 })
 
-    const removed = await cartCall('DELETE', `/items/${tee.id}`, undefined, { cookie })
+    const removed = await cartCall('DELETE', `/items/${await defaultVariant(tee.id)}`, undefined, { cookie })
     expect(removed.body).toMatchObject({ subtotal_cents: 4000, items: [{ product_id: mug.id, quantity: 5, line_total_cents: 4000 }] })
-    expect((await cartCall('DELETE', `/items/${tee.id}`, undefined, { cookie })).status).toBe(200)
+    expect((await cartCall('DELETE', `/items/${await defaultVariant(tee.id)}`, undefined, { cookie })).status).toBe(200)
     expect((await cartCall('GET', '', undefined, { cookie })).body.items).toHaveLength(1)
   })
 
@@ -101,7 +106,7 @@ describe('cart quantities and stock', () => {
     expect(more.body.error).toMatchObject({ code: 'insufficient_stock', fields: { quantity: ['only 3 available (the cart already holds 2)'] } })
     expect(more.body.error?.message).toContain('Only 3')
 
-    const patched = await cartCall('PATCH', `/items/${product.id}`, { quantity: 4 }, { cookie })
+    const patched = await cartCall('PATCH', `/items/${await defaultVariant(product.id)}`, { quantity: 4 }, { cookie })
     expect(patched.status).toBe(409)
     expect(patched.body.error?.fields).toEqual({ quantity: ['only 3 available'] })
     expect((await cartCall('GET', '', undefined, { cookie })).body.items[0]?.quantity).toBe(2)
@@ -141,10 +146,10 @@ describe('cart quantities and stock', () => {
       expect.objectContaining({ product_id: retired.id, name: retired.name, quantity: 2, unavailable: 'no_longer_sold', line_total_cents: null }),
       expect.objectContaining({ product_id: deleted.id, name: null, quantity: 1, unavailable: 'no_longer_sold', line_total_cents: null }),
     ])
-    const patched = await cartCall('PATCH', `/items/${retired.id}`, { quantity: 1 }, { cookie })
+    const patched = await cartCall('PATCH', `/items/${await defaultVariant(retired.id)}`, { quantity: 1 }, { cookie })
     expect(patched.status).toBe(409)
     expect(patched.body.error?.code).toBe('product_unavailable')
-    expect((await cartCall('DELETE', `/items/${retired.id}`, undefined, { cookie })).body.items).toHaveLength(2)
+    expect((await cartCall('DELETE', `/items/${await defaultVariant(retired.id)}`, undefined, { cookie })).body.items).toHaveLength(2)
   })
 })
 
@@ -232,17 +237,17 @@ describe('bad cart input', () => {
     expect((await cartCall('POST', '/items', { product_id: inactive.id, quantity: 1 })).status).toBe(404)
     const product = await insertProduct()
     const { cookie } = await guestAdds(product.id, 1)
-    const missing = await cartCall('PATCH', `/items/${inactive.id}`, { quantity: 1 }, { cookie })
+    const missing = await cartCall('PATCH', `/items/${await defaultVariant(inactive.id)}`, { quantity: 1 }, { cookie })
     expect(missing.status).toBe(404)
     expect(missing.body.error?.code).toBe('not_found')
   })
 
-  it('refuses malformed JSON and a bad product id in the path with a 400, never a 500', async () => {
+  it('refuses malformed JSON and a bad variant id in the path with a 400, never a 500', async () => {
     const malformed = await cartCall('POST', '/items', '{"product_id": 1,')
     expect(malformed.status).toBe(400)
     expect(malformed.body.error?.code).toBe('bad_request')
     const badParam = await cartCall('PATCH', '/items/1e3', { quantity: 1 })
     expect(badParam.status).toBe(400)
-    expect(badParam.body.error?.fields).toHaveProperty('productId')
+    expect(badParam.body.error?.fields).toHaveProperty('variantId')
   })
 })

@@ -13,7 +13,7 @@ import worker from '../src/index'
 import { ErrorBody } from '../src/platform/errors'
 import { startCheckout } from '../src/payments/checkout'
 import { BASE, Browser, insertProduct, registerUser } from './helpers'
-import { ADDRESS, placeOrder } from './orders-helpers'
+import { ADDRESS, defaultVariant, placeOrder } from './orders-helpers'
 
 const LONG_NAME = 'Organic Cotton Crew-Neck T-Shirt with Pocket, Navy Blue, XL' // 60 characters
 const LONG_EMAIL = `${'a'.repeat(60)}@example.com`
@@ -194,6 +194,7 @@ describe('fuzzing every route', () => {
       id: [String(product.id), String(category?.id ?? 1), order.body.id as string, String(shopper.user.id)],
       idOrSlug: [product.slug, String(product.id)],
       productId: [String(product.id)],
+      variantId: [String(await defaultVariant(product.id))],
       imageId: [String(image?.id ?? 1)],
       key: [r2Key, 'products/missing.png'],
       sessionId: [sessionId],

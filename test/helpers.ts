@@ -3,7 +3,8 @@ import { eq } from 'drizzle-orm'
 import worker from '../src/index'
 import { bumpCatalogVersion } from '../src/catalog/cache'
 import { getDb } from '../src/db/client'
-import { productCategories, productImages, products, users, type NewProduct } from '../src/db/schema'
+import { productCategories, productImages, productOptions, productOptionValues, products, productVariants, users, variantOptionValues, type NewProduct } from '../src/db/schema'
+import { variantTitle } from '../src/catalog/variants'
 import type { ErrorBody } from '../src/platform/errors'
 
 export const BASE = 'http://store.test'
@@ -137,4 +138,71 @@ export async function runCron(cron: string, scheduledTime: number) {
   } finally {
     await waitOnExecutionContext(ctx)
   }
+}
+
+/** A variant for `insertVariantProduct`: its value for each option in order; price and stock default to 1000 cents and 5 units. */
+export interface VariantSeed {
+  optionValues: string[]
+  sku?: string | null
+  priceCents?: number
+  compareAtCents?: number | null
+  stock?: number
+  isActive?: boolean
+  /** Index into the product's `images` (its gallery) for the variant's own image. */
+  image?: number
+}
+
+/**
+ * A fresh product with options and variants in D1, as the admin will make them: the product (its price the
+ * first variant's, its stock their sum) and its options with their values, then its variants in order with
+ * their option values (the first takes the place of the default variant the insert trigger made). Call it
+ * before the product's stock object is first used, so that the object loads these variants.
+ * @example const { product, variants } = await insertVariantProduct([{ name: 'Size', values: ['S', 'M'] }], [{ optionValues: ['S'] }, { optionValues: ['M'], stock: 2 }])
+ */
+export async function insertVariantProduct(
+  options: { name: string; values: string[] }[],
+  variants: VariantSeed[],
+  fields: Partial<NewProduct> & { categoryIds?: number[]; images?: string[] } = {},
+) {
+  if (variants.length === 0) throw new Error('a product has at least one variant')
+  const db = getDb(env)
+  const stockOf = (v: VariantSeed) => v.stock ?? 5
+  const first = variants[0]!
+  const product = await insertProduct({ priceCents: first.priceCents ?? 1000, stockQuantity: variants.reduce((sum, v) => sum + stockOf(v), 0), ...fields })
+  const optionRows = options.length
+    ? await db.insert(productOptions).values(options.map((option, position) => ({ productId: product.id, name: option.name, position }))).returning()
+    : []
+  const valueRows = options.length
+    ? await db
+        .insert(productOptionValues)
+        .values(options.flatMap((option, o) => option.values.map((value, position) => ({ optionId: optionRows[o]!.id, value, position }))))
+        .returning()
+    : []
+  const images = await db.select({ id: productImages.id }).from(productImages).where(eq(productImages.productId, product.id)).orderBy(productImages.position)
+  const row = (v: VariantSeed, position: number) => ({
+    sku: v.sku ?? null,
+    title: variantTitle(v.optionValues),
+    priceCents: v.priceCents ?? 1000,
+    compareAtCents: v.compareAtCents ?? null,
+    isActive: v.isActive ?? true,
+    position,
+    stockQuantity: stockOf(v),
+    imageId: v.image === undefined ? null : (images[v.image]?.id ?? null),
+  })
+  const [byTrigger] = await db.select({ id: productVariants.id }).from(productVariants).where(eq(productVariants.productId, product.id))
+  // The others first: once the product has more than one variant, the trigger that keeps a single one in step stops.
+  const others = variants.length > 1 ? await db.insert(productVariants).values(variants.slice(1).map((v, i) => ({ productId: product.id, ...row(v, i + 1) }))).returning() : []
+  const [made] = await db.update(productVariants).set(row(first, 0)).where(eq(productVariants.id, byTrigger!.id)).returning()
+  const rows = [made!, ...others]
+  const links = rows.flatMap((variant, i) =>
+    variants[i]!.optionValues.map((value, o) => {
+      const option = optionRows[o]
+      const found = valueRows.find((v) => v.optionId === option?.id && v.value === value)
+      if (!option || !found) throw new Error(`"${value}" is not a value of option ${o}`)
+      return { variantId: variant.id, optionId: option.id, optionValueId: found.id }
+    }),
+  )
+  if (links.length) await db.insert(variantOptionValues).values(links)
+  await bumpCatalogVersion(env)
+  return { product, options: optionRows, variants: rows }
 }

@@ -12,7 +12,7 @@ import { BASE } from './helpers'
 /** The migrations a store deployed before the hardening work had (0000–0006). */
 const number = (name: string) => Number(name.slice(0, 4))
 const before = env.TEST_MIGRATIONS.filter((m) => number(m.name) <= 6)
-/** Up to the last migration before variants (0009): products carry stock_held by then. */
+/** Up to the last migration before variants (0009): products carry stock_held and refunds their lines by then. */
 const beforeVariants = env.TEST_MIGRATIONS.filter((m) => number(m.name) <= 8)
 const after = env.TEST_MIGRATIONS
 
@@ -61,6 +61,16 @@ describe('migrating a populated store', () => {
     // At 0008 the units held are written through: the pending order holds one mug.
     await applyD1Migrations(db, beforeVariants)
     await db.prepare('UPDATE products SET stock_held = 1 WHERE id = 1').run()
+    // Carts (a user's and a guest's, one line of a product deleted since), a refund by line, and an order
+    // line of a product deleted since: each by product, as the store wrote them before variants.
+    await db.batch([
+      db.prepare("INSERT INTO carts (id, user_id, token_hash) VALUES (1, 1, NULL), (2, NULL, 'guest-token-hash')"),
+      db.prepare('INSERT INTO cart_items (cart_id, product_id, quantity) VALUES (1, 1, 2), (1, 2, 1), (2, 1, 1), (2, 9, 3)'),
+      db.prepare("INSERT INTO order_items (order_id, product_id, product_name, price_at_purchase_cents, quantity, line_total_cents, reservation_id) VALUES ('ord_paid', 9, 'Gone Teapot', 0, 1, 0, 'res_paid_9')"),
+      db.prepare("INSERT INTO refund_items (refund_id, order_id, product_id, quantity) VALUES ('ref_1', 'ord_paid', 1, 1)"),
+    ])
+    const linesBefore = Object.fromEntries(await Promise.all(['cart_items', 'order_items', 'refund_items'].map(async (t) => [t, await count(t)] as const)))
+    Object.assign(counts, linesBefore)
 
     await applyD1Migrations(db, after)
 
@@ -73,7 +83,23 @@ describe('migrating a populated store', () => {
         { id: 3, stock_quantity: 2, stock_held: 0 },
       ],
     })
-    expect(await count('refund_items')).toBe(0)
+    // Every cart, order and refund line is kept, now of its product's default variant (a product deleted
+    // before variants had none: -product_id), order lines titled 'Default' without SKU or option values.
+    for (const table of ['cart_items', 'order_items', 'refund_items']) expect(await count(table), table).toBe(linesBefore[table])
+    const defaultOf = async (productId: number) => (await db.prepare('SELECT id FROM product_variants WHERE product_id = ?').bind(productId).first<{ id: number }>())?.id
+    const [mug, skillet] = [await defaultOf(1), await defaultOf(2)]
+    expect((await db.prepare('SELECT cart_id, product_id, variant_id, quantity FROM cart_items ORDER BY cart_id, product_id').all()).results).toEqual([
+      { cart_id: 1, product_id: 1, variant_id: mug, quantity: 2 },
+      { cart_id: 1, product_id: 2, variant_id: skillet, quantity: 1 },
+      { cart_id: 2, product_id: 1, variant_id: mug, quantity: 1 },
+      { cart_id: 2, product_id: 9, variant_id: -9, quantity: 3 },
+    ])
+    expect((await db.prepare('SELECT order_id, product_id, variant_id, product_name, sku, variant_title, option_values, quantity, reservation_id FROM order_items ORDER BY order_id, product_id').all()).results).toEqual([
+      { order_id: 'ord_paid', product_id: 1, variant_id: mug, product_name: 'Harbor Mug', sku: null, variant_title: 'Default', option_values: '[]', quantity: 2, reservation_id: 'res_paid_1' },
+      { order_id: 'ord_paid', product_id: 9, variant_id: -9, product_name: 'Gone Teapot', sku: null, variant_title: 'Default', option_values: '[]', quantity: 1, reservation_id: 'res_paid_9' },
+      { order_id: 'ord_pending', product_id: 1, variant_id: mug, product_name: 'Harbor Mug', sku: null, variant_title: 'Default', option_values: '[]', quantity: 1, reservation_id: 'res_pending_1' },
+    ])
+    expect((await db.prepare('SELECT refund_id, product_id, variant_id, quantity FROM refund_items').all()).results).toEqual([{ refund_id: 'ref_1', product_id: 1, variant_id: mug, quantity: 1 }])
     // Each product got its one default variant carrying its price and its stock (on hand and held), no options.
     expect(await db.prepare('SELECT product_id, sku, title, price_cents, compare_at_cents, is_active, stock_quantity, stock_held FROM product_variants ORDER BY product_id').all()).toMatchObject({
       results: [
@@ -107,6 +133,19 @@ describe('migrating a populated store', () => {
     ])
     const paid = await call('/api/orders/ord_paid', { headers: { Authorization: `Bearer ${access_token}` } })
     expect(paid.status).toBe(200)
-    expect(await paid.json()).toMatchObject({ id: 'ord_paid', total_cents: 3600, items: [{ product_id: 1, quantity: 2 }] })
+    expect(await paid.json()).toMatchObject({
+      id: 'ord_paid',
+      total_cents: 3600,
+      items: [
+        { product_id: 1, variant_id: mug, variant_title: 'Default', option_values: [], sku: null, quantity: 2 },
+        { product_id: 9, variant_id: -9, name: 'Gone Teapot', quantity: 1 },
+      ],
+    })
+    // The migrated cart answers by variant: the mug and the skillet (sold out, but still sold) with their default variants.
+    const cart = (await (await call('/api/cart', { headers: { Authorization: `Bearer ${access_token}` } })).json()) as { items: { variant_id: number; product_id: number; quantity: number; unavailable: string | null }[] }
+    expect(cart.items.map((line) => [line.product_id, line.variant_id, line.quantity, line.unavailable])).toEqual([
+      [1, mug, 2, null],
+      [2, skillet, 1, null],
+    ])
   })
 })

@@ -12,7 +12,7 @@ import type { CurrentUser } from '../src/platform/env'
 import type { ErrorBody } from '../src/platform/errors'
 import { LIKE_PATTERN_MAX_BYTES } from '../src/platform/text-match'
 import { BASE, Browser, callJson, getError, insertProduct, registerUser, uniqueEmail } from './helpers'
-import { ADDRESS } from './orders-helpers'
+import { ADDRESS, defaultVariant } from './orders-helpers'
 
 const LONG_NAME = 'Organic Cotton Crew-Neck T-Shirt with Pocket, Navy Blue' // 55 characters
 const bytes = (text: string) => new TextEncoder().encode(text).length
@@ -257,7 +257,7 @@ describe('the cart page takes the same product ids as the API', () => {
     const browser = new Browser()
     const add = await browser.fetch('/cart/items', { method: 'POST', body: new URLSearchParams({ product_id: String(product.id), quantity: '1' }), headers: { Origin: BASE } })
     expect(add.status).toBe(303)
-    expect((await browser.submit('/cart', `/cart/items/${product.id}`, { quantity: '3' })).status).toBe(303)
+    expect((await browser.submit('/cart', `/cart/items/${await defaultVariant(product.id)}`, { quantity: '3' })).status).toBe(303)
     const cart = await (await browser.fetch('/api/cart')).json() as { items: { product_id: number; quantity: number }[] }
     expect(cart.items).toEqual([expect.objectContaining({ product_id: product.id, quantity: 3 })])
   })
@@ -266,7 +266,7 @@ describe('the cart page takes the same product ids as the API', () => {
     const product = await insertProduct({ stockQuantity: 9 })
     const browser = new Browser()
     await browser.fetch('/cart/items', { method: 'POST', body: new URLSearchParams({ product_id: String(product.id), quantity: '2' }), headers: { Origin: BASE } })
-    expect((await browser.submit('/cart', `/cart/items/${product.id}`, { quantity: '1e3' })).status).toBe(400)
+    expect((await browser.submit('/cart', `/cart/items/${await defaultVariant(product.id)}`, { quantity: '1e3' })).status).toBe(400)
     const cart = await (await browser.fetch('/api/cart')).json() as { items: { product_id: number; quantity: number }[] }
     expect(cart.items).toEqual([expect.objectContaining({ product_id: product.id, quantity: 2 })])
   })

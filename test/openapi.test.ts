@@ -19,7 +19,7 @@ import { INPUT_SCHEMA } from '../src/openapi/json-schema'
 import { CreateOrderBody, IdempotencyKeyHeader } from '../src/orders/schemas'
 import { validate } from '../src/platform/validate'
 import { BASE, callJson, freshAddress, getJson, insertProduct, registerUser, uniqueEmail, staffUser } from './helpers'
-import { ADDRESS } from './orders-helpers'
+import { ADDRESS, defaultVariant } from './orders-helpers'
 import { postWebhook, stripeEvent } from './payments-helpers'
 
 /** Where the validator files the document: its `#/components/...` references resolve against this. */
@@ -213,7 +213,7 @@ describe('the requests the document describes', () => {
       ['POST', '/api/auth/register', { json: RegisterBody }],
       ['PUT', '/api/users/profile', { json: UpdateProfileBody }],
       ['POST', '/api/cart/items', { json: AddCartItemBody }],
-      ['PATCH', '/api/cart/items/{productId}', { path: CartItemParam, json: UpdateCartItemBody }],
+      ['PATCH', '/api/cart/items/{variantId}', { path: CartItemParam, json: UpdateCartItemBody }],
       ['POST', '/api/orders', { header: IdempotencyKeyHeader, json: CreateOrderBody }],
       ['PATCH', '/api/admin/products/{id}/images/{imageId}', { path: ImageParams, json: ImagePatch }],
       ['POST', '/api/admin/orders/{id}/refund', { json: RefundBody }],
@@ -273,13 +273,13 @@ describe('the requests the document describes', () => {
       ['POST', '/api/cart/items', { product_id: product.id, quantity: 2 }, []],
       ['POST', '/api/cart/items', { product_id: product.id, quantity: 0 }, ['quantity']],
       ['POST', '/api/cart/items', { product_id: 'one', quantity: 1 }, ['product_id']],
-      ['PATCH', `/api/cart/items/${product.id}`, { quantity: 3 }, []],
-      ['PATCH', `/api/cart/items/${product.id}`, { quantity: 1000 }, ['quantity']],
+      ['PATCH', `/api/cart/items/${await defaultVariant(product.id)}`, { quantity: 3 }, []],
+      ['PATCH', `/api/cart/items/${await defaultVariant(product.id)}`, { quantity: 1000 }, ['quantity']],
       ['PUT', '/api/users/profile', { name: 'Doc Reader' }, []],
       ['PUT', '/api/users/profile', { name: 42 }, ['name']],
     ]
     for (const [method, url, body, refused] of cases) {
-      const path = url.replace(/\/\d+$/, '/{productId}')
+      const path = url.replace(/\/\d+$/, '/{variantId}')
       const schema = bodySchema(operation(method, path))
       if (!schema) throw new Error(`${method} ${path} documents no JSON body`)
       const documented = [...new Set(refusedBy(schema, body).map((at) => at.split('/')[1] ?? '').filter(Boolean))].sort()
@@ -356,8 +356,8 @@ describe('the answers of the Worker', () => {
     expectDocumented('GET', '/api/cart', await callJson('GET', '/api/cart', undefined, shopper.bearer), 200)
     expectDocumented('POST', '/api/cart/items', await callJson('POST', '/api/cart/items', { product_id: product.id, quantity: 2 }, shopper.bearer), 200)
     expectDocumented('POST', '/api/cart/items', await callJson('POST', '/api/cart/items', { product_id: other.id, quantity: 1 }, shopper.bearer), 200)
-    expectDocumented('PATCH', '/api/cart/items/{productId}', await callJson('PATCH', `/api/cart/items/${product.id}`, { quantity: 3 }, shopper.bearer), 200)
-    expectDocumented('DELETE', '/api/cart/items/{productId}', await callJson('DELETE', `/api/cart/items/${other.id}`, undefined, shopper.bearer), 200)
+    expectDocumented('PATCH', '/api/cart/items/{variantId}', await callJson('PATCH', `/api/cart/items/${await defaultVariant(product.id)}`, { quantity: 3 }, shopper.bearer), 200)
+    expectDocumented('DELETE', '/api/cart/items/{variantId}', await callJson('DELETE', `/api/cart/items/${await defaultVariant(other.id)}`, undefined, shopper.bearer), 200)
 
     const headers = { ...shopper.bearer, 'Idempotency-Key': `openapi-${crypto.randomUUID()}` }
     const placed = await callJson<{ id: string }>('POST', '/api/orders', { from_cart: true, shipping_address: ADDRESS }, headers)

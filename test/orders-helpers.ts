@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { getDb } from '../src/db/client'
-import { orderEvents, products } from '../src/db/schema'
+import { orderEvents, products, productVariants } from '../src/db/schema'
 import type { CartView } from '../src/cart/service'
 import type { OrderView } from '../src/orders/service'
 import { stockOf } from '../src/stock/client'
@@ -21,7 +21,7 @@ export type Answer<T> = T & Partial<ErrorBody>
 /** POST /api/orders with explicit lines (and the standard address unless told otherwise). */
 export function placeOrder(
   who: Shopper,
-  items: { product_id: number; quantity: number }[],
+  items: ({ product_id: number; quantity: number } | { variant_id: number; quantity: number })[],
   { key, address = ADDRESS }: { key?: string; address?: typeof ADDRESS | null } = {},
 ) {
   const body = { items, ...(address && { shipping_address: address }) }
@@ -70,3 +70,10 @@ export async function runOutHolds(productId: number) {
 
 export const eventsOf = (orderId: string) =>
   getDb(env).select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(orderEvents.id)
+
+/** The one (default) variant of a product without options: cart paths and order lines name it. */
+export async function defaultVariant(productId: number): Promise<number> {
+  const row = await getDb(env).select({ id: productVariants.id }).from(productVariants).where(eq(productVariants.productId, productId)).get()
+  if (!row) throw new Error(`product ${productId} has no variant`)
+  return row.id
+}

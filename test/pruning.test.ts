@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test'
 import { eq, inArray } from 'drizzle-orm'
 import { describe, expect, it, vi } from 'vitest'
 import { getDb } from '../src/db/client'
-import { cartItems, carts, idempotencyKeys, passwordResets, rateLimits, refreshTokens, sessions } from '../src/db/schema'
+import { cartItems, carts, idempotencyKeys, passwordResets, productVariants, rateLimits, refreshTokens, sessions } from '../src/db/schema'
 import { pruneExpired } from '../src/platform/pruning'
 import { PRUNE_CRON } from '../src/platform/scheduled'
 import { insertProduct, registerUser, runCron } from './helpers'
@@ -82,9 +82,10 @@ describe('the hourly prune', () => {
       ])
       .returning({ id: carts.id })
     const cartIds = [abandoned, recent, usersOwn].map((cart) => cart?.id as number)
+    const variant = await db().select({ id: productVariants.id }).from(productVariants).where(eq(productVariants.productId, product.id)).get()
     await db()
       .insert(cartItems)
-      .values(cartIds.map((cartId) => ({ cartId, productId: product.id, quantity: 1 })))
+      .values(cartIds.map((cartId) => ({ cartId, productId: product.id, variantId: variant!.id, quantity: 1 })))
 
     const log = vi.spyOn(console, 'log')
     await runCron(PRUNE_CRON, now)

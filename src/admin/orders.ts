@@ -3,16 +3,17 @@
  * and the actions, each checked by the order state machine (src/orders/status.ts) and written to the
  * audit log. Money moves only through the payments module's cancel and refund functions.
  */
-import { and, asc, count, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import { getDb } from '../db/client'
-import { ORDER_STATUSES, orderEvents, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
+import { ORDER_STATUSES, orderEvents, orderItems, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
 import { orderForViewer } from '../orders/service'
 import { illegalTransition, transition } from '../orders/status'
 import type { CartReturn } from '../cart/returns'
 import type { RefundView } from '../payments/responses'
 import { cancelOrder } from '../payments/cancel'
 import { refundOrder } from '../payments/refunds'
+import { lineRef } from '../cart/schemas'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, notFound } from '../platform/errors'
 import { optionalDecimalPrice } from '../platform/money'
@@ -48,7 +49,15 @@ export const RefundBody = z.strictObject({
   amount: optionalDecimalPrice({ minCents: 1 }),
   /** The order lines and units refunded; the amount defaults to their price. Without lines, `amount` alone refunds money only. */
   lines: z
-    .array(z.strictObject({ product_id: z.int().min(1), quantity: z.int().min(0).max(1_000) }))
+    .array(
+      z
+        .strictObject({
+          variant_id: z.int().min(1).optional().describe('The order line, by its variant'),
+          product_id: z.int().min(1).optional().describe('Only when the order has exactly one line of this product (400 variant_required otherwise)'),
+          quantity: z.int().min(0).max(1_000),
+        })
+        .superRefine((line, ctx) => lineRef(line, ctx)),
+    )
     .max(100)
     .optional(),
   /** Return exactly the units of `lines` to stock. */
@@ -108,16 +117,21 @@ const cell = (value: string | number | null) => {
 
 /** The filtered list as CSV (every page, at most 10,000 orders), amounts as decimals of their currency. */
 export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<string> {
+  // Each order's lines in one cell, by variant as bought: "2 × Harbor Tee (Navy / M, SKU TEE-NVY-M); 1 × Mug".
+  const items = sql<string | null>`(select group_concat(line, '; ') from (
+      select ${orderItems.quantity} || ' × ' || ${orderItems.productName} || case when ${orderItems.optionValues} <> '[]'
+        then ' (' || ${orderItems.variantTitle} || coalesce(', SKU ' || ${orderItems.sku}, '') || ')' else coalesce(' (SKU ' || ${orderItems.sku} || ')', '') end as line
+      from ${orderItems} where ${orderItems.orderId} = ${orders.id} order by ${orderItems.productId}, ${orderItems.variantId}))`
   const rows = await getDb(env)
-    .select(listFields)
+    .select({ ...listFields, items })
     .from(orders)
     .innerJoin(users, eq(users.id, orders.userId))
     .where(filters(query))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(10_000)
-  const header = ['order_id', 'created_at', 'customer_email', 'status', 'payment_status', 'currency', 'total', 'review_reason']
+  const header = ['order_id', 'created_at', 'customer_email', 'status', 'payment_status', 'currency', 'total', 'review_reason', 'items']
   const lines = rows.map((r) =>
-    [r.id, new Date(r.createdAt).toISOString(), r.email, r.status, r.paymentStatus, r.currency, (r.totalCents / 100).toFixed(2), r.reviewReason].map(cell).join(','),
+    [r.id, new Date(r.createdAt).toISOString(), r.email, r.status, r.paymentStatus, r.currency, (r.totalCents / 100).toFixed(2), r.reviewReason, r.items].map(cell).join(','),
   )
   return `${[header.join(','), ...lines].join('\r\n')}\r\n`
 }
@@ -144,7 +158,7 @@ export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string)
       reason: r.reason,
       status: r.status,
       created_at: new Date(r.createdAt).toISOString(),
-      lines: r.items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
+      lines: r.items.map((item) => ({ variant_id: item.variantId, product_id: item.productId, quantity: item.quantity })),
     })),
     history: history.map((e) => ({ from: e.fromStatus, to: e.toStatus, at: new Date(e.at).toISOString(), note: e.note })),
     shipment: shipment ? { carrier: shipment.carrier, tracking_number: shipment.trackingNumber, shipped_at: new Date(shipment.shippedAt).toISOString(), delivered_at: shipment.deliveredAt ? new Date(shipment.deliveredAt).toISOString() : null } : null,
@@ -199,7 +213,7 @@ export async function cancelByStaff(env: Env, actor: CurrentUser, orderId: strin
 export async function refundByStaff(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof RefundBody>) {
   const refund = await refundOrder(env, orderId, {
     amountCents: body.amount,
-    lines: body.lines?.map((line) => ({ productId: line.product_id, quantity: line.quantity })),
+    lines: body.lines?.map((line) => ({ variantId: line.variant_id, productId: line.product_id, quantity: line.quantity })),
     restock: body.restock,
     reason: body.reason,
     refundId: body.refund_id,

@@ -115,7 +115,7 @@ export const AdminOrder = OrderView.extend({
       reason: z.string(),
       status: z.enum(REFUND_STATUSES),
       created_at: Instant,
-      lines: z.array(z.object({ product_id: z.int(), quantity: z.int() })).describe('The order lines and units refunded; empty for money only'),
+      lines: z.array(z.object({ variant_id: z.int(), product_id: z.int(), quantity: z.int() })).describe('The order lines (by variant) and units refunded; empty for money only'),
     }),
   ),
   history: z.array(z.object({ from: z.enum(ORDER_STATUSES).nullable(), to: z.enum(ORDER_STATUSES), at: Instant, note: z.string().nullable() })),

@@ -215,10 +215,10 @@ const refundOrderDocs = adminDocs({
   id: 'adminRefundOrder',
   summary: 'Refund order lines and units, an amount, or everything left',
   description:
-    'Name `lines` (product id and units): the amount defaults to their price and may be lowered (goodwill); with `restock` exactly those units go back to stock. `amount` alone refunds money only; neither refunds everything left. A line is never refunded beyond its quantity, nor a payment beyond what was paid, even by concurrent refunds (409 `refund_conflict`). Send `refund_id` (any token of yours) to make a retry refund, and restock, once.',
+    'Name `lines` (each by `variant_id`, or `product_id` when the order has one line of that product, and units): the amount defaults to their price and may be lowered (goodwill); with `restock` exactly those units go back to stock. `amount` alone refunds money only; neither refunds everything left. A line is never refunded beyond its quantity, nor a payment beyond what was paid, even by concurrent refunds (409 `refund_conflict`). Send `refund_id` (any token of yours) to make a retry refund, and restock, once.',
   params: OrderIdParam,
   responses: { 200: { description: 'The refund and the order', schema: RefundResult } },
-  errors: { 400: 'More units or money than are left, or restock without lines', 404: 'No such order', 409: 'Nothing left to refund, or another refund got there first', 502: 'The payment provider failed' },
+  errors: { 400: 'More units or money than are left, restock without lines, or a product_id with several lines on the order (variant_required)', 404: 'No such order', 409: 'Nothing left to refund, or another refund got there first', 502: 'The payment provider failed' },
 })
 const listUsersDocs = adminDocs({
   id: 'adminListUsers',

@@ -7,7 +7,8 @@ import { limitBody } from '../platform/body-limit'
 import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
 import { htmlErrorHandler } from '../ui/error-page'
-import { takeFlash } from '../ui/flash'
+import { redirectWithFlash, takeFlash } from '../ui/flash'
+import { VariantLabel, variantText } from '../ui/variant-label'
 import { Form, Notice } from '../ui/forms'
 import { pageRenderer } from '../ui/renderer'
 import { formatMoney } from '../ui/money'
@@ -15,7 +16,7 @@ import { LINE_QUANTITY_MAX } from '../db/schema'
 import { formNumber, formText, readForm } from '../ui/form-input'
 import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from './schemas'
 import { cartOwner } from './owner'
-import { addCartItem, getCart, removeCartItem, updateCartItem, type CartView } from './service'
+import { addCartItem, getCart, productChoiceOf, removeCartItem, updateCartItem, type CartView } from './service'
 
 type Ctx = Context<AppEnv>
 
@@ -24,11 +25,11 @@ const NOTES: Record<string, string> = {
   other_currency: 'Priced in another currency than the rest of the cart.',
 }
 
-/** The line's product from the path, through the API's schema: anything but a product id is no such line (404). */
-function productIdOf(c: Ctx): number {
-  const param = CartItemParam.safeParse({ productId: c.req.param('productId') })
+/** The line's variant from the path, through the API's schema: anything but a variant id is no such line (404). */
+function variantIdOf(c: Ctx): number {
+  const param = CartItemParam.safeParse({ variantId: c.req.param('variantId') })
   if (!param.success) throw new ApiError(404, 'not_found', 'This product is not in your cart.')
-  return param.data.productId
+  return param.data.variantId
 }
 
 async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: string; notice?: string; status?: 200 | 400 | 404 | 409 } = {}) {
@@ -53,12 +54,13 @@ async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: s
             <TableHead columns={['Product', 'Price', 'Quantity', 'Total', { hidden: 'Remove' }]} />
             <tbody>
               {cart.items.map((line) => (
-                <tr key={line.product_id} class={line.unavailable ? 'unavailable' : undefined}>
+                <tr key={line.variant_id} class={line.unavailable ? 'unavailable' : undefined}>
                   <td>
                     <div class="cart-product">
                       {line.image_url && <img src={line.image_url} alt="" width={64} height={64} />}
                       <span>
                         {line.slug ? <a href={`/products/${line.slug}`}>{line.name}</a> : (line.name ?? `Product ${line.product_id}`)}
+                        <VariantLabel title={line.variant_title} sku={line.sku} optionValues={line.option_values} />
                         {line.unavailable && <small class="stock-out">{NOTES[line.unavailable]}</small>}
                       </span>
                     </div>
@@ -66,11 +68,11 @@ async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: s
                   <td>{line.unit_price_cents !== null && line.currency ? formatMoney(line.unit_price_cents, line.currency) : '—'}</td>
                   <td>
                     {!line.unavailable && (
-                      <Form action={`/cart/items/${line.product_id}`} csrf={csrf} class="quantity-form">
-                        <label for={`qty-${line.product_id}`} class="visually-hidden">
-                          Quantity of {line.name}
+                      <Form action={`/cart/items/${line.variant_id}`} csrf={csrf} class="quantity-form">
+                        <label for={`qty-${line.variant_id}`} class="visually-hidden">
+                          Quantity of {line.name}{variantText(line.variant_title, line.option_values) && ` (${line.variant_title})`}
                         </label>
-                        <input id={`qty-${line.product_id}`} name="quantity" type="number" min={1} max={LINE_QUANTITY_MAX} value={String(line.quantity)} inputMode="numeric" />
+                        <input id={`qty-${line.variant_id}`} name="quantity" type="number" min={1} max={LINE_QUANTITY_MAX} value={String(line.quantity)} inputMode="numeric" />
                         <button type="submit" class="secondary">
                           Update
                         </button>
@@ -79,9 +81,9 @@ async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: s
                   </td>
                   <td>{line.line_total_cents !== null && line.currency ? formatMoney(line.line_total_cents, line.currency) : '—'}</td>
                   <td>
-                    <Form action={`/cart/items/${line.product_id}/remove`} csrf={csrf} class="inline-form">
+                    <Form action={`/cart/items/${line.variant_id}/remove`} csrf={csrf} class="inline-form">
                       <button type="submit" class="link-button">
-                        Remove<span class="visually-hidden"> {line.name}</span>
+                        Remove<span class="visually-hidden"> {line.name}{variantText(line.variant_title, line.option_values) && ` (${line.variant_title})`}</span>
                       </button>
                     </Form>
                   </td>
@@ -121,31 +123,42 @@ export const cartPages = new Hono<AppEnv>()
   // cannot pass it).
   .post('/items', limitBody(FORM_MAX_BYTES, 'The form'), originCheck(), async (c) => {
     const form = await readForm(c)
-    const line = AddCartItemBody.safeParse({ product_id: formNumber(formText(form, 'product_id')), quantity: formNumber(formText(form, 'quantity') || '1') })
-    if (!line.success) return cartPage(c, { message: 'Choose a quantity from 1 to 99.', status: 400 })
+    // The product page's form names its variant; an older page (or a product without options) its product.
+    const variantField = formText(form, 'variant_id').trim()
+    const target = variantField ? { variant_id: formNumber(variantField) } : { product_id: formNumber(formText(form, 'product_id')) }
+    const line = AddCartItemBody.safeParse({ ...target, quantity: formNumber(formText(form, 'quantity') || '1') })
+    if (!line.success) {
+      const message = line.error.issues.some((issue) => issue.path[0] === 'quantity') ? 'Choose a quantity from 1 to 99.' : 'Choose a product to add.'
+      return cartPage(c, { message, status: 400 })
+    }
     try {
       await addCartItem(c.env, await cartOwner(c), line.data)
       return c.redirect('/cart?added=1', 303)
     } catch (err) {
+      // A product with options and no choice made: back to its page, saying what to choose.
+      if (err instanceof ApiError && err.code === 'variant_required' && line.data.product_id !== undefined) {
+        const choice = await productChoiceOf(c.env, line.data.product_id)
+        if (choice) return redirectWithFlash(c, `/products/${choice.slug}`, 'error', `${choice.message} before adding ${choice.name} to your cart.`)
+      }
       return cartFailure(c, err)
     }
   })
-  .post('/items/:productId', csrfProtection(), async (c) => {
+  .post('/items/:variantId', csrfProtection(), async (c) => {
     const form = await c.req.parseBody()
     try {
-      const productId = productIdOf(c)
+      const variantId = variantIdOf(c)
       // 0 removes the line, as the stepper's lowest value; anything else goes through the API's schema.
-      if (formText(form, 'quantity').trim() === '0') return await removeCartItem(c.env, await cartOwner(c), productId).then(() => c.redirect('/cart', 303))
+      if (formText(form, 'quantity').trim() === '0') return await removeCartItem(c.env, await cartOwner(c), variantId).then(() => c.redirect('/cart', 303))
       const line = UpdateCartItemBody.safeParse({ quantity: formNumber(formText(form, 'quantity')) })
       if (!line.success) return cartPage(c, { message: `Choose a quantity from 0 to ${LINE_QUANTITY_MAX}.`, status: 400 })
-      await updateCartItem(c.env, await cartOwner(c), productId, line.data.quantity)
+      await updateCartItem(c.env, await cartOwner(c), variantId, line.data.quantity)
       return c.redirect('/cart', 303)
     } catch (err) {
       return cartFailure(c, err)
     }
   })
-  .post('/items/:productId/remove', csrfProtection(), async (c) => {
-    await removeCartItem(c.env, await cartOwner(c), productIdOf(c))
+  .post('/items/:variantId/remove', csrfProtection(), async (c) => {
+    await removeCartItem(c.env, await cartOwner(c), variantIdOf(c))
     return c.redirect('/cart', 303)
   })
 

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { chunkRows, type Db } from '../db/client'
-import { LINE_QUANTITY_MAX, cartItems, carts, productImages, products } from '../db/schema'
+import { LINE_QUANTITY_MAX, cartItems, carts, products } from '../db/schema'
+import { variantWith, type VariantLine } from './variants'
 
 /** A product as the cart and the orders see it: read from D1 at this moment, never from a cache. */
 export interface ProductForSale {
@@ -21,25 +22,23 @@ export async function productsByIds(db: Db, ids: number[]): Promise<Map<number, 
   return new Map(rows.map((row) => [row.id, row]))
 }
 
-/** A cart's lines, oldest first, each with its product (null once deleted) and that product's first image: one statement. */
+/**
+ * A cart's lines, oldest first, each with its variant (null once deleted: the product's name then still
+ * shows, from `product`) and what the cart shows of it: one statement.
+ */
 export const cartLines = (db: Db, cartId: number) =>
   db.query.cartItems.findMany({
     where: eq(cartItems.cartId, cartId),
-    orderBy: [asc(cartItems.addedAt), asc(cartItems.productId)],
-    columns: { productId: true, quantity: true },
-    with: {
-      product: {
-        columns: PRODUCT_COLUMNS,
-        with: { images: { columns: { r2Key: true }, orderBy: [asc(productImages.position), asc(productImages.id)], limit: 1 } },
-      },
-    },
+    orderBy: [asc(cartItems.addedAt), asc(cartItems.variantId)],
+    columns: { productId: true, variantId: true, quantity: true },
+    with: { product: { columns: PRODUCT_COLUMNS }, variant: variantWith },
   })
 export type CartLine = Awaited<ReturnType<typeof cartLines>>[number]
 
-/** Product id → quantity of a cart's lines. */
+/** Variant id → quantity of a cart's lines. */
 export async function lineQuantities(db: Db, cartId: number): Promise<Map<number, number>> {
-  const rows = await db.select({ productId: cartItems.productId, quantity: cartItems.quantity }).from(cartItems).where(eq(cartItems.cartId, cartId))
-  return new Map(rows.map((row) => [row.productId, row.quantity]))
+  const rows = await db.select({ variantId: cartItems.variantId, quantity: cartItems.quantity }).from(cartItems).where(eq(cartItems.cartId, cartId))
+  return new Map(rows.map((row) => [row.variantId, row.quantity]))
 }
 
 /** The id of the user's cart, if it has one. */
@@ -80,28 +79,28 @@ export async function deleteCart(db: Db, cartId: number): Promise<void> {
 /** Marks the cart as changed now (for a later clean-up of abandoned guest carts). */
 export const touchCart = (db: Db, cartId: number) => db.update(carts).set({ updatedAt: Date.now() }).where(eq(carts.id, cartId))
 
-/** Adds `quantity` to a line, making it if need be; a concurrent add can never push it past the line maximum. */
-export const addToLine = (db: Db, cartId: number, productId: number, quantity: number) =>
+/** Adds `quantity` to a variant's line, making it if need be; a concurrent add can never push it past the line maximum. */
+export const addToLine = (db: Db, cartId: number, line: Omit<VariantLine, 'quantity'>, quantity: number) =>
   db
     .insert(cartItems)
-    .values({ cartId, productId, quantity })
+    .values({ cartId, productId: line.productId, variantId: line.variantId, quantity })
     .onConflictDoUpdate({
-      target: [cartItems.cartId, cartItems.productId],
+      target: [cartItems.cartId, cartItems.variantId],
       set: { quantity: sql`min(${cartItems.quantity} + excluded.quantity, ${LINE_QUANTITY_MAX})` },
     })
 
 /** Sets the quantities of lines, making the lines that are missing: statements for one batch (split for D1's 100 parameters). */
-export const setLines = (db: Db, cartId: number, lines: { productId: number; quantity: number }[]) =>
-  chunkRows(lines.map((line) => ({ cartId, ...line }))).map((rows) =>
+export const setLines = (db: Db, cartId: number, lines: VariantLine[]) =>
+  chunkRows(lines.map((line) => ({ cartId, productId: line.productId, variantId: line.variantId, quantity: line.quantity }))).map((rows) =>
     db
       .insert(cartItems)
       .values(rows)
-      .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.productId], set: { quantity: sql`excluded.quantity` } }),
+      .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.variantId], set: { quantity: sql`excluded.quantity` } }),
   )
 
-/** Removes the lines of these products from the cart. */
-export const removeLines = (db: Db, cartId: number, productIds: number[]) =>
-  db.delete(cartItems).where(and(eq(cartItems.cartId, cartId), inArray(cartItems.productId, productIds)))
+/** Removes the lines of these variants from the cart. */
+export const removeLines = (db: Db, cartId: number, variantIds: number[]) =>
+  db.delete(cartItems).where(and(eq(cartItems.cartId, cartId), inArray(cartItems.variantId, variantIds)))
 
 /**
  * The statements that move lines into the user's cart, for one D1 batch: the user's cart is made if
@@ -109,7 +108,7 @@ export const removeLines = (db: Db, cartId: number, productIds: number[]) =>
  * cascade, its lines) is deleted. Within the batch's one transaction two merges of one guest cart
  * cannot both write: the second finds it gone.
  */
-export function mergeStatements(db: Db, userId: number, guestCartId: number, lines: { productId: number; quantity: number }[]) {
+export function mergeStatements(db: Db, userId: number, guestCartId: number, lines: VariantLine[]) {
   const userCart = sql<number>`(select ${carts.id} from ${carts} where ${carts.userId} = ${userId})`
   const now = Date.now()
   return [
@@ -122,13 +121,14 @@ export function mergeStatements(db: Db, userId: number, guestCartId: number, lin
             .select({
               cartId: userCart.as('cart_id'),
               productId: sql<number>`${line.productId}`.as('product_id'),
+              variantId: sql<number>`${line.variantId}`.as('variant_id'),
               quantity: sql<number>`${line.quantity}`.as('quantity'),
               addedAt: sql<number>`${now}`.as('added_at'),
             })
             .from(carts)
             .where(eq(carts.id, guestCartId)),
         )
-        .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.productId], set: { quantity: sql`excluded.quantity` } }),
+        .onConflictDoUpdate({ target: [cartItems.cartId, cartItems.variantId], set: { quantity: sql`excluded.quantity` } }),
     ),
     db.delete(carts).where(eq(carts.id, guestCartId)),
   ] as const

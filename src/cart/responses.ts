@@ -5,16 +5,24 @@ import { z } from 'zod'
 export const Unavailable = z.enum(['no_longer_sold', 'other_currency'])
 export type Unavailable = z.infer<typeof Unavailable>
 
+/** One option's value of a variant: `{ name: 'Size', value: 'M' }`. */
+export const OptionValueView = z.object({ name: z.string(), value: z.string() }).meta({ id: 'OptionValue' })
+
 export const CartLineView = z
   .object({
+    variant_id: z.int(),
     product_id: z.int(),
     slug: z.string().nullable(),
     name: z.string().nullable(),
-    image_url: z.string().nullable(),
-    unit_price_cents: z.int().nullable(),
+    sku: z.string().nullable(),
+    variant_title: z.string().nullable().describe('"Navy / M"; "Default" for a product without options; null once the variant is gone'),
+    option_values: z.array(OptionValueView).describe("The variant's value of each option of its product, in order (none for a default variant)"),
+    image_url: z.string().nullable().describe("The variant's image, else the product's first"),
+    unit_price_cents: z.int().nullable().describe("The variant's price"),
     quantity: z.int(),
     line_total_cents: z.int().nullable().describe('Null for an unavailable line: it is not part of the subtotal'),
     currency: z.string().nullable(),
+    available: z.int().describe('Units of the variant that can be ordered now (0 for an unavailable line)'),
     unavailable: Unavailable.nullable(),
   })
   .meta({ id: 'CartLine' })

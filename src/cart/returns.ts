@@ -2,14 +2,15 @@
  * An unpaid order that ends (cancelled by its customer or staff, or expired) gives its lines back to its
  * owner's cart, so that nobody loses their basket to a declined card or a coffee break. The lines are
  * added to what the cart holds (capped at the line maximum), within the cart's limit of different
- * products; products no longer sold come back too and the cart notes them. The writes are statements for
+ * lines (variants); products no longer sold come back too and the cart notes them. The writes are statements for
  * the D1 batch that ends the order: they happen exactly when the order moves, once.
  */
 import { and, eq, gt, lte, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { getDb } from '../db/client'
 import { cartItems, LINE_QUANTITY_MAX } from '../db/schema'
-import { addToLine, ensureUserCart, lineQuantities, productsByIds, touchCart, userCartId } from './queries'
+import { addToLine, ensureUserCart, lineQuantities, touchCart, userCartId } from './queries'
+import { variantsByIds, type VariantLine } from './variants'
 import { CART_LINES_MAX } from './service'
 
 export interface CartReturn {
@@ -23,19 +24,19 @@ export interface CartReturn {
 }
 
 /** The statements that give an order's lines back to the cart of `userId` (made if it has none). */
-export async function linesBackToCart(env: Env, userId: number, lines: { productId: number; quantity: number }[]): Promise<CartReturn> {
+export async function linesBackToCart(env: Env, userId: number, lines: VariantLine[]): Promise<CartReturn> {
   const db = getDb(env)
   if (lines.length === 0) return { statements: [], returned: 0, leftOut: 0, noLongerSold: 0 }
   const cartId = await ensureUserCart(db, userId)
-  const [held, found] = await Promise.all([lineQuantities(db, cartId), productsByIds(db, lines.map((line) => line.productId))])
+  const [held, found] = await Promise.all([lineQuantities(db, cartId), variantsByIds(db, lines.map((line) => line.variantId))])
   const room = Math.max(CART_LINES_MAX - held.size, 0)
-  // Products the cart already holds first (they take no room), then new ones while there is room.
-  const fits = [...lines.filter((line) => held.has(line.productId)), ...lines.filter((line) => !held.has(line.productId)).slice(0, room)]
+  // Variants the cart already holds first (they take no room), then new ones while there is room.
+  const fits = [...lines.filter((line) => held.has(line.variantId)), ...lines.filter((line) => !held.has(line.variantId)).slice(0, room)]
   return {
-    statements: fits.length ? [...fits.map((line) => addToLine(db, cartId, line.productId, Math.min(line.quantity, LINE_QUANTITY_MAX))), touchCart(db, cartId)] : [],
+    statements: fits.length ? [...fits.map((line) => addToLine(db, cartId, line, Math.min(line.quantity, LINE_QUANTITY_MAX))), touchCart(db, cartId)] : [],
     returned: fits.length,
     leftOut: lines.length - fits.length,
-    noLongerSold: fits.filter((line) => !found.get(line.productId)?.isActive).length,
+    noLongerSold: fits.filter((line) => !found.get(line.variantId)?.isActive).length,
   }
 }
 
@@ -44,13 +45,13 @@ export async function linesBackToCart(env: Env, userId: number, lines: { product
  * expiry gave back to the cart are taken out again, so the shopper is not offered what they already bought.
  * Statements for the batch that records the payment.
  */
-export async function linesOutOfCart(env: Env, userId: number, lines: { productId: number; quantity: number }[]): Promise<BatchItem<'sqlite'>[]> {
+export async function linesOutOfCart(env: Env, userId: number, lines: VariantLine[]): Promise<BatchItem<'sqlite'>[]> {
   const db = getDb(env)
   const cartId = await userCartId(db, userId)
   if (cartId === null) return []
   return lines.flatMap((line) => {
     const units = Math.min(line.quantity, LINE_QUANTITY_MAX)
-    const theLine = and(eq(cartItems.cartId, cartId), eq(cartItems.productId, line.productId))
+    const theLine = and(eq(cartItems.cartId, cartId), eq(cartItems.variantId, line.variantId))
     return [
       db.delete(cartItems).where(and(theLine, lte(cartItems.quantity, units))),
       db.update(cartItems).set({ quantity: sql`${cartItems.quantity} - ${units}` }).where(and(theLine, gt(cartItems.quantity, units))),

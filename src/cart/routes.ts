@@ -20,16 +20,17 @@ const getCartDocs = docs({
 const addCartItemDocs = docs({
   id: 'addCartItem',
   tag: 'Cart',
-  summary: 'Add units of a product',
+  summary: 'Add units of a variant',
+  description: 'Name the variant (`variant_id`), or the product (`product_id`) when it has a single variant: a product with several is a 400 `variant_required` naming `variant_id`.',
   access: 'optional',
   responses: { 200: { description: 'The cart', schema: CartView } },
-  errors: { 404: 'No active product with this id', 409: 'More than is available, more than 99 in a line, or another currency than the cart (insufficient_stock, quantity_limit, currency_mismatch)' },
+  errors: { 400: 'Neither or both of variant_id and product_id, or a product with several variants (variant_required)', 404: 'No sold variant (or product) with this id', 409: 'More than is available, more than 99 in a line, or another currency than the cart (insufficient_stock, quantity_limit, currency_mismatch)' },
 })
 
 const updateCartItemDocs = docs({
   id: 'updateCartItem',
   tag: 'Cart',
-  summary: 'Set the quantity of a line',
+  summary: 'Set the quantity of a line (by its variant id)',
   access: 'optional',
   responses: { 200: { description: 'The cart', schema: CartView } },
   errors: { 404: 'The cart holds no such line', 409: 'More than is available, or the product is no longer sold' },
@@ -38,7 +39,7 @@ const updateCartItemDocs = docs({
 const removeCartItemDocs = docs({
   id: 'removeCartItem',
   tag: 'Cart',
-  summary: 'Remove a line',
+  summary: 'Remove a line (by its variant id)',
   access: 'optional',
   responses: { 200: { description: 'The cart', schema: CartView } },
 })
@@ -47,7 +48,7 @@ const removeCartItemDocs = docs({
 export const cartApi = new Hono<AppEnv>()
   .get('/', getCartDocs, async (c) => c.json(await getCart(c.env, await cartOwner(c))))
   .post('/items', addCartItemDocs, jsonLimit, validate('json', AddCartItemBody), async (c) => c.json(await addCartItem(c.env, await cartOwner(c), c.req.valid('json'))))
-  .patch('/items/:productId', updateCartItemDocs, jsonLimit, validate('param', CartItemParam), validate('json', UpdateCartItemBody), async (c) =>
-    c.json(await updateCartItem(c.env, await cartOwner(c), c.req.valid('param').productId, c.req.valid('json').quantity)),
+  .patch('/items/:variantId', updateCartItemDocs, jsonLimit, validate('param', CartItemParam), validate('json', UpdateCartItemBody), async (c) =>
+    c.json(await updateCartItem(c.env, await cartOwner(c), c.req.valid('param').variantId, c.req.valid('json').quantity)),
   )
-  .delete('/items/:productId', removeCartItemDocs, validate('param', CartItemParam), async (c) => c.json(await removeCartItem(c.env, await cartOwner(c), c.req.valid('param').productId)))
+  .delete('/items/:variantId', removeCartItemDocs, validate('param', CartItemParam), async (c) => c.json(await removeCartItem(c.env, await cartOwner(c), c.req.valid('param').variantId)))

@@ -10,11 +10,28 @@ export const Quantity = z
 
 export const ProductId = z.int('must be a product id').min(1, 'must be a product id')
 
-export const AddCartItemBody = z.strictObject({ product_id: ProductId, quantity: Quantity })
+export const VariantId = z.int('must be a variant id').min(1, 'must be a variant id')
+
+/** A line names its variant, or its product when that has only one variant: exactly one of the two. */
+export const lineRef = <T extends { variant_id?: number | undefined; product_id?: number | undefined }>(line: T, ctx: z.RefinementCtx, path: (string | number)[] = []) => {
+  if ((line.variant_id === undefined) === (line.product_id === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'variant_id'], message: 'give variant_id, or product_id for a product with one variant (not both)' })
+  }
+}
+
+const LineTarget = {
+  variant_id: VariantId.optional().describe('The variant to add (give this or product_id)'),
+  product_id: ProductId.optional().describe('Only for a product with a single variant; 400 variant_required otherwise'),
+}
+
+export const AddCartItemBody = z.strictObject({ ...LineTarget, quantity: Quantity }).superRefine((line, ctx) => lineRef(line, ctx))
 export type AddCartItemBody = z.infer<typeof AddCartItemBody>
 
 export const UpdateCartItemBody = z.strictObject({ quantity: Quantity })
 export type UpdateCartItemBody = z.infer<typeof UpdateCartItemBody>
 
-/** `/api/cart/items/:productId`. */
-export const CartItemParam = z.object({ productId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
+/** `/api/cart/items/:variantId`. */
+export const CartItemParam = z.object({ variantId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
+
+/** The fields of an order or cart line that name what it is of. */
+export const LINE_TARGET = LineTarget

@@ -8,7 +8,7 @@ import { ORDER_LINES_MAX } from '../orders/schemas'
 import { imageUrl } from '../catalog/queries'
 import { getDb, type Db } from '../db/client'
 import { LINE_QUANTITY_MAX } from '../db/schema'
-import { availableStock } from '../stock/client'
+import { stockOf } from '../stock/client'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, notFound } from '../platform/errors'
 import {
@@ -20,7 +20,6 @@ import {
   mergeStatements,
   guestCartId,
   lineQuantities,
-  productsByIds,
   removeLines,
   setLines,
   touchCart,
@@ -29,6 +28,7 @@ import {
 } from './queries'
 import type { CartLineView, CartView, Unavailable } from './responses'
 import type { AddCartItemBody } from './schemas'
+import { productChoice, resolveVariantIds, variantForSale, variantsByIds, type VariantForSale, type VariantLine } from './variants'
 
 /** The guest cart cookie's name (before its `__Host-` prefix outside development). */
 export const CART_COOKIE = 'cart'
@@ -56,22 +56,30 @@ export interface CartOwner {
 
 export type { CartLineView, CartView, Unavailable }
 
+/** A line's variant as the cart shows it (null once the variant is gone). */
+const variantOf = (line: CartLine): VariantForSale | null => (line.variant ? variantForSale(line.variant) : null)
+
 /** The cart as the API answers it. The first sellable line sets the currency; lines in another are left out of the totals. */
 function cartView(lines: CartLine[]): CartView {
-  const currency = lines.find((line) => line.product?.isActive)?.product?.currency ?? null
-  const items = lines.map((line): CartLineView => {
-    const product = line.product
-    const unavailable: Unavailable | null = !product?.isActive ? 'no_longer_sold' : product.currency !== currency ? 'other_currency' : null
-    const image = product?.images[0]
+  const variants = lines.map(variantOf)
+  const currency = variants.find((variant) => variant?.isActive)?.currency ?? null
+  const items = lines.map((line, i): CartLineView => {
+    const variant = variants[i] ?? null
+    const unavailable: Unavailable | null = !variant?.isActive ? 'no_longer_sold' : variant.currency !== currency ? 'other_currency' : null
     return {
+      variant_id: line.variantId,
       product_id: line.productId,
-      slug: product?.slug ?? null,
-      name: product?.name ?? null,
-      image_url: image ? imageUrl(image.r2Key) : null,
-      unit_price_cents: product?.priceCents ?? null,
+      slug: variant?.slug ?? line.product?.slug ?? null,
+      name: variant?.name ?? line.product?.name ?? null,
+      sku: variant?.sku ?? null,
+      variant_title: variant?.title ?? null,
+      option_values: variant?.optionValues ?? [],
+      image_url: variant?.imageKey ? imageUrl(variant.imageKey) : null,
+      unit_price_cents: variant?.priceCents ?? null,
       quantity: line.quantity,
-      line_total_cents: product && !unavailable ? product.priceCents * line.quantity : null,
-      currency: product?.currency ?? null,
+      line_total_cents: variant && !unavailable ? variant.priceCents * line.quantity : null,
+      currency: variant?.currency ?? line.product?.currency ?? null,
+      available: variant?.isActive ? variant.available : 0,
       unavailable,
     }
   })
@@ -83,6 +91,9 @@ function cartView(lines: CartLine[]): CartView {
     item_count: sellable.reduce((sum, item) => sum + item.quantity, 0),
   }
 }
+
+/** The units of a variant that can still be put aside: its stock object's word (0 if unknown). */
+const availableOf = (env: Env, line: Omit<VariantLine, 'quantity'>) => stockOf(env, line.productId).available(line.productId, line.variantId)
 
 const viewOf = async (db: Db, cartId: number | null) => cartView(cartId === null ? [] : await cartLines(db, cartId))
 
@@ -110,17 +121,19 @@ export async function mergeGuestCart(env: Env, owner: CartOwner, userId: number)
 
   const held = await lineQuantities(db, (await userCartId(db, userId)) ?? -1)
   const merged = await Promise.all(
-    guestLines.map(async (line) => {
-      const had = held.get(line.productId) ?? 0
+    guestLines.map(async (line): Promise<VariantLine> => {
+      const had = held.get(line.variantId) ?? 0
       const sum = Math.min(had + line.quantity, LINE_QUANTITY_MAX)
-      if (!line.product?.isActive) return { productId: line.productId, quantity: sum }
-      const cap = Math.max(await availableStock(env, line.productId), had)
-      return { productId: line.productId, quantity: Math.min(sum, cap) }
+      const target = { productId: line.productId, variantId: line.variantId }
+      // An inactive product or variant comes along with its note, as the guest saw it.
+      if (!variantOf(line)?.isActive) return { ...target, quantity: sum }
+      const cap = Math.max(await availableOf(env, line), had)
+      return { ...target, quantity: Math.min(sum, cap) }
     }),
   )
-  // Products the user's cart already holds come first; new ones only while there is room.
+  // Variants the user's cart already holds come first; new ones only while there is room.
   const room = Math.max(CART_LINES_MAX - held.size, 0)
-  const lines = [...merged.filter((line) => line.quantity >= 1 && held.has(line.productId)), ...merged.filter((line) => line.quantity >= 1 && !held.has(line.productId)).slice(0, room)]
+  const lines = [...merged.filter((line) => line.quantity >= 1 && held.has(line.variantId)), ...merged.filter((line) => line.quantity >= 1 && !held.has(line.variantId)).slice(0, room)]
   // One batch: the lines land in the user's cart and the guest cart is gone, or neither (a failure keeps
   // the guest cart for the next request); a concurrent merge of the same cart writes nothing.
   await db.batch(mergeStatements(db, userId, guestId, lines))
@@ -156,17 +169,18 @@ async function openCart(env: Env, owner: CartOwner): Promise<number> {
   return cartId
 }
 
-/** 409 unless `wanted` units fit in a line and are available; `had` is what the cart already holds. */
-async function checkQuantity(env: Env, productId: number, wanted: number, had: number): Promise<void> {
+/** 409 unless `wanted` units of the variant fit in a line and are available; `had` is what the cart already holds. */
+async function checkQuantity(env: Env, variant: VariantForSale, wanted: number, had: number): Promise<void> {
   const already = had ? ` (the cart already holds ${had})` : ''
   if (wanted > LINE_QUANTITY_MAX) {
     throw new ApiError(409, 'quantity_limit', `At most ${LINE_QUANTITY_MAX} of a product fit in the cart${already}`, {
       quantity: [`must bring the line to at most ${LINE_QUANTITY_MAX}${already}`],
     })
   }
-  const available = await availableStock(env, productId)
+  const available = await availableOf(env, variant)
   if (wanted > available) {
-    throw new ApiError(409, 'insufficient_stock', `Only ${available} of product ${productId} available${already}`, {
+    const what = variant.variantCount > 1 ? `${variant.name} (${variant.title})` : `product ${variant.productId}`
+    throw new ApiError(409, 'insufficient_stock', `Only ${available} of ${what} available${already}`, {
       quantity: [`only ${available} available${already}`],
     })
   }
@@ -177,55 +191,70 @@ export async function getCart(env: Env, owner: CartOwner): Promise<CartView> {
   return viewOf(getDb(env), await findCart(env, owner))
 }
 
-/** Adds units of an active product, on top of any already in the cart. */
-export async function addCartItem(env: Env, owner: CartOwner, { product_id: productId, quantity }: AddCartItemBody): Promise<CartView> {
+/**
+ * The variant a cart line names (`variant_id`, or `product_id` for a product with one variant; 400
+ * `variant_required` for one with several), if it is sold: 404 otherwise.
+ */
+export async function variantToAdd(env: Env, line: Pick<AddCartItemBody, 'variant_id' | 'product_id'>): Promise<VariantForSale> {
   const db = getDb(env)
-  const product = (await productsByIds(db, [productId])).get(productId)
-  if (!product?.isActive) throw notFound('product')
+  const [variantId] = await resolveVariantIds(db, [line], () => 'variant_id')
+  const variant = variantId == null ? undefined : (await variantsByIds(db, [variantId])).get(variantId)
+  if (!variant?.isActive) throw notFound(line.variant_id === undefined ? 'product' : 'variant')
+  return variant
+}
+
+/** Adds units of a sold variant, on top of any already in the cart. */
+export async function addCartItem(env: Env, owner: CartOwner, body: AddCartItemBody): Promise<CartView> {
+  const db = getDb(env)
+  const variant = await variantToAdd(env, body)
   const cartId = await openCart(env, owner)
   const lines = await cartLines(db, cartId)
   const { currency } = cartView(lines)
-  if (currency && currency !== product.currency) {
-    throw new ApiError(409, 'currency_mismatch', `The cart is priced in ${currency}; this product in ${product.currency}`)
+  if (currency && currency !== variant.currency) {
+    throw new ApiError(409, 'currency_mismatch', `The cart is priced in ${currency}; this product in ${variant.currency}`)
   }
-  const had = lines.find((line) => line.productId === productId)?.quantity ?? 0
+  const had = lines.find((line) => line.variantId === variant.variantId)?.quantity ?? 0
   if (!had && lines.length >= CART_LINES_MAX) {
-    throw new ApiError(409, 'cart_full', `A cart holds at most ${CART_LINES_MAX} different products: check out or remove some first`)
+    throw new ApiError(409, 'cart_full', `A cart holds at most ${CART_LINES_MAX} different items: check out or remove some first`)
   }
-  await checkQuantity(env, productId, had + quantity, had)
-  await db.batch([addToLine(db, cartId, productId, quantity), touchCart(db, cartId)])
+  await checkQuantity(env, variant, had + body.quantity, had)
+  await db.batch([addToLine(db, cartId, variant, body.quantity), touchCart(db, cartId)])
   return viewOf(db, cartId)
 }
 
-/** Sets the quantity of a line already in the cart. */
-export async function updateCartItem(env: Env, owner: CartOwner, productId: number, quantity: number): Promise<CartView> {
+/** Sets the quantity of a line (by its variant) already in the cart. */
+export async function updateCartItem(env: Env, owner: CartOwner, variantId: number, quantity: number): Promise<CartView> {
   const db = getDb(env)
   const cartId = await findCart(env, owner)
-  const line = cartId === null ? undefined : (await cartLines(db, cartId)).find((l) => l.productId === productId)
+  const line = cartId === null ? undefined : (await cartLines(db, cartId)).find((l) => l.variantId === variantId)
   if (cartId === null || !line) throw notFound('cart item')
-  if (!line.product?.isActive) throw new ApiError(409, 'product_unavailable', 'This product is no longer sold; remove it from the cart')
-  await checkQuantity(env, productId, quantity, 0)
-  await db.batch([touchCart(db, cartId), ...setLines(db, cartId, [{ productId, quantity }])])
+  const variant = variantOf(line)
+  if (!variant?.isActive) throw new ApiError(409, 'product_unavailable', 'This product is no longer sold; remove it from the cart')
+  await checkQuantity(env, variant, quantity, 0)
+  await db.batch([touchCart(db, cartId), ...setLines(db, cartId, [{ productId: line.productId, variantId, quantity }])])
   return viewOf(db, cartId)
 }
 
-/** Removes a line; removing a line that is not there changes nothing. */
-export async function removeCartItem(env: Env, owner: CartOwner, productId: number): Promise<CartView> {
+/** Removes a line (by its variant); removing a line that is not there changes nothing. */
+export async function removeCartItem(env: Env, owner: CartOwner, variantId: number): Promise<CartView> {
   const db = getDb(env)
   const cartId = await findCart(env, owner)
-  if (cartId !== null) await db.batch([removeLines(db, cartId, [productId]), touchCart(db, cartId)])
+  if (cartId !== null) await db.batch([removeLines(db, cartId, [variantId]), touchCart(db, cartId)])
   return viewOf(db, cartId)
 }
 
-/** The sellable lines of a user's cart (product id and quantity), for an order placed from it. */
-export async function orderableCartLines(env: Env, userId: number): Promise<{ cartId: number; lines: { productId: number; quantity: number }[] } | null> {
+/** The sellable lines of a user's cart (product, variant and quantity), for an order placed from it. */
+export async function orderableCartLines(env: Env, userId: number): Promise<{ cartId: number; lines: VariantLine[] } | null> {
   const db = getDb(env)
   const cartId = await userCartId(db, userId)
   if (cartId === null) return null
   const view = cartView(await cartLines(db, cartId))
-  const lines = view.items.filter((item) => item.unavailable === null).map((item) => ({ productId: item.product_id, quantity: item.quantity }))
+  const lines = view.items.filter((item) => item.unavailable === null).map((item) => ({ productId: item.product_id, variantId: item.variant_id, quantity: item.quantity }))
   return { cartId, lines }
 }
 
-/** Drops the lines an order took from the cart: a statement for the order's own D1 batch. */
-export const removeOrderedLines = (env: Env, cartId: number, productIds: number[]) => removeLines(getDb(env), cartId, productIds)
+/** Drops the lines (by variant) an order took from the cart: a statement for the order's own D1 batch. */
+export const removeOrderedLines = (env: Env, cartId: number, variantIds: number[]) => removeLines(getDb(env), cartId, variantIds)
+
+/** What a shopper must choose before a product with several variants goes in the cart (for the product page's form). */
+export const productChoiceOf = (env: Env, productId: number) => productChoice(getDb(env), productId)

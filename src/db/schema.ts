@@ -385,8 +385,9 @@ export const carts = sqliteTable(
 )
 
 /**
- * One line per product. No foreign key to products: a product deleted from the catalog stays in the
- * cart, marked unavailable, rather than vanishing without a word.
+ * One line per variant, with its product. No foreign key to products or variants: a product or variant
+ * deleted from the catalog stays in the cart, marked unavailable, rather than vanishing without a word.
+ * (A line of a product deleted before variants has `variant_id = -product_id`: it never had one.)
  */
 export const cartItems = sqliteTable(
   'cart_items',
@@ -395,11 +396,12 @@ export const cartItems = sqliteTable(
       .notNull()
       .references(() => carts.id, { onDelete: 'cascade' }),
     productId: integer('product_id').notNull(),
+    variantId: integer('variant_id').notNull(),
     quantity: integer('quantity').notNull(),
     addedAt: epochMs('added_at'),
   },
   (t) => [
-    primaryKey({ columns: [t.cartId, t.productId] }),
+    primaryKey({ columns: [t.cartId, t.variantId] }),
     check('cart_items_quantity_range', sql`${t.quantity} BETWEEN 1 AND ${sql.raw(String(LINE_QUANTITY_MAX))}`),
   ],
 )
@@ -447,6 +449,12 @@ export const orders = sqliteTable(
   ],
 )
 
+/** One option's value of a variant, as an order line keeps it: `{ name: 'Size', value: 'M' }`. */
+export interface OptionValue {
+  name: string
+  value: string
+}
+
 /**
  * What was bought, as it was: the name and the unit price at the moment of purchase. No foreign key to
  * products, so that the catalog can drop a product without touching the books. `reservation_id` is the
@@ -459,14 +467,21 @@ export const orderItems = sqliteTable(
       .notNull()
       .references(() => orders.id, { onDelete: 'cascade' }),
     productId: integer('product_id').notNull(),
+    /** The variant bought (no foreign key either; `-product_id` for a line of a product deleted before variants). */
+    variantId: integer('variant_id').notNull(),
     productName: text('product_name').notNull(),
+    /** The variant's SKU, title ("Navy / M", "Default") and option values at purchase. */
+    sku: text('sku'),
+    variantTitle: text('variant_title').notNull().default('Default'),
+    optionValues: text('option_values', { mode: 'json' }).notNull().default(sql`'[]'`).$type<OptionValue[]>(),
     priceAtPurchaseCents: integer('price_at_purchase_cents').notNull(),
     quantity: integer('quantity').notNull(),
     lineTotalCents: integer('line_total_cents').notNull(),
     reservationId: text('reservation_id').notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.orderId, t.productId] }),
+    primaryKey({ columns: [t.orderId, t.variantId] }),
+    index('order_items_order_product_idx').on(t.orderId, t.productId),
     uniqueIndex('order_items_reservation_unique').on(t.reservationId),
     check('order_items_quantity_positive', sql`${t.quantity} >= 1`),
     check('order_items_price_nonnegative', sql`${t.priceAtPurchaseCents} >= 0`),
@@ -524,6 +539,7 @@ export const cartsRelations = relations(carts, ({ many }) => ({
 export const cartItemsRelations = relations(cartItems, ({ one }) => ({
   cart: one(carts, { fields: [cartItems.cartId], references: [carts.id] }),
   product: one(products, { fields: [cartItems.productId], references: [products.id] }),
+  variant: one(productVariants, { fields: [cartItems.variantId], references: [productVariants.id] }),
 }))
 
 export const ordersRelations = relations(orders, ({ many, one }) => ({
@@ -655,11 +671,13 @@ export const refundItems = sqliteTable(
       .references(() => refunds.id, { onDelete: 'cascade' }),
     orderId: text('order_id').notNull(),
     productId: integer('product_id').notNull(),
+    /** The order line's variant (the order line is `(order_id, variant_id)`). */
+    variantId: integer('variant_id').notNull(),
     quantity: integer('quantity').notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.refundId, t.productId] }),
-    index('refund_items_order_idx').on(t.orderId, t.productId),
+    primaryKey({ columns: [t.refundId, t.variantId] }),
+    index('refund_items_order_idx').on(t.orderId, t.variantId),
     check('refund_items_quantity_positive', sql`${t.quantity} >= 1`),
   ],
 )

@@ -1,4 +1,5 @@
 /** Checkout (address, then the order with its stock held), order confirmation, history and detail pages. */
+import { VariantLabel, variantText } from '../ui/variant-label'
 import { TableHead } from '../ui/table-head'
 import { Hono, type Context } from 'hono'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
@@ -63,8 +64,11 @@ export function OrderLines({ order, productHref }: { order: OrderView; productHr
       <TableHead columns={['Product', 'Price', 'Quantity', 'Total']} />
       <tbody>
         {order.items.map((item) => (
-          <tr key={item.product_id}>
-            <td>{productHref ? <a href={productHref(item.product_id)}>{item.name}</a> : item.name}</td>
+          <tr key={item.variant_id}>
+            <td>
+              {productHref ? <a href={productHref(item.product_id)}>{item.name}</a> : item.name}
+              <VariantLabel title={item.variant_title} sku={item.sku} optionValues={item.option_values} />
+            </td>
             <td>{formatMoney(item.price_at_purchase_cents, order.currency)}</td>
             <td>{item.quantity}</td>
             <td>{formatMoney(item.line_total_cents, order.currency)}</td>
@@ -99,8 +103,9 @@ async function checkoutPage(c: Ctx, { address, errors, message, status = 200 }: 
       {message && <Notice kind="error">{message}</Notice>}
       <ul class="checkout-lines">
         {sellable.map((line) => (
-          <li key={line.product_id}>
-            {line.quantity} × {line.name} — {line.currency && line.line_total_cents !== null ? formatMoney(line.line_total_cents, line.currency) : ''}
+          <li key={line.variant_id}>
+            {line.quantity} × {line.name}
+            {variantText(line.variant_title, line.option_values) && ` (${line.variant_title}${line.sku ? `, SKU ${line.sku}` : ''})`} — {line.currency && line.line_total_cents !== null ? formatMoney(line.line_total_cents, line.currency) : ''}
           </li>
         ))}
       </ul>
@@ -268,6 +273,7 @@ export const orderPages = new Hono<AppEnv>()
               <li key={order.id}>
                 <a href={`/orders/${order.id}`}>Order {order.id.slice(0, 8).toUpperCase()}</a> · {new Date(order.created_at).toUTCString()} ·{' '}
                 {formatMoney(order.total_cents, order.currency)} · <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span>
+                <small class="order-summary">{order.items.map((item) => `${item.quantity} × ${item.name}${variantText(item.variant_title, item.option_values) && ` (${item.variant_title})`}`).join(', ')}</small>
               </li>
             ))}
           </ul>

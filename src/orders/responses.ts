@@ -2,13 +2,18 @@
 import { z } from 'zod'
 import { ShippingAddressView } from '../accounts/responses'
 import { Instant } from '../catalog/responses'
+import { OptionValueView } from '../cart/responses'
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../db/schema'
 import { PAGE_FIELDS, PAGE_LINK_FIELDS } from '../platform/pagination'
 
 export const OrderLineView = z
   .object({
+    variant_id: z.int().describe('The variant bought (negative for a line of a product deleted before variants: it had none)'),
     product_id: z.int(),
     name: z.string().describe('The product name when the order was placed'),
+    sku: z.string().nullable().describe("The variant's SKU when the order was placed"),
+    variant_title: z.string().describe('"Navy / M" when the order was placed; "Default" for a product without options'),
+    option_values: z.array(OptionValueView).describe("The variant's option values when the order was placed"),
     quantity: z.int(),
     price_at_purchase_cents: z.int(),
     line_total_cents: z.int(),

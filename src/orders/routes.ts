@@ -19,14 +19,15 @@ const createOrderDocs = docs({
   tag: 'Orders',
   summary: 'Place an order from explicit lines or from the cart',
   description:
-    'Every line is held in stock, all or nothing, until the order is paid or the hold runs out. With an Idempotency-Key, repeating the request answers the same order (200, `Idempotent-Replayed: true`).',
+    'Each line names a variant (`variant_id`, or `product_id` for a product with a single variant) and is priced from it. Every line is held in stock, all or nothing, until the order is paid or the hold runs out. With an Idempotency-Key, repeating the request answers the same order (200, `Idempotent-Replayed: true`).',
   access: 'user',
   responses: {
     201: { description: 'The order, awaiting payment', schema: OrderView },
     200: { description: 'A replay of an earlier request with the same Idempotency-Key: its order', schema: OrderView },
   },
   errors: {
-    404: 'A product is not for sale',
+    400: 'A line names a product with several variants without its variant_id (variant_required), or the same variant twice',
+    404: 'A variant (or product) is not for sale',
     409: 'Not enough stock for a line (insufficient_stock), or a request with this key is in progress',
     422: 'The Idempotency-Key was used with another body',
   },

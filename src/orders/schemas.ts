@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ShippingAddress } from '../accounts/schemas'
-import { ProductId, Quantity } from '../cart/schemas'
+import { LINE_TARGET, lineRef, Quantity } from '../cart/schemas'
 import { wholeNumber } from '../platform/params'
 
 /** Lines of one order: each is a stock hold in its product's object, so the fan-out stays bounded. */
@@ -9,7 +9,8 @@ const PAGE_SIZE_DEFAULT = 20
 const PAGE_SIZE_MAX = 100
 const PAGE_MAX = 10_000
 
-const OrderLine = z.strictObject({ product_id: ProductId, quantity: Quantity })
+/** A line names its variant, or its product when that has a single variant (400 `variant_required` otherwise). */
+const OrderLine = z.strictObject({ ...LINE_TARGET, quantity: Quantity }).superRefine((line, ctx) => lineRef(line, ctx))
 
 /** Either explicit lines or the signed-in user's cart; the address defaults to the profile's. */
 export const CreateOrderBody = z
@@ -22,10 +23,12 @@ export const CreateOrderBody = z
     if ((body.items === undefined) === (body.from_cart === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['items'], message: 'give either items or from_cart: true' })
     }
-    const seen = new Set<number>()
+    // The same variant twice is refused here when named; a product named for its one variant is checked once resolved.
+    const seen = new Set<string>()
     body.items?.forEach((line, i) => {
-      if (seen.has(line.product_id)) ctx.addIssue({ code: 'custom', path: ['items', i, 'product_id'], message: 'appears on an earlier line' })
-      seen.add(line.product_id)
+      const [field, id] = line.variant_id !== undefined ? ['variant_id', line.variant_id] : ['product_id', line.product_id]
+      if (seen.has(`${field}:${id}`)) ctx.addIssue({ code: 'custom', path: ['items', i, field], message: 'appears on an earlier line' })
+      seen.add(`${field}:${id}`)
     })
   })
 export type CreateOrderBody = z.infer<typeof CreateOrderBody>

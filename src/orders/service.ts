@@ -7,9 +7,9 @@ import type { BatchItem } from 'drizzle-orm/batch'
 import { profileOf } from '../accounts/service'
 import { linesBackToCart } from '../cart/returns'
 import { orderableCartLines, removeOrderedLines } from '../cart/service'
-import { productsByIds } from '../cart/queries'
+import { resolveVariantIds, variantsByIds, type VariantLine } from '../cart/variants'
 import { chunkRows, getDb, type Db } from '../db/client'
-import { orderEvents, orderItems, orders, type Order, type OrderItem, type OrderStatus, type Payment } from '../db/schema'
+import { orderEvents, orderItems, orders, type OptionValue, type Order, type OrderItem, type OrderStatus, type Payment } from '../db/schema'
 import { sha256Hex } from '../platform/encoding'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, badRequest, notFound, validationFailed, type FieldErrors } from '../platform/errors'
@@ -24,18 +24,24 @@ import { HOLD_TTL_MS_DEFAULT, stockOf } from '../stock/client'
 
 export type { OrderLineView, OrderPage, OrderView }
 
-/** A line about to be ordered: what was asked, priced from D1 now. */
-interface PricedLine {
-  productId: number
-  quantity: number
+/** A line about to be ordered: what was asked (a variant), priced from D1 now, as it is at this moment. */
+interface PricedLine extends VariantLine {
+  /** How errors name the line: `variant:<id>`, or `product:<id>` when it was asked for by its product. */
+  ref: string
   name: string
+  sku: string | null
+  title: string
+  optionValues: OptionValue[]
   priceCents: number
   currency: string
   reservationId: string
 }
 
-/** The reservation of an order's line in its product's stock object: one per line, derived from the order id. */
-const reservationIdOf = (orderId: string, productId: number) => `${orderId}:${productId}`
+/** A line as asked: a variant, or a product standing for its one variant; `ref` names it in errors. */
+type RequestedLine = { ref: string; variantId: number | null; quantity: number }
+
+/** The reservation of an order's line in its product's stock object: one per line (variant), derived from the order id. */
+const reservationIdOf = (orderId: string, variantId: number) => `${orderId}:${variantId}`
 
 /** The hold's lifetime from the HOLD_TTL_MS setting (wrangler.toml), 15 minutes if it is unset or not a positive integer. */
 function holdTtlMs(env: Env): number {
@@ -44,7 +50,7 @@ function holdTtlMs(env: Env): number {
 }
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString()
-const itemsInOrder = { orderBy: [asc(orderItems.productId)] }
+const itemsInOrder = { orderBy: [asc(orderItems.productId), asc(orderItems.variantId)] }
 const withLines = { items: itemsInOrder, payment: { columns: { refundedCents: true } } } as const
 const isIllegalTransition = (err: unknown) => err instanceof ApiError && err.code === 'illegal_transition'
 
@@ -56,8 +62,12 @@ function orderView(order: Order & { items: OrderItem[]; payment: Pick<Payment, '
     subtotal_cents: order.subtotalCents,
     total_cents: order.totalCents,
     items: order.items.map((item) => ({
+      variant_id: item.variantId,
       product_id: item.productId,
       name: item.productName,
+      sku: item.sku,
+      variant_title: item.variantTitle,
+      option_values: item.optionValues,
       quantity: item.quantity,
       price_at_purchase_cents: item.priceAtPurchaseCents,
       line_total_cents: item.lineTotalCents,
@@ -79,16 +89,16 @@ async function orderStatus(db: Db, orderId: string): Promise<OrderStatus | null>
   return row?.status ?? null
 }
 
-/** An order's line as its product's stock object knows it. */
-export type StockLine = { productId: number; quantity: number; reservationId: string }
+/** An order's line as its product's stock object knows it: a variant's units under the line's reservation id. */
+export type StockLine = VariantLine & { reservationId: string }
 
 /** The order's lines as the stock objects know them. */
 const stockLines = (db: Db, orderId: string): Promise<StockLine[]> =>
   db
-    .select({ productId: orderItems.productId, quantity: orderItems.quantity, reservationId: orderItems.reservationId })
+    .select({ productId: orderItems.productId, variantId: orderItems.variantId, quantity: orderItems.quantity, reservationId: orderItems.reservationId })
     .from(orderItems)
     .where(eq(orderItems.orderId, orderId))
-    .orderBy(asc(orderItems.productId))
+    .orderBy(asc(orderItems.productId), asc(orderItems.variantId))
 
 /** An order as its owner, or staff and admins, see it; anyone else gets the 404 an unknown id gets, so ids cannot be probed. */
 export async function orderForViewer(env: Env, viewer: CurrentUser, orderId: string): Promise<OrderView> {
@@ -139,30 +149,66 @@ export async function createOrder(env: Env, userId: number, body: CreateOrderBod
   }
 }
 
-/** The lines to order: the body's, or the sellable lines of the user's cart (with the cart to take them from). */
-async function requestedLines(env: Env, userId: number, body: CreateOrderBody) {
-  if (body.items) return { cartId: null, lines: body.items.map((line) => ({ productId: line.product_id, quantity: line.quantity })) }
+/**
+ * The lines to order: the body's (a product named for its one variant resolved to it, 400
+ * `variant_required` for a product with several), or the sellable lines of the user's cart (with the cart to take them from).
+ */
+async function requestedLines(env: Env, userId: number, body: CreateOrderBody): Promise<{ cartId: number | null; lines: RequestedLine[] }> {
+  if (body.items) {
+    const items = body.items
+    const ids = await resolveVariantIds(getDb(env), items, (i) => `items.${i}.variant_id`)
+    const lines = items.map((line, i) => ({
+      ref: line.variant_id !== undefined ? `variant:${line.variant_id}` : `product:${line.product_id}`,
+      variantId: ids[i] ?? null,
+      quantity: line.quantity,
+    }))
+    // A product named for its one variant and that variant named as well: the same variant twice.
+    const first = new Map<number, number>()
+    const twice: FieldErrors = {}
+    lines.forEach((line, i) => {
+      if (line.variantId === null) return
+      const earlier = first.get(line.variantId)
+      if (earlier !== undefined) twice[`items.${i}.variant_id`] = [`the same variant as line ${earlier}: give each variant one line`]
+      else first.set(line.variantId, i)
+    })
+    if (Object.keys(twice).length) throw validationFailed(twice)
+    return { cartId: null, lines }
+  }
   const cart = await orderableCartLines(env, userId)
   if (!cart?.lines.length) throw new ApiError(400, 'cart_empty', 'The cart holds nothing that can be ordered')
-  return cart
+  return { cartId: cart.cartId, lines: cart.lines.map((line) => ({ ref: `variant:${line.variantId}`, variantId: line.variantId, quantity: line.quantity })) }
 }
 
-/** Prices the lines from D1 now; 404 for products that do not exist or are not for sale, 400 for mixed currencies. */
-async function priceLines(db: Db, orderId: string, requested: { productId: number; quantity: number }[]): Promise<PricedLine[]> {
-  const found = await productsByIds(
+/**
+ * Prices the lines from D1 now, per variant (never from a cache); 404 for variants or products that do
+ * not exist or are not for sale (an inactive variant of an active product included), 400 for mixed currencies.
+ */
+async function priceLines(db: Db, orderId: string, requested: RequestedLine[]): Promise<PricedLine[]> {
+  const found = await variantsByIds(
     db,
-    requested.map((line) => line.productId),
+    requested.flatMap((line) => (line.variantId === null ? [] : [line.variantId])),
   )
-  const missing = requested.filter((line) => !found.get(line.productId)?.isActive)
+  const missing = requested.filter((line) => line.variantId === null || !found.get(line.variantId)?.isActive)
   if (missing.length) {
-    const fields: FieldErrors = Object.fromEntries(missing.map((line) => [`product:${line.productId}`, ['is not a product for sale']]))
-    throw new ApiError(404, 'not_found', `Product ${missing.map((line) => line.productId).join(', ')} not found`, fields)
+    const fields: FieldErrors = Object.fromEntries(missing.map((line) => [line.ref, [line.ref.startsWith('variant') ? 'is not a variant for sale' : 'is not a product for sale']]))
+    throw new ApiError(404, 'not_found', `${missing.map((line) => line.ref.replace(':', ' ')).join(', ')} not found`, fields)
   }
   const lines = requested.map((line): PricedLine => {
-    const product = found.get(line.productId)
-    if (!product) throw new Error('unreachable: product checked above')
-    const { name, priceCents, currency } = product
-    return { ...line, name, priceCents, currency, reservationId: reservationIdOf(orderId, line.productId) }
+    const variant = line.variantId === null ? undefined : found.get(line.variantId)
+    if (!variant) throw new Error('unreachable: variant checked above')
+    return {
+      ref: line.ref,
+      productId: variant.productId,
+      variantId: variant.variantId,
+      quantity: line.quantity,
+      name: variant.name,
+      sku: variant.sku,
+      title: variant.title,
+      optionValues: variant.optionValues,
+      priceCents: variant.priceCents,
+      currency: variant.currency,
+      reservationId: reservationIdOf(orderId, variant.variantId),
+    }
   })
   const currencies = [...new Set(lines.map((line) => line.currency))]
   if (currencies.length > 1) throw badRequest(`All lines of an order must share one currency, not ${currencies.join(' and ')}`)
@@ -178,30 +224,60 @@ async function releaseAll(env: Env, lines: Pick<PricedLine, 'productId' | 'reser
   }
 }
 
+/** The lines grouped by product, in order: each product's lines go to its stock object in one call. */
+function byProduct<T extends { productId: number }>(lines: T[]): [number, T[]][] {
+  const groups = new Map<number, T[]>()
+  for (const line of lines) groups.set(line.productId, [...(groups.get(line.productId) ?? []), line])
+  return [...groups]
+}
+
 /**
- * Holds every line in its stock object, all or nothing: if one line cannot be held, every line is
- * released and the answer is a 409 naming the short lines. Resolves to when the first hold runs out.
+ * Holds every line, all or nothing: the lines of one product (its variants) in ONE `reserveLines` call of
+ * its stock object (one transaction: all of them or none), the products in parallel; if one product
+ * cannot hold its lines, every line is released and the answer is a 409 naming the short lines.
+ * Resolves to when the first hold runs out.
  */
 async function holdAll(env: Env, orderId: string, lines: PricedLine[]): Promise<number> {
   const ttlMs = holdTtlMs(env)
+  const groups = byProduct(lines)
   const results = await Promise.allSettled(
-    lines.map((line) => stockOf(env, line.productId).reserve(line.productId, line.reservationId, line.quantity, ttlMs, orderId)),
+    groups.map(([productId, group]) =>
+      stockOf(env, productId).reserveLines(
+        productId,
+        group.map((line) => ({ variantId: line.variantId, reservationId: line.reservationId, qty: line.quantity })),
+        ttlMs,
+        orderId,
+      ),
+    ),
   )
   const expiries: number[] = []
   const short: FieldErrors = {}
   let failure: unknown = null
-  results.forEach((result, i) => {
-    const line = lines[i] as PricedLine
-    if (result.status === 'rejected') failure ??= result.reason
-    else if (result.value.ok) expiries.push(result.value.expiresAt)
-    else short[`product:${line.productId}`] = [`requested ${line.quantity}, available ${result.value.available}`]
+  results.forEach((result, g) => {
+    const group = groups[g]?.[1] ?? []
+    if (result.status === 'rejected') {
+      failure ??= result.reason
+      return
+    }
+    const answer = result.value
+    if (answer.ok) {
+      expiries.push(...answer.holds.map((hold) => hold.expiresAt))
+      return
+    }
+    const availableOf = (line: PricedLine) =>
+      answer.reason === 'insufficient' ? (answer.short.find((s) => s.variantId === line.variantId)?.available ?? null) : answer.reason === 'finished' ? null : 0
+    for (const line of group) {
+      const available = availableOf(line)
+      if (answer.reason === 'finished') short[line.ref] = ['is no longer held for this order: order again']
+      else if (available !== null) short[line.ref] = [`requested ${line.quantity}, available ${available}`]
+    }
   })
   if (failure === null && expiries.length === lines.length) return Math.min(...expiries)
 
   await releaseAll(env, lines)
   if (failure !== null) throw failure
-  const names = Object.keys(short).map((key) => key.replace('product:', ''))
-  throw new ApiError(409, 'insufficient_stock', `Not enough stock for product ${names.join(', ')}`, short)
+  const named = lines.filter((line) => short[line.ref]).map((line) => (line.title !== 'Default' ? `${line.name} (${line.title})` : `product ${line.productId}`))
+  throw new ApiError(409, 'insufficient_stock', `Not enough stock for ${named.join(', ')}`, short)
 }
 
 async function placeOrder(env: Env, userId: number, body: CreateOrderBody, orderId: string, idempotencyKey?: string): Promise<OrderView> {
@@ -223,12 +299,16 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
       shippingAddress,
       holdExpiresAt,
     }),
-    // Seven parameters a line: more than 14 lines would pass D1's 100 per statement, so they are split.
+    // Eleven parameters a line: more than 9 lines would pass D1's 100 per statement, so they are split.
     ...chunkRows(
       lines.map((line) => ({
         orderId,
         productId: line.productId,
+        variantId: line.variantId,
         productName: line.name,
+        sku: line.sku,
+        variantTitle: line.title,
+        optionValues: line.optionValues,
         priceAtPurchaseCents: line.priceCents,
         quantity: line.quantity,
         lineTotalCents: line.priceCents * line.quantity,
@@ -238,7 +318,7 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
     db.insert(orderEvents).values({ orderId, toStatus: 'pending_payment', note: cartId === null ? 'placed' : 'placed from the cart' }),
   ]
   // The cart gives up its lines in the same batch that makes the order: both happen or neither.
-  if (cartId !== null) statements.push(removeOrderedLines(env, cartId, lines.map((line) => line.productId)))
+  if (cartId !== null) statements.push(removeOrderedLines(env, cartId, lines.map((line) => line.variantId)))
   try {
     await db.batch(statements)
   } catch (err) {
@@ -345,7 +425,7 @@ export async function expireOrder(env: Env, orderId: string, endedReservations: 
   const results = await Promise.all(others.map((line) => stockOf(env, line.productId).release(line.productId, line.reservationId)))
   results.forEach((result, i) => {
     if (!result.ok && result.reason === 'committed') {
-      logError('expired order has a sold line', { order_id: orderId, product_id: others[i]?.productId })
+      logError('expired order has a sold line', { order_id: orderId, product_id: others[i]?.productId, variant_id: others[i]?.variantId })
     }
   })
 }

@@ -121,8 +121,9 @@ async function endTimedOutSession(env: Env, sessionId: string): Promise<void> {
 
 /** Creates (or, with the same key, finds again) the Stripe Checkout session of a claimed checkout. */
 async function stripeSession(env: Env, order: LoadedOrder, claim: Payment, origin: string): Promise<{ id: string; url: string | null }> {
+  // Each line by its variant: "2 × Harbor Tee — Navy / M" (a default variant by the product's name alone).
   const summary = order.items
-    .map((item) => `${item.quantity} × ${item.productName}`)
+    .map((item) => `${item.quantity} × ${item.productName}${item.optionValues.length ? ` — ${item.variantTitle}` : ''}`)
     .join(', ')
     .slice(0, 300)
   const params: Stripe.Checkout.SessionCreateParams = {

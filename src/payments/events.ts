@@ -159,7 +159,7 @@ async function settle(env: Env, event: EventRef, order: LoadedOrder, reported: R
   if (!(await refundOf(getDb(env), autoRefundId(order.id)))) {
     const sold = await sellHeldStock(env, order.id, order.items)
     const late = !sold.ok
-    const taken = sold.ok ? [] : await Promise.all(sold.lines.map((line) => stockOf(env, line.productId).take(line.productId, line.reservationId, line.quantity)))
+    const taken = sold.ok ? [] : await Promise.all(sold.lines.map((line) => stockOf(env, line.productId).take(line.productId, line.reservationId, line.quantity, line.variantId)))
     if (taken.every((result) => result.ok)) {
       const ref = reported.paymentIntentId ?? reported.sessionId ?? event.id
       // An expired order gave its lines back to the cart: bought after all, they leave it again.

@@ -4,6 +4,7 @@
  * and post it to the same webhook handler, so an offline purchase runs the code a real one runs. In
  * any other environment the page does not exist (404).
  */
+import { variantText } from '../ui/variant-label'
 import { Hono, type Context } from 'hono'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
 import { signedInPage, userOf } from '../accounts/guard'
@@ -56,8 +57,9 @@ export const paymentPages = new Hono<AppEnv>()
         </p>
         <ul>
           {order.items.map((item) => (
-            <li key={item.productId}>
-              {item.quantity} × {item.productName} — {formatMoney(item.lineTotalCents, order.currency)}
+            <li key={item.variantId}>
+              {item.quantity} × {item.productName}
+              {variantText(item.variantTitle, item.optionValues) && ` (${item.variantTitle})`} — {formatMoney(item.lineTotalCents, order.currency)}
             </li>
           ))}
         </ul>

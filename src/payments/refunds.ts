@@ -23,12 +23,17 @@ import { refundAtProvider } from './provider'
 import type { RefundView } from './responses'
 import { RefundOptions } from './schemas'
 
+/** An order line (by its variant) and units of it, as a refund plans and claims them. */
 export interface RefundLine {
   productId: number
+  variantId: number
   quantity: number
 }
 
-/** What an order still has to refund: cents of the payment, and units per order line (product id). */
+/** A line as asked: by its variant, or by its product when the order has exactly one line of that product. */
+export type AskedRefundLine = { variantId?: number | undefined; productId?: number | undefined; quantity: number }
+
+/** What an order still has to refund: cents of the payment, and units per order line (variant id). */
 export interface Refundable {
   cents: number
   units: Map<number, number>
@@ -38,6 +43,8 @@ export interface RefundPlan {
   amountCents: number
   lines: RefundLine[]
 }
+
+type PlannedItem = Pick<OrderItem, 'productId' | 'variantId' | 'quantity' | 'priceAtPurchaseCents' | 'productName' | 'variantTitle' | 'optionValues'>
 
 /** Stripe forgets an idempotency key after 24 hours: a refund not known to have reached Stripe by then is not retried blindly. */
 const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000
@@ -96,8 +103,8 @@ export async function refundOrder(env: Env, orderId: string, options: RefundOpti
     await handleStripeEvent(env, localRefundEvent(payment, refund.id, Number(total?.cents ?? refund.amountCents)))
   }
   const items = await refundLines(db, refund.id)
-  const reservations = new Map(order.items.map((item) => [item.productId, item.reservationId]))
-  const restocked = refund.restock && refund.status !== 'failed' ? await restockRefund(env, refund.id, items, reservations) : 0
+  const reservations = new Map(order.items.map((item) => [item.variantId, item.reservationId]))
+  const restocked = refund.restock && refund.status !== 'failed' ? await restockRefund(env, refund.id, orderId, items, reservations) : 0
   const done = await refundOf(db, refund.id)
   return refundView(done ?? refund, items, restocked)
 }
@@ -110,7 +117,7 @@ const refundView = (refund: Refund, items: RefundItem[] = [], restocked = 0): Re
   reason: refund.reason,
   status: refund.status,
   provider_refund_id: refund.providerRefundId,
-  lines: items.map((item) => ({ product_id: item.productId, quantity: item.quantity })),
+  lines: items.map((item) => ({ variant_id: item.variantId, product_id: item.productId, quantity: item.quantity })),
   restocked_units: restocked,
 })
 
@@ -122,7 +129,7 @@ const refundView = (refund: Refund, items: RefundItem[] = [], restocked = 0): Re
  * running total already (Stripe counts a pending refund in `amount_refunded`), and counting it twice would
  * leave the rest of the payment unrefundable.
  */
-export async function refundable(db: Db, payment: Payment, items: Pick<OrderItem, 'productId' | 'quantity'>[]): Promise<Refundable> {
+export async function refundable(db: Db, payment: Payment, items: Pick<OrderItem, 'variantId' | 'quantity'>[]): Promise<Refundable> {
   const [[money], refundedUnits] = await db.batch([
     db
       .select({
@@ -132,16 +139,16 @@ export async function refundable(db: Db, payment: Payment, items: Pick<OrderItem
       .from(refunds)
       .where(and(eq(refunds.orderId, payment.orderId), ne(refunds.status, 'failed'))),
     db
-      .select({ productId: refundItems.productId, quantity: sql<number>`sum(${refundItems.quantity})` })
+      .select({ variantId: refundItems.variantId, quantity: sql<number>`sum(${refundItems.quantity})` })
       .from(refundItems)
       .innerJoin(refunds, eq(refunds.id, refundItems.refundId))
       .where(and(eq(refundItems.orderId, payment.orderId), ne(refunds.status, 'failed')))
-      .groupBy(refundItems.productId),
+      .groupBy(refundItems.variantId),
   ])
   const received = payment.receivedCents ?? payment.amountCents
   const gone = Math.max(payment.refundedCents + Number(money?.pending ?? 0), Number(money?.ours ?? 0))
-  const done = new Map(refundedUnits.map((row) => [row.productId, Number(row.quantity)]))
-  return { cents: received - gone, units: new Map(items.map((item) => [item.productId, item.quantity - (done.get(item.productId) ?? 0)])) }
+  const done = new Map(refundedUnits.map((row) => [row.variantId, Number(row.quantity)]))
+  return { cents: received - gone, units: new Map(items.map((item) => [item.variantId, item.quantity - (done.get(item.variantId) ?? 0)])) }
 }
 
 /**
@@ -149,39 +156,49 @@ export async function refundable(db: Db, payment: Payment, items: Pick<OrderItem
  * their price (never more than is left of the payment) and may only be lowered (goodwill). An amount
  * alone is a refund of money only (nothing to restock). Neither: everything that is left.
  */
-export function planRefund(
-  items: Pick<OrderItem, 'productId' | 'quantity' | 'priceAtPurchaseCents' | 'productName'>[],
-  left: Refundable,
-  asked: { amountCents?: number; lines?: RefundLine[]; restock: boolean },
-): RefundPlan {
+export function planRefund(items: PlannedItem[], left: Refundable, asked: { amountCents?: number; lines?: AskedRefundLine[]; restock: boolean }): RefundPlan {
   if (left.cents < 1) throw conflict('This payment is refunded in full already')
-  const wanted = (asked.lines ?? []).filter((line) => line.quantity > 0)
   const errors: FieldErrors = {}
-  const byProduct = new Map(items.map((item) => [item.productId, item]))
+  const byVariant = new Map(items.map((item) => [item.variantId, item]))
   const seen = new Set<number>()
-  for (const line of wanted) {
-    const item = byProduct.get(line.productId)
-    const key = `lines.${line.productId}`
-    if (!item) errors[key] = ['is not a line of this order']
-    else if (seen.has(line.productId)) errors[key] = ['is named twice']
-    else if (line.quantity > (left.units.get(line.productId) ?? 0)) {
-      const rest = left.units.get(line.productId) ?? 0
-      errors[key] = [rest === 0 ? `${item.productName}: every unit is refunded already` : `${item.productName}: at most ${rest} of ${item.quantity} left to refund`]
+  const wanted: RefundLine[] = []
+  for (const line of (asked.lines ?? []).filter((l) => l.quantity > 0)) {
+    // A line named by its product (`lines.<product id>`) stands for the order's one line of it.
+    const key = line.variantId !== undefined ? `lines.variant:${line.variantId}` : `lines.${line.productId}`
+    const ofProduct = line.variantId === undefined ? items.filter((item) => item.productId === line.productId) : []
+    if (ofProduct.length > 1) {
+      throw new ApiError(400, 'variant_required', `This order has ${ofProduct.length} lines of product ${line.productId}: name each by its variant_id`, {
+        [key]: [`${ofProduct[0]?.productName}: ${ofProduct.length} variants on this order (${ofProduct.map((item) => item.variantTitle).join(', ')}); name the variant`],
+      })
     }
-    seen.add(line.productId)
+    const item = line.variantId !== undefined ? byVariant.get(line.variantId) : ofProduct[0]
+    const name = item && item.optionValues.length ? `${item.productName} (${item.variantTitle})` : item?.productName
+    if (!item) errors[key] = ['is not a line of this order']
+    else if (seen.has(item.variantId)) errors[key] = ['is named twice']
+    else if (line.quantity > (left.units.get(item.variantId) ?? 0)) {
+      const rest = left.units.get(item.variantId) ?? 0
+      errors[key] = [rest === 0 ? `${name}: every unit is refunded already` : `${name}: at most ${rest} of ${item.quantity} left to refund`]
+    }
+    if (item) {
+      seen.add(item.variantId)
+      wanted.push({ productId: item.productId, variantId: item.variantId, quantity: line.quantity })
+    }
   }
   if (Object.keys(errors).length) throw validationFailed(errors)
 
   let lines = wanted
   let amount: number
   if (wanted.length === 0 && asked.amountCents === undefined) {
-    lines = [...left.units].filter(([, units]) => units > 0).map(([productId, quantity]) => ({ productId, quantity }))
+    lines = items.flatMap((item) => {
+      const quantity = left.units.get(item.variantId) ?? 0
+      return quantity > 0 ? [{ productId: item.productId, variantId: item.variantId, quantity }] : []
+    })
     amount = left.cents
   } else if (wanted.length === 0) {
     if (asked.restock) throw validationFailed({ restock: ['choose the lines and units to return to stock: an amount alone returns nothing'] })
     amount = asked.amountCents ?? 0
   } else {
-    const linesCents = wanted.reduce((sum, line) => sum + (byProduct.get(line.productId)?.priceAtPurchaseCents ?? 0) * line.quantity, 0)
+    const linesCents = wanted.reduce((sum, line) => sum + (byVariant.get(line.variantId)?.priceAtPurchaseCents ?? 0) * line.quantity, 0)
     if (asked.amountCents !== undefined && asked.amountCents > linesCents) throw validationFailed({ amountCents: [`must be at most ${linesCents}, the price of the chosen units`] })
     amount = asked.amountCents ?? Math.min(linesCents, left.cents)
   }
@@ -206,11 +223,11 @@ export function claimRefund(db: Db, refund: { id: string; orderId: string; resto
   const row = db.insert(refunds).select(sql`select case when ${fits} then ${id} end, ${orderId}, null, ${plan.amountCents}, ${refund.restock ? 1 : 0}, ${refund.reason}, 'pending', ${now}, ${now}
     from payments p where p.order_id = ${orderId}`)
   const lines = plan.lines.map((line) =>
-    db.insert(refundItems).select(sql`select ${id}, ${orderId}, ${line.productId}, case when ${line.quantity} + (
+    db.insert(refundItems).select(sql`select ${id}, ${orderId}, oi.product_id, oi.variant_id, case when ${line.quantity} + (
         select coalesce(sum(ri.quantity), 0) from refund_items ri join refunds r on r.id = ri.refund_id
-        where ri.order_id = ${orderId} and ri.product_id = ${line.productId} and r.status <> 'failed' and ri.refund_id <> ${id}
+        where ri.order_id = ${orderId} and ri.variant_id = ${line.variantId} and r.status <> 'failed' and ri.refund_id <> ${id}
       ) <= oi.quantity then ${line.quantity} end
-      from order_items oi where oi.order_id = ${orderId} and oi.product_id = ${line.productId}`),
+      from order_items oi where oi.order_id = ${orderId} and oi.variant_id = ${line.variantId}`),
   )
   return [row, ...lines]
 }
@@ -223,15 +240,17 @@ const refundLines = (db: Db, refundId: string): Promise<RefundItem[]> => db.sele
 
 /**
  * Returns exactly the refund's units to their stock objects, each line once whatever the retries (the
- * return id is the refund's and the product's); a line never sold returns nothing. Answers the units
- * returned in all.
+ * return id is the refund's and the line's); a line never sold returns nothing. Answers the units
+ * returned in all. Only the refunded variant's units move: the reservation is the line's.
  */
-async function restockRefund(env: Env, refundId: string, lines: RefundItem[], reservations: Map<number, string>): Promise<number> {
+async function restockRefund(env: Env, refundId: string, orderId: string, lines: RefundItem[], reservations: Map<number, string>): Promise<number> {
   const returned = await Promise.all(
     lines.map(async (line) => {
-      const reservationId = reservations.get(line.productId)
+      const reservationId = reservations.get(line.variantId)
       if (!reservationId) return 0
-      const result = await stockOf(env, line.productId).returnUnits(line.productId, reservationId, `refund:${refundId}:${line.productId}`, line.quantity)
+      // Lines ordered before variants kept their reservation by product, and their return id with it.
+      const returnId = reservationId === `${orderId}:${line.productId}` ? `refund:${refundId}:${line.productId}` : `refund:${refundId}:variant:${line.variantId}`
+      const result = await stockOf(env, line.productId).returnUnits(line.productId, reservationId, returnId, line.quantity)
       return result.ok ? result.qty : 0
     }),
   )

@@ -16,7 +16,7 @@ export const RefundView = z
     reason: z.string(),
     status: z.enum(REFUND_STATUSES),
     provider_refund_id: z.string().nullable(),
-    lines: z.array(z.object({ product_id: z.int(), quantity: z.int() })).describe('The order lines and units this refund is for; empty for money only'),
+    lines: z.array(z.object({ variant_id: z.int(), product_id: z.int(), quantity: z.int() })).describe('The order lines (by variant) and units this refund is for; empty for money only'),
     restocked_units: z.int().describe('Units this refund returned to stock (0 unless `restock`; a line never sold returns none)'),
   })
   .meta({ id: 'Refund' })

@@ -62,7 +62,11 @@ export const RefundOptions = z.strictObject({
   amountCents: z.number().int().positive().optional(),
   /** The order lines and units refunded (and returned to stock with `restock`); none with an amount: money only. */
   lines: z
-    .array(z.strictObject({ productId: z.number().int().positive(), quantity: z.number().int().min(0).max(1_000) }))
+    .array(
+      z
+        .strictObject({ variantId: z.number().int().positive().optional(), productId: z.number().int().positive().optional(), quantity: z.number().int().min(0).max(1_000) })
+        .refine((line) => (line.variantId === undefined) !== (line.productId === undefined), { message: 'name the line by variantId, or by productId when the order has one line of it', path: ['variantId'] }),
+    )
     .max(100)
     .optional(),
   restock: z.boolean(),

@@ -231,12 +231,16 @@ export class StockObject extends DurableObject<Env> {
 
   /**
    * For a payment that arrives after its hold ended: sells `qty` units straight from what is available.
-   * A live hold is committed as it is; a committed reservation answers the same sale.
+   * A live hold is committed as it is; a committed reservation answers the same sale. `variantId` says
+   * whose units to sell when the object no longer knows the reservation (its outcome pruned, or never
+   * held): without it that is the product's default variant, as before variants.
    */
-  async take(productId: number, reservationId: string, qty: number): Promise<TakeResult> {
+  async take(productId: number, reservationId: string, qty: number, variantId?: number): Promise<TakeResult> {
     assertInteger(qty, 'qty', 1)
     if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
-    const key = this.keyOf(reservationId)
+    const known = levelOfReservation(this.sql, reservationId)
+    const key = known ?? (variantId === undefined ? this.key : await this.levelFor(productId, variantId))
+    if (key === null) return UNKNOWN_PRODUCT
     let change: LogFields | null = null
     const result = this.transaction((level, now): TakeResult => {
       const done = findOutcome(this.sql, reservationId)

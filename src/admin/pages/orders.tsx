@@ -1,4 +1,5 @@
 /** Orders in the admin: the list with filters, CSV export and bulk shipping; an order with ship, deliver, refund and cancelling after a confirmation. */
+import { variantText } from '../../ui/variant-label'
 import { TableHead } from '../../ui/table-head'
 import { Hono } from 'hono'
 import { csrfToken } from '../../accounts/csrf'
@@ -155,7 +156,9 @@ export const ordersPages = new Hono<AppEnv>()
       }
       if (action === 'refund') {
         const order = await adminOrder(c.env, userOf(c), orderId)
-        const lines = order.items.map((item) => ({ product_id: item.product_id, quantity: Number(/^\d{1,4}$/.test(formText(form, `qty.${item.product_id}`).trim()) ? formText(form, `qty.${item.product_id}`).trim() : 0) }))
+        // One field per order line, by its variant: `qty.<variant id>`.
+        const unitsOf = (variantId: number) => formText(form, `qty.${variantId}`).trim()
+        const lines = order.items.map((item) => ({ variant_id: item.variant_id, quantity: Number(/^\d{1,4}$/.test(unitsOf(item.variant_id)) ? unitsOf(item.variant_id) : 0) }))
         const refund = await refundByStaff(
           c.env,
           userOf(c),
@@ -187,11 +190,16 @@ function ordersListPath(back: string): string {
   return withQuery('/admin/orders', Object.fromEntries(Object.entries(params).filter(([k]) => k in AdminOrderQuery.shape)))
 }
 
+type LineNames = { variant_id: number; name: string; variant_title: string; option_values: readonly unknown[] }[]
+/** Variant id → the line's name as staff read it: "Harbor Tee (Navy / M)", or the product's name for a default variant. */
+const lineNames = (items: LineNames) =>
+  new Map(items.map((item) => [item.variant_id, `${item.name}${variantText(item.variant_title, item.option_values) && ` (${item.variant_title})`}`]))
+
 /** What a refund did, in words: the money, the units it was for, and what went back to stock. */
-function refundSummary(refund: RefundView, currency: string, items: { product_id: number; name: string }[] = []): string {
+function refundSummary(refund: RefundView, currency: string, items: LineNames = []): string {
   const money = formatMoney(refund.amount_cents, currency)
-  const names = new Map(items.map((item) => [item.product_id, item.name]))
-  const what = refund.lines.length ? ` for ${refund.lines.map((line) => `${line.quantity} × ${names.get(line.product_id) ?? `product ${line.product_id}`}`).join(', ')}` : ''
+  const names = lineNames(items)
+  const what = refund.lines.length ? ` for ${refund.lines.map((line) => `${line.quantity} × ${names.get(line.variant_id) ?? `product ${line.product_id}`}`).join(', ')}` : ''
   const sent = refund.status === 'succeeded' ? `${money} refunded${what}` : refund.status === 'pending' ? `${money} refund${what} sent; the payment provider has not confirmed it yet` : `the refund of ${money} failed`
   const stock = !refund.restock ? 'nothing returned to stock' : refund.restocked_units > 0 ? `${plural(refund.restocked_units, 'unit')} returned to stock` : 'no unit returned to stock (none of them had been sold)'
   return `${sent[0]?.toUpperCase()}${sent.slice(1)}; ${stock}.`
@@ -229,9 +237,9 @@ async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 
   const money = (cents: number) => formatMoney(cents, order.currency)
   const refundedUnits = new Map<number, number>()
   for (const refund of order.refunds.filter((r) => r.status !== 'failed')) {
-    for (const line of refund.lines) refundedUnits.set(line.product_id, (refundedUnits.get(line.product_id) ?? 0) + line.quantity)
+    for (const line of refund.lines) refundedUnits.set(line.variant_id, (refundedUnits.get(line.variant_id) ?? 0) + line.quantity)
   }
-  const productName = new Map(order.items.map((item) => [item.product_id, item.name]))
+  const productName = lineNames(order.items)
   return c.render(
     <section class="admin">
       <h1>Order {order.id.slice(0, 8).toUpperCase()}</h1>
@@ -279,13 +287,15 @@ async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 
             <fieldset>
               <legend>Units to refund</legend>
               {order.items.map((item) => {
-                const left = item.quantity - (refundedUnits.get(item.product_id) ?? 0)
+                const left = item.quantity - (refundedUnits.get(item.variant_id) ?? 0)
+                const variant = variantText(item.variant_title, item.option_values)
                 return (
-                  <div class="field" key={item.product_id}>
-                    <label for={`qty-${item.product_id}`}>
-                      {item.name} ({left} of {item.quantity} left to refund, {money(item.price_at_purchase_cents)} each)
+                  <div class="field" key={item.variant_id}>
+                    <label for={`qty-${item.variant_id}`}>
+                      {item.name}
+                      {variant && ` — ${variant}${item.sku ? ` (SKU ${item.sku})` : ''}`} ({left} of {item.quantity} left to refund, {money(item.price_at_purchase_cents)} each)
                     </label>
-                    <input id={`qty-${item.product_id}`} name={`qty.${item.product_id}`} type="number" inputMode="numeric" min={0} max={left} value="0" class="narrow" disabled={left === 0} />
+                    <input id={`qty-${item.variant_id}`} name={`qty.${item.variant_id}`} type="number" inputMode="numeric" min={0} max={left} value="0" class="narrow" disabled={left === 0} />
                   </div>
                 )
               })}
@@ -315,7 +325,7 @@ async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 
             {order.refunds.map((r) => (
               <li key={r.id}>
                 {money(r.amount_cents)} · {r.status} · {r.reason}
-                {r.lines.length > 0 && ` · ${r.lines.map((line) => `${line.quantity} × ${productName.get(line.product_id) ?? line.product_id}`).join(', ')}`}
+                {r.lines.length > 0 && ` · ${r.lines.map((line) => `${line.quantity} × ${productName.get(line.variant_id) ?? line.product_id}`).join(', ')}`}
                 {r.restock && r.lines.length > 0 && ' · returned to stock'}
               </li>
             ))}
