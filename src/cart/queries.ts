@@ -1,26 +1,10 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { chunkRows, type Db } from '../db/client'
-import { LINE_QUANTITY_MAX, cartItems, carts, products } from '../db/schema'
+import { LINE_QUANTITY_MAX, cartItems, carts } from '../db/schema'
 import { variantWith, type VariantLine } from './variants'
 
-/** A product as the cart and the orders see it: read from D1 at this moment, never from a cache. */
-export interface ProductForSale {
-  id: number
-  slug: string
-  name: string
-  priceCents: number
-  currency: string
-  isActive: boolean
-}
-
-const PRODUCT_COLUMNS = { id: true, slug: true, name: true, priceCents: true, currency: true, isActive: true } as const
-
-/** The products with these ids, active or not, by id (an unknown id has no entry). */
-export async function productsByIds(db: Db, ids: number[]): Promise<Map<number, ProductForSale>> {
-  if (!ids.length) return new Map()
-  const rows = await db.query.products.findMany({ where: inArray(products.id, ids), columns: PRODUCT_COLUMNS })
-  return new Map(rows.map((row) => [row.id, row]))
-}
+/** What a line keeps showing of its product once the variant is gone (a product deleted or variants replaced). */
+const PRODUCT_COLUMNS = { id: true, slug: true, name: true, currency: true } as const
 
 /**
  * A cart's lines, oldest first, each with its variant (null once deleted: the product's name then still

@@ -30,7 +30,8 @@ export interface VariantForSale {
   variantCount: number
 }
 
-const VARIANT_WITH = {
+/** The relational `with` of a variant as the cart and orders read it, for lines read with their variant in one statement. */
+export const variantWith = {
   columns: { id: true, productId: true, sku: true, title: true, priceCents: true, isActive: true, stockQuantity: true, stockHeld: true },
   with: {
     image: { columns: { r2Key: true } },
@@ -46,9 +47,9 @@ const VARIANT_WITH = {
 } as const
 
 type VariantRow = NonNullable<Awaited<ReturnType<typeof variantRows>>>[number]
-const variantRows = (db: Db, ids: number[]) => db.query.productVariants.findMany({ where: inArray(productVariants.id, ids), ...VARIANT_WITH })
+const variantRows = (db: Db, ids: number[]) => db.query.productVariants.findMany({ where: inArray(productVariants.id, ids), ...variantWith })
 
-/** The variant of a row read with VARIANT_WITH, its option values in the options' order. */
+/** The variant of a row read with `variantWith`, its option values in the options' order. */
 export function variantForSale(row: VariantRow): VariantForSale {
   const values = [...row.optionValues].sort((a, b) => a.value.option.position - b.value.option.position)
   return {
@@ -74,9 +75,6 @@ export async function variantsByIds(db: Db, ids: number[]): Promise<Map<number, 
   const rows = await variantRows(db, [...new Set(ids)])
   return new Map(rows.map((row) => [row.id, variantForSale(row)]))
 }
-
-/** The relational `with` of a variant, for callers that read lines with their variant in one statement. */
-export const variantWith = VARIANT_WITH
 
 /** What a line names: a variant, or a product that must then have exactly one. */
 export type LineRef = { variant_id?: number | undefined; product_id?: number | undefined }
@@ -134,9 +132,6 @@ export async function resolveVariantIds(db: Db, lines: LineRef[], fieldOf: (inde
 
 /** The line of one variant: in the cart, an order, a refund. */
 export type VariantLine = { productId: number; variantId: number; quantity: number }
-
-/** Reads a variant by id through eq (for one line). */
-export const variantById = async (db: Db, variantId: number) => (await variantsByIds(db, [variantId])).get(variantId)
 
 /** What a shopper must choose to buy the product (its slug, name and "Choose a size and colour"), if it exists. */
 export async function productChoice(db: Db, productId: number): Promise<{ slug: string; name: string; message: string } | null> {
