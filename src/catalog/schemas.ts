@@ -70,17 +70,25 @@ const LIST_FIELDS = {
  * products with an active variant of that value for that option, all of them at once; every other
  * unknown parameter is refused, as by a strict object.
  */
+/**
+ * Unknown keys are refused before the object is parsed, on the input itself: an object schema with a
+ * catchall copies its input, and a copy loses an own key named "__proto__" (assigning it sets the prototype).
+ * A preprocess is documented as the schema it feeds, so the OpenAPI parameters stay those of LIST_FIELDS.
+ */
+const refuseUnknownKeys = (input: unknown, ctx: z.core.$RefinementCtx) => {
+  if (typeof input !== 'object' || input === null) return input
+  for (const key of Object.keys(input)) {
+    if (!Object.hasOwn(LIST_FIELDS, key) && !key.startsWith(OPTION_PARAM_PREFIX)) ctx.addIssue({ code: 'custom', path: [key], message: 'is not a known field', input })
+  }
+  return input
+}
+
 export const ProductListQuery = z
-  .object(LIST_FIELDS)
-  .catchall(z.string())
+  .preprocess(refuseUnknownKeys, z.object(LIST_FIELDS).catchall(z.string()))
   .superRefine((v, ctx) => {
     const seen = new Set<string>()
     for (const [key, value] of Object.entries(v)) {
-      if (Object.hasOwn(LIST_FIELDS, key)) continue
-      if (!key.startsWith(OPTION_PARAM_PREFIX)) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'is not a known field' })
-        continue
-      }
+      if (Object.hasOwn(LIST_FIELDS, key) || !key.startsWith(OPTION_PARAM_PREFIX)) continue
       const name = key.slice(OPTION_PARAM_PREFIX.length)
       if (name.length < 1 || name.length > OPTION_TEXT_MAX) ctx.addIssue({ code: 'custom', path: [key], message: `the option's name must be 1 to ${OPTION_TEXT_MAX} characters` })
       if (typeof value !== 'string' || value.length < 1 || value.length > OPTION_TEXT_MAX) ctx.addIssue({ code: 'custom', path: [key], message: `must be a value of 1 to ${OPTION_TEXT_MAX} characters` })
