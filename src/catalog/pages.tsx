@@ -141,7 +141,7 @@ function Filters({ params, categories }: { params: ProductListParams; categories
 /** The variant filters in force as chips, each a link to the listing without it. */
 function VariantFilterChips({ params }: { params: ProductListParams }) {
   const chips = [
-    ...params.options.map((option) => ({ label: `${option.name}: ${option.value}`, without: { ...params, page: 1, options: params.options.filter((o) => o !== option) } })),
+    ...params.options.map((option) => ({ label: `${option.name.charAt(0).toUpperCase()}${option.name.slice(1)}: ${option.value}`, without: { ...params, page: 1, options: params.options.filter((o) => o !== option) } })),
     ...(params.sku !== undefined ? [{ label: `SKU ${params.sku}`, without: { ...params, page: 1, sku: undefined } }] : []),
   ]
   if (chips.length === 0) return null
@@ -338,7 +338,7 @@ function VariantPicker({ product, variant, path }: { product: ProductDetail; var
               {option.values.map((choice) => (
                 <li key={choice.value}>
                   <a
-                    class={`choice${colour ? ' swatch' : ''}${choice.state === 'sold-out' || choice.state === 'unavailable' ? ` ${choice.state}` : ''}`}
+                    class={`choice${colour ? ' swatch' : ''}${choice.state === 'sold-out' || choice.state === 'unavailable' ? ` ${choice.state}` : ''}${choice.state === 'current' && !choice.target.in_stock ? ' sold-out' : ''}`}
                     href={`${path}?variant=${choice.target.id}`}
                     aria-current={choice.state === 'current' ? 'true' : undefined}
                   >
@@ -370,7 +370,7 @@ function VariantPrice({ product, variant }: { product: ProductDetail; variant: P
   )
 }
 
-const stockLine = (variant: ProductVariant) => (variant.in_stock ? (variant.stock_quantity <= 5 ? `Only ${variant.stock_quantity} left` : 'In stock') : 'Sold out')
+const stockLine = (variant: ProductVariant) => (variant.in_stock ? (variant.stock_quantity <= 5 ? `Only ${variant.stock_quantity} left` : 'In stock') : 'Out of stock')
 
 /** The shop's catalog pages, rendered from the same cached catalog as the API. */
 export const shopPages = new Hono<AppEnv>()
@@ -495,10 +495,13 @@ export const shopPages = new Hono<AppEnv>()
                 <>
                   <VariantPrice product={product} variant={variant} />
                   {product.options.length > 0 && <VariantPicker product={product} variant={variant} path={`/products/${product.slug}`} />}
-                  <p class={variant.in_stock ? 'stock-in' : 'stock-out'} role="status">
-                    {product.options.length > 0 && variant.in_stock ? `${variant.title}: ` : ''}
-                    {stockLine(variant)}
-                  </p>
+                  {/* A sold-out choice says so once, where the add button would be. */}
+                  {(variant.in_stock || product.options.length === 0) && (
+                    <p class={variant.in_stock ? 'stock-in' : 'stock-out'} role="status">
+                      {product.options.length > 0 ? `${variant.title}: ` : ''}
+                      {stockLine(variant)}
+                    </p>
+                  )}
                   <AddToCart product={product} variant={variant} />
                 </>
               ) : (
