@@ -1,7 +1,7 @@
 import { env, SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { planCatalog, seedCatalog } from '../scripts/seed/catalog'
+import { HARBOR_TEE, planCatalog, seedCatalog } from '../scripts/seed/catalog'
 import { bumpCatalogVersion } from '../src/catalog/cache'
 import type { CategoryNode, ProductDetail, ProductSummary } from '../src/catalog/queries'
 import { selectProductPage } from '../src/catalog/queries'
@@ -259,6 +259,22 @@ describe('GET /api/products/:idOrSlug', () => {
     expect(bySlug.body.images.map((i) => i.position)).toEqual([0, 1, 2])
     expect(bySlug.body.images.map((i) => i.alt)).toEqual(plan.images.filter((i) => i.productId === planned?.id).map((i) => i.altText))
     expect(bySlug.body.categories.length).toBeGreaterThan(0)
+  })
+
+  it('sells the demo apparel in Size × Colour with a SKU per variant, and Harbor Tee in Navy / M', async () => {
+    const tee = await getJson<ProductDetail>(`/api/products/${HARBOR_TEE.slug}`)
+    expect(tee.body).toMatchObject({ id: HARBOR_TEE.id, name: HARBOR_TEE.name, options: [{ name: 'Size', values: ['XS', 'S', 'M', 'L', 'XL'] }, { name: 'Colour', values: HARBOR_TEE.colours }] })
+    expect(tee.body.variants).toHaveLength(5 * HARBOR_TEE.colours.length)
+    expect(tee.body.variants.find((v) => v.title === 'M / Navy')).toMatchObject({ sku: 'CS-00004-NAV-M', in_stock: true, stock_quantity: 10 })
+    // Across the demo: some variants sold out, some on sale, every SKU distinct; goods other than apparel have one default variant.
+    expect(plan.variants.some((v) => v.stockQuantity === 0)).toBe(true)
+    expect(plan.variants.some((v) => v.compareAtCents !== null)).toBe(true)
+    expect(new Set(plan.variants.map((v) => v.sku)).size).toBe(plan.variants.length)
+    const mug = active.find((p) => p.name.endsWith(' Mug')) as (typeof active)[number]
+    const mugDetail = await getJson<ProductDetail>(`/api/products/${mug.slug}`)
+    expect([mugDetail.body.options, mugDetail.body.variants.map((v) => v.title)]).toEqual([[], ['Default']])
+    const navyM = await getJson<ProductList>(`/api/products?option.size=M&option.colour=Navy&in_stock=true&page_size=100`)
+    expect(navyM.body.items.map((i) => i.slug)).toContain(HARBOR_TEE.slug)
   })
 
   it('answers 404 for an unknown or an inactive product', async () => {

@@ -112,19 +112,19 @@ const COLOURS: [string, string][] = [
 /** The product the browser test buys, "Navy / M": always there (product 4, the first top), always in stock. */
 export const HARBOR_TEE = { id: 4, name: 'Harbor Tee', slug: 'harbor-tee', colours: ['Navy', 'Black', 'Heather Grey', 'Sand'] }
 
-export interface PlannedOption {
+interface PlannedOption {
   id: number
   productId: number
   name: string
   position: number
 }
-export interface PlannedOptionValue {
+interface PlannedOptionValue {
   id: number
   optionId: number
   value: string
   position: number
 }
-export interface PlannedVariant {
+interface PlannedVariant {
   id: number
   productId: number
   sku: string
@@ -134,7 +134,7 @@ export interface PlannedVariant {
   position: number
   stockQuantity: number
 }
-export interface PlannedVariantValue {
+interface PlannedVariantValue {
   variantId: number
   optionId: number
   optionValueId: number

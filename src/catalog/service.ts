@@ -14,7 +14,7 @@ type WaitUntil = (promise: Promise<unknown>) => void
 export type { ProductList }
 
 /** The `option.<name>=<value>` filters as query parameters, by name (lower-cased): one key per listing. */
-export const optionParams = (params: ProductListParams): Record<string, QueryValue> =>
+const optionParams = (params: ProductListParams): Record<string, QueryValue> =>
   Object.fromEntries(params.options.map(({ name, value }) => [`${OPTION_PARAM_PREFIX}${name}`, value]))
 
 /** Only the parameters that differ from their defaults, in a fixed order: the cache key and the links. */
