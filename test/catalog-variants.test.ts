@@ -191,6 +191,24 @@ describe('GET /api/products items with variants', () => {
     expect(after.body.in_stock).toBe(false)
   })
 
+  it('move the catalog on when one variant sells out while the product still shows 10 or more', async () => {
+    const { product, variants } = await variantProduct(
+      [{ name: 'Size', values: ['S', 'M'] }],
+      [
+        { values: ['S'], price: 1000, stock: 1 },
+        { values: ['M'], price: 1000, stock: 30 },
+      ],
+    )
+    const before = await getJson<ProductDetail>(`/api/products/${product.slug}`)
+    expect([before.body.stock_quantity, before.body.variants[0]!.in_stock]).toEqual([10, true])
+    expect((await getJson(`/api/products/${product.slug}`)).headers.get('x-cache')).toBe('memory')
+    // 31 → 30 units: the product's figure stays "10 or more", S's goes from 1 to sold out.
+    expect((await stockOf(env, product.id).adjust(product.id, -1, variants[0]!.id)).ok).toBe(true)
+    const after = await getJson<ProductDetail>(`/api/products/${product.slug}`)
+    expect(after.headers.get('x-cache')).toBe('miss')
+    expect([after.body.stock_quantity, after.body.variants[0]!.in_stock]).toEqual([10, false])
+  })
+
   it('still come from one D1 statement per page, with option and SKU filters too', async () => {
     const category = await freshCategory()
     const { variants } = await tee(category.id)
