@@ -1,7 +1,7 @@
 import { env, SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { planCatalog, seedCatalog } from '../scripts/seed/catalog'
+import { HARBOR_TEE, planCatalog, seedCatalog } from '../scripts/seed/catalog'
 import { bumpCatalogVersion } from '../src/catalog/cache'
 import type { CategoryNode, ProductDetail, ProductSummary } from '../src/catalog/queries'
 import { selectProductPage } from '../src/catalog/queries'
@@ -89,7 +89,7 @@ describe('GET /api/products pagination', () => {
   it('gives every item the same fields with JSON types (booleans, numbers, null)', async () => {
     const { body } = await list('?page_size=100')
     for (const item of body.items) {
-      expect(Object.keys(item).sort()).toEqual(['categories', 'currency', 'id', 'image', 'in_stock', 'name', 'price_cents', 'slug', 'stock_quantity'])
+      expect(Object.keys(item).sort()).toEqual(['categories', 'compare_at_max_cents', 'currency', 'id', 'image', 'in_stock', 'name', 'price_cents', 'price_max_cents', 'price_min_cents', 'slug', 'stock_quantity'])
       expect(typeof item.in_stock).toBe('boolean')
       expect(Number.isInteger(item.price_cents) && Number.isInteger(item.stock_quantity)).toBe(true)
       expect(Object.keys(item.image ?? {}).sort()).toEqual(['alt', 'height', 'url', 'width'])
@@ -261,6 +261,22 @@ describe('GET /api/products/:idOrSlug', () => {
     expect(bySlug.body.categories.length).toBeGreaterThan(0)
   })
 
+  it('sells the demo apparel in Size × Colour with a SKU per variant, and Harbor Tee in Navy / M', async () => {
+    const tee = await getJson<ProductDetail>(`/api/products/${HARBOR_TEE.slug}`)
+    expect(tee.body).toMatchObject({ id: HARBOR_TEE.id, name: HARBOR_TEE.name, options: [{ name: 'Size', values: ['XS', 'S', 'M', 'L', 'XL'] }, { name: 'Colour', values: HARBOR_TEE.colours }] })
+    expect(tee.body.variants).toHaveLength(5 * HARBOR_TEE.colours.length)
+    expect(tee.body.variants.find((v) => v.title === 'M / Navy')).toMatchObject({ sku: 'CS-00004-NAV-M', in_stock: true, stock_quantity: 10 })
+    // Across the demo: some variants sold out, some on sale, every SKU distinct; goods other than apparel have one default variant.
+    expect(plan.variants.some((v) => v.stockQuantity === 0)).toBe(true)
+    expect(plan.variants.some((v) => v.compareAtCents !== null)).toBe(true)
+    expect(new Set(plan.variants.map((v) => v.sku)).size).toBe(plan.variants.length)
+    const mug = active.find((p) => p.name.endsWith(' Mug')) as (typeof active)[number]
+    const mugDetail = await getJson<ProductDetail>(`/api/products/${mug.slug}`)
+    expect([mugDetail.body.options, mugDetail.body.variants.map((v) => v.title)]).toEqual([[], ['Default']])
+    const navyM = await getJson<ProductList>(`/api/products?option.size=M&option.colour=Navy&in_stock=true&page_size=100`)
+    expect(navyM.body.items.map((i) => i.slug)).toContain(HARBOR_TEE.slug)
+  })
+
   it('answers 404 for an unknown or an inactive product', async () => {
     expect((await getError('/api/products/no-such-product')).status).toBe(404)
     expect((await getError('/api/products/999999')).status).toBe(404)
@@ -341,7 +357,8 @@ describe('the catalog cache', () => {
   })
 
   it('makes every cached answer stale at once after a catalog write', async () => {
-    const target = active[3] as (typeof active)[number]
+    // A product sold as one variant: its price edit reaches the variant (migration 0009's trigger), which is what the shop shows.
+    const target = active.filter((p) => !plan.options.some((o) => o.productId === p.id))[3] as (typeof active)[number]
     const before = await getJson<ProductDetail>(`/api/products/${target.slug}`)
     const listed = await list('?sort=price&page_size=100')
     expect((await getJson(`/api/products/${target.slug}`)).headers.get('x-cache')).toBe('memory')

@@ -32,6 +32,10 @@ const QUERIES = [
   'q=%00%ED%A0%80&category=%00&page=-1&min_price=9007199254740993&max_price=99999999999999999999&min=1e3&max=-1',
   'q=%ZZ&page=a&page=2&q[]=x&page[]=1&in_stock=maybe&sort=relevance&from=2026-02-31&to=9999-99-99&currency=%00%00%00',
   `token=${'t'.repeat(300)}&next=%2F%2Fevil.example&q=${encodeURIComponent('\u0301\u0301')}&page=99999999999999999999&target_id=${'9'.repeat(120)}`,
+  // Variant filters (issue 14): option names like prototype members, an empty name, NUL, long values and SKUs, ?variant on product pages.
+  `option.__proto__=1&option.constructor=M&option.=x&option.size=%00&sku=${'s'.repeat(120)}&variant=__proto__`,
+  `option.Size=M&option.size=L&option.colour=${'n'.repeat(120)}&variant=9007199254740993&in_stock=true&min_price=1`,
+  'option.size=M&option.colour=Navy&option.material=Wool&sku=CS-00004-NAV-M&variant=1e3&sort=price',
 ]
 
 const json = (value: unknown) => JSON.stringify(value)

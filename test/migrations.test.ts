@@ -14,6 +14,8 @@ const number = (name: string) => Number(name.slice(0, 4))
 const before = env.TEST_MIGRATIONS.filter((m) => number(m.name) <= 6)
 /** Up to the last migration before variants (0009): products carry stock_held and refunds their lines by then. */
 const beforeVariants = env.TEST_MIGRATIONS.filter((m) => number(m.name) <= 8)
+/** Variants without the listing's columns (0010): products' own price and stock are all the list knew. */
+const beforeListing = env.TEST_MIGRATIONS.filter((m) => number(m.name) <= 9)
 const after = env.TEST_MIGRATIONS
 
 const ADDRESS = JSON.stringify({ name: 'Ada Shopper', line1: '1 Harbour Road', city: 'Portland', postal_code: '97201', country: 'US' })
@@ -72,15 +74,35 @@ describe('migrating a populated store', () => {
     const linesBefore = Object.fromEntries(await Promise.all(['cart_items', 'order_items', 'refund_items'].map(async (t) => [t, await count(t)] as const)))
     Object.assign(counts, linesBefore)
 
+    // At 0009 a product was given options and variants (as the admin will): a T-shirt in two sizes, M on
+    // sale and in stock, L sold out, an inactive XL; its row still has the price and stock of before.
+    await applyD1Migrations(db, beforeListing)
+    await db.batch([
+      db.prepare("INSERT INTO products (id, name, slug, price_cents, currency, stock_quantity, is_active) VALUES (4, 'Harbor Tee', 'harbor-tee', 3000, 'USD', 0, 1)"),
+      db.prepare('DELETE FROM product_variants WHERE product_id = 4'),
+      db.prepare("INSERT INTO product_options (id, product_id, name, position) VALUES (1, 4, 'Size', 0)"),
+      db.prepare("INSERT INTO product_option_values (id, option_id, value, position) VALUES (1, 1, 'M', 0), (2, 1, 'L', 1), (3, 1, 'XL', 2)"),
+      db.prepare(
+        "INSERT INTO product_variants (id, product_id, sku, title, price_cents, compare_at_cents, is_active, position, stock_quantity, stock_held) VALUES (100, 4, 'HT-M', 'M', 2500, 4000, 1, 0, 6, 2), (101, 4, 'HT-L', 'L', 2800, NULL, 1, 1, 0, 0), (102, 4, 'HT-XL', 'XL', 900, 5000, 0, 2, 9, 0)",
+      ),
+      db.prepare('INSERT INTO variant_option_values (variant_id, option_id, option_value_id) VALUES (100, 1, 1), (101, 1, 2), (102, 1, 3)'),
+      db.prepare('UPDATE products SET stock_quantity = 15, stock_held = 2 WHERE id = 4'),
+    ])
+    // One product more than at 0006: the one made at 0009.
+    counts.products = (counts.products ?? 0) + 1
+
     await applyD1Migrations(db, after)
 
     // No row lost, none made up; the new columns and tables start from what the old rows mean.
     for (const table of tables) expect(await count(table), table).toBe(counts[table])
-    expect(await db.prepare('SELECT id, stock_quantity, stock_held FROM products ORDER BY id').all()).toMatchObject({
+    // 0010 filled the listing's columns from the variants: the lowest and highest active price, the highest
+    // active compare-at, the units the active variants sell; a product sold as one variant keeps its figures.
+    expect(await db.prepare('SELECT id, price_cents, price_max_cents, compare_at_max_cents, available_units, stock_quantity, stock_held FROM products ORDER BY id').all()).toMatchObject({
       results: [
-        { id: 1, stock_quantity: 7, stock_held: 1 },
-        { id: 2, stock_quantity: 0, stock_held: 0 },
-        { id: 3, stock_quantity: 2, stock_held: 0 },
+        { id: 1, price_cents: 1800, price_max_cents: 1800, compare_at_max_cents: null, available_units: 6, stock_quantity: 7, stock_held: 1 },
+        { id: 2, price_cents: 4500, price_max_cents: 4500, compare_at_max_cents: null, available_units: 0, stock_quantity: 0, stock_held: 0 },
+        { id: 3, price_cents: 3000, price_max_cents: 3000, compare_at_max_cents: null, available_units: 2, stock_quantity: 2, stock_held: 0 },
+        { id: 4, price_cents: 2500, price_max_cents: 2800, compare_at_max_cents: 4000, available_units: 4, stock_quantity: 15, stock_held: 2 },
       ],
     })
     // Every cart, order and refund line is kept, now of its product's default variant (a product deleted
@@ -101,14 +123,14 @@ describe('migrating a populated store', () => {
     ])
     expect((await db.prepare('SELECT refund_id, product_id, variant_id, quantity FROM refund_items').all()).results).toEqual([{ refund_id: 'ref_1', product_id: 1, variant_id: mug, quantity: 1 }])
     // Each product got its one default variant carrying its price and its stock (on hand and held), no options.
-    expect(await db.prepare('SELECT product_id, sku, title, price_cents, compare_at_cents, is_active, stock_quantity, stock_held FROM product_variants ORDER BY product_id').all()).toMatchObject({
+    expect(await db.prepare('SELECT product_id, sku, title, price_cents, compare_at_cents, is_active, stock_quantity, stock_held FROM product_variants WHERE product_id < 4 ORDER BY product_id').all()).toMatchObject({
       results: [
         { product_id: 1, sku: null, title: 'Default', price_cents: 1800, compare_at_cents: null, is_active: 1, stock_quantity: 7, stock_held: 1 },
         { product_id: 2, sku: null, title: 'Default', price_cents: 4500, compare_at_cents: null, is_active: 1, stock_quantity: 0, stock_held: 0 },
         { product_id: 3, sku: null, title: 'Default', price_cents: 3000, compare_at_cents: null, is_active: 1, stock_quantity: 2, stock_held: 0 },
       ],
     })
-    expect([await count('product_options'), await count('variant_option_values')]).toEqual([0, 0])
+    expect([await count('product_options'), await count('variant_option_values'), await count('product_variants')]).toEqual([1, 3, 6])
     const applied = await db.prepare('SELECT name FROM d1_migrations ORDER BY id').all<{ name: string }>()
     expect(applied.results.map((r) => r.name)).toEqual(after.map((m) => m.name))
 
@@ -116,8 +138,11 @@ describe('migrating a populated store', () => {
     const detail = await call('/api/products/harbor-mug')
     expect(detail.status).toBe(200)
     expect(await detail.json()).toMatchObject({ id: 1, name: 'Harbor Mug', price_cents: 1800, stock_quantity: 6, in_stock: true, categories: [{ slug: 'kitchen' }] })
-    const inStock = (await (await call('/api/products?in_stock=true')).json()) as { items: { slug: string }[] }
-    expect(inStock.items.map((p) => p.slug)).toEqual(['harbor-mug'])
+    const inStock = (await (await call('/api/products?in_stock=true&sort=name')).json()) as { items: { slug: string }[] }
+    expect(inStock.items.map((p) => p.slug)).toEqual(['harbor-mug', 'harbor-tee'])
+    const tee = (await (await call('/api/products?option.size=M&in_stock=true')).json()) as { items: { slug: string; price_min_cents: number; price_max_cents: number }[] }
+    expect(tee.items).toMatchObject([{ slug: 'harbor-tee', price_min_cents: 2500, price_max_cents: 2800 }])
+    expect(((await (await call('/api/products?option.size=L&in_stock=true')).json()) as { items: unknown[] }).items).toEqual([])
     const found = (await (await call('/api/products?q=skillet')).json()) as { items: { slug: string }[] }
     expect(found.items.map((p) => p.slug)).toEqual(['cast-iron-skillet'])
     expect((await call('/api/products/old-kettle')).status).toBe(404)

@@ -375,8 +375,8 @@ describe('the stock domain\'s API and signals', () => {
     }
     const level = String(await defaultVariantId(id))
     expect(heard).toEqual([
-      { productId: id, level, onHand: 3, held: 1, available: 2, previousAvailable: 3, levelOnHand: 3, levelHeld: 1 },
-      { productId: id, level, onHand: 2, held: 0, available: 2, previousAvailable: 2, levelOnHand: 2, levelHeld: 0 },
+      { productId: id, level, onHand: 3, held: 1, available: 2, previousAvailable: 3, levelOnHand: 3, levelHeld: 1, previousLevelAvailable: 3 },
+      { productId: id, level, onHand: 2, held: 0, available: 2, previousAvailable: 2, levelOnHand: 2, levelHeld: 0, previousLevelAvailable: 2 },
     ])
   })
 

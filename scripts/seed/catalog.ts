@@ -1,9 +1,10 @@
-import { count } from 'drizzle-orm'
+import { count, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { drizzle } from 'drizzle-orm/d1'
 import { bumpCatalogVersion } from '../../src/catalog/cache'
 import * as schema from '../../src/db/schema'
-import { categories, productCategories, productImages, products, type NewCategory, type NewProduct, type NewProductImage } from '../../src/db/schema'
+import { categories, productCategories, productImages, productOptions, productOptionValues, products, productVariants, variantOptionValues, type NewCategory, type NewProduct, type NewProductImage } from '../../src/db/schema'
+import { variantTitle } from '../../src/catalog/variants'
 import { chunkRows } from '../../src/db/client'
 import { sha256Hex } from '../../src/platform/encoding'
 import { slugify } from '../../src/platform/slug'
@@ -97,6 +98,101 @@ interface PlannedImage extends Omit<NewProductImage, 'r2Key' | 'byteSize'> {
   spec: ImageSpec
 }
 
+/** Apparel is sold in sizes and colours; everything else (mugs, tents…) as one default variant. */
+const APPAREL = new Set(['tops', 'outerwear'])
+const SIZES: Record<string, string[]> = { tops: ['XS', 'S', 'M', 'L', 'XL'], outerwear: ['S', 'M', 'L', 'XL'] }
+const COLOURS: [string, string][] = [
+  ['Navy', 'NAV'],
+  ['Black', 'BLK'],
+  ['Heather Grey', 'HGR'],
+  ['Forest', 'FOR'],
+  ['Sand', 'SND'],
+  ['White', 'WHT'],
+]
+/** The product the browser test buys, "Navy / M": always there (product 4, the first top), always in stock. */
+export const HARBOR_TEE = { id: 4, name: 'Harbor Tee', slug: 'harbor-tee', colours: ['Navy', 'Black', 'Heather Grey', 'Sand'] }
+
+interface PlannedOption {
+  id: number
+  productId: number
+  name: string
+  position: number
+}
+interface PlannedOptionValue {
+  id: number
+  optionId: number
+  value: string
+  position: number
+}
+interface PlannedVariant {
+  id: number
+  productId: number
+  sku: string
+  title: string
+  priceCents: number
+  compareAtCents: number | null
+  position: number
+  stockQuantity: number
+}
+interface PlannedVariantValue {
+  variantId: number
+  optionId: number
+  optionValueId: number
+}
+
+/**
+ * A product's options and variants. Its own PRNG (seeded by the product id) so that the products' plan is
+ * the same as before variants. Sizes from XL up cost 3 more; about one variant in eight is sold out and
+ * one product in four is on sale (a compare-at price on every variant).
+ */
+function planVariants(id: number, leafSlug: string, basePriceCents: number, baseStock: number, ids: { option: number; value: number; variant: number }) {
+  const rand = random(id * 7919 + 17)
+  const options: PlannedOption[] = []
+  const values: PlannedOptionValue[] = []
+  const variants: PlannedVariant[] = []
+  const variantValues: PlannedVariantValue[] = []
+  const code = `CS-${String(id).padStart(5, '0')}`
+  if (!APPAREL.has(leafSlug)) {
+    variants.push({ id: ++ids.variant, productId: id, sku: code, title: variantTitle([]), priceCents: basePriceCents, compareAtCents: null, position: 0, stockQuantity: baseStock })
+    return { options, values, variants, variantValues }
+  }
+  const sizes = SIZES[leafSlug] ?? []
+  const colours =
+    id === HARBOR_TEE.id
+      ? COLOURS.filter(([name]) => HARBOR_TEE.colours.includes(name))
+      : COLOURS.map((c) => [c, rand()] as const)
+          .sort((a, b) => a[1] - b[1])
+          .slice(0, 3 + Math.floor(rand() * 2))
+          .map(([c]) => c)
+  const onSale = id !== HARBOR_TEE.id && rand() < 0.25
+  const size: PlannedOption = { id: ++ids.option, productId: id, name: 'Size', position: 0 }
+  const colour: PlannedOption = { id: ++ids.option, productId: id, name: 'Colour', position: 1 }
+  options.push(size, colour)
+  const sizeValues = sizes.map((value, position) => ({ id: ++ids.value, optionId: size.id, value, position }))
+  const colourValues = colours.map(([value], position) => ({ id: ++ids.value, optionId: colour.id, value, position }))
+  values.push(...sizeValues, ...colourValues)
+  colourValues.forEach((c, ci) => {
+    sizeValues.forEach((z, zi) => {
+      const priceCents = basePriceCents + (z.value === 'XL' ? 300 : 0)
+      const harborNavyM = id === HARBOR_TEE.id && c.value === 'Navy' && z.value === 'M'
+      const stockQuantity = harborNavyM ? 25 : rand() < 0.125 ? 0 : 1 + Math.floor(rand() * 30)
+      const variant: PlannedVariant = {
+        id: ++ids.variant,
+        productId: id,
+        sku: `${code}-${colours[ci]?.[1]}-${z.value}`,
+        title: variantTitle([z.value, c.value]),
+        priceCents,
+        compareAtCents: onSale ? Math.round((priceCents * 1.25) / 100) * 100 - 1 : null,
+        position: variants.length,
+        stockQuantity,
+      }
+      variants.push(variant)
+      variantValues.push({ variantId: variant.id, optionId: size.id, optionValueId: z.id }, { variantId: variant.id, optionId: colour.id, optionValueId: c.id })
+    })
+  })
+  return { options, values, variants, variantValues }
+}
+
 /** The whole catalog as rows, computed without touching storage. */
 export function planCatalog(productCount: number) {
   const rand = random(20260101)
@@ -120,29 +216,47 @@ export function planCatalog(productCount: number) {
   const productRows: NewProduct[] = []
   const links: { productId: number; categoryId: number }[] = []
   const images: PlannedImage[] = []
+  const options: PlannedOption[] = []
+  const optionValues: PlannedOptionValue[] = []
+  const variants: PlannedVariant[] = []
+  const variantValues: PlannedVariantValue[] = []
+  const ids = { option: 0, value: 0, variant: 0 }
   const seen = new Map<string, number>()
   for (let i = 0; i < productCount; i++) {
     const id = i + 1
     const leaf = leaves[i % leaves.length] as Leaf & { id: number }
-    const name = `${pick(ADJECTIVES)} ${pick(MATERIALS)} ${pick(leaf.nouns)}`
+    const drawn = `${pick(ADJECTIVES)} ${pick(MATERIALS)} ${pick(leaf.nouns)}`
+    const name = id === HARBOR_TEE.id ? HARBOR_TEE.name : drawn
     const base = slugify(name)
     const n = (seen.get(base) ?? 0) + 1
     seen.set(base, n)
     const [low, high] = leaf.priceCents
     const priceCents = Math.round((low + rand() * (high - low)) / 100) * 100 - 1
     const createdAt = EPOCH_MS + i * 7 * HOUR_MS + Math.floor(rand() * HOUR_MS)
-    const material = name.split(' ').slice(1, -1).join(' ')
+    const material = drawn.split(' ').slice(1, -1).join(' ')
+    const description = `${name}: ${material.toLowerCase()} ${leaf.name.toLowerCase()} for every day. ${pick(FEATURES)} ${pick(FEATURES)}`
+    const stockQuantity = rand() < 0.08 ? 0 : 1 + Math.floor(rand() * 120)
+    const isActive = id === HARBOR_TEE.id || rand() >= 0.04
+    const planned = planVariants(id, leaf.slug, priceCents, stockQuantity, ids)
+    options.push(...planned.options)
+    optionValues.push(...planned.values)
+    variants.push(...planned.variants)
+    variantValues.push(...planned.variantValues)
     productRows.push({
       id,
       name,
       slug: n === 1 ? base : `${base}-${n}`,
-      description: `${name}: ${material.toLowerCase()} ${leaf.name.toLowerCase()} for every day. ${pick(FEATURES)} ${pick(FEATURES)}`,
-      priceCents,
+      description,
+      // What migration 0010's triggers make of the variants: the lowest price, the highest, the highest compare-at, the stock summed.
+      priceCents: Math.min(...planned.variants.map((v) => v.priceCents)),
+      priceMaxCents: Math.max(...planned.variants.map((v) => v.priceCents)),
+      compareAtMaxCents: planned.variants[0]?.compareAtCents === null ? null : Math.max(...planned.variants.map((v) => v.compareAtCents ?? 0)),
       currency: 'USD',
-      stockQuantity: rand() < 0.08 ? 0 : 1 + Math.floor(rand() * 120),
-      // Named so that chunkRows counts it: drizzle binds a column's default as a parameter too.
+      stockQuantity: planned.variants.reduce((sum, v) => sum + v.stockQuantity, 0),
+      // Named so that chunkRows counts them: drizzle binds a column's default as a parameter too.
       stockHeld: 0,
-      isActive: rand() >= 0.04,
+      availableUnits: planned.variants.reduce((sum, v) => sum + v.stockQuantity, 0),
+      isActive,
       createdAt,
       updatedAt: createdAt,
     })
@@ -162,7 +276,38 @@ export function planCatalog(productCount: number) {
       })
     }
   }
-  return { categoryRows, productRows, links, images }
+  return { categoryRows, productRows, links, images, options, optionValues, variants, variantValues }
+}
+
+/** Rows as one JSON parameter of an `INSERT … SELECT … FROM json_each(?)`: a statement per 500 rows whatever their width, never near D1's 100 parameters. */
+const JSON_ROWS_PER_STATEMENT = 500
+function jsonChunks<T>(rows: T[]): string[] {
+  const chunks: string[] = []
+  for (let i = 0; i < rows.length; i += JSON_ROWS_PER_STATEMENT) chunks.push(JSON.stringify(rows.slice(i, i + JSON_ROWS_PER_STATEMENT)))
+  return chunks
+}
+
+/** The statements that write the planned options, values, variants and their values (after the products, which made default variants: replaced). */
+function variantStatements(db: ReturnType<typeof drizzle<typeof schema>>, plan: ReturnType<typeof planCatalog>): BatchItem<'sqlite'>[] {
+  const field = (name: string) => sql.raw(`json_extract(value, '$.${name}')`)
+  // insert … select names every column of the table, in the table's order: the selects answer them all.
+  return [
+    db.delete(productVariants),
+    ...jsonChunks(plan.options).map((rows) => db.insert(productOptions).select(sql`select ${field('id')}, ${field('productId')}, ${field('name')}, ${field('position')} from json_each(${rows})`)),
+    ...jsonChunks(plan.optionValues).map((rows) =>
+      db.insert(productOptionValues).select(sql`select ${field('id')}, ${field('optionId')}, ${field('value')}, ${field('position')} from json_each(${rows})`),
+    ),
+    ...jsonChunks(plan.variants).map((rows) =>
+      db
+        .insert(productVariants)
+        .select(
+          sql`select ${field('id')}, ${field('productId')}, ${field('sku')}, ${field('title')}, ${field('priceCents')}, ${field('compareAtCents')}, 0, null, 1, ${field('position')}, ${field('stockQuantity')}, 0 from json_each(${rows})`,
+        ),
+    ),
+    ...jsonChunks(plan.variantValues).map((rows) =>
+      db.insert(variantOptionValues).select(sql`select ${field('variantId')}, ${field('optionId')}, ${field('optionValueId')} from json_each(${rows})`),
+    ),
+  ]
 }
 
 export async function isCatalogEmpty(env: SeedBindings): Promise<boolean> {
@@ -185,6 +330,7 @@ export async function seedCatalog(env: SeedBindings, { products: productCount = 
   const statements: BatchItem<'sqlite'>[] = [
     ...chunkRows(plan.categoryRows).map((rows) => db.insert(categories).values(rows)),
     ...chunkRows(plan.productRows).map((rows) => db.insert(products).values(rows)),
+    ...variantStatements(db, plan),
     ...chunkRows(plan.links).map((rows) => db.insert(productCategories).values(rows)),
   ]
   // The picture rows' statements are counted once the pictures are stored; the bar may jump at the end.

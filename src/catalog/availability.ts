@@ -23,10 +23,16 @@ export const shownStockSql = (available: SQL) => sql<number>`min(max(${available
 
 /**
  * The catalog's reaction to the stock domain's "stock changed" signal (wired in src/index.ts): when the
- * figure it shows changes, the catalog version moves on in the same D1 batch as the stock write, so the
+ * figure it shows changes (of the product or of the variant), the catalog version moves on in the same D1 batch as the stock write, so the
  * cached answers that showed the old figure are never read again (src/catalog/cache.ts).
  */
 export const catalogStockListener: StockChangedListener = (db, change) =>
-  change.previousAvailable !== null && shownStock(change.previousAvailable) === shownStock(change.available)
+  shownUnchanged(change.previousAvailable, change.available) && shownUnchanged(change.previousLevelAvailable, change.levelOnHand - change.levelHeld)
     ? null
     : { statements: [bumpCatalogVersionStatement(db)], afterCommit: forgetCatalogVersion }
+
+/**
+ * Whether the figure shown stays the same: the product's (lists) and its variant's (the product page,
+ * whose variant can sell out while the product still has 40 units of others). Unknown before is a change.
+ */
+const shownUnchanged = (before: number | null | undefined, now: number) => before !== null && before !== undefined && shownStock(before) === shownStock(now)

@@ -15,9 +15,13 @@ const PAGE_CACHE_SECONDS = 60
 /** What the shopper's browser is told: keep nothing without asking (the edge copy answers fast). */
 const PAGE_CLIENT_CACHE_CONTROL = 'public, no-cache'
 
-export async function cachedPage(c: Context<AppEnv>, render: () => Promise<Response>): Promise<Response> {
+/**
+ * `search` says what of the query string the page depends on (as `?…` or `''`), when not all of it: the
+ * product page keys on its `?variant` alone, so that other parameters neither split nor flood the cache.
+ */
+export async function cachedPage(c: Context<AppEnv>, render: () => Promise<Response>, { search }: { search?: (query: URLSearchParams) => string } = {}): Promise<Response> {
   const url = new URL(c.req.url)
-  const key = new Request(`https://page-cache.cato-store.internal/${await catalogVersion(c.env)}${url.pathname}${url.search}`)
+  const key = new Request(`https://page-cache.cato-store.internal/${await catalogVersion(c.env)}${url.pathname}${search ? search(url.searchParams) : url.search}`)
   // preact's JSX types pull in the DOM's `caches`, which hides the Workers' `caches.default`.
   const cache = (caches as unknown as { default: Cache }).default
   const hit = await cache.match(key)

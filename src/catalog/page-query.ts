@@ -1,12 +1,12 @@
 /**
- * The shop's listing URL (`/products?category=…&q=…&min=12.50&max=40&in_stock=1&sort=price&page=2`)
+ * The shop's listing URL (`/products?category=…&q=…&min=12.50&max=40&in_stock=1&option.size=M&sort=price&page=2`)
  * to and from the catalog's query. Prices are typed in the currency's major unit on the page and
  * become integer cents here, with no float arithmetic.
  */
 import { z } from 'zod'
 import { centsToDecimal, optionalDecimalPrice } from '../platform/money'
 import { withQuery } from '../platform/query-string'
-import { ProductListQuery, searchWords, type ProductListParams } from './schemas'
+import { OPTION_PARAM_PREFIX, ProductListQuery, searchWords, type ProductListParams } from './schemas'
 
 export { centsToDecimal }
 
@@ -30,7 +30,11 @@ const ListingQuery = z.object({
   in_stock: z.string().optional().transform((v) => (v === '1' || v === 'true' || v === 'on' ? 'true' : undefined)),
   sort: z.string().optional().transform((v) => v || undefined),
   page: z.string().optional().transform((v) => v || undefined),
+  sku: z.string().optional().transform((v) => v || undefined),
 })
+
+/** The listing's `option.<name>=<value>` parameters as sent, empty values (a select left at "Any") dropped. */
+const optionEntries = (query: Record<string, string>) => Object.entries(query).filter(([key, value]) => key.startsWith(OPTION_PARAM_PREFIX) && value !== '')
 
 export type ListingParse = { ok: true; params: ProductListParams } | { ok: false; problems: string[] }
 
@@ -40,13 +44,13 @@ export function parseListing(query: Record<string, string>): ListingParse {
   if (!listing.success) return { ok: false, problems: listing.error.issues.map((i) => `${i.path.join('.')} ${i.message}`) }
   const { min, max, ...rest } = listing.data
   const input = Object.fromEntries(
-    Object.entries({ ...rest, min_price: min === undefined ? undefined : String(min), max_price: max === undefined ? undefined : String(max), page_size: '24' }).filter(
-      ([, v]) => v !== undefined,
-    ),
+    Object.entries({ ...rest, min_price: min === undefined ? undefined : String(min), max_price: max === undefined ? undefined : String(max), page_size: '24' })
+      .filter(([, v]) => v !== undefined)
+      .concat(optionEntries(query)),
   )
   const parsed = ProductListQuery.safeParse(input)
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((i) => `${String(i.path[0] ?? 'query').replace('_price', '').replace(/^min$/, 'min price').replace(/^max$/, 'max price')} ${i.message}`) }
+    return { ok: false, problems: parsed.error.issues.map((i) => `${String(i.path[0] ?? 'query').replace(OPTION_PARAM_PREFIX, 'option ').replace('_price', '').replace(/^min$/, 'min price').replace(/^max$/, 'max price')} ${i.message}`) }
   }
   return { ok: true, params: parsed.data }
 }
@@ -59,6 +63,8 @@ export function listingUrl(params: ProductListParams, page = params.page): strin
     min: params.min_price === undefined ? undefined : centsToDecimal(params.min_price),
     max: params.max_price === undefined ? undefined : centsToDecimal(params.max_price),
     in_stock: params.in_stock ? 1 : undefined,
+    sku: params.sku,
+    ...Object.fromEntries(params.options.map(({ name, value }) => [`${OPTION_PARAM_PREFIX}${name}`, value])),
     sort: params.sort !== (params.q ? 'relevance' : 'newest') ? params.sort : undefined,
     page: page !== 1 ? page : undefined,
   })

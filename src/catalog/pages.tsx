@@ -10,8 +10,10 @@ import { STOCK_SHOWN_MAX } from './availability'
 import { cachedPage } from './html-cache'
 import { centsToDecimal, listingUrl, parseListing } from './page-query'
 import type { CategoryNode, ProductDetail, ProductSummary } from './queries'
+import type { ProductVariant } from './responses'
+import { chooseVariant, isColourOption, valueChoices, variantKey, type ValueChoice } from './variant-choice'
 import { selectSitemapEntries } from './queries'
-import { ProductKeyParam, ProductListQuery, type ProductListParams } from './schemas'
+import { OPTION_PARAM_PREFIX, ProductKeyParam, ProductListQuery, type ProductListParams } from './schemas'
 import { categoryTree, productDetail, productList, type ProductList } from './service'
 import { getDb } from '../db/client'
 
@@ -24,6 +26,27 @@ const list = async (c: Ctx, params: ProductListParams) => JSON.parse((await prod
 const flatten = (nodes: CategoryNode[], depth = 0): { node: CategoryNode; depth: number }[] =>
   nodes.flatMap((node) => [{ node, depth }, ...flatten(node.children, depth + 1)])
 
+/** "$30", "From $30" for a price range, the compare-at price struck beside it and a "Sale" badge. */
+function CardPrice({ product }: { product: ProductSummary }) {
+  const range = product.price_max_cents > product.price_min_cents
+  const onSale = product.compare_at_max_cents !== null && product.compare_at_max_cents > product.price_min_cents
+  return (
+    <span class="price">
+      {range ? `From ${formatMoney(product.price_min_cents, product.currency)}` : formatMoney(product.price_min_cents, product.currency)}
+      {onSale && !range && product.compare_at_max_cents !== null && (
+        <>
+          {' '}
+          <s class="compare-at">
+            <span class="visually-hidden">was </span>
+            {formatMoney(product.compare_at_max_cents, product.currency)}
+          </s>
+        </>
+      )}
+      {onSale && <span class="badge-sale">Sale</span>}
+    </span>
+  )
+}
+
 function ProductCard({ product, eager }: { product: ProductSummary; eager?: boolean }) {
   return (
     <li class="card">
@@ -34,7 +57,7 @@ function ProductCard({ product, eager }: { product: ProductSummary; eager?: bool
           <span class="no-image" aria-hidden="true" />
         )}
         <span class="name">{product.name}</span>
-        <span class="price">{formatMoney(product.price_cents, product.currency)}</span>
+        <CardPrice product={product} />
         {!product.in_stock && <span class="stock-out">Out of stock</span>}
       </a>
     </li>
@@ -105,9 +128,34 @@ function Filters({ params, categories }: { params: ProductListParams; categories
           ))}
         </select>
       </div>
+      {params.sku !== undefined && <input type="hidden" name="sku" value={params.sku} />}
+      {params.options.map(({ name, value }) => (
+        <input key={name} type="hidden" name={`${OPTION_PARAM_PREFIX}${name}`} value={value} />
+      ))}
       <button type="submit">Apply</button>
       <a href="/products">Clear filters</a>
     </form>
+  )
+}
+
+/** The variant filters in force as chips, each a link to the listing without it. */
+function VariantFilterChips({ params }: { params: ProductListParams }) {
+  const chips = [
+    ...params.options.map((option) => ({ label: `${option.name.charAt(0).toUpperCase()}${option.name.slice(1)}: ${option.value}`, without: { ...params, page: 1, options: params.options.filter((o) => o !== option) } })),
+    ...(params.sku !== undefined ? [{ label: `SKU ${params.sku}`, without: { ...params, page: 1, sku: undefined } }] : []),
+  ]
+  if (chips.length === 0) return null
+  return (
+    <ul class="chips" aria-label="Variant filters">
+      {chips.map((chip) => (
+        <li key={chip.label}>
+          <a class="chip" href={listingUrl(chip.without)}>
+            {chip.label} <span aria-hidden="true">×</span>
+            <span class="visually-hidden"> (remove this filter)</span>
+          </a>
+        </li>
+      ))}
+    </ul>
   )
 }
 
@@ -141,28 +189,68 @@ function findCategory(nodes: CategoryNode[], slug: string | undefined): Category
   return slug ? flatten(nodes).find(({ node }) => node.slug === slug)?.node : undefined
 }
 
+const availability = (inStock: boolean) => (inStock ? 'https://schema.org/InStock' : 'https://schema.org/OutOfStock')
+
+/** schema.org's own property for an option where it has one (Size → size, Colour → color), else none. */
+function schemaProperty(optionName: string): string | undefined {
+  const name = optionName.trim().toLowerCase()
+  if (name === 'size') return 'size'
+  if (isColourOption(name)) return 'color'
+  if (name === 'material') return 'material'
+  if (name === 'pattern') return 'pattern'
+  return undefined
+}
+
+/**
+ * The page's structured data: a `Product` with its `Offer` for a product sold as one variant; a
+ * `ProductGroup` whose `hasVariant` lists each variant as a `Product` (its SKU, its values as `size`,
+ * `color`… or `additionalProperty`, an `Offer` at its own `?variant=` URL) for one with options.
+ */
 function productJsonLd(product: ProductDetail, url: string, base: string) {
-  return {
+  const common = {
     '@context': 'https://schema.org',
-    '@type': 'Product',
     name: product.name,
     description: product.description,
-    sku: product.slug,
     url,
     image: product.images.map((image) => `${base}${image.url}`),
     category: product.categories.map((c) => c.name).join(', ') || undefined,
-    offers: {
-      '@type': 'Offer',
-      url,
-      priceCurrency: product.currency,
-      price: centsToDecimal(product.price_cents),
-      availability: product.in_stock ? 'https://schema.org/InStock' : 'https://schema.org/OutOfStock',
-    },
+  }
+  if (product.options.length === 0) {
+    const variant = product.variants[0]
+    return {
+      ...common,
+      '@type': 'Product',
+      sku: variant?.sku ?? product.slug,
+      offers: { '@type': 'Offer', url, priceCurrency: product.currency, price: centsToDecimal(variant?.price_cents ?? product.price_cents), availability: availability(product.in_stock) },
+    }
+  }
+  return {
+    ...common,
+    '@type': 'ProductGroup',
+    productGroupID: product.slug,
+    variesBy: product.options.map((o) => (schemaProperty(o.name) ? `https://schema.org/${schemaProperty(o.name)}` : o.name)),
+    hasVariant: product.variants.map((variant) => {
+      const variantUrl = `${url}?variant=${variant.id}`
+      const properties = Object.fromEntries(variant.option_values.flatMap(({ name, value }) => (schemaProperty(name) ? [[schemaProperty(name), value]] : [])))
+      const others = variant.option_values.filter(({ name }) => !schemaProperty(name)).map(({ name, value }) => ({ '@type': 'PropertyValue', name, value }))
+      return {
+        '@type': 'Product',
+        name: `${product.name} – ${variant.title}`,
+        sku: variant.sku ?? undefined,
+        url: variantUrl,
+        image: variant.image ? `${base}${variant.image.url}` : undefined,
+        ...properties,
+        ...(others.length > 0 && { additionalProperty: others }),
+        offers: { '@type': 'Offer', url: variantUrl, priceCurrency: product.currency, price: centsToDecimal(variant.price_cents), availability: availability(variant.in_stock) },
+      }
+    }),
   }
 }
 
-function Gallery({ product }: { product: ProductDetail }) {
-  const [main, ...rest] = product.images
+function Gallery({ product, variant }: { product: ProductDetail; variant: ProductVariant | undefined }) {
+  // The chosen variant's own image leads; the rest of the gallery follows in order.
+  const lead = variant?.image ? product.images.find((image) => image.url === variant.image?.url) : undefined
+  const [main, ...rest] = lead ? [lead, ...product.images.filter((image) => image !== lead)] : product.images
   if (!main) return <div class="gallery"><span class="no-image" aria-hidden="true" /></div>
   return (
     <div class="gallery">
@@ -182,12 +270,16 @@ function Gallery({ product }: { product: ProductDetail }) {
   )
 }
 
-function AddToCart({ product }: { product: ProductDetail }) {
-  if (!product.in_stock) return <p class="stock-out">Out of stock: check back soon.</p>
-  const most = Math.min(product.stock_quantity, STOCK_SHOWN_MAX)
+/** Quantity and "Add to cart" for the chosen variant (its id, and the product's for carts that know only products); none when it is sold out. */
+function AddToCart({ product, variant }: { product: ProductDetail; variant: ProductVariant }) {
+  if (!variant.in_stock) {
+    return <p class="stock-out">{product.options.length > 0 ? `${variant.title} is sold out: choose another option or check back soon.` : 'Out of stock: check back soon.'}</p>
+  }
+  const most = Math.min(variant.stock_quantity, STOCK_SHOWN_MAX)
   return (
     <form class="add-to-cart" method="post" action="/cart/items">
       <input type="hidden" name="product_id" value={String(product.id)} />
+      <input type="hidden" name="variant_id" value={String(variant.id)} />
       <div class="field">
         <label for="quantity">Quantity</label>
         <select id="quantity" name="quantity">
@@ -202,6 +294,83 @@ function AddToCart({ product }: { product: ProductDetail }) {
     </form>
   )
 }
+
+/** An option with more values than this is a select (and a button) rather than a row of links. */
+const CHOICE_LINKS_MAX = 8
+
+const STATE_NOTE: Record<ValueChoice['state'], string> = { current: ', chosen', available: '', 'sold-out': ', sold out', unavailable: ', not available with the other choices' }
+
+/** A CSS class for a colour's swatch ("Heather Grey" → swatch-heather-grey); unknown colours get a neutral one. */
+const swatchClass = (value: string) => `swatch-dot swatch-${value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`
+
+/** The options as links to variants (swatches for colours, buttons for the rest), or a select and a button for long lists. */
+function VariantPicker({ product, variant, path }: { product: ProductDetail; variant: ProductVariant; path: string }) {
+  return (
+    <div class="variant-picker">
+      {valueChoices(product, variant).map((option, o) => {
+        const labelId = `option-${o}-label`
+        const colour = isColourOption(option.name)
+        if (option.values.length > CHOICE_LINKS_MAX) {
+          return (
+            <form key={option.name} class="option option-select" method="get" action={path}>
+              <label for={`option-${o}`}>
+                {option.name}: <strong>{option.chosen}</strong>
+              </label>
+              <div class="option-select-row">
+                <select id={`option-${o}`} name="variant">
+                  {option.values.map((choice) => (
+                    <option key={choice.value} value={String(choice.target.id)} selected={choice.state === 'current'}>
+                      {`${choice.value}${choice.state === 'sold-out' ? ' (sold out)' : choice.state === 'unavailable' ? ' (not with these choices)' : ''}`}
+                    </option>
+                  ))}
+                </select>
+                <button type="submit">Choose</button>
+              </div>
+            </form>
+          )
+        }
+        return (
+          <div key={option.name} class="option" role="group" aria-labelledby={labelId}>
+            <p id={labelId} class="option-name">
+              {option.name}: <strong>{option.chosen}</strong>
+            </p>
+            <ul class="choices">
+              {option.values.map((choice) => (
+                <li key={choice.value}>
+                  <a
+                    class={`choice${colour ? ' swatch' : ''}${choice.state === 'sold-out' || choice.state === 'unavailable' ? ` ${choice.state}` : ''}${choice.state === 'current' && !choice.target.in_stock ? ' sold-out' : ''}`}
+                    href={`${path}?variant=${choice.target.id}`}
+                    aria-current={choice.state === 'current' ? 'true' : undefined}
+                  >
+                    {colour && <span class={swatchClass(choice.value)} aria-hidden="true" />}
+                    <span class="choice-value">{choice.value}</span>
+                    {choice.state === 'sold-out' && <span class="choice-note" aria-hidden="true">Sold out</span>}
+                    {STATE_NOTE[choice.state] && <span class="visually-hidden">{STATE_NOTE[choice.state]}</span>}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </div>
+        )
+      })}
+    </div>
+  )
+}
+
+/** The chosen variant's price, with its compare-at price struck through before it: "was $40, now $30". */
+function VariantPrice({ product, variant }: { product: ProductDetail; variant: ProductVariant }) {
+  const price = formatMoney(variant.price_cents, product.currency)
+  if (variant.compare_at_cents === null) return <p class="price">{price}</p>
+  return (
+    <p class="price">
+      <span class="visually-hidden">Was </span>
+      <s class="compare-at">{formatMoney(variant.compare_at_cents, product.currency)}</s>
+      <span class="visually-hidden">, now</span> {price} <span class="badge-sale">Sale</span>
+    </p>
+  )
+}
+
+const stockLine = (variant: ProductVariant) => (variant.in_stock ? (variant.stock_quantity <= 5 ? `Only ${variant.stock_quantity} left` : 'In stock') : 'Out of stock')
 
 /** The shop's catalog pages, rendered from the same cached catalog as the API. */
 export const shopPages = new Hono<AppEnv>()
@@ -277,6 +446,7 @@ export const shopPages = new Hono<AppEnv>()
               <p class="count" role="status">
                 {page.total} {page.total === 1 ? 'product' : 'products'}
               </p>
+              <VariantFilterChips params={params} />
               <ProductGrid items={page.items} />
               <Pager params={params} list={page} />
             </section>
@@ -291,13 +461,16 @@ export const shopPages = new Hono<AppEnv>()
       )
     }),
   )
+  // The page is the same whatever the query says but `?variant`: only that goes into the cache key.
   .get('/products/:idOrSlug', (c) =>
     cachedPage(c, async () => {
       const key = ProductKeyParam.safeParse(c.req.param())
       if (!key.success) return errorPage(c, 404, 'There is no such product.')
       const product = JSON.parse((await productDetail(c.env, waitUntil(c), key.data.idOrSlug)).json) as ProductDetail
       const url = `${origin(c)}/products/${product.slug}`
-      const firstImage = product.images[0]
+      const choice = chooseVariant(product, c.req.query('variant'))
+      const variant = choice?.variant
+      const firstImage = (variant?.image && product.images.find((image) => image.url === variant.image?.url)) || product.images[0]
       return c.render(
         <>
           <nav class="breadcrumbs" aria-label="Breadcrumbs">
@@ -310,12 +483,30 @@ export const shopPages = new Hono<AppEnv>()
             )}
           </nav>
           <article class="product">
-            <Gallery product={product} />
+            <Gallery product={product} variant={variant} />
             <div class="info">
               <h1>{product.name}</h1>
-              <p class="price">{formatMoney(product.price_cents, product.currency)}</p>
-              <p class={product.in_stock ? 'stock-in' : 'stock-out'}>{product.in_stock ? (product.stock_quantity <= 5 ? `Only ${product.stock_quantity} left` : 'In stock') : 'Out of stock'}</p>
-              <AddToCart product={product} />
+              {choice?.kind === 'unknown' && (
+                <p class="notice notice-error" role="alert">
+                  That choice of {product.name} doesn't exist (or is no longer sold). Showing {product.options.length > 0 ? variant?.title : 'the product'} instead.
+                </p>
+              )}
+              {variant ? (
+                <>
+                  <VariantPrice product={product} variant={variant} />
+                  {product.options.length > 0 && <VariantPicker product={product} variant={variant} path={`/products/${product.slug}`} />}
+                  {/* A sold-out choice says so once, where the add button would be. */}
+                  {(variant.in_stock || product.options.length === 0) && (
+                    <p class={variant.in_stock ? 'stock-in' : 'stock-out'} role="status">
+                      {product.options.length > 0 ? `${variant.title}: ` : ''}
+                      {stockLine(variant)}
+                    </p>
+                  )}
+                  <AddToCart product={product} variant={variant} />
+                </>
+              ) : (
+                <p class="stock-out">Not available.</p>
+              )}
               <p>{product.description}</p>
               <p>
                 {product.categories.map((category) => (
@@ -330,13 +521,16 @@ export const shopPages = new Hono<AppEnv>()
         {
           title: product.name,
           description: product.description.slice(0, 160),
-          canonical: url,
+          // A chosen variant's page is its own (its offer in the JSON-LD names this URL); otherwise the product's.
+          canonical: choice?.kind === 'chosen' && product.options.length > 0 ? `${url}?variant=${choice.variant.id}` : url,
           ogType: 'product',
           ogImage: firstImage ? `${origin(c)}${firstImage.url}` : undefined,
           jsonLd: productJsonLd(product, url, origin(c)),
+          // A made-up ?variant is a 404 (with the product, so the shopper can go on): never cached, never indexed.
+          ...(choice?.kind === 'unknown' && { status: 404 as const, noindex: true }),
         },
       )
-    }),
+    }, { search: (query) => { const id = variantKey(query.get('variant') ?? undefined); return id ? `?variant=${id}` : '' } }),
   )
   .get('/robots.txt', (c) =>
     c.text(

@@ -2,9 +2,9 @@ import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import { integer, sqliteTable, text, type AnySQLiteColumn, type AnySQLiteTable, type SelectedFields } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../db/client'
 import { availableSql, shownStock, shownStockSql } from './availability'
-import { categories, productCategories, productImages, products } from '../db/schema'
+import { categories, productCategories, productImages, productOptions, productOptionValues, products, productVariants, variantOptionValues } from '../db/schema'
 import type { CategoryNode, ProductDetail } from './responses'
-import { searchWords, type ProductListParams } from './schemas'
+import { filtersVariants, searchWords, type ProductListParams } from './schemas'
 
 export type { CategoryNode, ProductDetail, ProductSummary } from './responses'
 
@@ -46,13 +46,15 @@ const ORDER: Record<Exclude<ProductListParams['sort'], 'relevance'>, SQL[]> = {
  */
 const col = (table: AnySQLiteTable, column: AnySQLiteColumn) => sql`${table}.${sql.identifier(column.name)}`
 
-/** The units the shop will sell of a product (see availability.ts), over the unqualified or the qualified columns. */
-const available = availableSql(col(products, products.stockQuantity), col(products, products.stockHeld))
+/** The units the shop will sell of a product's active variants (see availability.ts), kept on its row by migration 0010's triggers. */
+const available = col(products, products.availableUnits)
 
 /** The item of a list page as JSON text, built by SQLite: see ProductSummary. */
 const summaryJson = sql<string>`json_object(
   'id', ${col(products, products.id)}, 'slug', ${col(products, products.slug)}, 'name', ${col(products, products.name)},
-  'price_cents', ${col(products, products.priceCents)}, 'currency', ${col(products, products.currency)},
+  'price_cents', ${col(products, products.priceCents)},
+  'price_min_cents', ${col(products, products.priceCents)}, 'price_max_cents', ${col(products, products.priceMaxCents)},
+  'compare_at_max_cents', ${col(products, products.compareAtMaxCents)}, 'currency', ${col(products, products.currency)},
   'stock_quantity', ${shownStockSql(available)},
   'in_stock', json(case when ${available} > 0 then 'true' else 'false' end),
   'image', (
@@ -67,7 +69,43 @@ const summaryJson = sql<string>`json_object(
 
 /** What decides the text of the page query: which filters are present and the order. Values are bound. */
 const shapeOf = (params: ProductListParams, byCategory: boolean) =>
-  [params.sort, params.q ? 'q' : '', byCategory ? 'c' : '', params.min_price !== undefined ? 'min' : '', params.max_price !== undefined ? 'max' : '', String(params.in_stock)].join('|')
+  [
+    params.sort,
+    params.q ? 'q' : '',
+    byCategory ? 'c' : '',
+    params.min_price !== undefined ? 'min' : '',
+    params.max_price !== undefined ? 'max' : '',
+    String(params.in_stock),
+    params.sku !== undefined ? 'sku' : '',
+    `o${params.options.length}`,
+  ].join('|')
+
+/**
+ * The products with an active variant that matches the variant filters (SKU, every `option.<name>=<value>`)
+ * and, for such a list, the price range and the stock state: then these apply to the matching variant, not
+ * to the product ("M in Navy, in stock, under $30"). An option is matched by its name in any (ASCII) case
+ * and its value exactly; an unknown name matches nothing. Values are placeholders `sku`, `opt<i>name`, `opt<i>value`.
+ */
+function matchingVariants(db: Db, params: ProductListParams) {
+  const variant = (column: AnySQLiteColumn) => col(productVariants, column)
+  const terms: SQL[] = [sql`${variant(productVariants.isActive)} = 1`]
+  if (params.sku !== undefined) terms.push(sql`${variant(productVariants.sku)} = ${sql.placeholder('sku')}`)
+  params.options.forEach((_, i) => {
+    terms.push(sql`exists (select 1 from ${variantOptionValues}
+      join ${productOptions} on ${col(productOptions, productOptions.id)} = ${col(variantOptionValues, variantOptionValues.optionId)}
+      join ${productOptionValues} on ${col(productOptionValues, productOptionValues.id)} = ${col(variantOptionValues, variantOptionValues.optionValueId)}
+      where ${col(variantOptionValues, variantOptionValues.variantId)} = ${variant(productVariants.id)}
+        and lower(${col(productOptions, productOptions.name)}) = lower(${sql.placeholder(`opt${i}name`)})
+        and ${col(productOptionValues, productOptionValues.value)} = ${sql.placeholder(`opt${i}value`)})`)
+  })
+  if (params.min_price !== undefined) terms.push(sql`${variant(productVariants.priceCents)} >= ${sql.placeholder('min')}`)
+  if (params.max_price !== undefined) terms.push(sql`${variant(productVariants.priceCents)} <= ${sql.placeholder('max')}`)
+  if (params.in_stock !== undefined) {
+    const sellable = availableSql(variant(productVariants.stockQuantity), variant(productVariants.stockHeld))
+    terms.push(params.in_stock ? sql`${sellable} > 0` : sql`${sellable} <= 0`)
+  }
+  return db.select({ id: productVariants.productId }).from(productVariants).where(and(...terms))
+}
 
 /**
  * The page query (and the count for a search page past the end) for one shape, built by drizzle once
@@ -91,12 +129,15 @@ function preparePage(db: Db, params: ProductListParams, byCategory: boolean) {
         .where(sql`${productCategories.categoryId} in (select value from json_each(${sql.placeholder('categories')}))`)
       filters.push(inArray(products.id, inCategory))
     }
+    if (filtersVariants(params)) {
+      filters.push(inArray(products.id, matchingVariants(db, params)))
+      return and(...filters)
+    }
     if (params.min_price !== undefined) filters.push(sql`${price} >= ${sql.placeholder('min')}`)
     if (params.max_price !== undefined) filters.push(sql`${price} <= ${sql.placeholder('max')}`)
     if (params.in_stock !== undefined) {
-      // The same figure the items show: what the cart and the order will accept, not what is on the shelf.
-      const sellable = availableSql(sql`${products.stockQuantity}`, sql`${products.stockHeld}`)
-      filters.push(params.in_stock ? sql`${sellable} > 0` : sql`${sellable} <= 0`)
+      // The same figure the items show: what the cart and the order will accept of any active variant, not what is on the shelf.
+      filters.push(params.in_stock ? sql`${products.availableUnits} > 0` : sql`${products.availableUnits} <= 0`)
     }
     return and(...filters)
   }
@@ -168,6 +209,8 @@ export async function selectProductPage(db: Db, params: ProductListParams, categ
     max: params.max_price ?? 0,
     limit: params.page_size,
     offset: (params.page - 1) * params.page_size,
+    sku: params.sku ?? '',
+    ...Object.fromEntries(params.options.flatMap(({ name, value }, i) => [[`opt${i}name`, name], [`opt${i}value`, value]])),
   }
   // An aggregate always answers one row, even for a page past the end.
   const row = await prepared.page.get(values)
@@ -177,39 +220,80 @@ export async function selectProductPage(db: Db, params: ProductListParams, categ
   return { total, itemsJson }
 }
 
-/** An active product with all its images in order and its categories, in one statement. */
+/**
+ * An active product with all its images in order, its categories, its options with their values in order
+ * and its active variants with their values, in one statement (drizzle's relational query is one SQL
+ * statement with JSON subqueries: one D1 round trip).
+ */
 export async function selectProduct(db: Db, key: number | string): Promise<ProductDetail | null> {
   const product = await db.query.products.findFirst({
     where: and(typeof key === 'number' ? eq(products.id, key) : eq(products.slug, key), eq(products.isActive, true)),
     with: {
       images: { orderBy: [asc(productImages.position), asc(productImages.id)] },
       categories: { with: { category: true } },
+      options: {
+        orderBy: [asc(productOptions.position), asc(productOptions.id)],
+        with: { values: { orderBy: [asc(productOptionValues.position), asc(productOptionValues.id)] } },
+      },
+      variants: {
+        where: eq(productVariants.isActive, true),
+        orderBy: [asc(productVariants.position), asc(productVariants.id)],
+        with: { optionValues: { columns: { optionId: true, optionValueId: true } } },
+      },
     },
   })
   if (!product) return null
+  const images = product.images.map((image) => ({
+    id: image.id,
+    url: imageUrl(image.r2Key),
+    alt: image.altText,
+    width: image.width,
+    height: image.height,
+    content_type: image.contentType,
+    byte_size: image.byteSize,
+    position: image.position,
+  }))
+  const imageById = new Map(images.map(({ id, url, alt, width, height }) => [id, { url, alt, width, height }]))
+  const valueById = new Map(product.options.flatMap((option) => option.values.map((v) => [v.id, v.value] as const)))
+  const variants = product.variants.map((variant) => {
+    const available = variant.stockQuantity - variant.stockHeld
+    const chosen = new Map(variant.optionValues.map((ov) => [ov.optionId, valueById.get(ov.optionValueId) ?? '']))
+    return {
+      id: variant.id,
+      sku: variant.sku,
+      title: variant.title,
+      option_values: product.options.map((option) => ({ name: option.name, value: chosen.get(option.id) ?? '' })),
+      price_cents: variant.priceCents,
+      compare_at_cents: variant.compareAtCents,
+      stock_quantity: shownStock(available),
+      in_stock: available > 0,
+      image: (variant.imageId !== null && imageById.get(variant.imageId)) || null,
+      position: variant.position,
+    }
+  })
+  const available = product.variants.reduce((sum, v) => sum + Math.max(v.stockQuantity - v.stockHeld, 0), 0)
+  const prices = variants.map((v) => v.price_cents)
+  const compareAts = variants.flatMap((v) => (v.compare_at_cents === null ? [] : [v.compare_at_cents]))
   return {
     id: product.id,
     slug: product.slug,
     name: product.name,
     description: product.description,
-    price_cents: product.priceCents,
+    price_cents: prices.length ? Math.min(...prices) : product.priceCents,
+    price_min_cents: prices.length ? Math.min(...prices) : product.priceCents,
+    price_max_cents: prices.length ? Math.max(...prices) : product.priceCents,
+    compare_at_max_cents: compareAts.length ? Math.max(...compareAts) : null,
     currency: product.currency,
-    stock_quantity: shownStock(product.stockQuantity - product.stockHeld),
-    in_stock: product.stockQuantity - product.stockHeld > 0,
+    stock_quantity: shownStock(available),
+    in_stock: available > 0,
     created_at: new Date(product.createdAt).toISOString(),
     updated_at: new Date(product.updatedAt).toISOString(),
-    images: product.images.map((image) => ({
-      url: imageUrl(image.r2Key),
-      alt: image.altText,
-      width: image.width,
-      height: image.height,
-      content_type: image.contentType,
-      byte_size: image.byteSize,
-      position: image.position,
-    })),
+    images: images.map(({ id: _id, ...image }) => image),
     categories: product.categories
       .map(({ category }) => ({ id: category.id, slug: category.slug, name: category.name, parent_id: category.parentId }))
       .sort((a, b) => a.slug.localeCompare(b.slug)),
+    options: product.options.map((option) => ({ name: option.name, values: option.values.map((v) => v.value) })),
+    variants,
   }
 }
 

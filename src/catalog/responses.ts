@@ -26,15 +26,23 @@ const ImageRef = z
   })
   .meta({ id: 'ImageRef' })
 
+/** The price range of the active variants and the highest compare-at price: "from $30", "Sale". */
+const PRICE_RANGE = {
+  price_min_cents: Cents.describe('The lowest price of the active variants (the "from" price; the same as price_cents)'),
+  price_max_cents: Cents.describe('The highest price of the active variants'),
+  compare_at_max_cents: Cents.nullable().describe('The highest compare-at ("was") price of the active variants, null when none has one: the product is on sale'),
+}
+
 export const ProductSummary = z
   .object({
     id: z.int(),
     slug: z.string(),
     name: z.string(),
-    price_cents: Cents,
+    price_cents: Cents.describe('The lowest price of the active variants'),
+    ...PRICE_RANGE,
     currency: z.string().describe('ISO 4217, upper case'),
-    stock_quantity: StockShown,
-    in_stock: InStock,
+    stock_quantity: StockShown.describe(`Units of the active variants that can be ordered now, counted up to ${STOCK_SHOWN_MAX}`),
+    in_stock: InStock.describe('Whether some active variant can be ordered now'),
     image: ImageRef.nullable().describe('The first image, if any'),
     categories: z.array(z.string()).describe('Slugs of the categories, in alphabetical order'),
   })
@@ -52,16 +60,35 @@ export const ProductList = z
   .meta({ id: 'ProductList' })
 export type ProductList = z.infer<typeof ProductList>
 
+const ProductOption = z.object({ name: z.string(), values: z.array(z.string()) }).meta({ id: 'ProductOption' })
+
+export const ProductVariant = z
+  .object({
+    id: z.int().describe('What a cart line names (`variant_id`)'),
+    sku: z.string().nullable(),
+    title: z.string().describe('The option values joined ("Navy / M"), "Default" for a product without options'),
+    option_values: z.array(z.object({ name: z.string(), value: z.string() })).describe("The variant's value of each option, in the options' order"),
+    price_cents: Cents,
+    compare_at_cents: Cents.nullable().describe('The "was" price, above price_cents, or null'),
+    stock_quantity: StockShown,
+    in_stock: InStock,
+    image: ImageRef.nullable().describe("The variant's own image (one of the product's), or null"),
+    position: z.int(),
+  })
+  .meta({ id: 'ProductVariant' })
+export type ProductVariant = z.infer<typeof ProductVariant>
+
 export const ProductDetail = z
   .object({
     id: z.int(),
     slug: z.string(),
     name: z.string(),
     description: z.string(),
-    price_cents: Cents,
+    price_cents: Cents.describe('The lowest price of the active variants'),
+    ...PRICE_RANGE,
     currency: z.string(),
-    stock_quantity: StockShown,
-    in_stock: InStock,
+    stock_quantity: StockShown.describe(`Units of the active variants that can be ordered now, counted up to ${STOCK_SHOWN_MAX}`),
+    in_stock: InStock.describe('Whether some active variant can be ordered now'),
     created_at: Instant,
     updated_at: Instant,
     images: z.array(
@@ -72,6 +99,8 @@ export const ProductDetail = z
       }),
     ),
     categories: z.array(z.object({ id: z.int(), slug: z.string(), name: z.string(), parent_id: z.int().nullable() })),
+    options: z.array(ProductOption).describe('The options (Size, Colour…) in order, each with its values in order; none for a product sold as one variant'),
+    variants: z.array(ProductVariant).describe('The active variants in order; one ("Default", no option values) for a product without options'),
   })
   .meta({ id: 'ProductDetail' })
 export type ProductDetail = z.infer<typeof ProductDetail>

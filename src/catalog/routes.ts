@@ -16,7 +16,8 @@ const listProducts = docs({
   id: 'listProducts',
   tag: 'Catalog',
   summary: 'List and search active products',
-  description: 'Filters combine; `q` searches names and descriptions (ranked by relevance unless `sort` says otherwise). Links to the next and previous page keep the filters.',
+  description:
+    'Filters combine; `q` searches names and descriptions (ranked by relevance unless `sort` says otherwise). `option.<name>=<value>` (any option name in any case, the value exactly, up to 3) and `sku=` filter by variant: then `in_stock` and the price range apply to the matching variant. Links to the next and previous page keep the filters.',
   access: 'public',
   responses: { 200: { description: 'A page of products', schema: ProductList } },
   errors: { 404: 'Unknown category' },

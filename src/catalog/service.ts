@@ -5,13 +5,17 @@ import { queryString, withQuery, type QueryValue } from '../platform/query-strin
 import { cachedJson } from './cache'
 import { selectCategoryTree, selectProduct, selectProductPage, subtreeIds } from './queries'
 import type { CategoryNode, ProductList } from './responses'
-import { PAGE_SIZE_DEFAULT, type ProductListParams } from './schemas'
+import { filtersVariants, OPTION_PARAM_PREFIX, PAGE_SIZE_DEFAULT, type ProductListParams } from './schemas'
 
 /** What the API and the pages get back from the catalog: the JSON text (as cached) and where it came from. */
 export type Cached = Awaited<ReturnType<typeof cachedJson>>
 type WaitUntil = (promise: Promise<unknown>) => void
 
 export type { ProductList }
+
+/** The `option.<name>=<value>` filters as query parameters, by name (lower-cased): one key per listing. */
+const optionParams = (params: ProductListParams): Record<string, QueryValue> =>
+  Object.fromEntries(params.options.map(({ name, value }) => [`${OPTION_PARAM_PREFIX}${name}`, value]))
 
 /** Only the parameters that differ from their defaults, in a fixed order: the cache key and the links. */
 function canonicalParams(params: ProductListParams, page = params.page): Record<string, QueryValue> {
@@ -21,6 +25,8 @@ function canonicalParams(params: ProductListParams, page = params.page): Record<
     min_price: params.min_price,
     max_price: params.max_price,
     in_stock: params.in_stock,
+    sku: params.sku,
+    ...optionParams(params),
     sort: params.sort !== (params.q ? 'relevance' : 'newest') ? params.sort : undefined,
     page_size: params.page_size !== PAGE_SIZE_DEFAULT ? params.page_size : undefined,
     page: page !== 1 ? page : undefined,
@@ -33,8 +39,8 @@ const canonicalQuery = (params: ProductListParams) => queryString(canonicalParam
 export const categoryTree = (env: Env, waitUntil: WaitUntil) =>
   cachedJson(env, waitUntil, 'categories', async () => JSON.stringify(await selectCategoryTree(getDb(env))), { shared: true })
 
-/** Browsing (category, sort, stock, page) is what most shoppers share; searches and price ranges are long-tail. */
-const isBrowsing = (params: ProductListParams) => !params.q && params.min_price === undefined && params.max_price === undefined
+/** Browsing (category, sort, stock, page) is what most shoppers share; searches, price ranges and variant filters are long-tail. */
+const isBrowsing = (params: ProductListParams) => !params.q && params.min_price === undefined && params.max_price === undefined && !filtersVariants(params)
 
 /** A page of the catalog; an unknown category is a 404 rather than an empty page. */
 export async function productList(env: Env, waitUntil: WaitUntil, params: ProductListParams): Promise<Cached> {

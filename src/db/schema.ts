@@ -40,14 +40,23 @@ export const products = sqliteTable(
     isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
     createdAt: epochMs('created_at'),
     updatedAt: epochMs('updated_at'),
+    /**
+     * The listing's copy of the product's active variants, kept by triggers on product_variants (migration
+     * 0010): price_cents above is the lowest price (the "from" price), this the highest, the highest
+     * compare-at price (null when none has one), and the units the shop sells of them (the sum over active
+     * variants of on hand minus held, none below 0), so that a list page stays one statement over products.
+     */
+    priceMaxCents: integer('price_max_cents').notNull().default(0),
+    compareAtMaxCents: integer('compare_at_max_cents'),
+    availableUnits: integer('available_units').notNull().default(0),
   },
   (t) => [
     uniqueIndex('products_slug_unique').on(t.slug),
     // One index per list order, each covering the list filters (price, stock): a page of a large
     // catalog is found by walking the order's index and filtering in it, never by sorting every match.
-    index('products_list_newest_idx').on(t.isActive, t.createdAt, t.priceCents, t.stockQuantity, t.stockHeld),
-    index('products_list_price_idx').on(t.isActive, t.priceCents, t.stockQuantity, t.stockHeld),
-    index('products_list_name_idx').on(t.isActive, t.name, t.priceCents, t.stockQuantity, t.stockHeld),
+    index('products_list_newest_idx').on(t.isActive, t.createdAt, t.priceCents, t.availableUnits),
+    index('products_list_price_idx').on(t.isActive, t.priceCents, t.availableUnits),
+    index('products_list_name_idx').on(t.isActive, t.name, t.priceCents, t.availableUnits),
     check('products_slug_format', sql`${t.slug} GLOB '*[a-z]*' AND ${t.slug} NOT GLOB '*[^a-z0-9-]*'`),
     check('products_price_nonnegative', sql`${t.priceCents} >= 0`),
     check('products_stock_nonnegative', sql`${t.stockQuantity} >= 0`),

@@ -125,8 +125,29 @@ function ftsRebuilds(virtualTables: { name: string; sql: string }[]): string[] {
 }
 
 /**
+ * Puts back every product's `updated_at` as backed up: restoring `product_variants` (emptied of the default
+ * variants the products' insert made, then refilled) runs the listing triggers of 0010, which refresh the
+ * product's row and so, through the touch trigger of 0001, its `updated_at`. One UPDATE per page of products,
+ * the times as a JSON literal of integers (nothing to quote), and only where the time differs, so that the
+ * touch trigger (which fires when `updated_at` is left unchanged) stays quiet.
+ */
+async function restoreProductTimes(db: D1Database, write: (line: string) => Promise<void>): Promise<void> {
+  let after = 0
+  for (;;) {
+    const { results } = await db.prepare(`SELECT id, updated_at FROM products WHERE id > ?1 ORDER BY id LIMIT ${ROWS_PER_READ}`).bind(after).all<{ id: number; updated_at: number }>()
+    if (results.length === 0) return
+    const times = JSON.stringify(results.map((row) => [row.id, row.updated_at]))
+    await write(
+      `UPDATE "products" SET "updated_at" = "backed_up"."updated_at" FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS updated_at FROM json_each('${times}')) AS "backed_up" WHERE "products"."id" = "backed_up"."id" AND "products"."updated_at" IS NOT "backed_up"."updated_at";\n`,
+    )
+    after = results[results.length - 1]!.id
+    if (results.length < ROWS_PER_READ) return
+  }
+}
+
+/**
  * Writes the whole database as SQL through `write`: `PRAGMA defer_foreign_keys = on`, the rows of every
- * table (parents first, each table emptied before its rows), the AUTOINCREMENT counters (so that a restored store never reuses the id of a
+ * table (parents first, each table emptied before its rows), the products' `updated_at` again, the AUTOINCREMENT counters (so that a restored store never reuses the id of a
  * deleted product, which names its stock object), and the FTS rebuilds.
  */
 async function dumpD1(db: D1Database, write: (text: string) => Promise<void>): Promise<BackupResult['tables']> {
@@ -139,6 +160,7 @@ async function dumpD1(db: D1Database, write: (text: string) => Promise<void>): P
     await write(`DELETE FROM ${id(table.name)};\n`)
     counts.push({ name: table.name, rows: await dumpTable(db, table, write) })
   }
+  if (tables.some((table) => table.name === 'products')) await restoreProductTimes(db, write)
 
   const hasSequences = await db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'`).first()
   if (hasSequences) {

@@ -35,6 +35,8 @@ export interface StockChanged {
   /** The level's (its variant's) own on hand and units held. */
   levelOnHand: number
   levelHeld: number
+  /** The level's units available as of its previous write-through; null when unknown. */
+  previousLevelAvailable?: number | null
 }
 
 /** A listener's part in a write-through: statements for its D1 batch, and what to do once that committed. */

@@ -86,7 +86,7 @@ export class WriteThrough {
       const held = levels.reduce((sum, l) => sum + l.held, 0)
       const previousAvailable = levels.some((l) => l.flushedAvailable === null) ? null : levels.reduce((sum, l) => sum + (l.flushedAvailable ?? 0), 0)
       const available = level.onHand - level.held
-      const change = { productId: level.productId, level: key, onHand, held, available: onHand - held, previousAvailable, levelOnHand: level.onHand, levelHeld: level.held }
+      const change = { productId: level.productId, level: key, onHand, held, available: onHand - held, previousAvailable, levelOnHand: level.onHand, levelHeld: level.held, previousLevelAvailable: level.flushedAvailable }
       try {
         await writeProductStock(this.env, change)
       } catch (err) {
