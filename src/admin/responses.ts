@@ -155,3 +155,28 @@ const AuditEntry = z
   .meta({ id: 'AuditEntry' })
 export const AuditPage = z.object({ items: z.array(AuditEntry), has_more: z.boolean(), page: z.int() }).meta({ id: 'AuditPage' })
 export type AuditPage = z.infer<typeof AuditPage>
+
+export const AdminVariantSet = z
+  .object({
+    product_id: z.int(),
+    currency: z.string(),
+    options: z.array(z.object({ id: z.int(), name: z.string(), position: z.int(), values: z.array(z.object({ id: z.int(), value: z.string(), position: z.int() })) })),
+    variants: z.array(
+      z.object({
+        id: z.int(),
+        sku: z.string().nullable(),
+        title: z.string().describe('"Navy / M"; "Default" for a product without options'),
+        option_values: z.array(z.string()).describe("In the options' order"),
+        price_cents: z.int(),
+        compare_at_cents: z.int().nullable(),
+        weight_grams: z.int(),
+        image_id: z.int().nullable(),
+        is_active: z.boolean(),
+        position: z.int(),
+        stock_quantity: z.int().describe('On hand'),
+        stock_held: z.int().describe('Held for unpaid orders'),
+        available: z.int(),
+      }),
+    ),
+  })
+  .meta({ id: 'AdminVariantSet', description: "A product's options with their values and its variants, in display order" })
