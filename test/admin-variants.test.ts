@@ -11,6 +11,7 @@ import { getDb } from '../src/db/client'
 import { auditLog, catalogState, productImages, products, productVariants } from '../src/db/schema'
 import type { ErrorBody } from '../src/platform/errors'
 import { stockOf } from '../src/stock/client'
+import { onStockChanged, type StockChanged } from '../src/stock/signals'
 import { BASE, Browser, callJson, insertProduct, registerUser, staffUser } from './helpers'
 
 vi.setConfig({ testTimeout: 30_000 })
@@ -533,5 +534,36 @@ describe('low stock on the dashboard', () => {
     expect(html).toContain(`<a href="/admin/products/${tee.id}#variants">${tee.name} — Navy / M (SKU ${navyM})</a>: 0 left`)
     expect(html).not.toContain('Navy / L')
     expect(html).toContain(`<a href="/admin/products/${mug.id}">${mug.name}</a>: 0 left`)
+  })
+})
+
+describe('the stock object and the variants staff make and delete', () => {
+  it('counts a variant made after the object loaded in the "stock changed" figure from its first write-through', async () => {
+    const { actor } = await actorOf()
+    const product = await insertProduct({ stockQuantity: 4 })
+    const [first] = (await readVariantSet(env, product.id)).variants
+    // The object loads now, knowing the one variant there is.
+    expect(await stockOf(env, product.id).available(product.id)).toBe(4)
+    const heard: StockChanged[] = []
+    const stop = onStockChanged((_db, change) => {
+      if (change.productId === product.id) heard.push(change)
+      return null
+    })
+    try {
+      const saved = await saveVariantSet(env, actor, product.id, {
+        options: [{ name: 'Size', values: ['S', 'M'] }],
+        variants: [variant(['S'], { id: first!.id }), variant(['M'], { stock: { onHand: 6 } })],
+      })
+      const hold = `r-${crypto.randomUUID()}`
+      await stockOf(env, product.id).reserveLines(product.id, [{ variantId: first!.id, reservationId: hold, qty: 1 }])
+      expect(saved.variants[1]!.stock_quantity).toBe(6)
+    } finally {
+      stop()
+    }
+    // Every figure handed to the catalog is the product's: both variants, the new one included.
+    expect(heard.map((h) => [h.onHand, h.available])).toEqual([
+      [10, 10],
+      [10, 9],
+    ])
   })
 })
