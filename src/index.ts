@@ -31,6 +31,7 @@ import { errorPage, htmlErrorHandler } from './ui/error-page'
 import { catalogStockListener } from './catalog/availability'
 import { onHoldsExpired } from './orders/expiry'
 import { onStockChanged, setHoldsExpiredHook } from './stock/signals'
+import { notificationQueue } from './notifications/consumer'
 
 export { StockObject } from './stock/object'
 
@@ -104,5 +105,11 @@ app.notFound((c) =>
 export type AppType = typeof app
 // `request` stays beside the handlers for tests that call the app with an env of their own (app.request);
 // `routes` for the test that checks every API route is in the OpenAPI document.
-export default { fetch: app.fetch, request: app.request, routes: app.routes, scheduled } satisfies ExportedHandler<Env> &
+// Queue consumers by queue name: the notifications and their dead letters (src/notifications/consumer.ts).
+const queue: ExportedHandlerQueueHandler<Env> = async (batch, env) => {
+  if (await notificationQueue(batch, env)) return
+  throw new Error(`no consumer for the queue "${batch.queue}" (wrangler.toml [[queues.consumers]] and src/index.ts disagree)`)
+}
+
+export default { fetch: app.fetch, request: app.request, routes: app.routes, scheduled, queue } satisfies ExportedHandler<Env> &
   Pick<typeof app, 'request' | 'routes'>
