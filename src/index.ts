@@ -32,6 +32,8 @@ import { catalogStockListener } from './catalog/availability'
 import { onHoldsExpired } from './orders/expiry'
 import { onStockChanged, setHoldsExpiredHook } from './stock/signals'
 import { notificationQueue } from './notifications/consumer'
+import { onOutboxEvent } from './notifications/dispatch'
+import { mailOutboxEvent } from './notifications/mail-handler'
 
 export { StockObject } from './stock/object'
 
@@ -39,6 +41,8 @@ export { StockObject } from './stock/object'
 // the catalog hears when the stock it shows changes, orders hear of holds that expired.
 onStockChanged(catalogStockListener)
 setHoldsExpiredHook(onHoldsExpired)
+// Every outbox event that has a mail sends it (src/notifications); integrations register their own handlers.
+onOutboxEvent('*', mailOutboxEvent)
 
 const api = new Hono<AppEnv>()
   // Cookie-authenticated writes need the CSRF token, like the pages' forms (bearer requests do not).

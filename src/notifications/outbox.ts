@@ -66,6 +66,12 @@ export interface OutboxMessage {
   id: string
 }
 
+/** An outbox row about to be written: its id (to enqueue once the batch committed) and its insert (for the batch). */
+export interface OutboxNote {
+  id: string
+  statement: BatchItem<'sqlite'>
+}
+
 export interface OutboxEntry {
   type: OutboxEventType | (string & {})
   payload: Record<string, unknown>
@@ -78,7 +84,7 @@ export interface OutboxEntry {
  * The insert of one outbox row, for the caller's batch; the id is the entry's or a fresh UUID.
  * @example const note = outboxInsert(db, { type: 'account.registered', payload, recipient: email }); await db.batch([change, note.statement]); await enqueueOutbox(env, [note.id])
  */
-export function outboxInsert(db: Db, entry: OutboxEntry): { id: string; statement: BatchItem<'sqlite'> } {
+export function outboxInsert(db: Db, entry: OutboxEntry): OutboxNote {
   const id = entry.id ?? crypto.randomUUID()
   return { id, statement: db.insert(outbox).values({ id, type: entry.type, payload: entry.payload, recipient: entry.recipient }) }
 }
@@ -90,7 +96,7 @@ export function outboxInsert(db: Db, entry: OutboxEntry): { id: string; statemen
  * exists; the caller's batch decides whether the change applied (a failing batch writes nothing).
  * @example const note = orderOutboxInsert(db, 'order.shipped', orderId, { shipment: { carrier, tracking_number } }); await transition(env, orderId, 'shipped', { alsoWrite: [note.statement] })
  */
-export function orderOutboxInsert(db: Db, type: OutboxEventType, orderId: string, extra: Record<string, unknown> = {}): { id: string; statement: BatchItem<'sqlite'> } {
+export function orderOutboxInsert(db: Db, type: OutboxEventType, orderId: string, extra: Record<string, unknown> = {}): OutboxNote {
   const id = crypto.randomUUID()
   const payload = sql`json_patch(json_object(
       'order_id', o.id, 'status', o.status, 'payment_status', o.payment_status, 'currency', o.currency,
