@@ -34,6 +34,7 @@ import { onStockChanged, setHoldsExpiredHook } from './stock/signals'
 import { notificationQueue } from './notifications/consumer'
 import { onOutboxEvent } from './notifications/dispatch'
 import { mailOutboxEvent } from './notifications/mail-handler'
+import { outboxAdminApi } from './notifications/routes'
 
 export { StockObject } from './stock/object'
 
@@ -53,6 +54,7 @@ const api = new Hono<AppEnv>()
   .route('/users', usersApi)
   .route('/cart', cartApi)
   .route('/admin', adminApi)
+  .route('/admin/outbox', outboxAdminApi)
   .route('/orders', ordersApi)
   // The OpenAPI document of the routes above and its page (src/openapi).
   .route('/', openApiRoute((): RouterRoute[] => app.routes))

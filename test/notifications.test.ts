@@ -16,7 +16,8 @@ import { localCheckoutEvent } from '../src/payments/local'
 import { refundOrder } from '../src/payments/refunds'
 import { cancelOrder } from '../src/payments/cancel'
 import type { FakeSentEmail } from './fake-mail'
-import { BASE, insertProduct, registerUser, staffUser, uniqueEmail } from './helpers'
+import { BASE, Browser, callJson, insertProduct, registerUser, staffUser, uniqueEmail } from './helpers'
+import type { ErrorBody } from '../src/platform/errors'
 import { mailsTo, outboxOf } from './mail-helpers'
 import { placeOrder, shopper, type Shopper } from './orders-helpers'
 import { viewerOf } from './payments-helpers'
@@ -189,9 +190,33 @@ describe('the consumer', () => {
     await getDb(env).update(outbox).set({ state: 'failed', attempts: 6, lastError: 'Resend answered 500' }).where(eq(outbox.id, id))
     await consume(NOTIFY_DLQ_NAME, [id])
     expect(await outboxRow(getDb(env), id)).toMatchObject({ state: 'dead', lastError: 'Resend answered 500' })
-    const admin = await staffUser('admin')
-    const listed = await fetch(`${BASE}/api/admin/outbox?state=dead`, { headers: admin.bearer }).catch(() => null)
-    void listed
+    const staff = await staffUser()
+    const listed = await callJson<{ items: { id: string; state: string; attempts: number; last_error: string }[] }>('GET', '/api/admin/outbox?state=dead', undefined, staff.bearer)
+    expect(listed.body.items.find((item) => item.id === id)).toMatchObject({ state: 'dead', attempts: 6, last_error: 'Resend answered 500' })
+    const replayed = await callJson<{ state: string }>('POST', `/api/admin/outbox/${id}/replay`, undefined, staff.bearer)
+    expect(replayed).toMatchObject({ status: 200, body: { state: 'pending' } })
+    expect((await callJson<ErrorBody>('POST', `/api/admin/outbox/${id}/replay`, undefined, staff.bearer)).status).toBe(409)
+    expect(await deliverOutbox(env, id)).toBe('sent')
+    expect((await mailsTo(email)).map((m) => m.subject)).toEqual([expect.stringContaining('Welcome')])
+    expect((await callJson<ErrorBody>('GET', '/api/admin/outbox', undefined, (await registerUser()).bearer)).status).toBe(403)
+    expect((await callJson<ErrorBody>('POST', '/api/admin/outbox/not-a-uuid/replay', undefined, staff.bearer)).status).toBe(400)
+  })
+
+  it('lists dead messages on the admin page and replays one from its CSRF-protected form', async () => {
+    const email = uniqueEmail('page-dead')
+    const id = await unsentRow(email)
+    await getDb(env).update(outbox).set({ state: 'dead', attempts: 6, lastError: 'MAIL_API_KEY is not set' }).where(eq(outbox.id, id))
+    const staff = await staffUser()
+    const browser = new Browser()
+    await browser.submit('/account/sign-in', '/account/sign-in', { email: staff.email, password: staff.password })
+    const page = await (await browser.fetch('/admin/outbox?state=dead')).text()
+    expect(page).toContain(email)
+    expect(page).toContain('MAIL_API_KEY is not set')
+    expect((await browser.submit('/admin/outbox', `/admin/outbox/${id}/replay`, {}, { csrf: false })).status).toBe(403)
+    expect((await outboxRow(getDb(env), id))?.state).toBe('dead')
+    const replayed = await browser.submit('/admin/outbox', `/admin/outbox/${id}/replay`, {})
+    expect(replayed.status).toBe(303)
+    expect((await outboxRow(getDb(env), id))?.state).not.toBe('dead')
   })
 
   it('runs the handlers an integration registers for the event type, with the event id', async () => {
@@ -260,5 +285,35 @@ describe('the mails', () => {
     expect(mail?.text).toMatch(/\/account\/password\/reset\?token=/)
     const row = (await getDb(env).select().from(outbox).where(and(eq(outbox.recipient, who.email), eq(outbox.type, 'account.password_reset'))))[0]
     expect(row?.payload).toEqual({ redacted: true })
+  })
+})
+
+describe('the dev mailbox', () => {
+  it('lists every mail kept in development and shows its HTML (sandboxed) and text parts', async () => {
+    const who = await registerUser()
+    const [welcome] = await mailsTo(who.email)
+    expect(welcome?.subject).toContain('Welcome')
+    const staff = await staffUser()
+    const browser = new Browser()
+    await browser.submit('/account/sign-in', '/account/sign-in', { email: staff.email, password: staff.password })
+    const list = await (await browser.fetch('/admin/mailbox')).text()
+    expect(list).toContain(who.email)
+    expect(list).toContain(`/admin/mailbox/${welcome?.id}`)
+    const one = await (await browser.fetch(`/admin/mailbox/${welcome?.id}`)).text()
+    expect(one).toContain('<iframe')
+    const html = await browser.fetch(`/admin/mailbox/${welcome?.id}/html`)
+    expect(html.headers.get('Content-Security-Policy')).toMatch(/^sandbox; default-src 'none'/)
+    expect(await html.text()).toContain(`Welcome, ${who.name}`)
+    const text = await browser.fetch(`/admin/mailbox/${welcome?.id}/text`)
+    expect(text.headers.get('Content-Type')).toMatch(/^text\/plain/)
+    expect(await text.text()).toContain('Unsubscribe from these emails: http')
+    expect((await browser.fetch('/admin/mailbox/no-such-mail')).status).toBe(404)
+  })
+
+  it('does not exist outside development', async () => {
+    const staff = await staffUser()
+    const production = new Browser({ ...env, ENVIRONMENT: 'production', AUTH_SECRET: 'a-real-secret-of-this-deployment-0123456789' })
+    await production.submit('/account/sign-in', '/account/sign-in', { email: staff.email, password: staff.password })
+    expect((await production.fetch('/admin/mailbox')).status).toBe(404)
   })
 })
