@@ -1,10 +1,11 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test'
+import { createExecutionContext, createMessageBatch, env, getQueueResult, SELF } from 'cloudflare:test'
 import { and, eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import worker from '../src/index'
 import { markDelivered, markShipped } from '../src/admin/orders'
 import { getDb } from '../src/db/client'
-import { outbox } from '../src/db/schema'
+import { backInStockRequests, marketingOptOuts, outbox } from '../src/db/schema'
+import { stockOf } from '../src/stock/client'
 import { deliverOutbox, NOTIFY_DLQ_NAME, NOTIFY_QUEUE_NAME, retryDelaySeconds } from '../src/notifications/consumer'
 import { onOutboxEvent } from '../src/notifications/dispatch'
 import { orderOutboxInsert, outboxInsert, outboxRow, type OrderEventPayload } from '../src/notifications/outbox'
@@ -315,5 +316,119 @@ describe('the dev mailbox', () => {
     const production = new Browser({ ...env, ENVIRONMENT: 'production', AUTH_SECRET: 'a-real-secret-of-this-deployment-0123456789' })
     await production.submit('/account/sign-in', '/account/sign-in', { email: staff.email, password: staff.password })
     expect((await production.fetch('/admin/mailbox')).status).toBe(404)
+  })
+})
+
+describe('marketing opt-out', () => {
+  it('the account page opts out of welcome and back-in-stock mail, never of order mail', async () => {
+    const who = await shopper()
+    expect(await mailsTo(who.email)).toHaveLength(1) // the welcome of the registration, before opting out
+    const browser = new Browser()
+    await browser.submit('/account/sign-in', '/account/sign-in', { email: who.email, password: who.password })
+    expect(await (await browser.fetch('/account')).text()).toMatch(/name="marketing" value="on" checked/)
+    const saved = await browser.submit('/account', '/account/marketing', {})
+    expect(saved.headers.get('Location')).toBe('/account?saved=marketing')
+    expect(await (await browser.fetch('/account')).text()).not.toMatch(/name="marketing" value="on" checked/)
+    await unsentRow(who.email)
+    await orderOf(who)
+    const subjects = (await mailsTo(who.email)).map((m) => m.subject)
+    expect(subjects.filter((s) => s.includes('Welcome'))).toHaveLength(1)
+    expect(subjects.some((s) => s.includes('received'))).toBe(true)
+    await browser.submit('/account', '/account/marketing', { marketing: 'on' })
+    expect(await (await browser.fetch('/account')).text()).toMatch(/name="marketing" value="on" checked/)
+  })
+
+  it('the signed link of a marketing mail unsubscribes its address, and a tampered one nobody', async () => {
+    const who = await registerUser()
+    const [welcome] = await mailsTo(who.email)
+    const link = /(https?:\/\/\S+\/notifications\/unsubscribe\?\S+)/.exec(welcome?.text ?? '')?.[1] as string
+    const path = link.replace(/^https?:\/\/[^/]+/, '')
+    const browser = new Browser()
+    const tampered = path.replace(/sig=[0-9a-f]/, (m) => (m.endsWith('0') ? `${m.slice(0, -1)}1` : `${m.slice(0, -1)}0`))
+    expect((await browser.fetch(tampered, { method: 'POST' })).status).toBe(400)
+    expect((await browser.fetch(path.replace(encodeURIComponent(who.email), encodeURIComponent(uniqueEmail('other'))), { method: 'POST' })).status).toBe(400)
+    const confirm = await browser.fetch(path)
+    expect(await confirm.text()).toContain(`Unsubscribe ${who.email}`)
+    const done = await browser.fetch(path, { method: 'POST' })
+    expect(await done.text()).toContain('no more marketing email')
+    await unsentRow(who.email)
+    expect((await mailsTo(who.email)).filter((m) => m.subject.includes('Welcome'))).toHaveLength(1)
+  })
+
+  it('marketing mail sent through the provider carries List-Unsubscribe headers; order mail does not', async () => {
+    const email = uniqueEmail('headers')
+    const id = await unsentRow(email)
+    await deliverOutbox(RESEND_ENV, id)
+    const [sent] = await sentWithKey(id)
+    expect(sent?.headers['List-Unsubscribe']).toMatch(/^<http.+\/notifications\/unsubscribe\?email=/)
+    expect(sent?.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click')
+    const who = await shopper()
+    const { orderId } = await orderOf(who)
+    const orderMail = await unsentRow(who.email, 'order.created', orderId)
+    await deliverOutbox(RESEND_ENV, orderMail)
+    expect((await sentWithKey(orderMail))[0]?.headers).toEqual({})
+  })
+})
+
+describe('back in stock', () => {
+  const ask = (browser: Browser, fields: Record<string, string>, origin: string | null = BASE) =>
+    browser.fetch('/notifications/back-in-stock', {
+      method: 'POST',
+      body: new URLSearchParams(fields),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(origin && { Origin: origin }) },
+    })
+  const waitingFor = (productId: number) => getDb(env).select().from(backInStockRequests).where(eq(backInStockRequests.productId, productId))
+
+  it('a sold-out product page offers the form; one entry per address; a restock mails each address once', async () => {
+    const product = await insertProduct({ stockQuantity: 0 })
+    const page = await (await SELF.fetch(`${BASE}/products/${product.slug}`)).text()
+    expect(page).toContain('action="/notifications/back-in-stock"')
+    expect(page).toMatch(/Email me when it(&#39;|')s back/)
+    const email = uniqueEmail('waiting')
+    const browser = new Browser()
+    const first = await ask(browser, { email, product_id: String(product.id) })
+    expect(await first.text()).toContain('we will email')
+    expect(await (await ask(browser, { email: email.toUpperCase(), product_id: String(product.id) })).text()).toContain('already on the list')
+    expect(await waitingFor(product.id)).toHaveLength(1)
+
+    await stockOf(env, product.id).adjust(product.id, 3)
+    expect(await waitingFor(product.id)).toEqual([])
+    const rows = (await outboxOf(email)).filter((r) => r.type === 'product.back_in_stock')
+    expect(rows).toHaveLength(1)
+    expect(rows[0]?.payload).toMatchObject({ product_id: product.id, name: product.name, slug: product.slug })
+    const mails = (await mailsTo(email)).filter((m) => m.subject.includes('back in stock'))
+    expect(mails).toHaveLength(1)
+    expect(mails[0]?.html).toContain(`/products/${product.slug}`)
+
+    await stockOf(env, product.id).adjust(product.id, -3)
+    await stockOf(env, product.id).adjust(product.id, 2)
+    expect((await outboxOf(email)).filter((r) => r.type === 'product.back_in_stock')).toHaveLength(1)
+  })
+
+  it('refuses a foreign Origin, a bad address, an unknown product; says so when it is in stock; rate limits', async () => {
+    const soldOut = await insertProduct({ stockQuantity: 0 })
+    const inStock = await insertProduct({ stockQuantity: 4 })
+    const browser = new Browser()
+    expect((await ask(browser, { email: uniqueEmail(), product_id: String(soldOut.id) }, 'https://evil.test')).status).toBe(403)
+    expect((await ask(browser, { email: 'not-an-email', product_id: String(soldOut.id) })).status).toBe(400)
+    expect((await ask(browser, { email: uniqueEmail(), product_id: '999999999' })).status).toBe(404)
+    const now = await ask(browser, { email: uniqueEmail(), product_id: String(inStock.id) })
+    expect(await now.text()).toContain('in stock right now')
+    expect(await waitingFor(inStock.id)).toEqual([])
+    const spammer = new Browser()
+    const answers = []
+    for (let i = 0; i < 11; i++) answers.push((await ask(spammer, { email: uniqueEmail('spam'), product_id: String(soldOut.id) })).status)
+    expect(answers.slice(0, 10).every((s) => s === 200)).toBe(true)
+    expect(answers[10]).toBe(429)
+  })
+
+  it('an address that opted out of marketing is not mailed, and its entry is cleared', async () => {
+    const product = await insertProduct({ stockQuantity: 0 })
+    const email = uniqueEmail('quiet')
+    await ask(new Browser(), { email, product_id: String(product.id) })
+    await getDb(env).insert(marketingOptOuts).values({ email })
+    await stockOf(env, product.id).adjust(product.id, 1)
+    expect(await outboxOf(email)).toEqual([])
+    expect(await waitingFor(product.id)).toEqual([])
   })
 })
