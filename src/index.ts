@@ -31,13 +31,23 @@ import { errorPage, htmlErrorHandler } from './ui/error-page'
 import { catalogStockListener } from './catalog/availability'
 import { onHoldsExpired } from './orders/expiry'
 import { onStockChanged, setHoldsExpiredHook } from './stock/signals'
+import { notificationQueue } from './notifications/consumer'
+import { onOutboxEvent } from './notifications/dispatch'
+import { mailOutboxEvent } from './notifications/mail-handler'
+import { outboxAdminApi } from './notifications/routes'
+import { notificationPages } from './notifications/pages'
+import { backInStockListener } from './notifications/back-in-stock'
 
 export { StockObject } from './stock/object'
 
 // The stock domain's two signals, wired here so that stock imports neither side (src/stock/signals.ts):
 // the catalog hears when the stock it shows changes, orders hear of holds that expired.
 onStockChanged(catalogStockListener)
+// Restocks mail those who asked to hear of them (src/notifications/back-in-stock.ts).
+onStockChanged(backInStockListener)
 setHoldsExpiredHook(onHoldsExpired)
+// Every outbox event that has a mail sends it (src/notifications); integrations register their own handlers.
+onOutboxEvent('*', mailOutboxEvent)
 
 const api = new Hono<AppEnv>()
   // Cookie-authenticated writes need the CSRF token, like the pages' forms (bearer requests do not).
@@ -48,6 +58,7 @@ const api = new Hono<AppEnv>()
   .route('/users', usersApi)
   .route('/cart', cartApi)
   .route('/admin', adminApi)
+  .route('/admin/outbox', outboxAdminApi)
   .route('/orders', ordersApi)
   // The OpenAPI document of the routes above and its page (src/openapi).
   .route('/', openApiRoute((): RouterRoute[] => app.routes))
@@ -81,6 +92,7 @@ const app = new Hono<AppEnv>()
   .route('/checkout', checkoutPages)
   .route('/orders', orderPages)
   .route('/payments', paymentPages)
+  .route('/notifications', notificationPages)
   .route('/', shopPages)
 
 // Machine routes answer errors in the one JSON shape; a page path failing before its sub-app (the body backstop) gets a page.
@@ -104,5 +116,11 @@ app.notFound((c) =>
 export type AppType = typeof app
 // `request` stays beside the handlers for tests that call the app with an env of their own (app.request);
 // `routes` for the test that checks every API route is in the OpenAPI document.
-export default { fetch: app.fetch, request: app.request, routes: app.routes, scheduled } satisfies ExportedHandler<Env> &
+// Queue consumers by queue name: the notifications and their dead letters (src/notifications/consumer.ts).
+const queue: ExportedHandlerQueueHandler<Env> = async (batch, env) => {
+  if (await notificationQueue(batch, env)) return
+  throw new Error(`no consumer for the queue "${batch.queue}" (wrangler.toml [[queues.consumers]] and src/index.ts disagree)`)
+}
+
+export default { fetch: app.fetch, request: app.request, routes: app.routes, scheduled, queue } satisfies ExportedHandler<Env> &
   Pick<typeof app, 'request' | 'routes'>

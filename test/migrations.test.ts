@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest'
 import worker from '../src/index'
 import { hashPassword } from '../src/accounts/passwords'
 import { BASE } from './helpers'
+import { drizzle } from 'drizzle-orm/d1'
+import * as schema from '../src/db/schema'
+import { orderOutboxInsert } from '../src/notifications/outbox'
 
 /** The migrations a store deployed before the hardening work had (0000–0006). */
 const number = (name: string) => Number(name.slice(0, 4))
@@ -172,5 +175,22 @@ describe('migrating a populated store', () => {
       [1, mug, 2, null],
       [2, skillet, 1, null],
     ])
+
+    // Notifications (0010) start empty, and an event about a migrated order carries its migrated lines.
+    expect(await Promise.all(['outbox', 'dev_mailbox', 'marketing_opt_outs', 'back_in_stock_requests'].map(count))).toEqual([0, 0, 0, 0])
+    const migrated = drizzle(db, { schema })
+    const note = orderOutboxInsert(migrated, 'order.shipped', 'ord_paid', { shipment: { carrier: 'UPS', tracking_number: '1Z1' } })
+    await migrated.batch([note.statement])
+    expect((await db.prepare('SELECT type, recipient, payload FROM outbox').first<{ type: string; recipient: string; payload: string }>())).toMatchObject({ type: 'order.shipped', recipient: 'ada@example.com' })
+    expect(JSON.parse((await db.prepare('SELECT payload FROM outbox').first<{ payload: string }>())?.payload ?? '{}')).toMatchObject({
+      order_id: 'ord_paid',
+      status: 'paid',
+      total_cents: 3600,
+      lines: [
+        { product_id: 1, variant_id: mug, variant_title: 'Default', sku: null, name: 'Harbor Mug', quantity: 2, unit_price_cents: 1800, line_total_cents: 3600 },
+        { product_id: 9, variant_id: -9, name: 'Gone Teapot', quantity: 1 },
+      ],
+      shipment: { carrier: 'UPS', tracking_number: '1Z1' },
+    })
   })
 })

@@ -16,6 +16,7 @@ import { selectSitemapEntries } from './queries'
 import { OPTION_PARAM_PREFIX, ProductKeyParam, ProductListQuery, type ProductListParams } from './schemas'
 import { categoryTree, productDetail, productList, type ProductList } from './service'
 import { getDb } from '../db/client'
+import { BackInStockForm } from '../notifications/back-in-stock-form'
 
 type Ctx = Context<AppEnv>
 const waitUntil = (c: Ctx) => (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise)
@@ -273,7 +274,12 @@ function Gallery({ product, variant }: { product: ProductDetail; variant: Produc
 /** Quantity and "Add to cart" for the chosen variant (its id, and the product's for carts that know only products); none when it is sold out. */
 function AddToCart({ product, variant }: { product: ProductDetail; variant: ProductVariant }) {
   if (!variant.in_stock) {
-    return <p class="stock-out">{product.options.length > 0 ? `${variant.title} is sold out: choose another option or check back soon.` : 'Out of stock: check back soon.'}</p>
+    return (
+      <>
+        <p class="stock-out">{product.options.length > 0 ? `${variant.title} is sold out: choose another option or check back soon.` : 'Out of stock: check back soon.'}</p>
+        <BackInStockForm productId={product.id} variantId={product.options.length > 0 ? variant.id : undefined} />
+      </>
+    )
   }
   const most = Math.min(variant.stock_quantity, STOCK_SHOWN_MAX)
   return (

@@ -6,6 +6,7 @@ import { backupD1, pruneBackups } from './backup'
 import { reportError } from './error-reporting'
 import { logEvent } from './logging'
 import { pruneExpired } from './pruning'
+import { sweepOutbox } from '../notifications/sweep'
 
 /** 03:00 UTC: back D1 up to R2, then delete the backups past their retention. */
 export const BACKUP_CRON = '0 3 * * *'
@@ -30,9 +31,17 @@ async function runPrune(env: Env, at: Date): Promise<void> {
   await pruneExpired(env, { now: at.getTime() })
 }
 
+/** Every minute: re-enqueue outbox rows that never reached the notifications queue (src/notifications/sweep.ts). */
+export const OUTBOX_SWEEP_CRON = '* * * * *'
+
+async function runOutboxSweep(env: Env, at: Date): Promise<void> {
+  await sweepOutbox(env, { now: at.getTime() })
+}
+
 const JOBS: Record<string, (env: Env, at: Date) => Promise<void>> = {
   [BACKUP_CRON]: runBackup,
   [PRUNE_CRON]: runPrune,
+  [OUTBOX_SWEEP_CRON]: runOutboxSweep,
 }
 
 export const scheduled: ExportedHandlerScheduledHandler<Env> = async (controller, env, ctx) => {

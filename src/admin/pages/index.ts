@@ -12,6 +12,7 @@ import { categoriesPages } from './categories'
 import { dashboardPages } from './dashboard'
 import { adminLayout } from './layout'
 import { ordersPages } from './orders'
+import { outboxPages } from './outbox'
 import { productsPages, productVariantsPages } from './products'
 import { usersPages } from './users'
 
@@ -33,5 +34,6 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', ordersPages)
   .route('/', usersPages)
   .route('/', auditPages)
+  .route('/', outboxPages)
 
 adminPages.onError(htmlErrorHandler)
