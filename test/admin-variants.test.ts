@@ -296,6 +296,23 @@ describe('the variants API', () => {
     const last = await api(staff, 'POST', `/${product.id}/variants/delete`, { variant_ids: [set.variants[0]!.id] })
     expect(last.status).toBe(400)
   })
+
+  it('never deletes a variant with sales a refund may still put back in stock (409 variant_sold): it can be deactivated', async () => {
+    const staff = await staffUser()
+    const { product, set } = await sized(staff, 3)
+    const medium = set.variants[1]!
+    const sale = `sale-${crypto.randomUUID()}`
+    await stockOf(env, product.id).reserveLines(product.id, [{ variantId: medium.id, reservationId: sale, qty: 1 }])
+    await stockOf(env, product.id).commit(product.id, sale)
+    const refused = await api(staff, 'POST', `/${product.id}/variants/delete`, { variant_ids: [medium.id] })
+    expect(refused.status).toBe(409)
+    expect(refused.body.error?.code).toBe('variant_sold')
+    expect(refused.body.error?.message).toContain('deactivate instead')
+    expect((await api(staff, 'GET', `/${product.id}/variants`)).body.variants).toHaveLength(2)
+    // The sale can still be given back to the variant's stock.
+    expect(await stockOf(env, product.id).restock(product.id, sale)).toMatchObject({ ok: true, qty: 1 })
+    expect(await stockOf(env, product.id).available(product.id, medium.id)).toBe(3)
+  })
 })
 
 describe('bad variant input: a 400 naming the field, nothing written', () => {
