@@ -66,9 +66,11 @@ describe('starting a checkout', () => {
     expect(request).toMatchObject({ method: 'POST', idempotencyKey: order.id, stripeVersion: STRIPE_API_VERSION })
     expect(request?.form).toMatchObject({
       mode: 'payment',
-      'line_items[0][quantity]': '1',
-      'line_items[0][price_data][unit_amount]': String(3 * 1250),
+      // One Stripe line per order line: its units at the price paid, named after the product.
+      'line_items[0][quantity]': '3',
+      'line_items[0][price_data][unit_amount]': '1250',
       'line_items[0][price_data][currency]': 'usd',
+      'line_items[0][price_data][product_data][name]': product.name,
       'payment_intent_data[metadata][order_id]': order.id,
       client_reference_id: order.id,
       success_url: `${BASE}/orders/${order.id}?paid=1`,

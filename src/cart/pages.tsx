@@ -133,6 +133,8 @@ export const cartPages = new Hono<AppEnv>()
     }
     try {
       await addCartItem(c.env, await cartOwner(c), line.data)
+      // A "choose a size" message from an earlier try is answered now: it must not greet the cart page.
+      await takeFlash(c)
       return c.redirect('/cart?added=1', 303)
     } catch (err) {
       // A product with options and no choice made: back to its page, saying what to choose.

@@ -121,23 +121,32 @@ async function endTimedOutSession(env: Env, sessionId: string): Promise<void> {
 
 /** Creates (or, with the same key, finds again) the Stripe Checkout session of a claimed checkout. */
 async function stripeSession(env: Env, order: LoadedOrder, claim: Payment, origin: string): Promise<{ id: string; url: string | null }> {
-  // Each line by its variant: "2 × Harbor Tee — Navy / M" (a default variant by the product's name alone).
-  const summary = order.items
-    .map((item) => `${item.quantity} × ${item.productName}${item.optionValues.length ? ` — ${item.variantTitle}` : ''}`)
-    .join(', ')
-    .slice(0, 300)
+  // One Stripe line per order line, named with its variant ("Harbor Tee — Navy / M"; a default variant by
+  // the product's name alone). Should the lines ever not add up to the order's total (a discount, shipping),
+  // the order is one line of its total instead, so that Stripe always asks for exactly what the order says.
+  const currency = order.currency.toLowerCase()
+  const reference = `Order ${order.id.slice(0, 8).toUpperCase()}`
+  const lineName = (item: (typeof order.items)[number]) => `${item.productName}${item.optionValues.length ? ` — ${item.variantTitle}` : ''}`.slice(0, 250)
+  const linesTotal = order.items.reduce((sum, item) => sum + item.lineTotalCents, 0)
+  const lineItems: Stripe.Checkout.SessionCreateParams.LineItem[] =
+    order.items.length > 0 && linesTotal === order.totalCents
+      ? order.items.map((item) => ({
+          quantity: item.quantity,
+          price_data: { currency, unit_amount: item.priceAtPurchaseCents, product_data: { name: lineName(item), description: `${reference}${item.sku ? ` · SKU ${item.sku}` : ''}` } },
+        }))
+      : [
+          {
+            quantity: 1,
+            price_data: {
+              currency,
+              unit_amount: order.totalCents,
+              product_data: { name: reference, description: order.items.map((item) => `${item.quantity} × ${lineName(item)}`).join(', ').slice(0, 300) || reference },
+            },
+          },
+        ]
   const params: Stripe.Checkout.SessionCreateParams = {
     mode: 'payment',
-    line_items: [
-      {
-        quantity: 1,
-        price_data: {
-          currency: order.currency.toLowerCase(),
-          unit_amount: order.totalCents,
-          product_data: { name: `Order ${order.id.slice(0, 8).toUpperCase()}`, ...(summary && { description: summary }) },
-        },
-      },
-    ],
+    line_items: lineItems,
     client_reference_id: order.id,
     metadata: { order_id: order.id },
     payment_intent_data: { metadata: { order_id: order.id } },
