@@ -32,7 +32,8 @@ const searchHits = async (term: string) =>
   (await env.DB.prepare('SELECT count(*) AS n FROM products_fts WHERE products_fts MATCH ?1').bind(term).first<{ n: number }>())?.n
 
 describe('nightly D1 backup', () => {
-  it('dumps every table to R2 as SQL that restores the same rows into an empty database', async () => {
+  // The demo catalog's apparel brings a few hundred variant rows (and their triggers) to dump and restore: seconds on a loaded machine.
+  it('dumps every table to R2 as SQL that restores the same rows into an empty database', { timeout: 30_000 }, async () => {
     await seedCatalog(env, { products: 50 })
     // Values that quoting gets wrong when done by hand: quotes, newlines, CR, emoji, NULL.
     const tricky = await insertProduct({ name: `Bob's "odd" lamp`, description: "Line one\nIt's line two\r\nend 😀 -- not a comment; DROP TABLE x" })
