@@ -352,8 +352,10 @@ describe('the product page picker', () => {
     const { product, variants } = await tee()
     const { html } = await page(`/products/${product.slug}?variant=${variants[2]!.id}`)
     expect(html).toContain('L / Navy is sold out')
-    expect(html).not.toContain('name="variant_id"')
+    expect(html).not.toContain('action="/cart/items"')
     expect(html).not.toContain('Add to cart</button>')
+    // What it offers instead: a mail when this very variant is back.
+    expect(html).toMatch(new RegExp(`<form class="back-in-stock"[^>]*>.*?name="variant_id" value="${variants[2]!.id}"`, 's'))
   })
 
   it('answers 404 with the product and a notice for a variant that is not one of its active variants', async () => {
