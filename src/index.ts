@@ -31,6 +31,8 @@ import { errorPage, htmlErrorHandler } from './ui/error-page'
 import { catalogStockListener } from './catalog/availability'
 import { onHoldsExpired } from './orders/expiry'
 import { onStockChanged, setHoldsExpiredHook } from './stock/signals'
+import { handleWebhookBatch, WEBHOOK_QUEUE_NAME } from './webhooks/deliver'
+import { webhookStockListener } from './webhooks/stock'
 
 export { StockObject } from './stock/object'
 
@@ -38,6 +40,8 @@ export { StockObject } from './stock/object'
 // the catalog hears when the stock it shows changes, orders hear of holds that expired.
 onStockChanged(catalogStockListener)
 setHoldsExpiredHook(onHoldsExpired)
+// Outbound webhooks' stock.changed rides in the same write-through batch (src/webhooks/stock.ts).
+onStockChanged(webhookStockListener)
 
 const api = new Hono<AppEnv>()
   // Cookie-authenticated writes need the CSRF token, like the pages' forms (bearer requests do not).
@@ -104,5 +108,11 @@ app.notFound((c) =>
 export type AppType = typeof app
 // `request` stays beside the handlers for tests that call the app with an env of their own (app.request);
 // `routes` for the test that checks every API route is in the OpenAPI document.
-export default { fetch: app.fetch, request: app.request, routes: app.routes, scheduled } satisfies ExportedHandler<Env> &
+/** Queue consumers by queue name (wrangler.toml [[queues.consumers]]). */
+const queue: ExportedHandlerQueueHandler<Env> = async (batch, env) => {
+  if (batch.queue === WEBHOOK_QUEUE_NAME) return handleWebhookBatch(batch, env)
+  throw new Error(`no consumer for the queue "${batch.queue}"`)
+}
+
+export default { fetch: app.fetch, request: app.request, routes: app.routes, scheduled, queue } satisfies ExportedHandler<Env> &
   Pick<typeof app, 'request' | 'routes'>

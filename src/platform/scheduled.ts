@@ -6,6 +6,7 @@ import { backupD1, pruneBackups } from './backup'
 import { reportError } from './error-reporting'
 import { logEvent } from './logging'
 import { pruneExpired } from './pruning'
+import { sweepWebhookDeliveries } from '../webhooks/events'
 
 /** 03:00 UTC: back D1 up to R2, then delete the backups past their retention. */
 export const BACKUP_CRON = '0 3 * * *'
@@ -30,9 +31,17 @@ async function runPrune(env: Env, at: Date): Promise<void> {
   await pruneExpired(env, { now: at.getTime() })
 }
 
+/** Every minute: enqueue the outbound webhook deliveries that are due and have no message (src/webhooks/events.ts). */
+export const MINUTE_CRON = '* * * * *'
+
+async function runMinute(env: Env, at: Date): Promise<void> {
+  await sweepWebhookDeliveries(env, at.getTime())
+}
+
 const JOBS: Record<string, (env: Env, at: Date) => Promise<void>> = {
   [BACKUP_CRON]: runBackup,
   [PRUNE_CRON]: runPrune,
+  [MINUTE_CRON]: runMinute,
 }
 
 export const scheduled: ExportedHandlerScheduledHandler<Env> = async (controller, env, ctx) => {

@@ -14,6 +14,7 @@ import { adminLayout } from './layout'
 import { ordersPages } from './orders'
 import { productsPages } from './products'
 import { usersPages } from './users'
+import { webhooksPages } from '../../webhooks/pages'
 
 export const adminPages = new Hono<AppEnv>()
   // Who asks is checked before the body is read: strangers never get their upload parsed.
@@ -32,5 +33,6 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', ordersPages)
   .route('/', usersPages)
   .route('/', auditPages)
+  .route('/', webhooksPages)
 
 adminPages.onError(htmlErrorHandler)
