@@ -49,15 +49,23 @@ const subscribed = (type: string, createdAt: number, endpointId?: number) =>
 /** The event row and its deliveries, for the caller's batch (see the module's comment). */
 export function webhookEventStatements(db: Db, event: WebhookEventInput): BatchItem<'sqlite'>[] {
   const who = subscribed(event.type, event.createdAt, event.endpointId)
+  const nowSql = sql`cast(unixepoch('subsec') * 1000 as integer)`
   return [
-    db.run(sql`insert into ${webhookEvents} (id, type, source_key, data, created_at)
-      select ${newEventId()}, ${event.type}, ${event.sourceKey}, ${JSON.stringify(event.data ?? null)}, ${event.createdAt}
-      where exists (select 1 from ${webhookEndpoints} ep where ${who})
-      on conflict (source_key) do nothing`),
-    db.run(sql`insert into ${webhookDeliveries} (event_id, endpoint_id, next_attempt_at)
-      select e.id, ep.id, ${event.createdAt} from ${webhookEvents} e join ${webhookEndpoints} ep on ${who}
-      where e.source_key = ${event.sourceKey}
-      on conflict (event_id, endpoint_id) do nothing`),
+    db
+      .insert(webhookEvents)
+      .select(
+        sql`select ${newEventId()}, ${event.type}, ${event.sourceKey}, ${JSON.stringify(event.data ?? null)}, ${event.createdAt}
+          where exists (select 1 from ${webhookEndpoints} ep where ${who})`,
+      )
+      .onConflictDoNothing({ target: webhookEvents.sourceKey }),
+    // Columns in the table's order: id, event_id, endpoint_id, status, attempts, next_attempt_at, last_*, created_at, updated_at.
+    db
+      .insert(webhookDeliveries)
+      .select(
+        sql`select null, e.id, ep.id, 'pending', 0, ${event.createdAt}, null, null, null, ${nowSql}, ${nowSql}
+          from ${webhookEvents} e join ${webhookEndpoints} ep on ${who} where e.source_key = ${event.sourceKey}`,
+      )
+      .onConflictDoNothing({ target: [webhookDeliveries.eventId, webhookDeliveries.endpointId] }),
   ]
 }
 
