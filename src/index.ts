@@ -33,6 +33,10 @@ import { onHoldsExpired } from './orders/expiry'
 import { onStockChanged, setHoldsExpiredHook } from './stock/signals'
 import { handleWebhookBatch, WEBHOOK_QUEUE_NAME } from './webhooks/deliver'
 import { webhookStockListener } from './webhooks/stock'
+import { ORDER_WEBHOOK_TYPES, webhookOutboxHandler } from './webhooks/outbox'
+import { notificationQueue } from './notifications/consumer'
+import { onOutboxEvent } from './notifications/dispatch'
+import { mailOutboxEvent } from './notifications/mail-handler'
 
 export { StockObject } from './stock/object'
 
@@ -40,6 +44,10 @@ export { StockObject } from './stock/object'
 // the catalog hears when the stock it shows changes, orders hear of holds that expired.
 onStockChanged(catalogStockListener)
 setHoldsExpiredHook(onHoldsExpired)
+// Every outbox event that has a mail sends it (src/notifications); integrations register their own handlers.
+onOutboxEvent('*', mailOutboxEvent)
+// Order events reach the outbound webhooks' endpoints through the outbox too (src/webhooks/outbox.ts).
+onOutboxEvent(ORDER_WEBHOOK_TYPES, webhookOutboxHandler)
 // Outbound webhooks' stock.changed rides in the same write-through batch (src/webhooks/stock.ts).
 onStockChanged(webhookStockListener)
 
@@ -108,10 +116,12 @@ app.notFound((c) =>
 export type AppType = typeof app
 // `request` stays beside the handlers for tests that call the app with an env of their own (app.request);
 // `routes` for the test that checks every API route is in the OpenAPI document.
-/** Queue consumers by queue name (wrangler.toml [[queues.consumers]]). */
+// Queue consumers by queue name: the notifications and their dead letters (src/notifications/consumer.ts),
+// the outbound webhooks' attempts (src/webhooks/deliver.ts).
 const queue: ExportedHandlerQueueHandler<Env> = async (batch, env) => {
   if (batch.queue === WEBHOOK_QUEUE_NAME) return handleWebhookBatch(batch, env)
-  throw new Error(`no consumer for the queue "${batch.queue}"`)
+  if (await notificationQueue(batch, env)) return
+  throw new Error(`no consumer for the queue "${batch.queue}" (wrangler.toml [[queues.consumers]] and src/index.ts disagree)`)
 }
 
 export default { fetch: app.fetch, request: app.request, routes: app.routes, scheduled, queue } satisfies ExportedHandler<Env> &

@@ -18,7 +18,8 @@ import { handleWebhookBatch, WEBHOOK_QUEUE_NAME } from '../src/webhooks/deliver'
 import { recordWebhookEvent, webhookEventStatements, type WebhookEventInput } from '../src/webhooks/events'
 import { endpointUrlProblem } from '../src/webhooks/url'
 import { MINUTE_CRON } from '../src/platform/scheduled'
-import { BASE, Browser, callJson, insertProduct, runCron, staffUser } from './helpers'
+import { BASE, Browser, callJson, insertProduct, registerUser, runCron, staffUser } from './helpers'
+import { placeOrder } from './orders-helpers'
 import type { ReceivedWebhook } from './fake-receiver'
 
 /** The fake receiver's host (test/fake-receiver.ts, which runs in Node: only its types are imported here). */
@@ -363,6 +364,22 @@ describe('secrets and resends', () => {
     expect(requests.map((r) => r.headers['cato-delivery-attempt'])).toEqual(['1', '2'])
     // A delivery of another endpoint is not this one's to resend.
     expect((await call('POST', `/endpoints/${endpoint.id}/deliveries/999999999/resend`)).status).toBe(404)
+  })
+})
+
+describe('order events', () => {
+  it('sends an order placed to its subscriber once, from the outbox, with the order as its data', async () => {
+    const { call } = await admin()
+    const { key, url } = receiverUrl('ok')
+    const { secret } = await newEndpoint(call, url, ['order.created'])
+    const product = await insertProduct({ priceCents: 2500, stockQuantity: 5 })
+    const order = await placeOrder(await registerUser(), [{ product_id: product.id, quantity: 2 }])
+    expect(order.status).toBe(201)
+    const requests = await receivedAtLeast(key, 1)
+    expect(requests).toHaveLength(1)
+    const body = JSON.parse(requests[0]!.body)
+    expect(body).toMatchObject({ type: 'order.created', data: { order_id: order.body.id, total_cents: 5000, lines: [{ product_id: product.id, quantity: 2 }] } })
+    expect(await verifies(secret, requests[0]!.headers['cato-signature']!, requests[0]!.body)).toBe(true)
   })
 })
 

@@ -6,7 +6,8 @@ import type { CurrentUser } from '../platform/env'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, conflict, unauthorized } from '../platform/errors'
 import { sniffAvatar } from './avatar'
-import { getMailer } from './mail'
+import { enqueueOutbox, outboxInsert } from '../notifications/outbox'
+import { assertMailConfigured } from '../notifications/provider'
 import { hashPassword, needsRehash, verifyAgainstDecoy, verifyPassword } from './passwords'
 import { clientAddress, hit } from './rate-limit'
 import type { ProfileView } from './responses'
@@ -64,13 +65,16 @@ export async function register(env: Env, body: RegisterBody, signIn?: SignIn): P
   const passwordHash = await hashPassword(body.password)
   // The rows below belong to the user this batch inserts: the batch stops at the insert if the email is taken.
   const newUserId = sql`(select ${users.id} from ${users} where ${users.email} = ${body.email})`
+  const welcome = outboxInsert(db, { type: 'account.registered', payload: { name: body.name, email: body.email }, recipient: body.email })
   try {
     const [[user]] = await db.batch([
       db.insert(users).values({ email: body.email, name: body.name, passwordHash }).returning(),
       db.insert(userProfiles).values({ userId: newUserId }),
       ...signInRows(db, signIn, newUserId),
+      welcome.statement,
     ])
     if (!user) throw new Error('user insert returned no row')
+    await enqueueOutbox(env, [welcome.id])
     return current(user)
   } catch (err) {
     // Nothing of the batch is stored; a failure with the email now taken was its unique index.
@@ -225,7 +229,7 @@ export async function changePassword(env: Env, userId: number, currentPassword: 
  */
 export async function requestPasswordReset(env: Env, email: string, origin: string, headers: Headers) {
   // First: a store that cannot send mail says so to everyone alike, before a token is stored.
-  const mailer = getMailer(env)
+  assertMailConfigured(env)
   await hit(env, [
     { key: `reset:email:${email}`, max: 3, windowMs: 15 * 60_000 },
     { key: `reset:address:${clientAddress(headers)}`, max: 20, windowMs: 15 * 60_000 },
@@ -233,13 +237,12 @@ export async function requestPasswordReset(env: Env, email: string, origin: stri
   const user = await getDb(env).query.users.findFirst({ where: eq(users.email, email) })
   if (!user) return
   const token = randomToken()
-  await getDb(env).insert(passwordResets).values({ id: await sha256Hex(token), userId: user.id, expiresAt: Date.now() + RESET_TOKEN_TTL_MS })
+  const db = getDb(env)
   const link = `${origin}/account/password/reset?token=${token}`
-  await mailer.send({
-    to: user.email,
-    subject: 'Reset your Cato-Store password',
-    text: `Someone asked to reset the password of your Cato-Store account.\n\nTo choose a new one, open this link within an hour:\n${link}\n\nIf it was not you, ignore this message: your password stays as it is.`,
-  })
+  // The link and its mail in one batch: no link without its mail. The row drops the link once it is sent.
+  const mail = outboxInsert(db, { type: 'account.password_reset', payload: { user_id: user.id, name: user.name, link }, recipient: user.email })
+  await db.batch([db.insert(passwordResets).values({ id: await sha256Hex(token), userId: user.id, expiresAt: Date.now() + RESET_TOKEN_TTL_MS }), mail.statement])
+  await enqueueOutbox(env, [mail.id])
 }
 
 const INVALID_RESET = () => new ApiError(400, 'invalid_token', 'This reset link is invalid, expired or already used. Ask for a new one.')

@@ -19,6 +19,7 @@ import { optionalDecimalPrice } from '../platform/money'
 import { pageOf, pageWindow } from '../platform/pagination'
 import { wholeNumber } from '../platform/params'
 import { audit, auditStatement } from './audit'
+import { enqueueOutbox, orderOutboxInsert } from '../notifications/outbox'
 import type { AdminOrder, AdminOrderPage, BulkShipResult } from './responses'
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/
@@ -159,26 +160,32 @@ export type { AdminOrder }
 export async function markShipped(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof ShipBody>) {
   const at = Date.now()
   const shipment = { carrier: body.carrier, trackingNumber: body.tracking_number, shippedAt: at, deliveredAt: null }
+  const shipped = orderOutboxInsert(getDb(env), 'order.shipped', orderId, { shipment: { carrier: body.carrier, tracking_number: body.tracking_number } })
   await transition(env, orderId, 'shipped', {
     from: 'paid',
     note: `${body.carrier}${body.tracking_number ? ` ${body.tracking_number}` : ''} by ${actor.email}`,
     alsoWrite: [
       getDb(env).insert(shipments).values({ orderId, ...shipment }).onConflictDoUpdate({ target: shipments.orderId, set: shipment }),
       auditStatement(getDb(env), actor, { action: 'order.ship', targetType: 'order', targetId: orderId, before: { status: 'paid' }, after: { status: 'shipped', ...body } }),
+      shipped.statement,
     ],
   })
+  await enqueueOutbox(env, [shipped.id])
 }
 
 /** shipped → delivered: the status, its event, the shipment's date and the audit entry in one batch. */
 export async function markDelivered(env: Env, actor: CurrentUser, orderId: string) {
+  const delivered = orderOutboxInsert(getDb(env), 'order.delivered', orderId)
   await transition(env, orderId, 'delivered', {
     from: 'shipped',
     note: `by ${actor.email}`,
     alsoWrite: [
       getDb(env).update(shipments).set({ deliveredAt: Date.now() }).where(eq(shipments.orderId, orderId)),
       auditStatement(getDb(env), actor, { action: 'order.deliver', targetType: 'order', targetId: orderId, before: { status: 'shipped' }, after: { status: 'delivered' } }),
+      delivered.statement,
     ],
   })
+  await enqueueOutbox(env, [delivered.id])
 }
 
 /**

@@ -714,6 +714,71 @@ export const shipments = sqliteTable('shipments', {
 })
 export type Shipment = typeof shipments.$inferSelect
 
+/** What an outbox row is: `pending` until its handlers ran (`sent`), `failed` while the queue retries, `dead` after the last retry. */
+export const OUTBOX_STATES = ['pending', 'sent', 'failed', 'dead'] as const
+export type OutboxState = (typeof OUTBOX_STATES)[number]
+
+/**
+ * The transactional outbox (src/notifications/outbox.ts): one row per event that must reach someone (a
+ * mail, an integration), written in the same D1 batch as the change it announces. The id (a random UUID)
+ * is the mail provider's idempotency key; `type` is dotted (`order.paid`); `payload` its documented JSON.
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** The address a mail of this event goes to; null for events no one is mailed about. */
+    recipient: text('recipient'),
+    state: text('state', { enum: OUTBOX_STATES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: epochMs('created_at'),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [index('outbox_state_idx').on(t.state, t.createdAt), check('outbox_state_known', sql`${t.state} IN ('pending', 'sent', 'failed', 'dead')`)],
+)
+export type OutboxRow = typeof outbox.$inferSelect
+
+/** Development only (no MAIL_API_KEY): every mail the store "sent", readable at /admin/mailbox. The id is the outbox row's. */
+export const devMailbox = sqliteTable('dev_mailbox', {
+  id: text('id').primaryKey(),
+  recipient: text('recipient').notNull(),
+  subject: text('subject').notNull(),
+  html: text('html').notNull(),
+  text: text('text').notNull(),
+  createdAt: epochMs('created_at'),
+})
+export type DevMail = typeof devMailbox.$inferSelect
+
+/** Addresses that opted out of marketing mail (welcome, back in stock); never of order mail. Lower-cased like users.email. */
+export const marketingOptOuts = sqliteTable('marketing_opt_outs', {
+  email: text('email').primaryKey(),
+  createdAt: epochMs('created_at'),
+})
+
+/**
+ * "Email me when it's back": one entry per address and product (variant_id null: any variant) or per
+ * address and variant; deleted in the batch that writes its back-in-stock mail, so each is mailed once.
+ */
+export const backInStockRequests = sqliteTable(
+  'back_in_stock_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    email: text('email').notNull(),
+    productId: integer('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    variantId: integer('variant_id').references(() => productVariants.id, { onDelete: 'cascade' }),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [
+    uniqueIndex('back_in_stock_product_unique').on(t.email, t.productId).where(sql`variant_id is null`),
+    uniqueIndex('back_in_stock_variant_unique').on(t.email, t.variantId).where(sql`variant_id is not null`),
+    index('back_in_stock_product_idx').on(t.productId),
+  ],
+)
 /** What an outbound webhook endpoint may subscribe to (README "Outbound webhooks"). */
 export const WEBHOOK_EVENT_TYPES = ['order.created', 'order.paid', 'order.shipped', 'order.refunded', 'order.cancelled', 'product.updated', 'stock.changed'] as const
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]

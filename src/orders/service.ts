@@ -21,6 +21,7 @@ import type { OrderLineView, OrderPage, OrderView } from './responses'
 import type { CreateOrderBody, OrderListQuery } from './schemas'
 import { canTransition, illegalTransition, transition } from './status'
 import { HOLD_TTL_MS_DEFAULT, stockOf } from '../stock/client'
+import { enqueueOutbox, orderOutboxInsert } from '../notifications/outbox'
 
 export type { OrderLineView, OrderPage, OrderView }
 
@@ -239,6 +240,8 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
   ]
   // The cart gives up its lines in the same batch that makes the order: both happen or neither.
   if (cartId !== null) statements.push(removeOrderedLines(env, cartId, lines.map((line) => line.productId)))
+  const placed = orderOutboxInsert(db, 'order.created', orderId)
+  statements.push(placed.statement)
   try {
     await db.batch(statements)
   } catch (err) {
@@ -246,6 +249,7 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
     if (idempotencyKey !== undefined && !(await holdsClaim(env, userId, idempotencyKey, orderId))) throw claimLost()
     throw err
   }
+  await enqueueOutbox(env, [placed.id])
   // Only here: an idempotent replay answers the first order without placing one.
   logEvent(env, 'order.created', { order_id: orderId, user_id: userId, lines: lines.length, total_cents: subtotalCents, currency: lines[0]?.currency })
   const order = await findOrder(db, orderId)
@@ -334,7 +338,9 @@ export async function expireOrder(env: Env, orderId: string, endedReservations: 
     try {
       // Its lines go back to the owner's cart in the batch that expires it: once, however often the expiry is delivered.
       const back = await linesBackToCart(env, order.userId, lines)
-      status = (await transition(env, orderId, 'expired', { from: 'pending_payment', note: 'stock hold ran out', alsoWrite: back.statements })).to
+      const expired = orderOutboxInsert(db, 'order.expired', orderId)
+      status = (await transition(env, orderId, 'expired', { from: 'pending_payment', note: 'stock hold ran out', alsoWrite: [...back.statements, expired.statement] })).to
+      await enqueueOutbox(env, [expired.id])
     } catch (err) {
       if (!isIllegalTransition(err)) throw err
       status = await orderStatus(db, orderId)

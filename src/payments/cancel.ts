@@ -7,6 +7,7 @@ import { illegalTransition, transition } from '../orders/status'
 import type { CurrentUser } from '../platform/env'
 import { conflict, notFound } from '../platform/errors'
 import { loadOrder, moneyIn, releaseHolds } from './order-payment'
+import { enqueueOutbox, orderOutboxInsert } from '../notifications/outbox'
 
 /**
  * Cancels an order awaiting payment: every line's hold is released, then pending_payment → cancelled, and
@@ -20,7 +21,9 @@ export async function cancelOrder(env: Env, orderId: string, { note = 'cancelled
   if (moneyIn(order)) throw conflict('A payment was received for this order: refund it instead')
   if (!(await releaseHolds(env, orderId))) throw conflict('A payment for this order is being recorded right now')
   const back = await linesBackToCart(env, order.userId, order.items)
-  await transition(env, orderId, 'cancelled', { from: 'pending_payment', note, alsoWrite: back.statements })
+  const cancelled = orderOutboxInsert(getDb(env), 'order.cancelled', orderId)
+  await transition(env, orderId, 'cancelled', { from: 'pending_payment', note, alsoWrite: [...back.statements, cancelled.statement] })
+  await enqueueOutbox(env, [cancelled.id])
   return back
 }
 

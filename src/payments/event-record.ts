@@ -9,6 +9,7 @@ import { orders, stripeEvents } from '../db/schema'
 import { logOrderMoved, orderChangeStatements, type OrderChange } from '../orders/status'
 import type { LoadedOrder } from './order-payment'
 import type { StripeEventEnvelope } from './schemas'
+import { enqueueOutbox, type OutboxNote } from '../notifications/outbox'
 
 /** What handling an event did. */
 export interface HandledEvent {
@@ -47,7 +48,7 @@ export async function commit(
   event: EventRef,
   order: LoadedOrder,
   outcome: string,
-  { change, statements = [] }: { change: OrderChange; statements?: BatchItem<'sqlite'>[] },
+  { change, statements = [], notify = [] }: { change: OrderChange; statements?: BatchItem<'sqlite'>[]; notify?: OutboxNote[] },
 ): Promise<HandledEvent> {
   const db = getDb(env)
   const seen = { status: order.status, paymentStatus: order.paymentStatus }
@@ -64,12 +65,13 @@ export async function commit(
       .where(eq(orders.id, order.id)),
   )
   try {
-    await db.batch([...orderChangeStatements(env, order.id, seen, change), eventRow, ...statements])
+    await db.batch([...orderChangeStatements(env, order.id, seen, change), eventRow, ...statements, ...notify.map((note) => note.statement)])
   } catch (err) {
     const done = await db.select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.id, event.id)).get()
     if (done) return { eventId: event.id, type: event.type, orderId: order.id, outcome, duplicate: true }
     throw new StaleOrder(`order ${order.id} changed while event ${event.id} was handled`, { cause: err })
   }
+  await enqueueOutbox(env, notify.map((note) => note.id))
   if (change.to && change.to !== order.status) logOrderMoved(env, { orderId: order.id, from: order.status, to: change.to, at: change.at }, change.note)
   return { eventId: event.id, type: event.type, orderId: order.id, outcome, duplicate: false }
 }

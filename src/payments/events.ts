@@ -28,6 +28,7 @@ import { refundAtProvider } from './provider'
 import { ChargeObject, CheckoutSessionObject, PaymentIntentObject, StripeEventEnvelope } from './schemas'
 import { commit, record, StaleOrder, type EventRef, type HandledEvent } from './event-record'
 import { fromIntent, fromSession, orderIdOf, paymentUpsert, samePayment, type ReportedPayment } from './reported-payment'
+import { orderOutboxInsert } from '../notifications/outbox'
 
 /** How often an event is decided again after losing a race with another change of its order. */
 const DECIDE_ATTEMPTS = 4
@@ -167,6 +168,7 @@ async function settle(env: Env, event: EventRef, order: LoadedOrder, reported: R
       return commit(env, event, order, late ? 'paid_late' : 'paid', {
         change: { to: 'paid', paymentStatus: 'paid', note: late ? `paid after its holds ran out, stock taken again (${ref})` : `paid (${ref})`, at: Date.now() },
         statements: [paymentUpsert(env, order, reported, { status: 'complete', at: Date.now() }), ...outOfCart],
+        notify: [orderOutboxInsert(getDb(env), 'order.paid', order.id)],
       })
     }
   }
@@ -207,6 +209,7 @@ async function refundUnpayable(env: Env, event: EventRef, order: LoadedOrder, re
   return commit(env, event, order, 'refunded_unpayable', {
     change: { to: canTransition(order.status, 'refunded') ? 'refunded' : undefined, paymentStatus: 'refunded', note: `payment refunded automatically: ${why}`, at },
     statements: [payment, ...(refund ? [db.update(refunds).set({ providerRefundId: sent.id, status: sent.status, updatedAt: at }).where(eq(refunds.id, refundId))] : [])],
+    notify: [orderOutboxInsert(db, 'order.refunded', order.id, { refund: { refunded_cents: amount, full: true } })],
   })
 }
 
@@ -225,6 +228,8 @@ async function onCheckoutEnded(env: Env, event: EventRef, reported: ReportedPaym
   return commit(env, event, order, ended === 'failed' ? 'payment_failed' : 'checkout_expired', {
     change: { paymentStatus: ended === 'failed' ? 'failed' : undefined, at },
     statements: [getDb(env).update(payments).set({ status: ended, updatedAt: at }).where(and(eq(payments.orderId, order.id), eq(payments.checkoutSessionId, current)))],
+    // One mail per failure: a declined attempt (payment_intent.payment_failed) may have told the customer already.
+    notify: ended === 'failed' && order.paymentStatus !== 'failed' ? [orderOutboxInsert(getDb(env), 'order.payment_failed', order.id)] : [],
   })
 }
 
@@ -236,7 +241,7 @@ async function onAttemptFailed(env: Env, event: EventRef, reported: ReportedPaym
   const order = reported.orderId ? await loadOrder(getDb(env), reported.orderId) : undefined
   if (!order) return record(env, event, reported.orderId, 'unknown_order')
   if (order.status !== 'pending_payment' || order.paymentStatus !== 'unpaid') return record(env, event, order.id, 'ignored')
-  return commit(env, event, order, 'payment_failed', { change: { paymentStatus: 'failed', at: Date.now() } })
+  return commit(env, event, order, 'payment_failed', { change: { paymentStatus: 'failed', at: Date.now() }, notify: [orderOutboxInsert(getDb(env), 'order.payment_failed', order.id)] })
 }
 
 /**
@@ -266,6 +271,7 @@ async function onRefunded(env: Env, event: EventRef, charge: ChargeObject): Prom
   return commit(env, event, order, full ? 'refunded' : 'partially_refunded', {
     change: { to, paymentStatus, note: `refunded ${refundedCents} of ${received} ${charge.currency.toUpperCase()} (${charge.id})`, at },
     statements: payment ? [db.update(payments).set({ refundedCents: sql`max(${payments.refundedCents}, ${refundedCents})`, updatedAt: at }).where(eq(payments.orderId, order.id))] : [],
+    notify: [orderOutboxInsert(db, 'order.refunded', order.id, { refund: { refunded_cents: refundedCents, full } })],
   })
 }
 

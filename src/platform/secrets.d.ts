@@ -7,6 +7,12 @@ declare namespace Cloudflare {
     MAIL_API_KEY?: string
     /** The sender address for mail, e.g. "Cato-Store <shop@example.com>". Required with MAIL_API_KEY outside development. */
     MAIL_FROM?: string
+    /** The store's name in mails (e.g. "Cato-Store"). Required outside development, where "Cato-Store (development)" stands in. */
+    STORE_NAME?: string
+    /** The store's postal address in mails' footers (one line, or lines separated by "\n"); required outside development. */
+    STORE_ADDRESS?: string
+    /** The store's public origin for links in mails (https://shop.example.com); required outside development. */
+    STORE_URL?: string
     /** Sentry's DSN for error reports (src/platform/error-reporting.ts); without it, unexpected errors are only logged. */
     SENTRY_DSN?: string
     /** Stripe's secret API key (sk_live_… / sk_test_…); without it, in development only, payments use the local test page (503 elsewhere). */

@@ -1,0 +1,97 @@
+/**
+ * The mail of an outbox event (one handler of ./dispatch.ts, registered in src/index.ts): renders the mail
+ * of the event's type for its recipient and sends it (./provider.ts, the outbox id as idempotency key).
+ * Events without a recipient or without a mail of their type send nothing; marketing mail (welcome, back
+ * in stock) is not sent to an address that opted out.
+ */
+import { asc, eq } from 'drizzle-orm'
+import { getDb } from '../db/client'
+import { orderItems } from '../db/schema'
+import type { OutboxEvent } from './dispatch'
+import { renderBackInStockMail, renderPasswordResetMail, renderWelcomeMail } from './emails/account'
+import { renderOrderMail, type OrderMailKind, type OrderMailLine } from './emails/order'
+import { trackingUrl } from './carriers'
+import { isOptedOut, unsubscribeUrl } from './marketing'
+import type { OrderEventPayload } from './outbox'
+import { sendMail } from './provider'
+import { storeIdentity, type StoreIdentity } from './store-identity'
+
+interface Rendered {
+  subject: string
+  html: string
+  text: string
+}
+
+type Composer = (env: Env, event: OutboxEvent, store: StoreIdentity, to: string) => Promise<Rendered>
+
+const ORDER_KINDS: readonly OrderMailKind[] = ['order.created', 'order.paid', 'order.payment_failed', 'order.shipped', 'order.delivered', 'order.refunded', 'order.cancelled', 'order.expired']
+
+/** Marketing mail: skipped for addresses that opted out, and carrying an unsubscribe link and header. */
+export const MARKETING_TYPES: ReadonlySet<string> = new Set(['account.registered', 'product.back_in_stock'])
+
+/**
+ * The order's lines as the order shows them now. Every column of order_items is read, so that the variant
+ * title and SKU appear in the mail once order lines carry them (`variant_title`, `sku`), and nothing is
+ * shown for a line that has none.
+ */
+async function orderMailLines(env: Env, orderId: string): Promise<OrderMailLine[]> {
+  const rows = await getDb(env).select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.productId))
+  return rows.map((row) => {
+    const variant = row as typeof row & { variantTitle?: string | null; sku?: string | null }
+    return { name: row.productName, quantity: row.quantity, unitPriceCents: row.priceAtPurchaseCents, lineTotalCents: row.lineTotalCents, variantTitle: variant.variantTitle ?? null, sku: variant.sku ?? null }
+  })
+}
+
+const orderComposer: Composer = async (env, event, store) => {
+  const payload = event.payload as unknown as OrderEventPayload
+  const shipment = payload.shipment
+  return renderOrderMail(
+    {
+      kind: event.type as OrderMailKind,
+      orderId: payload.order_id,
+      currency: payload.currency,
+      subtotalCents: payload.subtotal_cents,
+      totalCents: payload.total_cents,
+      lines: await orderMailLines(env, payload.order_id),
+      orderUrl: `${store.url}/orders/${payload.order_id}`,
+      shipment: shipment && { carrier: shipment.carrier, trackingNumber: shipment.tracking_number, trackingUrl: trackingUrl(shipment.carrier, shipment.tracking_number) },
+      refund: payload.refund && { refundedCents: payload.refund.refunded_cents, full: payload.refund.full },
+    },
+    store,
+  )
+}
+
+const text = (value: unknown) => (typeof value === 'string' ? value : '')
+
+const COMPOSERS: Record<string, Composer> = {
+  ...Object.fromEntries(ORDER_KINDS.map((kind) => [kind, orderComposer])),
+  'account.registered': async (env, event, store, to) =>
+    renderWelcomeMail({ name: text(event.payload['name']) || 'there', shopUrl: `${store.url}/`, unsubscribeUrl: await unsubscribeUrl(env, store.url, to) }, store),
+  'account.password_reset': async (_env, event, store) => {
+    const link = text(event.payload['link'])
+    if (!link) throw new Error('the reset link of this mail is gone (the mail was sent before)')
+    return renderPasswordResetMail({ link }, store)
+  },
+  'product.back_in_stock': async (env, event, store, to) =>
+    renderBackInStockMail(
+      { productName: text(event.payload['name']) || 'A product you asked about', productUrl: `${store.url}/products/${encodeURIComponent(text(event.payload['slug']))}`, unsubscribeUrl: await unsubscribeUrl(env, store.url, to) },
+      store,
+    ),
+}
+
+/** The rendered mail of an event, or null when the event has none (no recipient, no mail of its type). */
+export async function composeMail(env: Env, event: OutboxEvent): Promise<(Rendered & { to: string; marketing: boolean }) | null> {
+  const composer = COMPOSERS[event.type]
+  if (!composer || !event.recipient) return null
+  const store = storeIdentity(env)
+  return { ...(await composer(env, event, store, event.recipient)), to: event.recipient, marketing: MARKETING_TYPES.has(event.type) }
+}
+
+export async function mailOutboxEvent(env: Env, event: OutboxEvent): Promise<void> {
+  if (!COMPOSERS[event.type] || !event.recipient) return
+  if (MARKETING_TYPES.has(event.type) && (await isOptedOut(getDb(env), event.recipient))) return
+  const mail = await composeMail(env, event)
+  if (!mail) return
+  const headers = mail.marketing ? { 'List-Unsubscribe': `<${await unsubscribeUrl(env, storeIdentity(env).url, mail.to)}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : undefined
+  await sendMail(env, { id: event.id, to: mail.to, subject: mail.subject, html: mail.html, text: mail.text, headers })
+}

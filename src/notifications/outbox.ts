@@ -1,0 +1,137 @@
+/**
+ * The transactional outbox: a change that must notify someone writes its outbox row IN THE SAME D1 BATCH
+ * as the change itself (no change without its message, no message without its change), then, once that
+ * batch committed, hands the row's id to the queue (`enqueueOutbox`, best effort). The queue's consumer
+ * (./consumer.ts) runs the handlers of the event's type (./dispatch.ts: the mail, and what integrations
+ * register); the sweep (./sweep.ts) re-enqueues rows that never reached the queue, so a producer failure
+ * loses nothing.
+ *
+ * Event types are dotted: see `OutboxEventType`. Payloads (JSON):
+ * - order events (`order.*`): `OrderEventPayload`, the order as it is right after the change: id, status,
+ *   payment status, currency, subtotal and total in minor units, its lines, and what the event adds
+ *   (`shipment` for order.shipped, `refund` for order.refunded).
+ * - `account.registered`: `{ user_id, name, email }`; `account.password_reset`: `{ user_id, name, link }`
+ *   (the link is removed from the row once it was sent);
+ * - `product.back_in_stock`: `{ product_id, variant_id, name, slug }`.
+ */
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
+import type { Db } from '../db/client'
+import { outbox, type OutboxRow } from '../db/schema'
+import { logError } from '../platform/logging'
+
+/** The events the store writes today; integrations may subscribe to any of them (./dispatch.ts). */
+export const OUTBOX_EVENT_TYPES = [
+  'order.created',
+  'order.paid',
+  'order.payment_failed',
+  'order.shipped',
+  'order.delivered',
+  'order.refunded',
+  'order.cancelled',
+  'order.expired',
+  'account.registered',
+  'account.password_reset',
+  'product.back_in_stock',
+] as const
+export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number]
+
+/** One line of an order event's payload. */
+export interface OrderEventLine {
+  product_id: number
+  name: string
+  quantity: number
+  unit_price_cents: number
+  line_total_cents: number
+}
+
+/** The payload of every `order.*` event. */
+export interface OrderEventPayload {
+  order_id: string
+  status: string
+  payment_status: string
+  currency: string
+  subtotal_cents: number
+  total_cents: number
+  user_id: number
+  lines: OrderEventLine[]
+  /** order.shipped: how it travels. */
+  shipment?: { carrier: string; tracking_number: string | null }
+  /** order.refunded: what was refunded so far, and whether that is everything. */
+  refund?: { refunded_cents: number; full: boolean }
+}
+
+/** A message on the notifications queue: the outbox row to handle. */
+export interface OutboxMessage {
+  id: string
+}
+
+/** An outbox row about to be written: its id (to enqueue once the batch committed) and its insert (for the batch). */
+export interface OutboxNote {
+  id: string
+  statement: BatchItem<'sqlite'>
+}
+
+export interface OutboxEntry {
+  type: OutboxEventType | (string & {})
+  payload: Record<string, unknown>
+  recipient: string | null
+  /** The row's id: a random UUID unless given (a caller that enqueues it needs it). */
+  id?: string
+}
+
+/**
+ * The insert of one outbox row, for the caller's batch; the id is the entry's or a fresh UUID.
+ * @example const note = outboxInsert(db, { type: 'account.registered', payload, recipient: email }); await db.batch([change, note.statement]); await enqueueOutbox(env, [note.id])
+ */
+export function outboxInsert(db: Db, entry: OutboxEntry): OutboxNote {
+  const id = entry.id ?? crypto.randomUUID()
+  return { id, statement: db.insert(outbox).values({ id, type: entry.type, payload: entry.payload, recipient: entry.recipient }) }
+}
+
+/**
+ * The outbox row of an order event, built in SQL from the order as the batch left it (so it sees the
+ * status the statements before it in the batch wrote), its lines and its owner's address: no read before
+ * the batch. `extra` is merged into the payload (a JSON object). The row is written only if the order
+ * exists; the caller's batch decides whether the change applied (a failing batch writes nothing).
+ * @example const note = orderOutboxInsert(db, 'order.shipped', orderId, { shipment: { carrier, tracking_number } }); await transition(env, orderId, 'shipped', { alsoWrite: [note.statement] })
+ */
+export function orderOutboxInsert(db: Db, type: OutboxEventType, orderId: string, extra: Record<string, unknown> = {}): OutboxNote {
+  const id = crypto.randomUUID()
+  const payload = sql`json_patch(json_object(
+      'order_id', o.id, 'status', o.status, 'payment_status', o.payment_status, 'currency', o.currency,
+      'subtotal_cents', o.subtotal_cents, 'total_cents', o.total_cents, 'user_id', o.user_id,
+      'lines', json((select json_group_array(json_object('product_id', i.product_id, 'name', i.product_name, 'quantity', i.quantity,
+        'unit_price_cents', i.price_at_purchase_cents, 'line_total_cents', i.line_total_cents)) from order_items i where i.order_id = o.id))
+    ), ${JSON.stringify(extra)})`
+  const statement = db.insert(outbox).select(
+    sql`select ${id}, ${type}, ${payload}, u.email, 'pending', 0, null, cast(unixepoch('subsec') * 1000 as integer), null
+      from orders o join users u on u.id = o.user_id where o.id = ${orderId}`,
+  )
+  return { id, statement }
+}
+
+/**
+ * Hands outbox ids to the queue once their batch committed. Best effort: a failure is logged and the
+ * sweep sends the rows later (they stay `pending`), so the change that wrote them never fails for it.
+ */
+export async function enqueueOutbox(env: Pick<Env, 'NOTIFY_QUEUE'>, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  try {
+    // sendBatch takes at most 100 messages.
+    for (let i = 0; i < ids.length; i += 100) await env.NOTIFY_QUEUE.sendBatch(ids.slice(i, i + 100).map((id) => ({ body: { id } satisfies OutboxMessage })))
+  } catch (err) {
+    logError('outbox enqueue failed: the sweep will send these', { ids, error: err })
+  }
+}
+
+/** The rows in any of `states`, newest first (the admin's list). */
+export const outboxRowsIn = (db: Db, states: readonly OutboxRow['state'][], limit = 100, where?: SQL) =>
+  db
+    .select()
+    .from(outbox)
+    .where(and(inArray(outbox.state, [...states]), where))
+    .orderBy(sql`${outbox.createdAt} desc`)
+    .limit(limit)
+
+export const outboxRow = (db: Db, id: string) => db.select().from(outbox).where(eq(outbox.id, id)).get()
