@@ -51,17 +51,23 @@ async function receivedAtLeast(key: string, count: number, withinMs = 20_000) {
   return received(key)
 }
 
-const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('')
-
-/** A receiver's check, as the README shows it: some v1 is the HMAC of "t.body" with the secret, t within 300 s of now. */
-async function verifies(secret: string, header: string, body: string, nowSeconds = Math.floor(Date.now() / 1000)) {
-  const parts = header.split(',').map((part) => part.split('=') as [string, string])
-  const t = Number(parts.find(([k]) => k === 't')?.[1])
-  if (!Number.isInteger(t) || Math.abs(nowSeconds - t) > 300) return false
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
-  const expected = hex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${t}.${body}`)))
-  return parts.some(([k, v]) => k === 'v1' && v === expected)
+/** A receiver's check, exactly as the README's snippet ("Outbound webhooks") writes it. */
+const TOLERANCE_SECONDS = 300
+async function verifyCatoSignature(secret: string, header: string | null, rawBody: string, now = Date.now()): Promise<boolean> {
+  if (!header) return false
+  const parts = header.split(',').map((part) => part.split('=', 2) as [string, string])
+  const t = Number(parts.find(([key]) => key === 't')?.[1])
+  if (!Number.isInteger(t) || Math.abs(now / 1000 - t) > TOLERANCE_SECONDS) return false
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+  for (const [name, value] of parts) {
+    if (name !== 'v1' || !/^[0-9a-f]{64}$/.test(value)) continue
+    const mac = Uint8Array.from(value.match(/../g)!, (byte) => parseInt(byte, 16))
+    // crypto.subtle.verify compares in constant time.
+    if (await crypto.subtle.verify('HMAC', key, mac, new TextEncoder().encode(`${t}.${rawBody}`))) return true
+  }
+  return false
 }
+const verifies = (secret: string, header: string, body: string, nowSeconds = Math.floor(Date.now() / 1000)) => verifyCatoSignature(secret, header, body, nowSeconds * 1000)
 
 async function admin() {
   const user = await staffUser('admin')
@@ -249,6 +255,8 @@ describe('retries', () => {
     expect(requests).toHaveLength(3)
     expect(new Set(requests.map((r) => JSON.parse(r.body).id)).size).toBe(1)
     for (const [i, r] of requests.entries()) expect(await verifies(secret, r.headers['cato-signature']!, r.body, Math.floor([t0, t0 + MINUTE, t0 + 6 * MINUTE][i]! / 1000))).toBe(true)
+    // A signature older than the 300 s tolerance is refused (a replay).
+    expect(await verifies(secret, requests[0]!.headers['cato-signature']!, requests[0]!.body, Math.floor(t0 / 1000) + 301)).toBe(false)
     // A success ends the failing streak.
     expect((await call('GET', `/endpoints/${endpoint.id}`)).body).toMatchObject({ failing_since: null })
   })

@@ -61,7 +61,12 @@ export async function attemptDelivery(env: Env, message: WebhookMessage, options
   if (claimed.length === 0) return 'skipped'
 
   const secrets = [await openSecret(env, endpoint.secretSealed)]
-  if (endpoint.previousSecretSealed && (endpoint.previousSecretExpiresAt ?? 0) > now) secrets.push(await openSecret(env, endpoint.previousSecretSealed))
+  if (endpoint.previousSecretSealed && (endpoint.previousSecretExpiresAt ?? 0) > now) {
+    // A previous secret sealed under a WEBHOOK_SECRET_KEY since replaced cannot sign any more: the current one still does.
+    const previous = await openSecret(env, endpoint.previousSecretSealed).catch(() => null)
+    if (previous) secrets.push(previous)
+    else logError('previous webhook secret cannot be opened: signing with the current one only', { endpoint_id: endpoint.id })
+  }
   const body = eventBody(event)
   const result = await post(endpoint.url, body, {
     'Content-Type': 'application/json',
