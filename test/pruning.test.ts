@@ -115,6 +115,7 @@ describe('the hourly prune', () => {
         { table: 'rate_limits', rows: 1 },
         { table: 'idempotency_keys', rows: 1 },
         { table: 'guest_carts', rows: 1 },
+        { table: 'webhook_events', rows: 0 },
       ],
       capped: [],
     })

@@ -18,6 +18,7 @@ import { handleWebhookBatch, WEBHOOK_QUEUE_NAME } from '../src/webhooks/deliver'
 import { recordWebhookEvent, webhookEventStatements, type WebhookEventInput } from '../src/webhooks/events'
 import { endpointUrlProblem } from '../src/webhooks/url'
 import { MINUTE_CRON } from '../src/platform/scheduled'
+import { pruneExpired } from '../src/platform/pruning'
 import { BASE, Browser, callJson, insertProduct, registerUser, runCron, staffUser } from './helpers'
 import { placeOrder } from './orders-helpers'
 import type { ReceivedWebhook } from './fake-receiver'
@@ -439,5 +440,20 @@ describe('admin pages', () => {
     expect((await customer.fetch('/admin/webhooks')).status).toBe(403)
     const staff = await staffUser('staff')
     expect((await callJson('GET', '/api/admin/webhooks/endpoints', undefined, staff.bearer)).status).toBe(403)
+  })
+})
+
+describe('retention', () => {
+  it('prunes events 30 days old with their deliveries and attempts, and keeps younger ones', async () => {
+    const { call } = await admin()
+    const { endpoint } = await newEndpoint(call, receiverUrl('ok').url, ['order.paid'])
+    const t0 = Date.now()
+    const [old] = await recordQuietly({ type: 'order.paid', data: {}, createdAt: t0, endpointId: endpoint.id })
+    await attempt(old!.delivery.id, 1, t0)
+    const [young] = await recordQuietly({ type: 'order.paid', data: {}, createdAt: t0 + 29 * DAY, endpointId: endpoint.id })
+    await pruneExpired(env, { now: t0 + 30 * DAY })
+    expect(await deliveryRow(old!.delivery.id)).toBeUndefined()
+    expect(await attemptsOf(old!.delivery.id)).toEqual([])
+    expect(await deliveryRow(young!.delivery.id)).toBeDefined()
   })
 })

@@ -56,13 +56,13 @@ function EndpointFields({ values, errors }: { values?: FormState['values']; erro
       <fieldset class={`field${errors?.event_types ? ' has-error' : ''}`}>
         <legend>Events</legend>
         {WEBHOOK_EVENT_TYPES.map((type) => (
-          <label key={type} class="checkbox">
+          <label key={type} class="check">
             <input type="checkbox" name="event_types" value={type} checked={chosen.has(type)} /> {type}
           </label>
         ))}
         {errors?.event_types && <p class="field-error">{errors.event_types.join('; ')}</p>}
       </fieldset>
-      <label class="checkbox">
+      <label class="check">
         <input type="checkbox" name="is_active" checked={values?.is_active ?? true} /> Active
       </label>
     </>
@@ -76,7 +76,7 @@ function SecretOnce({ secret }: { secret: string }) {
       <Notice kind="info">Copy this signing secret now: it is shown only this once.</Notice>
       <p>
         <label for="webhook-secret">Signing secret</label>
-        <input id="webhook-secret" readOnly value={secret} class="wide" />
+        <input id="webhook-secret" readOnly value={secret} />
       </p>
     </div>
   )
@@ -194,7 +194,7 @@ async function endpointPage(c: Ctx, endpoint: WebhookEndpointView, extra: { secr
       <div class="card danger-zone">
         <h2>Delete endpoint</h2>
         <Form action={`${base}/delete`} csrf={csrf}>
-          <label class="checkbox">
+          <label class="check">
             <input type="checkbox" name="confirm" required /> Delete this endpoint and its delivery log
           </label>
           <button type="submit" class="danger">Delete endpoint</button>
