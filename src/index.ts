@@ -37,12 +37,17 @@ import { ORDER_WEBHOOK_TYPES, webhookOutboxHandler } from './webhooks/outbox'
 import { notificationQueue } from './notifications/consumer'
 import { onOutboxEvent } from './notifications/dispatch'
 import { mailOutboxEvent } from './notifications/mail-handler'
+import { outboxAdminApi } from './notifications/routes'
+import { notificationPages } from './notifications/pages'
+import { backInStockListener } from './notifications/back-in-stock'
 
 export { StockObject } from './stock/object'
 
 // The stock domain's two signals, wired here so that stock imports neither side (src/stock/signals.ts):
 // the catalog hears when the stock it shows changes, orders hear of holds that expired.
 onStockChanged(catalogStockListener)
+// Restocks mail those who asked to hear of them (src/notifications/back-in-stock.ts).
+onStockChanged(backInStockListener)
 setHoldsExpiredHook(onHoldsExpired)
 // Every outbox event that has a mail sends it (src/notifications); integrations register their own handlers.
 onOutboxEvent('*', mailOutboxEvent)
@@ -60,6 +65,7 @@ const api = new Hono<AppEnv>()
   .route('/users', usersApi)
   .route('/cart', cartApi)
   .route('/admin', adminApi)
+  .route('/admin/outbox', outboxAdminApi)
   .route('/orders', ordersApi)
   // The OpenAPI document of the routes above and its page (src/openapi).
   .route('/', openApiRoute((): RouterRoute[] => app.routes))
@@ -93,6 +99,7 @@ const app = new Hono<AppEnv>()
   .route('/checkout', checkoutPages)
   .route('/orders', orderPages)
   .route('/payments', paymentPages)
+  .route('/notifications', notificationPages)
   .route('/', shopPages)
 
 // Machine routes answer errors in the one JSON shape; a page path failing before its sub-app (the body backstop) gets a page.

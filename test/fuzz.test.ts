@@ -8,7 +8,8 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../src/db/client'
-import { categories, productImages, users } from '../src/db/schema'
+import { categories, outbox, productImages, users } from '../src/db/schema'
+import { deliverOutbox } from '../src/notifications/consumer'
 import worker from '../src/index'
 import { ErrorBody } from '../src/platform/errors'
 import { startCheckout } from '../src/payments/checkout'
@@ -193,6 +194,8 @@ describe('fuzzing every route', () => {
     const viewer = { id: shopper.user.id, email: shopper.email, name: shopper.name, role: 'customer' as const, tokenVersion: 0 }
     const { url } = await startCheckout(env, viewer, order.body.id as string, BASE)
     const sessionId = url.split('/').pop() as string
+    const outboxIdOfOrder = (await getDb(env).select({ id: outbox.id }).from(outbox).where(eq(outbox.recipient, shopper.email)).all()).at(-1)?.id
+    if (outboxIdOfOrder) await deliverOutbox(env, outboxIdOfOrder)
     // An outbound webhook endpoint with a delivery, for /admin/webhooks/:id and its deliveries (a receiver the tests have no network for).
     const [hook] = await getDb(env).insert(webhookEndpoints).values({ url: 'https://hooks.fuzz.test/in', eventTypes: ['order.paid'], secretSealed: await sealSecret(env, 'whsec_fuzz') }).returning()
     await recordWebhookEvent(env, { type: 'webhook.test', sourceKey: `fuzz:${Date.now()}`, data: {}, createdAt: Date.now(), endpointId: hook!.id })
@@ -206,6 +209,9 @@ describe('fuzzing every route', () => {
       key: [r2Key, 'products/missing.png'],
       sessionId: [sessionId],
       action: ['ship', 'refund'],
+      // The order's outbox row (order.created) and a dev mailbox entry: the notifications' admin pages.
+      outboxId: [outboxIdOfOrder ?? crypto.randomUUID()],
+      mailId: [outboxIdOfOrder ?? 'no-mail'],
     })
     who = [anonymous, customer, admin]
     // The forms' tokens are good: a hostile form reaches the handler, not the CSRF check's 403.

@@ -10,6 +10,9 @@ import { hashPassword } from '../src/accounts/passwords'
 import { getDb } from '../src/db/client'
 import { webhookEventStatements } from '../src/webhooks/events'
 import { BASE } from './helpers'
+import { drizzle } from 'drizzle-orm/d1'
+import * as schema from '../src/db/schema'
+import { orderOutboxInsert } from '../src/notifications/outbox'
 
 /** The migrations a store deployed before the hardening work had (0000–0006). */
 const number = (name: string) => Number(name.slice(0, 4))
@@ -111,6 +114,19 @@ describe('migrating a populated store', () => {
     expect(paid.status).toBe(200)
     expect(await paid.json()).toMatchObject({ id: 'ord_paid', total_cents: 3600, items: [{ product_id: 1, quantity: 2 }] })
 
+    // Notifications (0010) start empty, and an event about a migrated order carries its migrated lines.
+    expect(await Promise.all(['outbox', 'dev_mailbox', 'marketing_opt_outs', 'back_in_stock_requests'].map(count))).toEqual([0, 0, 0, 0])
+    const migrated = drizzle(db, { schema })
+    const note = orderOutboxInsert(migrated, 'order.shipped', 'ord_paid', { shipment: { carrier: 'UPS', tracking_number: '1Z1' } })
+    await migrated.batch([note.statement])
+    expect((await db.prepare('SELECT type, recipient, payload FROM outbox').first<{ type: string; recipient: string; payload: string }>())).toMatchObject({ type: 'order.shipped', recipient: 'ada@example.com' })
+    expect(JSON.parse((await db.prepare('SELECT payload FROM outbox').first<{ payload: string }>())?.payload ?? '{}')).toMatchObject({
+      order_id: 'ord_paid',
+      status: 'paid',
+      total_cents: 3600,
+      lines: [{ product_id: 1, name: 'Harbor Mug', quantity: 2, unit_price_cents: 1800, line_total_cents: 3600 }],
+      shipment: { carrier: 'UPS', tracking_number: '1Z1' },
+    })
     // Outbound webhooks (0011) start with no endpoints, and the migrated store's changes record events for new ones.
     expect([await count('webhook_endpoints'), await count('webhook_events'), await count('webhook_deliveries'), await count('webhook_attempts')]).toEqual([0, 0, 0, 0])
     await db.prepare("INSERT INTO webhook_endpoints (url, event_types, secret_sealed, created_at) VALUES ('https://erp.example.com/in', '[\"stock.changed\"]', 'v1.x.y', 0)").run()

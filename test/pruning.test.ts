@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test'
 import { eq, inArray } from 'drizzle-orm'
 import { describe, expect, it, vi } from 'vitest'
 import { getDb } from '../src/db/client'
-import { cartItems, carts, idempotencyKeys, passwordResets, rateLimits, refreshTokens, sessions } from '../src/db/schema'
+import { cartItems, carts, devMailbox, idempotencyKeys, outbox, passwordResets, rateLimits, refreshTokens, sessions } from '../src/db/schema'
 import { pruneExpired } from '../src/platform/pruning'
 import { PRUNE_CRON } from '../src/platform/scheduled'
 import { insertProduct, registerUser, runCron } from './helpers'
@@ -86,6 +86,21 @@ describe('the hourly prune', () => {
       .insert(cartItems)
       .values(cartIds.map((cartId) => ({ cartId, productId: product.id, quantity: 1 })))
 
+    const mail = { old: crypto.randomUUID(), recent: crypto.randomUUID(), failed: crypto.randomUUID() }
+    await db()
+      .insert(outbox)
+      .values([
+        { id: mail.old, type: 'order.paid', payload: {}, recipient: null, state: 'sent', sentAt: now - 31 * DAY_MS },
+        { id: mail.recent, type: 'order.paid', payload: {}, recipient: null, state: 'sent', sentAt: now - 29 * DAY_MS },
+        { id: mail.failed, type: 'order.paid', payload: {}, recipient: null, state: 'dead', createdAt: now - 90 * DAY_MS },
+      ])
+    await db()
+      .insert(devMailbox)
+      .values([
+        { id: mail.old, recipient: 'a@example.com', subject: 'old', html: '', text: '', createdAt: now - 8 * DAY_MS },
+        { id: mail.recent, recipient: 'a@example.com', subject: 'recent', html: '', text: '', createdAt: now - 6 * DAY_MS },
+      ])
+
     const log = vi.spyOn(console, 'log')
     await runCron(PRUNE_CRON, now)
     const line = log.mock.calls.map(([text]) => String(text)).find((text) => text.includes('"event":"prune.completed"'))
@@ -104,10 +119,13 @@ describe('the hourly prune', () => {
     // The abandoned cart's lines went with it; the others' stayed.
     expect(await remaining(db().select({ id: cartItems.cartId }).from(cartItems).where(inArray(cartItems.cartId, cartIds)))).toEqual([recent?.id, usersOwn?.id].sort())
 
+    expect(await remaining(db().select({ id: outbox.id }).from(outbox).where(inArray(outbox.id, Object.values(mail))))).toEqual([mail.recent, mail.failed].sort())
+    expect(await remaining(db().select({ id: devMailbox.id }).from(devMailbox).where(inArray(devMailbox.id, Object.values(mail))))).toEqual([mail.recent])
+
     expect(JSON.parse(line ?? '{}')).toEqual({
       level: 'info',
       event: 'prune.completed',
-      rows: 8,
+      rows: 10,
       tables: [
         { table: 'sessions', rows: 1 },
         { table: 'refresh_tokens', rows: 2 },
@@ -115,6 +133,8 @@ describe('the hourly prune', () => {
         { table: 'rate_limits', rows: 1 },
         { table: 'idempotency_keys', rows: 1 },
         { table: 'guest_carts', rows: 1 },
+        { table: 'sent_outbox', rows: 1 },
+        { table: 'dev_mailbox', rows: 1 },
         { table: 'webhook_events', rows: 0 },
       ],
       capped: [],

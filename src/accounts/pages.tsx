@@ -13,6 +13,8 @@ import { RateLimited } from './rate-limit'
 import { ChangePasswordBody, Email, NewPassword, RegisterBody, TokenBody, UpdateProfileBody } from './schemas'
 import { authenticate, changePassword, profileOf, register, removeAvatar, requestPasswordReset, resetPassword, setAvatar, updateProfile, type ProfileView } from './service'
 import { endSession, newSession, setSessionCookie } from './sessions'
+import { getDb } from '../db/client'
+import { isOptedOut, setMarketingOptOut } from '../notifications/marketing'
 
 type Ctx = Context<AppEnv>
 
@@ -65,7 +67,7 @@ function SignInForm({ c, email, errors, message, notice }: { c: Ctx; email?: str
   )
 }
 
-function ProfilePage({ c, profile, errors, message, notice }: { c: Ctx; profile: ProfileView; errors?: FieldErrors; message?: string; notice?: string }) {
+function ProfilePage({ c, profile, errors, message, notice, marketingOptedOut }: { c: Ctx; profile: ProfileView; errors?: FieldErrors; message?: string; notice?: string; marketingOptedOut: boolean }) {
   const address = profile.default_shipping_address
   const a = (key: string) => `default_shipping_address.${key}`
   return (
@@ -107,6 +109,16 @@ function ProfilePage({ c, profile, errors, message, notice }: { c: Ctx; profile:
           </button>
         </Form>
       )}
+      <Form action="/account/marketing" csrf={csrfToken(c)}>
+        <h2>Email</h2>
+        <div class="field">
+          <label>
+            <input type="checkbox" name="marketing" value="on" checked={!marketingOptedOut} /> Send me welcome and back-in-stock emails
+          </label>
+          <p class="hint">Mail about your orders and your account always comes.</p>
+        </div>
+        <button type="submit">Save email choice</button>
+      </Form>
       <Form action="/account/password" csrf={csrfToken(c)}>
         <h2>Change password</h2>
         <Field name="current_password" label="Current password" type="password" errors={errors} required autocomplete="current-password" />
@@ -138,7 +150,10 @@ async function profileFailure(c: Ctx, err: unknown) {
   if (!failure) throw err
   if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
   const profile = await profileOf(c.env, userOf(c).id)
-  return c.render(<ProfilePage c={c} profile={profile} errors={failure.fields} message={failure.message} />, { title: 'Your account', status: failure.status })
+  return c.render(<ProfilePage c={c} profile={profile} errors={failure.fields} message={failure.message} marketingOptedOut={await isOptedOut(getDb(c.env), profile.email)} />, {
+    title: 'Your account',
+    status: failure.status,
+  })
 }
 
 /** Pages that need a signed-in user send strangers to sign in and back. */
@@ -251,10 +266,12 @@ export const accountPages = new Hono<AppEnv>()
   .use('/avatar', signedInPage())
   .use('/avatar/*', signedInPage())
   .use('/password', signedInPage())
+  .use('/marketing', signedInPage())
   .get('/', async (c) => {
     const saved = c.req.query('saved')
-    const notice = saved === 'profile' ? 'Profile saved.' : saved === 'avatar' ? 'Avatar updated.' : saved === 'password' ? 'Password changed. Your other browsers are signed out.' : undefined
-    return c.render(<ProfilePage c={c} profile={await profileOf(c.env, userOf(c).id)} notice={notice} />, { title: 'Your account' })
+    const notice = saved === 'profile' ? 'Profile saved.' : saved === 'avatar' ? 'Avatar updated.' : saved === 'password' ? 'Password changed. Your other browsers are signed out.' : saved === 'marketing' ? 'Email choice saved.' : undefined
+    const profile = await profileOf(c.env, userOf(c).id)
+    return c.render(<ProfilePage c={c} profile={profile} notice={notice} marketingOptedOut={await isOptedOut(getDb(c.env), profile.email)} />, { title: 'Your account' })
   })
   .post('/profile', async (c) => {
     try {
@@ -278,6 +295,11 @@ export const accountPages = new Hono<AppEnv>()
   .post('/avatar/delete', async (c) => {
     await removeAvatar(c.env, userOf(c).id)
     return c.redirect('/account?saved=avatar', 303)
+  })
+  .post('/marketing', async (c) => {
+    const form = await c.req.parseBody()
+    await setMarketingOptOut(c.env, userOf(c).email, formText(form, 'marketing') !== 'on')
+    return c.redirect('/account?saved=marketing', 303)
   })
   .post('/password', async (c) => {
     try {

@@ -14,6 +14,7 @@ import { selectSitemapEntries } from './queries'
 import { ProductKeyParam, ProductListQuery, type ProductListParams } from './schemas'
 import { categoryTree, productDetail, productList, type ProductList } from './service'
 import { getDb } from '../db/client'
+import { BackInStockForm } from '../notifications/back-in-stock-form'
 
 type Ctx = Context<AppEnv>
 const waitUntil = (c: Ctx) => (promise: Promise<unknown>) => c.executionCtx.waitUntil(promise)
@@ -183,7 +184,7 @@ function Gallery({ product }: { product: ProductDetail }) {
 }
 
 function AddToCart({ product }: { product: ProductDetail }) {
-  if (!product.in_stock) return <p class="stock-out">Out of stock: check back soon.</p>
+  if (!product.in_stock) return <BackInStockForm productId={product.id} />
   const most = Math.min(product.stock_quantity, STOCK_SHOWN_MAX)
   return (
     <form class="add-to-cart" method="post" action="/cart/items">

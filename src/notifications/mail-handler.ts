@@ -13,7 +13,7 @@ import { renderOrderMail, type OrderMailKind, type OrderMailLine } from './email
 import { trackingUrl } from './carriers'
 import { isOptedOut, unsubscribeUrl } from './marketing'
 import type { OrderEventPayload } from './outbox'
-import { sendMail } from './provider'
+import { mailRoute, sendMail } from './provider'
 import { storeIdentity, type StoreIdentity } from './store-identity'
 
 interface Rendered {
@@ -89,6 +89,9 @@ export async function composeMail(env: Env, event: OutboxEvent): Promise<(Render
 
 export async function mailOutboxEvent(env: Env, event: OutboxEvent): Promise<void> {
   if (!COMPOSERS[event.type] || !event.recipient) return
+  // First what no retry can mend by itself, in words for the admin's list: no provider, no store identity.
+  mailRoute(env)
+  storeIdentity(env)
   if (MARKETING_TYPES.has(event.type) && (await isOptedOut(getDb(env), event.recipient))) return
   const mail = await composeMail(env, event)
   if (!mail) return

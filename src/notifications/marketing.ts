@@ -1,7 +1,7 @@
 /**
  * Marketing mail (welcome, back in stock) and the customer's choice to stop it: an address on
  * `marketing_opt_outs` gets none (order and account-security mail always go). The choice is made on the
- * account page, or by the link in each marketing mail: `/mail/unsubscribe?email=…&sig=…`, signed with a
+ * account page, or by the link in each marketing mail: `/notifications/unsubscribe?email=…&sig=…`, signed with a
  * key derived from AUTH_SECRET (HMAC-SHA256 of the address), so that nobody can unsubscribe someone else.
  */
 import { eq } from 'drizzle-orm'
@@ -29,7 +29,7 @@ export async function verifyUnsubscribe(env: Env, email: string, signature: stri
 
 export async function unsubscribeUrl(env: Env, origin: string, email: string): Promise<string> {
   const query = new URLSearchParams({ email: normalise(email), sig: await unsubscribeSignature(env, email) })
-  return `${origin}/mail/unsubscribe?${query}`
+  return `${origin}/notifications/unsubscribe?${query}`
 }
 
 export async function isOptedOut(db: Db, email: string): Promise<boolean> {

@@ -27,7 +27,7 @@ const DEVELOPMENT_FROM = 'Cato-Store (development) <no-reply@cato-store.example>
 export class MailNotConfigured extends Error {}
 
 /** Which way mail leaves this environment; throws MailNotConfigured where it cannot. */
-function mailRoute(env: Env): { kind: 'resend'; apiKey: string; from: string } | { kind: 'dev_mailbox' } {
+export function mailRoute(env: Env): { kind: 'resend'; apiKey: string; from: string } | { kind: 'dev_mailbox' } {
   if (env.MAIL_API_KEY) {
     const from = env.MAIL_FROM || (isDevelopment(env) ? DEVELOPMENT_FROM : '')
     if (!from) throw new MailNotConfigured('MAIL_FROM is not set: no mail can be sent')

@@ -4,12 +4,12 @@
  * (`delete … where rowid in (select rowid … limit N)`), at most `maxBatches` per kind and run, so that a
  * run stays far within a Worker's limits whatever piled up; what is left waits for the next hour.
  */
-import { and, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, eq, isNotNull, isNull, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { RATE_LIMIT_RETENTION_MS } from '../accounts/rate-limit'
 import { GUEST_CART_TTL_MS } from '../cart/service'
 import { getDb, type Db } from '../db/client'
-import { cartItems, carts, idempotencyKeys, passwordResets, rateLimits, refreshTokens, sessions, webhookEvents } from '../db/schema'
+import { cartItems, carts, devMailbox, idempotencyKeys, outbox, passwordResets, rateLimits, refreshTokens, sessions, webhookEvents } from '../db/schema'
 import { logEvent } from './logging'
 
 const HOUR_MS = 60 * 60 * 1000
@@ -31,6 +31,11 @@ const SPENT_RESET_RETENTION_MS = DAY_MS
 const IDEMPOTENCY_KEY_RETENTION_MS = 7 * DAY_MS
 /** Outbound webhook events (with their deliveries and attempts, by cascade) are kept 30 days: well past their 3 days of retries, for the delivery log. */
 const WEBHOOK_EVENT_RETENTION_MS = 30 * DAY_MS
+
+/** Sent notifications are kept 30 days (support can tell a customer what was mailed when); failed and dead ones until replayed. */
+const SENT_OUTBOX_RETENTION_MS = 30 * DAY_MS
+/** The dev mailbox (development only) keeps a week of mail. */
+const DEV_MAILBOX_RETENTION_MS = 7 * DAY_MS
 
 /** Rows per delete statement, and delete statements per kind and run. */
 const PRUNE_BATCH_ROWS = 500
@@ -73,6 +78,8 @@ const RULES: Record<string, Rule> = {
     // The cart's id is its rowid.
     children: deleteCartLines,
   },
+  sent_outbox: { table: outbox, stale: (now) => and(eq(outbox.state, 'sent'), lte(outbox.sentAt, now - SENT_OUTBOX_RETENTION_MS)) },
+  dev_mailbox: { table: devMailbox, stale: (now) => lte(devMailbox.createdAt, now - DEV_MAILBOX_RETENTION_MS) },
   // Their deliveries and attempts go with them (ON DELETE CASCADE).
   webhook_events: { table: webhookEvents, stale: (now) => lte(webhookEvents.createdAt, now - WEBHOOK_EVENT_RETENTION_MS) },
 }

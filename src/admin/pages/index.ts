@@ -12,6 +12,7 @@ import { categoriesPages } from './categories'
 import { dashboardPages } from './dashboard'
 import { adminLayout } from './layout'
 import { ordersPages } from './orders'
+import { outboxPages } from './outbox'
 import { productsPages } from './products'
 import { usersPages } from './users'
 import { webhooksPages } from '../../webhooks/pages'
@@ -33,6 +34,7 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', ordersPages)
   .route('/', usersPages)
   .route('/', auditPages)
+  .route('/', outboxPages)
   .route('/', webhooksPages)
 
 adminPages.onError(htmlErrorHandler)
