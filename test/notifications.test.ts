@@ -20,7 +20,7 @@ import type { FakeSentEmail } from './fake-mail'
 import { BASE, Browser, callJson, insertProduct, registerUser, staffUser, uniqueEmail } from './helpers'
 import type { ErrorBody } from '../src/platform/errors'
 import { mailsTo, outboxOf } from './mail-helpers'
-import { placeOrder, shopper, type Shopper } from './orders-helpers'
+import { placeOrder, runOutHolds, shopper, type Shopper } from './orders-helpers'
 import { viewerOf } from './payments-helpers'
 
 /** The Worker with a mail provider: Resend (the fake of test/fake-mail.ts) instead of the dev mailbox. */
@@ -115,6 +115,24 @@ describe('the outbox: each change writes its message in its own batch', () => {
     expect(rows.find((r) => r.type === 'order.cancelled')?.payload).toMatchObject({ order_id: pending.orderId, status: 'cancelled' })
   })
 
+  it('a declined payment writes order.payment_failed once, however often it is reported; an expiry writes order.expired', async () => {
+    const who = await shopper()
+    const { orderId, product } = await orderOf(who)
+    const viewer = viewerOf(who)
+    const { url } = await startCheckout(env, viewer, orderId, BASE)
+    const { payment } = await localCheckoutFor(env, viewer, url.split('/').pop() as string)
+    const declined = localCheckoutEvent(payment, 'decline')
+    await handleStripeEvent(env, declined)
+    await handleStripeEvent(env, declined)
+    await handleStripeEvent(env, localCheckoutEvent(payment, 'decline'))
+    expect((await typesOf(who.email)).filter((t) => t === 'order.payment_failed')).toHaveLength(1)
+    await runOutHolds(product.id)
+    const expired = (await outboxOf(who.email)).filter((r) => r.type === 'order.expired')
+    expect(expired.map((r) => r.payload)).toEqual([expect.objectContaining({ order_id: orderId, status: 'expired' })])
+    const mail = (await mailsTo(who.email)).find((m) => m.subject.includes('expired'))
+    expect(mail?.text).toContain('back in your cart')
+  })
+
   it('a change that fails writes no message: a shipment D1 refuses leaves the order paid and no order.shipped', async () => {
     const who = await shopper()
     const { orderId } = await paidOrderOf(who)
@@ -195,7 +213,7 @@ describe('the consumer', () => {
     const listed = await callJson<{ items: { id: string; state: string; attempts: number; last_error: string }[] }>('GET', '/api/admin/outbox?state=dead', undefined, staff.bearer)
     expect(listed.body.items.find((item) => item.id === id)).toMatchObject({ state: 'dead', attempts: 6, last_error: 'Resend answered 500' })
     const replayed = await callJson<{ state: string }>('POST', `/api/admin/outbox/${id}/replay`, undefined, staff.bearer)
-    expect(replayed).toMatchObject({ status: 200, body: { state: 'pending' } })
+    expect({ ...replayed, row: await outboxRow(getDb(env), id) }).toMatchObject({ status: 200, body: { state: 'pending' } })
     expect((await callJson<ErrorBody>('POST', `/api/admin/outbox/${id}/replay`, undefined, staff.bearer)).status).toBe(409)
     expect(await deliverOutbox(env, id)).toBe('sent')
     expect((await mailsTo(email)).map((m) => m.subject)).toEqual([expect.stringContaining('Welcome')])

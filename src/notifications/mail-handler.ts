@@ -74,7 +74,8 @@ const COMPOSERS: Record<string, Composer> = {
   },
   'product.back_in_stock': async (env, event, store, to) =>
     renderBackInStockMail(
-      { productName: text(event.payload['name']) || 'A product you asked about', productUrl: `${store.url}/products/${encodeURIComponent(text(event.payload['slug']))}`, unsubscribeUrl: await unsubscribeUrl(env, store.url, to) },
+      {
+        productName: [text(event.payload['name']) || 'A product you asked about', text(event.payload['variant_title'])].filter((part) => part && part !== 'Default').join(' – '), productUrl: `${store.url}/products/${encodeURIComponent(text(event.payload['slug']))}`, unsubscribeUrl: await unsubscribeUrl(env, store.url, to) },
       store,
     ),
 }

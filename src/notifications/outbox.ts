@@ -12,12 +12,12 @@
  *   (`shipment` for order.shipped, `refund` for order.refunded).
  * - `account.registered`: `{ user_id, name, email }`; `account.password_reset`: `{ user_id, name, link }`
  *   (the link is removed from the row once it was sent);
- * - `product.back_in_stock`: `{ product_id, variant_id, name, slug }`.
+ * - `product.back_in_stock`: `{ product_id, variant_id, name, slug, variant_title }`.
  */
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { Db } from '../db/client'
-import { outbox, type OutboxRow } from '../db/schema'
+import { outbox } from '../db/schema'
 import { logError } from '../platform/logging'
 
 /** The events the store writes today; integrations may subscribe to any of them (./dispatch.ts). */
@@ -33,6 +33,9 @@ export const OUTBOX_EVENT_TYPES = [
   'account.registered',
   'account.password_reset',
   'product.back_in_stock',
+  // Named for integrations (outbound webhooks): this branch writes no rows of these two yet.
+  'product.updated',
+  'stock.changed',
 ] as const
 export type OutboxEventType = (typeof OUTBOX_EVENT_TYPES)[number]
 
@@ -124,14 +127,5 @@ export async function enqueueOutbox(env: Pick<Env, 'NOTIFY_QUEUE'>, ids: readonl
     logError('outbox enqueue failed: the sweep will send these', { ids, error: err })
   }
 }
-
-/** The rows in any of `states`, newest first (the admin's list). */
-export const outboxRowsIn = (db: Db, states: readonly OutboxRow['state'][], limit = 100, where?: SQL) =>
-  db
-    .select()
-    .from(outbox)
-    .where(and(inArray(outbox.state, [...states]), where))
-    .orderBy(sql`${outbox.createdAt} desc`)
-    .limit(limit)
 
 export const outboxRow = (db: Db, id: string) => db.select().from(outbox).where(eq(outbox.id, id)).get()
