@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 import { fakeStripe } from './test/fake-stripe.ts'
+import { fakeReceiver, RECEIVER_HOST } from './test/fake-receiver.ts'
 import { fakeResend } from './test/fake-mail.ts'
 import { dependencySourceMapsOff, dropRuntimeDisconnectNoise } from './test/quiet-runs.ts'
 
@@ -21,8 +22,11 @@ export default defineConfig(async () => {
           bindings: { ENVIRONMENT: 'development', TEST_MIGRATIONS: migrations, STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET },
           // An empty database of its own for test/migrations.test.ts, which migrates a populated store step by step.
           d1Databases: { MIGRATION_DB: 'migration-test-db' },
-          // Every fetch the Worker (and the tests in it) makes: Stripe's and Resend's APIs are faked there, anything else refused.
-          outboundService: (request: Request) => (new URL(request.url).hostname === 'api.resend.com' ? fakeResend(request) : fakeStripe(request)),
+          // Every fetch the Worker (and the tests in it) makes: Stripe's and Resend's APIs and an outbound webhook receiver are faked there, anything else refused.
+          outboundService: (request: Request) => {
+            const host = new URL(request.url).hostname
+            return host === 'api.resend.com' ? fakeResend(request) : host === RECEIVER_HOST ? fakeReceiver(request) : fakeStripe(request)
+          },
         },
       }),
     ],

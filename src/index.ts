@@ -31,6 +31,9 @@ import { errorPage, htmlErrorHandler } from './ui/error-page'
 import { catalogStockListener } from './catalog/availability'
 import { onHoldsExpired } from './orders/expiry'
 import { onStockChanged, setHoldsExpiredHook } from './stock/signals'
+import { handleWebhookBatch, WEBHOOK_QUEUE_NAME } from './webhooks/deliver'
+import { webhookStockListener } from './webhooks/stock'
+import { ORDER_WEBHOOK_TYPES, webhookOutboxHandler } from './webhooks/outbox'
 import { notificationQueue } from './notifications/consumer'
 import { onOutboxEvent } from './notifications/dispatch'
 import { mailOutboxEvent } from './notifications/mail-handler'
@@ -48,6 +51,10 @@ onStockChanged(backInStockListener)
 setHoldsExpiredHook(onHoldsExpired)
 // Every outbox event that has a mail sends it (src/notifications); integrations register their own handlers.
 onOutboxEvent('*', mailOutboxEvent)
+// Order events reach the outbound webhooks' endpoints through the outbox too (src/webhooks/outbox.ts).
+onOutboxEvent(ORDER_WEBHOOK_TYPES, webhookOutboxHandler)
+// Outbound webhooks' stock.changed rides in the same write-through batch (src/webhooks/stock.ts).
+onStockChanged(webhookStockListener)
 
 const api = new Hono<AppEnv>()
   // Cookie-authenticated writes need the CSRF token, like the pages' forms (bearer requests do not).
@@ -116,8 +123,10 @@ app.notFound((c) =>
 export type AppType = typeof app
 // `request` stays beside the handlers for tests that call the app with an env of their own (app.request);
 // `routes` for the test that checks every API route is in the OpenAPI document.
-// Queue consumers by queue name: the notifications and their dead letters (src/notifications/consumer.ts).
+// Queue consumers by queue name: the notifications and their dead letters (src/notifications/consumer.ts),
+// the outbound webhooks' attempts (src/webhooks/deliver.ts).
 const queue: ExportedHandlerQueueHandler<Env> = async (batch, env) => {
+  if (batch.queue === WEBHOOK_QUEUE_NAME) return handleWebhookBatch(batch, env)
   if (await notificationQueue(batch, env)) return
   throw new Error(`no consumer for the queue "${batch.queue}" (wrangler.toml [[queues.consumers]] and src/index.ts disagree)`)
 }

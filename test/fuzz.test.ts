@@ -15,6 +15,9 @@ import { ErrorBody } from '../src/platform/errors'
 import { startCheckout } from '../src/payments/checkout'
 import { BASE, Browser, insertProduct, registerUser } from './helpers'
 import { ADDRESS, defaultVariant, placeOrder } from './orders-helpers'
+import { webhookDeliveries, webhookEndpoints } from '../src/db/schema'
+import { recordWebhookEvent } from '../src/webhooks/events'
+import { sealSecret } from '../src/webhooks/secrets'
 
 const LONG_NAME = 'Organic Cotton Crew-Neck T-Shirt with Pocket, Navy Blue, XL' // 60 characters
 const LONG_EMAIL = `${'a'.repeat(60)}@example.com`
@@ -197,8 +200,13 @@ describe('fuzzing every route', () => {
     const sessionId = url.split('/').pop() as string
     const outboxIdOfOrder = (await getDb(env).select({ id: outbox.id }).from(outbox).where(eq(outbox.recipient, shopper.email)).all()).at(-1)?.id
     if (outboxIdOfOrder) await deliverOutbox(env, outboxIdOfOrder)
+    // An outbound webhook endpoint with a delivery, for /admin/webhooks/:id and its deliveries (a receiver the tests have no network for).
+    const [hook] = await getDb(env).insert(webhookEndpoints).values({ url: 'https://hooks.fuzz.test/in', eventTypes: ['order.paid'], secretSealed: await sealSecret(env, 'whsec_fuzz') }).returning()
+    await recordWebhookEvent(env, { type: 'webhook.test', sourceKey: `fuzz:${Date.now()}`, data: {}, createdAt: Date.now(), endpointId: hook!.id })
+    const delivery = await getDb(env).select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, hook!.id)).get()
     values = paramValues({
-      id: [String(product.id), String(category?.id ?? 1), order.body.id as string, String(shopper.user.id)],
+      id: [String(product.id), String(category?.id ?? 1), order.body.id as string, String(shopper.user.id), String(hook!.id)],
+      deliveryId: [String(delivery?.id ?? 1)],
       idOrSlug: [product.slug, String(product.id)],
       productId: [String(product.id)],
       variantId: [String(await defaultVariant(product.id))],

@@ -7,6 +7,8 @@ import { applyD1Migrations, createExecutionContext, env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import worker from '../src/index'
 import { hashPassword } from '../src/accounts/passwords'
+import { getDb } from '../src/db/client'
+import { webhookEventStatements } from '../src/webhooks/events'
 import { BASE } from './helpers'
 import { drizzle } from 'drizzle-orm/d1'
 import * as schema from '../src/db/schema'
@@ -192,5 +194,12 @@ describe('migrating a populated store', () => {
       ],
       shipment: { carrier: 'UPS', tracking_number: '1Z1' },
     })
+    // Outbound webhooks (0011) start with no endpoints, and the migrated store's changes record events for new ones.
+    expect([await count('webhook_endpoints'), await count('webhook_events'), await count('webhook_deliveries'), await count('webhook_attempts')]).toEqual([0, 0, 0, 0])
+    await db.prepare("INSERT INTO webhook_endpoints (url, event_types, secret_sealed, created_at) VALUES ('https://erp.example.com/in', '[\"stock.changed\"]', 'v1.x.y', 0)").run()
+    const migratedEnv = { ...env, DB: db }
+    const [first, ...rest] = webhookEventStatements(getDb(migratedEnv), { type: 'stock.changed', sourceKey: 'migrated:1', data: { product_id: 1 }, createdAt: Date.now() })
+    await getDb(migratedEnv).batch([first!, ...rest])
+    expect(await db.prepare("SELECT d.status, e.type FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id").all()).toMatchObject({ results: [{ status: 'pending', type: 'stock.changed' }] })
   })
 })

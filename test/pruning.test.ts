@@ -136,6 +136,7 @@ describe('the hourly prune', () => {
         { table: 'guest_carts', rows: 1 },
         { table: 'sent_outbox', rows: 1 },
         { table: 'dev_mailbox', rows: 1 },
+        { table: 'webhook_events', rows: 0 },
       ],
       capped: [],
     })

@@ -4,6 +4,7 @@ import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/ca
 import { getDb } from '../db/client'
 import type { CurrentUser } from '../platform/env'
 import { conflict } from '../platform/errors'
+import { enqueueEventDeliveries, webhookEventStatements } from '../webhooks/events'
 import { auditStatement, type AuditInput } from './audit'
 
 /**
@@ -13,8 +14,21 @@ import { auditStatement, type AuditInput } from './audit'
  */
 export async function commitCatalogChange(env: Env, actor: CurrentUser, entry: AuditInput, statements: BatchItem<'sqlite'>[] = []): Promise<void> {
   const db = getDb(env)
-  await db.batch([auditStatement(db, actor, entry), ...statements, bumpCatalogVersionStatement(db)]).catch(refusedReference)
+  const hook = productUpdatedEvent(entry)
+  await db.batch([auditStatement(db, actor, entry), ...statements, bumpCatalogVersionStatement(db), ...(hook ? webhookEventStatements(db, hook) : [])]).catch(refusedReference)
   forgetCatalogVersion()
+  if (hook) await enqueueEventDeliveries(env, hook.sourceKey)
+}
+
+/**
+ * The outbound webhook `product.updated` of a staff change of a product (its fields, stock, images, or its
+ * deletion), recorded in the change's own batch (src/webhooks/events.ts): no event without its change.
+ */
+function productUpdatedEvent(entry: AuditInput) {
+  if (entry.targetType !== 'product') return null
+  const productId = Number(entry.targetId)
+  const data = { product_id: productId, change: entry.action, deleted: entry.action === 'product.delete', ...(entry.action === 'product.update' && { product: entry.after ?? null }) }
+  return { type: 'product.updated' as const, sourceKey: `product:${productId}:${crypto.randomUUID()}`, data, createdAt: Date.now() }
 }
 
 /**

@@ -47,6 +47,7 @@ import {
 } from './schemas'
 import { bulkEditVariants, deactivateVariant, deleteVariants, generateVariants, readVariantSet, reorderVariants, replaceVariants } from './variants'
 import { OrderIdParam } from '../orders/schemas'
+import { webhooksAdminApi } from '../webhooks/routes'
 
 export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
 
@@ -392,3 +393,5 @@ export const adminApi = new Hono<AppEnv>()
     c.json(await changeRole(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json').role)),
   )
   .get('/audit', auditLogDocs, requireRole('admin'), validate('query', AuditQuery), async (c) => c.json(await listAudit(c.env, c.req.valid('query'))))
+  // Outbound webhook endpoints (admin): src/webhooks/routes.ts.
+  .route('/webhooks', webhooksAdminApi)

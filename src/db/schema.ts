@@ -806,3 +806,103 @@ export const backInStockRequests = sqliteTable(
     index('back_in_stock_product_idx').on(t.productId),
   ],
 )
+/** What an outbound webhook endpoint may subscribe to (README "Outbound webhooks"). */
+export const WEBHOOK_EVENT_TYPES = ['order.created', 'order.paid', 'order.shipped', 'order.refunded', 'order.cancelled', 'product.updated', 'stock.changed'] as const
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number]
+/** pending: an attempt is due or running; succeeded: a 2xx came back; failed: given up (3 days) or its endpoint disabled. */
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number]
+
+/**
+ * A merchant's receiver of outbound webhooks. The signing secret is kept encrypted (AES-GCM under a key
+ * derived from WEBHOOK_SECRET_KEY): the Worker must sign with it, so it cannot be hashed. During a rotation
+ * the previous secret signs too until `previous_secret_expires_at`.
+ */
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    url: text('url').notNull(),
+    description: text('description').notNull().default(''),
+    /** JSON array of WEBHOOK_EVENT_TYPES. */
+    eventTypes: text('event_types', { mode: 'json' }).$type<WebhookEventType[]>().notNull(),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    secretSealed: text('secret_sealed').notNull(),
+    previousSecretSealed: text('previous_secret_sealed'),
+    previousSecretExpiresAt: integer('previous_secret_expires_at'),
+    /** When its deliveries began failing without a success since; null while healthy. */
+    failingSince: integer('failing_since'),
+    disabledAt: integer('disabled_at'),
+    disabledReason: text('disabled_reason'),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [check('webhook_endpoints_url_length', sql`length(${t.url}) BETWEEN 1 AND 2048`)],
+)
+export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect
+
+/**
+ * One event as receivers get it (`{ id, type, created, data }`). `source_key` names what caused it (an
+ * outbox row, a test send): the same cause re-dispatched finds its event and makes no new one.
+ */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    sourceKey: text('source_key').notNull(),
+    data: text('data', { mode: 'json' }).notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('webhook_events_source_unique').on(t.sourceKey), index('webhook_events_created_idx').on(t.createdAt)],
+)
+export type WebhookEvent = typeof webhookEvents.$inferSelect
+
+/** One event for one endpoint: at most one per pair, whatever re-dispatches it. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    eventId: text('event_id')
+      .notNull()
+      .references(() => webhookEvents.id, { onDelete: 'cascade' }),
+    endpointId: integer('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default('pending'),
+    /** Attempts started so far; an attempt claims its number, so a message delivered twice sends once. */
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at'),
+    lastResponseCode: integer('last_response_code'),
+    lastError: text('last_error'),
+    lastDurationMs: integer('last_duration_ms'),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_endpoint_unique').on(t.eventId, t.endpointId),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.id),
+    index('webhook_deliveries_due_idx').on(t.status, t.nextAttemptAt),
+    check('webhook_deliveries_status_known', sql`${t.status} IN (${quoted(WEBHOOK_DELIVERY_STATUSES)})`),
+  ],
+)
+export type WebhookDelivery = typeof webhookDeliveries.$inferSelect
+
+/** Every attempt of a delivery: when, its number, what came back (or the error) and how long it took. */
+export const webhookAttempts = sqliteTable(
+  'webhook_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    deliveryId: integer('delivery_id')
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+    attempt: integer('attempt').notNull(),
+    succeeded: integer('succeeded', { mode: 'boolean' }).notNull(),
+    responseCode: integer('response_code'),
+    durationMs: integer('duration_ms').notNull(),
+    error: text('error'),
+    at: integer('at').notNull(),
+  },
+  (t) => [uniqueIndex('webhook_attempts_delivery_attempt_unique').on(t.deliveryId, t.attempt)],
+)
+export type WebhookAttempt = typeof webhookAttempts.$inferSelect

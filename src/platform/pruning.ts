@@ -9,7 +9,7 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { RATE_LIMIT_RETENTION_MS } from '../accounts/rate-limit'
 import { GUEST_CART_TTL_MS } from '../cart/service'
 import { getDb, type Db } from '../db/client'
-import { cartItems, carts, devMailbox, idempotencyKeys, outbox, passwordResets, rateLimits, refreshTokens, sessions } from '../db/schema'
+import { cartItems, carts, devMailbox, idempotencyKeys, outbox, passwordResets, rateLimits, refreshTokens, sessions, webhookEvents } from '../db/schema'
 import { logEvent } from './logging'
 
 const HOUR_MS = 60 * 60 * 1000
@@ -29,6 +29,8 @@ const SPENT_RESET_RETENTION_MS = DAY_MS
  * decides a replay's fate: the 24-hour rule does.
  */
 const IDEMPOTENCY_KEY_RETENTION_MS = 7 * DAY_MS
+/** Outbound webhook events (with their deliveries and attempts, by cascade) are kept 30 days: well past their 3 days of retries, for the delivery log. */
+const WEBHOOK_EVENT_RETENTION_MS = 30 * DAY_MS
 
 /** Sent notifications are kept 30 days (support can tell a customer what was mailed when); failed and dead ones until replayed. */
 const SENT_OUTBOX_RETENTION_MS = 30 * DAY_MS
@@ -78,6 +80,8 @@ const RULES: Record<string, Rule> = {
   },
   sent_outbox: { table: outbox, stale: (now) => and(eq(outbox.state, 'sent'), lte(outbox.sentAt, now - SENT_OUTBOX_RETENTION_MS)) },
   dev_mailbox: { table: devMailbox, stale: (now) => lte(devMailbox.createdAt, now - DEV_MAILBOX_RETENTION_MS) },
+  // Their deliveries and attempts go with them (ON DELETE CASCADE).
+  webhook_events: { table: webhookEvents, stale: (now) => lte(webhookEvents.createdAt, now - WEBHOOK_EVENT_RETENTION_MS) },
 }
 
 /** Deletes one batch of a rule's stale rows (with their children, in the same D1 batch); answers how many. */

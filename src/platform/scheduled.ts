@@ -6,6 +6,7 @@ import { backupD1, pruneBackups } from './backup'
 import { reportError } from './error-reporting'
 import { logEvent } from './logging'
 import { pruneExpired } from './pruning'
+import { sweepWebhookDeliveries } from '../webhooks/events'
 import { sweepOutbox } from '../notifications/sweep'
 
 /** 03:00 UTC: back D1 up to R2, then delete the backups past their retention. */
@@ -31,17 +32,22 @@ async function runPrune(env: Env, at: Date): Promise<void> {
   await pruneExpired(env, { now: at.getTime() })
 }
 
-/** Every minute: re-enqueue outbox rows that never reached the notifications queue (src/notifications/sweep.ts). */
-export const OUTBOX_SWEEP_CRON = '* * * * *'
+/** Every minute: re-enqueue outbox rows that never reached the notifications queue (src/notifications/sweep.ts), and enqueue the outbound webhook deliveries that are due and have no message (src/webhooks/events.ts). */
+export const MINUTE_CRON = '* * * * *'
+/** The same minute's cron, by the name the outbox sweep knows it. */
+export const OUTBOX_SWEEP_CRON = MINUTE_CRON
 
-async function runOutboxSweep(env: Env, at: Date): Promise<void> {
-  await sweepOutbox(env, { now: at.getTime() })
+async function runEveryMinute(env: Env, at: Date): Promise<void> {
+  // Each sweep on its own: one failing does not hold the other back (the run still reports the failure).
+  const results = await Promise.allSettled([sweepOutbox(env, { now: at.getTime() }), sweepWebhookDeliveries(env, at.getTime())])
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+  if (failed) throw failed.reason
 }
 
 const JOBS: Record<string, (env: Env, at: Date) => Promise<void>> = {
   [BACKUP_CRON]: runBackup,
   [PRUNE_CRON]: runPrune,
-  [OUTBOX_SWEEP_CRON]: runOutboxSweep,
+  [MINUTE_CRON]: runEveryMinute,
 }
 
 export const scheduled: ExportedHandlerScheduledHandler<Env> = async (controller, env, ctx) => {

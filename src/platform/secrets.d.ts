@@ -19,5 +19,7 @@ declare namespace Cloudflare {
     STRIPE_SECRET_KEY?: string
     /** The signing secret of the Stripe webhook endpoint (whsec_…). Required outside development (503 without it). */
     STRIPE_WEBHOOK_SECRET?: string
+    /** Seals the outbound webhook endpoints' signing secrets in D1 (≥ 32 characters). Required outside development (503 without it). */
+    WEBHOOK_SECRET_KEY?: string
   }
 }

@@ -15,6 +15,7 @@ import { ordersPages } from './orders'
 import { outboxPages } from './outbox'
 import { productsPages, productVariantsPages } from './products'
 import { usersPages } from './users'
+import { webhooksPages } from '../../webhooks/pages'
 
 export const adminPages = new Hono<AppEnv>()
   // Who asks is checked before the body is read: strangers never get their upload parsed.
@@ -35,5 +36,6 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', usersPages)
   .route('/', auditPages)
   .route('/', outboxPages)
+  .route('/', webhooksPages)
 
 adminPages.onError(htmlErrorHandler)

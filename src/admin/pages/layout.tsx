@@ -32,6 +32,7 @@ function AdminNav({ role }: { role: string }) {
       {role === 'admin' && <a href="/admin/users">Users</a>}
       {role === 'admin' && <a href="/admin/audit">Audit log</a>}
       <a href="/admin/outbox">Notifications</a>
+      {role === 'admin' && <a href="/admin/webhooks">Webhooks</a>}
     </nav>
   )
 }
