@@ -713,3 +713,70 @@ export const shipments = sqliteTable('shipments', {
   deliveredAt: integer('delivered_at'),
 })
 export type Shipment = typeof shipments.$inferSelect
+
+/** Where a product CSV import stands (src/admin/product-csv/jobs.ts): a validation pass, then the import pass. */
+export const IMPORT_JOB_STATES = ['validating', 'importing', 'done', 'failed'] as const
+export type ImportJobState = (typeof IMPORT_JOB_STATES)[number]
+
+/** One error of an import, by the file's row (the header is row 1) and column. */
+export interface ImportRowError {
+  row: number
+  column: string
+  message: string
+}
+
+/**
+ * A product CSV import: the file in R2 (IMPORTS), read in bounded steps by a queue. `step` counts the steps
+ * done and `byte_offset` / `row_number` say where the next one reads; each step claims its number in
+ * import_job_keys in the same D1 batch as its writes, so a re-delivered step does nothing twice.
+ */
+export const importJobs = sqliteTable(
+  'import_jobs',
+  {
+    id: text('id').primaryKey(),
+    r2Key: text('r2_key').notNull(),
+    fileName: text('file_name').notNull().default(''),
+    byteSize: integer('byte_size').notNull(),
+    state: text('state', { enum: IMPORT_JOB_STATES }).notNull().default('validating'),
+    /** The header row, once the first step has read it. */
+    columns: text('columns', { mode: 'json' }).$type<string[]>(),
+    step: integer('step').notNull().default(0),
+    byteOffset: integer('byte_offset').notNull().default(0),
+    /** The file row of the last record read (0 before the header). */
+    rowNumber: integer('row_number').notNull().default(0),
+    /** Rows after the header, known once the validation pass has read them all. */
+    rowsTotal: integer('rows_total'),
+    rowsValidated: integer('rows_validated').notNull().default(0),
+    rowsImported: integer('rows_imported').notNull().default(0),
+    productsImported: integer('products_imported').notNull().default(0),
+    errorCount: integer('error_count').notNull().default(0),
+    /** The first IMPORT_ERRORS_KEPT errors. */
+    errors: text('errors', { mode: 'json' }).$type<ImportRowError[]>().notNull().default(sql`'[]'`),
+    /** Stock the last import step still has to set in the stock objects: [product slug, variant position, units][]. */
+    pendingStock: text('pending_stock', { mode: 'json' }).$type<[string, number, number][]>(),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [index('import_jobs_created_idx').on(t.createdAt), check('import_jobs_state_known', sql`${t.state} IN ('validating', 'importing', 'done', 'failed')`)],
+)
+export type ImportJob = typeof importJobs.$inferSelect
+
+/**
+ * What an import has seen so far, across its steps: `step` (claimed step numbers), `handle` and `sku`
+ * (the row where each was first seen, for duplicates across steps), `image` (an Image Src fetched into
+ * R2, its value the image's JSON).
+ */
+export const importJobKeys = sqliteTable(
+  'import_job_keys',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => importJobs.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['step', 'handle', 'sku', 'image'] }).notNull(),
+    key: text('key').notNull(),
+    row: integer('row').notNull().default(0),
+    value: text('value'),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.kind, t.key] })],
+)
