@@ -31,6 +31,11 @@ import { errorPage, htmlErrorHandler } from './ui/error-page'
 import { catalogStockListener } from './catalog/availability'
 import { onHoldsExpired } from './orders/expiry'
 import { onStockChanged, setHoldsExpiredHook } from './stock/signals'
+import { IMPORT_QUEUE_NAME, IMPORT_MAX_BYTES, importQueue, type ImportMessage } from './admin/product-csv/jobs'
+
+/** The product CSV uploads (src/admin/product-csv), whose files may be 50 MB: they stream to R2. */
+const IMPORT_UPLOAD_PATHS = ['/admin/imports', '/api/admin/product-imports']
+const IMPORT_UPLOAD_MAX_BYTES = IMPORT_MAX_BYTES + 64 * 1024
 
 export { StockObject } from './stock/object'
 
@@ -61,7 +66,7 @@ const app = new Hono<AppEnv>()
   .use(securityHeaders())
   // The backstop of every body (each route that reads one sets its own, smaller limit): never more than a
   // Worker holds. It counts a streamed body as the route reads it rather than buffering it first.
-  .use(capRequestBody(REQUEST_MAX_BYTES))
+  .use(capRequestBody((path) => (IMPORT_UPLOAD_PATHS.includes(path) ? IMPORT_UPLOAD_MAX_BYTES : REQUEST_MAX_BYTES)))
   // Liveness with no dependencies: the runtime's ceiling in the benchmark.
   .get('/healthz', (c) => c.json({ ok: true }))
   // Readiness: D1, KV, R2 and the Durable Objects answer (src/platform/readiness.ts).
@@ -104,5 +109,10 @@ app.notFound((c) =>
 export type AppType = typeof app
 // `request` stays beside the handlers for tests that call the app with an env of their own (app.request);
 // `routes` for the test that checks every API route is in the OpenAPI document.
-export default { fetch: app.fetch, request: app.request, routes: app.routes, scheduled } satisfies ExportedHandler<Env> &
+// Queue consumers, by queue: the product CSV import's steps.
+const queue = async (batch: MessageBatch, env: Env) => {
+  if (batch.queue === IMPORT_QUEUE_NAME) await importQueue(batch as MessageBatch<ImportMessage>, env)
+}
+
+export default { fetch: app.fetch, request: app.request, routes: app.routes, scheduled, queue } satisfies ExportedHandler<Env> &
   Pick<typeof app, 'request' | 'routes'>

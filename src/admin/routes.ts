@@ -31,6 +31,7 @@ import {
 } from './responses'
 import { AdminCategoryBody, AdminCategoryPatch, AdminProductBody, AdminProductPatch, AdminProductQuery, IdParam, ImageOrder, ImagePatch } from './schemas'
 import { OrderIdParam } from '../orders/schemas'
+import { productCsvApi } from './product-csv/routes'
 
 export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
 
@@ -307,3 +308,5 @@ export const adminApi = new Hono<AppEnv>()
     c.json(await changeRole(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json').role)),
   )
   .get('/audit', auditLogDocs, requireRole('admin'), validate('query', AuditQuery), async (c) => c.json(await listAudit(c.env, c.req.valid('query'))))
+  // Shopify product CSV import and export (src/admin/product-csv).
+  .route('/', productCsvApi)

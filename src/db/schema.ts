@@ -725,6 +725,14 @@ export interface ImportRowError {
   message: string
 }
 
+/** Units on hand an import sets for one variant, through the product's stock object. */
+export interface PendingStock {
+  handle: string
+  position: number
+  quantity: number
+  row: number
+}
+
 /**
  * A product CSV import: the file in R2 (IMPORTS), read in bounded steps by a queue. `step` counts the steps
  * done and `byte_offset` / `row_number` say where the next one reads; each step claims its number in
@@ -752,8 +760,8 @@ export const importJobs = sqliteTable(
     errorCount: integer('error_count').notNull().default(0),
     /** The first IMPORT_ERRORS_KEPT errors. */
     errors: text('errors', { mode: 'json' }).$type<ImportRowError[]>().notNull().default(sql`'[]'`),
-    /** Stock the last import step still has to set in the stock objects: [product slug, variant position, units][]. */
-    pendingStock: text('pending_stock', { mode: 'json' }).$type<[string, number, number][]>(),
+    /** Stock the last import step still has to set in the stock objects, by product handle and variant position. */
+    pendingStock: text('pending_stock', { mode: 'json' }).$type<PendingStock[]>(),
     createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: epochMs('created_at'),
     updatedAt: epochMs('updated_at'),

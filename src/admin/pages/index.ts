@@ -14,6 +14,7 @@ import { adminLayout } from './layout'
 import { ordersPages } from './orders'
 import { productsPages } from './products'
 import { usersPages } from './users'
+import { importsPages } from './imports'
 
 export const adminPages = new Hono<AppEnv>()
   // Who asks is checked before the body is read: strangers never get their upload parsed.
@@ -23,7 +24,8 @@ export const adminPages = new Hono<AppEnv>()
     if (user.role !== 'staff' && user.role !== 'admin') throw forbidden('The admin is for staff only.')
     await next()
   })
-  .use(csrfProtection({ maxBytesFor: (path) => (/\/images$/.test(path) ? UPLOAD_MAX_BYTES : FORM_MAX_BYTES) }))
+  // The CSV upload carries its token in the URL: its body (up to 50 MB) streams to R2 and is never read whole here.
+  .use(csrfProtection({ tokenInQuery: (path) => path === '/admin/imports', maxBytesFor: (path) => (/\/images$/.test(path) ? UPLOAD_MAX_BYTES : FORM_MAX_BYTES) }))
   .use(pageRenderer({ noStore: true, layout: adminLayout }))
   // One file per screen, each with its own paths in full.
   .route('/', dashboardPages)
@@ -32,5 +34,6 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', ordersPages)
   .route('/', usersPages)
   .route('/', auditPages)
+  .route('/', importsPages)
 
 adminPages.onError(htmlErrorHandler)
