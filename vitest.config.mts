@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { fakeImages } from './test/fake-images.ts'
 import { fakeStripe } from './test/fake-stripe.ts'
 import { dependencySourceMapsOff, dropRuntimeDisconnectNoise } from './test/quiet-runs.ts'
 
@@ -20,8 +21,9 @@ export default defineConfig(async () => {
           bindings: { ENVIRONMENT: 'development', TEST_MIGRATIONS: migrations, STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET },
           // An empty database of its own for test/migrations.test.ts, which migrates a populated store step by step.
           d1Databases: { MIGRATION_DB: 'migration-test-db' },
-          // Every fetch the Worker (and the tests in it) makes: Stripe's API is faked there, anything else refused.
-          outboundService: fakeStripe,
+          // Every fetch the Worker (and the tests in it) makes: image hosts of the CSV import and Stripe's API
+          // are faked there, anything else refused.
+          outboundService: async (request: Request) => (await fakeImages(request)) ?? fakeStripe(request),
         },
       }),
     ],

@@ -8,7 +8,7 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import type { Db } from '../../db/client'
-import { productImages, productOptions, products, productVariants, variantOptionValues, type ImportRowError, type PendingStock } from '../../db/schema'
+import { productImages, productOptions, productOptionValues, products, productVariants, variantOptionValues, type ImportRowError, type PendingStock } from '../../db/schema'
 import { logError } from '../../platform/logging'
 import { stockOf } from '../../stock/client'
 import { getDb } from '../../db/client'
@@ -113,11 +113,8 @@ export function productStatements(db: Db, draft: ProductDraft, existing: Existin
   if (!sameOptions) {
     draft.options.forEach((option, position) => {
       statements.push(db.insert(productOptions).values({ productId: ref, name: option.name, position }))
-      statements.push(
-        db.run(sql`insert into product_option_values (option_id, value, position)
-          select o.id, j.value, j.key from product_options o, json_each(${JSON.stringify(option.values)}) j
-          where o.product_id = ${ref} and o.position = ${position}`),
-      )
+      const optionId = sql`(select id from ${productOptions} where ${productOptions.productId} = ${ref} and ${productOptions.position} = ${position})`
+      option.values.forEach((value, at) => statements.push(db.insert(productOptionValues).values({ optionId, value, position: at })))
     })
   }
 
@@ -142,13 +139,15 @@ export function productStatements(db: Db, draft: ProductDraft, existing: Existin
       if (sameOptions && twin.title !== values.title) statements.push(db.delete(variantOptionValues).where(eq(variantOptionValues.variantId, twin.id)))
     } else statements.push(db.insert(productVariants).values({ ...values, productId: ref }))
     if (draft.options.length && (!sameOptions || !twin || twin.title !== values.title)) {
+      const variantId = sql`(select id from ${productVariants} where ${productVariants.productId} = ${ref} and ${productVariants.position} = ${position})`
       statements.push(
-        db.run(sql`insert into variant_option_values (variant_id, option_id, option_value_id)
-          select v.id, o.id, ov.id from product_variants v
-          join product_options o on o.product_id = v.product_id
-          join product_option_values ov on ov.option_id = o.id
-          join json_each(${JSON.stringify(v.optionValues)}) j on j.key = o.position and j.value = ov.value
-          where v.product_id = ${ref} and v.position = ${position}`),
+        db.insert(variantOptionValues).values(
+          v.optionValues.map((value, o) => ({
+            variantId,
+            optionId: sql`(select id from ${productOptions} where ${productOptions.productId} = ${ref} and ${productOptions.position} = ${o})`,
+            optionValueId: sql`(select ov.id from ${productOptionValues} ov join ${productOptions} o on o.id = ov.option_id where o.product_id = ${ref} and o.position = ${o} and ov.value = ${value})`,
+          })),
+        ),
       )
     }
   })

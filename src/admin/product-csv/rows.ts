@@ -4,7 +4,7 @@
  * Columns we do not keep (Vendor, Type, Tags and Shopify's other columns) are read and ignored.
  * @see https://help.shopify.com/en/manual/products/import-export/using-csv
  */
-import { filterXSS } from 'xss'
+import xss, { type IFilterXSSOptions } from 'xss'
 import { PRODUCT_OPTIONS_MAX, PRODUCT_VARIANTS_MAX, type ImportRowError } from '../../db/schema'
 import { DecimalPrice } from '../../platform/money'
 import { variantSetErrors, variantTitle } from '../../catalog/variants'
@@ -153,7 +153,10 @@ const BODY_WHITELIST = {
 }
 
 /** A product body made safe to show: `xss`'s whitelist filter, disallowed tags dropped with their script and style content. */
-export const sanitizeBody = (html: string) => filterXSS(html, { whiteList: BODY_WHITELIST, stripIgnoreTag: true, stripIgnoreTagBody: ['script', 'style'] }).trim()
+// xss is CommonJS: its class is reached through the default export, which bundlers and vite agree on.
+const { FilterXSS } = xss as unknown as { FilterXSS: new (options: IFilterXSSOptions) => { process: (html: string) => string } }
+const bodyFilter = new FilterXSS({ whiteList: BODY_WHITELIST, stripIgnoreTag: true, stripIgnoreTagBody: ['script', 'style'] })
+export const sanitizeBody = (html: string) => bodyFilter.process(html).trim()
 
 const wholeNumber = (text: string) => (/^\d{1,9}$/.test(text) ? Number(text) : null)
 const cents = (text: string) => {
