@@ -52,7 +52,7 @@ async function importCsv(bearer: Record<string, string>, csv: string) {
 async function productOf(handle: string) {
   return getDb(env).query.products.findFirst({
     where: eq(products.slug, handle),
-    with: { variants: { orderBy: (v, { asc }) => [asc(v.position)], with: { image: true } }, images: { orderBy: (i, { asc }) => [asc(i.position)] }, options: { with: { values: true } } },
+    with: { variants: { orderBy: (v, { asc }) => [asc(v.position)], with: { image: true } }, images: { orderBy: (i, { asc }) => [asc(i.position)] }, options: { orderBy: (o, { asc }) => [asc(o.position)], with: { values: { orderBy: (v, { asc }) => [asc(v.position)] } } } },
   })
 }
 

@@ -12,12 +12,12 @@ import { Notice } from '../../ui/forms'
 import { redirectWithFlash } from '../../ui/flash'
 import { formFailure } from '../../ui/form-input'
 import { exportProductsCsv } from '../product-csv/export'
-import { importJob, recentImports, startImport } from '../product-csv/jobs'
+import { importJob, recentImports, shownState, startImport } from '../product-csv/jobs'
 import { receiveCsv } from '../product-csv/upload'
 import type { Ctx } from './layout'
 
 const STATE_LABELS: Record<ImportJob['state'], string> = { validating: 'Validating', importing: 'Importing', done: 'Done', failed: 'Failed' }
-const running = (job: ImportJob) => job.state === 'validating' || job.state === 'importing'
+const running = (job: ImportJob) => shownState(job) === 'validating' || shownState(job) === 'importing'
 
 function progressOf(job: ImportJob) {
   if (job.state === 'validating') return `${job.rowsValidated} rows checked`
@@ -66,7 +66,7 @@ async function importsPage(c: Ctx, failure?: { status: number; message: string }
                   <td>
                     <a href={`/admin/imports/${job.id}`}>{job.fileName || job.id}</a>
                   </td>
-                  <td>{STATE_LABELS[job.state]}</td>
+                  <td>{STATE_LABELS[shownState(job)]}</td>
                   <td>{progressOf(job)}</td>
                   <td>{job.errorCount}</td>
                 </tr>
@@ -103,11 +103,11 @@ export const importsPages = new Hono<AppEnv>()
         </p>
         <h1>Import of {job.fileName || 'a CSV file'}</h1>
         <p>
-          State: <strong>{STATE_LABELS[job.state]}</strong> · {progressOf(job)}
+          State: <strong>{STATE_LABELS[shownState(job)]}</strong> · {progressOf(job)}
         </p>
         {running(job) && <p>This page reloads every few seconds until the import is finished.</p>}
         {job.state === 'failed' && <Notice kind="error">Nothing was imported: fix the rows below and upload the file again.</Notice>}
-        {job.state === 'done' && (
+        {shownState(job) === 'done' && (
           <Notice kind={job.errorCount ? 'info' : 'success'}>
             {job.productsImported} products imported{job.errorCount ? `; ${job.errorCount} stock figures could not be set (below)` : ''}.
           </Notice>

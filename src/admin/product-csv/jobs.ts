@@ -311,13 +311,16 @@ async function imagesOf(env: Env, jobId: string, drafts: ProductDraft[]): Promis
   return images
 }
 
+/** A job's state as staff see it: not done while the stock of its last step is still being set. */
+export const shownState = (job: ImportJob): ImportJob['state'] => (job.state === 'done' && job.pendingStock ? 'importing' : job.state)
+
 /** A job as the API answers it. */
 export function importJobView(job: ImportJob) {
   return {
     id: job.id,
     file_name: job.fileName,
     byte_size: job.byteSize,
-    state: job.state,
+    state: shownState(job),
     rows_total: job.rowsTotal,
     rows_validated: job.rowsValidated,
     rows_imported: job.rowsImported,
