@@ -4,7 +4,7 @@
  */
 import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm'
 import { getDb } from '../db/client'
-import { orderEvents, orders, products, refunds } from '../db/schema'
+import { orderEvents, orders, productOptions, products, productVariants, refunds } from '../db/schema'
 import type { DailySales, Dashboard } from './responses'
 import { LOW_STOCK_THRESHOLD } from './schemas'
 
@@ -21,6 +21,7 @@ export async function dashboard(env: Env, currency = 'USD', now = Date.now()): P
   const since = today - 29 * DAY_MS
   const paidDay = sql<string>`date(${orderEvents.at} / 1000, 'unixepoch')`
   const refundDay = sql<string>`date(${refunds.updatedAt} / 1000, 'unixepoch')`
+  const available = sql<number>`(${productVariants.stockQuantity} - ${productVariants.stockHeld})`
   const [paid, refunded, [pending], [toShip], low, recent] = await db.batch([
     db
       .select({ day: paidDay, cents: sql<number>`sum(${orders.totalCents})` })
@@ -36,11 +37,22 @@ export async function dashboard(env: Env, currency = 'USD', now = Date.now()): P
       .groupBy(refundDay),
     db.select({ n: count() }).from(orders).where(eq(orders.status, 'pending_payment')),
     db.select({ n: count() }).from(orders).where(eq(orders.status, 'paid')),
+    // Per variant: what can still be sold (on hand minus held) of each active variant of an active product.
     db
-      .select({ id: products.id, name: products.name, stock_quantity: products.stockQuantity })
-      .from(products)
-      .where(and(eq(products.isActive, true), lte(products.stockQuantity, LOW_STOCK_THRESHOLD)))
-      .orderBy(asc(products.stockQuantity), asc(products.name))
+      .select({
+        id: products.id,
+        name: products.name,
+        variant_id: productVariants.id,
+        title: productVariants.title,
+        sku: productVariants.sku,
+        stock_quantity: productVariants.stockQuantity,
+        available: available,
+        has_options: sql<number>`EXISTS (SELECT 1 FROM ${productOptions} WHERE ${productOptions.productId} = ${products.id})`,
+      })
+      .from(productVariants)
+      .innerJoin(products, eq(products.id, productVariants.productId))
+      .where(and(eq(products.isActive, true), eq(productVariants.isActive, true), lte(available, LOW_STOCK_THRESHOLD)))
+      .orderBy(asc(available), asc(products.name), asc(productVariants.position))
       .limit(10),
     db.select().from(orders).orderBy(desc(orders.createdAt), desc(orders.id)).limit(10),
   ])
@@ -61,7 +73,7 @@ export async function dashboard(env: Env, currency = 'USD', now = Date.now()): P
     net_30_days_cents: net(30),
     pending_payment: pending?.n ?? 0,
     to_ship: toShip?.n ?? 0,
-    low_stock: low,
+    low_stock: low.map(({ has_options, title, ...row }) => ({ ...row, variant_title: has_options ? title : null })),
     recent_orders: recent.map((o) => ({ id: o.id, status: o.status, total_cents: o.totalCents, currency: o.currency, created_at: new Date(o.createdAt).toISOString() })),
   }
 }

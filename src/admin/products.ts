@@ -13,7 +13,7 @@ import { categories, productCategories, productImages, products, type Product } 
 import { stockOf } from '../stock/client'
 import type { CurrentUser } from '../platform/env'
 import { sha256Hex } from '../platform/encoding'
-import { ApiError, notFound, validationFailed } from '../platform/errors'
+import { ApiError, notFound, validationFailed, type FieldErrors } from '../platform/errors'
 import { pageOf, pageWindow } from '../platform/pagination'
 import { uniqueSlug, withUniqueSlug } from '../platform/slug'
 import { containsText, startsWith } from '../platform/text-match'
@@ -77,11 +77,12 @@ const summary = (row: Product) => ({
 export async function adminProduct(env: Env, id: number): Promise<AdminProduct> {
   const row = await getDb(env).query.products.findFirst({
     where: eq(products.id, id),
-    with: { images: { orderBy: [asc(productImages.position), asc(productImages.id)] }, categories: true },
+    with: { images: { orderBy: [asc(productImages.position), asc(productImages.id)] }, categories: true, variants: { columns: { id: true } } },
   })
   if (!row) throw notFound('product')
   return {
     ...summary(row),
+    variant_count: row.variants.length,
     description: row.description,
     category_ids: row.categories.map((c) => c.categoryId).sort((a, b) => a - b),
     images: row.images.map((image) => ({
@@ -194,6 +195,14 @@ export async function updateProduct(env: Env, actor: CurrentUser, id: number, pa
   const db = getDb(env)
   const before = await adminProduct(env, id)
   if (patch.category_ids) await checkCategories(db, patch.category_ids)
+  if (before.variant_count > 1) {
+    // Its price is its variants' lowest and its stock their sum: set per variant, never here (they would fight).
+    const derived = `this product has ${before.variant_count} variants: set it per variant (PUT /api/admin/products/${id}/variants, or the variant grid)`
+    const fields: FieldErrors = {}
+    if (patch.price !== undefined) fields['price'] = [`${derived}; its price is the lowest variant price`]
+    for (const key of ['stock_quantity', 'stock_adjustment'] as const) if (patch[key] !== undefined) fields[key] = [`${derived}; its stock is their sum`]
+    if (Object.keys(fields).length) throw validationFailed(fields)
+  }
   const change = stockChangeOf(patch)
   const renames = patch.slug !== undefined || patch.name !== undefined
   const slugRequest = { name: patch.name ?? before.name, asked: patch.slug ?? before.slug, selfId: id, fallback: 'product' }

@@ -39,6 +39,7 @@ export const AdminProductPage = z.object({ items: z.array(AdminProductSummary), 
 export type AdminProductPage = z.infer<typeof AdminProductPage>
 
 export const AdminProduct = AdminProductSummary.extend({
+  variant_count: z.int().describe('With more than one, price_cents is the lowest variant price and stock_quantity their sum: both are set per variant'),
   description: z.string(),
   category_ids: z.array(z.int()),
   images: z.array(AdminImage).describe('In display order'),
@@ -72,7 +73,19 @@ export const Dashboard = z
     net_30_days_cents: z.int(),
     pending_payment: z.int().describe('Orders awaiting payment'),
     to_ship: z.int().describe('Paid orders not shipped yet'),
-    low_stock: z.array(z.object({ id: z.int(), name: z.string(), stock_quantity: z.int() })),
+    low_stock: z
+      .array(
+        z.object({
+          id: z.int().describe('The product'),
+          name: z.string(),
+          variant_id: z.int(),
+          variant_title: z.string().nullable().describe('"Navy / M"; null for a product without options'),
+          sku: z.string().nullable(),
+          stock_quantity: z.int().describe("The variant's on hand"),
+          available: z.int().describe('On hand minus held: what can still be sold'),
+        }),
+      )
+      .describe('Active variants of active products with at most LOW_STOCK_THRESHOLD (5) available, fewest first'),
     recent_orders: z.array(z.object({ id: z.string(), status: z.enum(ORDER_STATUSES), total_cents: z.int(), currency: z.string(), created_at: Instant })),
   })
   .meta({ id: 'Dashboard' })
@@ -155,3 +168,28 @@ const AuditEntry = z
   .meta({ id: 'AuditEntry' })
 export const AuditPage = z.object({ items: z.array(AuditEntry), has_more: z.boolean(), page: z.int() }).meta({ id: 'AuditPage' })
 export type AuditPage = z.infer<typeof AuditPage>
+
+export const AdminVariantSet = z
+  .object({
+    product_id: z.int(),
+    currency: z.string(),
+    options: z.array(z.object({ id: z.int(), name: z.string(), position: z.int(), values: z.array(z.object({ id: z.int(), value: z.string(), position: z.int() })) })),
+    variants: z.array(
+      z.object({
+        id: z.int(),
+        sku: z.string().nullable(),
+        title: z.string().describe('"Navy / M"; "Default" for a product without options'),
+        option_values: z.array(z.string()).describe("In the options' order"),
+        price_cents: z.int(),
+        compare_at_cents: z.int().nullable(),
+        weight_grams: z.int(),
+        image_id: z.int().nullable(),
+        is_active: z.boolean(),
+        position: z.int(),
+        stock_quantity: z.int().describe('On hand'),
+        stock_held: z.int().describe('Held for unpaid orders'),
+        available: z.int(),
+      }),
+    ),
+  })
+  .meta({ id: 'AdminVariantSet', description: "A product's options with their values and its variants, in display order" })

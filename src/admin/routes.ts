@@ -23,13 +23,29 @@ import {
   AdminProduct,
   AdminProductPage,
   AdminUserPage,
+  AdminVariantSet,
   AuditPage,
   BulkShipResult,
   Dashboard,
   RefundResult,
   RoleChange,
 } from './responses'
-import { AdminCategoryBody, AdminCategoryPatch, AdminProductBody, AdminProductPatch, AdminProductQuery, IdParam, ImageOrder, ImagePatch } from './schemas'
+import {
+  AdminCategoryBody,
+  AdminCategoryPatch,
+  AdminProductBody,
+  AdminProductPatch,
+  AdminProductQuery,
+  AdminVariantSetBody,
+  BulkVariantBody,
+  GenerateVariantsBody,
+  IdParam,
+  ImageOrder,
+  ImagePatch,
+  VariantIdsBody,
+  VariantParams,
+} from './schemas'
+import { bulkEditVariants, deactivateVariant, deleteVariants, generateVariants, readVariantSet, reorderVariants, replaceVariants } from './variants'
 import { OrderIdParam } from '../orders/schemas'
 import { productCsvApi } from './product-csv/routes'
 
@@ -241,6 +257,55 @@ const auditLogDocs = adminDocs({
   responses: { 200: { description: 'A page of entries', schema: AuditPage } },
 })
 
+const variantErrors = (extra: Record<number, string> = {}) => ({ 400: 'Bad input, each fault named by its field (`variants.3.sku`); nothing was saved', 404: 'No such product', ...extra })
+const getVariantsDocs = adminDocs({
+  id: 'adminGetVariants',
+  summary: "A product's options and variants",
+  responses: { 200: { description: 'The options and variants', schema: AdminVariantSet } },
+  errors: { 404: 'No such product' },
+})
+const replaceVariantsDocs = adminDocs({
+  id: 'adminReplaceVariants',
+  summary: "Replace a product's options and variants",
+  description:
+    'The whole set as it is to be, in one transaction. Variants with an `id` keep it with their stock and history; without one they are created (`stock_quantity` their first stock); those left out are deleted (409 `variant_held` while a hold of an unpaid order is on one). At most 3 options and 100 variants; each variant one value of every option; no combination or SKU twice; money in integer cents, `compare_at_cents` above the price. Stock of an existing variant: `stock_quantity` with `expected_stock_quantity` (compare-and-set) or `stock_adjustment`.',
+  responses: { 200: { description: 'The set as saved', schema: AdminVariantSet } },
+  errors: variantErrors({ 409: 'A removed variant is held (variant_held), stock moved meanwhile (stock_changed) or cannot go that low, or a SKU was taken meanwhile (sku_taken)' }),
+})
+const generateVariantsDocs = adminDocs({
+  id: 'adminGenerateVariants',
+  summary: "A variant for every combination of the options' values",
+  description: 'Existing variants are kept as they are; new ones get `price_cents` (the lowest variant price when left out), no SKU and no stock. At most 100.',
+  responses: { 200: { description: 'The set as saved', schema: AdminVariantSet } },
+  errors: variantErrors(),
+})
+const bulkVariantsDocs = adminDocs({
+  id: 'adminBulkEditVariants',
+  summary: 'The same change to several variants',
+  description: 'Price, compare-at price, stock (set or adjusted), weight, image of the product, active flag; all or nothing. Errors name the field and the variant.',
+  responses: { 200: { description: 'The set as saved', schema: AdminVariantSet } },
+  errors: variantErrors({ 409: 'The stock would go below the units held, or below zero' }),
+})
+const reorderVariantsDocs = adminDocs({
+  id: 'adminReorderVariants',
+  summary: 'Put the variants in an order (every variant once)',
+  responses: { 200: { description: 'The set as saved', schema: AdminVariantSet } },
+  errors: variantErrors(),
+})
+const deleteVariantsDocs = adminDocs({
+  id: 'adminDeleteVariants',
+  summary: 'Delete variants (never the last one)',
+  responses: { 200: { description: 'The set as saved', schema: AdminVariantSet } },
+  errors: variantErrors({ 409: 'A variant is held for an unpaid order (variant_held), or orders refer to it' }),
+})
+const deactivateVariantDocs = adminDocs({
+  id: 'adminDeactivateVariant',
+  summary: 'Stop selling one variant (it keeps its stock and history)',
+  params: VariantParams,
+  responses: { 200: { description: 'The set as saved', schema: AdminVariantSet } },
+  errors: { 404: 'No such product or variant' },
+})
+
 export const adminApi = new Hono<AppEnv>()
   .use(requireRole('staff', 'admin'))
   .get('/products', listProductsDocs, validate('query', AdminProductQuery), async (c) => c.json(await listAdminProducts(c.env, c.req.valid('query'))))
@@ -270,6 +335,26 @@ export const adminApi = new Hono<AppEnv>()
   .delete('/products/:id/images/:imageId', deleteImageDocs, validate('param', ImageParams), async (c) => {
     const { id, imageId } = c.req.valid('param')
     return c.json(await deleteImage(c.env, userOf(c), id, imageId))
+  })
+  .get('/products/:id/variants', getVariantsDocs, validate('param', IdParam), async (c) => c.json(await readVariantSet(c.env, c.req.valid('param').id)))
+  .put('/products/:id/variants', replaceVariantsDocs, jsonLimit, validate('param', IdParam), validate('json', AdminVariantSetBody), async (c) =>
+    c.json(await replaceVariants(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json'))),
+  )
+  .post('/products/:id/variants/generate', generateVariantsDocs, jsonLimit, validate('param', IdParam), validate('json', GenerateVariantsBody), async (c) =>
+    c.json(await generateVariants(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json').price_cents)),
+  )
+  .post('/products/:id/variants/bulk', bulkVariantsDocs, jsonLimit, validate('param', IdParam), validate('json', BulkVariantBody), async (c) =>
+    c.json(await bulkEditVariants(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json'))),
+  )
+  .put('/products/:id/variants/order', reorderVariantsDocs, jsonLimit, validate('param', IdParam), validate('json', VariantIdsBody), async (c) =>
+    c.json(await reorderVariants(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json').variant_ids)),
+  )
+  .post('/products/:id/variants/delete', deleteVariantsDocs, jsonLimit, validate('param', IdParam), validate('json', VariantIdsBody), async (c) =>
+    c.json(await deleteVariants(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json').variant_ids)),
+  )
+  .post('/products/:id/variants/:variantId/deactivate', deactivateVariantDocs, validate('param', VariantParams), async (c) => {
+    const { id, variantId } = c.req.valid('param')
+    return c.json(await deactivateVariant(c.env, userOf(c), id, variantId))
   })
   .get('/categories', listCategoriesDocs, async (c) => c.json({ items: await listCategories(c.env) }))
   .post('/categories', createCategoryDocs, jsonLimit, validate('json', AdminCategoryBody), async (c) => c.json(await createCategory(c.env, userOf(c), c.req.valid('json')), 201))

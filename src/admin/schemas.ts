@@ -96,3 +96,80 @@ export const AdminCategoryPatch = z.strictObject({
 })
 
 export const IdParam = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
+
+const Cents = z.int('must be a whole number of cents').min(0, 'cannot be negative').max(999_999_999, 'must be at most 999999999')
+const Grams = z.int('must be a whole number of grams').min(0, 'cannot be negative').max(1_000_000, 'must be at most 1000000')
+const StockAdjustment = z.int('must be a whole number').min(-1_000_000).max(1_000_000)
+const VariantIdList = z.array(z.int('must be a variant id').min(1, 'must be a variant id')).min(1, 'name at least one variant').max(100, 'at most 100 variants')
+/** A SKU as sent: blank or null means none. */
+const Sku = z
+  .string()
+  .trim()
+  .max(100, 'must be at most 100 characters')
+  .nullable()
+  .default(null)
+  .transform((sku) => (sku ? sku : null))
+
+export const AdminOptionBody = z.strictObject({
+  id: z.int().min(1).optional().describe('An existing option to keep (and rename); leave out for a new one'),
+  name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
+  values: z.array(z.string().trim().min(1, 'a value cannot be empty').max(100, 'must be at most 100 characters')).max(100, 'at most 100 values').describe('In display order'),
+})
+
+export const AdminVariantBody = z
+  .strictObject({
+    id: z.int().min(1).optional().describe('An existing variant to keep (its stock and history stay); leave out for a new one'),
+    option_values: z.array(z.string().trim().max(100)).max(10).default([]).describe("One value for each option, in the options' order"),
+    sku: Sku,
+    price_cents: Cents,
+    compare_at_cents: Cents.nullable().default(null).describe('The "was" price, above price_cents'),
+    weight_grams: Grams.default(0),
+    image_id: z.int().min(1).nullable().default(null).describe("One of the product's images"),
+    is_active: z.boolean().default(true),
+    stock_quantity: StockCount.optional().describe('A new variant: its first stock. An existing one: the new stock on hand, with expected_stock_quantity'),
+    expected_stock_quantity: StockCount.optional().describe('The stock on hand the client saw (a compare-and-set: 409 stock_changed when it moved meanwhile)'),
+    stock_adjustment: StockAdjustment.optional().describe('Units to add to the stock on hand (negative to remove)'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.stock_quantity !== undefined && v.stock_adjustment !== undefined) ctx.addIssue({ code: 'custom', path: ['stock_adjustment'], message: 'cannot be sent with stock_quantity: send one or the other' })
+    else if (v.id !== undefined && v.stock_quantity !== undefined && v.expected_stock_quantity === undefined)
+      ctx.addIssue({ code: 'custom', path: ['expected_stock_quantity'], message: 'is required with stock_quantity for an existing variant: the stock on hand you saw (or send stock_adjustment)' })
+    else if (v.id === undefined && v.stock_adjustment !== undefined && v.stock_adjustment < 0) ctx.addIssue({ code: 'custom', path: ['stock_adjustment'], message: 'a new variant starts from 0: it cannot be negative' })
+  })
+export type AdminVariantBody = z.infer<typeof AdminVariantBody>
+
+/** `PUT /api/admin/products/:id/variants`: the whole set as it is to be (variants left out are deleted). */
+export const AdminVariantSetBody = z.strictObject({
+  options: z.array(AdminOptionBody).max(10, 'at most 10 options').default([]),
+  variants: z.array(AdminVariantBody).max(1000, 'at most 1000 variants').describe('In display order; at most 100'),
+})
+export type AdminVariantSetBody = z.infer<typeof AdminVariantSetBody>
+
+/** `POST /api/admin/products/:id/variants/generate`. */
+export const GenerateVariantsBody = z.strictObject({
+  price_cents: Cents.optional().describe("The new variants' price; the lowest variant price when left out"),
+})
+
+/** `POST /api/admin/products/:id/variants/bulk`: the same change to every variant named. */
+export const BulkVariantBody = z
+  .strictObject({
+    variant_ids: VariantIdList,
+    price_cents: Cents.optional(),
+    compare_at_cents: Cents.nullable().optional(),
+    stock_quantity: StockCount.optional().describe('Sets the stock on hand of each to this, whatever sold meanwhile (never below the units held)'),
+    stock_adjustment: StockAdjustment.optional().describe('Units to add to each (negative to remove)'),
+    weight_grams: Grams.optional(),
+    image_id: z.int().min(1).nullable().optional(),
+    is_active: z.boolean().optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.stock_quantity !== undefined && b.stock_adjustment !== undefined) ctx.addIssue({ code: 'custom', path: ['stock_adjustment'], message: 'cannot be sent with stock_quantity: send one or the other' })
+    const changes = Object.entries(b).filter(([key, value]) => key !== 'variant_ids' && value !== undefined)
+    if (changes.length === 0) ctx.addIssue({ code: 'custom', path: [], message: 'name at least one change (price_cents, compare_at_cents, stock_quantity, stock_adjustment, weight_grams, image_id, is_active)' })
+  })
+export type BulkVariantBody = z.infer<typeof BulkVariantBody>
+
+/** `PUT /api/admin/products/:id/variants/order` and `POST …/variants/delete`. */
+export const VariantIdsBody = z.strictObject({ variant_ids: VariantIdList })
+
+export const VariantParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), variantId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })

@@ -12,13 +12,17 @@ import {
   insertHold,
   insertReturn,
   insertLevel,
+  isRetired,
   levelKeys,
+  liveHoldCount,
   levelOfReservation,
   listHolds,
   markDelivered,
   pruneOutcomes,
   readLevel,
   renameLevel,
+  restoreLevel,
+  retireLevel,
   returnedUnits,
   setHoldExpiry,
   sweepExpired,
@@ -30,6 +34,7 @@ import {
   DEFAULT_LEVEL,
   HOLD_TTL_MS_DEFAULT,
   type AdjustResult,
+  type ChangeStocksResult,
   type CommitResult,
   type ExtendResult,
   type GetResult,
@@ -39,6 +44,8 @@ import {
   type ReserveLinesResult,
   type ReserveResult,
   type RestockResult,
+  type RetireResult,
+  type StockLineChange,
   type Sale,
   type TakeResult,
   type UnknownProduct,
@@ -324,6 +331,83 @@ export class StockObject extends DurableObject<Env> {
     return this.setOnHand(productId, variantId, () => onHand, expectedOnHand)
   }
 
+  /**
+   * Staff: changes the on hand of several variants at once, all or nothing, in one transaction (the
+   * variant grid saved as one form): each line a compare-and-set (`onHand` with `expectedOnHand`), a set,
+   * or a `delta`; any line refused (as `set` and `adjust` refuse) refuses them all, naming its variant.
+   */
+  async changeStocks(productId: number, changes: StockLineChange[]): Promise<ChangeStocksResult> {
+    if (new Set(changes.map((change) => change.variantId)).size !== changes.length) throw new RangeError('a variant is given twice')
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    const keys: LevelKey[] = []
+    for (const change of changes) {
+      assertInteger(change.variantId, 'variantId', 1)
+      if ('delta' in change) assertInteger(change.delta, 'delta', Number.MIN_SAFE_INTEGER)
+      else assertInteger(change.onHand, 'onHand', Number.MIN_SAFE_INTEGER)
+      const key = await this.levelFor(productId, change.variantId)
+      if (key === null) return { ok: false, reason: 'unknown_variant', variantId: change.variantId, available: 0 }
+      keys.push(key)
+    }
+    const result = this.transaction((): ChangeStocksResult => {
+      const next: number[] = []
+      for (const [i, change] of changes.entries()) {
+        const level = this.level(keys[i]!)
+        const onHand = 'delta' in change ? level.onHand + change.delta : change.onHand
+        const changed = 'expectedOnHand' in change && change.expectedOnHand !== undefined && change.expectedOnHand !== level.onHand
+        const refusal = changed ? 'changed' : onHand < 0 ? 'negative' : onHand < level.held ? 'below_held' : null
+        if (refusal) return { ok: false, reason: refusal, variantId: change.variantId, onHand: level.onHand, held: level.held, available: level.onHand - level.held }
+        next.push(onHand)
+      }
+      for (const [i, key] of keys.entries()) if (next[i] !== this.level(key).onHand) writeOnHand(this.sql, key, next[i]!)
+      return {
+        ok: true,
+        levels: changes.map((change, i) => {
+          const level = this.level(keys[i]!)
+          return { variantId: change.variantId, onHand: level.onHand, held: level.held, available: level.onHand - level.held }
+        }),
+        synced: false,
+      }
+    })
+    if (!result.ok) return result
+    return { ...result, synced: await this.sync.afterChange() }
+  }
+
+  /**
+   * Staff: learns variants just made (their D1 rows exist, with no stock) and gives each its first on hand,
+   * written through to D1 like any change: so the product's counts and the "stock changed" signal include
+   * them from the start. Named again, a variant's on hand is set again to the figure given.
+   */
+  async addVariants(productId: number, levels: { variantId: number; onHand: number }[]): Promise<ChangeStocksResult> {
+    for (const level of levels) assertInteger(level.onHand, 'onHand', 0)
+    return this.changeStocks(productId, levels.map((level) => ({ variantId: level.variantId, onHand: level.onHand })))
+  }
+
+  /**
+   * Staff: forgets variants about to be deleted from D1, in one transaction, refused as `held` (naming
+   * them) while any of them has a live hold: a variant in an unpaid order is not deleted under it. A
+   * retired variant is never loaded again, so no hold can be taken on it between this and D1's delete.
+   * Answers the on hand each had, for `restoreVariants` should that delete fail.
+   */
+  async retireVariants(productId: number, variantIds: number[]): Promise<RetireResult> {
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    for (const variantId of variantIds) assertInteger(variantId, 'variantId', 1)
+    return this.transaction((): RetireResult => {
+      const held = variantIds.filter((variantId) => liveHoldCount(this.sql, variantLevel(variantId)) > 0)
+      if (held.length) return { ok: false, reason: 'held', variantIds: held }
+      const levels = variantIds.map((variantId) => ({ variantId, onHand: readLevel(this.sql, variantLevel(variantId))?.onHand ?? 0 }))
+      for (const variantId of variantIds) retireLevel(this.sql, variantLevel(variantId))
+      return { ok: true, levels }
+    })
+  }
+
+  /** Undoes `retireVariants` when the D1 batch that was to delete them failed: each variant is back with its on hand. */
+  async restoreVariants(productId: number, levels: { variantId: number; onHand: number }[]): Promise<void> {
+    if (!(await this.ready(productId))) return
+    this.ctx.storage.transactionSync(() => {
+      for (const level of levels) restoreLevel(this.sql, variantLevel(level.variantId), productId, level.onHand)
+    })
+  }
+
   /** The stock and its live holds, of the product's default variant or of `variantId`. */
   async get(productId: number, variantId?: number): Promise<GetResult> {
     const key = await this.keyFor(productId, variantId)
@@ -429,6 +513,7 @@ export class StockObject extends DurableObject<Env> {
   private async levelFor(productId: number, variantId: number): Promise<LevelKey | null> {
     const key = variantLevel(variantId)
     if (readLevel(this.sql, key)) return key
+    if (isRetired(this.sql, key)) return null
     const onHand = await variantStock(this.env, productId, variantId)
     if (onHand === null) return null
     insertLevel(this.sql, key, productId, onHand)
@@ -440,7 +525,10 @@ export class StockObject extends DurableObject<Env> {
     const variants = await variantStocks(this.env, productId)
     if (variants.length === 0) return null
     this.ctx.storage.transactionSync(() => {
-      for (const variant of variants) insertLevel(this.sql, variantLevel(variant.variantId), productId, variant.stockQuantity)
+      for (const variant of variants) {
+        const key = variantLevel(variant.variantId)
+        if (!isRetired(this.sql, key)) insertLevel(this.sql, key, productId, variant.stockQuantity)
+      }
     })
     return levelKeys(this.sql)[0] ?? null
   }

@@ -64,6 +64,8 @@ export function createTables(sql: SqlStorage): void {
     at INTEGER NOT NULL
   )`)
   sql.exec('CREATE INDEX IF NOT EXISTS returns_reservation_idx ON returns (reservation_id)')
+  // Variants deleted by staff (src/catalog/variant-write.ts): never loaded again, so no hold can be taken on one.
+  sql.exec('CREATE TABLE IF NOT EXISTS retired_levels (level_key TEXT PRIMARY KEY)')
 }
 
 /**
@@ -300,4 +302,26 @@ export function returnedUnits(sql: SqlStorage, reservationId: string): number {
 
 export function insertReturn(sql: SqlStorage, returnId: string, reservationId: string, qty: number, at: number): void {
   sql.exec('INSERT INTO returns (return_id, reservation_id, qty, at) VALUES (?, ?, ?, ?)', returnId, reservationId, qty, at)
+}
+
+/** True for the level of a variant staff deleted (`retireLevel`): it is never loaded again. */
+export function isRetired(sql: SqlStorage, key: LevelKey): boolean {
+  return sql.exec<{ n: number }>('SELECT count(*) AS n FROM retired_levels WHERE level_key = ?', key).one().n > 0
+}
+
+/** Units of live holds on a level. */
+export function liveHoldCount(sql: SqlStorage, key: LevelKey): number {
+  return sql.exec<{ n: number }>('SELECT count(*) AS n FROM holds WHERE level_key = ?', key).one().n
+}
+
+/** Forgets a level whose variant is being deleted, and remembers it as retired (ids are never reused: D1's AUTOINCREMENT). */
+export function retireLevel(sql: SqlStorage, key: LevelKey): void {
+  sql.exec('DELETE FROM levels WHERE level_key = ?', key)
+  sql.exec('INSERT OR IGNORE INTO retired_levels (level_key) VALUES (?)', key)
+}
+
+/** Undoes `retireLevel` (the deleting D1 batch failed): the level is back with the on hand it had. */
+export function restoreLevel(sql: SqlStorage, key: LevelKey, productId: number, onHand: number): void {
+  sql.exec('DELETE FROM retired_levels WHERE level_key = ?', key)
+  insertLevel(sql, key, productId, onHand)
 }

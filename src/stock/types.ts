@@ -87,3 +87,20 @@ export type ExpiredHold = { productId: number; reservationId: string; orderId: s
 
 /** Receives holds that expired; delivery is at least once, so it must be idempotent. */
 export type HoldsExpiredHook = (env: Env, expired: ExpiredHold[]) => Promise<void>
+
+/**
+ * One line of `changeStocks`: a variant's on hand set (a compare-and-set against `expectedOnHand`, the
+ * figure staff saw, when given) or moved by `delta`.
+ */
+export type StockLineChange = { variantId: number; onHand: number; expectedOnHand?: number } | { variantId: number; delta: number }
+
+export type ChangeStocksResult =
+  | { ok: true; levels: { variantId: number; onHand: number; held: number; available: number }[]; synced: boolean }
+  | { ok: false; reason: 'below_held' | 'negative' | 'changed'; variantId: number; onHand: number; held: number; available: number }
+  | { ok: false; reason: 'unknown_variant'; variantId: number; available: 0 }
+  | UnknownProduct
+
+export type RetireResult =
+  | { ok: true; levels: { variantId: number; onHand: number }[] }
+  | { ok: false; reason: 'held'; variantIds: number[] }
+  | UnknownProduct

@@ -38,8 +38,16 @@ export const dashboardPages = new Hono<AppEnv>()
             ) : (
               <ul>
                 {data.low_stock.map((p) => (
-                  <li key={p.id}>
-                    <a href={`/admin/products/${p.id}`}>{p.name}</a>: {p.stock_quantity} left
+                  <li key={p.variant_id}>
+                    {p.variant_title === null ? (
+                      <a href={`/admin/products/${p.id}`}>{p.name}</a>
+                    ) : (
+                      <a href={`/admin/products/${p.id}#variants`}>
+                        {p.name} — {p.variant_title}
+                        {p.sku && ` (SKU ${p.sku})`}
+                      </a>
+                    )}
+                    : {p.available} left
                   </li>
                 ))}
               </ul>

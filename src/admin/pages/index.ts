@@ -12,7 +12,7 @@ import { categoriesPages } from './categories'
 import { dashboardPages } from './dashboard'
 import { adminLayout } from './layout'
 import { ordersPages } from './orders'
-import { productsPages } from './products'
+import { productsPages, productVariantsPages } from './products'
 import { usersPages } from './users'
 import { importsPages } from './imports'
 
@@ -30,6 +30,7 @@ export const adminPages = new Hono<AppEnv>()
   // One file per screen, each with its own paths in full.
   .route('/', dashboardPages)
   .route('/', productsPages)
+  .route('/', productVariantsPages)
   .route('/', categoriesPages)
   .route('/', ordersPages)
   .route('/', usersPages)

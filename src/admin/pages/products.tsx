@@ -18,6 +18,8 @@ import { uploadedImages } from '../routes'
 import { ADMIN_SORTS, AdminProductBody, AdminProductQuery, ImageOrder, ImagePatch, LOW_STOCK_THRESHOLD } from '../schemas'
 import { withQuery } from '../../platform/query-string'
 import { Pager, failureOf, flatten, formValues, id, plural, type Category, type Ctx } from './layout'
+import { readVariantSet } from '../variants'
+import { DerivedPriceAndStock, VariantsEditor, variantsPages, type VariantsFeedback } from './variants'
 
 function ProductForm({ c, product, categories, values, errors, message }: { c: Ctx; product?: AdminProduct; categories: Category[]; values?: Record<string, string>; errors?: FieldErrors; message?: string }) {
   const v = (key: string, fallback?: string) => values?.[key] ?? fallback ?? ''
@@ -33,6 +35,15 @@ function ProductForm({ c, product, categories, values, errors, message }: { c: C
           {v('description', product?.description)}
         </textarea>
       </div>
+      {product && product.variant_count > 1 ? (
+        <>
+          <DerivedPriceAndStock product={product} />
+          {/* Derived from the variants: sent back as they are, and not saved from here. */}
+          <input type="hidden" name="price" value={centsToDecimal(product.price_cents)} />
+          <input type="hidden" name="stock_quantity" value={String(product.stock_quantity)} />
+          <Field name="currency" label="Currency" value={v('currency', product.currency)} errors={errors} required maxLength={3} />
+        </>
+      ) : (
       <div class="fieldset-grid">
         <Field name="price" label="Price" value={v('price', product ? centsToDecimal(product.price_cents) : '')} errors={errors} required hint="e.g. 12.50" />
         <Field name="currency" label="Currency" value={v('currency', product?.currency ?? 'USD')} errors={errors} required maxLength={3} />
@@ -45,8 +56,9 @@ function ProductForm({ c, product, categories, values, errors, message }: { c: C
           hint={product ? 'Units held for unpaid orders cannot be removed. If units sell while you edit, saving says so instead of putting them back.' : 'Units held for unpaid orders cannot be removed.'}
         />
       </div>
+      )}
       {/* The figure this form was opened with: the save is a compare-and-set against it. */}
-      {product && <input type="hidden" name="expected_stock_quantity" value={v('expected_stock_quantity', String(product.stock_quantity))} />}
+      {product && product.variant_count <= 1 && <input type="hidden" name="expected_stock_quantity" value={v('expected_stock_quantity', String(product.stock_quantity))} />}
       <label class="check">
         <input type="checkbox" name="is_active" value="on" checked={values ? values.is_active === 'on' : (product?.is_active ?? true)} /> Sold in the shop (active)
       </label>
@@ -146,9 +158,9 @@ function ImagesPanel({ c, product }: { c: Ctx; product: AdminProduct }) {
 async function productEditPage(
   c: Ctx,
   productId: number,
-  extra: { values?: Record<string, string>; errors?: FieldErrors; message?: string; status?: 200 | 400 | 404 | 409 | 413 | 415; currentStock?: boolean } = {},
+  extra: { values?: Record<string, string>; errors?: FieldErrors; message?: string; status?: 200 | 400 | 404 | 409 | 413 | 415; currentStock?: boolean; variants?: VariantsFeedback } = {},
 ) {
-  const [product, categories] = await Promise.all([adminProduct(c.env, productId), listCategories(c.env)])
+  const [product, categories, variantSet] = await Promise.all([adminProduct(c.env, productId), listCategories(c.env), readVariantSet(c.env, productId)])
   const current = String(product.stock_quantity)
   const values = extra.currentStock && extra.values ? { ...extra.values, stock_quantity: current, expected_stock_quantity: current } : extra.values
   return c.render(
@@ -159,6 +171,7 @@ async function productEditPage(
       </p>
       <ProductForm c={c} product={product} categories={categories} values={values} errors={extra.errors} message={extra.message} />
       <ImagesPanel c={c} product={product} />
+      <VariantsEditor product={product} set={variantSet} csrf={csrfToken(c)} feedback={extra.variants} />
       <section class="danger-zone" aria-labelledby="delete-heading">
         <h2 id="delete-heading">Delete</h2>
         <p>Deleting removes the product and its images for good; orders keep their own copy. To stop selling it, untick "active" instead.</p>
@@ -289,7 +302,11 @@ export const productsPages = new Hono<AppEnv>()
     try {
       const body = parseForm(AdminProductBody, productBodyFromForm(form))
       const expected = formText(form, 'expected_stock_quantity').trim()
-      await updateProduct(c.env, userOf(c), productId, { ...body, slug: body.slug, expected_stock_quantity: /^\d{1,7}$/.test(expected) ? Number(expected) : undefined })
+      const patch = { ...body, slug: body.slug, expected_stock_quantity: /^\d{1,7}$/.test(expected) ? Number(expected) : undefined }
+      // Several variants: price and stock are theirs (the form only shows them), never saved from here.
+      const { price: _price, stock_quantity: _stock, expected_stock_quantity: _expected, ...rest } = patch
+      const derived = (await adminProduct(c.env, productId)).variant_count > 1
+      await updateProduct(c.env, userOf(c), productId, derived ? rest : patch)
       return redirectWithFlash(c, `/admin/products/${productId}`, 'success', `Product "${body.name}" saved.`)
     } catch (err) {
       const failure = failureOf(err)
@@ -382,3 +399,6 @@ async function imageAction(c: Ctx, success: string, act: () => Promise<unknown>)
     return redirectWithFlash(c, `/admin/products/${productId}`, 'error', `Nothing changed: ${failure.message}`)
   }
 }
+
+/** The options and variants editor's forms, landing back on this page. */
+export const productVariantsPages = variantsPages((c, productId, extra) => productEditPage(c, productId, extra))
