@@ -24,7 +24,7 @@ CREATE TABLE `import_jobs` (
 	`products_imported` integer DEFAULT 0 NOT NULL,
 	`error_count` integer DEFAULT 0 NOT NULL,
 	`errors` text DEFAULT '[]' NOT NULL,
-	`pending_stock` text,
+	`pending_products` text,
 	`created_by` integer,
 	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	`updated_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,

@@ -725,18 +725,31 @@ export interface ImportRowError {
   message: string
 }
 
-/** Units on hand an import sets for one variant, through the product's stock object. */
-export interface PendingStock {
+/** A product whose options and variants an import step still has to save (src/admin/product-csv/apply.ts). */
+export interface PendingProduct {
   handle: string
-  position: number
-  quantity: number
-  row: number
+  isActive: boolean
+  firstRow: number
+  options: { name: string; values: string[] }[]
+  variants: {
+    optionValues: string[]
+    sku: string | null
+    priceCents: number
+    compareAtCents: number | null
+    weightGrams: number
+    /** Units on hand to set; null to leave the stock as it is. */
+    quantity: number | null
+    /** The R2 key of the variant's image (one of the product's gallery). */
+    imageKey: string | null
+    row: number
+  }[]
 }
 
 /**
  * A product CSV import: the file in R2 (IMPORTS), read in bounded steps by a queue. `step` counts the steps
  * done and `byte_offset` / `row_number` say where the next one reads; each step claims its number in
- * import_job_keys in the same D1 batch as its writes, so a re-delivered step does nothing twice.
+ * import_job_keys in the same D1 batch as its writes, so a re-delivered step does nothing twice; what
+ * the step writes after that batch (each product's variants) is kept in pending_products until it is done.
  */
 export const importJobs = sqliteTable(
   'import_jobs',
@@ -760,8 +773,8 @@ export const importJobs = sqliteTable(
     errorCount: integer('error_count').notNull().default(0),
     /** The first IMPORT_ERRORS_KEPT errors. */
     errors: text('errors', { mode: 'json' }).$type<ImportRowError[]>().notNull().default(sql`'[]'`),
-    /** Stock the last import step still has to set in the stock objects, by product handle and variant position. */
-    pendingStock: text('pending_stock', { mode: 'json' }).$type<PendingStock[]>(),
+    /** The products whose variants the last import step still has to save (through saveVariantSet), with their stock. */
+    pendingProducts: text('pending_products', { mode: 'json' }).$type<PendingProduct[]>(),
     createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: epochMs('created_at'),
     updatedAt: epochMs('updated_at'),

@@ -109,7 +109,7 @@ export const importsPages = new Hono<AppEnv>()
         {job.state === 'failed' && <Notice kind="error">Nothing was imported: fix the rows below and upload the file again.</Notice>}
         {shownState(job) === 'done' && (
           <Notice kind={job.errorCount ? 'info' : 'success'}>
-            {job.productsImported} products imported{job.errorCount ? `; ${job.errorCount} stock figures could not be set (below)` : ''}.
+            {job.productsImported} products imported{job.errorCount ? `; ${job.errorCount} rows could not be saved (below)` : ''}.
           </Notice>
         )}
         {job.errorCount > 0 && (

@@ -1,23 +1,29 @@
 /**
- * The D1 statements that make the store's products what an import's drafts say, upserted by Handle
- * (the slug): the product, its options and values, its variants (matched by SKU, else by option
- * combination, so that their ids, stock and cart lines stay) and its gallery. A product the file leaves
- * as it is gets no statement at all, so importing the same file twice changes nothing. Stock is not
- * written here: it goes through the stock objects (`applyStock`) once the batch has stood.
+ * What an import makes of the store's products, upserted by Handle (the slug), in two parts:
+ * - `productStatements`: the product row and its gallery, for the step's own D1 batch (with its cursor).
+ *   A new product is inserted inactive, so the shop never shows it before its variants are in place.
+ * - `saveImportedVariants`, after that batch: each product's options and variants through the store's one
+ *   variant writer (`saveVariantSet`, src/catalog/variant-write.ts: validated, one D1 batch, stock through
+ *   the stock object, a removed variant retired there first), variants matched by SKU, else by option
+ *   combination, so that their ids, stock and history stay; then the product's active flag.
+ * Both compare with what the store holds first: a product the file leaves as it is gets no write at all,
+ * so importing the same file twice changes nothing, and a retried step redoes nothing.
  */
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import type { Db } from '../../db/client'
-import { productImages, productOptions, productOptionValues, products, productVariants, variantOptionValues, type ImportRowError, type PendingStock } from '../../db/schema'
-import { logError } from '../../platform/logging'
-import { stockOf } from '../../stock/client'
-import { getDb } from '../../db/client'
+import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../../catalog/cache'
+import { readVariantSet, saveVariantSet, toWrite, type VariantSetWrite } from '../../catalog/variant-write'
+import { variantTitle } from '../../catalog/variants'
+import { getDb, type Db } from '../../db/client'
+import { productImages, productOptions, products, productVariants, type ImportRowError, type PendingProduct } from '../../db/schema'
+import type { CurrentUser } from '../../platform/env'
+import { ApiError } from '../../platform/errors'
 import type { FetchedImage } from './image-fetch'
-import { COLUMNS, draftVariantTitle, type ProductDraft } from './rows'
+import { COLUMNS, optionValue, type ProductDraft } from './rows'
 
 type Existing = Awaited<ReturnType<typeof existingProducts>>[number]
 
-/** The products of these handles as they are now, with everything an import compares. */
+/** The products of these handles as they are now, with their options, variants and gallery. */
 export async function existingProducts(db: Db, handles: string[]) {
   if (!handles.length) return []
   return db.query.products.findMany({
@@ -30,42 +36,6 @@ export async function existingProducts(db: Db, handles: string[]) {
   })
 }
 
-/** What a product is, in the terms of the file: compared to decide whether an import changes it. */
-function shapeOfExisting(p: Existing) {
-  const valueById = new Map(p.options.flatMap((o) => o.values.map((v) => [v.id, { optionId: o.id, value: v.value }] as const)))
-  return JSON.stringify({
-    name: p.name,
-    description: p.description,
-    isActive: p.isActive,
-    options: p.options.map((o) => ({ name: o.name, values: o.values.map((v) => v.value) })),
-    variants: p.variants.map((v) => ({
-      values: p.options.map((o) => v.optionValues.map((ov) => valueById.get(ov.optionValueId)).find((x) => x?.optionId === o.id)?.value ?? ''),
-      sku: v.sku,
-      priceCents: v.priceCents,
-      compareAtCents: v.compareAtCents,
-      weightGrams: v.weightGrams,
-      image: v.image?.r2Key ?? null,
-    })),
-  })
-}
-
-function shapeOfDraft(d: ProductDraft, images: Map<string, FetchedImage>, existing: Existing | undefined) {
-  return JSON.stringify({
-    name: d.name,
-    description: d.description,
-    isActive: d.isActive,
-    options: d.options,
-    variants: d.variants.map((v) => ({
-      values: v.optionValues,
-      sku: v.sku,
-      priceCents: v.priceCents,
-      compareAtCents: v.compareAtCents,
-      weightGrams: v.weightGrams,
-      image: v.imageSrc ? (images.get(v.imageSrc)?.r2Key ?? null) : (existing?.variants.find((e) => (v.sku && e.sku === v.sku) || e.title === draftVariantTitle(v))?.image?.r2Key ?? null),
-    })),
-  })
-}
-
 const galleryOf = (d: ProductDraft, images: Map<string, FetchedImage>) =>
   d.images.flatMap((image) => {
     const fetched = images.get(image.src)
@@ -73,24 +43,41 @@ const galleryOf = (d: ProductDraft, images: Map<string, FetchedImage>) =>
   })
 
 const sameGallery = (p: Existing, gallery: ReturnType<typeof galleryOf>) =>
-  JSON.stringify(p.images.map((i) => [i.r2Key, i.altText])) === JSON.stringify(gallery.map((i) => [i.r2Key, i.altText])) &&
-  p.images.every((image, i) => image.position === i)
+  JSON.stringify(p.images.map((i) => [i.r2Key, i.altText, i.position])) === JSON.stringify(gallery.map((i, position) => [i.r2Key, i.altText, position]))
 
-/** The statements of one draft (none when the store already holds it), and the stock its variants should have. */
-export function productStatements(db: Db, draft: ProductDraft, existing: Existing | undefined, images: Map<string, FetchedImage>): { statements: BatchItem<'sqlite'>[]; stock: PendingStock[] } {
-  const stock = draft.variants.flatMap((v, position) => (v.quantity === null ? [] : [{ handle: draft.handle, position, quantity: v.quantity, row: v.row }]))
-  const gallery = galleryOf(draft, images)
-  const galleryChanges = draft.images.length > 0 && (!existing || !sameGallery(existing, gallery))
-  if (existing && !galleryChanges && shapeOfExisting(existing) === shapeOfDraft(draft, images, existing)) return { statements: [], stock }
+/** What a step still has to do for a draft after its batch: its variants, stock and active flag. */
+export const pendingOf = (draft: ProductDraft, images: Map<string, FetchedImage>): PendingProduct => ({
+  handle: draft.handle,
+  isActive: draft.isActive,
+  firstRow: draft.firstRow,
+  options: draft.options,
+  variants: draft.variants.map((v) => ({
+    optionValues: v.optionValues,
+    sku: v.sku,
+    priceCents: v.priceCents,
+    compareAtCents: v.compareAtCents,
+    weightGrams: v.weightGrams,
+    quantity: v.quantity,
+    imageKey: v.imageSrc ? (images.get(v.imageSrc)?.r2Key ?? null) : null,
+    row: v.row,
+  })),
+})
 
-  const ref: SQL | number = existing ? existing.id : sql`(select ${products.id} from ${products} where ${products.slug} = ${draft.handle})`
+/**
+ * The statements for a draft's product row and gallery (none when the store holds them already). Kept
+ * images (the same object) stay with their ids, so that variants keep pointing at them; new ones are
+ * added; the rest go. A file without Image Src rows for a product leaves its gallery alone.
+ */
+export function productStatements(db: Db, draft: ProductDraft, existing: Existing | undefined, images: Map<string, FetchedImage>): BatchItem<'sqlite'>[] {
   const statements: BatchItem<'sqlite'>[] = []
-  const fields = { name: draft.name, description: draft.description, isActive: draft.isActive, priceCents: draft.variants[0]!.priceCents }
-  if (existing) statements.push(db.update(products).set({ ...fields, updatedAt: sql`(cast(unixepoch('subsec') * 1000 as integer))` }).where(eq(products.id, existing.id)))
-  else statements.push(db.insert(products).values({ ...fields, slug: draft.handle, stockQuantity: 0 }))
-
-  // The gallery: kept images (same object) stay with their ids, new ones are added, the rest removed.
-  if (galleryChanges) {
+  const ref: SQL | number = existing ? existing.id : sql`(select ${products.id} from ${products} where ${products.slug} = ${draft.handle})`
+  if (!existing) {
+    statements.push(db.insert(products).values({ name: draft.name, slug: draft.handle, description: draft.description, priceCents: draft.variants[0]!.priceCents, stockQuantity: 0, isActive: false }))
+  } else if (existing.name !== draft.name || existing.description !== draft.description) {
+    statements.push(db.update(products).set({ name: draft.name, description: draft.description, updatedAt: sql`(cast(unixepoch('subsec') * 1000 as integer))` }).where(eq(products.id, existing.id)))
+  }
+  const gallery = galleryOf(draft, images)
+  if (draft.images.length && (!existing || !sameGallery(existing, gallery))) {
     const keep = new Set(gallery.map((g) => g.r2Key))
     const gone = (existing?.images ?? []).filter((i) => !keep.has(i.r2Key)).map((i) => i.id)
     if (gone.length) statements.push(db.delete(productImages).where(inArray(productImages.id, gone)))
@@ -103,101 +90,85 @@ export function productStatements(db: Db, draft: ProductDraft, existing: Existin
         )
     })
   }
+  return statements
+}
 
-  // Options: rewritten only when their names or values differ (a value in use cannot go while a variant holds it).
-  const sameOptions = existing && JSON.stringify(existing.options.map((o) => ({ name: o.name, values: o.values.map((v) => v.value) }))) === JSON.stringify(draft.options)
-  if (existing && !sameOptions) {
-    statements.push(db.delete(variantOptionValues).where(inArray(variantOptionValues.variantId, db.select({ id: productVariants.id }).from(productVariants).where(eq(productVariants.productId, existing.id)))))
-    statements.push(db.delete(productOptions).where(eq(productOptions.productId, existing.id)))
-  }
-  if (!sameOptions) {
-    draft.options.forEach((option, position) => {
-      statements.push(db.insert(productOptions).values({ productId: ref, name: option.name, position }))
-      const optionId = sql`(select id from ${productOptions} where ${productOptions.productId} = ${ref} and ${productOptions.position} = ${position})`
-      option.values.forEach((value, at) => statements.push(db.insert(productOptionValues).values({ optionId, value, position: at })))
-    })
-  }
-
-  // Variants: existing ones matched by SKU, else by combination, keep their ids; positions are parked
-  // below zero first so that the new ones can be found by position within this batch.
-  const matched = new Map<number, Existing['variants'][number]>()
-  const free = [...(existing?.variants ?? [])]
-  draft.variants.forEach((v, i) => {
-    const at = free.findIndex((e) => (v.sku !== null && e.sku === v.sku) || (e.sku === null || v.sku === null ? e.title === draftVariantTitle(v) : false))
-    if (at >= 0) matched.set(i, free.splice(at, 1)[0]!)
-  })
-  if (existing) statements.push(db.update(productVariants).set({ position: sql`-1 - ${productVariants.position}`, sku: null }).where(eq(productVariants.productId, existing.id)))
-  else statements.push(db.delete(productVariants).where(eq(productVariants.productId, ref)))
-  if (free.length) statements.push(db.delete(productVariants).where(inArray(productVariants.id, free.map((v) => v.id))))
-  draft.variants.forEach((v, position) => {
-    const imageKey = v.imageSrc ? images.get(v.imageSrc)?.r2Key : undefined
-    const imageId = imageKey ? sql`(select id from product_images where product_id = ${ref} and r2_key = ${imageKey})` : undefined
-    const values = { sku: v.sku, title: draftVariantTitle(v), priceCents: v.priceCents, compareAtCents: v.compareAtCents, weightGrams: v.weightGrams, position, ...(imageId && { imageId }) }
-    const twin = matched.get(position)
-    if (twin) {
-      statements.push(db.update(productVariants).set(values).where(eq(productVariants.id, twin.id)))
-      if (sameOptions && twin.title !== values.title) statements.push(db.delete(variantOptionValues).where(eq(variantOptionValues.variantId, twin.id)))
-    } else statements.push(db.insert(productVariants).values({ ...values, productId: ref }))
-    if (draft.options.length && (!sameOptions || !twin || twin.title !== values.title)) {
-      const variantId = sql`(select id from ${productVariants} where ${productVariants.productId} = ${ref} and ${productVariants.position} = ${position})`
-      statements.push(
-        db.insert(variantOptionValues).values(
-          v.optionValues.map((value, o) => ({
-            variantId,
-            optionId: sql`(select id from ${productOptions} where ${productOptions.productId} = ${ref} and ${productOptions.position} = ${o})`,
-            optionValueId: sql`(select ov.id from ${productOptionValues} ov join ${productOptions} o on o.id = ov.option_id where o.product_id = ${ref} and o.position = ${o} and ov.value = ${value})`,
-          })),
-        ),
-      )
-    }
-  })
-  return { statements, stock }
+/** The field of a saveVariantSet error (`variants.3.sku`) as the row and column of the file. */
+function rowErrorOf(pending: PendingProduct, field: string, message: string): ImportRowError {
+  const [, index, part] = /^variants\.(\d+)\.?([a-z_]*)/.exec(field) ?? []
+  const variant = index === undefined ? undefined : pending.variants[Number(index)]
+  const column = part === 'sku' ? COLUMNS.sku : part === 'stock_quantity' ? COLUMNS.qty : part === 'image_id' ? COLUMNS.variantImage : part === 'option_values' ? optionValue(1) : COLUMNS.handle
+  return { row: variant?.row ?? pending.firstRow, column, message }
 }
 
 /**
- * Sets each variant's units on hand through its product's stock object (a compare-and-set against what
- * the object holds, retried once if a sale lands in between). Setting a figure already held does nothing,
- * so a retried step sets nothing twice. Answers what could not be set (units held for unpaid orders).
+ * Saves each pending product's options and variants through `saveVariantSet` when they differ from the
+ * store's (stock: a new variant's first units, an existing one's a compare-and-set against the figure the
+ * store holds), then its active flag. Answers what the writer refused, by row and column: that product
+ * keeps what it had.
  */
-export async function applyStock(env: Env, pending: PendingStock[]): Promise<ImportRowError[]> {
-  if (!pending.length) return []
+export async function saveImportedVariants(env: Env, actor: CurrentUser, pending: PendingProduct[]): Promise<ImportRowError[]> {
   const db = getDb(env)
-  const handles = [...new Set(pending.map((p) => p.handle))]
-  const rows = await db
-    .select({ productId: products.id, slug: products.slug, variantId: productVariants.id, position: productVariants.position })
-    .from(productVariants)
-    .innerJoin(products, eq(products.id, productVariants.productId))
-    .where(inArray(products.slug, handles))
   const errors: ImportRowError[] = []
+  const found = pending.length ? await db.select({ id: products.id, slug: products.slug, isActive: products.isActive }).from(products).where(inArray(products.slug, pending.map((p) => p.handle))) : []
   for (const want of pending) {
-    const variant = rows.find((r) => r.slug === want.handle && r.position === want.position)
-    if (!variant) continue
-    const object = stockOf(env, variant.productId)
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const now = await object.get(variant.productId, variant.variantId)
-      if (!now.ok || now.onHand === want.quantity) break
-      const set = await object.set(variant.productId, want.quantity, now.onHand, variant.variantId)
-      if (set.ok) break
-      if (set.reason === 'changed') continue
-      if (set.reason === 'unknown_product') break
-      errors.push({ row: want.row, column: COLUMNS.qty, message: `${set.held} units are held for unpaid orders: stock stays at ${set.onHand}` })
-      logError('import could not set stock', { product_id: variant.productId, variant_id: variant.variantId, reason: set.reason })
-      break
+    const product = found.find((p) => p.slug === want.handle)
+    if (!product) continue
+    const current = await readVariantSet(env, product.id)
+    const gallery = await db.select({ id: productImages.id, r2Key: productImages.r2Key }).from(productImages).where(eq(productImages.productId, product.id))
+    const free = [...current.variants]
+    const set: VariantSetWrite = {
+      options: want.options.map((o) => {
+        const same = current.options.find((c) => c.name === o.name)
+        return { ...(same && { id: same.id }), name: o.name, values: o.values }
+      }),
+      variants: want.variants.map((v) => {
+        const title = variantTitle(v.optionValues)
+        const at = free.findIndex((e) => (v.sku !== null && e.sku === v.sku) || ((e.sku === null || v.sku === null) && e.title === title))
+        const twin = at >= 0 ? free.splice(at, 1)[0] : undefined
+        const stock = v.quantity === null ? undefined : !twin ? { onHand: v.quantity } : twin.stock_quantity === v.quantity ? undefined : { onHand: v.quantity, expectedOnHand: twin.stock_quantity }
+        return {
+          ...(twin && { id: twin.id }),
+          optionValues: v.optionValues,
+          sku: v.sku,
+          priceCents: v.priceCents,
+          compareAtCents: v.compareAtCents,
+          weightGrams: v.weightGrams,
+          imageId: v.imageKey ? (gallery.find((g) => g.r2Key === v.imageKey)?.id ?? null) : (twin?.image_id ?? null),
+          isActive: twin?.is_active ?? true,
+          ...(stock && { stock }),
+        }
+      }),
+    }
+    // The same key order as toWrite, so that an unchanged set compares equal.
+    const unchanged = JSON.stringify(set) === JSON.stringify(toWrite(current))
+    if (!unchanged) {
+      try {
+        await saveVariantSet(env, actor, product.id, set, 'product.import.variants')
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status >= 500) throw err
+        const fields = Object.entries(err.fields ?? { variants: [err.message] })
+        for (const [field, messages] of fields) for (const message of messages) errors.push(rowErrorOf(want, field, message))
+        continue
+      }
+    }
+    if (product.isActive !== want.isActive) {
+      await db.batch([db.update(products).set({ isActive: want.isActive }).where(and(eq(products.id, product.id))), bumpCatalogVersionStatement(db)])
+      forgetCatalogVersion()
     }
   }
   return errors
 }
 
-/** The handles among `handles` that a SKU of `skus` belongs to in the store, by SKU. */
+/** The handles that SKUs of `skus` belong to in the store, by SKU (one bound parameter however many). */
 export async function skuOwners(db: Db, skus: string[]): Promise<Map<string, string>> {
   const owners = new Map<string, string>()
-  for (let i = 0; i < skus.length; i += 90) {
-    const found = await db
-      .select({ sku: productVariants.sku, slug: products.slug })
-      .from(productVariants)
-      .innerJoin(products, eq(products.id, productVariants.productId))
-      .where(and(inArray(productVariants.sku, skus.slice(i, i + 90))))
-    for (const f of found) if (f.sku) owners.set(f.sku, f.slug)
-  }
+  if (!skus.length) return owners
+  const found = await db
+    .select({ sku: productVariants.sku, slug: products.slug })
+    .from(productVariants)
+    .innerJoin(products, eq(products.id, productVariants.productId))
+    .where(sql`${productVariants.sku} IN (SELECT value FROM json_each(${JSON.stringify(skus)}))`)
+  for (const f of found) if (f.sku) owners.set(f.sku, f.slug)
   return owners
 }

@@ -14,11 +14,11 @@ import { and, eq, inArray } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../../catalog/cache'
 import { chunkRows, getDb } from '../../db/client'
-import { importJobKeys, importJobs, users, type ImportJob, type ImportRowError, type PendingStock } from '../../db/schema'
+import { importJobKeys, importJobs, users, type ImportJob, type ImportRowError, type PendingProduct } from '../../db/schema'
 import type { CurrentUser } from '../../platform/env'
 import { logError, logEvent } from '../../platform/logging'
 import { auditStatement } from '../audit'
-import { applyStock, existingProducts, productStatements, skuOwners } from './apply'
+import { existingProducts, pendingOf, productStatements, saveImportedVariants, skuOwners } from './apply'
 import { CsvSyntaxError, csvRecords } from './csv-reader'
 import { fetchImageIntoR2, type FetchedImage } from './image-fetch'
 import { COLUMNS, draftOf, missingColumns, rowReader, type ProductDraft, type Row } from './rows'
@@ -82,7 +82,7 @@ export async function runStep(env: Env, jobId: string, step: number): Promise<nu
   const db = getDb(env)
   let job = await importJob(env, jobId)
   if (!job) return null
-  if (job.pendingStock) job = await finishStock(env, job)
+  if (job.pendingProducts) job = await finishPending(env, job)
   const running = job.state === 'validating' || job.state === 'importing'
   if (!running) return null
   if (job.step !== step) {
@@ -115,11 +115,10 @@ export async function runStep(env: Env, jobId: string, step: number): Promise<nu
   const images = await imagesOf(env, jobId, drafts.map((d) => d.draft))
   const existing = await existingProducts(db, drafts.map((d) => d.draft.handle))
   const statements: BatchItem<'sqlite'>[] = []
-  const stock: PendingStock[] = []
+  const pending: PendingProduct[] = []
   for (const { draft } of drafts) {
-    const planned = productStatements(db, draft, existing.find((p) => p.slug === draft.handle), images)
-    statements.push(...planned.statements)
-    stock.push(...planned.stock)
+    statements.push(...productStatements(db, draft, existing.find((p) => p.slug === draft.handle), images))
+    pending.push(pendingOf(draft, images))
   }
   const actor = await actorOf(env, job)
   const catalog = statements.length
@@ -131,14 +130,14 @@ export async function runStep(env: Env, jobId: string, step: number): Promise<nu
       ...catalog,
       db
         .update(importJobs)
-        .set({ ...cursor, rowsImported: job.rowsImported + rowCount, productsImported: job.productsImported + drafts.length, pendingStock: stock.length ? stock : null, ...(read.eof && { state: 'done' as const }) })
+        .set({ ...cursor, rowsImported: job.rowsImported + rowCount, productsImported: job.productsImported + drafts.length, pendingProducts: pending.length ? pending : null, ...(read.eof && { state: 'done' as const }) })
         .where(eq(importJobs.id, jobId)),
     ])
     .catch(claimTaken)
   if (!written) return null
   if (catalog.length) forgetCatalogVersion()
   const after = await importJob(env, jobId)
-  if (after?.pendingStock) await finishStock(env, after)
+  if (after?.pendingProducts) await finishPending(env, after)
   if (read.eof) logEvent(env, 'import.done', { job_id: jobId, products: job.productsImported + drafts.length })
   return read.eof ? null : step + 1
 }
@@ -149,12 +148,15 @@ function claimTaken(err: unknown): null {
   throw err
 }
 
-/** Sets the stock the last import step left to set, then forgets it (errors it meets are the job's). */
-async function finishStock(env: Env, job: ImportJob): Promise<ImportJob> {
-  const errors = await applyStock(env, job.pendingStock ?? [])
+/**
+ * Saves the variants (and stock) of the products the last import step wrote, then forgets them; what the
+ * variant writer refuses becomes the job's errors. Safe to run again: a product already saved is left alone.
+ */
+async function finishPending(env: Env, job: ImportJob): Promise<ImportJob> {
+  const errors = await saveImportedVariants(env, await actorOf(env, job), job.pendingProducts ?? [])
   const [updated] = await getDb(env)
     .update(importJobs)
-    .set({ pendingStock: null, ...appendErrors(job, errors) })
+    .set({ pendingProducts: null, ...appendErrors(job, errors) })
     .where(and(eq(importJobs.id, job.id), eq(importJobs.step, job.step)))
     .returning()
   return updated ?? job
@@ -311,8 +313,8 @@ async function imagesOf(env: Env, jobId: string, drafts: ProductDraft[]): Promis
   return images
 }
 
-/** A job's state as staff see it: not done while the stock of its last step is still being set. */
-export const shownState = (job: ImportJob): ImportJob['state'] => (job.state === 'done' && job.pendingStock ? 'importing' : job.state)
+/** A job's state as staff see it: not done while the variants of its last step are still being saved. */
+export const shownState = (job: ImportJob): ImportJob['state'] => (job.state === 'done' && job.pendingProducts ? 'importing' : job.state)
 
 /** A job as the API answers it. */
 export function importJobView(job: ImportJob) {
