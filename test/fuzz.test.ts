@@ -190,8 +190,11 @@ describe('fuzzing every route', () => {
     const viewer = { id: shopper.user.id, email: shopper.email, name: shopper.name, role: 'customer' as const, tokenVersion: 0 }
     const { url } = await startCheckout(env, viewer, order.body.id as string, BASE)
     const sessionId = url.split('/').pop() as string
+    // A product CSV import job, for /api/admin/product-imports/:id and /admin/imports/:id.
+    const imported = await admin.browser.fetch(`/api/admin/product-imports`, { method: 'POST', headers: { ...admin.bearer, 'Content-Type': 'text/csv' }, body: 'Handle,Title,Variant Price\nfuzz-import,Fuzz,1.00\n' })
+    const importId = ((await imported.json()) as { id: string }).id
     values = paramValues({
-      id: [String(product.id), String(category?.id ?? 1), order.body.id as string, String(shopper.user.id)],
+      id: [String(product.id), String(category?.id ?? 1), order.body.id as string, String(shopper.user.id), importId],
       idOrSlug: [product.slug, String(product.id)],
       productId: [String(product.id)],
       imageId: [String(image?.id ?? 1)],
