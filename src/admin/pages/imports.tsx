@@ -46,12 +46,12 @@ async function importsPage(c: Ctx, failure?: { status: number; message: string }
           <label for="import-file">CSV file (at most 50 MB)</label>
           <input id="import-file" type="file" name="file" accept=".csv,text/csv" required />
         </div>
-        <button type="submit" class="button primary">Import</button>
+        <button type="submit">Import</button>
       </form>
       {jobs.length > 0 && (
         <>
           <h2>Recent imports</h2>
-          <table class="admin-table">
+          <table class="cart admin-table">
             <thead>
               <tr>
                 <th scope="col">File</th>
