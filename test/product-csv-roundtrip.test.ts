@@ -27,7 +27,7 @@ async function importCsv(bearer: Record<string, string>, csv: string) {
   const started = await SELF.fetch(`${BASE}/api/admin/product-imports`, { method: 'POST', headers: { ...bearer, 'Content-Type': 'text/csv' }, body: csv })
   expect(started.status).toBe(202)
   const { id } = (await started.json()) as { id: string }
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 350; i++) {
     const job = (await (await SELF.fetch(`${BASE}/api/admin/product-imports/${id}`, { headers: bearer })).json()) as { state: string; errors: unknown[] }
     if (job.state === 'done' || job.state === 'failed') return job
     await new Promise((resolve) => setTimeout(resolve, 150))
@@ -65,7 +65,7 @@ async function catalog() {
   }))
 }
 
-describe('the Shopify CSV round trip', () => {
+describe('the Shopify CSV round trip', { timeout: 60_000 }, () => {
   it('export, import into an empty store, export again: the same catalog and the same CSV', async () => {
     const { bearer } = await staffUser()
     expect(await importCsv(bearer, SEED)).toMatchObject({ state: 'done', errors: [] })

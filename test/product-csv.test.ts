@@ -5,6 +5,7 @@ import worker from '../src/index'
 import { getDb } from '../src/db/client'
 import { importJobs, products, productVariants } from '../src/db/schema'
 import { stockOf } from '../src/stock/client'
+import { fetchImageIntoR2 } from '../src/admin/product-csv/image-fetch'
 import { BASE, Browser, staffUser } from './helpers'
 
 type Job = { id: string; state: string; rows_total: number | null; rows_imported: number; products_imported: number; error_count: number; errors: { row: number; column: string; message: string }[] }
@@ -35,7 +36,7 @@ async function upload(bearer: Record<string, string>, csv: string | Uint8Array) 
 
 /** Polls the job until it is done or failed (the local queue runs its steps). */
 async function finished(bearer: Record<string, string>, id: string): Promise<Job> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 350; i++) {
     const job = (await (await SELF.fetch(`${BASE}/api/admin/product-imports/${id}`, { headers: bearer })).json()) as Job
     if (job.state === 'done' || job.state === 'failed') return job
     await new Promise((resolve) => setTimeout(resolve, 150))
@@ -56,7 +57,7 @@ async function productOf(handle: string) {
   })
 }
 
-describe('importing a Shopify product CSV', () => {
+describe('importing a Shopify product CSV', { timeout: 60_000 }, () => {
   it('creates the products with their options, variants, images, stock and a sanitised body', async () => {
     const { bearer } = await staffUser()
     const tee = fresh('tee')
@@ -112,7 +113,64 @@ describe('importing a Shopify product CSV', () => {
   })
 })
 
-describe('bad files are refused by row and column, and import nothing', () => {
+describe('a file of many products, read in steps', { timeout: 60_000 }, () => {
+  /** `count` products of two variants each, bodies with commas, quotes, line breaks and accents, so that steps start mid-file on multi-byte text. */
+  const manyProducts = (prefix: string, count: number, skuOf = (i: number, size: string) => `${prefix}-${i}-${size}`) =>
+    [
+      HEADER,
+      ...Array.from({ length: count }, (_, i) => [
+        `${prefix}-${i},Thé ${i},"<p>Crème, ""brûlée""\nno. ${i}</p>",,,,true,Size,S,,,,,${skuOf(i, 's')},100,${i},1${i}.50,,,,,active`,
+        `${prefix}-${i},,,,,,,,L,,,,,${skuOf(i, 'l')},120,1,2${i}.00,,,,,`,
+      ]).flat(),
+    ].join('\r\n')
+
+  it('imports every product of a file longer than one step, resuming each step where the last one stopped', async () => {
+    const { bearer } = await staffUser()
+    const prefix = fresh('many')
+    const job = await importCsv(bearer, manyProducts(prefix, 23))
+    expect(job).toMatchObject({ state: 'done', error_count: 0, rows_total: 46, rows_imported: 46, products_imported: 23 })
+    const rows = await getDb(env).query.products.findMany({ where: inArray(products.slug, Array.from({ length: 23 }, (_, i) => `${prefix}-${i}`)), with: { variants: true } })
+    expect(rows).toHaveLength(23)
+    const p22 = rows.find((p) => p.slug === `${prefix}-22`)!
+    expect(p22).toMatchObject({ name: 'Thé 22', description: '<p>Crème, "brûlée"\nno. 22</p>' })
+    expect(p22.variants.map((v) => [v.sku, v.priceCents, v.stockQuantity]).sort()).toEqual([
+      [`${prefix}-22-l`, 22200, 1],
+      [`${prefix}-22-s`, 12250, 22],
+    ])
+  })
+
+  it('finds a SKU used twice in steps far apart, and imports nothing', async () => {
+    const { bearer } = await staffUser()
+    const prefix = fresh('twice')
+    const job = await importCsv(bearer, manyProducts(prefix, 23, (i, size) => (i === 21 && size === 's' ? `${prefix}-0-s` : `${prefix}-${i}-${size}`)))
+    expect(job.state).toBe('failed')
+    expect(job.errors).toEqual([{ row: 44, column: 'Variant SKU', message: `"${prefix}-0-s" is already the SKU of row 2` }])
+    expect(await getDb(env).select({ slug: products.slug }).from(products).where(eq(products.slug, `${prefix}-0`))).toEqual([])
+  })
+})
+
+describe('image URLs', { timeout: 60_000 }, () => {
+  it('outside development, only public hosts are fetched', async () => {
+    const production = { ...env, ENVIRONMENT: 'production' }
+    for (const url of ['http://127.0.0.1/a.png', 'http://localhost:8787/a.png', 'http://10.0.0.7/a.png', 'http://[::1]/a.png', 'http://printer.local/a.png']) {
+      await expect(fetchImageIntoR2(production, url)).rejects.toThrow('is not a public host')
+    }
+    await expect(fetchImageIntoR2(production, 'https://images.test/png/public.png')).resolves.toMatchObject({ contentType: 'image/png', width: 4, height: 3 })
+  })
+})
+
+describe('uploads', { timeout: 60_000 }, () => {
+  it('a raw CSV without Content-Length is a 411, and neither CSV nor a form a 415', async () => {
+    const { bearer } = await staffUser()
+    const stream = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(`${HEADER}\n`)), c.close()) })
+    const chunked = await SELF.fetch(`${BASE}/api/admin/product-imports`, { method: 'POST', headers: { ...bearer, 'Content-Type': 'text/csv' }, body: stream })
+    expect(chunked.status).toBe(411)
+    const json = await SELF.fetch(`${BASE}/api/admin/product-imports`, { method: 'POST', headers: { ...bearer, 'Content-Type': 'application/json' }, body: '{}' })
+    expect(json.status).toBe(415)
+  })
+})
+
+describe('bad files are refused by row and column, and import nothing', { timeout: 60_000 }, () => {
   async function errorsOf(csv: string) {
     const { bearer } = await staffUser()
     const job = await importCsv(bearer, csv)
@@ -211,7 +269,7 @@ describe('bad files are refused by row and column, and import nothing', () => {
   })
 })
 
-describe('the admin import page', () => {
+describe('the admin import page', { timeout: 60_000 }, () => {
   it('uploads a file from the form and shows the job, refreshing while it runs', async () => {
     const user = await staffUser()
     const browser = new Browser()
