@@ -11,7 +11,8 @@ import { getDb } from '../src/db/client'
 import { auditLog, catalogState, productImages, products, productVariants } from '../src/db/schema'
 import type { ErrorBody } from '../src/platform/errors'
 import { stockOf } from '../src/stock/client'
-import { callJson, insertProduct, registerUser, staffUser } from './helpers'
+import { onStockChanged, type StockChanged } from '../src/stock/signals'
+import { BASE, Browser, callJson, insertProduct, registerUser, staffUser } from './helpers'
 
 vi.setConfig({ testTimeout: 30_000 })
 
@@ -295,6 +296,23 @@ describe('the variants API', () => {
     const last = await api(staff, 'POST', `/${product.id}/variants/delete`, { variant_ids: [set.variants[0]!.id] })
     expect(last.status).toBe(400)
   })
+
+  it('never deletes a variant with sales a refund may still put back in stock (409 variant_sold): it can be deactivated', async () => {
+    const staff = await staffUser()
+    const { product, set } = await sized(staff, 3)
+    const medium = set.variants[1]!
+    const sale = `sale-${crypto.randomUUID()}`
+    await stockOf(env, product.id).reserveLines(product.id, [{ variantId: medium.id, reservationId: sale, qty: 1 }])
+    await stockOf(env, product.id).commit(product.id, sale)
+    const refused = await api(staff, 'POST', `/${product.id}/variants/delete`, { variant_ids: [medium.id] })
+    expect(refused.status).toBe(409)
+    expect(refused.body.error?.code).toBe('variant_sold')
+    expect(refused.body.error?.message).toContain('deactivate instead')
+    expect((await api(staff, 'GET', `/${product.id}/variants`)).body.variants).toHaveLength(2)
+    // The sale can still be given back to the variant's stock.
+    expect(await stockOf(env, product.id).restock(product.id, sale)).toMatchObject({ ok: true, qty: 1 })
+    expect(await stockOf(env, product.id).available(product.id, medium.id)).toBe(3)
+  })
 })
 
 describe('bad variant input: a 400 naming the field, nothing written', () => {
@@ -342,4 +360,227 @@ describe('bad variant input: a 400 naming the field, nothing written', () => {
   it('a compare-at price not above the price', () => refused(({ firstId }) => ({ variants: [row([], { id: firstId, compare_at_cents: 2500 })] }), 'variants.0.compare_at_cents'))
   it("an image of another product's gallery", () => refused(({ firstId, imageOfOther }) => ({ variants: [row([], { id: firstId, image_id: imageOfOther })] }), 'variants.0.image_id'))
   it('a variant id of another product', () => refused(({ imageOfOther }) => ({ variants: [row([], { id: 999_999_000 + imageOfOther })] }), 'variants.0.id'))
+})
+
+/** A signed-in staff browser. */
+async function staffBrowser() {
+  const user = await staffUser()
+  const browser = new Browser()
+  expect((await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })).status).toBe(303)
+  return { user, browser }
+}
+
+/** Posts a form of the product page (fields may repeat), with its CSRF token. */
+async function post(browser: Browser, productId: number, action: string, fields: [string, string][]) {
+  const body = new URLSearchParams([...fields, ['_csrf', await browser.csrfFrom(`/admin/products/${productId}`)]])
+  return browser.fetch(action, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE } })
+}
+
+/** Follows a form's redirect to the page it lands on. */
+async function landing(browser: Browser, answer: Response) {
+  expect(answer.status).toBe(303)
+  const location = answer.headers.get('Location') ?? ''
+  return { location, html: await (await browser.fetch(location)).text() }
+}
+
+/** The grid form's fields as the page shows them for `set`, with `changes` applied by field name. */
+function gridFields(set: VariantSet, changes: Record<string, string> = {}, extra: [string, string][] = []): [string, string][] {
+  const fields: [string, string][] = set.variants.flatMap((v, i) => {
+    const at = `variants.${i}`
+    const row: Record<string, string> = {
+      [`${at}.id`]: String(v.id),
+      [`${at}.expected_stock_quantity`]: String(v.stock_quantity),
+      [`${at}.sku`]: v.sku ?? '',
+      [`${at}.price`]: (v.price_cents / 100).toFixed(2),
+      [`${at}.compare_at`]: v.compare_at_cents === null ? '' : (v.compare_at_cents / 100).toFixed(2),
+      [`${at}.stock_quantity`]: String(v.stock_quantity),
+      [`${at}.weight_grams`]: String(v.weight_grams),
+      [`${at}.image_id`]: String(v.image_id ?? ''),
+      [`${at}.position`]: String(i + 1),
+      ...(v.is_active && { [`${at}.is_active`]: 'on' }),
+    }
+    return Object.entries({ ...row, ...Object.fromEntries(Object.entries(changes).filter(([k]) => k.startsWith(`${at}.`))) })
+  })
+  return [...fields, ...extra]
+}
+
+const setOf = async (productId: number) => readVariantSet(env, productId)
+
+describe('the options and variants editor (admin pages)', () => {
+  it('adds an option (the default variant becomes its first value, stock kept), generates the rest, and shows them in the grid', async () => {
+    const { browser } = await staffBrowser()
+    const product = await insertProduct({ name: `Harbor Tee ${crypto.randomUUID().slice(0, 6)}`, priceCents: 2500, stockQuantity: 4 })
+    const added = await landing(browser, await post(browser, product.id, `/admin/products/${product.id}/options`, [['name', 'Size'], ['values', 'S, M, L']]))
+    expect(added.location).toBe(`/admin/products/${product.id}#variants`)
+    expect(added.html).toContain('Option &quot;Size&quot; added')
+    expect((await setOf(product.id)).variants.map((v) => [v.title, v.stock_quantity])).toEqual([['S', 4]])
+    const generated = await landing(browser, await post(browser, product.id, `/admin/products/${product.id}/variants/generate`, [['price', '27.50']]))
+    expect(generated.html).toContain('2 variants generated.')
+    expect(generated.html).toContain('name="variants.2.sku"')
+    expect((await setOf(product.id)).variants.map((v) => [v.title, v.price_cents])).toEqual([
+      ['S', 2500],
+      ['M', 2750],
+      ['L', 2750],
+    ])
+    // Several variants: the product form shows the price they make and points to the grid.
+    expect(generated.html).toContain('From $25.00')
+    expect(generated.html).toContain('Set prices and stock per variant in the variant grid')
+  })
+
+  it('saves the grid as one form: SKUs, prices, stock (through the stock object), order', async () => {
+    const { browser, user } = await staffBrowser()
+    const { product } = await sized(user, 3)
+    const set = await setOf(product.id)
+    const skuS = sku()
+    const saved = await landing(
+      browser,
+      await post(browser, product.id, `/admin/products/${product.id}/variants`, gridFields(set, { 'variants.0.sku': skuS, 'variants.0.price': '19.99', 'variants.1.stock_quantity': '8', 'variants.0.position': '5' }, [['intent', 'save']])),
+    )
+    expect(saved.html).toContain('Variants saved.')
+    const after = await setOf(product.id)
+    expect(after.variants.map((v) => [v.title, v.sku, v.price_cents, v.stock_quantity])).toEqual([
+      ['M', set.variants[1]!.sku, 2500, 8],
+      ['S', skuS, 1999, 4],
+    ])
+    expect(await stockOf(env, product.id).available(product.id, set.variants[1]!.id)).toBe(8)
+  })
+
+  it('shows a refused grid again with each error at its field and what was typed kept, having saved nothing', async () => {
+    const { browser, user } = await staffBrowser()
+    const { product } = await sized(user)
+    const set = await setOf(product.id)
+    const audits = (await auditOf(product.id)).length
+    const answer = await post(browser, product.id, `/admin/products/${product.id}/variants`, gridFields(set, { 'variants.0.sku': 'SAME-SKU', 'variants.1.sku': 'SAME-SKU', 'variants.0.price': '12.345' }, [['intent', 'save']]))
+    expect(answer.status).toBe(400)
+    const html = await answer.text()
+    expect(html).toMatch(/id="f-variants-0-price-error">[^<]*two decimals/)
+    expect(html).toContain('value="12.345"')
+    const duplicate = await post(browser, product.id, `/admin/products/${product.id}/variants`, gridFields(set, { 'variants.0.sku': 'SAME-SKU', 'variants.1.sku': 'SAME-SKU' }, [['intent', 'save']]))
+    expect(duplicate.status).toBe(400)
+    expect(await duplicate.text()).toMatch(/id="f-variants-1-sku-error">the same SKU as S</)
+    expect(await setOf(product.id)).toEqual(set)
+    expect(await auditOf(product.id)).toHaveLength(audits)
+  })
+
+  it('refuses a grid whose stock moved since it was opened, showing the stock now in that row', async () => {
+    const { browser, user } = await staffBrowser()
+    const { product } = await sized(user, 3)
+    const set = await setOf(product.id)
+    const sale = `sale-${crypto.randomUUID()}`
+    await stockOf(env, product.id).reserveLines(product.id, [{ variantId: set.variants[1]!.id, reservationId: sale, qty: 1 }])
+    await stockOf(env, product.id).commit(product.id, sale)
+    const answer = await post(browser, product.id, `/admin/products/${product.id}/variants`, gridFields(set, { 'variants.1.stock_quantity': '9' }, [['intent', 'save']]))
+    expect(answer.status).toBe(409)
+    const html = await answer.text()
+    expect(html).toContain('2 on hand now')
+    expect(html).toContain('name="variants.1.stock_quantity" value="2"')
+    expect((await setOf(product.id)).variants[1]!.stock_quantity).toBe(2)
+  })
+
+  it('applies bulk actions to the ticked rows: price, stock ±N, deactivate, and delete only once confirmed', async () => {
+    const { browser, user } = await staffBrowser()
+    const { product } = await sized(user, 3)
+    const set = await setOf(product.id)
+    const [small, medium] = set.variants as [VariantSet['variants'][number], VariantSet['variants'][number]]
+    const bulk = (intent: string, extra: [string, string][]) => post(browser, product.id, `/admin/products/${product.id}/variants`, [...gridFields(set), ['intent', intent], ...extra])
+    expect((await landing(browser, await bulk('price', [['selected', String(small.id)], ['selected', String(medium.id)], ['bulk_price', '30']]))).html).toContain('Price set for 2 variants.')
+    expect((await landing(browser, await bulk('stock', [['selected', String(medium.id)], ['bulk_stock', '-2']]))).html).toContain('Stock adjusted for 1 variant.')
+    expect((await landing(browser, await bulk('deactivate', [['selected', String(small.id)]]))).html).toContain('Deactivated for 1 variant.')
+    expect((await setOf(product.id)).variants.map((v) => [v.price_cents, v.stock_quantity, v.is_active])).toEqual([
+      [3000, 4, false],
+      [3000, 1, true],
+    ])
+    const unconfirmed = await bulk('delete', [['selected', String(medium.id)]])
+    expect(unconfirmed.status).toBe(400)
+    expect(await unconfirmed.text()).toContain('tick this to confirm the deletion')
+    const none = await bulk('price', [['bulk_price', '30']])
+    expect(none.status).toBe(400)
+    expect(await none.text()).toContain('tick at least one variant')
+    expect((await landing(browser, await bulk('delete', [['selected', String(medium.id)], ['confirm_delete', 'yes']]))).html).toContain('1 variant deleted.')
+    expect((await setOf(product.id)).variants.map((v) => v.id)).toEqual([small.id])
+  })
+
+  it('renames an option and changes its values (a value taken away deletes its variants), and refuses a removal that would make twins', async () => {
+    const { browser, user } = await staffBrowser()
+    const { product } = await sized(user)
+    const set = await setOf(product.id)
+    const option = set.options[0]!
+    const renamed = await landing(browser, await post(browser, product.id, `/admin/products/${product.id}/options/${option.id}`, [['name', 'Fit'], ['values', 'M, S, XL']]))
+    expect(renamed.html).toContain('Option &quot;Fit&quot; saved.')
+    const after = await setOf(product.id)
+    expect(after.options).toMatchObject([{ id: option.id, name: 'Fit', values: [{ value: 'M' }, { value: 'S' }, { value: 'XL' }] }])
+    expect(after.variants).toHaveLength(2)
+    const twins = await post(browser, product.id, `/admin/products/${product.id}/options/${option.id}/remove`, [])
+    expect(twins.status).toBe(400)
+    expect(await twins.text()).toContain('some variants would be the same combination')
+    const narrowed = await landing(browser, await post(browser, product.id, `/admin/products/${product.id}/options/${option.id}`, [['name', 'Fit'], ['values', 'S']]))
+    expect(narrowed.html).toContain('saved')
+    expect((await setOf(product.id)).variants.map((v) => v.title)).toEqual(['S'])
+    const removed = await landing(browser, await post(browser, product.id, `/admin/products/${product.id}/options/${option.id}/remove`, []))
+    expect(removed.html).toContain('Option removed.')
+    expect((await setOf(product.id)).variants.map((v) => [v.title, v.id])).toEqual([['Default', set.variants[0]!.id]])
+  })
+
+  it('keeps the product form from setting a price or stock that would fight the variants', async () => {
+    const { browser, user } = await staffBrowser()
+    const { product } = await sized(user, 3)
+    const page = await (await browser.fetch(`/admin/products/${product.id}`)).text()
+    expect(page).not.toContain('id="field-price"')
+    const saved = await landing(browser, await browser.submit(`/admin/products/${product.id}`, `/admin/products/${product.id}`, { name: 'Renamed tee', price: '1', currency: 'USD', stock_quantity: '99', is_active: 'on' }))
+    expect(saved.html).toContain('Product &quot;Renamed tee&quot; saved.')
+    const row = await getDb(env).select().from(products).where(eq(products.id, product.id)).get()
+    expect([row?.name, row?.priceCents, row?.stockQuantity]).toEqual(['Renamed tee', 2500, 7])
+    const patched = await callJson<ErrorBody>('PATCH', `/api/admin/products/${product.id}`, { price: '1.00' }, user.bearer)
+    expect(patched.status).toBe(400)
+    expect(patched.body.error.fields?.price?.[0]).toContain('lowest variant price')
+  })
+})
+
+describe('low stock on the dashboard', () => {
+  it('lists each variant running low as "Product — Navy / M (SKU …)" linking to its editor; a product without options as before', async () => {
+    const { browser, user } = await staffBrowser()
+    const tee = await insertProduct({ name: `!Harbor Tee ${crypto.randomUUID().slice(0, 6)}`, stockQuantity: 0 })
+    const [first] = (await api(user, 'GET', `/${tee.id}/variants`)).body.variants
+    const navyM = sku()
+    await api(user, 'PUT', `/${tee.id}/variants`, {
+      options: [{ name: 'Colour', values: ['Navy'] }, { name: 'Size', values: ['M', 'L'] }],
+      variants: [row(['Navy', 'M'], { id: first!.id, sku: navyM }), row(['Navy', 'L'], { stock_quantity: 50 })],
+    })
+    const mug = await insertProduct({ name: `!Plain Mug ${crypto.randomUUID().slice(0, 6)}`, stockQuantity: 0 })
+    const html = await (await browser.fetch('/admin')).text()
+    expect(html).toContain(`<a href="/admin/products/${tee.id}#variants">${tee.name} — Navy / M (SKU ${navyM})</a>: 0 left`)
+    expect(html).not.toContain('Navy / L')
+    expect(html).toContain(`<a href="/admin/products/${mug.id}">${mug.name}</a>: 0 left`)
+  })
+})
+
+describe('the stock object and the variants staff make and delete', () => {
+  it('counts a variant made after the object loaded in the "stock changed" figure from its first write-through', async () => {
+    const { actor } = await actorOf()
+    const product = await insertProduct({ stockQuantity: 4 })
+    const [first] = (await readVariantSet(env, product.id)).variants
+    // The object loads now, knowing the one variant there is.
+    expect(await stockOf(env, product.id).available(product.id)).toBe(4)
+    const heard: StockChanged[] = []
+    const stop = onStockChanged((_db, change) => {
+      if (change.productId === product.id) heard.push(change)
+      return null
+    })
+    try {
+      const saved = await saveVariantSet(env, actor, product.id, {
+        options: [{ name: 'Size', values: ['S', 'M'] }],
+        variants: [variant(['S'], { id: first!.id }), variant(['M'], { stock: { onHand: 6 } })],
+      })
+      const hold = `r-${crypto.randomUUID()}`
+      await stockOf(env, product.id).reserveLines(product.id, [{ variantId: first!.id, reservationId: hold, qty: 1 }])
+      expect(saved.variants[1]!.stock_quantity).toBe(6)
+    } finally {
+      stop()
+    }
+    // Every figure handed to the catalog is the product's: both variants, the new one included.
+    expect(heard.map((h) => [h.onHand, h.available])).toEqual([
+      [10, 10],
+      [10, 9],
+    ])
+  })
 })

@@ -8,7 +8,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../src/db/client'
-import { categories, productImages, users } from '../src/db/schema'
+import { categories, productImages, productVariants, users } from '../src/db/schema'
 import worker from '../src/index'
 import { ErrorBody } from '../src/platform/errors'
 import { startCheckout } from '../src/payments/checkout'
@@ -182,6 +182,7 @@ describe('fuzzing every route', () => {
     await env.IMAGES.put(r2Key, new Uint8Array([0x89, 0x50, 0x4e, 0x47]), { httpMetadata: { contentType: 'image/png' } })
     const product = await insertProduct({ stockQuantity: 50, categoryIds: category ? [category.id] : [], images: [r2Key] })
     const image = await getDb(env).select().from(productImages).where(eq(productImages.productId, product.id)).get()
+    const variant = await getDb(env).select().from(productVariants).where(eq(productVariants.productId, product.id)).get()
     const anonymous = await signedIn('anonymous')
     const customer = await signedIn('customer')
     const admin = await signedIn('admin', 'admin')
@@ -201,6 +202,7 @@ describe('fuzzing every route', () => {
       key: [r2Key, 'products/missing.png'],
       sessionId: [sessionId],
       action: ['ship', 'refund'],
+      variantId: [String(variant?.id ?? 1)],
     })
     who = [anonymous, customer, admin]
     // The forms' tokens are good: a hostile form reaches the handler, not the CSRF check's 403.

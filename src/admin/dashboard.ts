@@ -39,15 +39,16 @@ export async function dashboard(env: Env, currency = 'USD', now = Date.now()): P
     db.select({ n: count() }).from(orders).where(eq(orders.status, 'paid')),
     // Per variant: what can still be sold (on hand minus held) of each active variant of an active product.
     db
+      // D1 answers rows keyed by column name: two columns named alike (id, stock_quantity) would collapse into one, hence the aliases.
       .select({
-        id: products.id,
+        id: sql<number>`${products.id}`.as('low_product_id'),
         name: products.name,
-        variant_id: productVariants.id,
+        variant_id: sql<number>`${productVariants.id}`.as('low_variant_id'),
         title: productVariants.title,
         sku: productVariants.sku,
-        stock_quantity: productVariants.stockQuantity,
-        available: available,
-        has_options: sql<number>`EXISTS (SELECT 1 FROM ${productOptions} WHERE ${productOptions.productId} = ${products.id})`,
+        stock_quantity: sql<number>`${productVariants.stockQuantity}`.as('low_on_hand'),
+        available: sql<number>`${available}`.as('low_available'),
+        has_options: sql<number>`EXISTS (SELECT 1 FROM ${productOptions} WHERE ${productOptions.productId} = ${products.id})`.as('low_has_options'),
       })
       .from(productVariants)
       .innerJoin(products, eq(products.id, productVariants.productId))

@@ -7,7 +7,9 @@
  *   derived figures, the audit entry and the catalog version stand or fall together.
  * - Variants named by `id` keep their id, stock and history; those without are created; those left out are
  *   deleted, refused with a 409 `variant_held` while a hold of an unpaid order is on one (deactivate it, or
- *   wait for the order). Deleting a variant that order lines still refer to is a 409 too.
+ *   wait for the order), and with a 409 `variant_sold` while the stock object remembers a sale of one (180
+ *   days: a refund may put it back in stock; deactivate it). Deleting a variant that order lines still
+ *   refer to is a 409 too.
  * - Stock never goes to D1 from here: an existing variant's new figure is a compare-and-set (or a relative
  *   change) in the product's stock object, all lines in one transaction there, before the D1 batch (undone
  *   if the batch fails); a new variant's first stock goes to the object after the batch, which so learns it
@@ -175,7 +177,7 @@ const stockField = (stock: StockWrite) => ('delta' in stock ? 'stock_adjustment'
  * field, `variants.3.sku`, before anything is written). Answers the set as saved.
  * @param action the audit entry's action (`product.variants.save`, `product.variants.generate`, …)
  * @throws ApiError 400 `validation_failed`; 404 for no such product; 409 `variant_held` (a removed variant has a
- *   live hold), `stock_changed` / `stock_below_held` / `stock_negative` (naming `variants.N.stock_quantity`),
+ *   live hold), `variant_sold` (a removed variant has sales a refund may restock), `stock_changed` / `stock_below_held` / `stock_negative` (naming `variants.N.stock_quantity`),
  *   `sku_taken` (another writer took a SKU meanwhile, naming `variants.N.sku`), `conflict` (a removed variant is
  *   referred to by order lines, or the product went meanwhile)
  * @example await saveVariantSet(env, actor, productId, { options: [{ name: 'Size', values: ['S', 'M'] }], variants: [...] })
@@ -196,9 +198,13 @@ export async function saveVariantSet(env: Env, actor: CurrentUser, productId: nu
     const result = await stock.retireVariants(productId, removed.map((v) => v.id))
     if (!result.ok && result.reason === 'unknown_product') throw notFound('product')
     if (!result.ok) {
-      const titles = current.variants.filter((v) => (result.reason === 'held' ? result.variantIds : []).includes(v.id)).map((v) => v.title)
-      const why = `${titles.join(', ')} ${titles.length === 1 ? 'is' : 'are'} held for an unpaid order and cannot be deleted now; deactivate instead, or wait until the order is paid or expires`
-      throw new ApiError(409, 'variant_held', `${why}. Nothing was saved.`, { variants: [why] })
+      const titles = current.variants.filter((v) => result.variantIds.includes(v.id)).map((v) => v.title)
+      const are = `${titles.join(', ')} ${titles.length === 1 ? 'is' : 'are'}`
+      const why =
+        result.reason === 'held'
+          ? `${are} held for an unpaid order and cannot be deleted now; deactivate instead, or wait until the order is paid or expires`
+          : `${are} sold in orders that may still be refunded to stock, so cannot be deleted; deactivate instead`
+      throw new ApiError(409, result.reason === 'held' ? 'variant_held' : 'variant_sold', `${why}. Nothing was saved.`, { variants: [why] })
     }
     retired = result.levels
   }

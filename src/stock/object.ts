@@ -15,6 +15,7 @@ import {
   isRetired,
   levelKeys,
   liveHoldCount,
+  rememberedSales,
   levelOfReservation,
   listHolds,
   markDelivered,
@@ -384,7 +385,8 @@ export class StockObject extends DurableObject<Env> {
 
   /**
    * Staff: forgets variants about to be deleted from D1, in one transaction, refused as `held` (naming
-   * them) while any of them has a live hold: a variant in an unpaid order is not deleted under it. A
+   * them) while any of them has a live hold (a variant in an unpaid order is not deleted under it), and as
+   * `sold` while the object remembers a sale of one (OUTCOME_RETENTION_MS: a refund may restock it). A
    * retired variant is never loaded again, so no hold can be taken on it between this and D1's delete.
    * Answers the on hand each had, for `restoreVariants` should that delete fail.
    */
@@ -394,6 +396,9 @@ export class StockObject extends DurableObject<Env> {
     return this.transaction((): RetireResult => {
       const held = variantIds.filter((variantId) => liveHoldCount(this.sql, variantLevel(variantId)) > 0)
       if (held.length) return { ok: false, reason: 'held', variantIds: held }
+      // A sale a refund may still give back needs its level: such a variant is deactivated, not deleted.
+      const sold = variantIds.filter((variantId) => rememberedSales(this.sql, variantLevel(variantId)) > 0)
+      if (sold.length) return { ok: false, reason: 'sold', variantIds: sold }
       const levels = variantIds.map((variantId) => ({ variantId, onHand: readLevel(this.sql, variantLevel(variantId))?.onHand ?? 0 }))
       for (const variantId of variantIds) retireLevel(this.sql, variantLevel(variantId))
       return { ok: true, levels }

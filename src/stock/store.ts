@@ -314,6 +314,11 @@ export function liveHoldCount(sql: SqlStorage, key: LevelKey): number {
   return sql.exec<{ n: number }>('SELECT count(*) AS n FROM holds WHERE level_key = ?', key).one().n
 }
 
+/** Sales of a level the object still remembers (a refund may give them back to it). */
+export function rememberedSales(sql: SqlStorage, key: LevelKey): number {
+  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM outcomes WHERE level_key = ? AND outcome = 'committed'", key).one().n
+}
+
 /** Forgets a level whose variant is being deleted, and remembers it as retired (ids are never reused: D1's AUTOINCREMENT). */
 export function retireLevel(sql: SqlStorage, key: LevelKey): void {
   sql.exec('DELETE FROM levels WHERE level_key = ?', key)

@@ -102,5 +102,5 @@ export type ChangeStocksResult =
 
 export type RetireResult =
   | { ok: true; levels: { variantId: number; onHand: number }[] }
-  | { ok: false; reason: 'held'; variantIds: number[] }
+  | { ok: false; reason: 'held' | 'sold'; variantIds: number[] }
   | UnknownProduct

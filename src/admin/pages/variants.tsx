@@ -17,7 +17,8 @@ import { formatMoney } from '../../ui/money'
 import { redirectWithFlash } from '../../ui/flash'
 import type { AdminProduct } from '../products'
 import { AdminOptionBody, AdminVariantSetBody, BulkVariantBody, GenerateVariantsBody, VariantIdsBody } from '../schemas'
-import { addOption, bulkEditVariants, deleteVariants, generateVariants, readVariantSet, removeOption, replaceVariants, updateOption } from '../variants'
+import { variantSetErrors } from '../../catalog/variants'
+import { addOption, bulkEditVariants, deleteVariants, generateVariants, readVariantSet, removeOption, replaceVariants, updateOption, variantSetFromBody } from '../variants'
 import { failureOf, id, plural, type Ctx } from './layout'
 
 /** What a refused form of the editor shows again: which form, what was typed, what is wrong. */
@@ -179,6 +180,7 @@ function VariantGrid({ product, set, csrf, feedback }: { product: AdminProduct; 
     <Form action={`/admin/products/${product.id}/variants`} csrf={csrf} class="variants-card">
       <h3>Variants</h3>
       {mine && <Notice kind="error">{mine.message}</Notice>}
+      {mine && <ErrorSummary set={set} errors={mine.errors} />}
       <Problem id="f-variants-error" texts={messages(mine?.errors, 'variants', 'variant_ids', '_')} />
       <p class="hint">
         Prices in {set.currency} (e.g. 12.50). Stock is what you have on hand; units held for unpaid orders cannot be removed, and if units sell while you edit, saving says so
@@ -206,10 +208,10 @@ function VariantGrid({ product, set, csrf, feedback }: { product: AdminProduct; 
               <Cell name={`${at}.stock_quantity`} label={`Stock (${variant.stock_held} held)`} value={v(`${at}.stock_quantity`, String(variant.stock_quantity))} errors={err('stock_quantity', 'expected_stock_quantity')} inputMode="numeric" size={6} />
               <Cell name={`${at}.weight_grams`} label="Weight (g)" value={v(`${at}.weight_grams`, String(variant.weight_grams))} errors={err('weight_grams')} inputMode="numeric" size={6} />
               <div class={`grid-cell${err('image_id').length ? ' has-error' : ''}`}>
-                <label for={`f-${at}-image`} class="cell-label">
+                <label for={`f-${at.replace('.', '-')}-image_id`} class="cell-label">
                   Image
                 </label>
-                <select id={`f-${at}-image`} name={`${at}.image_id`}>
+                <select id={`f-${at.replace('.', '-')}-image_id`} name={`${at}.image_id`}>
                   <option value="">None</option>
                   {product.images.map((image, n) => (
                     <option key={image.id} value={String(image.id)} selected={v(`${at}.image_id`, String(variant.image_id ?? '')) === String(image.id)}>
@@ -217,7 +219,7 @@ function VariantGrid({ product, set, csrf, feedback }: { product: AdminProduct; 
                     </option>
                   ))}
                 </select>
-                <Problem id={`f-${at}-image-error`} texts={err('image_id')} />
+                <Problem id={`f-${at.replace('.', '-')}-image_id-error`} texts={err('image_id')} />
               </div>
               <Cell name={`${at}.position`} label="Position" value={v(`${at}.position`, String(i + 1))} errors={err('position')} inputMode="numeric" size={3} />
               <label class="check grid-cell">
@@ -268,6 +270,31 @@ function VariantGrid({ product, set, csrf, feedback }: { product: AdminProduct; 
       </fieldset>
     </Form>
   )
+}
+
+/** The grid's input a writer's field names (`variants.1.price_cents`): the id of the input it is shown at. */
+const INPUT_OF: Record<string, string> = { price_cents: 'price', compare_at_cents: 'compare_at', expected_stock_quantity: 'stock_quantity', stock_adjustment: 'stock_quantity' }
+
+/** Every fault of a refused grid, each a link to its field (the form's summary at its top). */
+function ErrorSummary({ set, errors }: { set: VariantSetView; errors: FieldErrors }) {
+  const rows = Object.entries(errors).flatMap(([key, texts]) => {
+    const match = /^variants\.(\d+)\.(\w+)/.exec(key)
+    if (!match) return []
+    const [, index = '0', field = ''] = match
+    const input = INPUT_OF[field] ?? field
+    const target = input === 'option_values' || input === 'id' ? `f-variants-${index}-sku` : `f-variants-${index}-${input}`
+    const label = { sku: 'SKU', price: 'Price', compare_at: 'Compare-at', stock_quantity: 'Stock', weight_grams: 'Weight', image_id: 'Image', position: 'Position' }[input] ?? 'Values'
+    return [{ key, href: `#${target}`, text: `${set.variants[Number(index)]?.title ?? `Row ${Number(index) + 1}`} — ${label}: ${texts.join('; ')}` }]
+  })
+  return rows.length ? (
+    <ul class="error-summary">
+      {rows.map((row) => (
+        <li key={row.key}>
+          <a href={row.href}>{row.text}</a>
+        </li>
+      ))}
+    </ul>
+  ) : null
 }
 
 /** The editor as it stands on the product page (its id `variants` is where every action lands). */
@@ -420,6 +447,7 @@ export function variantsPages(editPage: EditPage) {
       const intent = formText(form, 'intent') || 'save'
       const set = await readVariantSet(c.env, productId)
       let order: number[] = []
+      let asShown = false
       return act(
         c,
         form,
@@ -428,9 +456,14 @@ export function variantsPages(editPage: EditPage) {
           if (intent === 'save') {
             const errors: FieldErrors = {}
             const grid = gridBody(form, set, errors)
-            // These errors name the rows as shown; the writer's name them in the order saved.
-            if (Object.keys(errors).length) throw new ApiError(400, 'validation_failed', 'Please correct the fields marked below; nothing was saved.', errors)
             order = grid.order
+            if (Object.keys(errors).length) {
+              // The amounts typed are named by row as shown; what the writer would say besides (the order saved) is added.
+              const parsed = AdminVariantSetBody.safeParse(grid.body)
+              const more = parsed.success ? unsort(variantSetErrors(variantSetFromBody(parsed.data)), order) : {}
+              asShown = true
+              throw new ApiError(400, 'validation_failed', 'Please correct the fields marked below; nothing was saved.', { ...more, ...errors })
+            }
             await replaceVariants(c.env, userOf(c), productId, parseForm(AdminVariantSetBody, grid.body))
             return landed(c, productId, 'Variants saved.')
           }
@@ -460,7 +493,11 @@ export function variantsPages(editPage: EditPage) {
           return landed(c, productId, `${done} for ${plural(ids.length, 'variant')}.`)
         },
         (fields) => {
-          const shown = unsort(fields, order)
+          // Errors of this page's own checks name the rows as shown already; the writer's, in the order saved.
+          const shown = asShown ? fields : unsort(fields, order)
+          // The writer counts variants from 0 in the order saved ("the same SKU as variant 0"): said by their titles here.
+          const saved = (n: number) => set.variants[order[n] ?? n]?.title ?? `row ${n + 1}`
+          for (const key of Object.keys(shown)) shown[key] = (shown[key] ?? []).map((m) => m.replace(/\bvariant (\d+)\b/g, (_, n: string) => saved(Number(n))))
           // The bulk stock field speaks for the adjustment of any variant.
           if (shown['stock_adjustment']) shown['bulk_stock'] = shown['stock_adjustment']
           return shown

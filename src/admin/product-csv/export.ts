@@ -19,7 +19,7 @@ const money = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 10
 type Product = Awaited<ReturnType<typeof existingProducts>>[number]
 
 /** A product's rows, in EXPORT_COLUMNS order. `origin` makes the image URLs absolute (this store's /images/). */
-export function productRows(p: Product, origin: string): string[][] {
+function productRows(p: Product, origin: string): string[][] {
   const imageUrl = (key: string) => `${origin}/images/${key}`
   const valueById = new Map(p.options.flatMap((o) => o.values.map((v) => [v.id, v.value] as const)))
   const rows: string[][] = []

@@ -35,7 +35,7 @@ const PRIVATE_HOST = [
 ]
 
 /** Whether a host may be fetched from outside development: a name or a public IPv4 address. */
-export const isPublicHost = (host: string) => !!host && !PRIVATE_HOST.some((pattern) => pattern.test(host.toLowerCase()))
+const isPublicHost = (host: string) => !!host && !PRIVATE_HOST.some((pattern) => pattern.test(host.toLowerCase()))
 
 const MAX_REDIRECTS = 3
 

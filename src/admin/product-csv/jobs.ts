@@ -78,7 +78,7 @@ const appendErrors = (job: ImportJob, more: ImportRowError[]) => ({
 })
 
 /** Runs step `step` of the job if it is the job's next; answers the step to queue next, or null. */
-export async function runStep(env: Env, jobId: string, step: number): Promise<number | null> {
+async function runStep(env: Env, jobId: string, step: number): Promise<number | null> {
   const db = getDb(env)
   let job = await importJob(env, jobId)
   if (!job) return null

@@ -7,7 +7,7 @@
 import xss, { type IFilterXSSOptions } from 'xss'
 import { PRODUCT_OPTIONS_MAX, PRODUCT_VARIANTS_MAX, type ImportRowError } from '../../db/schema'
 import { DecimalPrice } from '../../platform/money'
-import { variantSetErrors, variantTitle } from '../../catalog/variants'
+import { variantSetErrors } from '../../catalog/variants'
 
 export const COLUMNS = {
   handle: 'Handle',
@@ -60,7 +60,7 @@ export const EXPORT_COLUMNS = [
 ]
 
 /** Without these the file cannot describe a product. */
-export const REQUIRED_COLUMNS = [COLUMNS.handle, COLUMNS.title, COLUMNS.price]
+const REQUIRED_COLUMNS = [COLUMNS.handle, COLUMNS.title, COLUMNS.price]
 
 /** Shopify's spelling of "no options": Option1 Name "Title", Option1 Value "Default Title". */
 export const DEFAULT_OPTION_NAME = 'Title'
@@ -156,7 +156,7 @@ const BODY_WHITELIST = {
 // xss is CommonJS: its class is reached through the default export, which bundlers and vite agree on.
 const { FilterXSS } = xss as unknown as { FilterXSS: new (options: IFilterXSSOptions) => { process: (html: string) => string } }
 const bodyFilter = new FilterXSS({ whiteList: BODY_WHITELIST, stripIgnoreTag: true, stripIgnoreTagBody: ['script', 'style'] })
-export const sanitizeBody = (html: string) => bodyFilter.process(html).trim()
+const sanitizeBody = (html: string) => bodyFilter.process(html).trim()
 
 const wholeNumber = (text: string) => (/^\d{1,9}$/.test(text) ? Number(text) : null)
 const cents = (text: string) => {
@@ -288,5 +288,3 @@ export function draftOf(rows: Row[]): { draft: ProductDraft; errors: ImportRowEr
   return { draft, errors }
 }
 
-/** A variant's title, as the store shows it. */
-export const draftVariantTitle = (variant: DraftVariant) => variantTitle(variant.optionValues)
