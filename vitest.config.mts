@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+import { fakeImages } from './test/fake-images.ts'
 import { fakeStripe } from './test/fake-stripe.ts'
 import { fakeReceiver, RECEIVER_HOST } from './test/fake-receiver.ts'
 import { fakeResend } from './test/fake-mail.ts'
@@ -22,10 +23,13 @@ export default defineConfig(async () => {
           bindings: { ENVIRONMENT: 'development', TEST_MIGRATIONS: migrations, STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET },
           // An empty database of its own for test/migrations.test.ts, which migrates a populated store step by step.
           d1Databases: { MIGRATION_DB: 'migration-test-db' },
-          // Every fetch the Worker (and the tests in it) makes: Stripe's and Resend's APIs and an outbound webhook receiver are faked there, anything else refused.
-          outboundService: (request: Request) => {
+          // Every fetch the Worker (and the tests in it) makes: Stripe's and Resend's APIs, an outbound webhook
+          // receiver and the image hosts of the CSV import are faked there, anything else refused.
+          outboundService: async (request: Request) => {
             const host = new URL(request.url).hostname
-            return host === 'api.resend.com' ? fakeResend(request) : host === RECEIVER_HOST ? fakeReceiver(request) : fakeStripe(request)
+            if (host === 'api.resend.com') return fakeResend(request)
+            if (host === RECEIVER_HOST) return fakeReceiver(request)
+            return (await fakeImages(request)) ?? fakeStripe(request)
           },
         },
       }),

@@ -40,6 +40,11 @@ import { mailOutboxEvent } from './notifications/mail-handler'
 import { outboxAdminApi } from './notifications/routes'
 import { notificationPages } from './notifications/pages'
 import { backInStockListener } from './notifications/back-in-stock'
+import { IMPORT_QUEUE_NAME, IMPORT_MAX_BYTES, importQueue, type ImportMessage } from './admin/product-csv/jobs'
+
+/** The product CSV uploads (src/admin/product-csv), whose files may be 50 MB: they stream to R2. */
+const IMPORT_UPLOAD_PATHS = ['/admin/imports', '/api/admin/product-imports']
+const IMPORT_UPLOAD_MAX_BYTES = IMPORT_MAX_BYTES + 64 * 1024
 
 export { StockObject } from './stock/object'
 
@@ -79,7 +84,7 @@ const app = new Hono<AppEnv>()
   .use(securityHeaders())
   // The backstop of every body (each route that reads one sets its own, smaller limit): never more than a
   // Worker holds. It counts a streamed body as the route reads it rather than buffering it first.
-  .use(capRequestBody(REQUEST_MAX_BYTES))
+  .use(capRequestBody((path) => (IMPORT_UPLOAD_PATHS.includes(path) ? IMPORT_UPLOAD_MAX_BYTES : REQUEST_MAX_BYTES)))
   // Liveness with no dependencies: the runtime's ceiling in the benchmark.
   .get('/healthz', (c) => c.json({ ok: true }))
   // Readiness: D1, KV, R2 and the Durable Objects answer (src/platform/readiness.ts).
@@ -122,14 +127,16 @@ app.notFound((c) =>
 
 export type AppType = typeof app
 // `request` stays beside the handlers for tests that call the app with an env of their own (app.request);
-// `routes` for the test that checks every API route is in the OpenAPI document.
-// Queue consumers by queue name: the notifications and their dead letters (src/notifications/consumer.ts),
-// the outbound webhooks' attempts (src/webhooks/deliver.ts).
+// Queue consumers by queue name: the product CSV import's steps (src/admin/product-csv/jobs.ts), the
+// notifications and their dead letters (src/notifications/consumer.ts), the outbound webhooks' attempts
+// (src/webhooks/deliver.ts).
 const queue: ExportedHandlerQueueHandler<Env> = async (batch, env) => {
+  if (batch.queue === IMPORT_QUEUE_NAME) return importQueue(batch as MessageBatch<ImportMessage>, env)
   if (batch.queue === WEBHOOK_QUEUE_NAME) return handleWebhookBatch(batch, env)
   if (await notificationQueue(batch, env)) return
   throw new Error(`no consumer for the queue "${batch.queue}" (wrangler.toml [[queues.consumers]] and src/index.ts disagree)`)
 }
 
+// `routes` for the test that checks every API route is in the OpenAPI document.
 export default { fetch: app.fetch, request: app.request, routes: app.routes, scheduled, queue } satisfies ExportedHandler<Env> &
   Pick<typeof app, 'request' | 'routes'>

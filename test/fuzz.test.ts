@@ -204,8 +204,11 @@ describe('fuzzing every route', () => {
     const [hook] = await getDb(env).insert(webhookEndpoints).values({ url: 'https://hooks.fuzz.test/in', eventTypes: ['order.paid'], secretSealed: await sealSecret(env, 'whsec_fuzz') }).returning()
     await recordWebhookEvent(env, { type: 'webhook.test', sourceKey: `fuzz:${Date.now()}`, data: {}, createdAt: Date.now(), endpointId: hook!.id })
     const delivery = await getDb(env).select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, hook!.id)).get()
+    // A product CSV import job, for /api/admin/product-imports/:id and /admin/imports/:id.
+    const imported = await admin.browser.fetch(`/api/admin/product-imports`, { method: 'POST', headers: { ...admin.bearer, 'Content-Type': 'text/csv' }, body: 'Handle,Title,Variant Price\nfuzz-import,Fuzz,1.00\n' })
+    const importId = ((await imported.json()) as { id: string }).id
     values = paramValues({
-      id: [String(product.id), String(category?.id ?? 1), order.body.id as string, String(shopper.user.id), String(hook!.id)],
+      id: [String(product.id), String(category?.id ?? 1), order.body.id as string, String(shopper.user.id), String(hook!.id), importId],
       deliveryId: [String(delivery?.id ?? 1)],
       idOrSlug: [product.slug, String(product.id)],
       productId: [String(product.id)],

@@ -13,6 +13,7 @@ import { BASE } from './helpers'
 import { drizzle } from 'drizzle-orm/d1'
 import * as schema from '../src/db/schema'
 import { orderOutboxInsert } from '../src/notifications/outbox'
+import { exportProductsCsv } from '../src/admin/product-csv/export'
 
 /** The migrations a store deployed before the hardening work had (0000–0006). */
 const number = (name: string) => Number(name.slice(0, 4))
@@ -136,6 +137,14 @@ describe('migrating a populated store', () => {
       ],
     })
     expect([await count('product_options'), await count('variant_option_values'), await count('product_variants')]).toEqual([1, 3, 6])
+    // The import tables start empty, and the migrated catalog exports as Shopify CSV (default variants as "Default Title").
+    expect([await count('import_jobs'), await count('import_job_keys')]).toEqual([0, 0])
+    const csv = await new Response(exportProductsCsv({ ...env, DB: db }, BASE)).text()
+    expect(csv.split('\n').slice(1, 4)).toEqual([
+      `harbor-mug,Harbor Mug,A stoneware mug,,,,true,Title,Default Title,,,,,,0,7,18.00,,${BASE}/images/products/${'a'.repeat(64)}.png,1,The mug,,active`,
+      'cast-iron-skillet,Cast Iron Skillet,Seasoned,,,,true,Title,Default Title,,,,,,0,0,45.00,,,,,,active',
+      'old-kettle,Old Kettle,,,,,false,Title,Default Title,,,,,,0,2,30.00,,,,,,draft',
+    ])
     const applied = await db.prepare('SELECT name FROM d1_migrations ORDER BY id').all<{ name: string }>()
     expect(applied.results.map((r) => r.name)).toEqual(after.map((m) => m.name))
 

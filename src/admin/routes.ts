@@ -48,6 +48,7 @@ import {
 import { bulkEditVariants, deactivateVariant, deleteVariants, generateVariants, readVariantSet, reorderVariants, replaceVariants } from './variants'
 import { OrderIdParam } from '../orders/schemas'
 import { webhooksAdminApi } from '../webhooks/routes'
+import { productCsvApi } from './product-csv/routes'
 
 export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
 
@@ -395,3 +396,5 @@ export const adminApi = new Hono<AppEnv>()
   .get('/audit', auditLogDocs, requireRole('admin'), validate('query', AuditQuery), async (c) => c.json(await listAudit(c.env, c.req.valid('query'))))
   // Outbound webhook endpoints (admin): src/webhooks/routes.ts.
   .route('/webhooks', webhooksAdminApi)
+  // Shopify product CSV import and export (src/admin/product-csv).
+  .route('/', productCsvApi)

@@ -906,3 +906,90 @@ export const webhookAttempts = sqliteTable(
   (t) => [uniqueIndex('webhook_attempts_delivery_attempt_unique').on(t.deliveryId, t.attempt)],
 )
 export type WebhookAttempt = typeof webhookAttempts.$inferSelect
+/** Where a product CSV import stands (src/admin/product-csv/jobs.ts): a validation pass, then the import pass. */
+export const IMPORT_JOB_STATES = ['validating', 'importing', 'done', 'failed'] as const
+export type ImportJobState = (typeof IMPORT_JOB_STATES)[number]
+
+/** One error of an import, by the file's row (the header is row 1) and column. */
+export interface ImportRowError {
+  row: number
+  column: string
+  message: string
+}
+
+/** A product whose options and variants an import step still has to save (src/admin/product-csv/apply.ts). */
+export interface PendingProduct {
+  handle: string
+  isActive: boolean
+  firstRow: number
+  options: { name: string; values: string[] }[]
+  variants: {
+    optionValues: string[]
+    sku: string | null
+    priceCents: number
+    compareAtCents: number | null
+    weightGrams: number
+    /** Units on hand to set; null to leave the stock as it is. */
+    quantity: number | null
+    /** The R2 key of the variant's image (one of the product's gallery). */
+    imageKey: string | null
+    row: number
+  }[]
+}
+
+/**
+ * A product CSV import: the file in R2 (IMPORTS), read in bounded steps by a queue. `step` counts the steps
+ * done and `byte_offset` / `row_number` say where the next one reads; each step claims its number in
+ * import_job_keys in the same D1 batch as its writes, so a re-delivered step does nothing twice; what
+ * the step writes after that batch (each product's variants) is kept in pending_products until it is done.
+ */
+export const importJobs = sqliteTable(
+  'import_jobs',
+  {
+    id: text('id').primaryKey(),
+    r2Key: text('r2_key').notNull(),
+    fileName: text('file_name').notNull().default(''),
+    byteSize: integer('byte_size').notNull(),
+    state: text('state', { enum: IMPORT_JOB_STATES }).notNull().default('validating'),
+    /** The header row, once the first step has read it. */
+    columns: text('columns', { mode: 'json' }).$type<string[]>(),
+    step: integer('step').notNull().default(0),
+    byteOffset: integer('byte_offset').notNull().default(0),
+    /** The file row of the last record read (0 before the header). */
+    rowNumber: integer('row_number').notNull().default(0),
+    /** Rows after the header, known once the validation pass has read them all. */
+    rowsTotal: integer('rows_total'),
+    rowsValidated: integer('rows_validated').notNull().default(0),
+    rowsImported: integer('rows_imported').notNull().default(0),
+    productsImported: integer('products_imported').notNull().default(0),
+    errorCount: integer('error_count').notNull().default(0),
+    /** The first IMPORT_ERRORS_KEPT errors. */
+    errors: text('errors', { mode: 'json' }).$type<ImportRowError[]>().notNull().default(sql`'[]'`),
+    /** The products whose variants the last import step still has to save (through saveVariantSet), with their stock. */
+    pendingProducts: text('pending_products', { mode: 'json' }).$type<PendingProduct[]>(),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [index('import_jobs_created_idx').on(t.createdAt), check('import_jobs_state_known', sql`${t.state} IN ('validating', 'importing', 'done', 'failed')`)],
+)
+export type ImportJob = typeof importJobs.$inferSelect
+
+/**
+ * What an import has seen so far, across its steps: `step` (claimed step numbers), `handle` and `sku`
+ * (the row where each was first seen, for duplicates across steps), `image` (an Image Src fetched into
+ * R2, its value the image's JSON).
+ */
+export const importJobKeys = sqliteTable(
+  'import_job_keys',
+  {
+    jobId: text('job_id')
+      .notNull()
+      .references(() => importJobs.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['step', 'handle', 'sku', 'image'] }).notNull(),
+    key: text('key').notNull(),
+    row: integer('row').notNull().default(0),
+    value: text('value'),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.kind, t.key] })],
+)

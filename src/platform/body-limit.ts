@@ -44,8 +44,9 @@ export function limitBody(maxBytes: number, what?: string): MiddlewareHandler {
  * Unlike `limitBody` it never buffers, so that a streamed body meant for a route with a small limit is
  * not held whole here first (and a route that reads no body never pays for one).
  */
-export function capRequestBody(maxBytes: number): MiddlewareHandler {
+export function capRequestBody(limit: number | ((path: string) => number)): MiddlewareHandler {
   return async (c, next) => {
+    const maxBytes = typeof limit === 'number' ? limit : limit(c.req.path)
     const declared = c.req.header('Content-Length')
     if (declared !== undefined && !c.req.header('Transfer-Encoding')) {
       if (Number(declared) > maxBytes) throw payloadTooLarge(maxBytes)

@@ -17,6 +17,8 @@ export interface LayoutProps {
   jsonLd?: object
   /** Pages that must stay out of search engines (account, cart, checkout, errors). */
   noindex?: boolean
+  /** Reloads the page after this many seconds (a job's progress, without script). */
+  refreshSeconds?: number
   children: ComponentChildren
 }
 
@@ -24,7 +26,7 @@ export interface LayoutProps {
 const scriptSafeJson = (data: object) => JSON.stringify(data).replace(/</g, '\\u003c')
 
 /** The one `<html>` of the shop: every page renders inside it. */
-export function Layout({ title, description, canonical, ogType = 'website', ogImage, jsonLd, noindex, children }: LayoutProps) {
+export function Layout({ title, description, canonical, ogType = 'website', ogImage, jsonLd, noindex, refreshSeconds, children }: LayoutProps) {
   const fullTitle = `${title} · ${SITE_NAME}`
   return (
     <html lang="en">
@@ -34,6 +36,7 @@ export function Layout({ title, description, canonical, ogType = 'website', ogIm
         <title>{fullTitle}</title>
         {description && <meta name="description" content={description} />}
         {noindex && <meta name="robots" content="noindex" />}
+        {refreshSeconds !== undefined && <meta http-equiv="refresh" content={String(refreshSeconds)} />}
         {canonical && <link rel="canonical" href={canonical} />}
         <meta property="og:site_name" content={SITE_NAME} />
         <meta property="og:title" content={title} />
