@@ -105,7 +105,7 @@ describe('importing a Shopify product CSV', { timeout: 60_000 }, () => {
     const messages = [0, 0, 1, 2].map((step, i) => ({ id: `again-${i}`, timestamp: new Date(), attempts: 2, body: { jobId: job.id, step } }))
     const batch = createMessageBatch('cato-imports', messages)
     const ctx = createExecutionContext()
-    await worker.queue(batch, env)
+    await worker.queue(batch, env, ctx)
     const result = await getQueueResult(batch, ctx)
     expect(result.explicitAcks.sort()).toEqual(messages.map((m) => m.id).sort())
     expect(await productOf(tee)).toEqual(before.product)
