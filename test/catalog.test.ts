@@ -263,9 +263,9 @@ describe('GET /api/products/:idOrSlug', () => {
 
   it('sells the demo apparel in Size × Colour with a SKU per variant, and Harbor Tee in Navy / M', async () => {
     const tee = await getJson<ProductDetail>(`/api/products/${HARBOR_TEE.slug}`)
-    expect(tee.body).toMatchObject({ id: HARBOR_TEE.id, name: HARBOR_TEE.name, options: [{ name: 'Size', values: ['XS', 'S', 'M', 'L', 'XL'] }, { name: 'Colour', values: HARBOR_TEE.colours }] })
+    expect(tee.body).toMatchObject({ id: HARBOR_TEE.id, name: HARBOR_TEE.name, options: [{ name: 'Colour', values: HARBOR_TEE.colours }, { name: 'Size', values: ['XS', 'S', 'M', 'L', 'XL'] }] })
     expect(tee.body.variants).toHaveLength(5 * HARBOR_TEE.colours.length)
-    expect(tee.body.variants.find((v) => v.title === 'M / Navy')).toMatchObject({ sku: 'CS-00004-NAV-M', in_stock: true, stock_quantity: 10 })
+    expect(tee.body.variants.find((v) => v.title === 'Navy / M')).toMatchObject({ sku: 'CS-00004-NAV-M', in_stock: true, stock_quantity: 10 })
     // Across the demo: some variants sold out, some on sale, every SKU distinct; goods other than apparel have one default variant.
     expect(plan.variants.some((v) => v.stockQuantity === 0)).toBe(true)
     expect(plan.variants.some((v) => v.compareAtCents !== null)).toBe(true)

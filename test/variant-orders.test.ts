@@ -364,11 +364,12 @@ describe('pages by variant', () => {
     const post = (fields: Record<string, string>) =>
       browser.fetch('/cart/items', { method: 'POST', body: new URLSearchParams(fields), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE } })
     const unchosen = await post({ product_id: String(tee.product.id), quantity: '1' })
-    expect([unchosen.status, unchosen.headers.get('Location')]).toEqual([303, `/products/${tee.product.slug}`])
-    // The message rides in the signed flash cookie (never in the URL); the next page to show messages shows it.
-    expect(decodeURIComponent(browser.cookies.get('flash') ?? '')).toContain(`Choose a size and colour before adding ${tee.product.name} to your cart.`)
+    expect([unchosen.status, unchosen.headers.get('Location')]).toEqual([303, `/products/${tee.product.slug}?choose=1`])
+    // The product page says what to choose, named from the product's options, in an alert; nothing went into the cart.
+    const back = await (await browser.fetch(unchosen.headers.get('Location')!)).text()
+    expect(back).toMatch(new RegExp(`<p class="notice notice-error" role="alert">Choose a size and colour before adding ${tee.product.name} to your cart\\.</p>`))
+    expect(await (await browser.fetch(`/products/${tee.product.slug}`)).text()).not.toContain('Choose a size and colour')
 
-    // Once the shopper chose and added, the message is answered: the cart page does not show it.
     const added = await post({ variant_id: String(tee.navyM.id), quantity: '2' })
     expect([added.status, added.headers.get('Location')]).toEqual([303, '/cart?added=1'])
     const cart = await (await browser.fetch('/cart')).text()

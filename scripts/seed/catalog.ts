@@ -165,12 +165,13 @@ function planVariants(id: number, leafSlug: string, basePriceCents: number, base
           .slice(0, 3 + Math.floor(rand() * 2))
           .map(([c]) => c)
   const onSale = id !== HARBOR_TEE.id && rand() < 0.25
-  const size: PlannedOption = { id: ++ids.option, productId: id, name: 'Size', position: 0 }
-  const colour: PlannedOption = { id: ++ids.option, productId: id, name: 'Colour', position: 1 }
-  options.push(size, colour)
-  const sizeValues = sizes.map((value, position) => ({ id: ++ids.value, optionId: size.id, value, position }))
+  // Colour first, then size: variants read "Navy / M", as shops name them.
+  const colour: PlannedOption = { id: ++ids.option, productId: id, name: 'Colour', position: 0 }
+  const size: PlannedOption = { id: ++ids.option, productId: id, name: 'Size', position: 1 }
+  options.push(colour, size)
   const colourValues = colours.map(([value], position) => ({ id: ++ids.value, optionId: colour.id, value, position }))
-  values.push(...sizeValues, ...colourValues)
+  const sizeValues = sizes.map((value, position) => ({ id: ++ids.value, optionId: size.id, value, position }))
+  values.push(...colourValues, ...sizeValues)
   colourValues.forEach((c, ci) => {
     sizeValues.forEach((z, zi) => {
       const priceCents = basePriceCents + (z.value === 'XL' ? 300 : 0)
@@ -180,14 +181,14 @@ function planVariants(id: number, leafSlug: string, basePriceCents: number, base
         id: ++ids.variant,
         productId: id,
         sku: `${code}-${colours[ci]?.[1]}-${z.value}`,
-        title: variantTitle([z.value, c.value]),
+        title: variantTitle([c.value, z.value]),
         priceCents,
         compareAtCents: onSale ? Math.round((priceCents * 1.25) / 100) * 100 - 1 : null,
         position: variants.length,
         stockQuantity,
       }
       variants.push(variant)
-      variantValues.push({ variantId: variant.id, optionId: size.id, optionValueId: z.id }, { variantId: variant.id, optionId: colour.id, optionValueId: c.id })
+      variantValues.push({ variantId: variant.id, optionId: colour.id, optionValueId: c.id }, { variantId: variant.id, optionId: size.id, optionValueId: z.id })
     })
   })
   return { options, values, variants, variantValues }

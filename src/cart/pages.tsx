@@ -7,7 +7,7 @@ import { limitBody } from '../platform/body-limit'
 import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
 import { htmlErrorHandler } from '../ui/error-page'
-import { redirectWithFlash, takeFlash } from '../ui/flash'
+import { takeFlash } from '../ui/flash'
 import { VariantLabel, variantText } from '../ui/variant-label'
 import { Form, Notice } from '../ui/forms'
 import { pageRenderer } from '../ui/renderer'
@@ -133,14 +133,13 @@ export const cartPages = new Hono<AppEnv>()
     }
     try {
       await addCartItem(c.env, await cartOwner(c), line.data)
-      // A "choose a size" message from an earlier try is answered now: it must not greet the cart page.
-      await takeFlash(c)
       return c.redirect('/cart?added=1', 303)
     } catch (err) {
-      // A product with options and no choice made: back to its page, saying what to choose.
+      // A product with options and no choice made: back to its page, which says what to choose (`?choose`:
+      // the same for everyone, so the page stays cacheable).
       if (err instanceof ApiError && err.code === 'variant_required' && line.data.product_id !== undefined) {
         const choice = await productChoiceOf(c.env, line.data.product_id)
-        if (choice) return redirectWithFlash(c, `/products/${choice.slug}`, 'error', `${choice.message} before adding ${choice.name} to your cart.`)
+        if (choice) return c.redirect(`/products/${choice.slug}?choose=1`, 303)
       }
       return cartFailure(c, err)
     }

@@ -7,6 +7,7 @@ import { asc, inArray, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client'
 import { productImages, productVariants, products, type OptionValue } from '../db/schema'
 import { ApiError, type FieldErrors } from '../platform/errors'
+import { chooseMessage } from '../catalog/variants'
 
 /** A variant as the cart and the orders see it, with its product. */
 export interface VariantForSale {
@@ -93,14 +94,6 @@ async function productsVariants(db: Db, productIds: number[]) {
   return new Map(
     rows.map((row) => [row.id, { variantIds: row.variants.map((v) => v.id), optionNames: [...row.options].sort((a, b) => a.position - b.position).map((o) => o.name) }]),
   )
-}
-
-/** "Choose a size and colour" from a product's option names. */
-export function chooseMessage(optionNames: string[]): string {
-  const names = optionNames.map((name) => name.toLowerCase())
-  if (names.length === 0) return 'Choose an option'
-  const joined = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
-  return `Choose a ${joined}`
 }
 
 /**

@@ -12,6 +12,7 @@ import { centsToDecimal, listingUrl, parseListing } from './page-query'
 import type { CategoryNode, ProductDetail, ProductSummary } from './queries'
 import type { ProductVariant } from './responses'
 import { chooseVariant, isColourOption, valueChoices, variantKey, type ValueChoice } from './variant-choice'
+import { chooseMessage } from './variants'
 import { selectSitemapEntries } from './queries'
 import { OPTION_PARAM_PREFIX, ProductKeyParam, ProductListQuery, type ProductListParams } from './schemas'
 import { categoryTree, productDetail, productList, type ProductList } from './service'
@@ -378,6 +379,13 @@ function VariantPrice({ product, variant }: { product: ProductDetail; variant: P
 
 const stockLine = (variant: ProductVariant) => (variant.in_stock ? (variant.stock_quantity <= 5 ? `Only ${variant.stock_quantity} left` : 'In stock') : 'Out of stock')
 
+/** What of the query a product page depends on, for its cache key: `?variant` (an id) and whether `?choose` is there. */
+function productPageSearch(query: URLSearchParams): string {
+  const id = variantKey(query.get('variant') ?? undefined)
+  const parts = [...(id ? [`variant=${id}`] : []), ...(query.has('choose') ? ['choose=1'] : [])]
+  return parts.length ? `?${parts.join('&')}` : ''
+}
+
 /** The shop's catalog pages, rendered from the same cached catalog as the API. */
 export const shopPages = new Hono<AppEnv>()
   // Anonymous pages: no `no-store`, the catalog's edge cache (html-cache.ts) sets their headers.
@@ -475,6 +483,7 @@ export const shopPages = new Hono<AppEnv>()
       const product = JSON.parse((await productDetail(c.env, waitUntil(c), key.data.idOrSlug)).json) as ProductDetail
       const url = `${origin(c)}/products/${product.slug}`
       const choice = chooseVariant(product, c.req.query('variant'))
+      const choosing = c.req.query('choose') !== undefined
       const variant = choice?.variant
       const firstImage = (variant?.image && product.images.find((image) => image.url === variant.image?.url)) || product.images[0]
       return c.render(
@@ -492,6 +501,12 @@ export const shopPages = new Hono<AppEnv>()
             <Gallery product={product} variant={variant} />
             <div class="info">
               <h1>{product.name}</h1>
+              {/* Back from an add-to-cart that named no variant (an old page, a hand-made form): what to pick. */}
+              {choosing && product.options.length > 0 && (
+                <p class="notice notice-error" role="alert">
+                  {chooseMessage(product.options.map((option) => option.name))} before adding {product.name} to your cart.
+                </p>
+              )}
               {choice?.kind === 'unknown' && (
                 <p class="notice notice-error" role="alert">
                   That choice of {product.name} doesn't exist (or is no longer sold). Showing {product.options.length > 0 ? variant?.title : 'the product'} instead.
@@ -536,7 +551,7 @@ export const shopPages = new Hono<AppEnv>()
           ...(choice?.kind === 'unknown' && { status: 404 as const, noindex: true }),
         },
       )
-    }, { search: (query) => { const id = variantKey(query.get('variant') ?? undefined); return id ? `?variant=${id}` : '' } }),
+    }, { search: productPageSearch }),
   )
   .get('/robots.txt', (c) =>
     c.text(

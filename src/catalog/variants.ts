@@ -78,3 +78,11 @@ export function assertVariantSet(set: VariantSet): void {
 export function variantTitle(optionValues: string[]): string {
   return optionValues.length ? optionValues.join(' / ') : 'Default'
 }
+
+/** "Choose a size and colour" from a product's option names. */
+export function chooseMessage(optionNames: string[]): string {
+  const names = optionNames.map((name) => name.toLowerCase())
+  if (names.length === 0) return 'Choose an option'
+  const joined = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
+  return `Choose a ${joined}`
+}

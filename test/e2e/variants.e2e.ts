@@ -1,0 +1,103 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BASE, launch, screenshots, seriousViolations, watchConsole } from './browser'
+
+let browser: Browser
+beforeAll(async () => {
+  browser = await launch()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+
+async function check(page: Page, problems: string[], name: string) {
+  await page.waitForLoadState('load')
+  expect(await seriousViolations(page), `axe on ${name}`).toEqual([])
+  await screenshots(page, name)
+  expect(problems, `console on ${name}`).toEqual([])
+}
+
+async function signIn(page: Page, email: string, password: string) {
+  await page.goto(`${BASE}/account/sign-in`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/(account|admin)/)
+}
+
+type AdminVariant = { id: number; title: string; sku: string | null; stock_quantity: number; stock_held: number }
+
+/** Every variant's true counts (on hand and held), as staff see them: the shop shows stock only up to 10. */
+async function variantCounts(staff: Page, productId: number): Promise<Map<string, AdminVariant>> {
+  const response = await staff.request.get(`${BASE}/api/admin/products/${productId}/variants`)
+  expect(response.status()).toBe(200)
+  const set = (await response.json()) as { variants: AdminVariant[] }
+  return new Map(set.variants.map((v) => [v.title, v]))
+}
+
+describe('a shopper buys one variant', () => {
+  it('picks "Navy / M" of the Harbor Tee without JavaScript, buys it, and only that variant’s stock moves', async () => {
+    const staffContext = await browser.newContext()
+    const staff = await staffContext.newPage()
+    await signIn(staff, 'admin@example.com', 'demo-admin-password')
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const page = await context.newPage()
+    const problems = watchConsole(page)
+    await signIn(page, 'customer@example.com', 'demo-customer-password')
+
+    const product = (await (await fetch(`${BASE}/api/products/harbor-tee`)).json()) as {
+      id: number
+      options: { name: string; values: string[] }[]
+      variants: { id: number; title: string; sku: string | null; price_cents: number }[]
+    }
+    expect(product.options.map((o) => o.name).sort()).toEqual(['Colour', 'Size'])
+    const navyM = product.variants.find((v) => v.title === 'Navy / M')
+    expect(navyM).toBeDefined()
+    const before = await variantCounts(staff, product.id)
+
+    await page.goto(`${BASE}/products/harbor-tee`)
+    await check(page, problems, '20-product-variants')
+    await page.getByRole('group', { name: /^Colour/ }).getByRole('link', { name: /^Navy/ }).click()
+    await page.waitForURL(/\?variant=\d+$/)
+    await page.getByRole('group', { name: /^Size/ }).getByRole('link', { name: /^M\b/ }).click()
+    await page.waitForURL(new RegExp(`\\?variant=${navyM!.id}$`))
+    expect(await page.getByRole('group', { name: /^Colour/ }).innerText()).toContain('Navy')
+    expect(await page.getByRole('group', { name: /^Size/ }).innerText()).toContain('M')
+    expect(await page.locator('.price').first().innerText()).toContain((navyM!.price_cents / 100).toFixed(2))
+    await check(page, problems, '21-product-navy-m')
+
+    await page.getByRole('button', { name: 'Add to cart' }).click()
+    await page.waitForURL(/\/cart\?added=1$/)
+    const row = page.locator('.cart tbody tr', { hasText: 'Harbor Tee' })
+    await expect.poll(() => row.innerText()).toContain('Navy / M')
+    await check(page, problems, '22-cart-variant')
+
+    await page.getByRole('link', { name: 'Check out' }).click()
+    await page.waitForURL(/\/checkout$/)
+    expect(await page.locator('main').innerText()).toContain('Navy / M')
+    await page.getByLabel('Recipient').fill('Ada Lovelace')
+    await page.getByLabel('Address line 1').fill('12 Analytical Row')
+    await page.getByLabel('City').fill('London')
+    await page.getByLabel('Postal code').fill('N1 9GU')
+    await page.getByLabel('Country code').fill('GB')
+    await page.getByRole('button', { name: 'Place order and pay' }).click()
+    await page.waitForURL(/\/orders\/[0-9a-f-]{36}\?placed=1$/)
+    await page.getByRole('button', { name: 'Pay now' }).click()
+    await page.waitForURL(/\/payments\/test\//)
+    await page.getByRole('button', { name: /^Pay/ }).click()
+    await page.waitForURL(/\/orders\/[0-9a-f-]{36}\?paid=1$/)
+    expect(await page.locator('main').innerText()).toContain('Navy / M')
+    await check(page, problems, '23-order-variant')
+
+    // Exactly one unit of Navy / M left the shelf; every other variant is as it was.
+    const after = await variantCounts(staff, product.id)
+    for (const [title, was] of before) {
+      const now = after.get(title)!
+      if (title === 'Navy / M') expect([now.stock_quantity, now.stock_held]).toEqual([was.stock_quantity - 1, was.stock_held])
+      else expect([title, now.stock_quantity, now.stock_held]).toEqual([title, was.stock_quantity, was.stock_held])
+    }
+    await context.close()
+    await staffContext.close()
+  })
+})
