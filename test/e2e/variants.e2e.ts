@@ -57,7 +57,7 @@ describe('a shopper buys one variant', () => {
     const before = await variantCounts(staff, product.id)
 
     await page.goto(`${BASE}/products/harbor-tee`)
-    await check(page, problems, '20-product-variants')
+    await check(page, problems, '30-product-variants')
     await page.getByRole('group', { name: /^Colour/ }).getByRole('link', { name: /^Navy/ }).click()
     await page.waitForURL(/\?variant=\d+$/)
     await page.getByRole('group', { name: /^Size/ }).getByRole('link', { name: /^M\b/ }).click()
@@ -65,13 +65,13 @@ describe('a shopper buys one variant', () => {
     expect(await page.getByRole('group', { name: /^Colour/ }).innerText()).toContain('Navy')
     expect(await page.getByRole('group', { name: /^Size/ }).innerText()).toContain('M')
     expect(await page.locator('.price').first().innerText()).toContain((navyM!.price_cents / 100).toFixed(2))
-    await check(page, problems, '21-product-navy-m')
+    await check(page, problems, '31-product-navy-m')
 
     await page.getByRole('button', { name: 'Add to cart' }).click()
     await page.waitForURL(/\/cart\?added=1$/)
     const row = page.locator('.cart tbody tr', { hasText: 'Harbor Tee' })
     await expect.poll(() => row.innerText()).toContain('Navy / M')
-    await check(page, problems, '22-cart-variant')
+    await check(page, problems, '32-cart-variant')
 
     await page.getByRole('link', { name: 'Check out' }).click()
     await page.waitForURL(/\/checkout$/)
@@ -88,7 +88,7 @@ describe('a shopper buys one variant', () => {
     await page.getByRole('button', { name: /^Pay/ }).click()
     await page.waitForURL(/\/orders\/[0-9a-f-]{36}\?paid=1$/)
     expect(await page.locator('main').innerText()).toContain('Navy / M')
-    await check(page, problems, '23-order-variant')
+    await check(page, problems, '33-order-variant')
 
     // Exactly one unit of Navy / M left the shelf; every other variant is as it was.
     const after = await variantCounts(staff, product.id)
