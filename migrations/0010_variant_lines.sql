@@ -56,6 +56,6 @@ CREATE UNIQUE INDEX `order_items_reservation_unique` ON `order_items` (`reservat
 -- Hand-written from here. The three table copies above are drizzle-kit's with their SELECTs corrected by
 -- hand (regenerating must keep them): drizzle copies the new columns from the old tables, which have none.
 -- Every existing line (cart, order, refund) is of its product's default variant, its first by position
--- (every product had exactly one, migration 0009); a line of a product deleted before then has no variant
+-- (every product had exactly one, migration 0009), and a line of a product deleted before then has no variant
 -- and keeps `variant_id = -product_id`, unique within its cart, order or refund as its product was. Order
 -- lines bought before variants carry the title 'Default', no SKU and no option values.

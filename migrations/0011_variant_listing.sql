@@ -6,7 +6,7 @@ ALTER TABLE `products` ADD `compare_at_max_cents` integer;--> statement-breakpoi
 ALTER TABLE `products` ADD `available_units` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 CREATE INDEX `products_list_newest_idx` ON `products` (`is_active`,`created_at`,`price_cents`,`available_units`);--> statement-breakpoint
 CREATE INDEX `products_list_price_idx` ON `products` (`is_active`,`price_cents`,`available_units`);--> statement-breakpoint
-CREATE INDEX `products_list_name_idx` ON `products` (`is_active`,`name`,`price_cents`,`available_units`);
+CREATE INDEX `products_list_name_idx` ON `products` (`is_active`,`name`,`price_cents`,`available_units`);--> statement-breakpoint
 -- Hand-written from here. A product's row carries what its list item shows of its variants, so that a list
 -- page stays one statement over products (and its indexes): the lowest active price as price_cents (the
 -- "from" price the price filters and sort use), the highest as price_max_cents, the highest compare-at

@@ -97,6 +97,22 @@ describe('a shopper buys one variant', () => {
       if (title === 'Navy / M') expect([now.stock_quantity, now.stock_held]).toEqual([was.stock_quantity - 1, was.stock_held])
       else expect([title, now.stock_quantity, now.stock_held]).toEqual([title, was.stock_quantity, was.stock_held])
     }
+
+    // The order's mails (issue 16): placed, then paid, each read in the dev mailbox, the line by its variant.
+    const orderRef = page.url().match(/\/orders\/([0-9a-f-]{36})/)![1]!
+    const mailbox = staff
+    const confirmed = mailbox.locator('tr', { hasText: 'customer@example.com' }).filter({ hasText: `Order ${orderRef.slice(0, 8).toUpperCase()} confirmed` })
+    for (let i = 0; (await confirmed.count()) === 0; i++) {
+      if (i > 60) throw new Error('no order confirmation in the dev mailbox after 30 s')
+      await mailbox.goto(`${BASE}/admin/mailbox`)
+      if ((await confirmed.count()) === 0) await mailbox.waitForTimeout(500)
+    }
+    await screenshots(mailbox, '34-dev-mailbox')
+    await confirmed.first().getByRole('link', { name: 'HTML' }).click()
+    const mail = await mailbox.locator('body').innerText()
+    expect(mail).toContain('Navy / M')
+    expect(mail).toContain('SKU CS-00004-NAV-M')
+    await screenshots(mailbox, '35-mail-order-confirmed')
     await context.close()
     await staffContext.close()
   })
