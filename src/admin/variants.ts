@@ -4,7 +4,7 @@
  * (`saveVariantSet`, src/catalog/variant-write.ts), so every edit has the same rules, one D1 batch, its
  * audit entry and a new catalog version.
  */
-import { readVariantSet, saveVariantSet, toWrite, type StockWrite, type VariantSetView, type VariantSetWrite, type VariantWrite } from '../catalog/variant-write'
+import { readVariantSet, saveVariantSet, toWrite, variantWriteOf, type StockWrite, type VariantSetView, type VariantSetWrite, type VariantWrite } from '../catalog/variant-write'
 import { PRODUCT_VARIANTS_MAX } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, validationFailed } from '../platform/errors'
@@ -23,17 +23,7 @@ export function variantSetFromBody(body: AdminVariantSetBody): VariantSetWrite {
           : v.stock_quantity !== undefined
             ? { onHand: v.stock_quantity, ...(v.expected_stock_quantity !== undefined && { expectedOnHand: v.expected_stock_quantity }) }
             : undefined
-      return {
-        ...(v.id !== undefined && { id: v.id }),
-        optionValues: v.option_values,
-        sku: v.sku,
-        priceCents: v.price_cents,
-        compareAtCents: v.compare_at_cents,
-        weightGrams: v.weight_grams,
-        imageId: v.image_id,
-        isActive: v.is_active,
-        ...(stock && { stock }),
-      }
+      return { ...variantWriteOf(v), ...(stock && { stock }) }
     }),
   }
 }

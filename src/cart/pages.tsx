@@ -16,7 +16,7 @@ import { LINE_QUANTITY_MAX } from '../db/schema'
 import { formNumber, formText, readForm } from '../ui/form-input'
 import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from './schemas'
 import { cartOwner } from './owner'
-import { addCartItem, getCart, productChoiceOf, removeCartItem, updateCartItem, type CartView } from './service'
+import { addCartItem, getCart, productSlugOf, removeCartItem, updateCartItem, type CartView } from './service'
 
 type Ctx = Context<AppEnv>
 
@@ -138,8 +138,8 @@ export const cartPages = new Hono<AppEnv>()
       // A product with options and no choice made: back to its page, which says what to choose (`?choose`:
       // the same for everyone, so the page stays cacheable).
       if (err instanceof ApiError && err.code === 'variant_required' && line.data.product_id !== undefined) {
-        const choice = await productChoiceOf(c.env, line.data.product_id)
-        if (choice) return c.redirect(`/products/${choice.slug}?choose=1`, 303)
+        const slug = await productSlugOf(c.env, line.data.product_id)
+        if (slug) return c.redirect(`/products/${slug}?choose=1`, 303)
       }
       return cartFailure(c, err)
     }

@@ -28,7 +28,7 @@ import {
 } from './queries'
 import type { CartLineView, CartView, Unavailable } from './responses'
 import type { AddCartItemBody } from './schemas'
-import { productChoice, resolveVariantIds, variantForSale, variantsByIds, type VariantForSale, type VariantLine } from './variants'
+import { productSlug, resolveVariantIds, variantForSale, variantsByIds, type VariantForSale, type VariantLine } from './variants'
 
 /** The guest cart cookie's name (before its `__Host-` prefix outside development). */
 export const CART_COOKIE = 'cart'
@@ -257,4 +257,4 @@ export async function orderableCartLines(env: Env, userId: number): Promise<{ ca
 export const removeOrderedLines = (env: Env, cartId: number, variantIds: number[]) => removeLines(getDb(env), cartId, variantIds)
 
 /** What a shopper must choose before a product with several variants goes in the cart (for the product page's form). */
-export const productChoiceOf = (env: Env, productId: number) => productChoice(getDb(env), productId)
+export const productSlugOf = (env: Env, productId: number) => productSlug(getDb(env), productId)

@@ -126,13 +126,8 @@ export async function resolveVariantIds(db: Db, lines: LineRef[], fieldOf: (inde
 /** The line of one variant: in the cart, an order, a refund. */
 export type VariantLine = { productId: number; variantId: number; quantity: number }
 
-/** What a shopper must choose to buy the product (its slug, name and "Choose a size and colour"), if it exists. */
-export async function productChoice(db: Db, productId: number): Promise<{ slug: string; name: string; message: string } | null> {
-  const row = await db.query.products.findFirst({
-    where: (p, { eq }) => eq(p.id, productId),
-    columns: { slug: true, name: true },
-    with: { options: { columns: { name: true, position: true } } },
-  })
-  if (!row) return null
-  return { slug: row.slug, name: row.name, message: chooseMessage([...row.options].sort((a, b) => a.position - b.position).map((o) => o.name)) }
+/** The slug of a product (for the page that asks to choose its variant), or null when there is no such product. */
+export async function productSlug(db: Db, productId: number): Promise<string | null> {
+  const row = await db.query.products.findFirst({ where: (p, { eq }) => eq(p.id, productId), columns: { slug: true } })
+  return row?.slug ?? null
 }

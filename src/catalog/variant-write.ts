@@ -107,20 +107,34 @@ export async function readVariantSet(env: Env, productId: number): Promise<Varia
   }
 }
 
+/** The API's shape of a variant (the admin's body, the set as read) in the writer's terms, stock aside. */
+export function variantWriteOf(v: {
+  id?: number
+  option_values: string[]
+  sku: string | null
+  price_cents: number
+  compare_at_cents: number | null
+  weight_grams: number
+  image_id: number | null
+  is_active: boolean
+}): VariantWrite {
+  return {
+    ...(v.id !== undefined && { id: v.id }),
+    optionValues: v.option_values,
+    sku: v.sku,
+    priceCents: v.price_cents,
+    compareAtCents: v.compare_at_cents,
+    weightGrams: v.weight_grams,
+    imageId: v.image_id,
+    isActive: v.is_active,
+  }
+}
+
 /** The set as it is, in the writer's terms: saving it unchanged changes nothing (the start of every partial edit). */
 export function toWrite(view: VariantSetView): VariantSetWrite {
   return {
     options: view.options.map((o) => ({ id: o.id, name: o.name, values: o.values.map((v) => v.value) })),
-    variants: view.variants.map((v) => ({
-      id: v.id,
-      optionValues: v.option_values,
-      sku: v.sku,
-      priceCents: v.price_cents,
-      compareAtCents: v.compare_at_cents,
-      weightGrams: v.weight_grams,
-      imageId: v.image_id,
-      isActive: v.is_active,
-    })),
+    variants: view.variants.map(variantWriteOf),
   }
 }
 

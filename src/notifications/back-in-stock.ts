@@ -77,6 +77,11 @@ export const backInStockListener: StockChangedListener = (db, change) => {
   if (change.available <= 0) return null
   const variantId = Number(change.level)
   const variantBack = Number.isSafeInteger(variantId) && change.levelOnHand - change.levelHeld > 0
+  // Only a restock brings anything back: while the product and its variant stayed in stock (every sale
+  // of a flash sale), the write-through carries no statement of ours. Unknown (an object's first) counts as sold out.
+  const productWasOut = change.previousAvailable === null || change.previousAvailable <= 0
+  const variantWasOut = change.previousLevelAvailable == null || change.previousLevelAvailable <= 0
+  if (!productWasOut && !(variantBack && variantWasOut)) return null
   const matches = sql`r.product_id = ${change.productId} and (r.variant_id is null${variantBack ? sql` or r.variant_id = ${variantId}` : sql``})`
   const rows = db.insert(outbox).select(
     sql`select ${SQL_UUID}, 'product.back_in_stock',

@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BASE, launch, screenshots, seriousViolations, watchConsole } from './browser'
+import { BASE, check, launch, signIn, watchConsole } from './browser'
 
 let browser: Browser
 beforeAll(async () => {
@@ -38,21 +38,6 @@ function solidPng(width: number, height: number, [r, g, b]: [number, number, num
   const rows = Buffer.alloc((width * 3 + 1) * height)
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) rows.set([r, g, b], y * (width * 3 + 1) + 1 + x * 3)
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))])
-}
-
-async function check(page: Page, problems: string[], name: string) {
-  await page.waitForLoadState('load')
-  expect(await seriousViolations(page), `axe on ${name}`).toEqual([])
-  await screenshots(page, name)
-  expect(problems, `console on ${name}`).toEqual([])
-}
-
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto(`${BASE}/account/sign-in`)
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill(password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL(/\/account$/)
 }
 
 describe('staff in a real browser', () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { expect } from 'vitest'
 
 export const BASE = process.env.E2E_BASE ?? `http://127.0.0.1:${process.env.E2E_PORT ?? '8791'}`
 export const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots')
@@ -44,4 +45,21 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)
+}
+
+/** Visits a page as its user sees it: no console errors, no serious accessibility violation, screenshots at both widths. */
+export async function check(page: Page, problems: string[], name: string) {
+  await page.waitForLoadState('load')
+  expect(await seriousViolations(page), `axe on ${name}`).toEqual([])
+  await screenshots(page, name)
+  expect(problems, `console on ${name}`).toEqual([])
+}
+
+/** Signs in through the page, as anyone does (staff land on their account page too). */
+export async function signIn(page: Page, email: string, password: string) {
+  await page.goto(`${BASE}/account/sign-in`)
+  await page.getByLabel('Email').fill(email)
+  await page.getByLabel('Password').fill(password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(/\/account$/)
 }

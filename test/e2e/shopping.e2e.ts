@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BASE, launch, screenshots, seriousViolations, watchConsole } from './browser'
+import { BASE, check, launch, watchConsole } from './browser'
 
 let browser: Browser
 beforeAll(async () => {
@@ -10,14 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
 })
-
-/** Visits a page as a shopper would see it: no console errors, no serious accessibility violation, screenshots at both widths. */
-async function check(page: Page, problems: string[], name: string) {
-  await page.waitForLoadState('load')
-  expect(await seriousViolations(page), `axe on ${name}`).toEqual([])
-  await screenshots(page, name)
-  expect(problems, `console on ${name}`).toEqual([])
-}
 
 async function addToCart(page: Page) {
   await page.getByRole('button', { name: 'Add to cart' }).click()

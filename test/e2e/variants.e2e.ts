@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BASE, launch, screenshots, seriousViolations, watchConsole } from './browser'
+import { BASE, check, launch, screenshots, signIn, watchConsole } from './browser'
 
 let browser: Browser
 beforeAll(async () => {
@@ -9,21 +9,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
 })
-
-async function check(page: Page, problems: string[], name: string) {
-  await page.waitForLoadState('load')
-  expect(await seriousViolations(page), `axe on ${name}`).toEqual([])
-  await screenshots(page, name)
-  expect(problems, `console on ${name}`).toEqual([])
-}
-
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto(`${BASE}/account/sign-in`)
-  await page.getByLabel('Email').fill(email)
-  await page.getByLabel('Password').fill(password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.waitForURL(/\/(account|admin)/)
-}
 
 type AdminVariant = { id: number; title: string; sku: string | null; stock_quantity: number; stock_held: number }
 
