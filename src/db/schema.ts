@@ -49,6 +49,8 @@ export const products = sqliteTable(
     priceMaxCents: integer('price_max_cents').notNull().default(0),
     compareAtMaxCents: integer('compare_at_max_cents'),
     availableUnits: integer('available_units').notNull().default(0),
+    /** Which tax rates apply (tax_rates.tax_class); typed by its enum, no CHECK (SQLite cannot add one without a rebuild). */
+    taxClass: text('tax_class', { enum: ['standard', 'reduced', 'zero'] }).notNull().default('standard'),
   },
   (t) => [
     uniqueIndex('products_slug_unique').on(t.slug),
@@ -224,6 +226,8 @@ export const users = sqliteTable(
     tokenVersion: integer('token_version').notNull().default(0),
     createdAt: epochMs('created_at'),
     lastLoginAt: integer('last_login_at'),
+    /** A guest buyer known only by email (no usable password); registering with that email later makes it an account. */
+    isGuest: integer('is_guest', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     uniqueIndex('users_email_unique').on(t.email),
@@ -310,8 +314,9 @@ export const rateLimits = sqliteTable('rate_limits', {
   count: integer('count').notNull(),
 })
 
-export const usersRelations = relations(users, ({ one }) => ({
+export const usersRelations = relations(users, ({ one, many }) => ({
   profile: one(userProfiles, { fields: [users.id], references: [userProfiles.userId] }),
+  addresses: many(addresses),
 }))
 
 export const categoriesRelations = relations(categories, ({ one, many }) => ({
@@ -383,6 +388,10 @@ export const carts = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash'),
+    /** The discount code the shopper entered (normalised), and the destination for the cart's shipping and tax estimate. */
+    discountCode: text('discount_code'),
+    estimateCountry: text('estimate_country'),
+    estimateRegion: text('estimate_region'),
     createdAt: epochMs('created_at'),
     updatedAt: epochMs('updated_at'),
   },
@@ -446,6 +455,21 @@ export const orders = sqliteTable(
     paymentStatus: text('payment_status', { enum: PAYMENT_STATUSES }).notNull().default('unpaid'),
     /** Why staff must look at the order before it goes on (a payment that does not match it…); null when nothing is wrong. */
     reviewReason: text('review_reason'),
+    /** The buyer's email at the time of the order (lower-cased): a guest's only contact, a customer's copy. Null on orders placed before guest checkout. */
+    email: text('email'),
+    /**
+     * The money breakdown (issue 15): total = subtotal − discount + shipping + tax (tax added only when
+     * prices exclude it; `tax_inclusive` orders show the tax their prices include). The shipping method as
+     * chosen (id and name at the time), its price before discounts, and the cart weight it was priced on.
+     */
+    discountCents: integer('discount_cents').notNull().default(0),
+    shippingCents: integer('shipping_cents').notNull().default(0),
+    shippingDiscountCents: integer('shipping_discount_cents').notNull().default(0),
+    taxCents: integer('tax_cents').notNull().default(0),
+    taxInclusive: integer('tax_inclusive', { mode: 'boolean' }).notNull().default(false),
+    shippingMethodId: integer('shipping_method_id'),
+    shippingMethodName: text('shipping_method_name'),
+    shippingWeightGrams: integer('shipping_weight_grams').notNull().default(0),
     createdAt: epochMs('created_at'),
     updatedAt: epochMs('updated_at'),
   },
@@ -487,6 +511,10 @@ export const orderItems = sqliteTable(
     quantity: integer('quantity').notNull(),
     lineTotalCents: integer('line_total_cents').notNull(),
     reservationId: text('reservation_id').notNull(),
+    /** The line's share of the order's discounts, and its tax (after discount), in cents; the tax rate applied. */
+    discountCents: integer('discount_cents').notNull().default(0),
+    taxCents: integer('tax_cents').notNull().default(0),
+    taxRateBp: integer('tax_rate_bp').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.orderId, t.variantId] }),
@@ -556,6 +584,8 @@ export const ordersRelations = relations(orders, ({ many, one }) => ({
   events: many(orderEvents),
   payment: one(payments),
   refunds: many(refunds),
+  taxLines: many(orderTaxLines),
+  discounts: many(discountRedemptions),
 }))
 
 export const orderItemsRelations = relations(orderItems, ({ one }) => ({
@@ -993,3 +1023,263 @@ export const importJobKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.jobId, t.kind, t.key] })],
 )
+
+/*
+ * Checkout totals (issue 15): shipping zones and methods, tax rates, discounts, the order's money
+ * breakdown, the address book and guest buyers. Money in integer cents of the store's currency, rates in
+ * basis points (2000 = 20 %, 725 = 7.25 %).
+ */
+
+export const TAX_CLASSES = ['standard', 'reduced', 'zero'] as const
+export type TaxClass = (typeof TAX_CLASSES)[number]
+
+/** One row (id 1): how prices are entered. Inclusive (EU/UK/AU) leaves totals unchanged and shows the tax they include; exclusive (US) adds it at checkout. */
+export const checkoutSettings = sqliteTable(
+  'checkout_settings',
+  {
+    id: integer('id').primaryKey(),
+    pricesIncludeTax: integer('prices_include_tax', { mode: 'boolean' }).notNull().default(false),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [check('checkout_settings_singleton', sql`${t.id} = 1`)],
+)
+
+/** Where the store ships: a set of countries (or regions of them), with its methods. */
+export const shippingZones = sqliteTable(
+  'shipping_zones',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    /** Whether shipping is taxed in this zone (at the standard rate of the destination). */
+    shippingTaxable: integer('shipping_taxable', { mode: 'boolean' }).notNull().default(false),
+    position: integer('position').notNull().default(0),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [check('shipping_zones_name_length', sql`length(${t.name}) BETWEEN 1 AND 100`)],
+)
+
+/**
+ * A zone's countries: ISO 3166-1 alpha-2, and `region` an ISO 3166-2 subdivision code without the country
+ * ("CA" for California in US) or '' for the whole country. An area belongs to one zone; a region's row
+ * wins over its country's.
+ */
+export const shippingZoneAreas = sqliteTable(
+  'shipping_zone_areas',
+  {
+    zoneId: integer('zone_id')
+      .notNull()
+      .references(() => shippingZones.id, { onDelete: 'cascade' }),
+    country: text('country').notNull(),
+    region: text('region').notNull().default(''),
+  },
+  (t) => [
+    primaryKey({ columns: [t.country, t.region] }),
+    index('shipping_zone_areas_zone_idx').on(t.zoneId),
+    check('shipping_zone_areas_country_format', sql`length(${t.country}) = 2 AND ${t.country} = upper(${t.country})`),
+  ],
+)
+
+export const SHIPPING_RATE_KINDS = ['flat', 'weight', 'subtotal'] as const
+export type ShippingRateKind = (typeof SHIPPING_RATE_KINDS)[number]
+
+/** A band of a weight- or subtotal-rated method: from `min` (inclusive) to `max` (exclusive, null for no end), in grams or cents. */
+export interface ShippingRateBand {
+  min: number
+  max: number | null
+  price_cents: number
+}
+
+/**
+ * A way to ship to a zone: a flat price, or by bands of the cart's weight (grams) or subtotal (cents);
+ * free when the subtotal reaches `free_above_cents`. `estimate` is shown as written ("3–5 business days").
+ */
+export const shippingMethods = sqliteTable(
+  'shipping_methods',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    zoneId: integer('zone_id')
+      .notNull()
+      .references(() => shippingZones.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    estimate: text('estimate').notNull().default(''),
+    rateKind: text('rate_kind', { enum: SHIPPING_RATE_KINDS }).notNull().default('flat'),
+    flatCents: integer('flat_cents').notNull().default(0),
+    bands: text('bands', { mode: 'json' }).notNull().default(sql`'[]'`).$type<ShippingRateBand[]>(),
+    freeAboveCents: integer('free_above_cents'),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    position: integer('position').notNull().default(0),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [
+    index('shipping_methods_zone_idx').on(t.zoneId, t.position),
+    check('shipping_methods_name_length', sql`length(${t.name}) BETWEEN 1 AND 100`),
+    check('shipping_methods_rate_kind_known', sql`${t.rateKind} IN ('flat', 'weight', 'subtotal')`),
+    check('shipping_methods_flat_nonnegative', sql`${t.flatCents} >= 0`),
+    check('shipping_methods_free_above_nonnegative', sql`${t.freeAboveCents} IS NULL OR ${t.freeAboveCents} >= 0`),
+  ],
+)
+
+/** A tax rate for a destination (country, region '' for the whole country; a region's rate wins) and a product tax class. */
+export const taxRates = sqliteTable(
+  'tax_rates',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    country: text('country').notNull(),
+    region: text('region').notNull().default(''),
+    taxClass: text('tax_class', { enum: TAX_CLASSES }).notNull().default('standard'),
+    /** Basis points: 2000 = 20 %. */
+    rateBp: integer('rate_bp').notNull(),
+    /** How the receipt names it ("VAT", "Sales tax"). */
+    name: text('name').notNull(),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [
+    uniqueIndex('tax_rates_destination_class_unique').on(t.country, t.region, t.taxClass),
+    check('tax_rates_rate_range', sql`${t.rateBp} BETWEEN 0 AND 10000`),
+    check('tax_rates_class_known', sql`${t.taxClass} IN ('standard', 'reduced', 'zero')`),
+    check('tax_rates_country_format', sql`length(${t.country}) = 2 AND ${t.country} = upper(${t.country})`),
+  ],
+)
+
+export const DISCOUNT_KINDS = ['percentage', 'fixed', 'free_shipping'] as const
+export type DiscountKind = (typeof DISCOUNT_KINDS)[number]
+
+/**
+ * A discount code (`code` set, stored normalised: NFKC, upper case, no spaces) or an automatic promotion
+ * (`code` null). `value` is basis points for a percentage (1000 = 10 %), cents for a fixed amount, 0 for
+ * free shipping. Eligibility: all products, or the listed products and/or categories. `times_used` counts
+ * live redemptions (given back when an unpaid order ends) and can never pass `usage_limit`.
+ */
+export const discounts = sqliteTable(
+  'discounts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    code: text('code'),
+    title: text('title').notNull(),
+    kind: text('kind', { enum: DISCOUNT_KINDS }).notNull(),
+    value: integer('value').notNull().default(0),
+    minSubtotalCents: integer('min_subtotal_cents'),
+    productIds: text('product_ids', { mode: 'json' }).notNull().default(sql`'[]'`).$type<number[]>(),
+    categoryIds: text('category_ids', { mode: 'json' }).notNull().default(sql`'[]'`).$type<number[]>(),
+    startsAt: integer('starts_at'),
+    endsAt: integer('ends_at'),
+    usageLimit: integer('usage_limit'),
+    perCustomerLimit: integer('per_customer_limit'),
+    timesUsed: integer('times_used').notNull().default(0),
+    isActive: integer('is_active', { mode: 'boolean' }).notNull().default(true),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [
+    uniqueIndex('discounts_code_unique').on(t.code),
+    check('discounts_kind_known', sql`${t.kind} IN ('percentage', 'fixed', 'free_shipping')`),
+    check('discounts_value_range', sql`${t.value} >= 0 AND (${t.kind} <> 'percentage' OR ${t.value} BETWEEN 1 AND 10000)`),
+    check('discounts_usage_within_limit', sql`${t.timesUsed} >= 0 AND (${t.usageLimit} IS NULL OR ${t.timesUsed} <= ${t.usageLimit})`),
+    check('discounts_dates_ordered', sql`${t.startsAt} IS NULL OR ${t.endsAt} IS NULL OR ${t.startsAt} < ${t.endsAt}`),
+  ],
+)
+
+/**
+ * A discount applied to an order, with what it took off (all of the order's lines and shipping). Written in
+ * the batch that places the order; `released_at` set in the batch that ends the order unpaid (the use is
+ * given back). `customer_key` is the buyer's lower-cased email, for per-customer limits.
+ */
+export const discountRedemptions = sqliteTable(
+  'discount_redemptions',
+  {
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    discountId: integer('discount_id')
+      .notNull()
+      .references(() => discounts.id, { onDelete: 'restrict' }),
+    code: text('code'),
+    title: text('title').notNull(),
+    customerKey: text('customer_key').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    createdAt: epochMs('created_at'),
+    releasedAt: integer('released_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderId, t.discountId] }),
+    index('discount_redemptions_customer_idx').on(t.discountId, t.customerKey),
+    check('discount_redemptions_amount_nonnegative', sql`${t.amountCents} >= 0`),
+  ],
+)
+
+/** An order's tax, per rate (and shipping's): what the receipt lists. */
+export const orderTaxLines = sqliteTable(
+  'order_tax_lines',
+  {
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    name: text('name').notNull(),
+    rateBp: integer('rate_bp').notNull(),
+    taxableCents: integer('taxable_cents').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.position] }), check('order_tax_lines_amount_nonnegative', sql`${t.amountCents} >= 0 AND ${t.taxableCents} >= 0`)],
+)
+
+/** A customer's saved addresses; at most one default each (a partial unique index). */
+export const addresses = sqliteTable(
+  'addresses',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    line1: text('line1').notNull(),
+    line2: text('line2'),
+    city: text('city').notNull(),
+    region: text('region'),
+    postalCode: text('postal_code').notNull(),
+    country: text('country').notNull(),
+    phone: text('phone'),
+    isDefault: integer('is_default', { mode: 'boolean' }).notNull().default(false),
+    createdAt: epochMs('created_at'),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [
+    index('addresses_user_idx').on(t.userId, t.id),
+    uniqueIndex('addresses_one_default').on(t.userId).where(sql`${t.isDefault} = 1`),
+    check('addresses_country_format', sql`length(${t.country}) = 2 AND ${t.country} = upper(${t.country})`),
+  ],
+)
+
+export type CheckoutSettings = typeof checkoutSettings.$inferSelect
+export type ShippingZone = typeof shippingZones.$inferSelect
+export type ShippingZoneArea = typeof shippingZoneAreas.$inferSelect
+export type ShippingMethod = typeof shippingMethods.$inferSelect
+export type TaxRate = typeof taxRates.$inferSelect
+export type Discount = typeof discounts.$inferSelect
+export type NewDiscount = typeof discounts.$inferInsert
+export type DiscountRedemption = typeof discountRedemptions.$inferSelect
+export type OrderTaxLine = typeof orderTaxLines.$inferSelect
+export type Address = typeof addresses.$inferSelect
+
+export const shippingZonesRelations = relations(shippingZones, ({ many }) => ({
+  areas: many(shippingZoneAreas),
+  methods: many(shippingMethods),
+}))
+export const shippingZoneAreasRelations = relations(shippingZoneAreas, ({ one }) => ({
+  zone: one(shippingZones, { fields: [shippingZoneAreas.zoneId], references: [shippingZones.id] }),
+}))
+export const shippingMethodsRelations = relations(shippingMethods, ({ one }) => ({
+  zone: one(shippingZones, { fields: [shippingMethods.zoneId], references: [shippingZones.id] }),
+}))
+export const orderTaxLinesRelations = relations(orderTaxLines, ({ one }) => ({
+  order: one(orders, { fields: [orderTaxLines.orderId], references: [orders.id] }),
+}))
+export const discountRedemptionsRelations = relations(discountRedemptions, ({ one }) => ({
+  order: one(orders, { fields: [discountRedemptions.orderId], references: [orders.id] }),
+  discount: one(discounts, { fields: [discountRedemptions.discountId], references: [discounts.id] }),
+}))
+export const addressesRelations = relations(addresses, ({ one }) => ({
+  user: one(users, { fields: [addresses.userId], references: [users.id] }),
+}))
