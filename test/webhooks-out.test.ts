@@ -180,6 +180,21 @@ describe('delivering events', () => {
     expect(log.body.items).toMatchObject([{ status: 'succeeded', attempts: 1, response_code: 200, event_id: body.id }])
   })
 
+  it('tells subscribers of a product staff created, with its new id, from the batch that made it', async () => {
+    const { user, call } = await admin()
+    const { key, url } = receiverUrl('ok')
+    await newEndpoint(call, url, ['product.updated'])
+    const made = await callJson<{ id: number }>('POST', '/api/admin/products', { name: 'Webhook Kettle', price: '24.00', stock_quantity: 3 }, user.bearer)
+    expect(made.status).toBe(201)
+
+    const [request, ...extra] = await receivedAtLeast(key, 1)
+    expect(extra).toEqual([])
+    expect(JSON.parse(request!.body)).toMatchObject({
+      type: 'product.updated',
+      data: { product_id: made.body.id, change: 'product.create', deleted: false, product: { name: 'Webhook Kettle', price_cents: 2400 } },
+    })
+  })
+
   it('sends nothing to an endpoint not subscribed to the type, or switched off', async () => {
     const { user, call } = await admin()
     const other = receiverUrl('ok')

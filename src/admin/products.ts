@@ -18,7 +18,8 @@ import { pageOf, pageWindow } from '../platform/pagination'
 import { uniqueSlug, withUniqueSlug } from '../platform/slug'
 import { containsText, startsWith } from '../platform/text-match'
 import { auditStatement } from './audit'
-import { commitCatalogChange, refusedReference } from './catalog-change'
+import { commitCatalogChange, productCreatedEvent, refusedReference } from './catalog-change'
+import { enqueueEventDeliveries, webhookEventStatements } from '../webhooks/events'
 import { inspectImage } from './image-files'
 import type { AdminImage, AdminProduct, AdminProductPage } from './responses'
 import { LOW_STOCK_THRESHOLD, type AdminProductBody, type AdminProductPatch, type AdminProductQuery } from './schemas'
@@ -126,18 +127,24 @@ const categoryLinks = (db: Db, product: { id: number } | { slug: string }, categ
 export async function createProduct(env: Env, actor: CurrentUser, body: AdminProductBody): Promise<AdminProduct> {
   const db = getDb(env)
   await checkCategories(db, body.category_ids)
+  let created: ReturnType<typeof productCreatedEvent> | undefined
   const id = await withUniqueSlug({ name: body.name, asked: body.slug, fallback: 'product' }, productSlugOwners(db), 'products', async (slug) => {
     const fields = { name: body.name, slug, description: body.description, priceCents: body.price, currency: body.currency, stockQuantity: body.stock_quantity, isActive: body.is_active }
+    const after = { ...productView(fields), category_ids: body.category_ids }
+    created = productCreatedEvent(slug, after)
     const [[row]] = await db.batch([
       db.insert(products).values(fields).returning({ id: products.id }),
       ...categoryLinks(db, { slug }, body.category_ids),
-      auditStatement(db, actor, { action: 'product.create', targetType: 'product', targetId: sql`(select cast(id as text) from products where slug = ${slug})`, after: { ...productView(fields), category_ids: body.category_ids } }),
+      auditStatement(db, actor, { action: 'product.create', targetType: 'product', targetId: sql`(select cast(id as text) from products where slug = ${slug})`, after }),
       bumpCatalogVersionStatement(db),
+      // Subscribers hear of the new product (product.updated, change "product.create") from the batch that makes it.
+      ...webhookEventStatements(db, created),
     ]).catch(refusedReference)
     if (!row) throw new Error('product insert returned nothing')
     return row.id
   })
   forgetCatalogVersion()
+  if (created) await enqueueEventDeliveries(env, created.sourceKey)
   return adminProduct(env, id)
 }
 
