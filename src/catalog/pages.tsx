@@ -443,7 +443,10 @@ export const shopPages = new Hono<AppEnv>()
       if (`${here.pathname}${here.search}` !== canonicalPath) return c.redirect(canonicalPath, 302)
       const [categories, page] = await Promise.all([tree(c), list(c, params)])
       const category = findCategory(categories, params.category)
-      const heading = params.q ? `Results for “${params.q}”` : (category?.name ?? 'All products')
+      // A search that matched nothing may have been answered for its correction (src/catalog/service.ts).
+      const search = page.search
+      const shown = search?.corrected_from ? { ...params, q: search.query } : params
+      const heading = shown.q ? `Results for “${shown.q}”` : (category?.name ?? 'All products')
       const title = params.page > 1 ? `${heading} (page ${params.page})` : heading
       return c.render(
         <>
@@ -460,9 +463,19 @@ export const shopPages = new Hono<AppEnv>()
               <p class="count" role="status">
                 {page.total} {page.total === 1 ? 'product' : 'products'}
               </p>
+              {search?.corrected_from && (
+                <p class="search-correction">
+                  No products match “{search.corrected_from}”: showing results for “{search.query}”.
+                </p>
+              )}
+              {search?.did_you_mean && (
+                <p class="search-correction">
+                  Did you mean <a href={listingUrl({ ...params, q: search.did_you_mean, page: 1 })}>{search.did_you_mean}</a>?
+                </p>
+              )}
               <VariantFilterChips params={params} />
               <ProductGrid items={page.items} />
-              <Pager params={params} list={page} />
+              <Pager params={shown} list={page} />
             </section>
           </div>
         </>,

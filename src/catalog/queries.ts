@@ -4,7 +4,8 @@ import type { Db } from '../db/client'
 import { availableSql, shownStock, shownStockSql } from './availability'
 import { categories, productCategories, productImages, productOptions, productOptionValues, products, productVariants, variantOptionValues } from '../db/schema'
 import type { CategoryNode, ProductDetail } from './responses'
-import { filtersVariants, searchWords, type ProductListParams } from './schemas'
+import { filtersVariants, type ProductListParams } from './schemas'
+import { ftsQuery } from './search'
 
 export type { CategoryNode, ProductDetail, ProductSummary } from './responses'
 
@@ -21,16 +22,19 @@ const productsFts = sqliteTable('products_fts', {
 
 export const imageUrl = (r2Key: string) => `/images/${r2Key}`
 
+/** Search ranks: bm25 scores are small negative numbers (lower is better), so these put a SKU match first, then an exact name. */
+const SKU_EXACT_BONUS = 1_000_000
+const SKU_PREFIX_BONUS = 1_000
+const EXACT_NAME_BONUS = 100
+
 /**
- * Words of the search text as an FTS5 query: each word quoted (so nothing the shopper types is FTS
- * syntax) and prefix-matched, all words required.
- * @example ftsQuery('blue mug') // '"blue"* "mug"*'
+ * The SKUs a search text can be the start of: `lower(sku)` from the text (lower-cased, trimmed) up to the
+ * next string after every string it begins. A text with a space is no SKU: the range is then empty.
  */
-function ftsQuery(text: string): string {
-  return searchWords(text)
-    .slice(0, 16)
-    .map((word) => `"${word}"*`)
-    .join(' ')
+function skuRange(text: string): { sku_text: string; sku_after: string } {
+  const t = text.trim().toLowerCase()
+  if (!t || /\s/.test(t)) return { sku_text: '\uffff', sku_after: '\uffff' }
+  return { sku_text: t, sku_after: t + '\uffff' }
 }
 
 const ORDER: Record<Exclude<ProductListParams['sort'], 'relevance'>, SQL[]> = {
@@ -141,11 +145,19 @@ function preparePage(db: Db, params: ProductListParams, byCategory: boolean) {
     }
     return and(...filters)
   }
-  // The search hits, ranked by bm25 (name weighs ten times the description), joined by the page and the count alike.
+  // The search hits, ranked by bm25 (name weighs ten times the description) less a bonus for a name that
+  // is the search text itself; with the products one of whose SKUs is the text (first) or begins with it
+  // (next), through the index on lower(sku). One row per product, its best score.
+  const ranked = sql`select rowid as id,
+      bm25(${productsFts}, 10.0, 1.0) - (case when ${productsFts}.name = ${sql.placeholder('text')} collate nocase then ${EXACT_NAME_BONUS} else 0 end) as score
+      from ${productsFts} where ${productsFts} match ${sql.placeholder('fts')}
+    union all
+    select product_id as id, case when lower(sku) = ${sql.placeholder('sku_text')} then ${-SKU_EXACT_BONUS} else ${-SKU_PREFIX_BONUS} end as score
+      from ${productVariants} where lower(sku) >= ${sql.placeholder('sku_text')} and lower(sku) < ${sql.placeholder('sku_after')} and is_active = 1`
   const hits = db
-    .select({ id: productsFts.rowid, score: sql<number>`bm25(${productsFts}, 10.0, 1.0)`.as('score') })
-    .from(productsFts)
-    .where(sql`${productsFts} MATCH ${sql.placeholder('fts')}`)
+    .select({ id: sql<number>`id`.as('id'), score: sql<number>`min(score)`.as('score') })
+    .from(sql`(${ranked})`)
+    .groupBy(sql`id`)
     .as('hits')
   // A search starts from its hits (CROSS JOIN fixes that order in SQLite): left to the planner, a price
   // filter could make it walk every product and run the match for each.
@@ -155,7 +167,7 @@ function preparePage(db: Db, params: ProductListParams, byCategory: boolean) {
     if (!params.q) return fromProducts.where(where)
     // The same fields over the same rows: only the FROM differs, which drizzle's types cannot say.
     const fromHits = db.select(fields).from(hits).$dynamic().crossJoin(products) as unknown as typeof fromProducts
-    return fromHits.where(and(eq(hits.id, products.id), where))
+    return fromHits.where(and(sql`${sql.identifier('hits')}.${sql.identifier('id')} = ${products.id}`, where))
   }
 
   // Browsing counts with an uncorrelated scalar subquery, which runs once from the indexes without
@@ -204,6 +216,8 @@ export async function selectProductPage(db: Db, params: ProductListParams, categ
   if (!prepared) byShape.set(shape, (prepared = preparePage(db, params, categoryIds !== undefined)))
   const values = {
     fts: ftsQuery(params.q ?? ''),
+    text: params.q ?? '',
+    ...skuRange(params.q ?? ''),
     categories: JSON.stringify(categoryIds ?? []),
     min: params.min_price ?? 0,
     max: params.max_price ?? 0,

@@ -49,6 +49,15 @@ export const ProductSummary = z
   .meta({ id: 'ProductSummary' })
 export type ProductSummary = z.infer<typeof ProductSummary>
 
+export const SearchInfo = z
+  .object({
+    query: z.string().describe('What was searched for: the text sent, or its correction when that found what the text did not'),
+    corrected_from: z.string().nullable().describe('The text sent, when nothing matched it and these are the results of its correction'),
+    did_you_mean: z.string().nullable().describe('A correction of the text that finds more products than it did'),
+  })
+  .meta({ id: 'SearchInfo' })
+export type SearchInfo = z.infer<typeof SearchInfo>
+
 export const ProductList = z
   .object({
     items: z.array(ProductSummary),
@@ -56,6 +65,7 @@ export const ProductList = z
     total: z.int().describe('Active products that match, on every page'),
     ...PAGE_LINK_FIELDS,
     next: z.string().nullable().describe('The next page as a path with its query, or null on the last'),
+    search: SearchInfo.nullable().describe('For a search (`q`): what was searched for and any correction; null otherwise'),
   })
   .meta({ id: 'ProductList' })
 export type ProductList = z.infer<typeof ProductList>
