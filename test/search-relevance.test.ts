@@ -8,8 +8,8 @@ import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bumpCatalogVersion } from '../src/catalog/cache'
 import { getDb } from '../src/db/client'
-import { products, productVariants } from '../src/db/schema'
-import { getJson, insertProduct } from './helpers'
+import { categories, products, productVariants } from '../src/db/schema'
+import { getJson, insertProduct, insertVariantProduct } from './helpers'
 
 interface Item {
   slug: string
@@ -195,5 +195,53 @@ describe('search vocabulary', () => {
     await db.update(products).set({ name: 'Pemba Spice Tin' }).where(eq(products.name, 'Zanzibar Spice Tin'))
     await bumpCatalogVersion(env)
     expect((await search('zanzibr')).body.search?.corrected_from).toBeNull()
+  })
+})
+
+describe('facets', () => {
+  interface Facets {
+    in_stock: number
+    prices: { min_cents: number; max_cents: number | null; count: number }[]
+    categories: { slug: string; count: number }[]
+    options: { name: string; values: { value: string; count: number }[] }[]
+  }
+  const facetsOf = async (query: string) => {
+    const { status, body } = await getJson<ListBody & { facets: Facets }>(`/api/products?${query}&include=facets`)
+    expect(status).toBe(200)
+    return body
+  }
+
+  it('counts, over every match, categories (with what is below them), price ranges, option values and stock, and each count is what its filter finds', async () => {
+    const db = getDb(env)
+    const stamp = Date.now().toString(36)
+    const [parent] = await db.insert(categories).values({ name: 'Facet Wear', slug: `facet-wear-${stamp}` }).returning()
+    const [child] = await db.insert(categories).values({ name: 'Facet Tops', slug: `facet-tops-${stamp}`, parentId: parent!.id }).returning()
+    const sizes = [{ name: 'Size', values: ['S', 'M', 'L'] }]
+    await insertVariantProduct(sizes, [{ optionValues: ['S'], priceCents: 1500 }, { optionValues: ['M'], priceCents: 1500, stock: 0 }], { name: 'Quokka Tee', categoryIds: [child!.id] })
+    await insertVariantProduct(sizes, [{ optionValues: ['M'], priceCents: 3000 }, { optionValues: ['L'], priceCents: 3000 }], { name: 'Quokka Hoodie', categoryIds: [parent!.id] })
+    await insertProduct({ name: 'Quokka Poster', priceCents: 12000, stockQuantity: 0, categoryIds: [child!.id] })
+    await bumpCatalogVersion(env)
+
+    const { total, facets } = await facetsOf('q=quokka')
+    expect(total).toBe(3)
+    expect(facets.in_stock).toBe(2)
+    expect(facets.prices.filter((p) => p.count > 0)).toEqual([
+      { min_cents: 0, max_cents: 2499, count: 1 },
+      { min_cents: 2500, max_cents: 4999, count: 1 },
+      { min_cents: 10000, max_cents: 19999, count: 1 },
+    ])
+    expect(facets.categories.map((c) => [c.slug, c.count])).toEqual([
+      [parent!.slug, 3],
+      [child!.slug, 2],
+    ])
+    expect(facets.options).toEqual([{ name: 'Size', values: [{ value: 'S', count: 1 }, { value: 'M', count: 2 }, { value: 'L', count: 1 }] }])
+
+    // Each count is what the filter it stands for finds.
+    for (const c of facets.categories) expect((await facetsOf(`q=quokka&category=${c.slug}`)).total).toBe(c.count)
+    for (const p of facets.prices) expect((await facetsOf(`q=quokka&min_price=${p.min_cents}${p.max_cents === null ? '' : `&max_price=${p.max_cents}`}`)).total).toBe(p.count)
+    for (const v of facets.options[0]!.values) expect((await facetsOf(`q=quokka&option.size=${v.value}`)).total).toBe(v.count)
+    expect((await facetsOf('q=quokka&in_stock=true')).total).toBe(facets.in_stock)
+    // Without include=facets the list carries none.
+    expect((await search('quokka')).body).not.toHaveProperty('facets')
   })
 })

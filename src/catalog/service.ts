@@ -29,6 +29,7 @@ function canonicalParams(params: ProductListParams, page = params.page): Record<
     sku: params.sku,
     ...optionParams(params),
     sort: params.sort !== (params.q ? 'relevance' : 'newest') ? params.sort : undefined,
+    include: params.facets ? 'facets' : undefined,
     page_size: params.page_size !== PAGE_SIZE_DEFAULT ? params.page_size : undefined,
     page: page !== 1 ? page : undefined,
   }
@@ -50,14 +51,14 @@ const isBrowsing = (params: ProductListParams) => !params.q && params.min_price 
  * typed); when the correction finds more than the search did, it is offered as `did_you_mean`.
  */
 async function searchedPage(db: Db, params: ProductListParams, categoryIds: number[] | undefined) {
-  const page = await selectProductPage(db, params, categoryIds)
+  const page = await selectProductPage(db, params, categoryIds, params.facets)
   if (!params.q) return { shown: params, ...page, search: null }
   const search: SearchInfo = { query: params.q, corrected_from: null, did_you_mean: null }
   if (params.page !== 1 || page.total >= params.page_size) return { shown: params, ...page, search }
   const corrected = await correctedQuery(db, params.q)
   if (!corrected) return { shown: params, ...page, search }
   const alternative = { ...params, q: corrected }
-  const better = await selectProductPage(db, alternative, categoryIds)
+  const better = await selectProductPage(db, alternative, categoryIds, params.facets)
   if (page.total === 0 && better.total > 0) return { shown: alternative, ...better, search: { query: corrected, corrected_from: params.q, did_you_mean: null } }
   return { shown: params, ...page, search: better.total > page.total ? { ...search, did_you_mean: corrected } : search }
 }
@@ -72,10 +73,11 @@ export async function productList(env: Env, waitUntil: WaitUntil, params: Produc
       categoryIds = subtreeIds(tree, params.category) ?? undefined
       if (!categoryIds) throw notFound(`category '${params.category}'`)
     }
-    const { shown, total, itemsJson, search } = await searchedPage(getDb(env), params, categoryIds)
+    const page = await searchedPage(getDb(env), params, categoryIds)
+    const { shown, total, itemsJson, search } = page
     const info = pageInfo(shown, total)
     const link = (page: number) => withQuery('/api/products', canonicalParams(shown, page))
-    const rest: Omit<ProductList, 'items'> = { ...info, ...pageLinks(info, link), search }
+    const rest: Omit<ProductList, 'items'> = { ...info, ...pageLinks(info, link), search, ...(page.facets && { facets: page.facets }) }
     // The items are already JSON text from SQLite: spliced in, not parsed and serialized again.
     return `{"items":${itemsJson},${JSON.stringify(rest).slice(1)}`
   }, { shared: isBrowsing(params) })
