@@ -1,0 +1,233 @@
+/**
+ * Discounts (issue 15): codes read in one normalised form, the reasons a code does not apply, automatic
+ * promotions, redemptions counted with the order and refused past their limits even by concurrent
+ * orders, given back when an unpaid order ends; the admin's API and pages; the dashboard's discounts given.
+ */
+import { env } from 'cloudflare:test'
+import { and, eq, isNull } from 'drizzle-orm'
+import { describe, expect, it } from 'vitest'
+import { getDb } from '../src/db/client'
+import { auditLog, categories, discountRedemptions, discounts, orderEvents, orders, type NewDiscount } from '../src/db/schema'
+import { applicableDiscounts, readCode, redeemStatements, redemptionRefusal, releaseStatements, ruleOf, type DiscountRequest } from '../src/discounts/service'
+import { Browser, callJson, insertProduct, registerUser, staffUser, uniqueEmail } from './helpers'
+import { ADDRESS, range } from './orders-helpers'
+
+const db = () => getDb(env)
+const HOUR = 3_600_000
+
+let codes = 0
+/** A fresh code (storage is shared by the tests of this file). */
+const freshCode = (prefix = 'TEST') => `${prefix}${Date.now().toString(36).toUpperCase()}${++codes}`
+
+async function insertDiscount(fields: Partial<NewDiscount> = {}) {
+  const code = fields.code === undefined ? freshCode() : fields.code
+  const [row] = await db()
+    .insert(discounts)
+    .values({ title: code ?? 'Automatic promotion', kind: 'percentage', value: 1000, ...fields, code })
+    .returning()
+  if (!row) throw new Error('discount insert failed')
+  return row
+}
+
+const discountRow = async (id: number) => (await db().select().from(discounts).where(eq(discounts.id, id)).get())!
+
+/** A cart of one line of `subtotalCents` for product `productId`. */
+const cart = (fields: Partial<DiscountRequest> & { productId?: number; categoryIds?: number[] } = {}): DiscountRequest => {
+  const { productId = 1, categoryIds = [], ...rest } = fields
+  const subtotalCents = rest.subtotalCents ?? 5000
+  return { code: null, customerKey: null, lines: [{ productId, categoryIds, subtotalCents }], subtotalCents, now: Date.now(), ...rest }
+}
+
+let buyer: { id: number; email: string } | undefined
+/** One account that owns the orders inserted directly (the orders table needs a user). */
+async function orderOwner() {
+  if (!buyer) {
+    const user = await registerUser()
+    buyer = { id: user.user.id, email: user.email }
+  }
+  return buyer
+}
+
+/** The order row as placeOrder inserts it, for a batch of our own (a builder: awaiting it would run it). */
+function orderInsert(owner: { id: number }, orderId: string) {
+  return db().insert(orders).values({ id: orderId, userId: owner.id, currency: 'USD', subtotalCents: 5000, totalCents: 4500, discountCents: 500, shippingAddress: ADDRESS, holdExpiresAt: Date.now() + HOUR })
+}
+
+/** Places an order (directly, like placeOrder's batch) that redeems `discount` for `customer`. */
+async function placeWith(discount: Awaited<ReturnType<typeof insertDiscount>>, customer: string, orderId = crypto.randomUUID()) {
+  const statements = [orderInsert(await orderOwner(), orderId), ...redeemStatements(db(), orderId, customer, [{ rule: ruleOf(discount), amountCents: 500 }])]
+  try {
+    await db().batch(statements as [(typeof statements)[0], ...typeof statements])
+    return { ok: true as const, orderId }
+  } catch (err) {
+    return { ok: false as const, orderId, err }
+  }
+}
+
+const liveRedemptions = (discountId: number) =>
+  db()
+    .select()
+    .from(discountRedemptions)
+    .where(and(eq(discountRedemptions.discountId, discountId), isNull(discountRedemptions.releasedAt)))
+
+describe('reading a code', () => {
+  it('folds case, spaces, full-width letters and invisible characters into one code', () => {
+    expect(readCode(' welcome 10 ')).toEqual({ ok: true, code: 'WELCOME10' })
+    expect(readCode('ＷＥＬＣＯＭＥ１０')).toEqual({ ok: true, code: 'WELCOME10' })
+    expect(readCode('WEL\u200BCOME\u00A010')).toEqual({ ok: true, code: 'WELCOME10' })
+    expect(readCode('summer-sale_2')).toEqual({ ok: true, code: 'SUMMER-SALE_2' })
+  })
+
+  it('refuses look-alike letters that NFKC does not fold, saying codes use Latin letters', () => {
+    // Cyrillic "Е" (U+0415) in place of the Latin E; Greek "Ο" for O; the dotless ı that upper-cases to I.
+    for (const typed of ['WЕLCOME10', 'WELCΟME10', 'WELCOMEı0', 'straße']) {
+      const reading = readCode(typed)
+      expect(reading.ok, typed).toBe(false)
+      if (!reading.ok) expect(reading.message).toMatch(/Latin letters/)
+    }
+  })
+
+  it('bounds the length and the characters', () => {
+    expect(readCode('A'.repeat(33))).toMatchObject({ ok: false, message: expect.stringMatching(/at most 32/) })
+    expect(readCode('A'.repeat(5000))).toMatchObject({ ok: false })
+    expect(readCode('WELCOME;10')).toMatchObject({ ok: false, message: expect.stringMatching(/letters A–Z, digits/) })
+    expect(readCode('   ')).toMatchObject({ ok: false, message: 'Enter a discount code.' })
+  })
+})
+
+describe('which discounts apply', () => {
+  it('applies a code typed in another case with spaces and full-width digits', async () => {
+    const code = freshCode('WELCOME')
+    const discount = await insertDiscount({ code })
+    const typed = ` ${code.toLowerCase().slice(0, 3)} ${code.slice(3).replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))}`
+    const answer = await applicableDiscounts(env, cart({ code: typed }))
+    expect(answer.refusal).toBeNull()
+    expect(answer.code).toMatchObject({ id: discount.id, code, kind: 'percentage', value: 1000 })
+  })
+
+  it('says an unknown code is unknown, and a look-alike code is not Latin', async () => {
+    const code = freshCode('WELCOME')
+    await insertDiscount({ code })
+    expect((await applicableDiscounts(env, cart({ code: 'NOSUCHCODE' }))).refusal).toEqual({ reason: 'unknown', message: 'There is no discount code NOSUCHCODE: check its spelling.' })
+    const lookAlike = await applicableDiscounts(env, cart({ code: code.replace('E', '\u0415') }))
+    expect(lookAlike.code).toBeNull()
+    expect(lookAlike.refusal?.reason).toBe('unknown')
+    expect(lookAlike.refusal?.message).toMatch(/Latin letters/)
+  })
+
+  it('names each reason a code does not apply', async () => {
+    const now = Date.now()
+    const reason = async (fields: Partial<NewDiscount>, request: Partial<DiscountRequest> & { productId?: number; categoryIds?: number[] } = {}) => {
+      const d = await insertDiscount(fields)
+      return (await applicableDiscounts(env, cart({ code: d.code, now, ...request }))).refusal
+    }
+    expect(await reason({ isActive: false })).toMatchObject({ reason: 'inactive', message: expect.stringMatching(/no longer active/) })
+    expect(await reason({ startsAt: Date.UTC(2099, 11, 3, 9, 0) })).toMatchObject({ reason: 'not_started', message: expect.stringMatching(/starts on 3 Dec 2099, 09:00 UTC/) })
+    expect(await reason({ startsAt: Date.UTC(2020, 0, 1), endsAt: Date.UTC(2020, 0, 31, 23, 0) })).toMatchObject({ reason: 'expired', message: expect.stringMatching(/expired on 31 Jan 2020, 23:00 UTC/) })
+    expect(await reason({ usageLimit: 3, timesUsed: 3 })).toMatchObject({ reason: 'used_up', message: expect.stringMatching(/used up: it was for the first 3 orders/) })
+    expect(await reason({ minSubtotalCents: 10_000 }, { subtotalCents: 7550 })).toMatchObject({ reason: 'min_subtotal', message: expect.stringMatching(/needs a subtotal of \$100\.00: spend \$24\.50 more/) })
+  })
+
+  it('says "already used by you" once the buyer used up their limit, and counts only live uses', async () => {
+    const discount = await insertDiscount({ perCustomerLimit: 1 })
+    const customer = uniqueEmail('limit')
+    expect((await applicableDiscounts(env, cart({ code: discount.code, customerKey: customer }))).code?.id).toBe(discount.id)
+    const placed = await placeWith(discount, customer)
+    expect(placed.ok).toBe(true)
+    const refused = await applicableDiscounts(env, cart({ code: discount.code, customerKey: customer }))
+    expect(refused.refusal).toMatchObject({ reason: 'customer_limit', message: expect.stringMatching(/already used by you: it can be used once per customer/) })
+    // Another buyer still may; and once the order is given back, so may this one.
+    expect((await applicableDiscounts(env, cart({ code: discount.code, customerKey: uniqueEmail('other') }))).code?.id).toBe(discount.id)
+    await db().batch(releaseStatements(db(), placed.orderId) as [ReturnType<typeof releaseStatements>[0]])
+    expect((await applicableDiscounts(env, cart({ code: discount.code, customerKey: customer }))).refusal).toBeNull()
+  })
+
+  it('names what a code applies to when no line of the cart is eligible', async () => {
+    const tee = await insertProduct({ name: 'Harbor Tee' })
+    const socks = await insertProduct({ name: 'Wool Socks' })
+    const [outerwear] = await db().insert(categories).values({ name: 'Outerwear', slug: `outerwear-${Date.now().toString(36)}` }).returning()
+    const discount = await insertDiscount({ productIds: [tee.id, socks.id], categoryIds: [outerwear!.id] })
+    const other = await insertProduct({ name: 'Plain Mug' })
+    const refused = await applicableDiscounts(env, cart({ code: discount.code, productId: other.id }))
+    expect(refused.refusal).toEqual({ reason: 'not_eligible', message: `The code ${discount.code} applies only to Harbor Tee, Wool Socks or products in Outerwear, and none of them is in your cart.` })
+    expect((await applicableDiscounts(env, cart({ code: discount.code, productId: socks.id }))).code?.id).toBe(discount.id)
+    expect((await applicableDiscounts(env, cart({ code: discount.code, productId: other.id, categoryIds: [outerwear!.id] }))).code?.id).toBe(discount.id)
+  })
+
+  it('lists every automatic promotion whose dates, limits, minimum and eligibility hold, beside the code', async () => {
+    const product = await insertProduct()
+    const now = Date.now()
+    const tenOffAbove100 = await insertDiscount({ code: null, title: '10% off above $100', minSubtotalCents: 10_000 })
+    const forThisProduct = await insertDiscount({ code: null, title: 'Fixed off this product', kind: 'fixed', value: 300, productIds: [product.id] })
+    const off = await insertDiscount({ code: null, title: 'Switched off', isActive: false })
+    const later = await insertDiscount({ code: null, title: 'Later', startsAt: now + HOUR })
+    const usedUp = await insertDiscount({ code: null, title: 'Used up', usageLimit: 1, timesUsed: 1 })
+    const code = await insertDiscount()
+    const small = await applicableDiscounts(env, cart({ code: code.code, productId: product.id, subtotalCents: 5000, now }))
+    const ids = (answer: typeof small) => answer.automatic.map((rule) => rule.id)
+    expect(small.code?.id).toBe(code.id)
+    expect(ids(small)).toContain(forThisProduct.id)
+    expect(ids(small)).not.toContain(tenOffAbove100.id)
+    const big = await applicableDiscounts(env, cart({ productId: product.id, subtotalCents: 12_000, now }))
+    expect(ids(big)).toEqual(expect.arrayContaining([tenOffAbove100.id, forThisProduct.id]))
+    for (const refused of [off, later, usedUp]) expect(ids(big)).not.toContain(refused.id)
+    expect(big.automatic.find((rule) => rule.id === forThisProduct.id)).toEqual({ id: forThisProduct.id, code: null, title: 'Fixed off this product', kind: 'fixed', value: 300, minSubtotalCents: null, productIds: [product.id], categoryIds: [] })
+  })
+})
+
+describe('redemptions, counted with the order', () => {
+  it('lets exactly 50 of 200 concurrent orders redeem a code limited to 50', async () => {
+    const discount = await insertDiscount({ usageLimit: 50 })
+    const results = await Promise.all(range(200).map((i) => placeWith(discount, `buyer-${i}@example.com`)))
+    const placed = results.filter((r) => r.ok)
+    expect(placed).toHaveLength(50)
+    expect((await discountRow(discount.id)).timesUsed).toBe(50)
+    expect(await liveRedemptions(discount.id)).toHaveLength(50)
+    // The refused batches placed nothing: no order row without its redemption.
+    const refusedIds = results.filter((r) => !r.ok).map((r) => r.orderId)
+    const stray = await db().select({ id: orders.id }).from(orders).where(eq(orders.id, refusedIds[0]!))
+    expect(stray).toHaveLength(0)
+    const refusal = results.find((r) => !r.ok)
+    expect(redemptionRefusal(refusal?.err, [ruleOf(discount)])).toEqual({ reason: 'used_up', message: `The code ${discount.code} was used up by other orders just now. Nothing was charged; check the new total.` })
+  })
+
+  it('lets one of 20 concurrent orders of one buyer redeem a code limited to once per customer', async () => {
+    const discount = await insertDiscount({ perCustomerLimit: 1 })
+    const customer = uniqueEmail('eager')
+    const results = await Promise.all(range(20).map(() => placeWith(discount, customer.toUpperCase())))
+    expect(results.filter((r) => r.ok)).toHaveLength(1)
+    expect((await discountRow(discount.id)).timesUsed).toBe(1)
+    expect(redemptionRefusal(results.find((r) => !r.ok)?.err)).toEqual({ reason: 'customer_limit', message: 'A discount of this order was already used by you. Nothing was charged; check the new total.' })
+  })
+
+  it('refuses a redemption of a discount switched off or out of its dates when the order is written', async () => {
+    const off = await insertDiscount()
+    await db().update(discounts).set({ isActive: false }).where(eq(discounts.id, off.id))
+    expect(redemptionRefusal((await placeWith(off, uniqueEmail())).err)?.reason).toBe('inactive')
+    const ended = await insertDiscount({ startsAt: Date.now() - 2 * HOUR, endsAt: Date.now() - HOUR })
+    expect(redemptionRefusal((await placeWith(ended, uniqueEmail())).err)?.reason).toBe('expired')
+    const later = await insertDiscount({ startsAt: Date.now() + HOUR })
+    expect(redemptionRefusal((await placeWith(later, uniqueEmail())).err)?.reason).toBe('not_started')
+    expect((await discountRow(later.id)).timesUsed).toBe(0)
+  })
+
+  it('does not mistake another failure for a discount refusal', async () => {
+    expect(redemptionRefusal(new Error('UNIQUE constraint failed: orders.id'))).toBeNull()
+    expect(redemptionRefusal(undefined)).toBeNull()
+  })
+
+  it('gives a use back once, even when the release runs twice', async () => {
+    const discount = await insertDiscount({ usageLimit: 2 })
+    const first = await placeWith(discount, uniqueEmail())
+    await placeWith(discount, uniqueEmail())
+    expect((await discountRow(discount.id)).timesUsed).toBe(2)
+    const release = () => db().batch(releaseStatements(db(), first.orderId) as [ReturnType<typeof releaseStatements>[0]])
+    await release()
+    await release()
+    expect((await discountRow(discount.id)).timesUsed).toBe(1)
+    expect(await liveRedemptions(discount.id)).toHaveLength(1)
+    // The use given back is there to take again.
+    expect((await placeWith(discount, uniqueEmail())).ok).toBe(true)
+    expect((await placeWith(discount, uniqueEmail())).ok).toBe(false)
+  })
+})
