@@ -10,7 +10,11 @@ import { getDb } from '../src/db/client'
 import { auditLog, categories, discountRedemptions, discounts, orderEvents, orders, type NewDiscount } from '../src/db/schema'
 import { applicableDiscounts, readCode, redeemStatements, redemptionRefusal, releaseStatements, ruleOf, type DiscountRequest } from '../src/discounts/service'
 import { Browser, callJson, insertProduct, registerUser, staffUser, uniqueEmail } from './helpers'
-import { ADDRESS, range } from './orders-helpers'
+import { ADDRESS, placeOrder, range, runOutHolds } from './orders-helpers'
+import { expireOrder } from '../src/orders/service'
+import type { AdminDiscount, AdminDiscountPage } from '../src/discounts/responses'
+import type { Dashboard } from '../src/admin/responses'
+import type { ErrorBody } from '../src/platform/errors'
 
 const db = () => getDb(env)
 const HOUR = 3_600_000
@@ -229,5 +233,228 @@ describe('redemptions, counted with the order', () => {
     // The use given back is there to take again.
     expect((await placeWith(discount, uniqueEmail())).ok).toBe(true)
     expect((await placeWith(discount, uniqueEmail())).ok).toBe(false)
+  })
+})
+
+describe('an unpaid order that ends gives its discount uses back', () => {
+  /** An order placed through the API, then redeeming `discount` as the totals' batch would have. */
+  async function orderWithDiscount(discount: Awaited<ReturnType<typeof insertDiscount>>) {
+    const product = await insertProduct({ stockQuantity: 10 })
+    const who = await registerUser()
+    const placed = await placeOrder(who, [{ product_id: product.id, quantity: 1 }])
+    expect(placed.status).toBe(201)
+    await db().batch(redeemStatements(db(), placed.body.id, who.email, [{ rule: ruleOf(discount), amountCents: 100 }]) as [ReturnType<typeof redeemStatements>[0]])
+    return { orderId: placed.body.id, productId: product.id }
+  }
+
+  it('when it expires, once however often the expiry is delivered', async () => {
+    const discount = await insertDiscount({ usageLimit: 5 })
+    const { orderId, productId } = await orderWithDiscount(discount)
+    expect((await discountRow(discount.id)).timesUsed).toBe(1)
+    await runOutHolds(productId)
+    await expireOrder(env, orderId)
+    expect((await db().select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).get())?.status).toBe('expired')
+    expect((await discountRow(discount.id)).timesUsed).toBe(0)
+    const [redemption] = await db().select().from(discountRedemptions).where(eq(discountRedemptions.orderId, orderId))
+    expect(redemption?.releasedAt).toBeTypeOf('number')
+  })
+
+  it('when staff cancel it', async () => {
+    const discount = await insertDiscount({ usageLimit: 5 })
+    const { orderId } = await orderWithDiscount(discount)
+    const admin = await staffUser('admin')
+    expect((await callJson('POST', `/api/admin/orders/${orderId}/cancel`, undefined, admin.bearer)).status).toBe(200)
+    expect((await discountRow(discount.id)).timesUsed).toBe(0)
+    expect(await liveRedemptions(discount.id)).toHaveLength(0)
+  })
+})
+
+type Answer<T> = T & Partial<ErrorBody>
+
+describe('the admin API', () => {
+  const create = async (body: Record<string, unknown>, who?: { bearer: Record<string, string> }) => callJson<Answer<AdminDiscount>>('POST', '/api/admin/discounts', body, (who ?? (await admin())).bearer)
+  let adminUser: Awaited<ReturnType<typeof staffUser>> | undefined
+  const admin = async () => (adminUser ??= await staffUser('admin'))
+
+  it('creates a percentage code from a typed percentage, normalising the code', async () => {
+    const code = freshCode('SPRING')
+    const answer = await create({ code: ` ${code.toLowerCase()} `, kind: 'percentage', value: '12.5', min_subtotal: '50.00', usage_limit: 50, per_customer_limit: 1 })
+    expect(answer.status).toBe(201)
+    expect(answer.body).toMatchObject({ code, title: code, automatic: false, kind: 'percentage', value: 1250, percent_off: '12.5', min_subtotal_cents: 5000, usage_limit: 50, times_used: 0, status: 'active' })
+    const [entry] = await db().select().from(auditLog).where(and(eq(auditLog.action, 'discount.create'), eq(auditLog.targetId, String(answer.body.id))))
+    expect(entry?.after).toMatchObject({ code, value: 1250 })
+  })
+
+  it('creates an automatic promotion, which needs a title, and a fixed amount for products named by slug', async () => {
+    const refused = await create({ kind: 'percentage', value: 10, min_subtotal: '100' })
+    expect(refused.status).toBe(400)
+    expect(refused.body.error?.fields?.title?.[0]).toMatch(/required for an automatic promotion/)
+    const product = await insertProduct()
+    const made = await create({ title: '$5 off the tee', kind: 'fixed', value: '5.00', product_slugs: [product.slug] })
+    expect(made.status).toBe(201)
+    expect(made.body).toMatchObject({ code: null, automatic: true, kind: 'fixed', value: 500, amount_off_cents: 500, product_ids: [product.id] })
+  })
+
+  it('names each fault of a discount by its field', async () => {
+    const fields = async (body: Record<string, unknown>) => (await create(body)).body.error?.fields ?? {}
+    expect((await fields({ code: 'ABC', kind: 'percentage', value: '0' })).value?.[0]).toMatch(/above 0 and at most 100/)
+    expect((await fields({ code: 'ABC', kind: 'percentage', value: '100.5' })).value?.[0]).toMatch(/at most 100/)
+    expect((await fields({ code: 'ABC', kind: 'percentage', value: '12.345' })).value?.[0]).toMatch(/two decimals/)
+    expect((await fields({ code: 'ABC', kind: 'fixed' })).value?.[0]).toMatch(/is required: the amount off/)
+    expect((await fields({ code: 'ABC', kind: 'free_shipping', value: '5' })).value?.[0]).toMatch(/empty for free shipping/)
+    expect((await fields({ code: 'WЕLCOME', kind: 'free_shipping' })).code?.[0]).toMatch(/Latin letters/)
+    expect((await fields({ code: 'NO WAY!', kind: 'free_shipping' })).code?.[0]).toMatch(/letters A–Z, digits/)
+    expect((await fields({ code: 'ABC', kind: 'free_shipping', starts_at: '2026-12-24T09:00:00Z', ends_at: '2026-12-01T09:00:00Z' })).ends_at?.[0]).toBe('must be after the start')
+    expect((await fields({ code: 'ABC', kind: 'free_shipping', product_ids: [99_999_999] })).product_ids?.[0]).toBe('no product has the id 99999999')
+    expect((await fields({ code: 'ABC', kind: 'free_shipping', starts_at: 'tomorrow' })).starts_at?.[0]).toMatch(/date and time/)
+  })
+
+  it('answers a duplicate code with a 409 naming it', async () => {
+    const code = freshCode('TWICE')
+    expect((await create({ code, kind: 'free_shipping' })).status).toBe(201)
+    const again = await create({ code: code.toLowerCase(), kind: 'free_shipping' })
+    expect(again.status).toBe(409)
+    expect(again.body.error?.message).toBe(`The code ${code} is already used by another discount`)
+  })
+
+  it('lets staff read but not write', async () => {
+    const staff = await staffUser('staff')
+    const code = freshCode('STAFF')
+    await create({ code, kind: 'free_shipping' })
+    const list = await callJson<AdminDiscountPage>('GET', `/api/admin/discounts?q=${code.toLowerCase()}`, undefined, staff.bearer)
+    expect(list.status).toBe(200)
+    expect(list.body.items.map((d) => d.code)).toEqual([code])
+    expect((await create({ code: freshCode(), kind: 'free_shipping' }, staff)).status).toBe(403)
+    const customer = await registerUser()
+    expect((await callJson('GET', '/api/admin/discounts', undefined, customer.bearer)).status).toBe(403)
+  })
+
+  it('lists usage so far and filters by status', async () => {
+    const usedUp = await insertDiscount({ usageLimit: 2, timesUsed: 2 })
+    const scheduled = await insertDiscount({ startsAt: Date.now() + HOUR })
+    const list = async (status: string) => (await callJson<AdminDiscountPage>('GET', `/api/admin/discounts?status=${status}&page_size=100`, undefined, (await admin()).bearer)).body.items.map((d) => d.id)
+    expect(await list('used_up')).toContain(usedUp.id)
+    expect(await list('active')).not.toContain(usedUp.id)
+    expect(await list('scheduled')).toContain(scheduled.id)
+    const one = await callJson<AdminDiscount>('GET', `/api/admin/discounts/${usedUp.id}`, undefined, (await admin()).bearer)
+    expect(one.body).toMatchObject({ times_used: 2, usage_limit: 2, status: 'used_up' })
+  })
+
+  it('updates, refusing a usage limit below the uses so far, and deactivates', async () => {
+    const discount = await insertDiscount({ usageLimit: 10, timesUsed: 4 })
+    const bearer = (await admin()).bearer
+    const low = await callJson<Answer<AdminDiscount>>('PATCH', `/api/admin/discounts/${discount.id}`, { usage_limit: 3 }, bearer)
+    expect(low.status).toBe(400)
+    expect(low.body.error?.fields?.usage_limit).toEqual(['cannot be below the 4 uses so far'])
+    const changed = await callJson<AdminDiscount>('PATCH', `/api/admin/discounts/${discount.id}`, { kind: 'fixed', value: '2.50', usage_limit: 4 }, bearer)
+    expect(changed.body).toMatchObject({ kind: 'fixed', value: 250, usage_limit: 4, status: 'used_up' })
+    const off = await callJson<AdminDiscount>('POST', `/api/admin/discounts/${discount.id}/deactivate`, undefined, bearer)
+    expect(off.body).toMatchObject({ is_active: false, status: 'inactive' })
+  })
+
+  it('deletes a discount never redeemed, and refuses one that orders used', async () => {
+    const bearer = (await admin()).bearer
+    const unused = await insertDiscount()
+    expect((await callJson('DELETE', `/api/admin/discounts/${unused.id}`, undefined, bearer)).status).toBe(204)
+    expect(await db().select().from(discounts).where(eq(discounts.id, unused.id))).toHaveLength(0)
+    const used = await insertDiscount()
+    const placed = await placeWith(used, uniqueEmail())
+    await db().batch(releaseStatements(db(), placed.orderId) as [ReturnType<typeof releaseStatements>[0]])
+    const refused = await callJson<ErrorBody>('DELETE', `/api/admin/discounts/${used.id}`, undefined, bearer)
+    expect(refused.status).toBe(409)
+    expect(refused.body.error.message).toBe(`${used.code} was used on 1 order: deactivate it instead (those orders keep their discount)`)
+  })
+})
+
+describe('the admin pages', () => {
+  async function signedIn(role: 'admin' | 'staff') {
+    const user = await staffUser(role)
+    const browser = new Browser()
+    const signIn = await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    expect(signIn.status).toBe(303)
+    return browser
+  }
+
+  it('creates a discount from the form and shows it in the index with its status and usage', async () => {
+    const browser = await signedIn('admin')
+    const code = freshCode('FORM')
+    const created = await browser.submit('/admin/discounts/new', '/admin/discounts', {
+      type: 'code',
+      code: code.toLowerCase(),
+      title: '',
+      kind: 'percentage',
+      value: '15',
+      min_subtotal: '',
+      products: '',
+      starts_at: '',
+      ends_at: '',
+      usage_limit: '50',
+      per_customer_limit: '',
+      is_active: 'on',
+    })
+    expect(created.status).toBe(303)
+    const location = created.headers.get('Location') ?? ''
+    expect(location).toMatch(/^\/admin\/discounts\/\d+$/)
+    const page = await (await browser.fetch(location)).text()
+    expect(page).toContain(`Discount ${code} created.`)
+    const index = await (await browser.fetch(`/admin/discounts?q=${code}`)).text()
+    expect(index).toContain('15% off')
+    expect(index).toContain('<span class="status status-active">Active</span>')
+    expect(index).toContain('0 / 50')
+  })
+
+  it('shows the refusal on the form, with the fields as typed', async () => {
+    const browser = await signedIn('admin')
+    const answer = await browser.submit('/admin/discounts/new', '/admin/discounts', { type: 'automatic', code: '', title: '', kind: 'percentage', value: '150', is_active: 'on' })
+    expect(answer.status).toBe(400)
+    const html = await answer.text()
+    expect(html).toContain('Please correct the fields marked below.')
+    expect(html).toContain('must be a percentage above 0 and at most 100')
+    expect(html).toContain('is required for an automatic promotion')
+    expect(html).toMatch(/name="value"[^>]*value="150"/)
+  })
+
+  it('lets staff see the discounts but not change them', async () => {
+    const discount = await insertDiscount()
+    const browser = await signedIn('staff')
+    const page = await browser.fetch(`/admin/discounts/${discount.id}`)
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain('Only admins change discounts.')
+    expect(html).not.toContain(`action="/admin/discounts/${discount.id}/deactivate"`)
+    expect((await browser.fetch('/admin/discounts/new')).status).toBe(403)
+  })
+
+  it('deactivates and deletes with a confirmation, answering in words', async () => {
+    const browser = await signedIn('admin')
+    const discount = await insertDiscount()
+    const off = await browser.submit(`/admin/discounts/${discount.id}`, `/admin/discounts/${discount.id}/deactivate`, {})
+    expect(off.status).toBe(303)
+    expect(await (await browser.fetch(`/admin/discounts/${discount.id}`)).text()).toContain(`Discount ${discount.code} deactivated: new orders no longer get it.`)
+    const unconfirmed = await browser.submit(`/admin/discounts/${discount.id}`, `/admin/discounts/${discount.id}/delete`, {})
+    expect(unconfirmed.status).toBe(303)
+    expect(await (await browser.fetch(`/admin/discounts/${discount.id}`)).text()).toContain('Nothing was deleted: tick the box to confirm.')
+    const deleted = await browser.submit(`/admin/discounts/${discount.id}`, `/admin/discounts/${discount.id}/delete`, { confirm: 'on' })
+    expect(deleted.headers.get('Location')).toBe('/admin/discounts')
+    expect(await (await browser.fetch('/admin/discounts')).text()).toContain(`Discount ${discount.code} deleted.`)
+  })
+
+  it('shows the discounts given on the dashboard, counting only paid orders with live redemptions', async () => {
+    const browser = await signedIn('admin')
+    const before = (await callJson<Dashboard>('GET', '/api/admin/dashboard', undefined, (await staffUser('admin')).bearer)).body
+    const discount = await insertDiscount()
+    const paid = await placeWith(discount, uniqueEmail())
+    await db().insert(orderEvents).values({ orderId: paid.orderId, fromStatus: 'pending_payment', toStatus: 'paid' })
+    await db().update(orders).set({ status: 'paid', paymentStatus: 'paid' }).where(eq(orders.id, paid.orderId))
+    // Unpaid, and paid but given back: neither counts.
+    await placeWith(discount, uniqueEmail())
+    const released = await placeWith(discount, uniqueEmail())
+    await db().insert(orderEvents).values({ orderId: released.orderId, fromStatus: 'pending_payment', toStatus: 'paid' })
+    await db().batch(releaseStatements(db(), released.orderId) as [ReturnType<typeof releaseStatements>[0]])
+    const after = (await callJson<Dashboard>('GET', '/api/admin/dashboard', undefined, (await staffUser('admin')).bearer)).body
+    expect(after.discounts_given_cents - before.discounts_given_cents).toBe(500)
+    expect(after.discounted_orders - before.discounted_orders).toBe(1)
+    const html = await (await browser.fetch('/admin')).text()
+    expect(html).toContain('<a href="/admin/discounts">Discounts given, 30 days</a>')
   })
 })

@@ -25,7 +25,12 @@ import { discountMoment } from './service'
 import { DISCOUNT_STATUSES, STATUS_LABELS } from './status'
 
 type Ctx = Context<AppEnv>
-const failureOf = (err: unknown) => formFailure(err, [400, 404, 409])
+/** A refusal to show on the form: faults by field get one sentence above them (the list links to each). */
+function failureOf(err: unknown) {
+  const failure = formFailure(err, [400, 404, 409])
+  if (failure && failure.status === 400 && Object.keys(failure.fields).length) return { ...failure, message: 'Please correct the fields marked below.' }
+  return failure
+}
 /** The store's currency for amounts typed in the form (the catalog's default). */
 const CURRENCY = 'USD'
 
