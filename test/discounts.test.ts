@@ -9,9 +9,11 @@ import { describe, expect, it } from 'vitest'
 import { getDb } from '../src/db/client'
 import { auditLog, categories, discountRedemptions, discounts, orderEvents, orders, type NewDiscount } from '../src/db/schema'
 import { applicableDiscounts, readCode, redeemStatements, redemptionRefusal, releaseStatements, ruleOf, type DiscountRequest } from '../src/discounts/service'
-import { Browser, callJson, insertProduct, registerUser, staffUser, uniqueEmail } from './helpers'
+import { BASE, Browser, callJson, insertProduct, registerUser, staffUser, uniqueEmail } from './helpers'
 import { ADDRESS, placeOrder, range, runOutHolds } from './orders-helpers'
 import { expireOrder } from '../src/orders/service'
+import { startCheckout } from '../src/payments/checkout'
+import { postWebhook, sessionObject, stripeEvent, viewerOf } from './payments-helpers'
 import type { AdminDiscount, AdminDiscountPage } from '../src/discounts/responses'
 import type { Dashboard } from '../src/admin/responses'
 import type { ErrorBody } from '../src/platform/errors'
@@ -257,6 +259,31 @@ describe('an unpaid order that ends gives its discount uses back', () => {
     expect((await discountRow(discount.id)).timesUsed).toBe(0)
     const [redemption] = await db().select().from(discountRedemptions).where(eq(discountRedemptions.orderId, orderId))
     expect(redemption?.releasedAt).toBeTypeOf('number')
+  })
+
+  it('and counts it again when the expired order is paid after all, unless the discount was used up meanwhile', async () => {
+    const discount = await insertDiscount({ usageLimit: 1 })
+    const full = await insertDiscount({ usageLimit: 1 })
+    const late = async (d: Awaited<ReturnType<typeof insertDiscount>>, fillMeanwhile: boolean) => {
+      const product = await insertProduct({ stockQuantity: 10 })
+      const who = await registerUser()
+      const order = (await placeOrder(who, [{ product_id: product.id, quantity: 1 }])).body
+      await db().batch(redeemStatements(db(), order.id, who.email, [{ rule: ruleOf(d), amountCents: 100 }]) as [ReturnType<typeof redeemStatements>[0]])
+      const { url } = await startCheckout(env, viewerOf(who), order.id, BASE)
+      await runOutHolds(product.id)
+      expect((await discountRow(d.id)).timesUsed).toBe(0)
+      if (fillMeanwhile) expect((await placeWith(d, uniqueEmail())).ok).toBe(true)
+      const paid = await postWebhook(stripeEvent('checkout.session.completed', sessionObject(order, url.split('/').pop() ?? '')))
+      expect(paid.body.outcome).toBe('paid_late')
+      return order.id
+    }
+    const orderId = await late(discount, false)
+    expect((await discountRow(discount.id)).timesUsed).toBe(1)
+    expect((await db().select().from(discountRedemptions).where(eq(discountRedemptions.orderId, orderId)))[0]?.releasedAt).toBeNull()
+    // Used up by another order while this one was expired: the payment still goes through, the limit holds.
+    const other = await late(full, true)
+    expect((await discountRow(full.id)).timesUsed).toBe(1)
+    expect((await db().select().from(discountRedemptions).where(eq(discountRedemptions.orderId, other)))[0]?.releasedAt).toBeTypeOf('number')
   })
 
   it('when staff cancel it', async () => {

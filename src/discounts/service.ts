@@ -251,3 +251,28 @@ export function releaseStatements(db: Db, orderId: string, now = Date.now()): Ba
     db.update(discountRedemptions).set({ releasedAt: now }).where(live),
   ]
 }
+
+/**
+ * The statements that count an expired order's discount uses again when it is paid after all (a late
+ * payment that found its stock), for the batch that records the payment: the buyer paid the discounted
+ * total, so the use is real. Never fails the payment: a discount used up meanwhile is left released (the
+ * order keeps its price; the limit keeps its word). Run once, with the move to paid.
+ */
+export function reclaimStatements(db: Db, orderId: string): BatchItem<'sqlite'>[] {
+  const released = and(eq(discountRedemptions.orderId, orderId), sql`${discountRedemptions.releasedAt} is not null`)
+  const withRoom = db
+    .select({ id: discounts.id })
+    .from(discounts)
+    .where(or(isNull(discounts.usageLimit), sql`${discounts.timesUsed} < ${discounts.usageLimit}`))
+  return [
+    db
+      .update(discountRedemptions)
+      .set({ releasedAt: null })
+      .where(and(released, inArray(discountRedemptions.discountId, withRoom))),
+    // The expiry released every redemption of the order: those live now are the ones just taken back.
+    db
+      .update(discounts)
+      .set({ timesUsed: sql`${discounts.timesUsed} + 1` })
+      .where(inArray(discounts.id, db.select({ id: discountRedemptions.discountId }).from(discountRedemptions).where(and(eq(discountRedemptions.orderId, orderId), isNull(discountRedemptions.releasedAt))))),
+  ]
+}
