@@ -17,6 +17,7 @@ import { postWebhook, sessionObject, stripeEvent, viewerOf } from './payments-he
 import type { AdminDiscount, AdminDiscountPage } from '../src/discounts/responses'
 import type { Dashboard } from '../src/admin/responses'
 import type { ErrorBody } from '../src/platform/errors'
+import { seedDemoDiscounts } from '../scripts/seed/discounts'
 
 const db = () => getDb(env)
 const HOUR = 3_600_000
@@ -483,5 +484,18 @@ describe('the admin pages', () => {
     expect(after.discounted_orders - before.discounted_orders).toBe(1)
     const html = await (await browser.fetch('/admin')).text()
     expect(html).toContain('<a href="/admin/discounts">Discounts given, 30 days</a>')
+  })
+})
+
+describe('the demo store', () => {
+  it('has the code WELCOME10 and an automatic promotion over $100, seeded once however often the seed runs', async () => {
+    await seedDemoDiscounts(env.DB)
+    await seedDemoDiscounts(env.DB)
+    const welcome = await db().select().from(discounts).where(eq(discounts.code, 'WELCOME10'))
+    expect(welcome).toHaveLength(1)
+    const product = await insertProduct()
+    const answer = await applicableDiscounts(env, cart({ code: 'welcome10', productId: product.id, subtotalCents: 12_000, customerKey: uniqueEmail('guest') }))
+    expect(answer.code).toMatchObject({ code: 'WELCOME10', kind: 'percentage', value: 1000 })
+    expect(answer.automatic.map((rule) => rule.title)).toContain('10% off orders over $100')
   })
 })
