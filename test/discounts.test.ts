@@ -442,12 +442,15 @@ describe('the admin pages', () => {
     expect(html).toMatch(/name="value"[^>]*value="150"/)
   })
 
-  it('lets staff see the discounts but not change them', async () => {
-    const discount = await insertDiscount()
+  it('lets staff see the discounts, and what they apply to, but not change them', async () => {
+    const mug = await insertProduct({ name: 'Harbor Mug' })
+    const discount = await insertDiscount({ productIds: [mug.id], usageLimit: 50, timesUsed: 12 })
     const browser = await signedIn('staff')
     const page = await browser.fetch(`/admin/discounts/${discount.id}`)
     expect(page.status).toBe(200)
     const html = await page.text()
+    expect(html).toContain('For Harbor Mug')
+    expect(html).toContain('Used 12 / 50')
     expect(html).toContain('Only admins change discounts.')
     expect(html).not.toContain(`action="/admin/discounts/${discount.id}/deactivate"`)
     expect((await browser.fetch('/admin/discounts/new')).status).toBe(403)

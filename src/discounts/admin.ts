@@ -253,3 +253,13 @@ export async function deleteDiscount(env: Env, actor: CurrentUser, id: number): 
       throw err
     })
 }
+
+/** The names of what a discount applies to, for its page ("Harbor Tee", "Outerwear"), in one batch. */
+export async function eligibilityNames(env: Env, d: Pick<AdminDiscount, 'product_ids' | 'category_ids'>): Promise<{ products: string[]; categories: string[] }> {
+  const db = getDb(env)
+  const [productRows, categoryRows] = await db.batch([
+    db.select({ name: products.name }).from(products).where(inArray(products.id, d.product_ids.length ? d.product_ids : [0])).orderBy(products.name),
+    db.select({ name: categories.name }).from(categories).where(inArray(categories.id, d.category_ids.length ? d.category_ids : [0])).orderBy(categories.name),
+  ])
+  return { products: productRows.map((p) => p.name), categories: categoryRows.map((c) => c.name) }
+}

@@ -18,7 +18,7 @@ import { formAll, formFailure, formNumber, formText, parseForm, readForm, type F
 import { Field, Form, Notice } from '../ui/forms'
 import { formatMoney } from '../ui/money'
 import { TableHead } from '../ui/table-head'
-import { createDiscount, deactivateDiscount, deleteDiscount, getDiscount, listDiscounts, updateDiscount } from './admin'
+import { createDiscount, deactivateDiscount, deleteDiscount, eligibilityNames, getDiscount, listDiscounts, updateDiscount } from './admin'
 import type { AdminDiscount } from './responses'
 import { AdminDiscountBody, AdminDiscountPatch, AdminDiscountQuery } from './schemas'
 import { discountMoment } from './service'
@@ -324,11 +324,11 @@ async function newPage(c: Ctx, state: FormState = {}, status: 200 | 400 | 404 | 
 }
 
 async function discountPage(c: Ctx, discount: AdminDiscount, state?: FormState, status: 200 | 400 | 404 | 409 = 200) {
-  const categories = await listCategories(c.env)
+  const [categories, names] = await Promise.all([listCategories(c.env), eligibilityNames(c.env, discount)])
   const csrf = csrfToken(c)
   const base = `/admin/discounts/${discount.id}`
   const name = discount.code ?? discount.title
-  const categoryNames = categories.filter((cat) => discount.category_ids.includes(cat.id)).map((cat) => cat.name)
+  const eligible = [names.products.join(', '), names.categories.length ? `products in ${names.categories.join(', ')}` : ''].filter(Boolean).join(' and ')
   return c.render(
     <section class="admin">
       <p>
@@ -343,11 +343,7 @@ async function discountPage(c: Ctx, discount: AdminDiscount, state?: FormState, 
           <li>{discount.automatic ? `Automatic promotion “${discount.title}”` : `Code ${discount.code}: “${discount.title}”`}</li>
           <li>{discountValueText(discount)}</li>
           {discount.min_subtotal_cents !== null && <li>{`On a subtotal of ${formatMoney(discount.min_subtotal_cents, CURRENCY)} or more`}</li>}
-          <li>
-            {discount.product_ids.length || discount.category_ids.length
-              ? `For products ${[discount.product_ids.join(', '), categoryNames.length ? `in ${categoryNames.join(', ')}` : ''].filter(Boolean).join(' and products ')}`
-              : 'For every product'}
-          </li>
+          <li>{eligible ? `For ${eligible}` : 'For every product'}</li>
           <li>{datesText(discount)}</li>
           <li>{`Used ${usageText(discount)}${discount.per_customer_limit === null ? '' : `, at most ${discount.per_customer_limit} per customer`}; on ${discount.redemptions} order${discount.redemptions === 1 ? '' : 's'} in all, counting those that ended unpaid`}</li>
         </ul>
