@@ -108,6 +108,7 @@ function valueOf(kind: DiscountKind, typed: string | undefined): { ok: true; val
 }
 
 const uniqueIds = (ids: number[]) => [...new Set(ids)]
+const MAX_PRODUCTS = 100
 
 /**
  * The row a body or patch makes of `before` (null for a new discount), with every fault named by its
@@ -160,6 +161,8 @@ async function resolve(db: Db, before: Discount | null, input: AdminDiscountPatc
     const unknownSlugs = slugs.filter((slug) => !foundSlugs.has(slug))
     if (unknownSlugs.length) fault('product_slugs', `no product has the slug ${unknownSlugs.join(', ')}`)
     productIds = uniqueIds([...ids, ...bySlug.map((p) => p.id)])
+    // Read back with one IN (…) of these ids: D1 binds at most 100 parameters a statement.
+    if (productIds.length > MAX_PRODUCTS) fault('product_ids', `names ${productIds.length} products: at most ${MAX_PRODUCTS} (use categories for more)`)
   }
   let categoryIds = before?.categoryIds ?? []
   if (input.category_ids !== undefined) {
