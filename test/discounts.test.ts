@@ -115,11 +115,14 @@ describe('which discounts apply', () => {
   it('says an unknown code is unknown, and a look-alike code is not Latin', async () => {
     const code = freshCode('WELCOME')
     await insertDiscount({ code })
+    const promotion = await insertDiscount({ code: null, title: 'For everyone' })
     expect((await applicableDiscounts(env, cart({ code: 'NOSUCHCODE' }))).refusal).toEqual({ reason: 'unknown', message: 'There is no discount code NOSUCHCODE: check its spelling.' })
     const lookAlike = await applicableDiscounts(env, cart({ code: code.replace('E', '\u0415') }))
     expect(lookAlike.code).toBeNull()
     expect(lookAlike.refusal?.reason).toBe('unknown')
     expect(lookAlike.refusal?.message).toMatch(/Latin letters/)
+    // A refused code never costs the shopper the promotions that apply anyway.
+    expect(lookAlike.automatic.map((rule) => rule.id)).toContain(promotion.id)
   })
 
   it('names each reason a code does not apply', async () => {

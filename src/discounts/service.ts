@@ -80,7 +80,7 @@ function appliesTo(productNames: string[], productCount: number, categoryNames: 
   return parts.join(' or ') || 'some products'
 }
 
-interface Context {
+interface CartFacts {
   request: DiscountRequest
   /** Live redemptions of each discount by this buyer. */
   usedByCustomer: Map<number, number>
@@ -90,7 +90,7 @@ interface Context {
  * Why a discount does not apply to this cart now, or null when it does. The checks in the order a
  * shopper can act on them: switched off, dates, limits, then what the cart would have to change.
  */
-function refusalOf(row: Discount, { request, usedByCustomer }: Context, eligibility: () => string): CodeRefusal | null {
+function refusalOf(row: Discount, { request, usedByCustomer }: CartFacts, eligibility: () => string): CodeRefusal | null {
   const name = row.code ?? row.title
   const money = (cents: number) => formatMoney(cents, request.currency ?? 'USD')
   if (!row.isActive) return { reason: 'inactive', message: `The code ${name} is no longer active.` }
@@ -116,7 +116,8 @@ function refusalOf(row: Discount, { request, usedByCustomer }: Context, eligibil
 export async function applicableDiscounts(env: Env, request: DiscountRequest): Promise<ApplicableDiscounts> {
   const reading = request.code === null ? null : readCode(request.code)
   if (reading && !reading.ok) {
-    const automatic = await applicableAutomatic(env, request)
+    // Nothing to look up for the code: the promotions alone (one batch all the same).
+    const { automatic } = await applicableDiscounts(env, { ...request, code: null })
     return { code: null, refusal: { reason: 'unknown', message: reading.message }, automatic }
   }
   const code = reading?.ok ? reading.code : null
@@ -142,8 +143,8 @@ export async function applicableDiscounts(env: Env, request: DiscountRequest): P
     db.select({ name: products.name }).from(products).where(sql`${products.id} in ${idsOf('product_ids')}`).orderBy(products.name).limit(NAMES_SHOWN),
     db.select({ name: categories.name }).from(categories).where(sql`${categories.id} in ${idsOf('category_ids')}`).orderBy(categories.name).limit(NAMES_SHOWN),
   ])
-  const context: Context = { request, usedByCustomer: new Map(used.map((row) => [row.discountId, row.n])) }
-  const automatic = automaticRows.filter((row) => refusalOf(row, context, () => '') === null).map(ruleOf)
+  const facts: CartFacts = { request, usedByCustomer: new Map(used.map((row) => [row.discountId, row.n])) }
+  const automatic = automaticRows.filter((row) => refusalOf(row, facts, () => '') === null).map(ruleOf)
   if (code === null) return { code: null, refusal: null, automatic }
   const row = codeRows[0]
   if (!row) return { code: null, refusal: { reason: 'unknown', message: `There is no discount code ${code}: check its spelling.` }, automatic }
@@ -154,7 +155,7 @@ export async function applicableDiscounts(env: Env, request: DiscountRequest): P
       categoryNames.map((c) => c.name),
       row.categoryIds.length,
     )
-  const refusal = refusalOf(row, context, eligibility)
+  const refusal = refusalOf(row, facts, eligibility)
   return refusal ? { code: null, refusal, automatic } : { code: ruleOf(row), refusal: null, automatic }
 }
 
@@ -167,12 +168,6 @@ const automaticNow = (now: number) =>
     or(isNull(discounts.endsAt), sql`${discounts.endsAt} > ${now}`),
     or(isNull(discounts.usageLimit), sql`${discounts.timesUsed} < ${discounts.usageLimit}`),
   )
-
-/** The automatic promotions alone, when the entered code could not even be read. */
-async function applicableAutomatic(env: Env, request: DiscountRequest): Promise<DiscountRule[]> {
-  const { automatic } = await applicableDiscounts(env, { ...request, code: null })
-  return automatic
-}
 
 /** A buyer as per-customer limits know them: the lower-cased email. */
 export const customerKeyOf = (email: string) => email.trim().toLowerCase()
