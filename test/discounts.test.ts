@@ -473,6 +473,17 @@ describe('the admin pages', () => {
     expect(await (await browser.fetch('/admin/discounts')).text()).toContain(`Discount ${discount.code} deleted.`)
   })
 
+  it('deactivates the discounts ticked in the index, audited each', async () => {
+    const browser = await signedIn('admin')
+    const [a, b, untouched] = [await insertDiscount(), await insertDiscount(), await insertDiscount()]
+    const body = new URLSearchParams([['_csrf', await browser.csrfFrom('/admin/discounts')], ['ids', String(a.id)], ['ids', String(b.id)]])
+    const answer = await browser.fetch('/admin/discounts/deactivate', { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE } })
+    expect(answer.status).toBe(303)
+    expect(await (await browser.fetch('/admin/discounts')).text()).toContain('2 discounts deactivated: new orders no longer get them.')
+    expect([(await discountRow(a.id)).isActive, (await discountRow(b.id)).isActive, (await discountRow(untouched.id)).isActive]).toEqual([false, false, true])
+    expect(await db().select().from(auditLog).where(and(eq(auditLog.action, 'discount.deactivate'), eq(auditLog.targetId, String(b.id))))).toHaveLength(1)
+  })
+
   it('shows the discounts given on the dashboard, counting only paid orders with live redemptions', async () => {
     const browser = await signedIn('admin')
     const before = (await callJson<Dashboard>('GET', '/api/admin/dashboard', undefined, (await staffUser('admin')).bearer)).body

@@ -241,6 +241,19 @@ export async function deactivateDiscount(env: Env, actor: CurrentUser, id: numbe
   return getDiscount(env, id)
 }
 
+/** Switches several discounts off in one batch (the index's bulk action); answers how many were on. */
+export async function deactivateDiscounts(env: Env, actor: CurrentUser, ids: number[]): Promise<number> {
+  const db = getDb(env)
+  const on = await db
+    .select({ id: discounts.id })
+    .from(discounts)
+    .where(and(inArray(discounts.id, ids.length ? ids : [0]), eq(discounts.isActive, true)))
+  const [first, ...rest] = on.map((row) => auditStatement(db, actor, { action: 'discount.deactivate', targetType: 'discount', targetId: String(row.id), before: { is_active: true }, after: { is_active: false } }))
+  if (!first) return 0
+  await db.batch([db.update(discounts).set({ isActive: false, updatedAt: Date.now() }).where(inArray(discounts.id, on.map((row) => row.id))), first, ...rest])
+  return on.length
+}
+
 /** Deletes a discount no order ever used (409 otherwise: deactivate it instead). */
 export async function deleteDiscount(env: Env, actor: CurrentUser, id: number): Promise<void> {
   const db = getDb(env)

@@ -4,6 +4,7 @@
  * admins see the forms and may send them. Mounted by the admin's pages, behind their role guard and CSRF.
  */
 import { Hono, type Context } from 'hono'
+import type { ComponentChildren } from 'preact'
 import { csrfToken } from '../accounts/csrf'
 import { userOf } from '../accounts/guard'
 import { listCategories } from '../admin/categories'
@@ -18,7 +19,7 @@ import { formAll, formFailure, formNumber, formText, parseForm, readForm, type F
 import { Field, Form, Notice } from '../ui/forms'
 import { formatMoney } from '../ui/money'
 import { TableHead } from '../ui/table-head'
-import { createDiscount, deactivateDiscount, deleteDiscount, eligibilityNames, getDiscount, listDiscounts, updateDiscount } from './admin'
+import { createDiscount, deactivateDiscount, deactivateDiscounts, deleteDiscount, eligibilityNames, getDiscount, listDiscounts, updateDiscount } from './admin'
 import type { AdminDiscount } from './responses'
 import { AdminDiscountBody, AdminDiscountPatch, AdminDiscountQuery } from './schemas'
 import { discountMoment } from './service'
@@ -270,25 +271,35 @@ async function indexPage(c: Ctx) {
       ) : (
         <>
           <p class="count">{`${list.total} discount${list.total === 1 ? '' : 's'}`}</p>
-          <table class="cart admin-table">
-            <TableHead columns={['Discount', 'Value', 'Status', 'Used', 'Dates']} />
-            <tbody>
-              {list.items.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <a href={`/admin/discounts/${d.id}`}>{d.code ?? d.title}</a>
-                    <small> {d.automatic ? 'Automatic promotion' : d.title !== d.code ? d.title : 'Code'}</small>
-                  </td>
-                  <td>{discountValueText(d)}</td>
-                  <td>
-                    <StatusChip status={d.status} />
-                  </td>
-                  <td>{usageText(d)}</td>
-                  <td>{datesText(d)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <BulkForm admin={isAdmin(c)} csrf={csrfToken(c)}>
+            <table class="cart admin-table">
+              <TableHead columns={[...(isAdmin(c) ? [{ hidden: 'Select' }] : []), 'Discount', 'Value', 'Status', 'Used', 'Dates']} />
+              <tbody>
+                {list.items.map((d) => (
+                  <tr key={d.id}>
+                    {isAdmin(c) && (
+                      <td>
+                        <label class="check grid-cell">
+                          <input type="checkbox" name="ids" value={String(d.id)} />
+                          <span class="visually-hidden">Select {d.code ?? d.title}</span>
+                        </label>
+                      </td>
+                    )}
+                    <td>
+                      <a href={`/admin/discounts/${d.id}`}>{d.code ?? d.title}</a>
+                      <small> {d.automatic ? 'Automatic promotion' : d.title !== d.code ? d.title : 'Code'}</small>
+                    </td>
+                    <td>{discountValueText(d)}</td>
+                    <td>
+                      <StatusChip status={d.status} />
+                    </td>
+                    <td>{usageText(d)}</td>
+                    <td>{datesText(d)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </BulkForm>
           {list.total_pages > 1 && (
             <nav class="pager" aria-label="Pages">
               {list.page > 1 && <a href={link(list.page - 1)}>← Newer</a>}
@@ -300,6 +311,19 @@ async function indexPage(c: Ctx) {
       )}
     </section>,
     { title: 'Discounts' },
+  )
+}
+
+/** The index's table inside the bulk form (admins), or as it is (staff). */
+function BulkForm({ admin, csrf, children }: { admin: boolean; csrf: string; children: ComponentChildren }) {
+  if (!admin) return <>{children}</>
+  return (
+    <Form action="/admin/discounts/deactivate" csrf={csrf} class="bulk-form">
+      {children}
+      <button type="submit" class="secondary">
+        Deactivate selected
+      </button>
+    </Form>
   )
 }
 
@@ -406,6 +430,14 @@ export const discountsPages = new Hono<AppEnv>()
       if (!failure) throw err
       return newPage(c, { message: failure.message, fields: failure.fields, ...valuesOf(form) }, failure.status)
     }
+  })
+  .post('/discounts/deactivate', async (c) => {
+    adminOnly(c)
+    const form = await readForm(c, { all: true })
+    const ids = formAll(form, 'ids').flatMap((text) => (/^\d{1,15}$/.test(text) ? [Number(text)] : [])).slice(0, 100)
+    if (!ids.length) return redirectWithFlash(c, '/admin/discounts', 'error', 'Nothing was deactivated: tick the discounts first.')
+    const n = await deactivateDiscounts(c.env, userOf(c), ids)
+    return redirectWithFlash(c, '/admin/discounts', 'success', n === 0 ? 'Those discounts were already inactive.' : `${n} discount${n === 1 ? '' : 's'} deactivated: new orders no longer get ${n === 1 ? 'it' : 'them'}.`)
   })
   .get('/discounts/:id', async (c) => discountPage(c, await getDiscount(c.env, pathId(c))))
   .post('/discounts/:id', async (c) => {
