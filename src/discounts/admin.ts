@@ -241,16 +241,24 @@ export async function deactivateDiscount(env: Env, actor: CurrentUser, id: numbe
   return getDiscount(env, id)
 }
 
+/** Ids per IN (…): D1 binds at most 100 parameters a statement, and each of these statements binds a few more. */
+const IDS_PER_STATEMENT = 90
+
 /** Switches several discounts off in one batch (the index's bulk action); answers how many were on. */
 export async function deactivateDiscounts(env: Env, actor: CurrentUser, ids: number[]): Promise<number> {
   const db = getDb(env)
-  const on = await db
-    .select({ id: discounts.id })
-    .from(discounts)
-    .where(and(inArray(discounts.id, ids.length ? ids : [0]), eq(discounts.isActive, true)))
-  const [first, ...rest] = on.map((row) => auditStatement(db, actor, { action: 'discount.deactivate', targetType: 'discount', targetId: String(row.id), before: { is_active: true }, after: { is_active: false } }))
+  const chunks = (list: number[]) => Array.from({ length: Math.ceil(list.length / IDS_PER_STATEMENT) }, (_, i) => list.slice(i * IDS_PER_STATEMENT, (i + 1) * IDS_PER_STATEMENT))
+  const wanted = chunks(uniqueIds(ids))
+  const [firstRead, ...moreReads] = wanted.map((chunk) => db.select({ id: discounts.id }).from(discounts).where(and(inArray(discounts.id, chunk), eq(discounts.isActive, true))))
+  if (!firstRead) return 0
+  const on = (await db.batch([firstRead, ...moreReads])).flat().map((row) => row.id)
+  const now = Date.now()
+  const [first, ...rest] = [
+    ...chunks(on).map((chunk) => db.update(discounts).set({ isActive: false, updatedAt: now }).where(inArray(discounts.id, chunk))),
+    ...on.map((id) => auditStatement(db, actor, { action: 'discount.deactivate', targetType: 'discount', targetId: String(id), before: { is_active: true }, after: { is_active: false } })),
+  ]
   if (!first) return 0
-  await db.batch([db.update(discounts).set({ isActive: false, updatedAt: Date.now() }).where(inArray(discounts.id, on.map((row) => row.id))), first, ...rest])
+  await db.batch([first, ...rest])
   return on.length
 }
 

@@ -434,7 +434,7 @@ export const discountsPages = new Hono<AppEnv>()
   .post('/discounts/deactivate', async (c) => {
     adminOnly(c)
     const form = await readForm(c, { all: true })
-    const ids = formAll(form, 'ids').flatMap((text) => (/^\d{1,15}$/.test(text) ? [Number(text)] : [])).slice(0, 100)
+    const ids = formAll(form, 'ids').flatMap((text) => (/^\d{1,15}$/.test(text) ? [Number(text)] : [])).slice(0, 500)
     if (!ids.length) return redirectWithFlash(c, '/admin/discounts', 'error', 'Nothing was deactivated: tick the discounts first.')
     const n = await deactivateDiscounts(c.env, userOf(c), ids)
     return redirectWithFlash(c, '/admin/discounts', 'success', n === 0 ? 'Those discounts were already inactive.' : `${n} discount${n === 1 ? '' : 's'} deactivated: new orders no longer get ${n === 1 ? 'it' : 'them'}.`)
