@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import { getPlatformProxy } from 'wrangler'
 import { isCatalogEmpty, seedCatalog, type SeedBindings } from './seed/catalog'
 import { DEMO_USERS, seedDemoUsers } from './seed/users'
+import { DEMO_DISCOUNTS, seedDemoDiscounts } from './seed/discounts'
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +48,8 @@ try {
   }
   await seedDemoUsers(proxy.env.DB)
   console.log(`Demo accounts (local only): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}`)
+  await seedDemoDiscounts(proxy.env.DB)
+  console.log(`Demo discounts: ${DEMO_DISCOUNTS.map((d) => d.code ?? `"${d.title}" (automatic)`).join(', ')}`)
 } finally {
   await proxy.dispose()
 }

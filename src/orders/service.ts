@@ -22,6 +22,7 @@ import type { CreateOrderBody, OrderListQuery } from './schemas'
 import { canTransition, illegalTransition, transition } from './status'
 import { HOLD_TTL_MS_DEFAULT, stockOf } from '../stock/client'
 import { enqueueOutbox, orderOutboxInsert } from '../notifications/outbox'
+import { releaseStatements } from '../discounts/service'
 
 export type { OrderLineView, OrderPage, OrderView }
 
@@ -419,7 +420,9 @@ export async function expireOrder(env: Env, orderId: string, endedReservations: 
       // Its lines go back to the owner's cart in the batch that expires it: once, however often the expiry is delivered.
       const back = await linesBackToCart(env, order.userId, lines)
       const expired = orderOutboxInsert(db, 'order.expired', orderId)
-      status = (await transition(env, orderId, 'expired', { from: 'pending_payment', note: 'stock hold ran out', alsoWrite: [...back.statements, expired.statement] })).to
+      // Its discount uses are given back in the same batch (src/discounts): once, with the expiry.
+      const discountUses = releaseStatements(db, orderId)
+      status = (await transition(env, orderId, 'expired', { from: 'pending_payment', note: 'stock hold ran out', alsoWrite: [...back.statements, ...discountUses, expired.statement] })).to
       await enqueueOutbox(env, [expired.id])
     } catch (err) {
       if (!isIllegalTransition(err)) throw err

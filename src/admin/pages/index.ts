@@ -17,6 +17,7 @@ import { productsPages, productVariantsPages } from './products'
 import { usersPages } from './users'
 import { webhooksPages } from '../../webhooks/pages'
 import { importsPages } from './imports'
+import { discountsPages } from '../../discounts/pages'
 
 export const adminPages = new Hono<AppEnv>()
   // Who asks is checked before the body is read: strangers never get their upload parsed.
@@ -40,5 +41,6 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', outboxPages)
   .route('/', webhooksPages)
   .route('/', importsPages)
+  .route('/', discountsPages)
 
 adminPages.onError(htmlErrorHandler)
