@@ -115,7 +115,7 @@ async function checkCategories(db: Db, ids: number[]) {
 /** The D1 statements that give product `productId` these categories (or the product of `slug`, inserted by the same batch). */
 const categoryLinks = (db: Db, product: { id: number } | { slug: string }, categoryIds: number[]) =>
   'id' in product
-    ? chunkRows(categoryIds.map((categoryId) => ({ productId: product.id, categoryId }))).map((rows) => db.insert(productCategories).values(rows))
+    ? chunkRows(categoryIds.map((categoryId) => ({ productId: product.id, categoryId })), 0, productCategories).map((rows) => db.insert(productCategories).values(rows))
     : categoryIds.map((categoryId) =>
         db.insert(productCategories).select(db.select({ productId: products.id, categoryId: sql<number>`${categoryId}`.as('category_id') }).from(products).where(eq(products.slug, product.slug))),
       )
@@ -289,7 +289,7 @@ export async function addImages(env: Env, actor: CurrentUser, productId: number,
     env,
     actor,
     { action: 'product.images.add', targetType: 'product', targetId: String(productId), after: { images: [...before.images.map((i) => i.r2_key), ...rows.map((r) => r.r2Key)] } },
-    chunkRows(rows).map((chunk) => db.insert(productImages).values(chunk)),
+    chunkRows(rows, 0, productImages).map((chunk) => db.insert(productImages).values(chunk)),
   )
   return adminProduct(env, productId)
 }

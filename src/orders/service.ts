@@ -301,7 +301,7 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
       shippingAddress,
       holdExpiresAt,
     }),
-    // Eleven parameters a line: more than 9 lines would pass D1's 100 per statement, so they are split.
+    // A parameter per column of a line: a few lines fill D1's 100 per statement, so they are split.
     ...chunkRows(
       lines.map((line) => ({
         orderId,
@@ -316,6 +316,8 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
         lineTotalCents: line.priceCents * line.quantity,
         reservationId: line.reservationId,
       })),
+      0,
+      orderItems,
     ).map((rows) => db.insert(orderItems).values(rows)),
     db.insert(orderEvents).values({ orderId, toStatus: 'pending_payment', note: cartId === null ? 'placed' : 'placed from the cart' }),
   ]
