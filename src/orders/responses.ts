@@ -4,7 +4,7 @@ import { ShippingAddressView } from '../accounts/responses'
 import { Instant } from '../catalog/responses'
 import { OptionValueView } from '../cart/responses'
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../db/schema'
-import { TaxLineView } from '../checkout/responses'
+import { AppliedDiscountView, TaxLineView } from '../checkout/responses'
 import { PAGE_FIELDS, PAGE_LINK_FIELDS } from '../platform/pagination'
 
 export const OrderLineView = z
@@ -45,7 +45,7 @@ export const OrderView = z
     tax_cents: z.int(),
     tax_inclusive: z.boolean().describe('Prices include tax: tax_cents is what they include, not added on top'),
     tax_lines: z.array(TaxLineView),
-    discounts: z.array(z.object({ id: z.int(), code: z.string().nullable(), title: z.string(), amount_cents: z.int() })).describe('The discounts applied, with what each took off'),
+    discounts: z.array(AppliedDiscountView).describe('The discounts applied, with what each took off (goods and shipping)'),
     total_cents: z.int().describe('subtotal − discount + shipping − shipping discount + tax (when not inclusive): what is charged'),
     items: z.array(OrderLineView),
     shipping_address: ShippingAddressView,

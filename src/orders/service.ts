@@ -18,6 +18,7 @@ import {
   orderItems,
   orders,
   orderTaxLines,
+  type Discount,
   type DiscountRedemption,
   type OptionValue,
   type Order,
@@ -74,11 +75,11 @@ const withLines = {
   items: itemsInOrder,
   payment: { columns: { refundedCents: true } },
   taxLines: { orderBy: [asc(orderTaxLines.position)] as SQL[] },
-  discounts: { orderBy: [asc(discountRedemptions.discountId)] as SQL[] },
+  discounts: { orderBy: [asc(discountRedemptions.discountId)] as SQL[], with: { discount: { columns: { kind: true } } } },
 } as const
 const isIllegalTransition = (err: unknown) => err instanceof ApiError && err.code === 'illegal_transition'
 
-type LoadedOrder = Order & { items: OrderItem[]; payment: Pick<Payment, 'refundedCents'> | null; taxLines: OrderTaxLine[]; discounts: DiscountRedemption[] }
+type LoadedOrder = Order & { items: OrderItem[]; payment: Pick<Payment, 'refundedCents'> | null; taxLines: OrderTaxLine[]; discounts: (DiscountRedemption & { discount: Pick<Discount, 'kind'> })[] }
 
 function orderView(order: LoadedOrder): OrderView {
   return {
@@ -98,7 +99,7 @@ function orderView(order: LoadedOrder): OrderView {
     tax_cents: order.taxCents,
     tax_inclusive: order.taxInclusive,
     tax_lines: order.taxLines.map((line) => ({ name: line.name, rate_bp: line.rateBp, taxable_cents: line.taxableCents, amount_cents: line.amountCents })),
-    discounts: order.discounts.map((d) => ({ id: d.discountId, code: d.code, title: d.title, amount_cents: d.amountCents })),
+    discounts: order.discounts.map((d) => ({ id: d.discountId, code: d.code, title: d.title, kind: d.discount.kind, amount_cents: d.amountCents })),
     total_cents: order.totalCents,
     items: order.items.map((item) => ({
       variant_id: item.variantId,
