@@ -8,7 +8,7 @@ import type { OrderView } from '../src/orders/service'
 import { localCheckoutFor, startCheckout } from '../src/payments/checkout'
 import { localCheckoutEvent } from '../src/payments/local'
 import { handleStripeEvent } from '../src/payments/events'
-import { BASE, callJson, insertProduct, registerUser, staffUser } from './helpers'
+import { BASE, Browser, callJson, insertProduct, registerUser, staffUser } from './helpers'
 import { ADDRESS, cartCall, cartCookieOf, setProduct, shopper, stockView, withCsrf, type Answer, type Shopper } from './orders-helpers'
 import { STRIPE_ENV, stripeRequests, viewerOf } from './payments-helpers'
 
@@ -286,5 +286,85 @@ describe('refunds of a discounted, taxed order', () => {
     const rest = await refund(clerk, placed.id, { reason: 'shipping back' })
     expect(rest.body.refund.amount_cents).toBe(500)
     expect(rest.body.order.refunded_cents).toBe(3721)
+  })
+})
+
+describe('the checkout and cart pages', () => {
+  /** A registered shopper in a browser, with `quantity` of the product in the cart. */
+  async function shopperWithCart(productId: number, quantity: number) {
+    const browser = new Browser()
+    const registered = await browser.submit('/account/register', '/account/register', { name: 'Page Buyer', email: `checkout-${crypto.randomUUID()}@example.com`, password: 'page password 1' })
+    expect(registered.status).toBe(303)
+    const added = await browser.fetch('/cart/items', {
+      method: 'POST',
+      body: new URLSearchParams({ product_id: String(productId), quantity: String(quantity) }),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE },
+    })
+    expect(added.status).toBe(303)
+    return browser
+  }
+  const addressFields = (address: Record<string, string>) => Object.fromEntries(Object.entries(address).map(([key, value]) => [`shipping_address.${key}`, value]))
+  const hidden = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1]
+
+  it('lists the methods for the address with prices and estimates, picks the cheapest, and places exactly the total shown', async () => {
+    const tee = await product({ priceCents: 1999, weightGrams: 400 })
+    const browser = await shopperWithCart(tee.id, 2)
+    const updated = await browser.submit('/checkout', '/checkout', { ...addressFields(US_ADDRESS), step: 'update' })
+    expect(updated.status).toBe(200)
+    const page = await updated.text()
+    for (const text of ['Standard', '3–5 business days', 'Express', 'Next day', 'CA sales tax (7.25 %)', '$47.88']) expect(page).toContain(text)
+    // 3998 + Standard 500 + 290 tax, the cheapest method checked.
+    expect(hidden(page, 'expected_total_cents')).toBe('4788')
+    expect(page).toMatch(new RegExp(`value="${methods.standard}" checked`))
+
+    const placed = await browser.submit('/checkout', '/checkout', { ...addressFields(US_ADDRESS), shipping_method_id: String(methods.express), expected_total_cents: '5788', step: 'place' })
+    expect(placed.status).toBe(303)
+    const orderPage = await (await browser.fetch(placed.headers.get('Location') ?? '')).text()
+    for (const text of ['Express', 'CA sales tax (7.25 %)', '$2.90', '$15.00', '$57.88']) expect(orderPage).toContain(text)
+  })
+
+  it('says why the total changed when it differs from the one shown, and places nothing', async () => {
+    const tee = await product({ priceCents: 1999, weightGrams: 400 })
+    const browser = await shopperWithCart(tee.id, 2)
+    const answer = await browser.submit('/checkout', '/checkout', {
+      ...addressFields(US_ADDRESS),
+      shipping_method_id: String(methods.express),
+      expected_total_cents: '4788',
+      shown_subtotal: '3998',
+      shown_discount: '0',
+      shown_shipping: '500',
+      shown_tax: '290',
+      step: 'place',
+    })
+    expect(answer.status).toBe(409)
+    const page = await answer.text()
+    expect(page).toContain('The total changed from $47.88 to $57.88 because the shipping changed (address or method).')
+    expect(hidden(page, 'expected_total_cents')).toBe('5788')
+    expect((await stockView(tee.id)).held).toBe(0)
+  })
+
+  it('says on the page when no zone covers the address, and refuses to place it', async () => {
+    const mug = await product({ priceCents: 1200 })
+    const browser = await shopperWithCart(mug.id, 1)
+    const page = await (await browser.submit('/checkout', '/checkout', { ...addressFields({ ...US_ADDRESS, country: 'JP', region: '' }), step: 'update' })).text()
+    expect(page).toContain('We do not ship to JP.')
+    expect(hidden(page, 'expected_total_cents')).toBeUndefined()
+    const placed = await browser.submit('/checkout', '/checkout', { ...addressFields({ ...US_ADDRESS, country: 'JP', region: '' }), step: 'place' })
+    expect(placed.status).toBe(400)
+    expect(await placed.text()).toContain('We do not ship to JP.')
+  })
+
+  it('estimates shipping and tax on the cart once a country is given, and shows a refused code next to its field', async () => {
+    const mug = await product({ priceCents: 2000 })
+    const browser = await shopperWithCart(mug.id, 2)
+    const estimated = await browser.submit('/cart', '/cart/estimate', { estimate_country: 'US', estimate_region: 'CA' })
+    expect(estimated.status).toBe(303)
+    const cart = await (await browser.fetch('/cart')).text()
+    for (const text of ['Shipping and tax estimated for US (CA).', 'Shipping (estimate) · Standard', 'CA sales tax (7.25 %)', '$47.90', 'Check out']) expect(cart).toContain(text)
+    await browser.submit('/cart', '/cart/discount', { discount_code: 'BOGUS' })
+    const refused = await (await browser.fetch('/cart')).text()
+    expect(refused).toContain('The code BOGUS was not applied')
+    expect(refused).toContain('id="discount-code-error"')
+    expect(refused).toContain('value="BOGUS"')
   })
 })
