@@ -117,7 +117,7 @@ function totalChangedMessage(before: Partial<Shown> & { total: number }, now: Qu
 
 /** Step 2: the methods that ship this cart to this address, with their prices and estimates, as radio buttons. */
 function ShippingMethods({ q, chosen, currency }: { q: QuoteView; chosen: number | null; currency: string }) {
-  if (!q.shipping_required) return <p class="hint">Shipping is included in the prices.</p>
+  if (!q.shipping_required) return <p class="hint">Shipping is free: there is no method to choose.</p>
   const blocking = q.problems.find((p) => p.code === 'no_zone' || p.code === 'no_method' || p.code === 'destination_required')
   if (blocking) return <p class="field-error">{blocking.message}</p>
   const unavailable = q.problems.find((p) => p.code === 'method_unavailable')
