@@ -5,7 +5,7 @@ import type { QuoteView } from '../src/checkout/responses'
 import { getDb } from '../src/db/client'
 import { checkoutSettings, orderTaxLines, productVariants, shippingMethods, shippingZoneAreas, shippingZones, taxRates } from '../src/db/schema'
 import type { OrderView } from '../src/orders/service'
-import { localCheckoutFor, startCheckout } from '../src/payments/checkout'
+import { localCheckoutFor, startCheckout, stripeLineItems } from '../src/payments/checkout'
 import { localCheckoutEvent } from '../src/payments/local'
 import { handleStripeEvent } from '../src/payments/events'
 import { BASE, Browser, callJson, insertProduct, registerUser, staffUser } from './helpers'
@@ -237,6 +237,45 @@ describe('placing an order with shipping and tax', () => {
       ['Tax', 435],
     ])
     expect(placed.body.total_cents).toBe(5997 + 2500 + 435)
+  })
+})
+
+describe("Stripe's line items", () => {
+  const item = (over: Record<string, unknown>) => ({
+    orderId: 'o',
+    productId: 1,
+    variantId: 1,
+    productName: 'Mug',
+    sku: null,
+    variantTitle: 'Default',
+    optionValues: [],
+    priceAtPurchaseCents: 1000,
+    quantity: 3,
+    lineTotalCents: 3000,
+    reservationId: 'r',
+    discountCents: 0,
+    taxCents: 0,
+    taxRateBp: 0,
+    ...over,
+  })
+  it('sends a discounted line as one item of its net amount, leaves out a line discounted to nothing, nets the shipping, and adds up to the total', () => {
+    const lines = stripeLineItems({
+      id: '8aca3f68-0000-4000-8000-000000000000',
+      currency: 'USD',
+      items: [item({ discountCents: 450 }), item({ variantId: 2, productName: 'Gift card', quantity: 1, priceAtPurchaseCents: 500, lineTotalCents: 500, discountCents: 500 }), item({ variantId: 3, productName: 'Plate', quantity: 2, priceAtPurchaseCents: 700, lineTotalCents: 1400 })],
+      shippingCents: 900,
+      shippingDiscountCents: 900,
+      shippingMethodName: 'Standard',
+      taxCents: 281,
+      taxInclusive: false,
+      // 3000 − 450 + 0 + 1400 + 0 shipping + 281 tax.
+      totalCents: 4231,
+    })
+    expect(lines.map((l) => [l.price_data?.product_data?.name, l.price_data?.unit_amount, l.quantity])).toEqual([
+      ['Mug × 3', 2550, 1],
+      ['Plate', 700, 2],
+      ['Tax', 281, 1],
+    ])
   })
 })
 

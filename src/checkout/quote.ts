@@ -37,7 +37,7 @@ export function destinationOf(address: { country: string; region?: string | null
   return { country: address.country.trim().toUpperCase(), region: /^[A-Z0-9]{1,3}$/.test(region) ? region : '' }
 }
 
-export const totalsLineOf = ({ variant, quantity }: { variant: VariantForSale; quantity: number }): TotalsLine => ({
+const totalsLineOf = ({ variant, quantity }: { variant: VariantForSale; quantity: number }): TotalsLine => ({
   variantId: variant.variantId,
   productId: variant.productId,
   categoryIds: variant.categoryIds,

@@ -1,7 +1,7 @@
 /** What a quote answers (the cart's estimate, the checkout's breakdown, a `total_changed` conflict), as zod schemas: types and the OpenAPI document come from them. */
 import { z } from 'zod'
 
-export const ShippingMethodQuoteView = z
+const ShippingMethodQuoteView = z
   .object({
     id: z.int(),
     name: z.string(),
@@ -11,7 +11,7 @@ export const ShippingMethodQuoteView = z
   })
   .meta({ id: 'ShippingMethodQuote' })
 
-export const QuoteLineView = z.object({
+const QuoteLineView = z.object({
   variant_id: z.int(),
   product_id: z.int(),
   quantity: z.int(),

@@ -145,7 +145,7 @@ function goodsShares(rule: DiscountRule, lines: TotalsLine[], remaining: number[
 }
 
 /** The zone for a destination: its region's area first, then the whole country's. */
-export function zoneFor(zones: ZoneRule[], destination: Destination): ZoneRule | null {
+function zoneFor(zones: ZoneRule[], destination: Destination): ZoneRule | null {
   const region = destination.region.toUpperCase()
   const country = destination.country.toUpperCase()
   const covers = (r: string) => zones.find((zone) => zone.areas.some((area) => area.country === country && area.region === r))
@@ -167,7 +167,7 @@ function methodPrice(method: MethodRule, weightGrams: number, subtotalCents: num
 }
 
 /** The rate for a destination and class: its region's first, then the whole country's. */
-export function taxRateFor(rates: TaxRateRule[], destination: Destination, taxClass: TaxClass): TaxRateRule | null {
+function taxRateFor(rates: TaxRateRule[], destination: Destination, taxClass: TaxClass): TaxRateRule | null {
   const country = destination.country.toUpperCase()
   const region = destination.region.toUpperCase()
   const find = (r: string) => rates.find((rate) => rate.country === country && rate.region === r && rate.taxClass === taxClass)

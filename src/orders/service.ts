@@ -343,7 +343,7 @@ function shippingRefusal(q: Quote): ApiError | null {
 }
 
 /** An entered code that does not apply: never ignored. Used up is a 409 (it may have been fine a moment ago), the rest a 400. */
-export function codeRefused(refusal: CodeRefusal): ApiError {
+function codeRefused(refusal: CodeRefusal): ApiError {
   const status = refusal.reason === 'used_up' || refusal.reason === 'customer_limit' ? 409 : 400
   return new ApiError(status, 'discount_code_refused', refusal.message, { discount_code: [refusal.message] }, { reason: refusal.reason })
 }

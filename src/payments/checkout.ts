@@ -5,6 +5,7 @@ import { payments, type Payment, type PaymentProvider } from '../db/schema'
 import { extendOrderHolds } from '../orders/service'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, conflict, notFound } from '../platform/errors'
+import { formatMoney } from '../ui/money'
 import { checkoutProvider } from './config'
 import { localSessionId } from './local'
 import { loadOrder, moneyIn, paymentOf, type LoadedOrder } from './order-payment'
@@ -136,17 +137,20 @@ export function stripeLineItems(order: Pick<LoadedOrder, 'id' | 'currency' | 'it
     quantity,
     price_data: { currency, unit_amount: unitAmount, product_data: { name, ...(description && { description }) } },
   })
-  const items = order.items.map((item) => {
+  // A line discounted to nothing is left out: it adds nothing, and Stripe shows what is paid for.
+  const items = order.items.flatMap((item) => {
     const description = `${reference}${item.sku ? ` · SKU ${item.sku}` : ''}`
+    const net = item.lineTotalCents - item.discountCents
+    if (net === 0 && item.lineTotalCents > 0) return []
     return item.discountCents > 0
-      ? line(`${lineName(item)} × ${item.quantity}`, item.lineTotalCents - item.discountCents, 1, `${description} · discount ${(item.discountCents / 100).toFixed(2)} included`)
-      : line(lineName(item), item.priceAtPurchaseCents, item.quantity, description)
+      ? [line(`${lineName(item)} × ${item.quantity}`, net, 1, `${description} · ${formatMoney(item.discountCents, order.currency)} discount included`)]
+      : [line(lineName(item), item.priceAtPurchaseCents, item.quantity, description)]
   })
   const shipping = order.shippingCents - order.shippingDiscountCents
   if (shipping > 0) items.push(line(`Shipping — ${order.shippingMethodName ?? 'Shipping'}`.slice(0, 250), shipping, 1, reference))
   if (!order.taxInclusive && order.taxCents > 0) items.push(line('Tax', order.taxCents, 1, reference))
   const sum = items.reduce((total, item) => total + (item.price_data?.unit_amount ?? 0) * (item.quantity ?? 1), 0)
-  if (order.items.length > 0 && sum === order.totalCents) return items
+  if (items.length > 0 && sum === order.totalCents) return items
   const summary = order.items.map((item) => `${item.quantity} × ${lineName(item)}`).join(', ').slice(0, 300) || reference
   return [line(reference, order.totalCents, 1, summary)]
 }
