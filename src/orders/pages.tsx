@@ -178,6 +178,13 @@ async function checkoutPage(c: Ctx, state: CheckoutState = {}) {
     <section class="checkout">
       <h1>Checkout</h1>
       {state.message && <Notice kind="error">{state.message}</Notice>}
+      {/* The order's total in sight from the first step (folded on phones, open on wider screens by CSS). */}
+      <details class="checkout-summary">
+        <summary>
+          Order summary · <strong>{formatMoney(view.total_cents, currency)}</strong>
+        </summary>
+        <TotalsSummary figures={figuresOfQuote(view, currency)} title="Order summary" />
+      </details>
       <Form action="/checkout" csrf={csrfToken(c)} class="form checkout-form">
         {/* One order per checkout page, however often the button is pressed. */}
         <input type="hidden" name="checkout_token" value={randomToken()} />
