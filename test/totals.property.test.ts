@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { allocate, computeTotals, type TotalsInput, type TotalsLine } from '../src/checkout/totals'
 import type { CheckoutConfig, DiscountRule, MethodRule, TaxRateRule, ZoneRule } from '../src/checkout/types'
+import { lineRefundCents } from '../src/payments/refunds'
 
 const TAX_CLASSES = ['standard', 'reduced', 'zero'] as const
 
@@ -288,6 +289,40 @@ describe('the totals formula, for any cart', () => {
         expect(sum(shares)).toBe(amount)
         shares.forEach((share, i) => expect(share).toBeLessThanOrEqual(weights[i] ?? 0))
       }),
+    )
+  })
+})
+
+describe('refund shares of a line', () => {
+  it('return exactly what the line was paid when its units are refunded in any steps, never more for a unit than its fair share rounded', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 99 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 5000 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 99 }), { minLength: 1, maxLength: 99 }),
+        (quantity, unitPriceCents, discountFraction, taxCents, taxInclusive, steps) => {
+          const lineTotalCents = unitPriceCents * quantity
+          const discountCents = Math.floor(lineTotalCents * discountFraction)
+          const item = { productId: 1, variantId: 1, quantity, priceAtPurchaseCents: unitPriceCents, lineTotalCents, discountCents, taxCents, productName: 'Mug', variantTitle: 'Default', optionValues: [] }
+          const paid = lineTotalCents - discountCents + (taxInclusive ? 0 : taxCents)
+          let done = 0
+          let refunded = 0
+          for (const step of steps) {
+            const units = Math.min(step, quantity - done)
+            if (units === 0) break
+            const cents = lineRefundCents(item, done, units, taxInclusive)
+            expect(cents).toBeGreaterThanOrEqual(0)
+            expect(Math.abs(cents - (paid * units) / quantity)).toBeLessThanOrEqual(1)
+            refunded += cents
+            done += units
+          }
+          if (done === quantity) expect(refunded).toBe(paid)
+          else expect(refunded).toBe(lineRefundCents(item, 0, done, taxInclusive))
+        },
+      ),
     )
   })
 })
