@@ -382,6 +382,22 @@ describe('the checkout and cart pages', () => {
     expect((await stockView(tee.id)).held).toBe(0)
   })
 
+  it('asks for a shipping method when the address was entered and placed at once, listing the methods for it', async () => {
+    const mug = await product({ priceCents: 1200 })
+    const browser = await shopperWithCart(mug.id, 1)
+    const first = await (await browser.fetch('/checkout')).text()
+    // No address yet: no total is promised.
+    expect(hidden(first, 'expected_total_cents')).toBeUndefined()
+    const answer = await browser.submit('/checkout', '/checkout', { ...addressFields(US_ADDRESS), step: 'place' })
+    expect(answer.status).toBe(400)
+    const page = await answer.text()
+    expect(page).toContain('Choose a shipping method below, then place the order.')
+    expect(page).toMatch(new RegExp(`value="${methods.standard}" checked`))
+    // 1200 + 500 + 87 tax.
+    expect(hidden(page, 'expected_total_cents')).toBe('1787')
+    expect((await stockView(mug.id)).held).toBe(0)
+  })
+
   it('says on the page when no zone covers the address, and refuses to place it', async () => {
     const mug = await product({ priceCents: 1200 })
     const browser = await shopperWithCart(mug.id, 1)

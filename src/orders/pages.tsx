@@ -173,7 +173,8 @@ async function checkoutPage(c: Ctx, state: CheckoutState = {}) {
   const shown = shownOf(view)
   const byVariant = new Map(view.lines.map((line) => [line.variant_id, line]))
   const errors: FieldErrors = { ...state.errors, ...(view.code_refusal && { discount_code: [view.code_refusal.message] }) }
-  const orderable = view.problems.length === 0 && !view.code_refusal
+  // The total is promised only once it is whole: a destination known (its shipping and tax in it), nothing wrong.
+  const orderable = view.destination !== null && view.problems.length === 0 && !view.code_refusal
   return c.render(
     <section class="checkout">
       <h1>Checkout</h1>
@@ -380,6 +381,9 @@ export const checkoutPages = new Hono<AppEnv>()
         const before = Object.fromEntries(SHOWN_KEYS.flatMap((key) => (/^\d{1,15}$/.test(formText(form, `shown_${key}`)) ? [[key, Number(formText(form, `shown_${key}`))]] : [])))
         const message = totalChangedMessage({ ...before, total: expected_total_cents }, now, now.currency ?? 'USD')
         return checkoutPage(c, { ...state, message, status: 409 })
+      }
+      if (err instanceof ApiError && err.code === 'shipping_method_required') {
+        return checkoutPage(c, { ...state, message: 'Choose a shipping method below, then place the order.', status: 400 })
       }
       if (err instanceof ApiError && (err.status === 409 || err.status === 400)) {
         const short = Object.entries(err.fields ?? {})
