@@ -10,6 +10,7 @@ import { checkoutPages, orderPages } from './orders/pages'
 import { paymentPages } from './payments/pages'
 import { webhooksRoute } from './payments/webhook'
 import { authApi, usersApi } from './accounts/routes'
+import { addressesApi } from './accounts/address-routes'
 import { cartApi } from './cart/routes'
 import { ordersApi } from './orders/routes'
 import { categoriesApi, productsApi } from './catalog/routes'
@@ -68,6 +69,7 @@ const api = new Hono<AppEnv>()
   .route('/categories', categoriesApi)
   .route('/auth', authApi)
   .route('/users', usersApi)
+  .route('/account/addresses', addressesApi)
   .route('/cart', cartApi)
   .route('/admin', adminApi)
   .route('/admin/outbox', outboxAdminApi)

@@ -1,7 +1,8 @@
 /** Accounts: registration, sign-in, profiles, avatars and passwords, shared by the API and the pages. */
 import { and, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import { getDb, type Db } from '../db/client'
-import { passwordResets, sessions, userProfiles, users, type User } from '../db/schema'
+import { addresses, passwordResets, sessions, userProfiles, users, type User } from '../db/schema'
+import { defaultAddressStatements } from './addresses'
 import type { CurrentUser } from '../platform/env'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, conflict, unauthorized } from '../platform/errors'
@@ -121,8 +122,9 @@ export async function authenticate(env: Env, email: string, password: string, he
 export type { ProfileView }
 
 export async function profileOf(env: Env, userId: number): Promise<ProfileView> {
-  const user = await getDb(env).query.users.findFirst({ where: eq(users.id, userId), with: { profile: true } })
+  const user = await getDb(env).query.users.findFirst({ where: eq(users.id, userId), with: { profile: true, addresses: { where: eq(addresses.isDefault, true), limit: 1 } } })
   if (!user) throw unauthorized()
+  const address = user.addresses[0]
   return {
     id: user.id,
     email: user.email,
@@ -132,20 +134,22 @@ export async function profileOf(env: Env, userId: number): Promise<ProfileView> 
     last_login_at: user.lastLoginAt ? new Date(user.lastLoginAt).toISOString() : null,
     phone: user.profile?.phone ?? null,
     avatar_url: user.profile?.avatarKey ? `/images/${user.profile.avatarKey}` : null,
-    default_shipping_address: user.profile?.defaultShippingAddress ?? null,
+    // The address book's default (src/accounts/addresses.ts), in the profile's shape.
+    default_shipping_address: address
+      ? { name: address.name, line1: address.line1, line2: address.line2, city: address.city, region: address.region, postal_code: address.postalCode, country: address.country }
+      : null,
   }
 }
 
 /** Applies the fields present in `body` (a partial update); absent fields stay as they are. */
 export async function updateProfile(env: Env, userId: number, body: UpdateProfileBody): Promise<ProfileView> {
   const db = getDb(env)
-  const profile = {
-    ...(body.phone !== undefined && { phone: body.phone }),
-    ...(body.default_shipping_address !== undefined && { defaultShippingAddress: body.default_shipping_address }),
-  }
+  const profile = { ...(body.phone !== undefined && { phone: body.phone }) }
   await db.batch([
     db.insert(userProfiles).values({ userId, ...profile }).onConflictDoUpdate({ target: userProfiles.userId, set: { ...profile, updatedAt: Date.now() } }),
     db.update(users).set(body.name !== undefined ? { name: body.name } : { id: userId }).where(eq(users.id, userId)),
+    // The default shipping address is the address book's default.
+    ...(body.default_shipping_address !== undefined ? defaultAddressStatements(db, userId, body.default_shipping_address) : []),
   ])
   return profileOf(env, userId)
 }

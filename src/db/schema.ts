@@ -244,7 +244,10 @@ export const userProfiles = sqliteTable('user_profiles', {
   phone: text('phone'),
   /** R2 key of the current avatar. */
   avatarKey: text('avatar_key'),
-  /** JSON: { name, line1, line2?, city, region?, postal_code, country } (validated on the way in). */
+  /**
+   * No longer read or written: migration 0016 moved every profile's address into the address book
+   * (`addresses`, its default row), which the profile's `default_shipping_address` now reads and writes.
+   */
   defaultShippingAddress: text('default_shipping_address', { mode: 'json' }).$type<ShippingAddress>(),
   updatedAt: epochMs('updated_at'),
 })
@@ -257,6 +260,8 @@ export interface ShippingAddress {
   region?: string | null
   postal_code: string
   country: string
+  /** E.164; optional (saved addresses and orders placed from them carry it). */
+  phone?: string | null
 }
 
 /** Browser sessions: the cookie holds a random token, this table its SHA-256. */
@@ -392,6 +397,8 @@ export const carts = sqliteTable(
     discountCode: text('discount_code'),
     estimateCountry: text('estimate_country'),
     estimateRegion: text('estimate_region'),
+    /** The email a guest gave to check out ("Continue as guest"): the order's contact once placed. Null for a user's cart. */
+    contactEmail: text('contact_email'),
     createdAt: epochMs('created_at'),
     updatedAt: epochMs('updated_at'),
   },
