@@ -195,3 +195,24 @@ export function defaultAddressStatements(db: Db, userId: number, address: Shippi
       .onConflictDoUpdate({ target: addresses.userId, targetWhere: sql`${addresses.isDefault} = 1`, set: { ...c, updatedAt: now } }),
   ]
 }
+
+/**
+ * Checkout's "save to my address book": the order's address as a new (not default, unless it is the first)
+ * address, unless the book holds the same address already. Answers whether the book has it now, or why not.
+ */
+export async function saveAddressFromOrder(env: Env, userId: number, address: ShippingAddress): Promise<'saved' | 'full' | 'invalid'> {
+  const parsed = CreateAddressBody.safeParse({ ...address, phone: address.phone ?? null })
+  if (!parsed.success) return 'invalid'
+  const body = parsed.data
+  const same = (await listAddresses(env, userId)).some(
+    (a) => a.name === body.name && a.line1 === body.line1 && a.line2 === body.line2 && a.city === body.city && a.region === body.region && a.postal_code === body.postal_code && a.country === body.country,
+  )
+  if (same) return 'saved'
+  try {
+    await createAddress(env, userId, body)
+    return 'saved'
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'address_book_full') return 'full'
+    throw err
+  }
+}

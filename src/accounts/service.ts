@@ -3,6 +3,8 @@ import { and, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import { getDb, type Db } from '../db/client'
 import { addresses, passwordResets, sessions, userProfiles, users, type User } from '../db/schema'
 import { defaultAddressStatements } from './addresses'
+import { guestRowOf, releaseGuestEmail } from './guests'
+import type { BatchItem } from 'drizzle-orm/batch'
 import type { CurrentUser } from '../platform/env'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, conflict, unauthorized } from '../platform/errors'
@@ -67,15 +69,21 @@ export async function register(env: Env, body: RegisterBody, signIn?: SignIn): P
   // The rows below belong to the user this batch inserts: the batch stops at the insert if the email is taken.
   const newUserId = sql`(select ${users.id} from ${users} where ${users.email} = ${body.email})`
   const welcome = outboxInsert(db, { type: 'account.registered', payload: { name: body.name, email: body.email }, recipient: body.email })
+  // A guest bought with this email: its row gives the email up, its orders wait for the mailed link (./guests.ts).
+  const guest = await guestRowOf(db, body.email)
+  const released = guest ? releaseGuestEmail(db, guest.id, body.email, body.name) : null
   try {
-    const [[user]] = await db.batch([
+    const [...answers] = await db.batch([
+      ...(released?.statements ?? []),
       db.insert(users).values({ email: body.email, name: body.name, passwordHash }).returning(),
       db.insert(userProfiles).values({ userId: newUserId }),
       ...signInRows(db, signIn, newUserId),
       welcome.statement,
-    ])
+      ...(released ? [released.mail.statement] : []),
+    ] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+    const [user] = answers[released?.statements.length ?? 0] as User[]
     if (!user) throw new Error('user insert returned no row')
-    await enqueueOutbox(env, [welcome.id])
+    await enqueueOutbox(env, [welcome.id, ...(released ? [released.mail.id] : [])])
     return current(user)
   } catch (err) {
     // Nothing of the batch is stored; a failure with the email now taken was its unique index.
@@ -103,7 +111,8 @@ export async function authenticate(env: Env, email: string, password: string, he
   ])
   const db = getDb(env)
   const user = await db.query.users.findFirst({ where: eq(users.email, email) })
-  if (!user) throw unauthorized(await verifyAgainstDecoy(password).then(() => WRONG_CREDENTIALS))
+  // A guest row has no password: it answers like an unknown email, in the same time.
+  if (!user || user.isGuest) throw unauthorized(await verifyAgainstDecoy(password).then(() => WRONG_CREDENTIALS))
   if (!(await verifyPassword(password, user.passwordHash))) throw unauthorized(WRONG_CREDENTIALS)
   const passwordHash = needsRehash(user.passwordHash) ? await hashPassword(password) : user.passwordHash
   const [recorded] = await db.batch([
@@ -239,7 +248,8 @@ export async function requestPasswordReset(env: Env, email: string, origin: stri
     { key: `reset:address:${clientAddress(headers)}`, max: 20, windowMs: 15 * 60_000 },
   ])
   const user = await getDb(env).query.users.findFirst({ where: eq(users.email, email) })
-  if (!user) return
+  // A guest has no password to reset: registering with the email is how it gets one (./guests.ts).
+  if (!user || user.isGuest) return
   const token = randomToken()
   const db = getDb(env)
   const link = `${origin}/account/password/reset?token=${token}`
