@@ -28,7 +28,8 @@ export function addressFromForm(form: FormBody, prefix = ''): Record<string, str
   const text = (key: string) => formText(form, `${prefix}${key}`).trim()
   const country = text('country').toUpperCase()
   // The select's region for its countries, the text field's for the others.
-  const region = REGION_COUNTRIES.includes(country) ? text('region') : text('region_other')
+  // (A form without the text field, as older pages sent it, has its free text in `region`.)
+  const region = REGION_COUNTRIES.includes(country) ? text('region') : text('region_other') || text('region')
   return { name: text('name'), line1: text('line1'), line2: text('line2'), city: text('city'), region, postal_code: text('postal_code'), country, phone: text('phone') }
 }
 

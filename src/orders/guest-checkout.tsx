@@ -34,14 +34,14 @@ export function GuestGate({ c, email, errors, message }: { c: Ctx; email?: strin
       <h1>Checkout</h1>
       {message && <Notice kind="error">{message}</Notice>}
       <div class="gate-choices">
-        <div class="card">
+        <div class="gate-option">
           <h2>Continue as guest</h2>
           <Form action="/checkout/guest" csrf={csrfToken(c)}>
             <Field name="email" label="Email" type="email" value={email} errors={errors} required autocomplete="email" maxLength={254} hint="For your order confirmation and a link to your order." />
             <button type="submit">Continue as guest</button>
           </Form>
         </div>
-        <div class="card">
+        <div class="gate-option">
           <h2>Have an account?</h2>
           <p>Sign in to use your saved addresses and see this order with your others.</p>
           <p>

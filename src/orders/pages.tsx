@@ -46,8 +46,8 @@ export const STATUS_LABELS: Record<OrderView['status'], string> = {
 }
 
 /** The checkout's address fields: the shared fieldset (src/accounts/address-fields.tsx) under `shipping_address.`. */
-function AddressFields({ address, errors, countries }: { address?: AddressFormValues | null; errors?: FieldErrors; countries: Choice[] }) {
-  return <AddressFieldset values={address} errors={errors} countries={countries} prefix="shipping_address." />
+function AddressFields({ address, errors, countries, required = true }: { address?: AddressFormValues | null; errors?: FieldErrors; countries: Choice[]; required?: boolean }) {
+  return <AddressFieldset values={address} errors={errors} countries={countries} prefix="shipping_address." required={required} />
 }
 
 /** An order's lines and total; staff pages link each line to its product's admin page. */
@@ -124,7 +124,8 @@ async function checkoutPage(
         <SavedAddressPicker saved={saved} chosen={choice} />
         <div class="new-address">
           {saved.length > 0 && <h3>A new address</h3>}
-          <AddressFields address={prefill} errors={errors} countries={countries} />
+          {/* Not `required` beside saved addresses: the browser would ask for them even when a saved one is chosen (the server checks the one used). */}
+          <AddressFields address={prefill} errors={errors} countries={countries} required={saved.length === 0} />
           {buyer.kind === 'user' && (
             <label class="check">
               <input type="checkbox" name="save_address" value="on" /> Save to my address book
