@@ -1,4 +1,5 @@
 ALTER TABLE `carts` ADD `contact_email` text;--> statement-breakpoint
+ALTER TABLE `orders` ADD `guest_checkout` integer DEFAULT false NOT NULL;--> statement-breakpoint
 -- Hand-written from here: every profile's default shipping address becomes the default row of its owner's address book (its phone the profile's), and the profile stops holding its own copy.
 INSERT INTO `addresses` (`user_id`, `name`, `line1`, `line2`, `city`, `region`, `postal_code`, `country`, `phone`, `is_default`, `created_at`, `updated_at`)
 SELECT `p`.`user_id`, trim(json_extract(`p`.`default_shipping_address`, '$.name')), trim(json_extract(`p`.`default_shipping_address`, '$.line1')), nullif(trim(coalesce(json_extract(`p`.`default_shipping_address`, '$.line2'), '')), ''), trim(json_extract(`p`.`default_shipping_address`, '$.city')), nullif(trim(coalesce(json_extract(`p`.`default_shipping_address`, '$.region'), '')), ''), trim(json_extract(`p`.`default_shipping_address`, '$.postal_code')), upper(trim(json_extract(`p`.`default_shipping_address`, '$.country'))), `p`.`phone`, 1, `p`.`updated_at`, `p`.`updated_at`

@@ -14,7 +14,7 @@ import type { OrderView } from '../src/orders/service'
 import type { ErrorBody } from '../src/platform/errors'
 import { BASE, Browser, callJson, freshAddress, insertProduct, registerUser, uniqueEmail } from './helpers'
 import { lastMailTo, mailsTo } from './mail-helpers'
-import { ADDRESS, defaultVariant } from './orders-helpers'
+import { ADDRESS, defaultVariant, runOutHolds } from './orders-helpers'
 
 type Answer<T> = T & Partial<ErrorBody>
 type GuestOrder = OrderView & { access_key: string; order_url: string }
@@ -102,6 +102,23 @@ describe('guest checkout through the API', () => {
     expect((await rowOf(owner.email))?.isGuest).toBe(false)
     const mine = await callJson<{ items: { id: string }[] }>('GET', '/api/orders', undefined, owner.bearer)
     expect(mine.body.items.map((o) => o.id)).toContain(placed.body.id)
+  })
+
+  it("gives an expired guest order's lines to nobody's cart, not to the account that has the email", async () => {
+    const owner = await registerUser()
+    const p = await product()
+    const placed = await guestOrder({ email: owner.email, items: [{ variant_id: p.variantId, quantity: 2 }], shipping_address: ADDRESS })
+    await runOutHolds(p.id)
+    expect((await orderRow(placed.body.id))?.status).toBe('expired')
+    const cart = await callJson<{ items: unknown[] }>('GET', '/api/cart', undefined, owner.bearer)
+    expect(cart.body.items).toEqual([])
+  })
+
+  it("keeps the account's email on an order placed signed in", async () => {
+    const who = await registerUser()
+    const { variantId } = await product()
+    const placed = await callJson<OrderView>('POST', '/api/orders', { items: [{ variant_id: variantId, quantity: 1 }], shipping_address: ADDRESS }, who.bearer)
+    expect(await orderRow(placed.body.id)).toMatchObject({ email: who.email, guestCheckout: false })
   })
 
   it('needs the address and refuses a signed-in caller', async () => {

@@ -52,6 +52,9 @@ export async function findTokenUser(env: Env, id: number, familyId: string | nul
   return row && row.live ? current(row.user) : null
 }
 
+/** SQL: the email of a user, for a statement that stores it (an order's contact) without reading it first. */
+export const emailOfUserSql = (userId: number) => sql<string>`(select ${users.email} from ${users} where ${users.id} = ${userId})`
+
 /** What a registration or sign-in starts, stored in the same batch as the account's change: a browser session or an API refresh token. */
 export type SignIn = { session: NewSession } | { refreshToken: NewRefreshToken }
 

@@ -464,6 +464,8 @@ export const orders = sqliteTable(
     reviewReason: text('review_reason'),
     /** The buyer's email at the time of the order (lower-cased): a guest's only contact, a customer's copy. Null on orders placed before guest checkout. */
     email: text('email'),
+    /** Placed by a guest checkout (an email, no sign-in): its unpaid end gives no lines back to a cart (the guest's is a cookie's, not the owner row's). */
+    guestCheckout: integer('guest_checkout', { mode: 'boolean' }).notNull().default(false),
     /**
      * The money breakdown (issue 15): total = subtotal − discount + shipping + tax (tax added only when
      * prices exclude it; `tax_inclusive` orders show the tax their prices include). The shipping method as

@@ -4,7 +4,7 @@
  */
 import { and, asc, count, desc, eq } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { profileOf } from '../accounts/service'
+import { emailOfUserSql, profileOf } from '../accounts/service'
 import { linesBackToCart } from '../cart/returns'
 import { orderableCartLines, orderableCartLinesOf, removeOrderedLines } from '../cart/service'
 import { resolveVariantIds, variantsByIds, type VariantLine } from '../cart/variants'
@@ -307,10 +307,10 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
   const db = getDb(env)
   const { cartId, lines: requested } = await requestedLines(env, userId, body, guest)
   // A guest gives the address: the profile of an account with their email is not theirs to ship to.
-  const profile = guest ? null : await profileOf(env, userId)
-  const shippingAddress = body.shipping_address ?? profile?.default_shipping_address
+  const shippingAddress = body.shipping_address ?? (guest ? null : (await profileOf(env, userId)).default_shipping_address)
   if (!shippingAddress) throw validationFailed({ shipping_address: [guest ? 'is required' : 'is required: none was given and the profile has no default address'] })
-  const email = guest?.email ?? profile?.email
+  // The order's contact: the guest's email, or the account's, read by the insert itself (no round trip).
+  const email = guest?.email ?? emailOfUserSql(userId)
   const lines = await priceLines(db, orderId, requested)
   const subtotalCents = lines.reduce((sum, line) => sum + line.priceCents * line.quantity, 0)
 
@@ -325,6 +325,7 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
       shippingAddress,
       holdExpiresAt,
       email,
+      guestCheckout: guest !== undefined,
     }),
     // Eleven parameters a line: more than 9 lines would pass D1's 100 per statement, so they are split.
     ...chunkRows(
@@ -438,12 +439,13 @@ export async function extendOrderHolds(env: Env, orderId: string, untilMs: numbe
  */
 export async function expireOrder(env: Env, orderId: string, endedReservations: ReadonlySet<string> = new Set()): Promise<void> {
   const db = getDb(env)
-  const [order, lines] = await Promise.all([db.select({ status: orders.status, userId: orders.userId }).from(orders).where(eq(orders.id, orderId)).get(), stockLines(db, orderId)])
+  const [order, lines] = await Promise.all([db.select({ status: orders.status, userId: orders.userId, guestCheckout: orders.guestCheckout }).from(orders).where(eq(orders.id, orderId)).get(), stockLines(db, orderId)])
   let status = order?.status ?? null
   if (order && status === 'pending_payment') {
     try {
       // Its lines go back to the owner's cart in the batch that expires it: once, however often the expiry is delivered.
-      const back = await linesBackToCart(env, order.userId, lines)
+      // A guest's cart is their cookie's: an order placed as a guest gives nothing back to the owner row's cart.
+      const back = order.guestCheckout ? { statements: [] } : await linesBackToCart(env, order.userId, lines)
       const expired = orderOutboxInsert(db, 'order.expired', orderId)
       status = (await transition(env, orderId, 'expired', { from: 'pending_payment', note: 'stock hold ran out', alsoWrite: [...back.statements, expired.statement] })).to
       await enqueueOutbox(env, [expired.id])
