@@ -112,6 +112,10 @@ describe('guest checkout through the API', () => {
     expect((await orderRow(placed.body.id))?.status).toBe('expired')
     const cart = await callJson<{ items: unknown[] }>('GET', '/api/cart', undefined, owner.bearer)
     expect(cart.body.items).toEqual([])
+    // Nor does its mail say so.
+    const expired = (await mailsTo(owner.email)).find((m) => m.subject.endsWith('expired'))
+    expect(expired?.text).toContain('nothing was charged.')
+    expect(expired?.text).not.toContain('back in your cart')
   })
 
   it("keeps the account's email on an order placed signed in", async () => {

@@ -79,6 +79,9 @@ function ProfilePage({ c, profile, errors, message, notice, marketingOptedOut }:
         Signed in as <strong>{profile.email}</strong>
         {profile.role !== 'customer' && ` (${profile.role})`}.
       </p>
+      <p>
+        <a href="/orders">Your orders</a> · <a href="/account/addresses">Your addresses</a>
+      </p>
       <Form action="/account/profile" csrf={csrfToken(c)}>
         <h2>Profile</h2>
         <Field name="name" label="Name" value={profile.name} errors={errors} required autocomplete="name" maxLength={100} />

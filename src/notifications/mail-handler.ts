@@ -55,6 +55,7 @@ const orderComposer: Composer = async (env, event, store) => {
       orderUrl: `${store.url}${await orderLinkPath(env, payload.order_id)}`,
       shipment: shipment && { carrier: shipment.carrier, trackingNumber: shipment.tracking_number, trackingUrl: trackingUrl(shipment.carrier, shipment.tracking_number) },
       refund: payload.refund && { refundedCents: payload.refund.refunded_cents, full: payload.refund.full },
+      guestCheckout: payload.guest_checkout === true,
     },
     store,
   )

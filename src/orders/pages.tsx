@@ -254,9 +254,10 @@ function orderNotice(order: OrderView, query: Record<string, string>): PageNotic
 
 /**
  * The order of this page: through its signed link when the address has a `key` (a wrong key is the 404
- * an unknown order is; the owner signed in gets their own page), else as the signed-in user's.
+ * an unknown order is; the owner signed in gets their own page), else as the signed-in user's. Every page
+ * of one order that a link may open (the order, paying it, its receipt) reads the order through this.
  */
-async function orderAccess(c: Ctx, orderId: string): Promise<{ order: OrderView; link?: LinkAccess & { ownerId: number } }> {
+export async function orderAccess(c: Ctx, orderId: string): Promise<{ order: OrderView; link?: LinkAccess & { ownerId: number } }> {
   const key = c.req.query('key')
   if (key === undefined) return { order: await orderForViewer(c.env, userOf(c), orderId) }
   const { order, ownerId } = await orderByLink(c.env, orderId, key)
@@ -276,8 +277,8 @@ export const checkoutPages = new Hono<AppEnv>()
   // "Continue as guest": the email is kept on the guest's cart; GET is where "Change" leads.
   .get('/guest', async (c) => {
     const buyer = await checkoutBuyer(c)
-    if (buyer?.kind === 'user') return c.redirect('/checkout', 303)
-    return c.render(<GuestGate c={c} email={buyer?.email} />, { title: 'Checkout' })
+    if (buyer?.kind !== 'guest') return c.redirect(buyer ? '/checkout' : '/cart', 303)
+    return c.render(<GuestGate c={c} email={buyer.email} />, { title: 'Checkout' })
   })
   .post('/guest', async (c) => {
     const buyer = await checkoutBuyer(c)
