@@ -319,3 +319,13 @@ describe('registering with the email a guest bought with', () => {
     expect((await mailsTo(email)).map((m) => m.subject)).not.toContainEqual(expect.stringMatching(/Link your past orders/))
   })
 })
+
+describe('the OpenAPI document', () => {
+  it('describes the guest order routes and the address book', async () => {
+    const doc = await callJson<{ paths: Record<string, Record<string, { operationId: string; security?: unknown[] }>> }>('GET', '/api/openapi.json')
+    expect(doc.status).toBe(200)
+    const ids = Object.values(doc.body.paths).flatMap((item) => Object.values(item).map((op) => op.operationId))
+    expect(ids).toEqual(expect.arrayContaining(['createGuestOrder', 'getGuestOrder', 'startGuestCheckout', 'listAddresses', 'createAddress', 'getAddress', 'updateAddress', 'deleteAddress', 'makeDefaultAddress']))
+    expect(doc.body.paths['/api/guest-orders']?.['post']?.security).toEqual([])
+  })
+})
