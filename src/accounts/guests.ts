@@ -14,7 +14,7 @@ import type { BatchItem } from 'drizzle-orm/batch'
 import { getDb, type Db } from '../db/client'
 import { orders, users } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
-import { ApiError } from '../platform/errors'
+import { ApiError, validationFailed } from '../platform/errors'
 import { isLinkSignature, linkSignature } from '../platform/link-signing'
 import { outboxInsert, type OutboxNote } from '../notifications/outbox'
 
@@ -42,6 +42,8 @@ export interface Buyer {
  * on first use; a concurrent checkout with the same email finds the same row).
  */
 export async function buyerForEmail(env: Env, email: string): Promise<Buyer> {
+  // `.invalid` receives no mail (RFC 2606), and released guest rows live there: nobody buys as one of them.
+  if (/\.invalid$/.test(email)) throw validationFailed({ email: ['must be an address that receives mail'] })
   const db = getDb(env)
   const find = () => db.select({ id: users.id, isGuest: users.isGuest }).from(users).where(eq(users.email, email)).get()
   const known = await find()
