@@ -3,6 +3,8 @@ import type { RouterRoute } from 'hono/types'
 import { requestId } from 'hono/request-id'
 import { apiCsrfProtection } from './accounts/csrf'
 import { accountPages } from './accounts/pages'
+import { addressPages } from './accounts/address-pages'
+import { claimPages } from './accounts/claim-pages'
 import { adminPages } from './admin/pages'
 import { adminApi } from './admin/routes'
 import { cartPages } from './cart/pages'
@@ -10,8 +12,10 @@ import { checkoutPages, orderPages } from './orders/pages'
 import { paymentPages } from './payments/pages'
 import { webhooksRoute } from './payments/webhook'
 import { authApi, usersApi } from './accounts/routes'
+import { addressesApi } from './accounts/address-routes'
 import { cartApi } from './cart/routes'
 import { ordersApi } from './orders/routes'
+import { guestOrdersApi } from './orders/guest-routes'
 import { categoriesApi, productsApi } from './catalog/routes'
 import { openApiRoute } from './openapi/routes'
 import { imagesRoute } from './catalog/images'
@@ -69,11 +73,14 @@ const api = new Hono<AppEnv>()
   .route('/categories', categoriesApi)
   .route('/auth', authApi)
   .route('/users', usersApi)
+  .route('/account/addresses', addressesApi)
   .route('/cart', cartApi)
   .route('/admin', adminApi)
   .route('/admin/outbox', outboxAdminApi)
   .route('/orders', ordersApi)
   .route('/checkout', checkoutApi)
+
+  .route('/guest-orders', guestOrdersApi)
   // The OpenAPI document of the routes above and its page (src/openapi).
   .route('/', openApiRoute((): RouterRoute[] => app.routes))
   .all('*', () => {
@@ -100,6 +107,8 @@ const app = new Hono<AppEnv>()
   // Raw body for the signature: nothing in front of it parses the body.
   .route('/webhooks', webhooksRoute)
   .route('/images', imagesRoute)
+  .route('/account/addresses', addressPages)
+  .route('/account/orders/claim', claimPages)
   .route('/account', accountPages)
   .route('/admin', adminPages)
   .route('/cart', cartPages)

@@ -79,12 +79,17 @@ function ProfilePage({ c, profile, errors, message, notice, marketingOptedOut }:
         Signed in as <strong>{profile.email}</strong>
         {profile.role !== 'customer' && ` (${profile.role})`}.
       </p>
+      <p>
+        <a href="/orders">Your orders</a> · <a href="/account/addresses">Your addresses</a>
+      </p>
       <Form action="/account/profile" csrf={csrfToken(c)}>
         <h2>Profile</h2>
         <Field name="name" label="Name" value={profile.name} errors={errors} required autocomplete="name" maxLength={100} />
         <Field name="phone" label="Phone" type="tel" value={profile.phone} errors={errors} autocomplete="tel" hint="International form, e.g. +14155550123. Leave empty to remove." />
         <h2>Default shipping address</h2>
-        <p class="hint">Leave every address field empty to remove it.</p>
+        <p class="hint">
+          Leave every address field empty to remove it. <a href="/account/addresses">Your address book</a> keeps more addresses to pick at checkout.
+        </p>
         <Field name={a('name')} label="Recipient" value={address?.name} errors={errors} autocomplete="shipping name" />
         <Field name={a('line1')} label="Address line 1" value={address?.line1} errors={errors} autocomplete="shipping address-line1" />
         <Field name={a('line2')} label="Address line 2" value={address?.line2} errors={errors} autocomplete="shipping address-line2" />

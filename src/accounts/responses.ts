@@ -13,8 +13,29 @@ export const ShippingAddressView = z
     region: z.string().nullable().optional(),
     postal_code: z.string(),
     country: z.string().describe('ISO 3166-1 alpha-2'),
+    phone: z.string().nullable().optional().describe('E.164'),
   })
   .meta({ id: 'ShippingAddress' })
+
+export const AddressView = z
+  .object({
+    id: z.int(),
+    name: z.string().describe('The recipient'),
+    line1: z.string(),
+    line2: z.string().nullable(),
+    city: z.string(),
+    region: z.string().nullable().describe('ISO 3166-2 subdivision code without the country for US, CA and AU; free text elsewhere'),
+    postal_code: z.string(),
+    country: z.string().describe('ISO 3166-1 alpha-2'),
+    phone: z.string().nullable().describe('E.164'),
+    is_default: z.boolean(),
+    created_at: Instant,
+    updated_at: Instant,
+  })
+  .meta({ id: 'Address' })
+export type AddressView = z.infer<typeof AddressView>
+
+export const AddressList = z.object({ items: z.array(AddressView), max: z.int().describe('How many addresses an account may keep') }).meta({ id: 'AddressList' })
 
 export const ProfileView = z
   .object({

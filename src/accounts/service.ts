@@ -1,7 +1,10 @@
 /** Accounts: registration, sign-in, profiles, avatars and passwords, shared by the API and the pages. */
 import { and, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
 import { getDb, type Db } from '../db/client'
-import { passwordResets, sessions, userProfiles, users, type User } from '../db/schema'
+import { addresses, passwordResets, sessions, userProfiles, users, type User } from '../db/schema'
+import { defaultAddressStatements } from './addresses'
+import { guestRowOf, releaseGuestEmail } from './guests'
+import type { BatchItem } from 'drizzle-orm/batch'
 import type { CurrentUser } from '../platform/env'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, conflict, unauthorized } from '../platform/errors'
@@ -49,6 +52,7 @@ export async function findTokenUser(env: Env, id: number, familyId: string | nul
   return row && row.live ? current(row.user) : null
 }
 
+
 /** What a registration or sign-in starts, stored in the same batch as the account's change: a browser session or an API refresh token. */
 export type SignIn = { session: NewSession } | { refreshToken: NewRefreshToken }
 
@@ -66,15 +70,21 @@ export async function register(env: Env, body: RegisterBody, signIn?: SignIn): P
   // The rows below belong to the user this batch inserts: the batch stops at the insert if the email is taken.
   const newUserId = sql`(select ${users.id} from ${users} where ${users.email} = ${body.email})`
   const welcome = outboxInsert(db, { type: 'account.registered', payload: { name: body.name, email: body.email }, recipient: body.email })
+  // A guest bought with this email: its row gives the email up, its orders wait for the mailed link (./guests.ts).
+  const guest = await guestRowOf(db, body.email)
+  const released = guest ? releaseGuestEmail(db, guest.id, body.email, body.name) : null
   try {
-    const [[user]] = await db.batch([
+    const [...answers] = await db.batch([
+      ...(released?.statements ?? []),
       db.insert(users).values({ email: body.email, name: body.name, passwordHash }).returning(),
       db.insert(userProfiles).values({ userId: newUserId }),
       ...signInRows(db, signIn, newUserId),
       welcome.statement,
-    ])
+      ...(released ? [released.mail.statement] : []),
+    ] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])
+    const [user] = answers[released?.statements.length ?? 0] as User[]
     if (!user) throw new Error('user insert returned no row')
-    await enqueueOutbox(env, [welcome.id])
+    await enqueueOutbox(env, [welcome.id, ...(released ? [released.mail.id] : [])])
     return current(user)
   } catch (err) {
     // Nothing of the batch is stored; a failure with the email now taken was its unique index.
@@ -102,7 +112,8 @@ export async function authenticate(env: Env, email: string, password: string, he
   ])
   const db = getDb(env)
   const user = await db.query.users.findFirst({ where: eq(users.email, email) })
-  if (!user) throw unauthorized(await verifyAgainstDecoy(password).then(() => WRONG_CREDENTIALS))
+  // A guest row has no password: it answers like an unknown email, in the same time.
+  if (!user || user.isGuest) throw unauthorized(await verifyAgainstDecoy(password).then(() => WRONG_CREDENTIALS))
   if (!(await verifyPassword(password, user.passwordHash))) throw unauthorized(WRONG_CREDENTIALS)
   const passwordHash = needsRehash(user.passwordHash) ? await hashPassword(password) : user.passwordHash
   const [recorded] = await db.batch([
@@ -121,8 +132,9 @@ export async function authenticate(env: Env, email: string, password: string, he
 export type { ProfileView }
 
 export async function profileOf(env: Env, userId: number): Promise<ProfileView> {
-  const user = await getDb(env).query.users.findFirst({ where: eq(users.id, userId), with: { profile: true } })
+  const user = await getDb(env).query.users.findFirst({ where: eq(users.id, userId), with: { profile: true, addresses: { where: eq(addresses.isDefault, true), limit: 1 } } })
   if (!user) throw unauthorized()
+  const address = user.addresses[0]
   return {
     id: user.id,
     email: user.email,
@@ -132,20 +144,22 @@ export async function profileOf(env: Env, userId: number): Promise<ProfileView> 
     last_login_at: user.lastLoginAt ? new Date(user.lastLoginAt).toISOString() : null,
     phone: user.profile?.phone ?? null,
     avatar_url: user.profile?.avatarKey ? `/images/${user.profile.avatarKey}` : null,
-    default_shipping_address: user.profile?.defaultShippingAddress ?? null,
+    // The address book's default (src/accounts/addresses.ts), in the profile's shape.
+    default_shipping_address: address
+      ? { name: address.name, line1: address.line1, line2: address.line2, city: address.city, region: address.region, postal_code: address.postalCode, country: address.country }
+      : null,
   }
 }
 
 /** Applies the fields present in `body` (a partial update); absent fields stay as they are. */
 export async function updateProfile(env: Env, userId: number, body: UpdateProfileBody): Promise<ProfileView> {
   const db = getDb(env)
-  const profile = {
-    ...(body.phone !== undefined && { phone: body.phone }),
-    ...(body.default_shipping_address !== undefined && { defaultShippingAddress: body.default_shipping_address }),
-  }
+  const profile = { ...(body.phone !== undefined && { phone: body.phone }) }
   await db.batch([
     db.insert(userProfiles).values({ userId, ...profile }).onConflictDoUpdate({ target: userProfiles.userId, set: { ...profile, updatedAt: Date.now() } }),
     db.update(users).set(body.name !== undefined ? { name: body.name } : { id: userId }).where(eq(users.id, userId)),
+    // The default shipping address is the address book's default.
+    ...(body.default_shipping_address !== undefined ? defaultAddressStatements(db, userId, body.default_shipping_address) : []),
   ])
   return profileOf(env, userId)
 }
@@ -235,7 +249,8 @@ export async function requestPasswordReset(env: Env, email: string, origin: stri
     { key: `reset:address:${clientAddress(headers)}`, max: 20, windowMs: 15 * 60_000 },
   ])
   const user = await getDb(env).query.users.findFirst({ where: eq(users.email, email) })
-  if (!user) return
+  // A guest has no password to reset: registering with the email is how it gets one (./guests.ts).
+  if (!user || user.isGuest) return
   const token = randomToken()
   const db = getDb(env)
   const link = `${origin}/account/password/reset?token=${token}`

@@ -128,3 +128,13 @@ export const setCartCheckoutFields = (db: Db, cartId: number, fields: { discount
     .update(carts)
     .set({ ...fields, updatedAt: Date.now() })
     .where(eq(carts.id, cartId))
+
+/** The email a guest gave to check out with this cart ("Continue as guest"), or null. */
+export async function cartContactEmail(db: Db, cartId: number): Promise<string | null> {
+  const row = await db.select({ email: carts.contactEmail }).from(carts).where(eq(carts.id, cartId)).get()
+  return row?.email ?? null
+}
+
+/** Keeps (or, with null, forgets) the email a guest checks out with on their cart. */
+export const setCartContactEmail = (db: Db, cartId: number, email: string | null) =>
+  db.update(carts).set({ contactEmail: email, updatedAt: Date.now() }).where(eq(carts.id, cartId))

@@ -14,6 +14,7 @@ import { ApiError, notFound } from '../platform/errors'
 import {
   addToLine,
   cartCheckoutFields,
+  cartContactEmail,
   cartLines,
   createGuestCart,
   setCartCheckoutFields,
@@ -23,6 +24,7 @@ import {
   guestCartId,
   lineQuantities,
   removeLines,
+  setCartContactEmail,
   setLines,
   touchCart,
   userCartId,
@@ -295,12 +297,36 @@ export async function removeCartItem(env: Env, owner: CartOwner, variantId: numb
 
 /** The sellable lines of a user's cart (product, variant and quantity), for an order placed from it. */
 export async function orderableCartLines(env: Env, userId: number): Promise<{ cartId: number; lines: VariantLine[] } | null> {
+  const cartId = await userCartId(getDb(env), userId)
+  return cartId === null ? null : orderableCartLinesOf(env, cartId)
+}
+
+/** The sellable lines of a cart by its id (a guest's, found through `guestCartOf`). */
+export async function orderableCartLinesOf(env: Env, cartId: number): Promise<{ cartId: number; lines: VariantLine[] }> {
   const db = getDb(env)
-  const cartId = await userCartId(db, userId)
-  if (cartId === null) return null
   const view = cartView(await cartLines(db, cartId))
   const lines = view.items.filter((item) => item.unavailable === null).map((item) => ({ productId: item.product_id, variantId: item.variant_id, quantity: item.quantity }))
   return { cartId, lines }
+}
+
+/** The id of the guest cart of the owner's cookie (null for none, or for a signed-in owner: theirs is found by the user). */
+export async function guestCartOf(env: Env, owner: CartOwner): Promise<number | null> {
+  if (owner.userId !== null || !owner.guestToken) return null
+  return guestCartId(getDb(env), await sha256Hex(owner.guestToken))
+}
+
+/**
+ * The guest checkout of the owner's cookie cart: its id and the email the guest gave ("Continue as guest"),
+ * or null when the request has no guest cart (a signed-in owner's is found by the user).
+ */
+export async function guestCheckoutOf(env: Env, owner: CartOwner): Promise<{ cartId: number; email: string | null } | null> {
+  const cartId = await guestCartOf(env, owner)
+  return cartId === null ? null : { cartId, email: await cartContactEmail(getDb(env), cartId) }
+}
+
+/** Keeps the email a guest checks out with on their cart (null forgets it: "not you?"). */
+export async function setGuestCheckoutEmail(env: Env, cartId: number, email: string | null): Promise<void> {
+  await setCartContactEmail(getDb(env), cartId, email)
 }
 
 /** Drops the lines (by variant) an order took from the cart: a statement for the order's own D1 batch. */

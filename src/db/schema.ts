@@ -246,7 +246,10 @@ export const userProfiles = sqliteTable('user_profiles', {
   phone: text('phone'),
   /** R2 key of the current avatar. */
   avatarKey: text('avatar_key'),
-  /** JSON: { name, line1, line2?, city, region?, postal_code, country } (validated on the way in). */
+  /**
+   * No longer read or written: migration 0016 moved every profile's address into the address book
+   * (`addresses`, its default row), which the profile's `default_shipping_address` now reads and writes.
+   */
   defaultShippingAddress: text('default_shipping_address', { mode: 'json' }).$type<ShippingAddress>(),
   updatedAt: epochMs('updated_at'),
 })
@@ -259,6 +262,8 @@ export interface ShippingAddress {
   region?: string | null
   postal_code: string
   country: string
+  /** E.164; optional (saved addresses and orders placed from them carry it). */
+  phone?: string | null
 }
 
 /** Browser sessions: the cookie holds a random token, this table its SHA-256. */
@@ -394,6 +399,8 @@ export const carts = sqliteTable(
     discountCode: text('discount_code'),
     estimateCountry: text('estimate_country'),
     estimateRegion: text('estimate_region'),
+    /** The email a guest gave to check out ("Continue as guest"): the order's contact once placed. Null for a user's cart. */
+    contactEmail: text('contact_email'),
     createdAt: epochMs('created_at'),
     updatedAt: epochMs('updated_at'),
   },
@@ -459,6 +466,8 @@ export const orders = sqliteTable(
     reviewReason: text('review_reason'),
     /** The buyer's email at the time of the order (lower-cased): a guest's only contact, a customer's copy. Null on orders placed before guest checkout. */
     email: text('email'),
+    /** Placed by a guest checkout (an email, no sign-in): its unpaid end gives no lines back to a cart (the guest's is a cookie's, not the owner row's). */
+    guestCheckout: integer('guest_checkout', { mode: 'boolean' }).notNull().default(false),
     /**
      * The money breakdown (issue 15): total = subtotal − discount + shipping + tax (tax added only when
      * prices exclude it; `tax_inclusive` orders show the tax their prices include). The shipping method as

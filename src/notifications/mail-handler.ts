@@ -8,7 +8,9 @@ import { asc, eq } from 'drizzle-orm'
 import { getDb } from '../db/client'
 import { orderItems } from '../db/schema'
 import type { OutboxEvent } from './dispatch'
-import { renderBackInStockMail, renderPasswordResetMail, renderWelcomeMail } from './emails/account'
+import { renderBackInStockMail, renderGuestOrdersMail, renderPasswordResetMail, renderWelcomeMail } from './emails/account'
+import { GUEST_CLAIM_EVENT, guestClaimPath } from '../accounts/guests'
+import { orderLinkPath } from '../orders/links'
 import { renderOrderMail, type OrderMailKind, type OrderMailLine } from './emails/order'
 import { trackingUrl } from './carriers'
 import { isOptedOut, unsubscribeUrl } from './marketing'
@@ -49,9 +51,11 @@ const orderComposer: Composer = async (env, event, store) => {
       subtotalCents: payload.subtotal_cents,
       totalCents: payload.total_cents,
       lines: await orderMailLines(env, payload.order_id),
-      orderUrl: `${store.url}/orders/${payload.order_id}`,
+      // The signed link: it opens the order without a sign-in (a guest has none), for the mail's reader only.
+      orderUrl: `${store.url}${await orderLinkPath(env, payload.order_id)}`,
       shipment: shipment && { carrier: shipment.carrier, trackingNumber: shipment.tracking_number, trackingUrl: trackingUrl(shipment.carrier, shipment.tracking_number) },
       refund: payload.refund && { refundedCents: payload.refund.refunded_cents, full: payload.refund.full },
+      guestCheckout: payload.guest_checkout === true,
     },
     store,
   )
@@ -68,6 +72,9 @@ const COMPOSERS: Record<string, Composer> = {
     if (!link) throw new Error('the reset link of this mail is gone (the mail was sent before)')
     return renderPasswordResetMail({ link }, store)
   },
+  // The link is signed as the mail is made: no usable link is stored anywhere.
+  [GUEST_CLAIM_EVENT]: async (env, event, store) =>
+    renderGuestOrdersMail({ name: text(event.payload['name']) || 'there', link: `${store.url}${await guestClaimPath(env, Number(event.payload['guest_user_id']), text(event.payload['email']))}` }, store),
   'product.back_in_stock': async (env, event, store, to) =>
     renderBackInStockMail(
       {

@@ -11,7 +11,9 @@
  *   payment status, currency, subtotal and total in minor units, its lines, and what the event adds
  *   (`shipment` for order.shipped, `refund` for order.refunded).
  * - `account.registered`: `{ user_id, name, email }`; `account.password_reset`: `{ user_id, name, link }`
- *   (the link is removed from the row once it was sent);
+ *   (the link is removed from the row once it was sent); `account.guest_orders`: `{ guest_user_id, email,
+ *   name }` (the "link your past orders" mail of a registration whose email a guest bought with; its
+ *   signed link is made when the mail is sent, so that D1 never holds it);
  * - `product.back_in_stock`: `{ product_id, variant_id, name, slug, variant_title }`.
  */
 import { eq, sql } from 'drizzle-orm'
@@ -32,6 +34,7 @@ export const OUTBOX_EVENT_TYPES = [
   'order.expired',
   'account.registered',
   'account.password_reset',
+  'account.guest_orders',
   'product.back_in_stock',
   // Named for integrations (outbound webhooks): this branch writes no rows of these two yet.
   'product.updated',
@@ -62,6 +65,8 @@ export interface OrderEventPayload {
   subtotal_cents: number
   total_cents: number
   user_id: number
+  /** Placed by a guest checkout (an email, no account signed in). */
+  guest_checkout?: boolean
   lines: OrderEventLine[]
   /** order.shipped: how it travels. */
   shipment?: { carrier: string; tracking_number: string | null }
@@ -100,7 +105,8 @@ export function outboxInsert(db: Db, entry: OutboxEntry): OutboxNote {
 /**
  * The outbox row of an order event, built in SQL from the order as the batch left it (so it sees the
  * status the statements before it in the batch wrote), its lines and its owner's address: no read before
- * the batch. `extra` is merged into the payload (a JSON object). The row is written only if the order
+ * the batch. It goes to the order's email (a guest's only contact), or its owner's for orders placed
+ * before orders kept one. `extra` is merged into the payload (a JSON object). The row is written only if the order
  * exists; the caller's batch decides whether the change applied (a failing batch writes nothing).
  * @example const note = orderOutboxInsert(db, 'order.shipped', orderId, { shipment: { carrier, tracking_number } }); await transition(env, orderId, 'shipped', { alsoWrite: [note.statement] })
  */
@@ -108,13 +114,13 @@ export function orderOutboxInsert(db: Db, type: OutboxEventType, orderId: string
   const id = crypto.randomUUID()
   const payload = sql`json_patch(json_object(
       'order_id', o.id, 'status', o.status, 'payment_status', o.payment_status, 'currency', o.currency,
-      'subtotal_cents', o.subtotal_cents, 'total_cents', o.total_cents, 'user_id', o.user_id,
+      'subtotal_cents', o.subtotal_cents, 'total_cents', o.total_cents, 'user_id', o.user_id, 'guest_checkout', json(case when o.guest_checkout then 'true' else 'false' end),
       'lines', json((select json_group_array(json_object('product_id', i.product_id, 'variant_id', i.variant_id, 'name', i.product_name,
         'variant_title', i.variant_title, 'sku', i.sku, 'option_values', json(i.option_values), 'quantity', i.quantity,
         'unit_price_cents', i.price_at_purchase_cents, 'line_total_cents', i.line_total_cents)) from order_items i where i.order_id = o.id))
     ), ${JSON.stringify(extra)})`
   const statement = db.insert(outbox).select(
-    sql`select ${id}, ${type}, ${payload}, u.email, 'pending', 0, null, cast(unixepoch('subsec') * 1000 as integer), null
+    sql`select ${id}, ${type}, ${payload}, coalesce(o.email, u.email), 'pending', 0, null, cast(unixepoch('subsec') * 1000 as integer), null
       from orders o join users u on u.id = o.user_id where o.id = ${orderId}`,
   )
   return { id, statement }

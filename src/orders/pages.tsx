@@ -3,13 +3,19 @@ import { VariantLabel, variantText } from '../ui/variant-label'
 import { TableHead } from '../ui/table-head'
 import { Hono, type Context } from 'hono'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
-import { signedInPage, userOf } from '../accounts/guard'
-import { profileOf } from '../accounts/service'
+import { currentUser, userOf } from '../accounts/guard'
+import { OrderLinkNotice, signedInPageUnlessKeyed } from './link-pages'
+import { AddressFieldset, addressFromForm, type AddressFormValues } from '../accounts/address-fields'
+import { shippableCountries, type Choice } from '../accounts/address-options'
+import { ADDRESSES_MAX } from '../accounts/address-schemas'
+import { addressOf, asShippingAddress, listAddresses, saveAddressFromOrder } from '../accounts/addresses'
+import { buyerForEmail } from '../accounts/guests'
+import { RateLimited } from '../accounts/rate-limit'
+import { Email } from '../accounts/schemas'
 import { cartOwner } from '../cart/owner'
-import { cartForQuote, mergeGuestCart } from '../cart/service'
+import { cartForQuote, mergeGuestCart, setGuestCheckoutEmail } from '../cart/service'
 import { cheapestMethodId, destinationOf, quote, quoteView, type QuoteView } from '../checkout/quote'
 import { figuresOfOrder, figuresOfQuote, TotalsSummary } from '../checkout/summary'
-import type { ShippingAddress as Address } from '../db/schema'
 import type { AppEnv } from '../platform/env'
 import { withQuery } from '../platform/query-string'
 import { ApiError, type FieldErrors } from '../platform/errors'
@@ -20,11 +26,14 @@ import { fieldErrors } from '../platform/validate'
 import { randomToken } from '../platform/encoding'
 import { htmlErrorHandler } from '../ui/error-page'
 import { Field, Form, Notice } from '../ui/forms'
-import { formText } from '../ui/form-input'
+import { formFailure, formText } from '../ui/form-input'
+import { checkoutBuyer, GuestContact, GuestGate, initialChoice, SavedAddressPicker, type CheckoutBuyer } from './guest-checkout'
+import { countGuestCheckout } from './guest-routes'
+import { orderLinkPath } from './links'
 import { pageRenderer } from '../ui/renderer'
 import { formatMoney } from '../ui/money'
 import { CHECKOUT_KEY_PREFIX, CheckoutForm } from './schemas'
-import { createOrder, listOrders, orderForViewer, type OrderView } from './service'
+import { createOrder, listOrders, orderByLink, orderForViewer, type OrderView } from './service'
 
 type Ctx = Context<AppEnv>
 
@@ -38,24 +47,9 @@ export const STATUS_LABELS: Record<OrderView['status'], string> = {
   refunded: 'Refunded',
 }
 
-const ADDRESS_KEYS = ['name', 'line1', 'line2', 'city', 'region', 'postal_code', 'country'] as const
-
-/** Sends a stranger to sign in, and back here afterwards. */
-function AddressFields({ address, errors }: { address?: Partial<Address> | null; errors?: FieldErrors }) {
-  const name = (key: string) => `shipping_address.${key}`
-  return (
-    <>
-      <Field name={name('name')} label="Recipient" value={address?.name} errors={errors} required autocomplete="shipping name" />
-      <Field name={name('line1')} label="Address line 1" value={address?.line1} errors={errors} required autocomplete="shipping address-line1" />
-      <Field name={name('line2')} label="Address line 2" value={address?.line2} errors={errors} autocomplete="shipping address-line2" />
-      <div class="fieldset-grid">
-        <Field name={name('city')} label="City" value={address?.city} errors={errors} required autocomplete="shipping address-level2" />
-        <Field name={name('region')} label="Region or state" value={address?.region} errors={errors} autocomplete="shipping address-level1" />
-        <Field name={name('postal_code')} label="Postal code" value={address?.postal_code} errors={errors} required autocomplete="shipping postal-code" />
-        <Field name={name('country')} label="Country code" value={address?.country} errors={errors} required autocomplete="shipping country" hint="Two letters, e.g. FR, US." maxLength={2} />
-      </div>
-    </>
-  )
+/** The checkout's address fields: the shared fieldset (src/accounts/address-fields.tsx) under `shipping_address.`. */
+function AddressFields({ address, errors, countries, required = true }: { address?: AddressFormValues | null; errors?: FieldErrors; countries: Choice[]; required?: boolean }) {
+  return <AddressFieldset values={address} errors={errors} countries={countries} prefix="shipping_address." required={required} />
 }
 
 /** An order's lines and every total (subtotal, discounts, shipping, tax per rate, total); staff pages link each line to its product's admin page. */
@@ -89,13 +83,17 @@ export function OrderLines({ order, productHref }: { order: OrderView; productHr
 }
 
 /** What the checkout form carries from one render to the next: the address, the method, the code. */
+type CheckoutStatus = 200 | 400 | 404 | 409 | 429
+
+/** What the checkout form carries from one render to the next: the address (typed, or a saved one chosen), the method, the code. */
 interface CheckoutState {
-  address?: Partial<Address> | null
+  address?: AddressFormValues | null
+  chosen?: string
   methodId?: number | null
   code?: string | null
   errors?: FieldErrors
   message?: string
-  status?: 200 | 400 | 409
+  status?: CheckoutStatus
 }
 
 /** The figures a checkout page showed, carried by its form, so that a different total can say what changed. */
@@ -146,22 +144,28 @@ function ShippingMethods({ q, chosen, currency }: { q: QuoteView; chosen: number
  * and pay" places the order for exactly the total shown (the form carries it: a different total now
  * comes back here saying why).
  */
-async function checkoutPage(c: Ctx, state: CheckoutState = {}) {
-  const user = userOf(c)
+async function checkoutPage(c: Ctx, buyer: CheckoutBuyer, state: CheckoutState = {}) {
   const owner = await cartOwner(c)
-  await mergeGuestCart(c.env, owner, user.id)
+  if (buyer.kind === 'user') await mergeGuestCart(c.env, owner, buyer.user.id)
   const cart = await cartForQuote(c.env, owner)
   if (cart.lines.length === 0) return c.redirect('/cart', 303)
+  // A guest gives their email first ("Continue as guest"), or signs in.
+  if (buyer.kind === 'guest' && !buyer.email) return c.render(<GuestGate c={c} />, { title: 'Checkout', status: state.status ?? 200 })
   const currency = cart.lines[0]?.variant.currency ?? 'USD'
-  const prefill = state.address ?? (await profileOf(c.env, user.id)).default_shipping_address
-  const country = (prefill?.country ?? '').trim().toUpperCase()
+  const saved = buyer.kind === 'user' ? await listAddresses(c.env, buyer.user.id) : []
+  const choice = initialChoice(saved, state.chosen)
+  const prefill = state.address ?? (buyer.kind === 'user' ? { name: buyer.user.name } : null)
+  const countries = await shippableCountries(c.env)
+  // The totals are for the saved address chosen, else the address typed, else the cart's estimate.
+  const to = saved.find((a) => String(a.id) === choice) ?? prefill
+  const country = (to?.country ?? '').trim().toUpperCase()
   const destination = /^[A-Z]{2}$/.test(country)
-    ? destinationOf({ country, region: prefill?.region ?? '' })
+    ? destinationOf({ country, region: to?.region ?? '' })
     : cart.fields.estimateCountry
       ? { country: cart.fields.estimateCountry, region: cart.fields.estimateRegion ?? '' }
       : null
   const code = state.code !== undefined ? state.code : cart.fields.discountCode
-  const request = { lines: cart.lines, destination, shippingMethodId: state.methodId ?? null, code, customerKey: user.email.toLowerCase() }
+  const request = { lines: cart.lines, destination, shippingMethodId: state.methodId ?? null, code, customerKey: buyer.kind === 'user' ? buyer.user.email.toLowerCase() : (buyer.email ?? null) }
   let q = await quote(c.env, request)
   // Before a choice, the cheapest method is picked, so that the total shown is the whole total.
   if (state.methodId == null && q.totals.problems.some((p) => p.code === 'method_required')) {
@@ -179,6 +183,7 @@ async function checkoutPage(c: Ctx, state: CheckoutState = {}) {
     <section class="checkout">
       <h1>Checkout</h1>
       {state.message && <Notice kind="error">{state.message}</Notice>}
+      {buyer.kind === 'guest' && buyer.email && <GuestContact email={buyer.email} />}
       {/* The order's total in sight from the first step (folded on phones, open on wider screens by CSS). */}
       <details class="checkout-summary">
         <summary>
@@ -195,7 +200,17 @@ async function checkoutPage(c: Ctx, state: CheckoutState = {}) {
         ))}
         <fieldset class="checkout-step checkout-address">
           <legend>1. Shipping address</legend>
-          <AddressFields address={prefill} errors={state.errors} />
+          <SavedAddressPicker saved={saved} chosen={choice} />
+          <div class="new-address">
+            {saved.length > 0 && <h3>A new address</h3>}
+            {/* Not `required` beside saved addresses: the browser would ask for them even when a saved one is chosen (the server checks the one used). */}
+            <AddressFields address={prefill} errors={state.errors} countries={countries} required={saved.length === 0} />
+            {buyer.kind === 'user' && (
+              <label class="check">
+                <input type="checkbox" name="save_address" value="on" /> Save to my address book
+              </label>
+            )}
+          </div>
         </fieldset>
         <fieldset class="checkout-step checkout-shipping">
           <legend>2. Shipping method</legend>
@@ -274,11 +289,16 @@ function PaymentSummary({ order }: { order: OrderView }) {
 
 type PageNotice = { kind: 'success' | 'error' | 'info'; text: string }
 
-function OrderDetail({ c, order, notice }: { c: Ctx; order: OrderView; notice?: PageNotice }) {
+/** How the page was reached through the order's signed link (a guest, or anyone the link was given to): what it may do differs. */
+type LinkAccess = { key: string; url: string }
+
+function OrderDetail({ c, order, notice, link }: { c: Ctx; order: OrderView; notice?: PageNotice; link?: LinkAccess }) {
   const address = order.shipping_address
+  const keyQuery = link ? `?key=${encodeURIComponent(link.key)}` : ''
   return (
     <section class="order">
       {notice && <Notice kind={notice.kind}>{notice.text}</Notice>}
+      {link && <OrderLinkNotice url={link.url} />}
       <h1>Order {order.id.slice(0, 8).toUpperCase()}</h1>
       <p>
         <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span> · placed {new Date(order.created_at).toUTCString()}
@@ -286,22 +306,22 @@ function OrderDetail({ c, order, notice }: { c: Ctx; order: OrderView; notice?: 
       <PaymentSummary order={order} />
       {order.status === 'pending_payment' && order.payment_status !== 'paid' && (
         <>
-          <Form action={`/orders/${order.id}/pay`} csrf={csrfToken(c)} class="pay-form">
+          <Form action={`/orders/${order.id}/pay${keyQuery}`} csrf={csrfToken(c)} class="pay-form">
             <p>
               Pay {formatMoney(order.total_cents, order.currency)}
               {order.hold_expires_at && <> before {new Date(order.hold_expires_at).toUTCString()}</>} to keep your items.
             </p>
             <button type="submit">{order.payment_status === 'failed' ? 'Pay again' : 'Pay now'}</button>
           </Form>
-          <p>
-            <a href={`/orders/${order.id}/cancel`}>Cancel this order</a> (its items go back to your cart)
-          </p>
+          {!link && (
+            <p>
+              <a href={`/orders/${order.id}/cancel`}>Cancel this order</a> (its items go back to your cart)
+            </p>
+          )}
         </>
       )}
       {(order.status === 'expired' || order.status === 'cancelled') && order.payment_status !== 'paid' && (
-        <p class="hint">
-          This order was not paid; its items went back to <a href="/cart">your cart</a>.
-        </p>
+        <p class="hint">{link ? 'This order was not paid; the items set aside for it were released.' : <>This order was not paid; its items went back to <a href="/cart">your cart</a>.</>}</p>
       )}
       <OrderLines order={order} />
       <h2>Shipping to</h2>
@@ -313,16 +333,26 @@ function OrderDetail({ c, order, notice }: { c: Ctx; order: OrderView; notice?: 
           </span>
         ))}
       </address>
-      <p>
-        <a href="/orders">All your orders</a>
-      </p>
+      {!link && (
+        <p>
+          <a href="/orders">All your orders</a>
+        </p>
+      )}
     </section>
   )
 }
 
 /** What the order page says after placing, paying or declining (the payment may still be on its way: the webhook decides). */
 function orderNotice(order: OrderView, query: Record<string, string>): PageNotice | undefined {
-  if (query['placed']) return { kind: 'success', text: 'Order placed: your items are set aside while you pay.' }
+  if (query['placed']) {
+    const notSaved =
+      query['address'] === 'full'
+        ? ` The new address was not saved: your address book holds ${ADDRESSES_MAX} already.`
+        : query['address'] === 'invalid'
+          ? ' The new address was not saved to your address book: open the book to add it with its region.'
+          : ''
+    return { kind: 'success', text: `Order placed: your items are set aside while you pay.${notSaved}` }
+  }
   if (query['paid']) {
     return order.payment_status === 'paid' && order.status === 'paid'
       ? { kind: 'success', text: 'Thank you! Your payment is confirmed.' }
@@ -336,75 +366,125 @@ function orderNotice(order: OrderView, query: Record<string, string>): PageNotic
   return undefined
 }
 
+/**
+ * The order of this page: through its signed link when the address has a `key` (a wrong key is the 404
+ * an unknown order is; the owner signed in gets their own page), else as the signed-in user's. Every page
+ * of one order that a link may open (the order, paying it, its receipt) reads the order through this.
+ */
+export async function orderAccess(c: Ctx, orderId: string): Promise<{ order: OrderView; link?: LinkAccess & { ownerId: number } }> {
+  const key = c.req.query('key')
+  if (key === undefined) return { order: await orderForViewer(c.env, userOf(c), orderId) }
+  const { order, ownerId } = await orderByLink(c.env, orderId, key)
+  if ((await currentUser(c))?.id === ownerId) return { order }
+  return { order, link: { key, ownerId, url: `${new URL(c.req.url).origin}/orders/${encodeURIComponent(order.id)}?key=${encodeURIComponent(key)}` } }
+}
+
 /** Private pages: never stored by a cache, kept out of search engines. */
 const privatePages = pageRenderer({ noStore: true, noindex: true })
+
+/** The failures the checkout shows on itself (the rest go to the error page). */
+const CHECKOUT_FAILURES = [400, 404, 409, 429] as const
 
 export const checkoutPages = new Hono<AppEnv>()
   .use(privatePages)
   .use(csrfProtection())
-  .use('*', signedInPage())
-  .get('/', (c) => checkoutPage(c))
+  // "Continue as guest": the email is kept on the guest's cart; GET is where "Change" leads.
+  .get('/guest', async (c) => {
+    const buyer = await checkoutBuyer(c)
+    if (buyer?.kind !== 'guest') return c.redirect(buyer ? '/checkout' : '/cart', 303)
+    return c.render(<GuestGate c={c} email={buyer.email} />, { title: 'Checkout' })
+  })
+  .post('/guest', async (c) => {
+    const buyer = await checkoutBuyer(c)
+    if (buyer?.kind !== 'guest') return c.redirect(buyer ? '/checkout' : '/cart', 303)
+    const email = Email.safeParse(formText(await c.req.parseBody(), 'email'))
+    if (!email.success) {
+      const errors = { email: fieldErrors(email.error)['_'] ?? ['must be an email address'] }
+      return c.render(<GuestGate c={c} email={formText(await c.req.parseBody(), 'email')} errors={errors} message="Please enter your email address." />, { title: 'Checkout', status: 400 })
+    }
+    await setGuestCheckoutEmail(c.env, buyer.cartId, email.data)
+    return c.redirect('/checkout', 303)
+  })
+  .get('/', async (c) => {
+    const buyer = await checkoutBuyer(c)
+    return buyer ? checkoutPage(c, buyer) : c.redirect('/cart', 303)
+  })
   .post('/', async (c) => {
+    const buyer = await checkoutBuyer(c)
+    if (!buyer || (buyer.kind === 'guest' && !buyer.email)) return c.redirect(buyer ? '/checkout' : '/cart', 303)
     const form = await c.req.parseBody()
-    const address = Object.fromEntries(ADDRESS_KEYS.map((key) => [key, formText(form, `shipping_address.${key}`)]))
+    const chosen = formText(form, 'address_id') || 'new'
+    const fields = addressFromForm(form, 'shipping_address.')
+    const address = { ...fields, phone: fields.phone || undefined }
     const token = formText(form, 'checkout_token')
     const methodText = formText(form, 'shipping_method_id').trim()
     const code = formText(form, 'discount_code').trim()
     const expected = formText(form, 'expected_total_cents').trim()
-    const state = { address, methodId: /^\d{1,15}$/.test(methodText) ? Number(methodText) : null, code: code || null }
+    const state = { address, chosen, methodId: /^\d{1,15}$/.test(methodText) ? Number(methodText) : null, code: code || null }
     // "Update totals": the same page, computed for what was entered.
-    if (formText(form, 'step') === 'update') return checkoutPage(c, state)
-    const parsed = CheckoutForm.safeParse({
-      shipping_address: address,
-      ...(token && { checkout_token: token }),
-      ...(methodText && { shipping_method_id: methodText }),
-      ...(code && { discount_code: code }),
-      ...(expected && { expected_total_cents: expected }),
-    })
-    if (!parsed.success) {
-      const errors = fieldErrors(parsed.error)
-      const message = errors.checkout_token || errors.expected_total_cents ? 'This checkout form is damaged or out of date: reload the page and try again.' : 'Please correct the address.'
-      return checkoutPage(c, { ...state, errors, message, status: 400 })
-    }
-    const { checkout_token: checkoutToken, shipping_address: shippingAddress, shipping_method_id, discount_code, expected_total_cents } = parsed.data
+    if (formText(form, 'step') === 'update') return checkoutPage(c, buyer, state)
     try {
-      const { order } = await createOrder(
-        c.env,
-        userOf(c).id,
-        { from_cart: true, shipping_address: shippingAddress, shipping_method_id, discount_code, expected_total_cents },
-        checkoutToken ? `${CHECKOUT_KEY_PREFIX}${checkoutToken}` : undefined,
-      )
-      return c.redirect(`/orders/${order.id}?placed=1`, 303)
+      // A saved address of the signed-in shopper (another account's id is the 404 an unknown one is), or the fields.
+      const savedAddress = buyer.kind === 'user' && /^\d{1,15}$/.test(chosen) ? asShippingAddress(await addressOf(c.env, buyer.user.id, Number(chosen))) : null
+      const parsed = CheckoutForm.safeParse({
+        shipping_address: savedAddress ?? address,
+        ...(token && { checkout_token: token }),
+        ...(methodText && { shipping_method_id: methodText }),
+        ...(code && { discount_code: code }),
+        ...(expected && { expected_total_cents: expected }),
+      })
+      if (!parsed.success) {
+        const errors = fieldErrors(parsed.error)
+        const message = errors.checkout_token || errors.expected_total_cents ? 'This checkout form is damaged or out of date: reload the page and try again.' : 'Please correct the address.'
+        return checkoutPage(c, buyer, { ...state, errors, message, status: 400 })
+      }
+      const { checkout_token: checkoutToken, shipping_address: shippingAddress, shipping_method_id, discount_code, expected_total_cents } = parsed.data
+      const key = checkoutToken ? `${CHECKOUT_KEY_PREFIX}${checkoutToken}` : undefined
+      const body = { from_cart: true as const, shipping_address: shippingAddress, shipping_method_id, discount_code, expected_total_cents }
+      if (buyer.kind === 'guest' && buyer.email) {
+        await countGuestCheckout(c.env, buyer.email, c.req.raw.headers)
+        const { userId } = await buyerForEmail(c.env, buyer.email)
+        const { order } = await createOrder(c.env, userId, body, key, { email: buyer.email, guestCartId: buyer.cartId })
+        return c.redirect(`${await orderLinkPath(c.env, order.id)}&placed=1`, 303)
+      }
+      const user = userOf(c)
+      const { order } = await createOrder(c.env, user.id, body, key)
+      const kept = savedAddress === null && formText(form, 'save_address') === 'on' ? await saveAddressFromOrder(c.env, user.id, shippingAddress) : 'saved'
+      return c.redirect(`/orders/${order.id}?placed=1${kept === 'saved' ? '' : `&address=${kept}`}`, 303)
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'total_changed' && expected_total_cents !== undefined) {
+      if (err instanceof ApiError && err.code === 'total_changed' && expected) {
         const now = err.details?.['quote'] as QuoteView
         const before = Object.fromEntries(SHOWN_KEYS.flatMap((key) => (/^\d{1,15}$/.test(formText(form, `shown_${key}`)) ? [[key, Number(formText(form, `shown_${key}`))]] : [])))
-        const message = totalChangedMessage({ ...before, total: expected_total_cents }, now, now.currency ?? 'USD')
-        return checkoutPage(c, { ...state, message, status: 409 })
+        const message = totalChangedMessage({ ...before, total: Number(expected) }, now, now.currency ?? 'USD')
+        return checkoutPage(c, buyer, { ...state, message, status: 409 })
       }
       if (err instanceof ApiError && err.code === 'shipping_method_required') {
-        return checkoutPage(c, { ...state, message: 'Choose a shipping method below, then place the order.', status: 400 })
+        return checkoutPage(c, buyer, { ...state, message: 'Choose a shipping method below, then place the order.', status: 400 })
       }
-      if (err instanceof ApiError && (err.status === 409 || err.status === 400)) {
-        const short = Object.entries(err.fields ?? {})
-          .filter(([field]) => field !== 'discount_code' && field !== 'shipping_method_id')
-          .flatMap(([, messages]) => messages)
-        return checkoutPage(c, { ...state, errors: err.fields, message: [err.message, ...short].join(' '), status: err.status as 400 | 409 })
-      }
-      throw err
+      const failure = formFailure(err, CHECKOUT_FAILURES)
+      if (!failure) throw err
+      if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
+      const short = Object.entries(failure.fields)
+        .filter(([field]) => field !== 'discount_code' && field !== 'shipping_method_id')
+        .flatMap(([, messages]) => messages)
+      const message = failure.status === 404 && failure.message === 'address not found' ? 'That address is not in your address book: choose another.' : [failure.message, ...short].join(' ')
+      return checkoutPage(c, buyer, { ...state, errors: failure.fields, message, status: failure.status })
     }
   })
 
 export const orderPages = new Hono<AppEnv>()
   .use(privatePages)
   .use(csrfProtection())
-  .use('*', signedInPage())
+  // An order's signed link (`?key=`) opens its page, payment and receipt without a sign-in (orderAccess).
+  .use('*', signedInPageUnlessKeyed())
   .get('/', async (c) => {
     const page = Math.max(1, Math.min(10_000, Number(/^\d{1,5}$/.test(c.req.query('page') ?? '') ? c.req.query('page') : 1)))
     const history = await listOrders(c.env, userOf(c).id, { page, page_size: 20 })
+    const flash = await takeFlash(c)
     return c.render(
       <section>
         <h1>Your orders</h1>
+        {flash && <Notice kind={flash.kind}>{flash.text}</Notice>}
         {history.items.length === 0 ? (
           <p class="empty">
             No orders yet. <a href="/products">Start shopping</a>.
@@ -429,21 +509,23 @@ export const orderPages = new Hono<AppEnv>()
     )
   })
   .get('/:id', async (c) => {
-    const order = await orderForViewer(c.env, userOf(c), c.req.param('id'))
+    const { order, link } = await orderAccess(c, c.req.param('id'))
     const notice = (await takeFlash(c)) ?? orderNotice(order, c.req.query())
-    return c.render(<OrderDetail c={c} order={order} notice={notice} />, { title: `Order ${order.id.slice(0, 8).toUpperCase()}` })
+    return c.render(<OrderDetail c={c} order={order} notice={notice} link={link} />, { title: `Order ${order.id.slice(0, 8).toUpperCase()}` })
   })
   // The "Pay now" form: to Stripe's hosted checkout (or the local test page offline). A failure to start
   // one (not payable any more, no payment provider) is shown on the order page, with its status.
   .post('/:id/pay', async (c) => {
-    const user = userOf(c)
+    const { order: before, link } = await orderAccess(c, c.req.param('id'))
     try {
-      const { url } = await startCheckout(c.env, user, c.req.param('id'), new URL(c.req.url).origin)
-      return c.redirect(url, 303)
+      const origin = new URL(c.req.url).origin
+      const { url } = await startCheckout(c.env, link ? { id: link.ownerId } : userOf(c), before.id, origin, link?.key)
+      // The local test page (development) is opened by the same link.
+      return c.redirect(link && url.startsWith(`${origin}/payments/test/`) ? `${url}?key=${encodeURIComponent(link.key)}` : url, 303)
     } catch (err) {
       if (!(err instanceof ApiError) || err.status === 404) throw err
-      const order = await orderForViewer(c.env, user, c.req.param('id'))
-      return c.render(<OrderDetail c={c} order={order} notice={{ kind: 'error', text: err.message }} />, { title: `Order ${order.id.slice(0, 8).toUpperCase()}`, status: err.status })
+      const { order } = await orderAccess(c, before.id)
+      return c.render(<OrderDetail c={c} order={order} notice={{ kind: 'error', text: err.message }} link={link} />, { title: `Order ${order.id.slice(0, 8).toUpperCase()}`, status: err.status })
     }
   })
 

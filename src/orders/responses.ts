@@ -67,3 +67,9 @@ export const OrderPage = z
   })
   .meta({ id: 'OrderPage' })
 export type OrderPage = z.infer<typeof OrderPage>
+
+/** A guest's order as placing it answers: the order, and the signed link that is the guest's only way back to it. */
+export const GuestOrderView = OrderView.extend({
+  access_key: z.string().describe('The key of the order’s signed link: `?key=` on GET /api/guest-orders/{id} and POST /api/guest-orders/{id}/checkout'),
+  order_url: z.string().describe('The order’s page with its key, on this site (keep it: it is the only way back to the order without an account)'),
+}).meta({ id: 'GuestOrder' })

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ShippingAddress } from '../accounts/schemas'
+import { Email, ShippingAddress } from '../accounts/schemas'
 import { LINE_TARGET, lineRef, Quantity } from '../cart/schemas'
 import { wholeNumber } from '../platform/params'
 
@@ -71,3 +71,13 @@ export type OrderListQuery = z.infer<typeof OrderListQuery>
 
 /** The `:id` of an order route (API and admin API). */
 export const OrderIdParam = z.object({ id: z.string().describe('The order id (a UUID)') })
+
+/**
+ * `POST /api/guest-orders`: an order's body with the guest's email, and the address it ships to (a guest
+ * has no profile to take one from).
+ */
+export const GuestOrderBody = CreateOrderBody.safeExtend({ email: Email, shipping_address: ShippingAddress })
+export type GuestOrderBody = z.infer<typeof GuestOrderBody>
+
+/** `?key=` of a signed order link (src/orders/links.ts). */
+export const OrderLinkQuery = z.object({ key: z.string().describe('The key of the order’s signed link') })

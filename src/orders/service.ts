@@ -6,7 +6,7 @@ import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { profileOf } from '../accounts/service'
 import { linesBackToCart } from '../cart/returns'
-import { orderableCartLines, removeOrderedLines } from '../cart/service'
+import { orderableCartLines, orderableCartLinesOf, removeOrderedLines } from '../cart/service'
 import { resolveVariantIds, variantsByIds, type VariantForSale, type VariantLine } from '../cart/variants'
 import { destinationOf, quote, quoteView, type Quote } from '../checkout/quote'
 import { problemMessage } from '../checkout/totals'
@@ -33,6 +33,7 @@ import { ApiError, badRequest, notFound, validationFailed, type FieldErrors } fr
 import { logError, logEvent } from '../platform/logging'
 import { linkedPageOf, pageWindow } from '../platform/pagination'
 import { withQuery } from '../platform/query-string'
+import { isOrderLinkKey } from './links'
 import { claimGuard, claimKey, claimLost, holdsClaim, releaseKey } from './idempotency'
 import type { OrderLineView, OrderPage, OrderView } from './responses'
 import type { CreateOrderBody, OrderListQuery } from './schemas'
@@ -152,6 +153,26 @@ export async function orderForViewer(env: Env, viewer: CurrentUser, orderId: str
   return orderView(order)
 }
 
+/**
+ * An order through its signed link (src/orders/links.ts), with the id of the account or guest row it is on;
+ * a wrong key is the 404 an unknown order is.
+ */
+export async function orderByLink(env: Env, orderId: string, key: unknown): Promise<{ order: OrderView; ownerId: number }> {
+  if (!(await isOrderLinkKey(env, orderId, key))) throw notFound('order')
+  const order = await findOrder(getDb(env), orderId)
+  if (!order) throw notFound('order')
+  return { order: orderView(order), ownerId: order.userId }
+}
+
+/**
+ * Who buys, when it is not simply the signed-in user: a guest checkout's email (the order's contact, on the
+ * guest row or the account that has it) and the guest's cart (its cookie's) to order from.
+ */
+export interface GuestPurchase {
+  email: string
+  guestCartId: number | null
+}
+
 /** A page of the user's orders, newest first, each with its lines (one statement for the page, one for the count). */
 export async function listOrders(env: Env, userId: number, { page, page_size: pageSize }: OrderListQuery): Promise<OrderPage> {
   const db = getDb(env)
@@ -172,8 +193,8 @@ export async function listOrders(env: Env, userId: number, { page, page_size: pa
  * Places an order for the user. With an Idempotency-Key, a repeat of the same request (even a concurrent
  * one) answers the order the first one made, `created: false`; the same key with another body is a 422.
  */
-export async function createOrder(env: Env, userId: number, body: CreateOrderBody, idempotencyKey?: string): Promise<{ order: OrderView; created: boolean }> {
-  if (idempotencyKey === undefined) return { order: await placeOrder(env, userId, body, crypto.randomUUID()), created: true }
+export async function createOrder(env: Env, userId: number, body: CreateOrderBody, idempotencyKey?: string, guest?: GuestPurchase): Promise<{ order: OrderView; created: boolean }> {
+  if (idempotencyKey === undefined) return { order: await placeOrder(env, userId, body, crypto.randomUUID(), undefined, guest), created: true }
 
   const db = getDb(env)
   const exists = async (orderId: string) => (await orderStatus(db, orderId)) !== null
@@ -184,7 +205,7 @@ export async function createOrder(env: Env, userId: number, body: CreateOrderBod
     return { order: orderView(order), created: false }
   }
   try {
-    return { order: await placeOrder(env, userId, body, claim.orderId, idempotencyKey), created: true }
+    return { order: await placeOrder(env, userId, body, claim.orderId, idempotencyKey, guest), created: true }
   } catch (err) {
     await releaseKey(env, userId, idempotencyKey, claim.orderId).catch((releaseErr: unknown) =>
       logError('idempotency claim not given back', { order_id: claim.orderId, error: releaseErr }),
@@ -197,7 +218,7 @@ export async function createOrder(env: Env, userId: number, body: CreateOrderBod
  * The lines to order: the body's (a product named for its one variant resolved to it, 400
  * `variant_required` for a product with several), or the sellable lines of the user's cart (with the cart to take them from).
  */
-async function requestedLines(env: Env, userId: number, body: CreateOrderBody): Promise<{ cartId: number | null; lines: RequestedLine[] }> {
+async function requestedLines(env: Env, userId: number, body: CreateOrderBody, guest?: GuestPurchase): Promise<{ cartId: number | null; lines: RequestedLine[] }> {
   if (body.items) {
     const items = body.items
     const ids = await resolveVariantIds(getDb(env), items, (i) => `items.${i}.variant_id`)
@@ -218,7 +239,8 @@ async function requestedLines(env: Env, userId: number, body: CreateOrderBody): 
     if (Object.keys(twice).length) throw validationFailed(twice)
     return { cartId: null, lines }
   }
-  const cart = await orderableCartLines(env, userId)
+  // A guest orders from the cart of their cookie, never from the cart of the account their email may have.
+  const cart = guest ? (guest.guestCartId === null ? null : await orderableCartLinesOf(env, guest.guestCartId)) : await orderableCartLines(env, userId)
   if (!cart?.lines.length) throw new ApiError(400, 'cart_empty', 'The cart holds nothing that can be ordered')
   return { cartId: cart.cartId, lines: cart.lines.map((line) => ({ ref: `variant:${line.variantId}`, variantId: line.variantId, quantity: line.quantity })) }
 }
@@ -370,14 +392,16 @@ async function orderQuote(env: Env, lines: PricedLine[], body: CreateOrderBody, 
   return q
 }
 
-async function placeOrder(env: Env, userId: number, body: CreateOrderBody, orderId: string, idempotencyKey?: string): Promise<OrderView> {
+async function placeOrder(env: Env, userId: number, body: CreateOrderBody, orderId: string, idempotencyKey?: string, guest?: GuestPurchase): Promise<OrderView> {
   const db = getDb(env)
-  const { cartId, lines: requested } = await requestedLines(env, userId, body)
-  const profile = await profileOf(env, userId)
-  const shippingAddress = body.shipping_address ?? profile.default_shipping_address
-  if (!shippingAddress) throw validationFailed({ shipping_address: ['is required: none was given and the profile has no default address'] })
+  const { cartId, lines: requested } = await requestedLines(env, userId, body, guest)
+  // A guest gives the address: the profile of an account with their email is not theirs to ship to.
+  const profile = guest ? null : await profileOf(env, userId)
+  const shippingAddress = body.shipping_address ?? profile?.default_shipping_address ?? null
+  if (!shippingAddress) throw validationFailed({ shipping_address: [guest ? 'is required' : 'is required: none was given and the profile has no default address'] })
+  // The order's contact, and the customer its discounts count against: the guest's email, or the account's.
+  const email = (guest?.email ?? profile?.email ?? '').toLowerCase()
   const lines = await priceLines(db, orderId, requested)
-  const email = profile.email.toLowerCase()
   const q = await orderQuote(env, lines, body, shippingAddress, email)
   const totals = q.totals
   const byVariant = new Map(totals.lines.map((line) => [line.variantId, line]))
@@ -401,6 +425,7 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
       totalCents: totals.totalCents,
       shippingAddress,
       holdExpiresAt,
+      guestCheckout: guest !== undefined,
     }),
     // A parameter per column of a line: a few lines fill D1's 100 per statement, so they are split.
     ...chunkRows(
@@ -526,12 +551,13 @@ export async function extendOrderHolds(env: Env, orderId: string, untilMs: numbe
  */
 export async function expireOrder(env: Env, orderId: string, endedReservations: ReadonlySet<string> = new Set()): Promise<void> {
   const db = getDb(env)
-  const [order, lines] = await Promise.all([db.select({ status: orders.status, userId: orders.userId }).from(orders).where(eq(orders.id, orderId)).get(), stockLines(db, orderId)])
+  const [order, lines] = await Promise.all([db.select({ status: orders.status, userId: orders.userId, guestCheckout: orders.guestCheckout }).from(orders).where(eq(orders.id, orderId)).get(), stockLines(db, orderId)])
   let status = order?.status ?? null
   if (order && status === 'pending_payment') {
     try {
       // Its lines go back to the owner's cart in the batch that expires it: once, however often the expiry is delivered.
-      const back = await linesBackToCart(env, order.userId, lines)
+      // A guest's cart is their cookie's: an order placed as a guest gives nothing back to the owner row's cart.
+      const back = order.guestCheckout ? { statements: [] } : await linesBackToCart(env, order.userId, lines)
       const expired = orderOutboxInsert(db, 'order.expired', orderId)
       // Its discount uses are given back in the same batch (src/discounts): once, with the expiry.
       const discountUses = releaseStatements(db, orderId)

@@ -21,7 +21,8 @@ export async function cancelOrder(env: Env, orderId: string, { note = 'cancelled
   if (order.status !== 'pending_payment') throw illegalTransition(order.status, 'cancelled')
   if (moneyIn(order)) throw conflict('A payment was received for this order: refund it instead')
   if (!(await releaseHolds(env, orderId))) throw conflict('A payment for this order is being recorded right now')
-  const back = await linesBackToCart(env, order.userId, order.items)
+  // An order placed as a guest gives nothing back: the guest's cart is their cookie's, not the owner row's.
+  const back = order.guestCheckout ? { statements: [], returned: 0, leftOut: 0, noLongerSold: 0 } : await linesBackToCart(env, order.userId, order.items)
   const cancelled = orderOutboxInsert(getDb(env), 'order.cancelled', orderId)
   // Its discount uses are given back in the same batch (src/discounts): once, with the cancellation.
   const discountUses = releaseStatements(getDb(env), orderId)

@@ -35,7 +35,14 @@ export type { CheckoutStart }
  * idempotency key: a double click, or a retry after a lost answer, sends the same parameters and gets the
  * same session. Every stock hold is pushed past that expiry first, so the stock outlives the session.
  */
-export async function startCheckout(env: Env, viewer: CurrentUser, orderId: string, origin: string): Promise<CheckoutStart> {
+export async function startCheckout(
+  env: Env,
+  viewer: Pick<CurrentUser, 'id'>,
+  orderId: string,
+  origin: string,
+  /** The key of the order's signed link when a guest pays through it: the shopper comes back to the order by that link. */
+  linkKey?: string,
+): Promise<CheckoutStart> {
   const db = getDb(env)
   const order = await loadOrder(db, orderId)
   if (!order || order.userId !== viewer.id) throw notFound('order')
@@ -49,7 +56,7 @@ export async function startCheckout(env: Env, viewer: CurrentUser, orderId: stri
   const held = await extendOrderHolds(env, orderId, expiresAt + HOLD_GRACE_MS)
   if (!held.ok) throw new ApiError(409, 'hold_expired', 'The items of this order are no longer set aside; please order again')
 
-  const session = claim.provider === 'stripe' ? await stripeSession(env, order, claim, origin) : { id: localSessionId(), url: null }
+  const session = claim.provider === 'stripe' ? await stripeSession(env, order, claim, origin, linkKey) : { id: localSessionId(), url: null }
   const url = session.url ?? `${origin}/payments/test/${session.id}`
   // Of two concurrent starts the first to write wins; both answer its session.
   await db
@@ -156,7 +163,7 @@ export function stripeLineItems(order: Pick<LoadedOrder, 'id' | 'currency' | 'it
 }
 
 /** Creates (or, with the same key, finds again) the Stripe Checkout session of a claimed checkout. */
-async function stripeSession(env: Env, order: LoadedOrder, claim: Payment, origin: string): Promise<{ id: string; url: string | null }> {
+async function stripeSession(env: Env, order: LoadedOrder, claim: Payment, origin: string, linkKey?: string): Promise<{ id: string; url: string | null }> {
   const params: Stripe.Checkout.SessionCreateParams = {
     mode: 'payment',
     line_items: stripeLineItems(order),
@@ -164,8 +171,8 @@ async function stripeSession(env: Env, order: LoadedOrder, claim: Payment, origi
     metadata: { order_id: order.id },
     payment_intent_data: { metadata: { order_id: order.id } },
     expires_at: Math.floor((claim.checkoutExpiresAt ?? 0) / 1000),
-    success_url: `${origin}/orders/${order.id}?paid=1`,
-    cancel_url: `${origin}/orders/${order.id}`,
+    success_url: `${origin}/orders/${order.id}?paid=1${linkKey ? `&key=${linkKey}` : ''}`,
+    cancel_url: `${origin}/orders/${order.id}${linkKey ? `?key=${linkKey}` : ''}`,
   }
   const idempotencyKey = claim.checkoutAttempt === 0 ? order.id : `${order.id}:${claim.checkoutAttempt}`
   try {
@@ -176,11 +183,15 @@ async function stripeSession(env: Env, order: LoadedOrder, claim: Payment, origi
   }
 }
 
-/** The local session a signed-in shopper may pay on the test page: theirs, and local. 404 otherwise. */
-export async function localCheckoutFor(env: Env, viewer: CurrentUser, sessionId: string) {
+/**
+ * The local session a shopper may pay on the test page: theirs (signed in, or through the order's signed
+ * link: `mayPay` checks its key), and local. 404 otherwise.
+ */
+export async function localCheckoutFor(env: Env, viewer: CurrentUser | { mayPay: (orderId: string) => Promise<boolean> }, sessionId: string) {
   const db = getDb(env)
   const payment = await db.select().from(payments).where(eq(payments.checkoutSessionId, sessionId)).get()
   const order = payment && payment.provider === 'local' ? await loadOrder(db, payment.orderId) : undefined
-  if (!payment?.checkoutSessionId || !order || order.userId !== viewer.id) throw notFound('payment session')
+  const allowed = order && ('mayPay' in viewer ? await viewer.mayPay(order.id) : order.userId === viewer.id)
+  if (!payment?.checkoutSessionId || !order || !allowed) throw notFound('payment session')
   return { payment: { ...payment, checkoutSessionId: payment.checkoutSessionId }, order }
 }

@@ -7,7 +7,9 @@
 import { variantText } from '../ui/variant-label'
 import { Hono, type Context } from 'hono'
 import { csrfProtection, csrfToken } from '../accounts/csrf'
-import { signedInPage, userOf } from '../accounts/guard'
+import { userOf } from '../accounts/guard'
+import { isOrderLinkKey } from '../orders/links'
+import { signedInPageUnlessKeyed } from '../orders/link-pages'
 import { STATUS_LABELS } from '../orders/pages'
 import type { AppEnv } from '../platform/env'
 import { notFound } from '../platform/errors'
@@ -34,6 +36,17 @@ async function deliver(c: Ctx, event: object): Promise<void> {
   if (answer.status !== 200) throw new Error(`the webhook refused the local event: ${answer.status} ${await answer.text()}`)
 }
 
+/** Who pays on the test page: the signed-in user, or whoever holds the order's signed link. */
+function payer(c: Ctx) {
+  const key = c.req.query('key')
+  return key === undefined ? userOf(c) : { mayPay: (orderId: string) => isOrderLinkKey(c.env, orderId, key) }
+}
+
+const keyQuery = (c: Ctx) => {
+  const key = c.req.query('key')
+  return key === undefined ? '' : `?key=${encodeURIComponent(key)}`
+}
+
 export const paymentPages = new Hono<AppEnv>()
   // First, so that every environment but development answers 404 to everyone, signed in or not.
   .use('/test/*', async (c, next) => {
@@ -42,11 +55,12 @@ export const paymentPages = new Hono<AppEnv>()
   })
   .use(pageRenderer({ noStore: true, noindex: true }))
   .use(csrfProtection())
-  .use('*', signedInPage())
+  // A guest comes with the order's signed link (`?key=`), which the session's order must match.
+  .use('*', signedInPageUnlessKeyed())
   .get('/test/:sessionId', async (c) => {
-    const { payment, order } = await localCheckoutFor(c.env, userOf(c), c.req.param('sessionId'))
+    const { payment, order } = await localCheckoutFor(c.env, payer(c), c.req.param('sessionId'))
     const open = payment.status === 'open' && order.status === 'pending_payment'
-    const action = `/payments/test/${payment.checkoutSessionId}`
+    const action = `/payments/test/${payment.checkoutSessionId}${keyQuery(c)}`
     return c.render(
       <section class="test-payment">
         <h1>Test payment</h1>
@@ -80,19 +94,21 @@ export const paymentPages = new Hono<AppEnv>()
           <p>This payment session is over.</p>
         )}
         <p>
-          <a href={`/orders/${order.id}`}>Back to the order</a>
+          <a href={`/orders/${order.id}${keyQuery(c)}`}>Back to the order</a>
         </p>
       </section>,
       { title: 'Test payment' },
     )
   })
   .post('/test/:sessionId', async (c) => {
-    const { payment, order } = await localCheckoutFor(c.env, userOf(c), c.req.param('sessionId'))
+    const { payment, order } = await localCheckoutFor(c.env, payer(c), c.req.param('sessionId'))
     const form = LocalPaymentForm.safeParse(await c.req.parseBody())
     // Like Stripe's page: a session that is over (declined, expired, paid) takes nothing more.
-    if (!form.success || payment.status !== 'open' || order.status !== 'pending_payment') return c.redirect(`/payments/test/${payment.checkoutSessionId}`, 303)
+    if (!form.success || payment.status !== 'open' || order.status !== 'pending_payment') return c.redirect(`/payments/test/${payment.checkoutSessionId}${keyQuery(c)}`, 303)
     await deliver(c, localCheckoutEvent(payment, form.data.outcome))
-    return c.redirect(form.data.outcome === 'pay' ? `/orders/${order.id}?paid=1` : `/orders/${order.id}?declined=1`, 303)
+    const key = c.req.query('key')
+    const back = key === undefined ? '' : `&key=${encodeURIComponent(key)}`
+    return c.redirect(form.data.outcome === 'pay' ? `/orders/${order.id}?paid=1${back}` : `/orders/${order.id}?declined=1${back}`, 303)
   })
 
 paymentPages.onError(htmlErrorHandler)

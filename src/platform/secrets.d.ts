@@ -19,6 +19,8 @@ declare namespace Cloudflare {
     STRIPE_SECRET_KEY?: string
     /** The signing secret of the Stripe webhook endpoint (whsec_…). Required outside development (503 without it). */
     STRIPE_WEBHOOK_SECRET?: string
+    /** Signs the links that open an order without a sign-in (guests' order pages, order mails) and the "link your past orders" mail (≥ 32 characters). Rotating it revokes every such link. Required outside development (503 without it). */
+    ORDER_LINK_SECRET?: string
     /** Seals the outbound webhook endpoints' signing secrets in D1 (≥ 32 characters). Required outside development (503 without it). */
     WEBHOOK_SECRET_KEY?: string
   }

@@ -93,7 +93,7 @@ describe('staff in a real browser', () => {
     await shopper.getByLabel('Address line 1').fill('1 Harbour Road')
     await shopper.getByLabel('City').fill('Cork')
     await shopper.getByLabel('Postal code').fill('T12 X123')
-    await shopper.getByLabel('Country code').fill('IE')
+    await shopper.getByLabel('Country', { exact: true }).selectOption('IE')
     await shopper.getByRole('button', { name: 'Place order and pay' }).click()
     await shopper.getByRole('button', { name: 'Pay now' }).click()
     await shopper.getByRole('button', { name: /^Pay/ }).click()

@@ -50,3 +50,21 @@ export function renderBackInStockMail({ productName, productUrl, unsubscribeUrl 
     text: [intro, `See it: ${productUrl}`, footer(store), `Unsubscribe from these emails: ${unsubscribeUrl}`].join('\n\n'),
   }
 }
+
+/** After registering with an email a guest bought with: the link that moves those orders to the account. */
+export function renderGuestOrdersMail({ name, link }: { name: string; link: string }, store: StoreIdentity) {
+  const intro = `Your new ${store.name} account uses an email address that placed orders as a guest before. To see those orders in your account, open this link while signed in.`
+  const ignore = 'If you did not create this account, ignore this message: nothing is linked without this link.'
+  return {
+    subject: `Link your past orders to your ${store.name} account`,
+    html: renderEmail(
+      <EmailLayout store={store} title="Link your past orders" preheader={intro}>
+        <Heading>Hello {name}</Heading>
+        <Paragraph>{intro}</Paragraph>
+        <Button href={link}>Link my past orders</Button>
+        <Paragraph>{ignore}</Paragraph>
+      </EmailLayout>,
+    ),
+    text: [`Hello ${name}`, intro, link, ignore, footer(store)].join('\n\n'),
+  }
+}

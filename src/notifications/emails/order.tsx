@@ -30,6 +30,8 @@ export interface OrderMail {
   orderUrl: string
   shipment?: { carrier: string; trackingNumber: string | null; trackingUrl: string | null }
   refund?: { refundedCents: number; full: boolean }
+  /** Placed as a guest: an unpaid end gives the items back to no cart, so the mail does not say so. */
+  guestCheckout?: boolean
 }
 
 export const shortOrderId = (orderId: string) => orderId.slice(0, 8).toUpperCase()
@@ -55,9 +57,9 @@ function copy(mail: OrderMail, money: (cents: number) => string): { subject: str
         : { subject: `Order ${ref} refunded`, heading: 'Your order was refunded', intro: `We refunded ${refunded} for order ${ref}, to the way you paid. It can take a few days to show on your statement.` }
     }
     case 'order.cancelled':
-      return { subject: `Order ${ref} cancelled`, heading: 'Your order was cancelled', intro: `Order ${ref} was cancelled before it was paid; nothing was charged. Its items are back in your cart.` }
+      return { subject: `Order ${ref} cancelled`, heading: 'Your order was cancelled', intro: `Order ${ref} was cancelled before it was paid; nothing was charged.${mail.guestCheckout ? '' : ' Its items are back in your cart.'}` }
     case 'order.expired':
-      return { subject: `Order ${ref} expired`, heading: 'Your order expired', intro: `Order ${ref} was not paid in time, so the items set aside for it were released; nothing was charged. They are back in your cart if you still want them.` }
+      return { subject: `Order ${ref} expired`, heading: 'Your order expired', intro: `Order ${ref} was not paid in time, so the items set aside for it were released; nothing was charged.${mail.guestCheckout ? '' : ' They are back in your cart if you still want them.'}` }
   }
 }
 
