@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { QuoteView } from '../src/checkout/responses'
 import { getDb } from '../src/db/client'
-import { checkoutSettings, orderTaxLines, productVariants, shippingMethods, shippingZoneAreas, shippingZones, taxRates } from '../src/db/schema'
+import { checkoutSettings, discounts, orderTaxLines, productVariants, shippingMethods, shippingZoneAreas, shippingZones, taxRates } from '../src/db/schema'
 import type { OrderView } from '../src/orders/service'
 import { localCheckoutFor, startCheckout, stripeLineItems } from '../src/payments/checkout'
 import { localCheckoutEvent } from '../src/payments/local'
@@ -11,6 +11,7 @@ import { handleStripeEvent } from '../src/payments/events'
 import { BASE, Browser, callJson, insertProduct, registerUser, staffUser } from './helpers'
 import { ADDRESS, cartCall, cartCookieOf, setProduct, shopper, stockView, withCsrf, type Answer, type Shopper } from './orders-helpers'
 import { STRIPE_ENV, stripeRequests, viewerOf } from './payments-helpers'
+import { mailsTo } from './mail-helpers'
 
 const US_ADDRESS = { name: 'Grace Hopper', line1: '1 Infinite Loop', city: 'Cupertino', region: 'CA', postal_code: '95014', country: 'US' }
 const FR_ADDRESS = { name: 'Marie Curie', line1: '1 rue Pierre et Marie Curie', city: 'Paris', postal_code: '75005', country: 'FR' }
@@ -136,6 +137,25 @@ describe('placing an order with shipping and tax', () => {
     expect(placed.body.items[0]).toMatchObject({ line_total_cents: 3998, discount_cents: 0, tax_cents: 290, tax_rate_bp: 725 })
     const rows = await getDb(env).select().from(orderTaxLines).where(eq(orderTaxLines.orderId, placed.body.id))
     expect(rows.map((r) => r.amountCents)).toEqual([290])
+  })
+
+  it('applies an entered code, counts its use, and mails the order with every total: the code, shipping by method, the tax by rate', async () => {
+    const who = await shopper()
+    const code = `MAIL${Date.now().toString(36).toUpperCase()}`
+    await getDb(env).insert(discounts).values({ code, title: '15 % off', kind: 'percentage', value: 1500, usageLimit: 10 })
+    const tee = await product({ priceCents: 2000, weightGrams: 400 })
+    const placed = await order(who, { items: [{ product_id: tee.id, quantity: 2 }], shipping_address: US_ADDRESS, shipping_method_id: methods.express, discount_code: ` ${code.toLowerCase()} ` })
+    expect(placed.status).toBe(201)
+    // 4000 − 600 (15 %) = 3400; Express at 800 g: 1500; tax 3400 × 7.25 % = 246.5 → 247 (half-up); 3400 + 1500 + 247.
+    expect(placed.body).toMatchObject({ subtotal_cents: 4000, discount_cents: 600, shipping: { method: 'Express', cents: 1500 }, tax_cents: 247, total_cents: 5147 })
+    expect((await getDb(env).select().from(discounts).where(eq(discounts.code, code)).get())?.timesUsed).toBe(1)
+    const mail = (await mailsTo(who.email.toLowerCase())).find((m) => m.subject.includes('received'))
+    expect(mail?.text).toContain('Subtotal: $40.00')
+    expect(mail?.text).toContain(`Code ${code}: −$6.00`)
+    expect(mail?.text).toContain('Shipping · Express: $15.00')
+    expect(mail?.text).toContain('CA sales tax (7.25 %): $2.47')
+    expect(mail?.text).toContain('Total: $51.47')
+    expect(mail?.html).toContain('Shipping · Express')
   })
 
   it('refuses a country no zone covers, naming it, and holds nothing', async () => {

@@ -110,3 +110,25 @@ export function TotalsSummary({ figures, estimate = false, title }: { figures: S
     </dl>
   )
 }
+
+/** A row of the breakdown in words, for what cannot show the component: mails, their plain text. */
+export interface SummaryRow {
+  label: string
+  amount: string
+  total?: boolean
+}
+
+/** The breakdown as the component shows it, row by row: subtotal, discounts, shipping, tax (added or included), total. */
+export function summaryRows(figures: SummaryFigures): SummaryRow[] {
+  const money = (cents: number) => formatMoney(cents, figures.currency)
+  const rows: SummaryRow[] = [{ label: 'Subtotal', amount: money(figures.subtotalCents) }]
+  for (const d of figures.discounts) rows.push({ label: d.label, amount: `−${money(d.cents)}` })
+  if (figures.shipping) {
+    const net = figures.shipping.cents - figures.shipping.discountCents
+    rows.push({ label: `Shipping · ${figures.shipping.label}`, amount: net === 0 ? 'Free' : money(net) })
+  }
+  if (!figures.taxInclusive) for (const t of figures.taxLines) rows.push({ label: `${t.name} (${percent(t.rateBp)})`, amount: money(t.amountCents) })
+  rows.push({ label: 'Total', amount: money(figures.totalCents), total: true })
+  if (figures.taxInclusive) for (const t of figures.taxLines) rows.push({ label: `Includes ${t.name} (${percent(t.rateBp)})`, amount: money(t.amountCents) })
+  return rows
+}

@@ -11,6 +11,8 @@ import type { OutboxEvent } from './dispatch'
 import { renderBackInStockMail, renderGuestOrdersMail, renderPasswordResetMail, renderWelcomeMail } from './emails/account'
 import { GUEST_CLAIM_EVENT, guestClaimPath } from '../accounts/guests'
 import { orderLinkPath } from '../orders/links'
+import { orderViewById } from '../orders/service'
+import { figuresOfOrder, summaryRows, type SummaryRow } from '../checkout/summary'
 import { renderOrderMail, type OrderMailKind, type OrderMailLine } from './emails/order'
 import { trackingUrl } from './carriers'
 import { isOptedOut, unsubscribeUrl } from './marketing'
@@ -40,6 +42,12 @@ async function orderMailLines(env: Env, orderId: string): Promise<OrderMailLine[
   return rows.map((row) => ({ name: row.productName, quantity: row.quantity, unitPriceCents: row.priceAtPurchaseCents, lineTotalCents: row.lineTotalCents, variantTitle: row.variantTitle, sku: row.sku }))
 }
 
+/** The order's breakdown in rows of words (src/checkout/summary.tsx), or none for an order that is gone. */
+async function orderMailTotals(env: Env, orderId: string): Promise<SummaryRow[] | undefined> {
+  const order = await orderViewById(env, orderId)
+  return order ? summaryRows(figuresOfOrder(order)) : undefined
+}
+
 const orderComposer: Composer = async (env, event, store) => {
   const payload = event.payload as unknown as OrderEventPayload
   const shipment = payload.shipment
@@ -51,6 +59,8 @@ const orderComposer: Composer = async (env, event, store) => {
       subtotalCents: payload.subtotal_cents,
       totalCents: payload.total_cents,
       lines: await orderMailLines(env, payload.order_id),
+      // Every total as the order's pages show them (discounts, shipping, tax), as it stands now.
+      totals: await orderMailTotals(env, payload.order_id),
       // The signed link: it opens the order without a sign-in (a guest has none), for the mail's reader only.
       orderUrl: `${store.url}${await orderLinkPath(env, payload.order_id)}`,
       shipment: shipment && { carrier: shipment.carrier, trackingNumber: shipment.tracking_number, trackingUrl: trackingUrl(shipment.carrier, shipment.tracking_number) },

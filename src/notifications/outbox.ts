@@ -114,7 +114,9 @@ export function orderOutboxInsert(db: Db, type: OutboxEventType, orderId: string
   const id = crypto.randomUUID()
   const payload = sql`json_patch(json_object(
       'order_id', o.id, 'status', o.status, 'payment_status', o.payment_status, 'currency', o.currency,
-      'subtotal_cents', o.subtotal_cents, 'total_cents', o.total_cents, 'user_id', o.user_id, 'guest_checkout', json(case when o.guest_checkout then 'true' else 'false' end),
+      'subtotal_cents', o.subtotal_cents, 'discount_cents', o.discount_cents, 'shipping_cents', o.shipping_cents,
+      'shipping_discount_cents', o.shipping_discount_cents, 'shipping_method', o.shipping_method_name, 'tax_cents', o.tax_cents,
+      'tax_inclusive', json(case when o.tax_inclusive then 'true' else 'false' end), 'total_cents', o.total_cents, 'user_id', o.user_id, 'guest_checkout', json(case when o.guest_checkout then 'true' else 'false' end),
       'lines', json((select json_group_array(json_object('product_id', i.product_id, 'variant_id', i.variant_id, 'name', i.product_name,
         'variant_title', i.variant_title, 'sku', i.sku, 'option_values', json(i.option_values), 'quantity', i.quantity,
         'unit_price_cents', i.price_at_purchase_cents, 'line_total_cents', i.line_total_cents)) from order_items i where i.order_id = o.id))

@@ -129,6 +129,12 @@ function orderView(order: LoadedOrder): OrderView {
 
 const findOrder = (db: Db, orderId: string) => db.query.orders.findFirst({ where: eq(orders.id, orderId), with: withLines })
 
+/** An order as the API shows it, for those that show it to its buyer by other ways (the order mails); null when there is none. */
+export async function orderViewById(env: Env, orderId: string): Promise<OrderView | null> {
+  const order = await findOrder(getDb(env), orderId)
+  return order ? orderView(order) : null
+}
+
 async function orderStatus(db: Db, orderId: string): Promise<OrderStatus | null> {
   const row = await db.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).get()
   return row?.status ?? null

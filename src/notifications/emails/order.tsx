@@ -5,6 +5,7 @@
  * order's page; the plain-text part says the same.
  */
 import { formatMoney } from '../../ui/money'
+import type { SummaryRow } from '../../checkout/summary'
 import type { StoreIdentity } from '../store-identity'
 import { Button, COLORS, EmailLayout, Heading, Paragraph, renderEmail } from './layout'
 
@@ -27,6 +28,8 @@ export interface OrderMail {
   subtotalCents: number
   totalCents: number
   lines: OrderMailLine[]
+  /** The order's whole breakdown (subtotal, discounts, shipping, tax, total) in rows; without it, subtotal and total. */
+  totals?: SummaryRow[]
   orderUrl: string
   shipment?: { carrier: string; trackingNumber: string | null; trackingUrl: string | null }
   refund?: { refundedCents: number; full: boolean }
@@ -35,6 +38,13 @@ export interface OrderMail {
 }
 
 export const shortOrderId = (orderId: string) => orderId.slice(0, 8).toUpperCase()
+
+/** The rows under the lines: the order's breakdown, or (for a mail without it) subtotal and total. */
+const rowsOf = (mail: OrderMail, money: (cents: number) => string): SummaryRow[] =>
+  mail.totals ?? [
+    { label: 'Subtotal', amount: money(mail.subtotalCents) },
+    { label: 'Total', amount: money(mail.totalCents), total: true },
+  ]
 
 /** Subject, heading and the first paragraph of each kind. */
 function copy(mail: OrderMail, money: (cents: number) => string): { subject: string; heading: string; intro: string } {
@@ -118,18 +128,14 @@ function OrderMailBody({ mail, store }: { mail: OrderMail; store: StoreIdentity 
             </td>
           </tr>
         ))}
-        <tr>
-          <td style={`padding:8px 0 0;color:${COLORS.muted};`}>Subtotal</td>
-          <td align="right" style={`padding:8px 0 0;color:${COLORS.muted};`}>
-            {money(mail.subtotalCents)}
-          </td>
-        </tr>
-        <tr>
-          <td style={`padding:4px 0 0;font-weight:bold;color:${COLORS.text};`}>Total</td>
-          <td align="right" style={`padding:4px 0 0;font-weight:bold;color:${COLORS.text};`}>
-            {money(mail.totalCents)}
-          </td>
-        </tr>
+        {rowsOf(mail, money).map((row, i) => (
+          <tr>
+            <td style={row.total ? `padding:4px 0 0;font-weight:bold;color:${COLORS.text};` : `padding:${i === 0 ? 8 : 4}px 0 0;color:${COLORS.muted};`}>{row.label}</td>
+            <td align="right" style={row.total ? `padding:4px 0 0;font-weight:bold;color:${COLORS.text};` : `padding:${i === 0 ? 8 : 4}px 0 0;color:${COLORS.muted};white-space:nowrap;`}>
+              {row.amount}
+            </td>
+          </tr>
+        ))}
       </table>
       <Button href={mail.orderUrl}>{mail.kind === 'order.payment_failed' ? 'Pay for your order' : 'View your order'}</Button>
     </EmailLayout>
@@ -148,7 +154,7 @@ function orderMailText(mail: OrderMail, store: StoreIdentity): string {
     heading,
     intro,
     shipment,
-    [...lines, `Subtotal: ${money(mail.subtotalCents)}`, `Total: ${money(mail.totalCents)}`].join('\n'),
+    [...lines, ...rowsOf(mail, money).map((row) => `${row.label}: ${row.amount}`)].join('\n'),
     `${mail.kind === 'order.payment_failed' ? 'Pay for your order' : 'View your order'}: ${mail.orderUrl}`,
     [store.name, ...store.address].join('\n'),
   ]
