@@ -49,6 +49,7 @@ import { bulkEditVariants, deactivateVariant, deleteVariants, generateVariants, 
 import { OrderIdParam } from '../orders/schemas'
 import { webhooksAdminApi } from '../webhooks/routes'
 import { productCsvApi } from './product-csv/routes'
+import { shippingAdminApi } from '../shipping/admin-routes'
 
 export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
 
@@ -398,3 +399,5 @@ export const adminApi = new Hono<AppEnv>()
   .route('/webhooks', webhooksAdminApi)
   // Shopify product CSV import and export (src/admin/product-csv).
   .route('/', productCsvApi)
+  // Shipping zones and methods, tax rates and the tax setting (src/shipping).
+  .route('/', shippingAdminApi)
