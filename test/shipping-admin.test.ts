@@ -2,10 +2,10 @@ import { env } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { getDb } from '../src/db/client'
-import { auditLog, checkoutSettings, shippingZoneAreas, taxRates } from '../src/db/schema'
+import { auditLog, checkoutSettings, shippingMethods, shippingZoneAreas, shippingZones, taxRates, users } from '../src/db/schema'
 import type { ErrorBody } from '../src/platform/errors'
 import type { ShippingZoneList, ShippingZoneView, TaxRateView } from '../src/shipping/responses'
-import { callJson, staffUser } from './helpers'
+import { Browser, callJson, registerUser, staffUser } from './helpers'
 
 type Who = { bearer: Record<string, string> }
 const api = <T>(who: Who, method: string, path: string, body?: unknown) => callJson<T & Partial<ErrorBody>>(method, `/api/admin${path}`, body, who.bearer)
@@ -141,5 +141,92 @@ describe('tax rates and the tax setting in the admin API', () => {
     const entries = await getDb(env).select().from(auditLog).where(eq(auditLog.action, 'checkout_settings.update'))
     expect(entries.at(-1)).toMatchObject({ actorEmail: admin.email, before: { prices_include_tax: true }, after: { prices_include_tax: false } })
     expect((await api(admin, 'PUT', '/checkout-settings', { prices_include_tax: 'yes' })).status).toBe(400)
+  })
+})
+
+/** A signed-in browser of a staff member or an admin. */
+async function signedIn(role: 'staff' | 'admin') {
+  const user = await registerUser()
+  await getDb(env).update(users).set({ role }).where(eq(users.id, user.user.id))
+  const browser = new Browser()
+  await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+  return browser
+}
+
+/** Follows a redirect and answers the page it lands on. */
+async function landing(browser: Browser, answer: Response) {
+  expect(answer.status).toBe(303)
+  const location = answer.headers.get('Location') ?? ''
+  const page = await browser.fetch(location)
+  return { location, html: await page.text() }
+}
+
+describe('the shipping and tax admin pages', () => {
+  it('creates a zone and its methods from forms, with bands typed one per line, and says so', async () => {
+    const browser = await signedIn('admin')
+    const made = await landing(browser, await browser.submit('/admin/shipping', '/admin/shipping/zones', { name: 'Baltics', areas: 'EE, lv LT', shipping_taxable: 'on' }))
+    expect(made.location).toMatch(/^\/admin\/shipping\/zones\/\d+$/)
+    expect(made.html).toContain('Zone &quot;Baltics&quot; created with 3 areas. Add its shipping methods below.')
+    expect(made.html).toContain('Warning: Zone &quot;Baltics&quot; has no active shipping method: shoppers in it cannot check out.')
+    const zoneId = Number(made.location.split('/').pop())
+    const method = await landing(browser, await browser.submit(made.location, `${made.location}/methods`, { name: 'Post', estimate: '4–6 days', rate_kind: 'weight', bands: '0-2000: 6.50\n2000+: 12', free_above: '80', is_active: 'on' }))
+    expect(method.html).toContain('Method &quot;Post&quot; added to zone &quot;Baltics&quot;.')
+    expect(method.html).not.toContain('Warning:')
+    expect(method.html).toContain('0 g to 2000 g: 6.50; 2000 g and more: 12 · free from 80')
+    const [stored] = await getDb(env).select().from(shippingMethods).where(eq(shippingMethods.zoneId, zoneId))
+    expect(stored).toMatchObject({ rateKind: 'weight', bands: [{ min: 0, max: 2000, price_cents: 650 }, { min: 2000, max: null, price_cents: 1200 }], freeAboveCents: 8000, estimate: '4–6 days' })
+    const zone = await getDb(env).select().from(shippingZones).where(eq(shippingZones.id, zoneId)).get()
+    expect(zone?.shippingTaxable).toBe(true)
+  })
+
+  it('shows a refused form again with its errors in words: a taken area by its zone, a gap between bands, an unreadable line', async () => {
+    const browser = await signedIn('admin')
+    const first = await landing(browser, await browser.submit('/admin/shipping', '/admin/shipping/zones', { name: 'Balkans', areas: 'HR SI' }))
+    const taken = await browser.submit('/admin/shipping', '/admin/shipping/zones', { name: 'Adriatic', areas: 'ME, SI' })
+    expect(taken.status).toBe(409)
+    const takenHtml = await taken.text()
+    expect(takenHtml).toContain('Slovenia is already in zone &quot;Balkans&quot;')
+    expect(takenHtml).toContain('value="Adriatic"')
+    const bad = await browser.submit(first.location, `${first.location}/methods`, { name: 'Courier', rate_kind: 'subtotal', bands: '0-50: 5\n60+: 0\nfifty: 3', is_active: 'on' })
+    expect(bad.status).toBe(400)
+    const badHtml = await bad.text()
+    expect(badHtml).toContain('line 3 (&quot;fifty: 3&quot;) is not like 0-50: 4.50 or 50+: 0')
+    expect(badHtml).toContain('gap between band 1 and band 2: nothing covers 5000–6000 cents, a cart there could not ship')
+    const negative = await browser.submit(first.location, `${first.location}/methods`, { name: 'Courier', rate_kind: 'flat', flat_price: '-3', is_active: 'on' })
+    expect(await negative.text()).toContain('must be an amount like 12 or 12.50')
+  })
+
+  it('sets the tax setting and adds a rate typed as a percentage, stored in basis points', async () => {
+    const browser = await signedIn('admin')
+    const saved = await landing(browser, await browser.submit('/admin/taxes', '/admin/taxes/settings', { prices_include_tax: 'yes' }))
+    expect(saved.html).toContain('Saved: prices include tax.')
+    await browser.submit('/admin/taxes', '/admin/taxes/settings', { prices_include_tax: 'no' })
+    const added = await landing(browser, await browser.submit('/admin/taxes', '/admin/taxes/rates', { country: 'US', region: 'WA', tax_class: 'standard', rate: '6.5', name: 'Sales tax' }))
+    expect(added.html).toContain('Sales tax of 6.5 % added for Washington, United States (standard class).')
+    const [row] = await getDb(env).select().from(taxRates).where(eq(taxRates.region, 'WA'))
+    expect(row?.rateBp).toBe(650)
+    const bad = await browser.submit('/admin/taxes', '/admin/taxes/rates', { country: 'US', region: 'WA', tax_class: 'standard', rate: '6.555', name: 'Sales tax' })
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toContain('must be a percentage like 7.25 (at most two decimals, from 0 to 100)')
+    const twice = await browser.submit('/admin/taxes', '/admin/taxes/rates', { country: 'US', region: 'WA', tax_class: 'standard', rate: '7', name: 'Sales tax' })
+    expect(twice.status).toBe(409)
+    expect(await twice.text()).toContain('There is already a standard rate for Washington, United States: change that one instead.')
+    const changed = await landing(browser, await browser.submit('/admin/taxes', `/admin/taxes/rates/${row?.id}`, { rate: '6.75', name: 'State sales tax' }))
+    expect(changed.html).toContain('State sales tax for Washington, United States is now 6.75 %.')
+  })
+
+  it('shows staff the settings without forms, and refuses their writes', async () => {
+    const admin = await staffUser('admin')
+    await api(admin, 'POST', '/shipping/zones', { name: 'Caucasus', areas: [{ country: 'GE' }, { country: 'AM' }] })
+    const browser = await signedIn('staff')
+    const page = await (await browser.fetch('/admin/shipping')).text()
+    expect(page).toContain('Caucasus')
+    expect(page).toContain('Only admins can change shipping.')
+    expect(page).not.toContain('action="/admin/shipping/zones"')
+    const taxes = await (await browser.fetch('/admin/taxes')).text()
+    expect(taxes).toContain('Only admins can change taxes.')
+    const csrf = await browser.csrfFrom('/account')
+    const refused = await browser.fetch('/admin/shipping/zones', { method: 'POST', body: new URLSearchParams({ _csrf: csrf, name: 'Sneaky', areas: 'AZ' }), headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'http://store.test' } })
+    expect(refused.status).toBe(403)
   })
 })

@@ -17,6 +17,8 @@ import { productsPages, productVariantsPages } from './products'
 import { usersPages } from './users'
 import { webhooksPages } from '../../webhooks/pages'
 import { importsPages } from './imports'
+import { shippingPages } from './shipping'
+import { taxesPages } from './taxes'
 
 export const adminPages = new Hono<AppEnv>()
   // Who asks is checked before the body is read: strangers never get their upload parsed.
@@ -40,5 +42,7 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', outboxPages)
   .route('/', webhooksPages)
   .route('/', importsPages)
+  .route('/', shippingPages)
+  .route('/', taxesPages)
 
 adminPages.onError(htmlErrorHandler)
