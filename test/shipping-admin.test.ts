@@ -112,6 +112,24 @@ describe('shipping zones in the admin API', () => {
   })
 })
 
+describe("a product's tax class", () => {
+  it('is standard unless the admin says reduced or zero, through the API and the product form', async () => {
+    const admin = await staffUser('admin')
+    const book = await api<{ id: number; tax_class: string }>(admin, 'POST', '/products', { name: `Atlas ${crypto.randomUUID().slice(0, 6)}`, price: '30', tax_class: 'reduced' })
+    expect(book.body.tax_class).toBe('reduced')
+    const plain = await api<{ id: number; tax_class: string }>(admin, 'POST', '/products', { name: `Lamp ${crypto.randomUUID().slice(0, 6)}`, price: '30' })
+    expect(plain.body.tax_class).toBe('standard')
+    expect((await api<{ tax_class: string }>(admin, 'PATCH', `/products/${plain.body.id}`, { tax_class: 'zero' })).body.tax_class).toBe('zero')
+    expect((await api(admin, 'PATCH', `/products/${plain.body.id}`, { tax_class: 'luxury' })).body.error?.fields?.tax_class).toBeDefined()
+    const browser = await signedIn('admin')
+    const form = await (await browser.fetch(`/admin/products/${book.body.id}`)).text()
+    expect(form).toMatch(/<option value="reduced" selected>Reduced<\/option>/)
+    const saved = await browser.submit(`/admin/products/${book.body.id}`, `/admin/products/${book.body.id}`, { name: 'Atlas of the World', description: '', price: '30', currency: 'USD', stock_quantity: '0', expected_stock_quantity: '0', is_active: 'on', tax_class: 'standard' })
+    expect(saved.status).toBe(303)
+    expect((await api<{ tax_class: string }>(admin, 'GET', `/products/${book.body.id}`)).body.tax_class).toBe('standard')
+  })
+})
+
 describe('tax rates and the tax setting in the admin API', () => {
   it('adds rates by country, region and class, one per destination and class', async () => {
     const admin = await staffUser('admin')
