@@ -256,6 +256,7 @@ export function planCatalog(productCount: number) {
       stockQuantity: planned.variants.reduce((sum, v) => sum + v.stockQuantity, 0),
       // Named so that chunkRows counts them: drizzle binds a column's default as a parameter too.
       stockHeld: 0,
+      taxClass: 'standard',
       availableUnits: planned.variants.reduce((sum, v) => sum + v.stockQuantity, 0),
       isActive,
       createdAt,
