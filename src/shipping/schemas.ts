@@ -9,7 +9,10 @@ import { countryName, isCountry, isRegionOf, regionsOf } from '../platform/count
 import { wholeNumber } from '../platform/params'
 
 const Cents = z.int('must be a whole number of cents').min(0, 'must not be negative').max(1_000_000_000)
-const Name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters')
+// No control characters: SQLite's length() stops at a NUL, so the tables' length checks would refuse what zod let through.
+const noControl = (text: string) => !/[\u0000-\u001f\u007f]/.test(text)
+const Name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters').refine(noControl, 'must not contain control characters')
+const Estimate = z.string().trim().max(100, 'must be at most 100 characters').refine(noControl, 'must not contain control characters')
 const Position = z.int('must be a whole number').min(0, 'must not be negative').max(10_000)
 const CountryCode = z
   .string()
@@ -91,7 +94,7 @@ export function bandProblems(bands: ShippingRateBand[], unit: 'g' | '¢'): { ind
 
 const methodFields = {
   name: Name,
-  estimate: z.string().trim().max(100, 'must be at most 100 characters').default('').describe('Shown as written, e.g. "3–5 business days"'),
+  estimate: Estimate.default('').describe('Shown as written, e.g. "3–5 business days"'),
   rate_kind: z.enum(SHIPPING_RATE_KINDS).describe('flat: flat_cents; weight: bands of the cart’s weight in grams; subtotal: bands of the subtotal in cents'),
   flat_cents: Cents.default(0),
   bands: z.array(Band).max(50, 'at most 50 bands').default([]).describe('From min (inclusive) to max (exclusive), contiguous, lowest first'),
@@ -118,7 +121,7 @@ export type ShippingMethodBody = z.infer<typeof ShippingMethodBody>
 export const ShippingMethodPatch = z
   .strictObject({
     name: Name.optional(),
-    estimate: z.string().trim().max(100, 'must be at most 100 characters').optional(),
+    estimate: Estimate.optional(),
     rate_kind: z.enum(SHIPPING_RATE_KINDS).optional(),
     flat_cents: Cents.optional(),
     bands: z.array(Band).max(50, 'at most 50 bands').optional(),
