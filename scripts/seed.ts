@@ -6,8 +6,9 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { getPlatformProxy } from 'wrangler'
 import { isCatalogEmpty, seedCatalog, type SeedBindings } from './seed/catalog'
-import { seedCheckout, WELCOME_CODE } from './seed/checkout'
+import { seedCheckout } from './seed/checkout'
 import { DEMO_USERS, seedDemoUsers } from './seed/users'
+import { DEMO_DISCOUNTS, seedDemoDiscounts } from './seed/discounts'
 
 const { values } = parseArgs({
   options: {
@@ -48,8 +49,10 @@ try {
   }
   await seedDemoUsers(proxy.env.DB)
   const checkout = await seedCheckout(proxy.env.DB)
-  console.log(`Checkout: ${checkout.zones ? `${checkout.zones} shipping zones added` : 'shipping zones kept as they were'}, ${checkout.rates} tax rates, ${checkout.discounts} discounts (code ${WELCOME_CODE}).`)
+  console.log(`Checkout: ${checkout.zones ? `${checkout.zones} shipping zones added` : 'shipping zones kept as they were'}, ${checkout.rates} tax rates.`)
   console.log(`Demo accounts (local only): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}`)
+  await seedDemoDiscounts(proxy.env.DB)
+  console.log(`Demo discounts: ${DEMO_DISCOUNTS.map((d) => d.code ?? `"${d.title}" (automatic)`).join(', ')}`)
 } finally {
   await proxy.dispose()
 }

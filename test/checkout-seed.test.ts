@@ -2,16 +2,18 @@ import { env } from 'cloudflare:test'
 import { count, eq, isNull, like } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { seedCatalog } from '../scripts/seed/catalog'
-import { AUTOMATIC_PROMOTION, EU_COUNTRIES, seedCheckout, WELCOME_CODE } from '../scripts/seed/checkout'
+import { EU_COUNTRIES, seedCheckout } from '../scripts/seed/checkout'
+import { seedDemoDiscounts } from '../scripts/seed/discounts'
 import { getDb } from '../src/db/client'
 import { checkoutSettings, discounts, products, productVariants, shippingZoneAreas, taxRates } from '../src/db/schema'
 import { COUNTRIES } from '../src/platform/countries'
 import { listZones } from '../src/shipping/zones'
 
 describe('the demo store’s checkout settings', () => {
-  it('ships everywhere in three zones, taxes California, Germany and France, and offers WELCOME10 and a promotion; seeding again changes nothing', async () => {
+  it('ships everywhere in three zones, taxes California, Germany and France, beside the demo discounts; seeding again changes nothing', async () => {
     await seedCatalog(env, { products: 60 })
     const first = await seedCheckout(env.DB)
+    await seedDemoDiscounts(env.DB)
     expect(first.zones).toBe(3)
     const zones = await listZones(env)
     expect(zones.warnings).toEqual([])
@@ -30,8 +32,8 @@ describe('the demo store’s checkout settings', () => {
     const rates = await db.select().from(taxRates)
     expect(rates.map((r) => `${r.country}${r.region && `-${r.region}`} ${r.taxClass} ${r.rateBp}`).sort()).toEqual(['DE reduced 700', 'DE standard 1900', 'FR reduced 550', 'FR standard 2000', 'US-CA standard 725'])
     expect((await db.select().from(checkoutSettings).get())?.pricesIncludeTax).toBe(false)
-    expect(await db.select().from(discounts).where(eq(discounts.code, WELCOME_CODE))).toMatchObject([{ kind: 'percentage', value: 1000, perCustomerLimit: 1, isActive: true }])
-    expect(await db.select().from(discounts).where(isNull(discounts.code))).toMatchObject([{ title: AUTOMATIC_PROMOTION, kind: 'percentage', value: 1000, minSubtotalCents: 10_000 }])
+    expect(await db.select().from(discounts).where(eq(discounts.code, 'WELCOME10'))).toMatchObject([{ kind: 'percentage', value: 1000, perCustomerLimit: 1, isActive: true }])
+    expect(await db.select().from(discounts).where(isNull(discounts.code))).toMatchObject([{ kind: 'percentage', value: 1000, minSubtotalCents: 10_000 }])
     const teas = await db.select({ taxClass: products.taxClass }).from(products).where(like(products.slug, '%tea-tin%'))
     expect(teas.length).toBeGreaterThan(0)
     expect(teas.every((t) => t.taxClass === 'reduced')).toBe(true)
@@ -39,7 +41,9 @@ describe('the demo store’s checkout settings', () => {
     expect(weightless?.n).toBe(0)
 
     const again = await seedCheckout(env.DB)
-    expect(again).toEqual({ zones: 0, rates: 5, discounts: 2 })
+    await seedDemoDiscounts(env.DB)
+    expect(again).toEqual({ zones: 0, rates: 5 })
+    expect(await db.select().from(discounts)).toHaveLength(2)
     expect((await listZones(env)).items).toHaveLength(3)
   })
 })

@@ -180,6 +180,21 @@ describe('delivering events', () => {
     expect(log.body.items).toMatchObject([{ status: 'succeeded', attempts: 1, response_code: 200, event_id: body.id }])
   })
 
+  it('tells subscribers of a product staff created, with its new id, from the batch that made it', async () => {
+    const { user, call } = await admin()
+    const { key, url } = receiverUrl('ok')
+    await newEndpoint(call, url, ['product.updated'])
+    const made = await callJson<{ id: number }>('POST', '/api/admin/products', { name: 'Webhook Kettle', price: '24.00', stock_quantity: 3 }, user.bearer)
+    expect(made.status).toBe(201)
+
+    const [request, ...extra] = await receivedAtLeast(key, 1)
+    expect(extra).toEqual([])
+    expect(JSON.parse(request!.body)).toMatchObject({
+      type: 'product.updated',
+      data: { product_id: made.body.id, change: 'product.create', deleted: false, product: { name: 'Webhook Kettle', price_cents: 2400 } },
+    })
+  })
+
   it('sends nothing to an endpoint not subscribed to the type, or switched off', async () => {
     const { user, call } = await admin()
     const other = receiverUrl('ok')
@@ -231,7 +246,7 @@ describe('delivering events', () => {
 
 describe('retries', () => {
   it('retries a failing receiver on the schedule and records every attempt', async () => {
-    const { call } = await admin()
+    const { user, call } = await admin()
     const { key, url } = receiverUrl('fail-2')
     const { endpoint, secret } = await newEndpoint(call, url, ['order.refunded'])
     const t0 = Date.now()
@@ -251,6 +266,18 @@ describe('retries', () => {
       [2, 500, false],
       [3, 200, true],
     ])
+    // The delivery log lists every attempt, in the API and on the endpoint's page.
+    const log = await call<{ items: { id: number; attempt_log: { attempt: number; succeeded: boolean; response_code: number | null }[] }[] }>('GET', `/endpoints/${endpoint.id}/deliveries`)
+    expect(log.body.items.find((d) => d.id === id)?.attempt_log.map((a) => [a.attempt, a.succeeded, a.response_code])).toEqual([
+      [1, false, 500],
+      [2, false, 500],
+      [3, true, 200],
+    ])
+    const browser = new Browser()
+    await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    const page = await (await browser.fetch(`/admin/webhooks/${endpoint.id}`)).text()
+    expect(page.match(/failed, HTTP 500/g)).toHaveLength(2)
+    expect(page).toContain('delivered, HTTP 200')
     // Each attempt is signed at its own time, with the same event id for the receiver to deduplicate by.
     const requests = await received(key)
     expect(requests).toHaveLength(3)

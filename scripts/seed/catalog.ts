@@ -330,10 +330,10 @@ export async function seedCatalog(env: SeedBindings, { products: productCount = 
   const imageRows: NewProductImage[] = []
   const stored = new Map<string, number>()
   const statements: BatchItem<'sqlite'>[] = [
-    ...chunkRows(plan.categoryRows).map((rows) => db.insert(categories).values(rows)),
-    ...chunkRows(plan.productRows).map((rows) => db.insert(products).values(rows)),
+    ...chunkRows(plan.categoryRows, 0, categories).map((rows) => db.insert(categories).values(rows)),
+    ...chunkRows(plan.productRows, 0, products).map((rows) => db.insert(products).values(rows)),
     ...variantStatements(db, plan),
-    ...chunkRows(plan.links).map((rows) => db.insert(productCategories).values(rows)),
+    ...chunkRows(plan.links, 0, productCategories).map((rows) => db.insert(productCategories).values(rows)),
   ]
   // The picture rows' statements are counted once the pictures are stored; the bar may jump at the end.
   const total = plan.images.length + statements.length
@@ -349,7 +349,7 @@ export async function seedCatalog(env: SeedBindings, { products: productCount = 
     imageRows.push({ ...row, r2Key, byteSize: bytes.length })
     onProgress?.(++done, total)
   }
-  statements.push(...chunkRows(imageRows).map((rows) => db.insert(productImages).values(rows)))
+  statements.push(...chunkRows(imageRows, 0, productImages).map((rows) => db.insert(productImages).values(rows)))
 
   await db.batch([db.delete(productImages), db.delete(productCategories), db.delete(products), db.delete(categories)])
   // Many statements per batch: each batch is one D1 round trip.

@@ -1,14 +1,14 @@
 /**
  * The demo store's checkout settings: shipping zones (Domestic = US, Europe = the EU, Rest of world =
  * every other country) with a Standard and an Express method each, sales tax for California and VAT for
- * Germany and France (prices exclude tax: a US store in USD), the code WELCOME10 and an automatic
- * promotion, tea as reduced-rate food, and shipping weights by category. Idempotent: what exists is left as
+ * Germany and France (prices exclude tax: a US store in USD), tea as reduced-rate food, and shipping
+ * weights by category (the demo discounts are scripts/seed/discounts.ts's). Idempotent: what exists is left as
  * it is (a merchant's changes survive a re-seed), what is missing is added.
  */
-import { and, count, eq, isNull, like, sql } from 'drizzle-orm'
+import { and, count, eq, like, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import * as schema from '../../src/db/schema'
-import { categories, checkoutSettings, discounts, productCategories, products, productVariants, shippingMethods, shippingZoneAreas, shippingZones, taxRates, type ShippingRateBand } from '../../src/db/schema'
+import { categories, checkoutSettings, productCategories, products, productVariants, shippingMethods, shippingZoneAreas, shippingZones, taxRates, type ShippingRateBand } from '../../src/db/schema'
 import { chunkRows } from '../../src/db/client'
 import { COUNTRIES } from '../../src/platform/countries'
 
@@ -81,13 +81,10 @@ export const DEMO_TAX_RATES = [
   { country: 'FR', region: '', taxClass: 'reduced', rateBp: 550, name: 'TVA' },
 ] as const
 
-export const WELCOME_CODE = 'WELCOME10'
-export const AUTOMATIC_PROMOTION = '10 % off orders over $100'
-
 /** Shipping weight of a demo product's variants by its category (grams): the weight bands need weights. */
 const WEIGHT_BY_CATEGORY: Record<string, number> = { cookware: 2500, tableware: 600, 'coffee-tea': 400, tops: 250, outerwear: 900, camping: 1800, cycling: 500, audio: 700 }
 
-export async function seedCheckout(d1: D1Database): Promise<{ zones: number; rates: number; discounts: number }> {
+export async function seedCheckout(d1: D1Database): Promise<{ zones: number; rates: number }> {
   const db = drizzle(d1, { schema })
   const [zoneCount] = await db.select({ n: count() }).from(shippingZones)
   let zones = 0
@@ -106,13 +103,9 @@ export async function seedCheckout(d1: D1Database): Promise<{ zones: number; rat
     db.insert(taxRates).values(DEMO_TAX_RATES.map((r) => ({ ...r }))).onConflictDoNothing(),
     // A US store: prices exclude tax, added at checkout (the migration writes the row; this keeps a fresh store so).
     db.insert(checkoutSettings).values({ id: 1, pricesIncludeTax: false }).onConflictDoNothing(),
-    db.insert(discounts).values({ code: WELCOME_CODE, title: 'Welcome: 10 % off your first order', kind: 'percentage', value: 1000, perCustomerLimit: 1 }).onConflictDoNothing(),
     // Tea is food: the reduced rate where there is one.
     db.update(products).set({ taxClass: 'reduced' }).where(and(like(products.slug, '%tea-tin%'), eq(products.taxClass, 'standard'))),
   ])
-  // An automatic promotion has no code, so no unique key to lean on: added unless one of that title exists.
-  const promotion = await db.select({ id: discounts.id }).from(discounts).where(and(isNull(discounts.code), eq(discounts.title, AUTOMATIC_PROMOTION))).get()
-  if (!promotion) await db.insert(discounts).values({ code: null, title: AUTOMATIC_PROMOTION, kind: 'percentage', value: 1000, minSubtotalCents: 10_000 })
   // Weights by category, only where none is set (a merchant's weight stays).
   const weight = sql.join(
     Object.entries(WEIGHT_BY_CATEGORY).map(([slug, grams]) => sql`when ${slug} then ${grams}`),
@@ -123,6 +116,5 @@ export async function seedCheckout(d1: D1Database): Promise<{ zones: number; rat
       where pc.product_id = ${productVariants.productId} and c.parent_id is not null limit 1), 0) where weight_grams = 0`,
   )
   const [rates] = await db.select({ n: count() }).from(taxRates)
-  const [codes] = await db.select({ n: count() }).from(discounts)
-  return { zones, rates: rates?.n ?? 0, discounts: codes?.n ?? 0 }
+  return { zones, rates: rates?.n ?? 0 }
 }

@@ -1,4 +1,5 @@
 /** One staff change of the catalog, written as one: its D1 statements, its audit entry and a new catalog version. */
+import { sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
 import { getDb } from '../db/client'
@@ -29,6 +30,15 @@ function productUpdatedEvent(entry: AuditInput) {
   const productId = Number(entry.targetId)
   const data = { product_id: productId, change: entry.action, deleted: entry.action === 'product.delete', ...(entry.action === 'product.update' && { product: entry.after ?? null }) }
   return { type: 'product.updated' as const, sourceKey: `product:${productId}:${crypto.randomUUID()}`, data, createdAt: Date.now() }
+}
+
+/**
+ * The outbound webhook `product.updated` of a product staff created (`change: "product.create"`), for the
+ * batch that inserts it: its id is read from its slug in that batch, so event and product stand or fall together.
+ */
+export function productCreatedEvent(slug: string, product: Record<string, unknown>) {
+  const data = sql`json_object('product_id', (select id from products where slug = ${slug}), 'change', 'product.create', 'deleted', json('false'), 'product', json(${JSON.stringify(product)}))`
+  return { type: 'product.updated' as const, sourceKey: `product:new:${crypto.randomUUID()}`, data, createdAt: Date.now() }
 }
 
 /**

@@ -7,6 +7,7 @@ import { getDb } from '../db/client'
 import { orderEvents, orders, productOptions, products, productVariants, refunds } from '../db/schema'
 import type { DailySales, Dashboard } from './responses'
 import { LOW_STOCK_THRESHOLD } from './schemas'
+import { discountsGivenStatement } from '../discounts/reports'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -22,7 +23,7 @@ export async function dashboard(env: Env, currency = 'USD', now = Date.now()): P
   const paidDay = sql<string>`date(${orderEvents.at} / 1000, 'unixepoch')`
   const refundDay = sql<string>`date(${refunds.updatedAt} / 1000, 'unixepoch')`
   const available = sql<number>`(${productVariants.stockQuantity} - ${productVariants.stockHeld})`
-  const [paid, refunded, [pending], [toShip], low, recent] = await db.batch([
+  const [paid, refunded, [pending], [toShip], low, recent, [given]] = await db.batch([
     db
       .select({ day: paidDay, cents: sql<number>`sum(${orders.totalCents})` })
       .from(orderEvents)
@@ -56,6 +57,7 @@ export async function dashboard(env: Env, currency = 'USD', now = Date.now()): P
       .orderBy(asc(available), asc(products.name), asc(productVariants.position))
       .limit(10),
     db.select().from(orders).orderBy(desc(orders.createdAt), desc(orders.id)).limit(10),
+    discountsGivenStatement(db, since, currency),
   ])
   const gross = new Map(paid.map((row) => [row.day, Number(row.cents)]))
   const back = new Map(refunded.map((row) => [row.day, Number(row.cents)]))
@@ -74,6 +76,8 @@ export async function dashboard(env: Env, currency = 'USD', now = Date.now()): P
     net_30_days_cents: net(30),
     pending_payment: pending?.n ?? 0,
     to_ship: toShip?.n ?? 0,
+    discounts_given_cents: Number(given?.cents ?? 0),
+    discounted_orders: Number(given?.orders ?? 0),
     low_stock: low.map(({ has_options, title, ...row }) => ({ ...row, variant_title: has_options ? title : null })),
     recent_orders: recent.map((o) => ({ id: o.id, status: o.status, total_cents: o.totalCents, currency: o.currency, created_at: new Date(o.createdAt).toISOString() })),
   }

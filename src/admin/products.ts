@@ -18,7 +18,8 @@ import { pageOf, pageWindow } from '../platform/pagination'
 import { uniqueSlug, withUniqueSlug } from '../platform/slug'
 import { containsText, startsWith } from '../platform/text-match'
 import { auditStatement } from './audit'
-import { commitCatalogChange, refusedReference } from './catalog-change'
+import { commitCatalogChange, productCreatedEvent, refusedReference } from './catalog-change'
+import { enqueueEventDeliveries, webhookEventStatements } from '../webhooks/events'
 import { inspectImage } from './image-files'
 import type { AdminImage, AdminProduct, AdminProductPage } from './responses'
 import { LOW_STOCK_THRESHOLD, type AdminProductBody, type AdminProductPatch, type AdminProductQuery } from './schemas'
@@ -115,7 +116,7 @@ async function checkCategories(db: Db, ids: number[]) {
 /** The D1 statements that give product `productId` these categories (or the product of `slug`, inserted by the same batch). */
 const categoryLinks = (db: Db, product: { id: number } | { slug: string }, categoryIds: number[]) =>
   'id' in product
-    ? chunkRows(categoryIds.map((categoryId) => ({ productId: product.id, categoryId }))).map((rows) => db.insert(productCategories).values(rows))
+    ? chunkRows(categoryIds.map((categoryId) => ({ productId: product.id, categoryId })), 0, productCategories).map((rows) => db.insert(productCategories).values(rows))
     : categoryIds.map((categoryId) =>
         db.insert(productCategories).select(db.select({ productId: products.id, categoryId: sql<number>`${categoryId}`.as('category_id') }).from(products).where(eq(products.slug, product.slug))),
       )
@@ -127,18 +128,24 @@ const categoryLinks = (db: Db, product: { id: number } | { slug: string }, categ
 export async function createProduct(env: Env, actor: CurrentUser, body: AdminProductBody): Promise<AdminProduct> {
   const db = getDb(env)
   await checkCategories(db, body.category_ids)
+  let created: ReturnType<typeof productCreatedEvent> | undefined
   const id = await withUniqueSlug({ name: body.name, asked: body.slug, fallback: 'product' }, productSlugOwners(db), 'products', async (slug) => {
     const fields = { name: body.name, slug, description: body.description, priceCents: body.price, currency: body.currency, stockQuantity: body.stock_quantity, isActive: body.is_active, taxClass: body.tax_class }
+    const after = { ...productView(fields), category_ids: body.category_ids }
+    created = productCreatedEvent(slug, after)
     const [[row]] = await db.batch([
       db.insert(products).values(fields).returning({ id: products.id }),
       ...categoryLinks(db, { slug }, body.category_ids),
-      auditStatement(db, actor, { action: 'product.create', targetType: 'product', targetId: sql`(select cast(id as text) from products where slug = ${slug})`, after: { ...productView(fields), category_ids: body.category_ids } }),
+      auditStatement(db, actor, { action: 'product.create', targetType: 'product', targetId: sql`(select cast(id as text) from products where slug = ${slug})`, after }),
       bumpCatalogVersionStatement(db),
+      // Subscribers hear of the new product (product.updated, change "product.create") from the batch that makes it.
+      ...webhookEventStatements(db, created),
     ]).catch(refusedReference)
     if (!row) throw new Error('product insert returned nothing')
     return row.id
   })
   forgetCatalogVersion()
+  if (created) await enqueueEventDeliveries(env, created.sourceKey)
   return adminProduct(env, id)
 }
 
@@ -285,7 +292,7 @@ export async function addImages(env: Env, actor: CurrentUser, productId: number,
     env,
     actor,
     { action: 'product.images.add', targetType: 'product', targetId: String(productId), after: { images: [...before.images.map((i) => i.r2_key), ...rows.map((r) => r.r2Key)] } },
-    chunkRows(rows).map((chunk) => db.insert(productImages).values(chunk)),
+    chunkRows(rows, 0, productImages).map((chunk) => db.insert(productImages).values(chunk)),
   )
   return adminProduct(env, productId)
 }

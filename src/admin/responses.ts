@@ -74,6 +74,8 @@ export const Dashboard = z
     net_30_days_cents: z.int(),
     pending_payment: z.int().describe('Orders awaiting payment'),
     to_ship: z.int().describe('Paid orders not shipped yet'),
+    discounts_given_cents: z.int().describe('What discounts took off the orders paid in the last 30 days (lines and shipping)'),
+    discounted_orders: z.int().describe('Orders paid in the last 30 days with a discount'),
     low_stock: z
       .array(
         z.object({

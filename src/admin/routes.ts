@@ -50,6 +50,7 @@ import { OrderIdParam } from '../orders/schemas'
 import { webhooksAdminApi } from '../webhooks/routes'
 import { productCsvApi } from './product-csv/routes'
 import { shippingAdminApi } from '../shipping/admin-routes'
+import { discountsAdminApi } from '../discounts/routes'
 
 export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
 
@@ -401,3 +402,5 @@ export const adminApi = new Hono<AppEnv>()
   .route('/', productCsvApi)
   // Shipping zones and methods, tax rates and the tax setting (src/shipping).
   .route('/', shippingAdminApi)
+  // Discount codes and automatic promotions (src/discounts).
+  .route('/discounts', discountsAdminApi)

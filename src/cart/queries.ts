@@ -75,7 +75,7 @@ export const addToLine = (db: Db, cartId: number, line: Omit<VariantLine, 'quant
 
 /** Sets the quantities of lines, making the lines that are missing: statements for one batch (split for D1's 100 parameters). */
 export const setLines = (db: Db, cartId: number, lines: VariantLine[]) =>
-  chunkRows(lines.map((line) => ({ cartId, productId: line.productId, variantId: line.variantId, quantity: line.quantity }))).map((rows) =>
+  chunkRows(lines.map((line) => ({ cartId, productId: line.productId, variantId: line.variantId, quantity: line.quantity })), 0, cartItems).map((rows) =>
     db
       .insert(cartItems)
       .values(rows)

@@ -10,7 +10,7 @@ import { STOCK_SHOWN_MAX } from './availability'
 import { cachedPage } from './html-cache'
 import { centsToDecimal, listingUrl, parseListing } from './page-query'
 import type { CategoryNode, ProductDetail, ProductSummary } from './queries'
-import type { ProductVariant } from './responses'
+import type { ProductFacets, ProductVariant } from './responses'
 import { chooseVariant, isColourOption, valueChoices, variantKey, type ValueChoice } from './variant-choice'
 import { chooseMessage } from './variants'
 import { selectSitemapEntries } from './queries'
@@ -137,6 +137,63 @@ function Filters({ params, categories }: { params: ProductListParams; categories
       <button type="submit">Apply</button>
       <a href="/products">Clear filters</a>
     </form>
+  )
+}
+
+/**
+ * The facets of the listing (counts over every product it matches) as links that narrow it: categories,
+ * price ranges, each option's values and in stock. The one in force is marked, and its link lifts it.
+ */
+function Refine({ params, facets }: { params: ProductListParams; facets: ProductFacets | undefined }) {
+  if (!facets) return null
+  const to = (change: Partial<ProductListParams>) => listingUrl({ ...params, ...change, page: 1 })
+  const money = (cents: number) => formatMoney(cents, 'USD')
+  const priceLabel = (min: number, max: number | null) => (max === null ? `${money(min)} and up` : min === 0 ? `Under ${money(max + 1)}` : `${money(min)} – ${money(max)}`)
+  const groups: { title: string; links: { label: string; count: number; href: string; active: boolean }[] }[] = [
+    {
+      title: 'Category',
+      links: facets.categories.map((c) => ({ label: c.name, count: c.count, active: params.category === c.slug, href: to({ category: params.category === c.slug ? undefined : c.slug }) })),
+    },
+    {
+      title: 'Price',
+      links: facets.prices
+        .filter((p) => p.count > 0)
+        .map((p) => {
+          const active = params.min_price === p.min_cents && params.max_price === (p.max_cents ?? undefined)
+          return { label: priceLabel(p.min_cents, p.max_cents), count: p.count, active, href: to(active ? { min_price: undefined, max_price: undefined } : { min_price: p.min_cents, max_price: p.max_cents ?? undefined }) }
+        }),
+    },
+    ...facets.options.map((option) => {
+      const key = option.name.toLowerCase()
+      const others = params.options.filter((o) => o.name !== key)
+      return {
+        title: option.name,
+        links: option.values.map((v) => {
+          const active = params.options.some((o) => o.name === key && o.value === v.value)
+          return { label: v.value, count: v.count, active, href: to({ options: active ? others : [...others, { name: key, value: v.value }] }) }
+        }),
+      }
+    }),
+    { title: 'Availability', links: [{ label: 'In stock', count: facets.in_stock, active: params.in_stock === true, href: to({ in_stock: params.in_stock === true ? undefined : true }) }] },
+  ].filter((group) => group.links.length > 0)
+  return (
+    <nav class="refine" aria-label="Refine the results">
+      {groups.map((group) => (
+        <section key={group.title}>
+          <h2>{group.title}</h2>
+          <ul>
+            {group.links.map((link) => (
+              <li key={link.label}>
+                <a href={link.href} aria-current={link.active ? 'true' : undefined} class={link.active ? 'active' : undefined}>
+                  {link.label} <span class="facet-count">({link.count})</span>
+                  {link.active && <span class="visually-hidden"> (selected: follow to remove)</span>}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+    </nav>
   )
 }
 
@@ -441,9 +498,12 @@ export const shopPages = new Hono<AppEnv>()
       const canonicalPath = listingUrl(params)
       const here = new URL(c.req.url)
       if (`${here.pathname}${here.search}` !== canonicalPath) return c.redirect(canonicalPath, 302)
-      const [categories, page] = await Promise.all([tree(c), list(c, params)])
+      const [categories, page] = await Promise.all([tree(c), list(c, { ...params, facets: true })])
       const category = findCategory(categories, params.category)
-      const heading = params.q ? `Results for “${params.q}”` : (category?.name ?? 'All products')
+      // A search that matched nothing may have been answered for its correction (src/catalog/service.ts).
+      const search = page.search
+      const shown = search?.corrected_from ? { ...params, q: search.query } : params
+      const heading = shown.q ? `Results for “${shown.q}”` : (category?.name ?? 'All products')
       const title = params.page > 1 ? `${heading} (page ${params.page})` : heading
       return c.render(
         <>
@@ -455,14 +515,25 @@ export const shopPages = new Hono<AppEnv>()
           <div class="listing">
             <aside>
               <Filters params={params} categories={categories} />
+              <Refine params={shown} facets={page.facets} />
             </aside>
             <section aria-label="Products">
               <p class="count" role="status">
                 {page.total} {page.total === 1 ? 'product' : 'products'}
               </p>
+              {search?.corrected_from && (
+                <p class="search-correction">
+                  No products match “{search.corrected_from}”: showing results for “{search.query}”.
+                </p>
+              )}
+              {search?.did_you_mean && (
+                <p class="search-correction">
+                  Did you mean <a href={listingUrl({ ...params, q: search.did_you_mean, page: 1 })}>{search.did_you_mean}</a>?
+                </p>
+              )}
               <VariantFilterChips params={params} />
               <ProductGrid items={page.items} />
-              <Pager params={params} list={page} />
+              <Pager params={shown} list={page} />
             </section>
           </div>
         </>,

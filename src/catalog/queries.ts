@@ -3,8 +3,9 @@ import { integer, sqliteTable, text, type AnySQLiteColumn, type AnySQLiteTable, 
 import type { Db } from '../db/client'
 import { availableSql, shownStock, shownStockSql } from './availability'
 import { categories, productCategories, productImages, productOptions, productOptionValues, products, productVariants, variantOptionValues } from '../db/schema'
-import type { CategoryNode, ProductDetail } from './responses'
-import { filtersVariants, searchWords, type ProductListParams } from './schemas'
+import type { CategoryNode, ProductDetail, ProductFacets } from './responses'
+import { filtersVariants, type ProductListParams } from './schemas'
+import { ftsQuery } from './search'
 
 export type { CategoryNode, ProductDetail, ProductSummary } from './responses'
 
@@ -21,16 +22,51 @@ const productsFts = sqliteTable('products_fts', {
 
 export const imageUrl = (r2Key: string) => `/images/${r2Key}`
 
+/** The price ranges of the facets, in cents, both ends included (a range's end is a cent below the next one's start); null for no end. */
+const PRICE_BUCKETS: [number, number | null][] = [
+  [0, 2499],
+  [2500, 4999],
+  [5000, 9999],
+  [10000, 19999],
+  [20000, null],
+]
+
+/** The facets as SQLite wrote them, options grouped by name (in the order of their first value). */
+function facetsOf(json: string): ProductFacets {
+  const raw = JSON.parse(json) as {
+    in_stock: number
+    prices: { min: number; max: number | null; count: number }[]
+    categories: { slug: string; name: string; parent_id: number | null; count: number }[]
+    options: { name: string; value: string; count: number }[]
+  }
+  const options = new Map<string, { name: string; values: { value: string; count: number }[] }>()
+  for (const o of raw.options ?? []) {
+    const key = o.name.toLowerCase()
+    const option = options.get(key) ?? { name: o.name, values: [] }
+    option.values.push({ value: o.value, count: o.count })
+    options.set(key, option)
+  }
+  return {
+    in_stock: raw.in_stock ?? 0,
+    prices: (raw.prices ?? []).map((p) => ({ min_cents: p.min, max_cents: p.max, count: p.count })),
+    categories: raw.categories ?? [],
+    options: [...options.values()],
+  }
+}
+
+/** Search ranks: bm25 scores are small negative numbers (lower is better), so these put a SKU match first, then an exact name. */
+const SKU_EXACT_BONUS = 1_000_000
+const SKU_PREFIX_BONUS = 1_000
+const EXACT_NAME_BONUS = 100
+
 /**
- * Words of the search text as an FTS5 query: each word quoted (so nothing the shopper types is FTS
- * syntax) and prefix-matched, all words required.
- * @example ftsQuery('blue mug') // '"blue"* "mug"*'
+ * The SKUs a search text can be the start of: `lower(sku)` from the text (lower-cased, trimmed) up to the
+ * next string after every string it begins. A text with a space is no SKU: the range is then empty.
  */
-function ftsQuery(text: string): string {
-  return searchWords(text)
-    .slice(0, 16)
-    .map((word) => `"${word}"*`)
-    .join(' ')
+function skuRange(text: string): { sku_text: string; sku_after: string } {
+  const t = text.trim().toLowerCase()
+  if (!t || /\s/.test(t)) return { sku_text: '\uffff', sku_after: '\uffff' }
+  return { sku_text: t, sku_after: t + '\uffff' }
 }
 
 const ORDER: Record<Exclude<ProductListParams['sort'], 'relevance'>, SQL[]> = {
@@ -141,11 +177,19 @@ function preparePage(db: Db, params: ProductListParams, byCategory: boolean) {
     }
     return and(...filters)
   }
-  // The search hits, ranked by bm25 (name weighs ten times the description), joined by the page and the count alike.
+  // The search hits, ranked by bm25 (name weighs ten times the description) less a bonus for a name that
+  // is the search text itself; with the products one of whose SKUs is the text (first) or begins with it
+  // (next), through the index on lower(sku). One row per product, its best score.
+  const ranked = sql`select rowid as id,
+      bm25(${productsFts}, 10.0, 1.0) - (case when ${productsFts}.name = ${sql.placeholder('text')} collate nocase then ${EXACT_NAME_BONUS} else 0 end) as score
+      from ${productsFts} where ${productsFts} match ${sql.placeholder('fts')}
+    union all
+    select product_id as id, case when lower(sku) = ${sql.placeholder('sku_text')} then ${-SKU_EXACT_BONUS} else ${-SKU_PREFIX_BONUS} end as score
+      from ${productVariants} where lower(sku) >= ${sql.placeholder('sku_text')} and lower(sku) < ${sql.placeholder('sku_after')} and is_active = 1`
   const hits = db
-    .select({ id: productsFts.rowid, score: sql<number>`bm25(${productsFts}, 10.0, 1.0)`.as('score') })
-    .from(productsFts)
-    .where(sql`${productsFts} MATCH ${sql.placeholder('fts')}`)
+    .select({ id: sql<number>`id`.as('id'), score: sql<number>`min(score)`.as('score') })
+    .from(sql`(${ranked})`)
+    .groupBy(sql`id`)
     .as('hits')
   // A search starts from its hits (CROSS JOIN fixes that order in SQLite): left to the planner, a price
   // filter could make it walk every product and run the match for each.
@@ -155,7 +199,7 @@ function preparePage(db: Db, params: ProductListParams, byCategory: boolean) {
     if (!params.q) return fromProducts.where(where)
     // The same fields over the same rows: only the FROM differs, which drizzle's types cannot say.
     const fromHits = db.select(fields).from(hits).$dynamic().crossJoin(products) as unknown as typeof fromProducts
-    return fromHits.where(and(eq(hits.id, products.id), where))
+    return fromHits.where(and(sql`${sql.identifier('hits')}.${sql.identifier('id')} = ${products.id}`, where))
   }
 
   // Browsing counts with an uncorrelated scalar subquery, which runs once from the indexes without
@@ -183,7 +227,35 @@ function preparePage(db: Db, params: ProductListParams, byCategory: boolean) {
     .from(page)
     .innerJoin(products, eq(products.id, page.id))
     .prepare()
-  return { page: pageQuery, count: countQuery.prepare() }
+  // The facets of every match, as one JSON object built by SQLite (see selectFacets).
+  const matched = matching({ id: products.id }, { page: false })
+  const facetsQuery = db
+    .select({
+      facets: sql<string>`json_object(
+        'in_stock', (select count(*) from ${products} p where p.id in ${matched} and p.available_units > 0),
+        'prices', (select json_group_array(json_object('min', b.lo, 'max', b.hi, 'count', (
+            select count(*) from ${products} p where p.id in ${matched} and p.price_cents >= b.lo and (b.hi is null or p.price_cents <= b.hi))))
+          from (${sql.raw(PRICE_BUCKETS.map(([lo, hi], i) => `${i ? 'union all ' : ''}select ${lo} as lo, ${hi ?? 'null'} as hi`).join(' '))}) b),
+        'categories', (select json_group_array(json_object('slug', c.slug, 'name', c.name, 'parent_id', c.parent_id, 'count', x.n) order by c.parent_id is not null, c.position, c.name)
+          from (
+            with recursive up(category_id, ancestor_id) as (
+              select id, id from ${categories}
+              union all select up.category_id, c.parent_id from up join ${categories} c on c.id = up.ancestor_id where c.parent_id is not null)
+            select up.ancestor_id as id, count(distinct pc.product_id) as n from ${productCategories} pc
+            join up on up.category_id = pc.category_id where pc.product_id in ${matched} group by up.ancestor_id) x
+          join ${categories} c on c.id = x.id),
+        'options', (select json_group_array(json_object('name', o.name, 'value', o.value, 'count', o.n) order by o.name collate nocase, o.position)
+          from (select min(po.name) as name, pov.value as value, min(pov.position) as position, count(distinct pv.product_id) as n
+            from ${productVariants} pv
+            join ${variantOptionValues} vov on vov.variant_id = pv.id
+            join ${productOptions} po on po.id = vov.option_id
+            join ${productOptionValues} pov on pov.id = vov.option_value_id
+            where pv.is_active = 1 and pv.product_id in ${matched}
+            group by lower(po.name), pov.value) o)
+      )`,
+    })
+    .from(sql`(select 1)`)
+  return { page: pageQuery, count: countQuery.prepare(), facets: facetsQuery.prepare() }
 }
 
 const preparedPages = new WeakMap<Db, Map<string, ReturnType<typeof preparePage>>>()
@@ -196,7 +268,7 @@ const preparedPages = new WeakMap<Db, Map<string, ReturnType<typeof preparePage>
  * writes the items' JSON itself: the Worker neither maps rows nor parses nested columns.
  * `categoryIds` is the requested category and everything below it, already resolved from the tree.
  */
-export async function selectProductPage(db: Db, params: ProductListParams, categoryIds?: number[]) {
+export async function selectProductPage(db: Db, params: ProductListParams, categoryIds?: number[], withFacets = false): Promise<{ total: number; itemsJson: string; facets?: ProductFacets }> {
   let byShape = preparedPages.get(db)
   if (!byShape) preparedPages.set(db, (byShape = new Map()))
   const shape = shapeOf(params, categoryIds !== undefined)
@@ -204,6 +276,8 @@ export async function selectProductPage(db: Db, params: ProductListParams, categ
   if (!prepared) byShape.set(shape, (prepared = preparePage(db, params, categoryIds !== undefined)))
   const values = {
     fts: ftsQuery(params.q ?? ''),
+    text: params.q ?? '',
+    ...skuRange(params.q ?? ''),
     categories: JSON.stringify(categoryIds ?? []),
     min: params.min_price ?? 0,
     max: params.max_price ?? 0,
@@ -211,6 +285,12 @@ export async function selectProductPage(db: Db, params: ProductListParams, categ
     offset: (params.page - 1) * params.page_size,
     sku: params.sku ?? '',
     ...Object.fromEntries(params.options.flatMap(({ name, value }, i) => [[`opt${i}name`, name], [`opt${i}value`, value]])),
+  }
+  if (withFacets) {
+    const [row, facets] = await Promise.all([prepared.page.get(values), prepared.facets.get(values)])
+    const itemsJson = row?.items ?? '[]'
+    const total = row?.total ?? (params.page > 1 ? ((await prepared.count.get(values))?.total ?? 0) : 0)
+    return { total, itemsJson, facets: facetsOf(facets?.facets ?? '{}') }
   }
   // An aggregate always answers one row, even for a page past the end.
   const row = await prepared.page.get(values)

@@ -49,6 +49,29 @@ export const ProductSummary = z
   .meta({ id: 'ProductSummary' })
 export type ProductSummary = z.infer<typeof ProductSummary>
 
+export const ProductFacets = z
+  .object({
+    in_stock: z.int().describe('Matching products with a unit for sale'),
+    prices: z.array(z.object({ min_cents: Cents, max_cents: Cents.nullable(), count: z.int() })).describe('Matching products by price range (both ends included; null: no upper end)'),
+    categories: z
+      .array(z.object({ slug: z.string(), name: z.string(), parent_id: z.int().nullable(), count: z.int() }))
+      .describe('Categories holding matching products, each counted with everything below it (what `category=` filters on)'),
+    options: z
+      .array(z.object({ name: z.string(), values: z.array(z.object({ value: z.string(), count: z.int() })) }))
+      .describe('Each option name (any case) with its values and the matching products that have an active variant of it'),
+  })
+  .meta({ id: 'ProductFacets' })
+export type ProductFacets = z.infer<typeof ProductFacets>
+
+export const SearchInfo = z
+  .object({
+    query: z.string().describe('What was searched for: the text sent, or its correction when that found what the text did not'),
+    corrected_from: z.string().nullable().describe('The text sent, when nothing matched it and these are the results of its correction'),
+    did_you_mean: z.string().nullable().describe('A correction of the text that finds more products than it did'),
+  })
+  .meta({ id: 'SearchInfo' })
+export type SearchInfo = z.infer<typeof SearchInfo>
+
 export const ProductList = z
   .object({
     items: z.array(ProductSummary),
@@ -56,6 +79,8 @@ export const ProductList = z
     total: z.int().describe('Active products that match, on every page'),
     ...PAGE_LINK_FIELDS,
     next: z.string().nullable().describe('The next page as a path with its query, or null on the last'),
+    search: SearchInfo.nullable().describe('For a search (`q`): what was searched for and any correction; null otherwise'),
+    facets: ProductFacets.optional().describe('With `include=facets`: counts over every match, for filters'),
   })
   .meta({ id: 'ProductList' })
 export type ProductList = z.infer<typeof ProductList>

@@ -63,6 +63,7 @@ const LIST_FIELDS = {
   q: searchText.optional(),
   sort: z.enum(SORTS, `must be one of ${SORTS.join(', ')}`).optional(),
   sku: z.string().min(1).max(OPTION_TEXT_MAX).optional().describe('A variant SKU, exactly: the product that has it'),
+  include: z.enum(['facets'], 'must be facets').optional().describe('`facets`: the answer carries counts over every match (categories, price ranges, option values, in stock)'),
 }
 
 /**
@@ -98,12 +99,12 @@ export const ProductListQuery = z
     if (seen.size > OPTION_FILTERS_MAX) ctx.addIssue({ code: 'custom', path: ['option'], message: `at most ${OPTION_FILTERS_MAX} option filters (a product has at most ${OPTION_FILTERS_MAX} options)` })
   })
   .transform((v) => {
-    const { page, page_size, category, min_price, max_price, in_stock, q, sort, sku } = v as z.infer<z.ZodObject<typeof LIST_FIELDS>>
+    const { page, page_size, category, min_price, max_price, in_stock, q, sort, sku, include } = v as z.infer<z.ZodObject<typeof LIST_FIELDS>>
     const options = Object.entries(v)
       .filter(([key]) => key.startsWith(OPTION_PARAM_PREFIX) && !Object.hasOwn(LIST_FIELDS, key))
       .map(([key, value]) => ({ name: lowerAscii(key.slice(OPTION_PARAM_PREFIX.length)), value: String(value) }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    return { page, page_size, category, min_price, max_price, in_stock, q: q || undefined, sort, sku, options }
+    return { page, page_size, category, min_price, max_price, in_stock, q: q || undefined, sort, sku, options, facets: include === 'facets' }
   })
   .superRefine((v, ctx) => {
     if (v.min_price !== undefined && v.max_price !== undefined && v.min_price > v.max_price) {
@@ -128,6 +129,8 @@ export interface ProductListParams {
   sku?: string
   /** `option.<name>=<value>` filters, by name; empty for none. With any (or a SKU), stock and price apply to the matching variants. */
   options: OptionFilter[]
+  /** `include=facets`: the answer carries the facets of every match. */
+  facets?: boolean
 }
 
 /** Whether the list filters by variant (options or SKU): then stock and price are those of the matching variants. */

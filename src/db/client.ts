@@ -1,3 +1,4 @@
+import { getTableColumns, type Table } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import * as schema from './schema'
 
@@ -25,10 +26,12 @@ const D1_MAX_BOUND_PARAMETERS = 100
 /**
  * Rows for a multi-row insert, split so that no statement binds more than D1's 100 parameters
  * (`extra` are the statement's other parameters). Each chunk becomes its own statement, in one batch.
- * @example db.batch(chunkRows(rows).map((chunk) => db.insert(t).values(chunk)))
+ * With its `table`, every column counts (drizzle binds a column's JS default for a key a row leaves out),
+ * so a column added to the table later cannot push a chunk past the limit.
+ * @example db.batch(chunkRows(rows, 0, t).map((chunk) => db.insert(t).values(chunk)))
  */
-export function chunkRows<T extends Record<string, unknown>>(rows: T[], extra = 0): T[][] {
-  const columns = Math.max(1, ...rows.map((row) => Object.keys(row).length))
+export function chunkRows<T extends Record<string, unknown>>(rows: T[], extra = 0, table?: Table): T[][] {
+  const columns = Math.max(1, table ? Object.keys(getTableColumns(table)).length : 0, ...rows.map((row) => Object.keys(row).length))
   const perStatement = Math.max(1, Math.floor((D1_MAX_BOUND_PARAMETERS - extra) / columns))
   const chunks: T[][] = []
   for (let i = 0; i < rows.length; i += perStatement) chunks.push(rows.slice(i, i + perStatement))

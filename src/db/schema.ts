@@ -179,6 +179,8 @@ export const productVariants = sqliteTable(
   },
   (t) => [
     uniqueIndex('product_variants_sku_unique').on(t.sku),
+    // A search for a SKU (any case, or its beginning) finds its product: src/catalog/search.ts.
+    index('product_variants_sku_lower_idx').on(sql`lower(${t.sku})`),
     index('product_variants_product_idx').on(t.productId, t.position),
     check('product_variants_sku_length', sql`${t.sku} IS NULL OR length(${t.sku}) BETWEEN 1 AND 100`),
     check('product_variants_title_length', sql`length(${t.title}) BETWEEN 1 AND 300`),

@@ -22,6 +22,7 @@ import type { CreateOrderBody, OrderListQuery } from './schemas'
 import { canTransition, illegalTransition, transition } from './status'
 import { HOLD_TTL_MS_DEFAULT, stockOf } from '../stock/client'
 import { enqueueOutbox, orderOutboxInsert } from '../notifications/outbox'
+import { releaseStatements } from '../discounts/service'
 
 export type { OrderLineView, OrderPage, OrderView }
 
@@ -300,7 +301,7 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
       shippingAddress,
       holdExpiresAt,
     }),
-    // Eleven parameters a line: more than 9 lines would pass D1's 100 per statement, so they are split.
+    // A parameter per column of a line: a few lines fill D1's 100 per statement, so they are split.
     ...chunkRows(
       lines.map((line) => ({
         orderId,
@@ -315,6 +316,8 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
         lineTotalCents: line.priceCents * line.quantity,
         reservationId: line.reservationId,
       })),
+      0,
+      orderItems,
     ).map((rows) => db.insert(orderItems).values(rows)),
     db.insert(orderEvents).values({ orderId, toStatus: 'pending_payment', note: cartId === null ? 'placed' : 'placed from the cart' }),
   ]
@@ -419,7 +422,9 @@ export async function expireOrder(env: Env, orderId: string, endedReservations: 
       // Its lines go back to the owner's cart in the batch that expires it: once, however often the expiry is delivered.
       const back = await linesBackToCart(env, order.userId, lines)
       const expired = orderOutboxInsert(db, 'order.expired', orderId)
-      status = (await transition(env, orderId, 'expired', { from: 'pending_payment', note: 'stock hold ran out', alsoWrite: [...back.statements, expired.statement] })).to
+      // Its discount uses are given back in the same batch (src/discounts): once, with the expiry.
+      const discountUses = releaseStatements(db, orderId)
+      status = (await transition(env, orderId, 'expired', { from: 'pending_payment', note: 'stock hold ran out', alsoWrite: [...back.statements, ...discountUses, expired.statement] })).to
       await enqueueOutbox(env, [expired.id])
     } catch (err) {
       if (!isIllegalTransition(err)) throw err

@@ -8,6 +8,7 @@ import type { CurrentUser } from '../platform/env'
 import { conflict, notFound } from '../platform/errors'
 import { loadOrder, moneyIn, releaseHolds } from './order-payment'
 import { enqueueOutbox, orderOutboxInsert } from '../notifications/outbox'
+import { releaseStatements } from '../discounts/service'
 
 /**
  * Cancels an order awaiting payment: every line's hold is released, then pending_payment → cancelled, and
@@ -22,7 +23,9 @@ export async function cancelOrder(env: Env, orderId: string, { note = 'cancelled
   if (!(await releaseHolds(env, orderId))) throw conflict('A payment for this order is being recorded right now')
   const back = await linesBackToCart(env, order.userId, order.items)
   const cancelled = orderOutboxInsert(getDb(env), 'order.cancelled', orderId)
-  await transition(env, orderId, 'cancelled', { from: 'pending_payment', note, alsoWrite: [...back.statements, cancelled.statement] })
+  // Its discount uses are given back in the same batch (src/discounts): once, with the cancellation.
+  const discountUses = releaseStatements(getDb(env), orderId)
+  await transition(env, orderId, 'cancelled', { from: 'pending_payment', note, alsoWrite: [...back.statements, ...discountUses, cancelled.statement] })
   await enqueueOutbox(env, [cancelled.id])
   return back
 }

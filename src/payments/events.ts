@@ -29,6 +29,7 @@ import { ChargeObject, CheckoutSessionObject, PaymentIntentObject, StripeEventEn
 import { commit, record, StaleOrder, type EventRef, type HandledEvent } from './event-record'
 import { fromIntent, fromSession, orderIdOf, paymentUpsert, samePayment, type ReportedPayment } from './reported-payment'
 import { orderOutboxInsert } from '../notifications/outbox'
+import { reclaimStatements, releaseStatements } from '../discounts/service'
 
 /** How often an event is decided again after losing a race with another change of its order. */
 const DECIDE_ATTEMPTS = 4
@@ -165,9 +166,11 @@ async function settle(env: Env, event: EventRef, order: LoadedOrder, reported: R
       const ref = reported.paymentIntentId ?? reported.sessionId ?? event.id
       // An expired order gave its lines back to the cart: bought after all, they leave it again.
       const outOfCart = order.status === 'expired' ? await linesOutOfCart(env, order.userId, order.items) : []
+      // Its discount uses, given back when it expired, count again (src/discounts).
+      const discountUses = order.status === 'expired' ? reclaimStatements(getDb(env), order.id) : []
       return commit(env, event, order, late ? 'paid_late' : 'paid', {
         change: { to: 'paid', paymentStatus: 'paid', note: late ? `paid after its holds ran out, stock taken again (${ref})` : `paid (${ref})`, at: Date.now() },
-        statements: [paymentUpsert(env, order, reported, { status: 'complete', at: Date.now() }), ...outOfCart],
+        statements: [paymentUpsert(env, order, reported, { status: 'complete', at: Date.now() }), ...outOfCart, ...discountUses],
         notify: [orderOutboxInsert(getDb(env), 'order.paid', order.id)],
       })
     }
@@ -208,7 +211,8 @@ async function refundUnpayable(env: Env, event: EventRef, order: LoadedOrder, re
   }
   return commit(env, event, order, 'refunded_unpayable', {
     change: { to: canTransition(order.status, 'refunded') ? 'refunded' : undefined, paymentStatus: 'refunded', note: `payment refunded automatically: ${why}`, at },
-    statements: [payment, ...(refund ? [db.update(refunds).set({ providerRefundId: sent.id, status: sent.status, updatedAt: at }).where(eq(refunds.id, refundId))] : [])],
+    // Never sold: its discount uses are given back too (idempotent; an expired or cancelled order gave them back already).
+    statements: [payment, ...(refund ? [db.update(refunds).set({ providerRefundId: sent.id, status: sent.status, updatedAt: at }).where(eq(refunds.id, refundId))] : []), ...releaseStatements(db, order.id)],
     notify: [orderOutboxInsert(db, 'order.refunded', order.id, { refund: { refunded_cents: amount, full: true } })],
   })
 }

@@ -3,10 +3,10 @@
  * (answered once; the previous one keeps signing for a grace period), the delivery log, a test event.
  * Every change is one D1 batch with its audit entry.
  */
-import { and, count, desc, eq, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, sql } from 'drizzle-orm'
 import { auditStatement } from '../admin/audit'
 import { getDb, type Db } from '../db/client'
-import { webhookDeliveries, webhookEndpoints, webhookEvents, type WebhookEndpoint } from '../db/schema'
+import { webhookAttempts, webhookDeliveries, webhookEndpoints, webhookEvents, type WebhookAttempt, type WebhookEndpoint } from '../db/schema'
 import type { CurrentUser } from '../platform/env'
 import { notFound, validationFailed } from '../platform/errors'
 import { pageOf, pageWindow, type PageRequest } from '../platform/pagination'
@@ -121,7 +121,8 @@ export async function listDeliveries(env: Env, endpointId: number, page: PageReq
   const db = getDb(env)
   await endpointRow(db, endpointId)
   const { limit, offset } = pageWindow(page)
-  const [rows, [counted]] = await db.batch([
+  const pageIds = db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)).orderBy(desc(webhookDeliveries.id)).limit(limit).offset(offset)
+  const [rows, [counted], attempts] = await db.batch([
     db
       .select({ delivery: webhookDeliveries, eventType: webhookEvents.type })
       .from(webhookDeliveries)
@@ -131,7 +132,11 @@ export async function listDeliveries(env: Env, endpointId: number, page: PageReq
       .limit(limit)
       .offset(offset),
     db.select({ n: count() }).from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, endpointId)),
+    // Every attempt of the page's deliveries, in one statement (the page's ids as a subquery, never as parameters).
+    db.select().from(webhookAttempts).where(inArray(webhookAttempts.deliveryId, pageIds)).orderBy(asc(webhookAttempts.deliveryId), asc(webhookAttempts.attempt)),
   ])
+  const logOf = new Map<number, WebhookAttempt[]>()
+  for (const attempt of attempts) logOf.set(attempt.deliveryId, [...(logOf.get(attempt.deliveryId) ?? []), attempt])
   const items = rows.map(({ delivery: d, eventType }) => ({
     id: d.id,
     event_id: d.eventId,
@@ -144,6 +149,7 @@ export async function listDeliveries(env: Env, endpointId: number, page: PageReq
     next_attempt_at: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
     created_at: new Date(d.createdAt).toISOString(),
     updated_at: new Date(d.updatedAt).toISOString(),
+    attempt_log: (logOf.get(d.id) ?? []).map((a) => ({ attempt: a.attempt, succeeded: a.succeeded, response_code: a.responseCode, duration_ms: a.durationMs, error: a.error, at: new Date(a.at).toISOString() })),
   }))
   return pageOf(items, page, counted?.n ?? 0)
 }

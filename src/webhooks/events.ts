@@ -14,7 +14,7 @@
  * stock write-through has no queue binding at hand, a send that failed) are enqueued by the sweep
  * (`sweepWebhookDeliveries`, every minute).
  */
-import { and, eq, inArray, lte, sql } from 'drizzle-orm'
+import { and, eq, inArray, lte, sql, SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { getDb, type Db } from '../db/client'
 import { webhookDeliveries, webhookEndpoints, webhookEvents, type WebhookEventType } from '../db/schema'
@@ -25,6 +25,7 @@ export interface WebhookEventInput {
   type: WebhookEventType | 'webhook.test'
   /** What caused the event, unique: `outbox:<id>`, `product:<id>:<uuid>`… The same key never makes a second event. */
   sourceKey: string
+  /** The event's data: a value (sent as JSON), or SQL that builds the JSON in the batch (what only the batch knows, e.g. a new row's id). */
   data: unknown
   /** Epoch ms: when the change happened (receivers get it as `created`, unix seconds). */
   createdAt: number
@@ -54,7 +55,7 @@ export function webhookEventStatements(db: Db, event: WebhookEventInput): BatchI
     db
       .insert(webhookEvents)
       .select(
-        sql`select ${newEventId()}, ${event.type}, ${event.sourceKey}, ${JSON.stringify(event.data ?? null)}, ${event.createdAt}
+        sql`select ${newEventId()}, ${event.type}, ${event.sourceKey}, ${event.data instanceof SQL ? sql`json(${event.data})` : JSON.stringify(event.data ?? null)}, ${event.createdAt}
           where exists (select 1 from ${webhookEndpoints} ep where ${who})`,
       )
       .onConflictDoNothing({ target: webhookEvents.sourceKey }),

@@ -170,7 +170,25 @@ async function endpointPage(c: Ctx, endpoint: WebhookEndpointView, extra: { secr
                 <td>{d.status}</td>
                 <td>{d.response_code ?? d.error ?? '—'}</td>
                 <td>{d.duration_ms === null ? '—' : `${d.duration_ms} ms`}</td>
-                <td>{d.attempts}</td>
+                <td>
+                  {d.attempt_log.length === 0 ? (
+                    d.attempts
+                  ) : (
+                    <details class="attempt-log">
+                      <summary>
+                        {d.attempts}
+                        <span class="visually-hidden"> attempts of delivery {d.id}</span>
+                      </summary>
+                      <ol>
+                        {d.attempt_log.map((a) => (
+                          <li key={a.attempt}>
+                            {`${when(a.at)}: ${a.succeeded ? 'delivered' : 'failed'}, ${a.response_code !== null ? `HTTP ${a.response_code}` : (a.error ?? 'no answer')}, ${a.duration_ms} ms`}
+                          </li>
+                        ))}
+                      </ol>
+                    </details>
+                  )}
+                </td>
                 <td>{when(d.next_attempt_at)}</td>
                 <td>
                   <Form action={`${base}/deliveries/${d.id}/resend`} csrf={csrf} class="inline-form">

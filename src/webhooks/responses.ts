@@ -39,6 +39,18 @@ export const WebhookDeliveryView = z
     next_attempt_at: Instant.nullable(),
     created_at: Instant,
     updated_at: Instant,
+    attempt_log: z
+      .array(
+        z.object({
+          attempt: z.int(),
+          succeeded: z.boolean(),
+          response_code: z.int().nullable(),
+          duration_ms: z.int(),
+          error: z.string().nullable(),
+          at: Instant,
+        }),
+      )
+      .describe('Every attempt, first to last'),
   })
   .meta({ id: 'WebhookDelivery' })
 export type WebhookDeliveryView = z.infer<typeof WebhookDeliveryView>

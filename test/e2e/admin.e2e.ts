@@ -1,7 +1,7 @@
 import { deflateSync } from 'node:zlib'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BASE, check, launch, signIn, watchConsole } from './browser'
+import { BASE, check, launch, readMail, screenshots, signIn, watchConsole } from './browser'
 
 let browser: Browser
 beforeAll(async () => {
@@ -115,6 +115,20 @@ describe('staff in a real browser', () => {
     await shopper.goto(`${BASE}${orderPath}`)
     expect((await shopper.locator('.status').first().innerText()).trim()).toBe('Shipped')
     await check(shopper, shopperProblems, '25-order-shipped')
+
+    // Staff refund it in full (nothing chosen: everything left); the customer's mails say shipped, then refunded.
+    await adminPage.goto(`${BASE}/admin${orderPath}`)
+    await adminPage.getByLabel('Reason').fill('Arrived damaged')
+    await adminPage.getByRole('button', { name: 'Refund', exact: true }).click()
+    await adminPage.locator('.notice-success', { hasText: '$24.50 refunded' }).waitFor()
+    const ref = orderPath.split('/').pop()!.slice(0, 8).toUpperCase()
+    const shipped = await readMail(adminPage, 'customer@example.com', `Order ${ref} is on its way`)
+    expect(shipped).toContain('An Post')
+    expect(shipped).toContain('CE123456789IE')
+    await screenshots(adminPage, '26-mail-order-shipped')
+    const refunded = await readMail(adminPage, 'customer@example.com', `Order ${ref} refunded`)
+    expect(refunded).toContain('$24.50')
+    await screenshots(adminPage, '27-mail-order-refunded')
 
     // Staff-only pages stay closed to the customer.
     const refused = await shopper.goto(`${BASE}/admin`)

@@ -63,3 +63,19 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.waitForURL(/\/account$/)
 }
+
+/**
+ * Waits (up to 30 s: the outbox's queue sends it) for the dev mailbox (/admin/mailbox, staff only) to list a
+ * mail to `to` whose subject holds `subject`, then opens its HTML and answers the page's text.
+ */
+export async function readMail(page: Page, to: string, subject: string): Promise<string> {
+  const row = page.locator('tr', { hasText: to }).filter({ hasText: subject })
+  for (let i = 0; ; i++) {
+    await page.goto(`${BASE}/admin/mailbox`)
+    if ((await row.count()) > 0) break
+    if (i > 60) throw new Error(`no mail "${subject}" to ${to} in the dev mailbox after 30 s`)
+    await page.waitForTimeout(500)
+  }
+  await row.first().getByRole('link', { name: 'HTML' }).click()
+  return page.locator('body').innerText()
+}

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BASE, check, launch, screenshots, signIn, watchConsole } from './browser'
+import { BASE, check, launch, readMail, screenshots, signIn, watchConsole } from './browser'
 
 let browser: Browser
 beforeAll(async () => {
@@ -85,19 +85,10 @@ describe('a shopper buys one variant', () => {
 
     // The order's mails (issue 16): placed, then paid, each read in the dev mailbox, the line by its variant.
     const orderRef = page.url().match(/\/orders\/([0-9a-f-]{36})/)![1]!
-    const mailbox = staff
-    const confirmed = mailbox.locator('tr', { hasText: 'customer@example.com' }).filter({ hasText: `Order ${orderRef.slice(0, 8).toUpperCase()} confirmed` })
-    for (let i = 0; (await confirmed.count()) === 0; i++) {
-      if (i > 60) throw new Error('no order confirmation in the dev mailbox after 30 s')
-      await mailbox.goto(`${BASE}/admin/mailbox`)
-      if ((await confirmed.count()) === 0) await mailbox.waitForTimeout(500)
-    }
-    await screenshots(mailbox, '34-dev-mailbox')
-    await confirmed.first().getByRole('link', { name: 'HTML' }).click()
-    const mail = await mailbox.locator('body').innerText()
+    const mail = await readMail(staff, 'customer@example.com', `Order ${orderRef.slice(0, 8).toUpperCase()} confirmed`)
     expect(mail).toContain('Navy / M')
     expect(mail).toContain('SKU CS-00004-NAV-M')
-    await screenshots(mailbox, '35-mail-order-confirmed')
+    await screenshots(staff, '35-mail-order-confirmed')
     await context.close()
     await staffContext.close()
   })

@@ -28,6 +28,10 @@ export const dashboardPages = new Hono<AppEnv>()
           <li>
             To ship <strong>{data.to_ship}</strong>
           </li>
+          <li>
+            <a href="/admin/discounts">Discounts given, 30 days</a> <strong>{money(data.discounts_given_cents)}</strong>
+            <small>{` on ${data.discounted_orders} order${data.discounted_orders === 1 ? '' : 's'}`}</small>
+          </li>
         </ul>
         <SalesChart days={data.days} currency={data.currency} />
         <div class="fieldset-grid">

@@ -19,6 +19,7 @@ import { webhooksPages } from '../../webhooks/pages'
 import { importsPages } from './imports'
 import { shippingPages } from './shipping'
 import { taxesPages } from './taxes'
+import { discountsPages } from '../../discounts/pages'
 
 export const adminPages = new Hono<AppEnv>()
   // Who asks is checked before the body is read: strangers never get their upload parsed.
@@ -44,5 +45,6 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', importsPages)
   .route('/', shippingPages)
   .route('/', taxesPages)
+  .route('/', discountsPages)
 
 adminPages.onError(htmlErrorHandler)

@@ -105,7 +105,7 @@ async function runStep(env: Env, jobId: string, step: number): Promise<number | 
     const written = await db
       .batch([
         claim,
-        ...chunkRows(keys).map((chunk) => db.insert(importJobKeys).values(chunk).onConflictDoNothing()),
+        ...chunkRows(keys, 0, importJobKeys).map((chunk) => db.insert(importJobKeys).values(chunk).onConflictDoNothing()),
         db.update(importJobs).set({ ...cursor, columns: read.columns, rowsValidated: job.rowsValidated + rowCount, ...all, ...finished }).where(eq(importJobs.id, jobId)),
       ])
       .catch(claimTaken)
