@@ -200,7 +200,7 @@ function OrderDetail({ c, order, notice }: { c: Ctx; order: OrderView; notice?: 
         ))}
       </address>
       <p>
-        <a href="/orders">All your orders</a>
+        <a href={`/orders/${order.id}/receipt`}>Printable receipt</a> · <a href="/orders">All your orders</a>
       </p>
     </section>
   )

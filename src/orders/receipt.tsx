@@ -86,7 +86,7 @@ export function Receipt({ order, store, backHref }: { order: OrderBreakdown; sto
           )}
         </section>
       </div>
-      <table class="cart receipt-lines">
+      <table class="receipt-lines">
         <caption class="visually-hidden">Items</caption>
         <thead>
           <tr>
