@@ -101,7 +101,9 @@ describe('the printable receipt', () => {
   it('shows the buyer every line and every stored figure, in the order they add up', async () => {
     const buyer = await registerUser()
     const order = await usOrder(buyer)
-    const page = await (await browserOf(buyer)).fetch(`/orders/${order.id}/receipt`)
+    const browser = await browserOf(buyer)
+    expect(await (await browser.fetch(`/orders/${order.id}`)).text()).toContain(`<a href="/orders/${order.id}/receipt">Printable receipt</a>`)
+    const page = await browser.fetch(`/orders/${order.id}/receipt`)
     expect(page.status).toBe(200)
     expect(page.headers.get('Cache-Control')).toBe('no-store')
     const text = visible(await page.text())

@@ -44,6 +44,23 @@ describe('shipping zones in the admin API', () => {
     expect(same.body.areas.map((a) => a.country)).toEqual(['FI', 'SE'])
   })
 
+  it('gives an area to one of two zones saved at the same moment, and tells the other which zone has it', async () => {
+    const admin = await staffUser('admin')
+    const [a, b] = await Promise.all([
+      api<ShippingZoneView>(admin, 'POST', '/shipping/zones', { name: 'Islands A', areas: [{ country: 'MT' }, { country: 'CY' }] }),
+      api<ShippingZoneView>(admin, 'POST', '/shipping/zones', { name: 'Islands B', areas: [{ country: 'CY' }, { country: 'IS' }] }),
+    ])
+    expect([a.status, b.status].sort()).toEqual([201, 409])
+    const lost = a.status === 409 ? a : b
+    expect(lost.body.error?.code).toBe('area_taken')
+    expect(lost.body.error?.message).toMatch(/Cyprus \(in "Islands [AB]"\)|reload and try again/)
+    const [cyprus] = await getDb(env).select().from(shippingZoneAreas).where(eq(shippingZoneAreas.country, 'CY'))
+    expect(cyprus?.zoneId).toBe((a.status === 201 ? a : b).body.id)
+    // The refused zone left nothing behind: no zone row, no area.
+    const names = (await getDb(env).select({ name: shippingZones.name }).from(shippingZones)).map((z) => z.name)
+    expect(names.filter((n) => n.startsWith('Islands'))).toHaveLength(1)
+  })
+
   it('lets a region have its own zone beside its country, and refuses unknown countries and regions by field', async () => {
     const admin = await staffUser('admin')
     const mainland = await api<ShippingZoneView>(admin, 'POST', '/shipping/zones', { name: 'Canada', areas: [{ country: 'CA' }] })
