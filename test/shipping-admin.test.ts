@@ -208,6 +208,9 @@ describe('the shipping and tax admin pages', () => {
     expect(method.html).toContain('Method &quot;Post&quot; added to zone &quot;Baltics&quot;.')
     expect(method.html).not.toContain('Warning:')
     expect(method.html).toContain('0 g to 2000 g: 6.50; 2000 g and more: 12 · free from 80')
+    const methodId = (await getDb(env).select().from(shippingMethods).where(eq(shippingMethods.zoneId, zoneId)))[0]?.id
+    const kept = await landing(browser, await browser.submit(made.location, `${made.location}/methods/${methodId}/delete`, {}))
+    expect(kept.html).toContain('Method &quot;Post&quot; was not deleted: tick the box to confirm.')
     const [stored] = await getDb(env).select().from(shippingMethods).where(eq(shippingMethods.zoneId, zoneId))
     expect(stored).toMatchObject({ rateKind: 'weight', bands: [{ min: 0, max: 2000, price_cents: 650 }, { min: 2000, max: null, price_cents: 1200 }], freeAboveCents: 8000, estimate: '4–6 days' })
     const zone = await getDb(env).select().from(shippingZones).where(eq(shippingZones.id, zoneId)).get()
@@ -248,6 +251,11 @@ describe('the shipping and tax admin pages', () => {
     expect(await twice.text()).toContain('There is already a standard rate for Washington, United States: change that one instead.')
     const changed = await landing(browser, await browser.submit('/admin/taxes', `/admin/taxes/rates/${row?.id}`, { rate: '6.75', name: 'State sales tax' }))
     expect(changed.html).toContain('State sales tax for Washington, United States is now 6.75 %.')
+    const unconfirmed = await landing(browser, await browser.submit('/admin/taxes', `/admin/taxes/rates/${row?.id}/delete`, {}))
+    expect(unconfirmed.html).toContain('State sales tax was not deleted: tick the box to confirm.')
+    const deleted = await landing(browser, await browser.submit('/admin/taxes', `/admin/taxes/rates/${row?.id}/delete`, { confirm: 'yes' }))
+    expect(deleted.html).toContain('State sales tax for Washington, United States deleted.')
+    expect(await getDb(env).select().from(taxRates).where(eq(taxRates.region, 'WA'))).toEqual([])
   })
 
   it('shows staff the settings without forms, and refuses their writes', async () => {

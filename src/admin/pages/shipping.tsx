@@ -162,8 +162,10 @@ export const shippingPages = new Hono<AppEnv>()
     requireAdmin(c)
     const zoneId = id(c)
     const methodId = id(c, 'methodId')
+    const form = await c.req.parseBody()
     const before = await zoneById(c.env, zoneId)
     const name = before.methods.find((m) => m.id === methodId)?.name ?? 'The method'
+    if (formText(form, 'confirm') !== 'yes') return redirectWithFlash(c, `/admin/shipping/zones/${zoneId}`, 'error', `Method "${name}" was not deleted: tick the box to confirm.`)
     const zone = await deleteMethod(c.env, userOf(c), zoneId, methodId)
     return redirectWithFlash(c, `/admin/shipping/zones/${zoneId}`, zone.warnings.length ? 'info' : 'success', `Method "${name}" deleted.${zone.warnings.length ? ` ${zone.warnings.join(' ')}` : ''}`)
   })
@@ -361,9 +363,12 @@ async function zonePage(c: Ctx, zoneId: number, failure?: Failure) {
       {write && zone.methods.length > 0 && (
         <div class="danger-zone">
           {zone.methods.map((m) => (
-            <Form key={m.id} action={`/admin/shipping/zones/${zone.id}/methods/${m.id}/delete`} csrf={csrf} class="inline-form">
-              <button type="submit" class="link-button">
-                Delete method {m.name}
+            <Form key={m.id} action={`/admin/shipping/zones/${zone.id}/methods/${m.id}/delete`} csrf={csrf} class="inline-form category-row">
+              <label class="check">
+                <input type="checkbox" name="confirm" value="yes" required /> Yes, delete method {m.name}
+              </label>
+              <button type="submit" class="danger">
+                Delete<span class="visually-hidden"> method {m.name}</span>
               </button>
             </Form>
           ))}

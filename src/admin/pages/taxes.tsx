@@ -78,7 +78,9 @@ export const taxesPages = new Hono<AppEnv>()
   .post('/taxes/rates/:id/delete', async (c) => {
     requireAdmin(c)
     const rateId = id(c)
+    const form = await c.req.parseBody()
     const rate = (await listTaxRates(c.env)).items.find((r) => r.id === rateId)
+    if (formText(form, 'confirm') !== 'yes') return redirectWithFlash(c, '/admin/taxes', 'error', `${rate?.name ?? 'The rate'} was not deleted: tick the box to confirm.`)
     await deleteTaxRate(c.env, userOf(c), rateId)
     return redirectWithFlash(c, '/admin/taxes', 'success', `${rate?.name ?? 'The rate'} for ${rate ? placeName(rate.country, rate.region) : 'its destination'} deleted.`)
   })
@@ -153,8 +155,11 @@ async function taxesPage(c: Ctx, failure?: Failure) {
                   </td>
                   {write && (
                     <td>
-                      <Form action={`/admin/taxes/rates/${rate.id}/delete`} csrf={csrf} class="inline-form">
-                        <button type="submit" class="link-button">
+                      <Form action={`/admin/taxes/rates/${rate.id}/delete`} csrf={csrf} class="inline-form category-row">
+                        <label class="check">
+                          <input type="checkbox" name="confirm" value="yes" required /> Yes<span class="visually-hidden">, delete {`${rate.name}, ${where}, ${rate.tax_class}`}</span>
+                        </label>
+                        <button type="submit" class="danger">
                           Delete<span class="visually-hidden"> {`${rate.name}, ${where}, ${rate.tax_class}`}</span>
                         </button>
                       </Form>
