@@ -18,7 +18,7 @@ import { loadOrderBreakdown, OrderTotals, percentText, type OrderBreakdown } fro
 import { STATUS_LABELS } from './pages'
 
 /** Who issues the receipt: the store's name and postal address as configured (STORE_NAME, STORE_ADDRESS). */
-function issuer(env: Env): { name: string; address: string[] } {
+export function receiptIssuer(env: Env): { name: string; address: string[] } {
   try {
     const { name, address } = storeIdentity(env)
     return { name, address }
@@ -131,7 +131,7 @@ export const receiptPages = new Hono<AppEnv>()
     const order = await receiptFor(c.env, viewer, c.req.param('id'))
     const staff = viewer.role === 'staff' || viewer.role === 'admin'
     const backHref = staff && order.user_id !== viewer.id ? `/admin/orders/${order.id}` : `/orders/${order.id}`
-    return c.render(<Receipt order={order} store={issuer(c.env)} backHref={backHref} />, { title: `Receipt ${order.id.slice(0, 8).toUpperCase()}` })
+    return c.render(<Receipt order={order} store={receiptIssuer(c.env)} backHref={backHref} />, { title: `Receipt ${order.id.slice(0, 8).toUpperCase()}` })
   })
 
 receiptPages.onError(htmlErrorHandler)
