@@ -21,6 +21,7 @@ import { getDb } from './db/client'
 import { sql } from 'drizzle-orm'
 import { capRequestBody, REQUEST_MAX_BYTES } from './platform/body-limit'
 import { notFound, toErrorBody } from './platform/errors'
+import { checkoutApi } from './checkout/routes'
 import { RateLimited } from './accounts/rate-limit'
 import type { AppEnv } from './platform/env'
 import { reportRequestError } from './platform/error-reporting'
@@ -73,6 +74,7 @@ const api = new Hono<AppEnv>()
   .route('/admin', adminApi)
   .route('/admin/outbox', outboxAdminApi)
   .route('/orders', ordersApi)
+  .route('/checkout', checkoutApi)
   // The OpenAPI document of the routes above and its page (src/openapi).
   .route('/', openApiRoute((): RouterRoute[] => app.routes))
   .all('*', () => {

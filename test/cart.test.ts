@@ -48,6 +48,10 @@ describe('a guest cart', () => {
       currency: 'EUR',
       subtotal_cents: 2500,
       item_count: 2,
+      discount_code: null,
+      estimate_country: null,
+      estimate_region: null,
+      estimate: null,
     })
   })
 
@@ -62,7 +66,7 @@ describe('a guest cart', () => {
 
   it('is empty, and not made, for a request without a cookie', async () => {
     const answer = await cartCall('GET', '')
-    expect(answer.body).toEqual({ items: [], currency: null, subtotal_cents: 0, item_count: 0 })
+    expect(answer.body).toEqual({ items: [], currency: null, subtotal_cents: 0, item_count: 0, discount_code: null, estimate_country: null, estimate_region: null, estimate: null })
     expect(cartCookieOf(answer.headers)).toBeUndefined()
   })
 

@@ -245,3 +245,14 @@ describe('facets', () => {
     expect((await search('quokka')).body).not.toHaveProperty('facets')
   })
 })
+
+describe('search syntax', () => {
+  it('answers a long search mixing words with and without alternative forms (an FTS5 query of ANDs)', async () => {
+    await insertProduct({ name: 'Organic Cotton Crew-Neck T-Shirt with Pocket, Navy Blue, XL', description: 'Soft.' })
+    await bumpCatalogVersion(env)
+    const { status, body } = await search('Organic Cotton Crew-Neck T-Shirt with Pocket, Navy Blue, XL')
+    expect(status).toBe(200)
+    expect(body.items[0]?.name).toBe('Organic Cotton Crew-Neck T-Shirt with Pocket, Navy Blue, XL')
+    expect((await search('happy knives')).status).toBe(200)
+  })
+})

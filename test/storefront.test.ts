@@ -63,15 +63,37 @@ describe('listing page', () => {
     expect(meta(html, 'name', 'robots')).toBe('noindex')
   })
 
-  it('answers bad filters with a readable 400 page, and an unknown category with a 404 page', async () => {
-    const bad = await page('/products?min=abc&page=0')
+  it('leaves out a filter it cannot read, keeps the others and says which; an unknown category is a 404 page', async () => {
+    await insertProduct({ name: 'Pewter Oak Bowl', priceCents: 2500 })
+    const bad = await page('/products?q=oak&min=abc&max=40&page=0')
     expect(bad.status).toBe(400)
     expect(bad.headers.get('Content-Type')).toMatch(/text\/html/)
-    expect(bad.html).toContain('Please check your filters')
-    expect(bad.html).toContain('min')
+    expect(bad.html).toContain('Some filters could not be used and were left out; the others are applied.')
+    expect(bad.html).toContain('The min price “abc”')
+    expect(bad.html).toContain('The page “0”')
+    // The search and the max price still apply: the page lists what they find, with the filters kept in the form.
+    expect(bad.html).toContain('Results for “oak”')
+    expect(bad.html).toContain('Pewter Oak Bowl')
+    expect(bad.html).toMatch(/id="filter-max"[^>]*value="40"/)
+    expect(meta(bad.html, 'name', 'robots')).toBe('noindex')
+    // A rule between two filters leaves out the first of them.
+    const crossed = await page('/products?min=50&max=10')
+    expect(crossed.status).toBe(400)
+    expect(crossed.html).toContain('The min price “50”')
     const unknown = await page('/products?category=no-such-thing')
     expect(unknown.status).toBe(404)
     expect(unknown.html).toContain('not found')
+  })
+
+  it('numbers its pages, and a page past the last is a 404 page that leads back', async () => {
+    for (let i = 0; i < 30; i++) await insertProduct({ name: `Pagination Quince ${i}` })
+    const first = await page('/products?q=quince')
+    expect(first.html).toContain('<a href="/products?q=quince&amp;page=2"><span class="visually-hidden">Page </span>2</a>')
+    expect(first.html).toContain('aria-current="page"')
+    const past = await page('/products?q=quince&page=9')
+    expect(past.status).toBe(404)
+    expect(past.html).toContain('No page 9 here')
+    expect(past.html).toContain('href="/products?q=quince&amp;page=2"')
   })
 })
 

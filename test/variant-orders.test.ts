@@ -178,6 +178,10 @@ describe('order lines by variant', () => {
         quantity: 2,
         price_at_purchase_cents: 2500,
         line_total_cents: 5000,
+        // A store without zones, rates or discounts: nothing off, no tax.
+        discount_cents: 0,
+        tax_cents: 0,
+        tax_rate_bp: 0,
       },
       expect.objectContaining({ variant_id: tee.navyM.id, sku: tee.navyM.sku, variant_title: 'M / Navy', price_at_purchase_cents: 2700, line_total_cents: 2700 }),
     ])

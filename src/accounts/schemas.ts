@@ -15,6 +15,13 @@ const Name = z.string().trim().min(1, 'is required').max(100)
 const line = (max: number) => z.string().trim().min(1, 'is required').max(max)
 const optionalLine = (max: number) => z.string().trim().max(max).nullish().transform((v) => (v ? v : null))
 
+/** An assigned ISO 3166-1 alpha-2 country code, any case in, upper case out. */
+export const CountryCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine((code) => isCountry(code), 'must be an ISO 3166-1 alpha-2 country code, e.g. "FR"')
+
 /**
  * A shipping address. `country` is an ISO 3166-1 alpha-2 code; where the country has regions (US, CA, AU:
  * src/platform/countries.ts) `region` is required and one of them, typed as its code or its name and stored
@@ -28,11 +35,7 @@ export const ShippingAddress = z
     city: line(100),
     region: optionalLine(100),
     postal_code: line(20),
-    country: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .refine((code) => isCountry(code), 'must be an ISO 3166-1 alpha-2 country code, e.g. "FR"'),
+    country: CountryCode,
   })
   .strict()
   .transform((address, ctx) => {

@@ -23,6 +23,7 @@ export async function cartOwner(c: Context<AppEnv>): Promise<CartOwner> {
   const user = await currentUser(c)
   return {
     userId: user?.id ?? null,
+    email: user?.email ?? null,
     hasGuestCookie: raw !== undefined,
     guestToken: raw && TOKEN_FORMAT.test(raw) ? raw : null,
     keepGuestToken: (token) =>

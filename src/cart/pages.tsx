@@ -7,16 +7,17 @@ import { limitBody } from '../platform/body-limit'
 import type { AppEnv } from '../platform/env'
 import { ApiError } from '../platform/errors'
 import { htmlErrorHandler } from '../ui/error-page'
-import { takeFlash } from '../ui/flash'
+import { redirectWithFlash, takeFlash } from '../ui/flash'
+import { figuresOfQuote, TotalsSummary } from '../checkout/summary'
 import { VariantLabel, variantText } from '../ui/variant-label'
 import { Form, Notice } from '../ui/forms'
 import { pageRenderer } from '../ui/renderer'
 import { formatMoney } from '../ui/money'
 import { LINE_QUANTITY_MAX } from '../db/schema'
 import { formNumber, formText, readForm } from '../ui/form-input'
-import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from './schemas'
+import { AddCartItemBody, CartItemParam, UpdateCartBody, UpdateCartItemBody } from './schemas'
 import { cartOwner } from './owner'
-import { addCartItem, getCart, productSlugOf, removeCartItem, updateCartItem, type CartView } from './service'
+import { addCartItem, getCart, productSlugOf, removeCartItem, updateCartCheckout, updateCartItem, type CartView } from './service'
 
 type Ctx = Context<AppEnv>
 
@@ -91,21 +92,94 @@ async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: s
               ))}
             </tbody>
           </table>
-          <div class="cart-summary">
-            <p>
-              Subtotal ({cart.item_count} {cart.item_count === 1 ? 'item' : 'items'}):{' '}
-              <strong>{cart.currency ? formatMoney(cart.subtotal_cents, cart.currency) : '—'}</strong>
-            </p>
-            {cart.item_count > 0 && (
-              <a class="button" href="/checkout">
-                Check out
-              </a>
-            )}
-          </div>
+          <CartSummary cart={cart} csrf={csrf} />
         </>
       )}
     </>,
     { title: 'Your cart', status },
+  )
+}
+
+/**
+ * The summary card: the subtotal, the discount code (its refusal next to it), the shipping and tax
+ * estimate once a country is given, the total, and the one "Check out".
+ */
+function CartSummary({ cart, csrf }: { cart: CartView; csrf: string }) {
+  const estimate = cart.estimate
+  const refusal = estimate?.code_refusal ?? null
+  const problems = estimate?.problems.filter((p) => p.code !== 'method_required') ?? []
+  return (
+    <aside class="cart-summary summary-card" aria-labelledby="cart-summary-title">
+      <h2 id="cart-summary-title">Order summary</h2>
+      <p class="hint">
+        {cart.item_count} {cart.item_count === 1 ? 'item' : 'items'}
+      </p>
+      {estimate && cart.currency ? (
+        <TotalsSummary figures={figuresOfQuote(estimate, cart.currency)} estimate title="Estimated totals" />
+      ) : (
+        <dl class="totals" aria-label="Totals">
+          <div class="totals-total">
+            <dt>Subtotal</dt>
+            <dd>
+              <strong>{cart.currency ? formatMoney(cart.subtotal_cents, cart.currency) : '—'}</strong>
+            </dd>
+          </div>
+        </dl>
+      )}
+      {problems.map((p) => (
+        <p key={p.code} class="field-error">
+          {p.message}
+        </p>
+      ))}
+      <Form action="/cart/discount" csrf={csrf} class="summary-form">
+        <label for="discount-code">Discount code</label>
+        <div class="inline-fields">
+          <input
+            id="discount-code"
+            name="discount_code"
+            value={cart.discount_code ?? ''}
+            maxLength={64}
+            autoComplete="off"
+            aria-invalid={refusal ? 'true' : undefined}
+            aria-describedby={refusal ? 'discount-code-error' : undefined}
+          />
+          <button type="submit" class="secondary">
+            Apply
+          </button>
+        </div>
+        {refusal && (
+          <p id="discount-code-error" class="field-error">
+            {refusal.message}
+          </p>
+        )}
+      </Form>
+      <details class="estimate" open={Boolean(cart.estimate_country)}>
+        <summary>{cart.estimate_country ? `Shipping and tax to ${cart.estimate_country}${cart.estimate_region ? ` (${cart.estimate_region})` : ''}` : 'Estimate shipping and tax'}</summary>
+        <Form action="/cart/estimate" csrf={csrf} class="summary-form">
+          <div class="fieldset-grid">
+            <div class="field">
+              <label for="estimate-country">Country code</label>
+              <input id="estimate-country" name="estimate_country" value={cart.estimate_country ?? ''} maxLength={2} autoComplete="shipping country" required aria-describedby="estimate-country-hint" />
+              <small id="estimate-country-hint" class="hint">
+                Two letters, e.g. US, FR.
+              </small>
+            </div>
+            <div class="field">
+              <label for="estimate-region">Region code (optional)</label>
+              <input id="estimate-region" name="estimate_region" value={cart.estimate_region ?? ''} maxLength={3} autoComplete="shipping address-level1" />
+            </div>
+          </div>
+          <button type="submit" class="secondary">
+            Estimate
+          </button>
+        </Form>
+      </details>
+      {cart.item_count > 0 && (
+        <a class="button" href="/checkout">
+          Check out
+        </a>
+      )}
+    </aside>
   )
 }
 
@@ -157,6 +231,28 @@ export const cartPages = new Hono<AppEnv>()
     } catch (err) {
       return cartFailure(c, err)
     }
+  })
+  // The summary card's forms: a code, and the country of the estimate, saved on the cart.
+  .post('/discount', csrfProtection(), async (c) => {
+    const form = await c.req.parseBody()
+    const parsed = UpdateCartBody.safeParse({ discount_code: formText(form, 'discount_code') })
+    if (!parsed.success) return cartPage(c, { message: 'A discount code has at most 64 characters.', status: 400 })
+    const cart = await updateCartCheckout(c.env, await cartOwner(c), parsed.data)
+    const code = cart.discount_code
+    if (!code) return redirectWithFlash(c, '/cart', 'info', 'Discount code removed.')
+    const refusal = cart.estimate?.code_refusal
+    if (refusal) return redirectWithFlash(c, '/cart', 'error', `The code ${code} was not applied: ${refusal.message}`)
+    const off = cart.estimate?.discounts.find((d) => d.code !== null)
+    return redirectWithFlash(c, '/cart', 'success', `Code ${code} applied${off && cart.currency ? `: ${formatMoney(off.amount_cents, cart.currency)} off` : ''}.`)
+  })
+  .post('/estimate', csrfProtection(), async (c) => {
+    const form = await c.req.parseBody()
+    const parsed = UpdateCartBody.safeParse({ estimate_country: formText(form, 'estimate_country'), estimate_region: formText(form, 'estimate_region') })
+    if (!parsed.success) return cartPage(c, { message: 'Give a two-letter country code (e.g. US, FR) and, if you like, a region code (e.g. CA).', status: 400 })
+    const cart = await updateCartCheckout(c.env, await cartOwner(c), parsed.data)
+    const problem = cart.estimate?.problems.find((p) => p.code !== 'method_required')
+    if (problem) return redirectWithFlash(c, '/cart', 'error', problem.message)
+    return redirectWithFlash(c, '/cart', 'success', `Shipping and tax estimated for ${cart.estimate_country}${cart.estimate_region ? ` (${cart.estimate_region})` : ''}.`)
   })
   .post('/items/:variantId/remove', csrfProtection(), async (c) => {
     await removeCartItem(c.env, await cartOwner(c), variantIdOf(c))

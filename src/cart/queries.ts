@@ -117,3 +117,14 @@ export function mergeStatements(db: Db, userId: number, guestCartId: number, lin
     db.delete(carts).where(eq(carts.id, guestCartId)),
   ] as const
 }
+
+/** What the cart keeps for its checkout: the code the shopper entered and the destination of its estimate. */
+export const cartCheckoutFields = (db: Db, cartId: number) =>
+  db.select({ discountCode: carts.discountCode, estimateCountry: carts.estimateCountry, estimateRegion: carts.estimateRegion }).from(carts).where(eq(carts.id, cartId)).get()
+
+/** Saves the cart's code and estimate destination (the fields given; null clears one). */
+export const setCartCheckoutFields = (db: Db, cartId: number, fields: { discountCode?: string | null; estimateCountry?: string | null; estimateRegion?: string | null }) =>
+  db
+    .update(carts)
+    .set({ ...fields, updatedAt: Date.now() })
+    .where(eq(carts.id, cartId))

@@ -1,5 +1,6 @@
 /** What the cart API answers, as zod schemas: the types are inferred from them and the OpenAPI document is generated from them. */
 import { z } from 'zod'
+import { QuoteView } from '../checkout/responses'
 
 /** Why a line counts for nothing in the totals. */
 export const Unavailable = z.enum(['no_longer_sold', 'other_currency'])
@@ -34,6 +35,10 @@ export const CartView = z
     currency: z.string().nullable().describe("The currency of the cart's sellable lines; null while it has none"),
     subtotal_cents: z.int(),
     item_count: z.int().describe('Units of the sellable lines'),
+    discount_code: z.string().nullable().describe('The discount code saved on the cart (PATCH /api/cart), as entered'),
+    estimate_country: z.string().nullable().describe('Where the estimate ships to (ISO 3166-1 alpha-2)'),
+    estimate_region: z.string().nullable(),
+    estimate: QuoteView.nullable().describe("The totals with the saved code, and shipping (the cheapest method) and tax to the estimate's country; null until either is set"),
   })
   .meta({ id: 'Cart' })
 export type CartView = z.infer<typeof CartView>

@@ -4,9 +4,9 @@ import type { AppEnv } from '../platform/env'
 import { validate } from '../platform/validate'
 import { docs } from '../openapi/describe'
 import { CartView } from './responses'
-import { AddCartItemBody, CartItemParam, UpdateCartItemBody } from './schemas'
+import { AddCartItemBody, CartItemParam, UpdateCartBody, UpdateCartItemBody } from './schemas'
 import { cartOwner } from './owner'
-import { addCartItem, getCart, removeCartItem, updateCartItem } from './service'
+import { addCartItem, getCart, removeCartItem, updateCartCheckout, updateCartItem } from './service'
 
 const getCartDocs = docs({
   id: 'getCart',
@@ -44,9 +44,19 @@ const removeCartItemDocs = docs({
   responses: { 200: { description: 'The cart', schema: CartView } },
 })
 
+const updateCartDocs = docs({
+  id: 'updateCart',
+  tag: 'Cart',
+  summary: "Save the cart's discount code and the country of its shipping and tax estimate",
+  description: 'Fields given are saved (null or blank clears one); the answer carries `estimate`, with `code_refusal` saying why a code does not apply.',
+  access: 'optional',
+  responses: { 200: { description: 'The cart with its estimate', schema: CartView } },
+})
+
 /** The cart of a guest (cookie) or of the signed-in user; every answer is the whole cart. */
 export const cartApi = new Hono<AppEnv>()
   .get('/', getCartDocs, async (c) => c.json(await getCart(c.env, await cartOwner(c))))
+  .patch('/', updateCartDocs, jsonLimit, validate('json', UpdateCartBody), async (c) => c.json(await updateCartCheckout(c.env, await cartOwner(c), c.req.valid('json'))))
   .post('/items', addCartItemDocs, jsonLimit, validate('json', AddCartItemBody), async (c) => c.json(await addCartItem(c.env, await cartOwner(c), c.req.valid('json'))))
   .patch('/items/:variantId', updateCartItemDocs, jsonLimit, validate('param', CartItemParam), validate('json', UpdateCartItemBody), async (c) =>
     c.json(await updateCartItem(c.env, await cartOwner(c), c.req.valid('param').variantId, c.req.valid('json').quantity)),

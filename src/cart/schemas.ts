@@ -35,3 +35,23 @@ export const CartItemParam = z.object({ variantId: wholeNumber(1, Number.MAX_SAF
 
 /** The fields of an order or cart line that name what it is of. */
 export const LINE_TARGET = LineTarget
+
+/** `PATCH /api/cart`: the code and the estimate's destination saved on the cart (null clears; absent leaves as is). */
+export const UpdateCartBody = z.strictObject({
+  discount_code: z.string().trim().max(64, 'must be at most 64 characters').nullable().optional().describe('As typed; blank or null removes it'),
+  estimate_country: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code, e.g. "FR"')
+    .nullable()
+    .optional(),
+  estimate_region: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z0-9]{0,3}$/, 'must be a region code such as "CA" (without the country), or empty')
+    .nullable()
+    .optional(),
+})
+export type UpdateCartBody = z.infer<typeof UpdateCartBody>

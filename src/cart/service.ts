@@ -6,15 +6,17 @@
  */
 import { ORDER_LINES_MAX } from '../orders/schemas'
 import { imageUrl } from '../catalog/queries'
-import { getDb, type Db } from '../db/client'
+import { getDb } from '../db/client'
 import { LINE_QUANTITY_MAX } from '../db/schema'
 import { stockOf } from '../stock/client'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, notFound } from '../platform/errors'
 import {
   addToLine,
+  cartCheckoutFields,
   cartLines,
   createGuestCart,
+  setCartCheckoutFields,
   deleteCart,
   ensureUserCart,
   mergeStatements,
@@ -27,7 +29,8 @@ import {
   type CartLine,
 } from './queries'
 import type { CartLineView, CartView, Unavailable } from './responses'
-import type { AddCartItemBody } from './schemas'
+import type { AddCartItemBody, UpdateCartBody } from './schemas'
+import { cheapestMethodId, quote, quoteView, type QuoteView } from '../checkout/quote'
 import { productSlug, resolveVariantIds, variantForSale, variantsByIds, type VariantForSale, type VariantLine } from './variants'
 
 /** The guest cart cookie's name (before its `__Host-` prefix outside development). */
@@ -45,6 +48,8 @@ export const CART_COOKIE_MAX_AGE_S = GUEST_CART_TTL_MS / 1000
  */
 export interface CartOwner {
   userId: number | null
+  /** The signed-in user's email (per-customer discount limits in the estimate); null for a guest. */
+  email?: string | null
   /** The request carries a guest cart cookie at all (ours or not). */
   hasGuestCookie: boolean
   guestToken: string | null
@@ -59,8 +64,10 @@ export type { CartLineView, CartView, Unavailable }
 /** A line's variant as the cart shows it (null once the variant is gone). */
 const variantOf = (line: CartLine): VariantForSale | null => (line.variant ? variantForSale(line.variant) : null)
 
-/** The cart as the API answers it. The first sellable line sets the currency; lines in another are left out of the totals. */
-function cartView(lines: CartLine[]): CartView {
+type CartLinesView = Omit<CartView, 'discount_code' | 'estimate_country' | 'estimate_region' | 'estimate'>
+
+/** The cart's lines and subtotal. The first sellable line sets the currency; lines in another are left out of the totals. */
+function cartView(lines: CartLine[]): CartLinesView {
   const variants = lines.map(variantOf)
   const currency = variants.find((variant) => variant?.isActive)?.currency ?? null
   const items = lines.map((line, i): CartLineView => {
@@ -95,7 +102,50 @@ function cartView(lines: CartLine[]): CartView {
 /** The units of a variant that can still be put aside: its stock object's word (0 if unknown). */
 const availableOf = (env: Env, line: Omit<VariantLine, 'quantity'>) => stockOf(env, line.productId).available(line.productId, line.variantId)
 
-const viewOf = async (db: Db, cartId: number | null) => cartView(cartId === null ? [] : await cartLines(db, cartId))
+/** A sellable line with its variant as read now: what a quote prices. */
+export type QuoteLine = { variant: VariantForSale; quantity: number }
+
+/** The lines of a view that count (sold, in the cart's currency), with their variants. */
+function sellableLines(lines: CartLine[], view: CartLinesView): QuoteLine[] {
+  return lines.flatMap((line, i) => {
+    const variant = variantOf(line)
+    return variant && view.items[i]?.unavailable === null ? [{ variant, quantity: line.quantity }] : []
+  })
+}
+
+type CheckoutFields = { discountCode: string | null; estimateCountry: string | null; estimateRegion: string | null }
+const NO_FIELDS: CheckoutFields = { discountCode: null, estimateCountry: null, estimateRegion: null }
+
+/**
+ * The cart's estimate: its saved code, and shipping by the cheapest method that can carry it to the
+ * estimate's country (with that country's tax). Null until a code or a country is saved.
+ */
+async function estimateOf(env: Env, lines: QuoteLine[], fields: CheckoutFields, customerKey: string | null): Promise<QuoteView | null> {
+  if (!lines.length || (!fields.discountCode && !fields.estimateCountry)) return null
+  const request = {
+    lines,
+    destination: fields.estimateCountry ? { country: fields.estimateCountry, region: fields.estimateRegion ?? '' } : null,
+    shippingMethodId: null,
+    code: fields.discountCode,
+    customerKey,
+  }
+  const first = await quote(env, request)
+  const cheapest = cheapestMethodId(first.totals)
+  return quoteView(cheapest === null ? first : await quote(env, { ...request, shippingMethodId: cheapest }))
+}
+
+async function viewOf(env: Env, cartId: number | null, customerKey: string | null = null): Promise<CartView> {
+  const db = getDb(env)
+  const [lines, fields] = cartId === null ? [[], NO_FIELDS] : await Promise.all([cartLines(db, cartId), cartCheckoutFields(db, cartId).then((row) => row ?? NO_FIELDS)])
+  const view = cartView(lines)
+  return {
+    ...view,
+    discount_code: fields.discountCode,
+    estimate_country: fields.estimateCountry,
+    estimate_region: fields.estimateRegion,
+    estimate: await estimateOf(env, sellableLines(lines, view), fields, customerKey),
+  }
+}
 
 /**
  * Moves the owner's guest cart (its cookie) into the cart of `userId`: quantities add up, capped by
@@ -188,7 +238,7 @@ async function checkQuantity(env: Env, variant: VariantForSale, wanted: number, 
 
 /** The owner's cart (empty, and not made, when it has none yet). */
 export async function getCart(env: Env, owner: CartOwner): Promise<CartView> {
-  return viewOf(getDb(env), await findCart(env, owner))
+  return viewOf(env, await findCart(env, owner), owner.email ?? null)
 }
 
 /**
@@ -219,7 +269,7 @@ export async function addCartItem(env: Env, owner: CartOwner, body: AddCartItemB
   }
   await checkQuantity(env, variant, had + body.quantity, had)
   await db.batch([addToLine(db, cartId, variant, body.quantity), touchCart(db, cartId)])
-  return viewOf(db, cartId)
+  return viewOf(env, cartId, owner.email ?? null)
 }
 
 /** Sets the quantity of a line (by its variant) already in the cart. */
@@ -232,7 +282,7 @@ export async function updateCartItem(env: Env, owner: CartOwner, variantId: numb
   if (!variant?.isActive) throw new ApiError(409, 'product_unavailable', 'This product is no longer sold; remove it from the cart')
   await checkQuantity(env, variant, quantity, 0)
   await db.batch([touchCart(db, cartId), ...setLines(db, cartId, [{ productId: line.productId, variantId, quantity }])])
-  return viewOf(db, cartId)
+  return viewOf(env, cartId, owner.email ?? null)
 }
 
 /** Removes a line (by its variant); removing a line that is not there changes nothing. */
@@ -240,7 +290,7 @@ export async function removeCartItem(env: Env, owner: CartOwner, variantId: numb
   const db = getDb(env)
   const cartId = await findCart(env, owner)
   if (cartId !== null) await db.batch([removeLines(db, cartId, [variantId]), touchCart(db, cartId)])
-  return viewOf(db, cartId)
+  return viewOf(env, cartId, owner.email ?? null)
 }
 
 /** The sellable lines of a user's cart (product, variant and quantity), for an order placed from it. */
@@ -258,3 +308,31 @@ export const removeOrderedLines = (env: Env, cartId: number, variantIds: number[
 
 /** What a shopper must choose before a product with several variants goes in the cart (for the product page's form). */
 export const productSlugOf = (env: Env, productId: number) => productSlug(getDb(env), productId)
+
+/**
+ * Saves the cart's discount code and the destination of its estimate (the fields given; null or blank
+ * clears one) and answers the cart with its estimate. The cart is made if need be.
+ */
+export async function updateCartCheckout(env: Env, owner: CartOwner, body: UpdateCartBody): Promise<CartView> {
+  const db = getDb(env)
+  const cartId = await openCart(env, owner)
+  const blankToNull = (value: string | null | undefined) => (value === undefined ? undefined : value?.trim() ? value.trim() : null)
+  const code = blankToNull(body.discount_code)
+  const country = blankToNull(body.estimate_country)
+  const region = country === null ? null : blankToNull(body.estimate_region)
+  await setCartCheckoutFields(db, cartId, {
+    ...(code !== undefined && { discountCode: code }),
+    ...(country !== undefined && { estimateCountry: country }),
+    ...(region !== undefined && { estimateRegion: region }),
+  })
+  return viewOf(env, cartId, owner.email ?? null)
+}
+
+/** The owner's cart as a quote reads it: its sellable lines with their variants, its saved code and estimate destination. */
+export async function cartForQuote(env: Env, owner: CartOwner): Promise<{ cartId: number | null; lines: QuoteLine[]; fields: CheckoutFields }> {
+  const db = getDb(env)
+  const cartId = await findCart(env, owner)
+  if (cartId === null) return { cartId, lines: [], fields: NO_FIELDS }
+  const [lines, fields] = await Promise.all([cartLines(db, cartId), cartCheckoutFields(db, cartId)])
+  return { cartId, lines: sellableLines(lines, cartView(lines)), fields: fields ?? NO_FIELDS }
+}

@@ -5,7 +5,7 @@
  */
 import { asc, inArray, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client'
-import { productImages, productVariants, products, type OptionValue } from '../db/schema'
+import { productImages, productVariants, products, type OptionValue, type TaxClass } from '../db/schema'
 import { ApiError, type FieldErrors } from '../platform/errors'
 import { chooseMessage } from '../catalog/variants'
 
@@ -29,17 +29,22 @@ export interface VariantForSale {
   imageKey: string | null
   /** How many variants the product has: a title is shown only beside a product with options. */
   variantCount: number
+  /** What the totals formula reads (issue 15): the weight shipping is priced on, the product's tax class and categories (discount eligibility). */
+  weightGrams: number
+  taxClass: TaxClass
+  categoryIds: number[]
 }
 
 /** The relational `with` of a variant as the cart and orders read it, for lines read with their variant in one statement. */
 export const variantWith = {
-  columns: { id: true, productId: true, sku: true, title: true, priceCents: true, isActive: true, stockQuantity: true, stockHeld: true },
+  columns: { id: true, productId: true, sku: true, title: true, priceCents: true, isActive: true, stockQuantity: true, stockHeld: true, weightGrams: true },
   with: {
     image: { columns: { r2Key: true } },
     optionValues: { columns: {}, with: { value: { columns: { value: true, position: true }, with: { option: { columns: { name: true, position: true } } } } } },
     product: {
-      columns: { id: true, slug: true, name: true, currency: true, isActive: true },
+      columns: { id: true, slug: true, name: true, currency: true, isActive: true, taxClass: true },
       with: {
+        categories: { columns: { categoryId: true } },
         images: { columns: { r2Key: true }, orderBy: [asc(productImages.position), asc(productImages.id)] as SQL[], limit: 1 },
         variants: { columns: { id: true } },
       },
@@ -67,6 +72,9 @@ export function variantForSale(row: VariantRow): VariantForSale {
     available: Math.max(row.stockQuantity - row.stockHeld, 0),
     imageKey: row.image?.r2Key ?? row.product.images[0]?.r2Key ?? null,
     variantCount: row.product.variants.length,
+    weightGrams: row.weightGrams,
+    taxClass: row.product.taxClass,
+    categoryIds: row.product.categories.map((c) => c.categoryId),
   }
 }
 

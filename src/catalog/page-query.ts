@@ -36,23 +36,56 @@ const ListingQuery = z.object({
 /** The listing's `option.<name>=<value>` parameters as sent, empty values (a select left at "Any") dropped. */
 const optionEntries = (query: Record<string, string>) => Object.entries(query).filter(([key, value]) => key.startsWith(OPTION_PARAM_PREFIX) && value !== '')
 
-export type ListingParse = { ok: true; params: ProductListParams } | { ok: false; problems: string[] }
+/** The listing's parameters, and what was left out of them: each filter the shopper sent that could not be read, in words. */
+export type ListingParse = { params: ProductListParams; problems: string[] }
 
-/** Parses the listing URL's query into the catalog's parameters, or readable problems. */
+/** The listing URL's names of the catalog's fields, for messages and for leaving a field out. */
+const LISTING_NAME: Record<string, string> = { min_price: 'min', max_price: 'max' }
+const FIELD_LABEL: Record<string, string> = { min: 'The min price', max: 'The max price', q: 'The search', category: 'The category', in_stock: 'In stock', sort: 'The sort order', page: 'The page', sku: 'The SKU' }
+const labelOf = (key: string) => FIELD_LABEL[key] ?? (key.startsWith(OPTION_PARAM_PREFIX) ? `The ${key.slice(OPTION_PARAM_PREFIX.length)} filter` : `“${key}”`)
+
+/**
+ * Parses the listing URL's query into the catalog's parameters. A filter that cannot be read is left out
+ * (the others stay) and named in `problems`, so that a mistyped price never loses the search and the
+ * category; a rule between two fields (min above max) leaves out the first of them.
+ */
 export function parseListing(query: Record<string, string>): ListingParse {
-  const listing = ListingQuery.safeParse(query)
-  if (!listing.success) return { ok: false, problems: listing.error.issues.map((i) => `${i.path.join('.')} ${i.message}`) }
-  const { min, max, ...rest } = listing.data
-  const input = Object.fromEntries(
-    Object.entries({ ...rest, min_price: min === undefined ? undefined : String(min), max_price: max === undefined ? undefined : String(max), page_size: '24' })
-      .filter(([, v]) => v !== undefined)
-      .concat(optionEntries(query)),
-  )
-  const parsed = ProductListQuery.safeParse(input)
-  if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((i) => `${String(i.path[0] ?? 'query').replace(OPTION_PARAM_PREFIX, 'option ').replace('_price', '').replace(/^min$/, 'min price').replace(/^max$/, 'max price')} ${i.message}`) }
+  const problems: string[] = []
+  const remaining = { ...query }
+  for (let attempt = 0; attempt < 12; attempt++) {
+    const listing = ListingQuery.safeParse(remaining)
+    if (!listing.success) {
+      for (const issue of listing.error.issues) {
+        const key = String(issue.path[0] ?? '')
+        if (!(key in remaining)) continue
+        problems.push(`${labelOf(key)} “${remaining[key]}” ${issue.message}`)
+        delete remaining[key]
+      }
+      continue
+    }
+    const { min, max, ...rest } = listing.data
+    const input = Object.fromEntries(
+      Object.entries({ ...rest, min_price: min === undefined ? undefined : String(min), max_price: max === undefined ? undefined : String(max), page_size: '24' })
+        .filter(([, v]) => v !== undefined)
+        .concat(optionEntries(remaining)),
+    )
+    const parsed = ProductListQuery.safeParse(input)
+    if (parsed.success) return { params: parsed.data, problems }
+    const left = new Set<string>()
+    for (const issue of parsed.error.issues) {
+      const field = String(issue.path[0] ?? '')
+      const key = LISTING_NAME[field] ?? field
+      if (left.has(key) || !(key in remaining)) continue
+      left.add(key)
+      problems.push(`${labelOf(key)} “${remaining[key]}” ${issue.message}`)
+      delete remaining[key]
+    }
+    if (left.size === 0) break
   }
-  return { ok: true, params: parsed.data }
+  // Nothing readable: the unfiltered listing.
+  const plain = ProductListQuery.safeParse({ page_size: '24' })
+  if (!plain.success) throw new Error('the unfiltered listing does not parse')
+  return { params: plain.data, problems: problems.length ? problems : ['The filters could not be read'] }
 }
 
 /** The listing URL for `params` (only what differs from the defaults), optionally at another page. */

@@ -218,9 +218,16 @@ function VariantFilterChips({ params }: { params: ProductListParams }) {
   )
 }
 
+/** The page numbers a pager shows around `current` of `last`: the first, the last, two on each side, gaps as null. */
+function pageNumbers(current: number, last: number): (number | null)[] {
+  const shown = [...new Set([1, current - 2, current - 1, current, current + 1, current + 2, last])].filter((n) => n >= 1 && n <= last).sort((a, b) => a - b)
+  return shown.flatMap((n, i) => (i > 0 && n - (shown[i - 1] as number) > 1 ? [null, n] : [n]))
+}
+
 function Pager({ params, list }: { params: ProductListParams; list: ProductList }) {
   if (list.total_pages <= 1 && params.page === 1) return null
   const { prev, next } = pageLinks(list, (page) => listingUrl(params, page))
+  const last = Math.max(list.total_pages, 1)
   return (
     <nav class="pager" aria-label="Pages">
       {prev ? (
@@ -230,9 +237,29 @@ function Pager({ params, list }: { params: ProductListParams; list: ProductList 
       ) : (
         <span />
       )}
-      <span>
-        Page {params.page} of {Math.max(list.total_pages, 1)}
-      </span>
+      <ol class="page-numbers">
+        {pageNumbers(params.page, last).map((n, i) =>
+          n === null ? (
+            <li key={`gap-${i}`} aria-hidden="true">
+              …
+            </li>
+          ) : (
+            <li key={n}>
+              {n === params.page ? (
+                <span aria-current="page">
+                  <span class="visually-hidden">Page </span>
+                  {n}
+                </span>
+              ) : (
+                <a href={listingUrl(params, n)}>
+                  <span class="visually-hidden">Page </span>
+                  {n}
+                </a>
+              )}
+            </li>
+          ),
+        )}
+      </ol>
       {next ? (
         <a rel="next" href={next}>
           Next →
@@ -488,22 +515,33 @@ export const shopPages = new Hono<AppEnv>()
   )
   .get('/products', (c) =>
     cachedPage(c, async () => {
-      const parsed = parseListing(c.req.query())
-      if (!parsed.ok) {
-        return errorPage(c, 400, `Please check your filters: ${parsed.problems.join('; ')}.`)
-      }
-      const params = parsed.params
+      // A filter that cannot be read is left out and named on the page (a 400, not cached); the others stay.
+      const { params, problems } = parseListing(c.req.query())
       // The filter form sends every field, empty ones too: one canonical URL per listing keeps links
       // shareable and the cache small.
       const canonicalPath = listingUrl(params)
       const here = new URL(c.req.url)
-      if (`${here.pathname}${here.search}` !== canonicalPath) return c.redirect(canonicalPath, 302)
+      if (problems.length === 0 && `${here.pathname}${here.search}` !== canonicalPath) return c.redirect(canonicalPath, 302)
       const [categories, page] = await Promise.all([tree(c), list(c, { ...params, facets: true })])
       const category = findCategory(categories, params.category)
       // A search that matched nothing may have been answered for its correction (src/catalog/service.ts).
       const search = page.search
       const shown = search?.corrected_from ? { ...params, q: search.query } : params
       const heading = shown.q ? `Results for “${shown.q}”` : (category?.name ?? 'All products')
+      // A page past the last: a 404 that leads back.
+      if (params.page > 1 && page.items.length === 0) {
+        const last = Math.max(page.total_pages, 1)
+        return c.render(
+          <section class="not-found">
+            <h1>No page {params.page} here</h1>
+            <p>
+              {heading} {page.total === 1 ? 'fits on one page' : `has ${last} ${last === 1 ? 'page' : 'pages'}`}. <a href={listingUrl(shown, last)}>Go to page {last}</a> or{' '}
+              <a href={listingUrl(shown, 1)}>back to the first</a>.
+            </p>
+          </section>,
+          { title: `${heading}: no page ${params.page}`, status: 404, noindex: true },
+        )
+      }
       const title = params.page > 1 ? `${heading} (page ${params.page})` : heading
       return c.render(
         <>
@@ -512,10 +550,24 @@ export const shopPages = new Hono<AppEnv>()
             {category && <> › {category.name}</>}
           </nav>
           <h1>{heading}</h1>
+          {problems.length > 0 && (
+            <div class="notice notice-error" role="alert">
+              <p>Some filters could not be used and were left out; the others are applied.</p>
+              <ul>
+                {problems.map((problem) => (
+                  <li key={problem}>{problem}.</li>
+                ))}
+              </ul>
+            </div>
+          )}
           <div class="listing">
             <aside>
-              <Filters params={params} categories={categories} />
-              <Refine params={shown} facets={page.facets} />
+              {/* A panel to open on a phone; on a wide screen its content always shows (styles.css). */}
+              <details class="filters-panel">
+                <summary>Filters and sort</summary>
+                <Filters params={params} categories={categories} />
+                <Refine params={shown} facets={page.facets} />
+              </details>
             </aside>
             <section aria-label="Products">
               <p class="count" role="status">
@@ -541,7 +593,8 @@ export const shopPages = new Hono<AppEnv>()
           title,
           description: category ? `${category.name} at ${SITE_NAME}: ${category.product_count} products.` : `Every product at ${SITE_NAME}.`,
           canonical: `${origin(c)}${canonicalPath}`,
-          noindex: Boolean(params.q),
+          noindex: Boolean(params.q) || problems.length > 0,
+          ...(problems.length > 0 && { status: 400 as const }),
         },
       )
     }),

@@ -52,8 +52,8 @@ function formsOf(word: string): string[] {
 /**
  * The search text as an FTS5 query: every word required, each quoted (nothing the shopper types is FTS
  * syntax) and prefix-matched by its forms.
- * @example ftsQuery('blue mugs') // '"blue"* "mug"*'
- * @example ftsQuery('knives') // '("knive"* OR "knif"*)'
+ * @example ftsQuery('blue mugs') // '"blue"* AND "mug"*'
+ * @example ftsQuery('blue knives') // '"blue"* AND ("knive"* OR "knif"*)'
  */
 export function ftsQuery(text: string): string {
   return searchWords(text)
@@ -62,7 +62,8 @@ export function ftsQuery(text: string): string {
       const forms = formsOf(word).map((form) => `"${form}"*`)
       return forms.length === 1 ? forms[0] : `(${forms.join(' OR ')})`
     })
-    .join(' ')
+    // Explicit ANDs: FTS5 reads a phrase followed by a parenthesised group without one as a syntax error.
+    .join(' AND ')
 }
 
 /** The edits a word of this length may be away from a correction. */

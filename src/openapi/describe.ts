@@ -17,6 +17,7 @@ export const TAGS = {
   Catalog: 'Active products, search and the category tree. Public and cached at the edge.',
   Accounts: 'Registration, tokens (a JWT access token and a single-use refresh token) and the profile.',
   Cart: "The cart of a guest (an HttpOnly `cart` cookie set by the first write) or of the signed-in user; every answer is the whole cart. With the cart cookie, writes need `X-CSRF-Token` (GET /api/auth/csrf).",
+  Checkout: 'Quotes: the exact totals of the cart or of given lines to an address (shipping methods, discounts, tax), computed by the formula that prices the order.',
   Orders: "The signed-in user's orders: placing one holds its stock until it is paid or the hold runs out.",
   Admin: 'The staff back office for automation: catalog, orders, users and the audit log. Staff role; users and audit need admin.',
   Webhooks: 'Events from the payment provider.',

@@ -7,7 +7,8 @@
  */
 import { asc, eq } from 'drizzle-orm'
 import { getDb } from '../db/client'
-import { discountRedemptions, orderItems, orders, orderTaxLines, payments, type OptionValue, type OrderStatus, type ShippingAddress } from '../db/schema'
+import { discountRedemptions, discounts as discountRules, orderItems, orders, orderTaxLines, payments, type DiscountKind, type OptionValue, type OrderStatus, type ShippingAddress } from '../db/schema'
+import { TotalsSummary, type SummaryFigures } from '../checkout/summary'
 import { countryName, regionName } from '../platform/countries'
 import { formatMoney } from '../ui/money'
 
@@ -28,7 +29,7 @@ export interface OrderTotalsView {
   shipping_method_name: string | null
   tax_lines: { name: string; rate_bp: number; taxable_cents: number; amount_cents: number }[]
   /** The discounts applied, with what each took off (lines and shipping together). */
-  discounts: { title: string; code: string | null; amount_cents: number }[]
+  discounts: { title: string; code: string | null; kind: DiscountKind; amount_cents: number }[]
 }
 
 export interface OrderBreakdownLine {
@@ -66,7 +67,12 @@ export async function loadOrderBreakdown(env: Env, orderId: string): Promise<Ord
     db.select().from(orders).where(eq(orders.id, orderId)),
     db.select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.productId), asc(orderItems.variantId)),
     db.select().from(orderTaxLines).where(eq(orderTaxLines.orderId, orderId)).orderBy(asc(orderTaxLines.position)),
-    db.select().from(discountRedemptions).where(eq(discountRedemptions.orderId, orderId)).orderBy(asc(discountRedemptions.createdAt), asc(discountRedemptions.discountId)),
+    db
+      .select({ title: discountRedemptions.title, code: discountRedemptions.code, amountCents: discountRedemptions.amountCents, kind: discountRules.kind })
+      .from(discountRedemptions)
+      .innerJoin(discountRules, eq(discountRules.id, discountRedemptions.discountId))
+      .where(eq(discountRedemptions.orderId, orderId))
+      .orderBy(asc(discountRedemptions.discountId)),
     db.select({ refundedCents: payments.refundedCents }).from(payments).where(eq(payments.orderId, orderId)),
   ])
   if (!order) return null
@@ -89,7 +95,7 @@ export async function loadOrderBreakdown(env: Env, orderId: string): Promise<Ord
     refunded_cents: payment?.refundedCents ?? 0,
     shipping_method_name: order.shippingMethodName,
     tax_lines: taxLines.map((t) => ({ name: t.name, rate_bp: t.rateBp, taxable_cents: t.taxableCents, amount_cents: t.amountCents })),
-    discounts: discounts.map((d) => ({ title: d.title, code: d.code, amount_cents: d.amountCents })),
+    discounts: discounts.map((d) => ({ title: d.title, code: d.code, kind: d.kind, amount_cents: d.amountCents })),
     lines: lines.map((line) => ({
       product_id: line.productId,
       variant_id: line.variantId,
@@ -110,91 +116,56 @@ export async function loadOrderBreakdown(env: Env, orderId: string): Promise<Ord
 /** 725 → "7.25 %", 2000 → "20 %". */
 export const percentText = (bp: number) => `${(bp / 100).toLocaleString('en-US', { maximumFractionDigits: 2 })} %`
 
-/** A tax line's label: "VAT 20 %". */
-export const taxLineLabel = (line: { name: string; rate_bp: number }) => `${line.name} ${percentText(line.rate_bp)}`
-
 /** The address on one line, as the CSV and short listings show it: "Ada Lovelace, 12 St James Square, SW1Y 4JH London, United Kingdom". */
 export const addressLine = (a: ShippingAddress) =>
   [a.name, a.line1, a.line2, `${a.postal_code} ${a.city}`, a.region ? regionName(a.country, a.region) : null, countryName(a.country)].filter(Boolean).join(', ')
 
 /**
- * The discount rows: each discount applied, by name and code, when the stored redemptions account for
- * the order's discounts to the cent; otherwise (an order whose redemptions are not there) the two stored
- * amounts, so that the rows always add up to the total shown.
+ * The stored columns as the figures of the one totals component (src/checkout/summary.tsx), the same the
+ * cart, the checkout and the order page show: each discount on the goods by its code or title (a
+ * free-shipping one shows on the shipping line), shipping by method, the tax lines.
  */
-export function discountRows(order: OrderTotalsView): { label: string; amount_cents: number }[] {
-  const stored = order.discount_cents + order.shipping_discount_cents
-  const named = order.discounts.reduce((sum, d) => sum + d.amount_cents, 0)
-  if (order.discounts.length && named === stored) return order.discounts.map((d) => ({ label: d.code ? `${d.title} (${d.code})` : d.title, amount_cents: d.amount_cents }))
-  return [
-    ...(order.discount_cents > 0 ? [{ label: 'Discount', amount_cents: order.discount_cents }] : []),
-    ...(order.shipping_discount_cents > 0 ? [{ label: 'Shipping discount', amount_cents: order.shipping_discount_cents }] : []),
-  ]
+export function figuresOfTotals(order: OrderTotalsView): SummaryFigures {
+  const goods = order.discounts.filter((d) => d.kind !== 'free_shipping' && d.amount_cents > 0).map((d) => ({ label: d.code ? `Code ${d.code}` : d.title, cents: d.amount_cents }))
+  const named = goods.reduce((sum, d) => sum + d.cents, 0)
+  // An order whose redemptions do not account for its discount to the cent shows the stored amount, unnamed.
+  const discounts = named === order.discount_cents ? goods : order.discount_cents > 0 ? [{ label: 'Discount', cents: order.discount_cents }] : []
+  const charged = order.shipping_method_name !== null || order.shipping_cents > 0
+  return {
+    currency: order.currency,
+    subtotalCents: order.subtotal_cents,
+    discounts,
+    shipping: charged ? { label: order.shipping_method_name ?? 'Shipping', cents: order.shipping_cents, discountCents: order.shipping_discount_cents } : null,
+    taxCents: order.tax_cents,
+    taxInclusive: order.tax_inclusive,
+    taxLines: order.tax_lines.length ? order.tax_lines.map((t) => ({ name: t.name, rateBp: t.rate_bp, amountCents: t.amount_cents })) : order.tax_cents > 0 ? [{ name: 'Tax', rateBp: 0, amountCents: order.tax_cents }] : [],
+    totalCents: order.total_cents,
+  }
 }
 
 /**
- * The order's money, row by row, as a definition list: subtotal, each discount, shipping (method), the
- * tax lines (added, or "includes" under the total when prices included tax), total, and refunds. Every
- * row is a stored figure; they add up because the order was stored that way.
+ * The order's money as stored: the totals component's rows (subtotal, discounts, shipping, tax, total),
+ * then what was refunded and what stays paid. Every figure is a stored one; they add up because the order
+ * was stored that way.
  * @example <OrderTotals order={await loadOrderBreakdown(env, id)} />
  */
 export function OrderTotals({ order, caption = 'Order total' }: { order: OrderTotalsView; caption?: string }) {
   const money = (cents: number) => formatMoney(cents, order.currency)
-  const taxLines = order.tax_lines.length ? order.tax_lines.map((line) => ({ label: taxLineLabel(line), amount_cents: line.amount_cents })) : order.tax_cents > 0 ? [{ label: 'Tax', amount_cents: order.tax_cents }] : []
-  const shippingLabel = `Shipping${order.shipping_method_name ? ` (${order.shipping_method_name})` : ''}`
   return (
-    <table class="order-totals">
-      <caption class="visually-hidden">{caption}</caption>
-      <tbody>
-        <tr>
-          <th scope="row">Subtotal</th>
-          <td>{money(order.subtotal_cents)}</td>
-        </tr>
-        {discountRows(order).map((row, i) => (
-          <tr key={`d${i}`} class="discount">
-            <th scope="row">{row.label}</th>
-            <td>−{money(row.amount_cents)}</td>
-          </tr>
-        ))}
-        {(order.shipping_method_name !== null || order.shipping_cents > 0) && (
-          <tr>
-            <th scope="row">{shippingLabel}</th>
-            <td>{order.shipping_cents === 0 ? 'Free' : money(order.shipping_cents)}</td>
-          </tr>
-        )}
-        {!order.tax_inclusive &&
-          taxLines.map((line, i) => (
-            <tr key={`t${i}`}>
-              <th scope="row">{line.label}</th>
-              <td>{money(line.amount_cents)}</td>
-            </tr>
-          ))}
-        <tr class="total">
-          <th scope="row">Total</th>
-          <td>
-            <strong>{money(order.total_cents)}</strong>
-          </td>
-        </tr>
-        {order.tax_inclusive &&
-          taxLines.map((line, i) => (
-            <tr key={`i${i}`} class="includes">
-              <th scope="row">Includes {line.label}</th>
-              <td>{money(line.amount_cents)}</td>
-            </tr>
-          ))}
-        {order.refunded_cents > 0 && (
-          <>
-            <tr class="refunded">
-              <th scope="row">Refunded</th>
-              <td>−{money(order.refunded_cents)}</td>
-            </tr>
-            <tr>
-              <th scope="row">Paid after refunds</th>
-              <td>{money(order.total_cents - order.refunded_cents)}</td>
-            </tr>
-          </>
-        )}
-      </tbody>
-    </table>
+    <div class="order-totals">
+      <TotalsSummary figures={figuresOfTotals(order)} title={caption} />
+      {order.refunded_cents > 0 && (
+        <dl class="totals" aria-label="Refunds">
+          <div class="totals-refunded">
+            <dt>Refunded</dt>
+            <dd>−{money(order.refunded_cents)}</dd>
+          </div>
+          <div>
+            <dt>Paid after refunds</dt>
+            <dd>{money(order.total_cents - order.refunded_cents)}</dd>
+          </div>
+        </dl>
+      )}
+    </div>
   )
 }

@@ -6,7 +6,9 @@ import { csrfProtection, csrfToken } from '../accounts/csrf'
 import { signedInPage, userOf } from '../accounts/guard'
 import { profileOf } from '../accounts/service'
 import { cartOwner } from '../cart/owner'
-import { getCart, mergeGuestCart } from '../cart/service'
+import { cartForQuote, mergeGuestCart } from '../cart/service'
+import { cheapestMethodId, destinationOf, quote, quoteView, type QuoteView } from '../checkout/quote'
+import { figuresOfOrder, figuresOfQuote, TotalsSummary } from '../checkout/summary'
 import type { ShippingAddress as Address } from '../db/schema'
 import type { AppEnv } from '../platform/env'
 import { withQuery } from '../platform/query-string'
@@ -56,72 +58,184 @@ function AddressFields({ address, errors }: { address?: Partial<Address> | null;
   )
 }
 
-/** An order's lines and total; staff pages link each line to its product's admin page. */
+/** An order's lines and every total (subtotal, discounts, shipping, tax per rate, total); staff pages link each line to its product's admin page. */
 export function OrderLines({ order, productHref }: { order: OrderView; productHref?: (productId: number) => string }) {
+  const money = (cents: number) => formatMoney(cents, order.currency)
   return (
-    <table class="cart">
-      <caption class="visually-hidden">Items in this order</caption>
-      <TableHead columns={['Product', 'Price', 'Quantity', 'Total']} />
-      <tbody>
-        {order.items.map((item) => (
-          <tr key={item.variant_id}>
-            <td>
-              {productHref ? <a href={productHref(item.product_id)}>{item.name}</a> : item.name}
-              <VariantLabel title={item.variant_title} sku={item.sku} optionValues={item.option_values} />
-            </td>
-            <td>{formatMoney(item.price_at_purchase_cents, order.currency)}</td>
-            <td>{item.quantity}</td>
-            <td>{formatMoney(item.line_total_cents, order.currency)}</td>
-          </tr>
-        ))}
-      </tbody>
-      <tfoot>
-        <tr>
-          <th scope="row" colSpan={3}>
-            Total
-          </th>
-          <td>
-            <strong>{formatMoney(order.total_cents, order.currency)}</strong>
-          </td>
-        </tr>
-      </tfoot>
-    </table>
+    <>
+      <table class="cart">
+        <caption class="visually-hidden">Items in this order</caption>
+        <TableHead columns={['Product', 'Price', 'Quantity', 'Total']} />
+        <tbody>
+          {order.items.map((item) => (
+            <tr key={item.variant_id}>
+              <td>
+                {productHref ? <a href={productHref(item.product_id)}>{item.name}</a> : item.name}
+                <VariantLabel title={item.variant_title} sku={item.sku} optionValues={item.option_values} />
+              </td>
+              <td>{money(item.price_at_purchase_cents)}</td>
+              <td>{item.quantity}</td>
+              <td>
+                {money(item.line_total_cents)}
+                {item.discount_cents > 0 && <small class="line-discount">−{money(item.discount_cents)} discount</small>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <TotalsSummary figures={figuresOfOrder(order)} title="Order totals" />
+    </>
   )
 }
 
-async function checkoutPage(c: Ctx, { address, errors, message, status = 200 }: { address?: Partial<Address> | null; errors?: FieldErrors; message?: string; status?: 200 | 400 | 409 } = {}) {
-  const user = userOf(c)
-  const owner = await cartOwner(c)
-  await mergeGuestCart(c.env, owner, user.id)
-  const cart = await getCart(c.env, owner)
-  const sellable = cart.items.filter((line) => !line.unavailable)
-  if (sellable.length === 0) return c.redirect('/cart', 303)
-  const prefill = address ?? (await profileOf(c.env, user.id)).default_shipping_address
-  return c.render(
-    <section class="checkout">
-      <h1>Checkout</h1>
-      {message && <Notice kind="error">{message}</Notice>}
-      <ul class="checkout-lines">
-        {sellable.map((line) => (
-          <li key={line.variant_id}>
-            {line.quantity} × {line.name}
-            {variantText(line.variant_title, line.option_values) && ` (${line.variant_title}${line.sku ? `, SKU ${line.sku}` : ''})`} — {line.currency && line.line_total_cents !== null ? formatMoney(line.line_total_cents, line.currency) : ''}
+/** What the checkout form carries from one render to the next: the address, the method, the code. */
+interface CheckoutState {
+  address?: Partial<Address> | null
+  methodId?: number | null
+  code?: string | null
+  errors?: FieldErrors
+  message?: string
+  status?: 200 | 400 | 409
+}
+
+/** The figures a checkout page showed, carried by its form, so that a different total can say what changed. */
+const SHOWN_KEYS = ['subtotal', 'discount', 'shipping', 'tax'] as const
+type Shown = Record<(typeof SHOWN_KEYS)[number], number>
+const shownOf = (q: QuoteView): Shown => ({ subtotal: q.subtotal_cents, discount: q.discount_cents + q.shipping_discount_cents, shipping: q.shipping_cents, tax: q.tax_cents })
+
+/** "The total changed from $17.87 to $21.09 because prices in your cart changed." */
+function totalChangedMessage(before: Partial<Shown> & { total: number }, now: QuoteView, currency: string): string {
+  const after = shownOf(now)
+  const reasons = [
+    before.subtotal !== undefined && before.subtotal !== after.subtotal && 'prices in your cart changed',
+    before.discount !== undefined && before.discount !== after.discount && 'the discount changed',
+    before.shipping !== undefined && before.shipping !== after.shipping && 'the shipping changed (address or method)',
+    before.tax !== undefined && before.tax !== after.tax && 'the tax for this address changed',
+  ].filter(Boolean)
+  return `The total changed from ${formatMoney(before.total, currency)} to ${formatMoney(now.total_cents, currency)} because ${reasons.join(' and ') || 'the order changed'}. Check the new total below and place the order again.`
+}
+
+/** Step 2: the methods that ship this cart to this address, with their prices and estimates, as radio buttons. */
+function ShippingMethods({ q, chosen, currency }: { q: QuoteView; chosen: number | null; currency: string }) {
+  if (!q.shipping_required) return <p class="hint">Shipping is free: there is no method to choose.</p>
+  const blocking = q.problems.find((p) => p.code === 'no_zone' || p.code === 'no_method' || p.code === 'destination_required')
+  if (blocking) return <p class="field-error">{blocking.message}</p>
+  const unavailable = q.problems.find((p) => p.code === 'method_unavailable')
+  return (
+    <>
+      {unavailable && <p class="field-error">{unavailable.message}</p>}
+      <ul class="method-list">
+        {q.shipping_methods.map((m) => (
+          <li key={m.id}>
+            <input type="radio" id={`method-${m.id}`} name="shipping_method_id" value={String(m.id)} checked={m.id === chosen} required />
+            <label for={`method-${m.id}`}>
+              <span class="method-name">{m.name}</span>
+              <span class="method-price">{m.price_cents === 0 ? 'Free' : formatMoney(m.price_cents, currency)}</span>
+              {m.estimate && <small class="hint">{m.estimate}</small>}
+            </label>
           </li>
         ))}
       </ul>
-      <p>
-        Total: <strong>{cart.currency ? formatMoney(cart.subtotal_cents, cart.currency) : '—'}</strong> · <a href="/cart">Change the cart</a>
-      </p>
-      <Form action="/checkout" csrf={csrfToken(c)}>
-        <h2>Shipping address</h2>
+    </>
+  )
+}
+
+/**
+ * The checkout, in steps on one page (no script): 1. the address, 2. the shipping method and a discount
+ * code, 3. the review with every total. "Update totals" recomputes them for what was entered; "Place order
+ * and pay" places the order for exactly the total shown (the form carries it: a different total now
+ * comes back here saying why).
+ */
+async function checkoutPage(c: Ctx, state: CheckoutState = {}) {
+  const user = userOf(c)
+  const owner = await cartOwner(c)
+  await mergeGuestCart(c.env, owner, user.id)
+  const cart = await cartForQuote(c.env, owner)
+  if (cart.lines.length === 0) return c.redirect('/cart', 303)
+  const currency = cart.lines[0]?.variant.currency ?? 'USD'
+  const prefill = state.address ?? (await profileOf(c.env, user.id)).default_shipping_address
+  const country = (prefill?.country ?? '').trim().toUpperCase()
+  const destination = /^[A-Z]{2}$/.test(country)
+    ? destinationOf({ country, region: prefill?.region ?? '' })
+    : cart.fields.estimateCountry
+      ? { country: cart.fields.estimateCountry, region: cart.fields.estimateRegion ?? '' }
+      : null
+  const code = state.code !== undefined ? state.code : cart.fields.discountCode
+  const request = { lines: cart.lines, destination, shippingMethodId: state.methodId ?? null, code, customerKey: user.email.toLowerCase() }
+  let q = await quote(c.env, request)
+  // Before a choice, the cheapest method is picked, so that the total shown is the whole total.
+  if (state.methodId == null && q.totals.problems.some((p) => p.code === 'method_required')) {
+    const cheapest = cheapestMethodId(q.totals)
+    if (cheapest !== null) q = await quote(c.env, { ...request, shippingMethodId: cheapest })
+  }
+  const view = quoteView(q)
+  const chosen = view.shipping_method?.id ?? null
+  const shown = shownOf(view)
+  const byVariant = new Map(view.lines.map((line) => [line.variant_id, line]))
+  const errors: FieldErrors = { ...state.errors, ...(view.code_refusal && { discount_code: [view.code_refusal.message] }) }
+  // The total is promised only once it is whole: a destination known (its shipping and tax in it), nothing wrong.
+  const orderable = view.destination !== null && view.problems.length === 0 && !view.code_refusal
+  return c.render(
+    <section class="checkout">
+      <h1>Checkout</h1>
+      {state.message && <Notice kind="error">{state.message}</Notice>}
+      {/* The order's total in sight from the first step (folded on phones, open on wider screens by CSS). */}
+      <details class="checkout-summary">
+        <summary>
+          Order summary · <strong>{formatMoney(view.total_cents, currency)}</strong>
+        </summary>
+        <TotalsSummary figures={figuresOfQuote(view, currency)} title="Order summary" />
+      </details>
+      <Form action="/checkout" csrf={csrfToken(c)} class="form checkout-form">
         {/* One order per checkout page, however often the button is pressed. */}
         <input type="hidden" name="checkout_token" value={randomToken()} />
-        <AddressFields address={prefill} errors={errors} />
-        <button type="submit">Place order and pay</button>
+        {orderable && <input type="hidden" name="expected_total_cents" value={String(view.total_cents)} />}
+        {SHOWN_KEYS.map((key) => (
+          <input key={key} type="hidden" name={`shown_${key}`} value={String(shown[key])} />
+        ))}
+        <fieldset class="checkout-step checkout-address">
+          <legend>1. Shipping address</legend>
+          <AddressFields address={prefill} errors={state.errors} />
+        </fieldset>
+        <fieldset class="checkout-step checkout-shipping">
+          <legend>2. Shipping method</legend>
+          <ShippingMethods q={view} chosen={chosen} currency={currency} />
+          <Field name="discount_code" label="Discount code (optional)" value={code ?? ''} errors={errors} maxLength={64} autocomplete="off" />
+          <button type="submit" name="step" value="update" class="secondary">
+            Update totals
+          </button>
+        </fieldset>
+        <section class="checkout-step checkout-review" aria-labelledby="review-title">
+          <h2 id="review-title">3. Review</h2>
+          <ul class="checkout-lines">
+            {cart.lines.map(({ variant, quantity }) => {
+              const line = byVariant.get(variant.variantId)
+              return (
+                <li key={variant.variantId}>
+                  {quantity} × {variant.name}
+                  {variantText(variant.title, variant.optionValues) && ` (${variant.title}${variant.sku ? `, SKU ${variant.sku}` : ''})`} — {formatMoney(variant.priceCents * quantity, currency)}
+                  {line && line.discount_cents > 0 && (
+                    <small class="line-discount">
+                      {' '}
+                      −{formatMoney(line.discount_cents, currency)} = {formatMoney(line.net_cents, currency)}
+                    </small>
+                  )}
+                </li>
+              )
+            })}
+          </ul>
+          <TotalsSummary figures={figuresOfQuote(view, currency)} title="Order totals" />
+          <p>
+            <a href="/cart">Change the cart</a>
+          </p>
+        </section>
+        <button type="submit" name="step" value="place">
+          Place order and pay
+        </button>
       </Form>
       <p class="hint">Your items are set aside for you while you pay.</p>
     </section>,
-    { title: 'Checkout', status },
+    { title: 'Checkout', status: state.status ?? 200 },
   )
 }
 
@@ -234,20 +348,48 @@ export const checkoutPages = new Hono<AppEnv>()
     const form = await c.req.parseBody()
     const address = Object.fromEntries(ADDRESS_KEYS.map((key) => [key, formText(form, `shipping_address.${key}`)]))
     const token = formText(form, 'checkout_token')
-    const parsed = CheckoutForm.safeParse({ shipping_address: address, ...(token && { checkout_token: token }) })
+    const methodText = formText(form, 'shipping_method_id').trim()
+    const code = formText(form, 'discount_code').trim()
+    const expected = formText(form, 'expected_total_cents').trim()
+    const state = { address, methodId: /^\d{1,15}$/.test(methodText) ? Number(methodText) : null, code: code || null }
+    // "Update totals": the same page, computed for what was entered.
+    if (formText(form, 'step') === 'update') return checkoutPage(c, state)
+    const parsed = CheckoutForm.safeParse({
+      shipping_address: address,
+      ...(token && { checkout_token: token }),
+      ...(methodText && { shipping_method_id: methodText }),
+      ...(code && { discount_code: code }),
+      ...(expected && { expected_total_cents: expected }),
+    })
     if (!parsed.success) {
       const errors = fieldErrors(parsed.error)
-      const message = errors.checkout_token ? 'This checkout form is damaged or out of date: reload the page and try again.' : 'Please correct the address.'
-      return checkoutPage(c, { address, errors, message, status: 400 })
+      const message = errors.checkout_token || errors.expected_total_cents ? 'This checkout form is damaged or out of date: reload the page and try again.' : 'Please correct the address.'
+      return checkoutPage(c, { ...state, errors, message, status: 400 })
     }
+    const { checkout_token: checkoutToken, shipping_address: shippingAddress, shipping_method_id, discount_code, expected_total_cents } = parsed.data
     try {
-      const { checkout_token: checkoutToken, shipping_address: shippingAddress } = parsed.data
-      const { order } = await createOrder(c.env, userOf(c).id, { from_cart: true, shipping_address: shippingAddress }, checkoutToken ? `${CHECKOUT_KEY_PREFIX}${checkoutToken}` : undefined)
+      const { order } = await createOrder(
+        c.env,
+        userOf(c).id,
+        { from_cart: true, shipping_address: shippingAddress, shipping_method_id, discount_code, expected_total_cents },
+        checkoutToken ? `${CHECKOUT_KEY_PREFIX}${checkoutToken}` : undefined,
+      )
       return c.redirect(`/orders/${order.id}?placed=1`, 303)
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'total_changed' && expected_total_cents !== undefined) {
+        const now = err.details?.['quote'] as QuoteView
+        const before = Object.fromEntries(SHOWN_KEYS.flatMap((key) => (/^\d{1,15}$/.test(formText(form, `shown_${key}`)) ? [[key, Number(formText(form, `shown_${key}`))]] : [])))
+        const message = totalChangedMessage({ ...before, total: expected_total_cents }, now, now.currency ?? 'USD')
+        return checkoutPage(c, { ...state, message, status: 409 })
+      }
+      if (err instanceof ApiError && err.code === 'shipping_method_required') {
+        return checkoutPage(c, { ...state, message: 'Choose a shipping method below, then place the order.', status: 400 })
+      }
       if (err instanceof ApiError && (err.status === 409 || err.status === 400)) {
-        const short = Object.values(err.fields ?? {}).flat()
-        return checkoutPage(c, { address, message: [err.message, ...short].join(' '), status: err.status as 400 | 409 })
+        const short = Object.entries(err.fields ?? {})
+          .filter(([field]) => field !== 'discount_code' && field !== 'shipping_method_id')
+          .flatMap(([, messages]) => messages)
+        return checkoutPage(c, { ...state, errors: err.fields, message: [err.message, ...short].join(' '), status: err.status as 400 | 409 })
       }
       throw err
     }

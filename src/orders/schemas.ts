@@ -12,12 +12,22 @@ const PAGE_MAX = 10_000
 /** A line names its variant, or its product when that has a single variant (400 `variant_required` otherwise). */
 const OrderLine = z.strictObject({ ...LINE_TARGET, quantity: Quantity }).superRefine((line, ctx) => lineRef(line, ctx))
 
+/** A discount code as typed (the discounts service normalises it: case, spaces, look-alikes); blank means none. */
+export const DiscountCode = z.string().max(64, 'must be at most 64 characters').describe('A discount code as typed; blank for none')
+
 /** Either explicit lines or the signed-in user's cart; the address defaults to the profile's. */
 export const CreateOrderBody = z
   .strictObject({
     items: z.array(OrderLine).min(1, 'must hold at least one line').max(ORDER_LINES_MAX, `must hold at most ${ORDER_LINES_MAX} lines`).optional(),
     from_cart: z.literal(true, 'must be true').optional(),
     shipping_address: ShippingAddress.optional(),
+    shipping_method_id: z.int('must be a shipping method id').min(1, 'must be a shipping method id').optional().describe('Required once the store ships by zones: one of the methods a quote lists for the address'),
+    discount_code: DiscountCode.optional(),
+    expected_total_cents: z
+      .int('must be whole cents')
+      .min(0, 'must be at least 0')
+      .optional()
+      .describe('The total the shopper was shown: a different total now is a 409 total_changed carrying the new quote, and nothing is placed'),
   })
   .superRefine((body, ctx) => {
     if ((body.items === undefined) === (body.from_cart === undefined)) {
@@ -47,6 +57,9 @@ export const CHECKOUT_KEY_PREFIX = 'checkout:'
 /** `POST /checkout` (the page): the address and the form's token, which with its prefix must still fit a key. */
 export const CheckoutForm = z.object({
   shipping_address: ShippingAddress,
+  shipping_method_id: z.coerce.number().int().min(1).optional(),
+  discount_code: DiscountCode.optional(),
+  expected_total_cents: z.coerce.number().int().min(0).optional(),
   checkout_token: idempotencyKey(IDEMPOTENCY_KEY_MAX - CHECKOUT_KEY_PREFIX.length).optional(),
 })
 

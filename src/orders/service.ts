@@ -2,14 +2,31 @@
  * Orders: placing one (prices from D1 at that moment, every line held all or nothing in its product's
  * stock object), reading them, selling their stock when paid, and expiring them when their holds run out.
  */
-import { and, asc, count, desc, eq } from 'drizzle-orm'
+import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { profileOf } from '../accounts/service'
 import { linesBackToCart } from '../cart/returns'
 import { orderableCartLines, removeOrderedLines } from '../cart/service'
-import { resolveVariantIds, variantsByIds, type VariantLine } from '../cart/variants'
+import { resolveVariantIds, variantsByIds, type VariantForSale, type VariantLine } from '../cart/variants'
+import { destinationOf, quote, quoteView, type Quote } from '../checkout/quote'
+import { problemMessage } from '../checkout/totals'
+import { redeemStatements, redemptionRefusal, type CodeRefusal } from '../discounts/service'
 import { chunkRows, getDb, type Db } from '../db/client'
-import { orderEvents, orderItems, orders, type OptionValue, type Order, type OrderItem, type OrderStatus, type Payment } from '../db/schema'
+import {
+  discountRedemptions,
+  orderEvents,
+  orderItems,
+  orders,
+  orderTaxLines,
+  type Discount,
+  type DiscountRedemption,
+  type OptionValue,
+  type Order,
+  type OrderItem,
+  type OrderStatus,
+  type OrderTaxLine,
+  type Payment,
+} from '../db/schema'
 import { sha256Hex } from '../platform/encoding'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, badRequest, notFound, validationFailed, type FieldErrors } from '../platform/errors'
@@ -37,6 +54,8 @@ interface PricedLine extends VariantLine {
   priceCents: number
   currency: string
   reservationId: string
+  /** The variant as read now: what the totals formula prices (weight, tax class, categories). */
+  variant: VariantForSale
 }
 
 /** A line as asked: a variant, or a product standing for its one variant; `ref` names it in errors. */
@@ -53,15 +72,35 @@ function holdTtlMs(env: Env): number {
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString()
 const itemsInOrder = { orderBy: [asc(orderItems.productId), asc(orderItems.variantId)] }
-const withLines = { items: itemsInOrder, payment: { columns: { refundedCents: true } } } as const
+const withLines = {
+  items: itemsInOrder,
+  payment: { columns: { refundedCents: true } },
+  taxLines: { orderBy: [asc(orderTaxLines.position)] as SQL[] },
+  discounts: { orderBy: [asc(discountRedemptions.discountId)] as SQL[], with: { discount: { columns: { kind: true } } } },
+} as const
 const isIllegalTransition = (err: unknown) => err instanceof ApiError && err.code === 'illegal_transition'
 
-function orderView(order: Order & { items: OrderItem[]; payment: Pick<Payment, 'refundedCents'> | null }): OrderView {
+type LoadedOrder = Order & { items: OrderItem[]; payment: Pick<Payment, 'refundedCents'> | null; taxLines: OrderTaxLine[]; discounts: (DiscountRedemption & { discount: Pick<Discount, 'kind'> })[] }
+
+function orderView(order: LoadedOrder): OrderView {
   return {
     id: order.id,
     status: order.status,
     currency: order.currency,
+    email: order.email,
     subtotal_cents: order.subtotalCents,
+    discount_cents: order.discountCents,
+    shipping: {
+      method_id: order.shippingMethodId,
+      method: order.shippingMethodName,
+      cents: order.shippingCents,
+      discount_cents: order.shippingDiscountCents,
+      weight_grams: order.shippingWeightGrams,
+    },
+    tax_cents: order.taxCents,
+    tax_inclusive: order.taxInclusive,
+    tax_lines: order.taxLines.map((line) => ({ name: line.name, rate_bp: line.rateBp, taxable_cents: line.taxableCents, amount_cents: line.amountCents })),
+    discounts: order.discounts.map((d) => ({ id: d.discountId, code: d.code, title: d.title, kind: d.discount.kind, amount_cents: d.amountCents })),
     total_cents: order.totalCents,
     items: order.items.map((item) => ({
       variant_id: item.variantId,
@@ -73,6 +112,9 @@ function orderView(order: Order & { items: OrderItem[]; payment: Pick<Payment, '
       quantity: item.quantity,
       price_at_purchase_cents: item.priceAtPurchaseCents,
       line_total_cents: item.lineTotalCents,
+      discount_cents: item.discountCents,
+      tax_cents: item.taxCents,
+      tax_rate_bp: item.taxRateBp,
     })),
     shipping_address: order.shippingAddress,
     created_at: iso(order.createdAt),
@@ -210,6 +252,7 @@ async function priceLines(db: Db, orderId: string, requested: RequestedLine[]): 
       priceCents: variant.priceCents,
       currency: variant.currency,
       reservationId: reservationIdOf(orderId, variant.variantId),
+      variant,
     }
   })
   const currencies = [...new Set(lines.map((line) => line.currency))]
@@ -282,22 +325,80 @@ async function holdAll(env: Env, orderId: string, lines: PricedLine[]): Promise<
   throw new ApiError(409, 'insufficient_stock', `Not enough stock for ${named.join(', ')}`, short)
 }
 
+/** What the order is refused for when the quote says it cannot ship as asked (the country named). */
+function shippingRefusal(q: Quote): ApiError | null {
+  const problem = q.totals.problems[0]
+  if (!problem) return null
+  const message = problemMessage(problem)
+  switch (problem.code) {
+    case 'no_zone':
+      return new ApiError(400, 'unshippable_country', message, { 'shipping_address.country': [message] })
+    case 'no_method':
+      return new ApiError(400, 'no_shipping_method', message, { shipping_method_id: [message] })
+    case 'method_required':
+      return new ApiError(400, 'shipping_method_required', `${message} Ask for a quote (POST /api/checkout/quote) to see the methods for this address.`, { shipping_method_id: [message] })
+    case 'method_unavailable':
+    case 'destination_required':
+      return new ApiError(400, 'shipping_method_unavailable', message, { shipping_method_id: [message] })
+  }
+}
+
+/** An entered code that does not apply: never ignored. Used up is a 409 (it may have been fine a moment ago), the rest a 400. */
+function codeRefused(refusal: CodeRefusal): ApiError {
+  const status = refusal.reason === 'used_up' || refusal.reason === 'customer_limit' ? 409 : 400
+  return new ApiError(status, 'discount_code_refused', refusal.message, { discount_code: [refusal.message] }, { reason: refusal.reason })
+}
+
+/** The quote of an order about to be placed, or the error that keeps it from being placed (nothing is held yet). */
+async function orderQuote(env: Env, lines: PricedLine[], body: CreateOrderBody, shippingAddress: { country: string; region?: string | null }, customerKey: string): Promise<Quote> {
+  const q = await quote(env, {
+    lines: lines.map((line) => ({ variant: line.variant, quantity: line.quantity })),
+    destination: destinationOf(shippingAddress),
+    shippingMethodId: body.shipping_method_id ?? null,
+    code: body.discount_code ?? null,
+    customerKey,
+  })
+  const refused = shippingRefusal(q)
+  if (refused) throw refused
+  if (q.refusal) throw codeRefused(q.refusal)
+  if (body.expected_total_cents !== undefined && body.expected_total_cents !== q.totals.totalCents) {
+    const money = (cents: number) => `${(cents / 100).toFixed(2)} ${q.currency ?? ''}`.trim()
+    throw new ApiError(409, 'total_changed', `The total changed from ${money(body.expected_total_cents)} to ${money(q.totals.totalCents)}: check the new breakdown and order again`, undefined, {
+      quote: quoteView(q),
+    })
+  }
+  return q
+}
+
 async function placeOrder(env: Env, userId: number, body: CreateOrderBody, orderId: string, idempotencyKey?: string): Promise<OrderView> {
   const db = getDb(env)
   const { cartId, lines: requested } = await requestedLines(env, userId, body)
-  const shippingAddress = body.shipping_address ?? (await profileOf(env, userId)).default_shipping_address
+  const profile = await profileOf(env, userId)
+  const shippingAddress = body.shipping_address ?? profile.default_shipping_address
   if (!shippingAddress) throw validationFailed({ shipping_address: ['is required: none was given and the profile has no default address'] })
   const lines = await priceLines(db, orderId, requested)
-  const subtotalCents = lines.reduce((sum, line) => sum + line.priceCents * line.quantity, 0)
+  const email = profile.email.toLowerCase()
+  const q = await orderQuote(env, lines, body, shippingAddress, email)
+  const totals = q.totals
+  const byVariant = new Map(totals.lines.map((line) => [line.variantId, line]))
 
   const holdExpiresAt = await holdAll(env, orderId, lines)
   const statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] = [
     db.insert(orders).values({
       id: idempotencyKey === undefined ? orderId : claimGuard(env, userId, idempotencyKey, orderId),
       userId,
+      email,
       currency: lines[0]?.currency ?? 'USD',
-      subtotalCents,
-      totalCents: subtotalCents,
+      subtotalCents: totals.subtotalCents,
+      discountCents: totals.discountCents,
+      shippingCents: totals.shippingCents,
+      shippingDiscountCents: totals.shippingDiscountCents,
+      taxCents: totals.taxCents,
+      taxInclusive: totals.taxInclusive,
+      shippingMethodId: totals.method?.id ?? null,
+      shippingMethodName: totals.method?.name ?? null,
+      shippingWeightGrams: totals.weightGrams,
+      totalCents: totals.totalCents,
       shippingAddress,
       holdExpiresAt,
     }),
@@ -315,10 +416,18 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
         quantity: line.quantity,
         lineTotalCents: line.priceCents * line.quantity,
         reservationId: line.reservationId,
+        discountCents: byVariant.get(line.variantId)?.discountCents ?? 0,
+        taxCents: byVariant.get(line.variantId)?.taxCents ?? 0,
+        taxRateBp: byVariant.get(line.variantId)?.taxRateBp ?? 0,
       })),
       0,
       orderItems,
     ).map((rows) => db.insert(orderItems).values(rows)),
+    ...chunkRows(totals.taxLines.map((line, position) => ({ orderId, position, name: line.name, rateBp: line.rateBp, taxableCents: line.taxableCents, amountCents: line.amountCents })), 0, orderTaxLines).map(
+      (rows) => db.insert(orderTaxLines).values(rows),
+    ),
+    // A discount's use is counted in the batch that places the order: past its limit the batch fails whole.
+    ...redeemStatements(db, orderId, email, totals.discounts),
     db.insert(orderEvents).values({ orderId, toStatus: 'pending_payment', note: cartId === null ? 'placed' : 'placed from the cart' }),
   ]
   // The cart gives up its lines in the same batch that makes the order: both happen or neither.
@@ -330,11 +439,13 @@ async function placeOrder(env: Env, userId: number, body: CreateOrderBody, order
   } catch (err) {
     await releaseAll(env, lines)
     if (idempotencyKey !== undefined && !(await holdsClaim(env, userId, idempotencyKey, orderId))) throw claimLost()
+    const refusal = redemptionRefusal(err, totals.discounts.map((applied) => applied.rule))
+    if (refusal) throw codeRefused(refusal)
     throw err
   }
   await enqueueOutbox(env, [placed.id])
   // Only here: an idempotent replay answers the first order without placing one.
-  logEvent(env, 'order.created', { order_id: orderId, user_id: userId, lines: lines.length, total_cents: subtotalCents, currency: lines[0]?.currency })
+  logEvent(env, 'order.created', { order_id: orderId, user_id: userId, lines: lines.length, total_cents: totals.totalCents, currency: lines[0]?.currency })
   const order = await findOrder(db, orderId)
   if (!order) throw new Error(`order ${orderId} missing right after its insert`)
   return orderView(order)

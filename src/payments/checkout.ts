@@ -5,6 +5,7 @@ import { payments, type Payment, type PaymentProvider } from '../db/schema'
 import { extendOrderHolds } from '../orders/service'
 import type { CurrentUser } from '../platform/env'
 import { ApiError, conflict, notFound } from '../platform/errors'
+import { formatMoney } from '../ui/money'
 import { checkoutProvider } from './config'
 import { localSessionId } from './local'
 import { loadOrder, moneyIn, paymentOf, type LoadedOrder } from './order-payment'
@@ -119,34 +120,46 @@ async function endTimedOutSession(env: Env, sessionId: string): Promise<void> {
   }
 }
 
-/** Creates (or, with the same key, finds again) the Stripe Checkout session of a claimed checkout. */
-async function stripeSession(env: Env, order: LoadedOrder, claim: Payment, origin: string): Promise<{ id: string; url: string | null }> {
-  // One Stripe line per order line, named with its variant ("Harbor Tee — Navy / M"; a default variant by
-  // the product's name alone). Should the lines ever not add up to the order's total (a discount, shipping),
-  // the order is one line of its total instead, so that Stripe always asks for exactly what the order says.
+type StripeLine = Stripe.Checkout.SessionCreateParams.LineItem
+
+/**
+ * The Stripe lines of an order, which always add up to exactly its total (Stripe's amount_total is what
+ * the webhook checks): one line per order line, named with its variant ("Harbor Tee — Navy / M"); a
+ * discounted line as one line of its net amount ("Harbor Tee × 3"); the shipping after its discount as
+ * "Shipping — Method"; the tax as its own line when prices exclude it. Should they ever not add up, the
+ * order is one line of its total instead, so that Stripe asks for exactly what the order says.
+ */
+export function stripeLineItems(order: Pick<LoadedOrder, 'id' | 'currency' | 'items' | 'totalCents' | 'shippingCents' | 'shippingDiscountCents' | 'shippingMethodName' | 'taxCents' | 'taxInclusive'>): StripeLine[] {
   const currency = order.currency.toLowerCase()
   const reference = `Order ${order.id.slice(0, 8).toUpperCase()}`
-  const lineName = (item: (typeof order.items)[number]) => `${item.productName}${item.optionValues.length ? ` — ${item.variantTitle}` : ''}`.slice(0, 250)
-  const linesTotal = order.items.reduce((sum, item) => sum + item.lineTotalCents, 0)
-  const lineItems: Stripe.Checkout.SessionCreateParams.LineItem[] =
-    order.items.length > 0 && linesTotal === order.totalCents
-      ? order.items.map((item) => ({
-          quantity: item.quantity,
-          price_data: { currency, unit_amount: item.priceAtPurchaseCents, product_data: { name: lineName(item), description: `${reference}${item.sku ? ` · SKU ${item.sku}` : ''}` } },
-        }))
-      : [
-          {
-            quantity: 1,
-            price_data: {
-              currency,
-              unit_amount: order.totalCents,
-              product_data: { name: reference, description: order.items.map((item) => `${item.quantity} × ${lineName(item)}`).join(', ').slice(0, 300) || reference },
-            },
-          },
-        ]
+  const lineName = (item: (typeof order.items)[number]) => `${item.productName}${item.optionValues.length ? ` — ${item.variantTitle}` : ''}`.slice(0, 240)
+  const line = (name: string, unitAmount: number, quantity: number, description?: string): StripeLine => ({
+    quantity,
+    price_data: { currency, unit_amount: unitAmount, product_data: { name, ...(description && { description }) } },
+  })
+  // A line discounted to nothing is left out: it adds nothing, and Stripe shows what is paid for.
+  const items = order.items.flatMap((item) => {
+    const description = `${reference}${item.sku ? ` · SKU ${item.sku}` : ''}`
+    const net = item.lineTotalCents - item.discountCents
+    if (net === 0 && item.lineTotalCents > 0) return []
+    return item.discountCents > 0
+      ? [line(`${lineName(item)} × ${item.quantity}`, net, 1, `${description} · ${formatMoney(item.discountCents, order.currency)} discount included`)]
+      : [line(lineName(item), item.priceAtPurchaseCents, item.quantity, description)]
+  })
+  const shipping = order.shippingCents - order.shippingDiscountCents
+  if (shipping > 0) items.push(line(`Shipping — ${order.shippingMethodName ?? 'Shipping'}`.slice(0, 250), shipping, 1, reference))
+  if (!order.taxInclusive && order.taxCents > 0) items.push(line('Tax', order.taxCents, 1, reference))
+  const sum = items.reduce((total, item) => total + (item.price_data?.unit_amount ?? 0) * (item.quantity ?? 1), 0)
+  if (items.length > 0 && sum === order.totalCents) return items
+  const summary = order.items.map((item) => `${item.quantity} × ${lineName(item)}`).join(', ').slice(0, 300) || reference
+  return [line(reference, order.totalCents, 1, summary)]
+}
+
+/** Creates (or, with the same key, finds again) the Stripe Checkout session of a claimed checkout. */
+async function stripeSession(env: Env, order: LoadedOrder, claim: Payment, origin: string): Promise<{ id: string; url: string | null }> {
   const params: Stripe.Checkout.SessionCreateParams = {
     mode: 'payment',
-    line_items: lineItems,
+    line_items: stripeLineItems(order),
     client_reference_id: order.id,
     metadata: { order_id: order.id },
     payment_intent_data: { metadata: { order_id: order.id } },

@@ -44,7 +44,19 @@ export interface RefundPlan {
   lines: RefundLine[]
 }
 
-type PlannedItem = Pick<OrderItem, 'productId' | 'variantId' | 'quantity' | 'priceAtPurchaseCents' | 'productName' | 'variantTitle' | 'optionValues'>
+type PlannedItem = Pick<OrderItem, 'productId' | 'variantId' | 'quantity' | 'priceAtPurchaseCents' | 'productName' | 'variantTitle' | 'optionValues'> &
+  Partial<Pick<OrderItem, 'lineTotalCents' | 'discountCents' | 'taxCents'>>
+
+/**
+ * What `units` more units of a line refund, `done` of them refunded before: the line's share of what was
+ * paid for it (its amount after its discount, plus its tax when prices excluded tax), spread over its units
+ * by cumulative rounding (half-up), so that refunding every unit, in any steps, returns exactly the line's share.
+ */
+export function lineRefundCents(item: PlannedItem, done: number, units: number, taxInclusive: boolean): number {
+  const paid = (item.lineTotalCents ?? item.priceAtPurchaseCents * item.quantity) - (item.discountCents ?? 0) + (taxInclusive ? 0 : (item.taxCents ?? 0))
+  const upTo = (n: number) => Math.floor((2 * paid * n + item.quantity) / (2 * item.quantity))
+  return upTo(done + units) - upTo(done)
+}
 
 /** Stripe forgets an idempotency key after 24 hours: a refund not known to have reached Stripe by then is not retried blindly. */
 const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000
@@ -73,7 +85,7 @@ export async function refundOrder(env: Env, orderId: string, options: RefundOpti
   let refund = await refundOf(db, refundId)
   if (refund && refund.orderId !== orderId) throw conflict('This refund id belongs to another order')
   if (!refund) {
-    const plan = planRefund(order.items, await refundable(db, payment, order.items), { amountCents, lines, restock })
+    const plan = planRefund(order.items, await refundable(db, payment, order.items), { amountCents, lines, restock }, order)
     try {
       await db.batch(claimRefund(db, { id: refundId, orderId, restock, reason }, plan))
     } catch (err) {
@@ -153,10 +165,16 @@ export async function refundable(db: Db, payment: Payment, items: Pick<OrderItem
 
 /**
  * The lines and amount of a refund, or a 400 naming what does not fit. Lines named: the amount defaults to
- * their price (never more than is left of the payment) and may only be lowered (goodwill). An amount
+ * what their units were paid (`lineRefundCents`: after the line's discount, with its tax when prices
+ * excluded it; never more than is left of the payment) and may only be lowered (goodwill). An amount
  * alone is a refund of money only (nothing to restock). Neither: everything that is left.
  */
-export function planRefund(items: PlannedItem[], left: Refundable, asked: { amountCents?: number; lines?: AskedRefundLine[]; restock: boolean }): RefundPlan {
+export function planRefund(
+  items: PlannedItem[],
+  left: Refundable,
+  asked: { amountCents?: number; lines?: AskedRefundLine[]; restock: boolean },
+  order: { taxInclusive: boolean } = { taxInclusive: false },
+): RefundPlan {
   if (left.cents < 1) throw conflict('This payment is refunded in full already')
   const errors: FieldErrors = {}
   const byVariant = new Map(items.map((item) => [item.variantId, item]))
@@ -198,8 +216,11 @@ export function planRefund(items: PlannedItem[], left: Refundable, asked: { amou
     if (asked.restock) throw validationFailed({ restock: ['choose the lines and units to return to stock: an amount alone returns nothing'] })
     amount = asked.amountCents ?? 0
   } else {
-    const linesCents = wanted.reduce((sum, line) => sum + (byVariant.get(line.variantId)?.priceAtPurchaseCents ?? 0) * line.quantity, 0)
-    if (asked.amountCents !== undefined && asked.amountCents > linesCents) throw validationFailed({ amountCents: [`must be at most ${linesCents}, the price of the chosen units`] })
+    const linesCents = wanted.reduce((sum, line) => {
+      const item = byVariant.get(line.variantId)
+      return item ? sum + lineRefundCents(item, item.quantity - (left.units.get(item.variantId) ?? 0), line.quantity, order.taxInclusive) : sum
+    }, 0)
+    if (asked.amountCents !== undefined && asked.amountCents > linesCents) throw validationFailed({ amountCents: [`must be at most ${linesCents}, what the chosen units were paid (after discount, with their tax)`] })
     amount = asked.amountCents ?? Math.min(linesCents, left.cents)
   }
   if (amount > left.cents) throw validationFailed({ amountCents: [`must be at most ${left.cents}, what is left of the payment`] })

@@ -14,6 +14,7 @@ export const ErrorBody = z
       message: z.string(),
       fields: FieldErrors.optional().describe('Field name (`_` for the whole input) → what is wrong with it'),
       request_id: z.string().optional().describe('The X-Request-Id of the request, for support'),
+      details: z.record(z.string(), z.unknown()).optional().describe('What the client needs to go on, for some codes (total_changed: the new `quote`)'),
     }),
   })
   .meta({ id: 'ErrorBody', description: 'The one error shape of the API: 4xx say what to fix, 5xx never leak details.' })
@@ -26,6 +27,8 @@ export class ApiError extends HTTPException {
     readonly code: string,
     message: string,
     readonly fields?: FieldErrors,
+    /** Answered as `error.details` (e.g. the recomputed quote of a `total_changed`). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(status, { message })
   }
@@ -58,7 +61,7 @@ const CODES_BY_STATUS: Record<number, string> = {
  */
 export function toErrorBody(err: unknown, requestId?: string): { status: ContentfulStatusCode; body: ErrorBody } {
   if (err instanceof ApiError) {
-    const error = { code: err.code, message: err.message, ...(err.fields && { fields: err.fields }), request_id: requestId }
+    const error = { code: err.code, message: err.message, ...(err.fields && { fields: err.fields }), request_id: requestId, ...(err.details && { details: err.details }) }
     return { status: err.status as ContentfulStatusCode, body: { error } }
   }
   if (err instanceof HTTPException && err.status < 500) {

@@ -15,7 +15,7 @@ import type { RefundView } from '../../payments/responses'
 import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, refundByStaff } from '../orders'
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../../db/schema'
 import { OrderLines, STATUS_LABELS } from '../../orders/pages'
-import { loadOrderBreakdown, OrderTotals } from '../../orders/breakdown'
+import { loadOrderBreakdown } from '../../orders/breakdown'
 import { randomToken } from '../../platform/encoding'
 import { queryString, withQuery } from '../../platform/query-string'
 import { Pager, failureOf, orderRef, plural, type Ctx } from './layout'
@@ -254,8 +254,7 @@ async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 
       <OrderLines order={order} productHref={(productId) => `/admin/products/${productId}`} />
       {breakdown && (
         <section class="card-section" aria-labelledby="totals-heading">
-          <h2 id="totals-heading">Payment summary</h2>
-          <OrderTotals order={breakdown} caption={`Totals of order ${orderRef(order.id)}`} />
+          <h2 id="totals-heading">Shipping and receipt</h2>
           <p>
             {breakdown.email && <>Buyer {breakdown.email} · </>}
             {breakdown.shipping_method_name ? `Shipped by ${breakdown.shipping_method_name}${breakdown.shipping_weight_grams > 0 ? ` (priced on ${breakdown.shipping_weight_grams} g)` : ''}` : 'No shipping method'} ·{' '}
