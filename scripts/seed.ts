@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { getPlatformProxy } from 'wrangler'
 import { isCatalogEmpty, seedCatalog, type SeedBindings } from './seed/catalog'
+import { seedCheckout } from './seed/checkout'
 import { DEMO_USERS, seedDemoUsers } from './seed/users'
 import { DEMO_DISCOUNTS, seedDemoDiscounts } from './seed/discounts'
 
@@ -47,6 +48,8 @@ try {
     console.log(`Seeded ${result.products} products in ${result.categories} categories with ${result.images} images (${result.objects} objects in R2).`)
   }
   await seedDemoUsers(proxy.env.DB)
+  const checkout = await seedCheckout(proxy.env.DB)
+  console.log(`Checkout: ${checkout.zones ? `${checkout.zones} shipping zones added` : 'shipping zones kept as they were'}, ${checkout.rates} tax rates.`)
   console.log(`Demo accounts (local only): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}`)
   await seedDemoDiscounts(proxy.env.DB)
   console.log(`Demo discounts: ${DEMO_DISCOUNTS.map((d) => d.code ?? `"${d.title}" (automatic)`).join(', ')}`)

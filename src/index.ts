@@ -9,6 +9,7 @@ import { adminPages } from './admin/pages'
 import { adminApi } from './admin/routes'
 import { cartPages } from './cart/pages'
 import { checkoutPages, orderPages } from './orders/pages'
+import { receiptPages } from './orders/receipt'
 import { paymentPages } from './payments/pages'
 import { webhooksRoute } from './payments/webhook'
 import { authApi, usersApi } from './accounts/routes'
@@ -113,6 +114,8 @@ const app = new Hono<AppEnv>()
   .route('/admin', adminPages)
   .route('/cart', cartPages)
   .route('/checkout', checkoutPages)
+  // The printable receipt (src/orders/receipt.tsx) before the order pages, which it sits beside.
+  .route('/orders', receiptPages)
   .route('/orders', orderPages)
   .route('/payments', paymentPages)
   .route('/notifications', notificationPages)

@@ -118,8 +118,8 @@ describe('names and searches longer than D1 allows in a LIKE pattern', () => {
     const admin = await staff()
     const recorded = recordingEnv()
     const name = `${LONG_NAME} ${Date.now().toString(36)}`
-    const first = await createProduct(recorded.env, admin.actor, { name, description: '', price: 1250, currency: 'USD', stock_quantity: 1, is_active: true, category_ids: [] })
-    const second = await createProduct(recorded.env, admin.actor, { name, description: '', price: 1250, currency: 'USD', stock_quantity: 1, is_active: true, category_ids: [] })
+    const first = await createProduct(recorded.env, admin.actor, { name, description: '', price: 1250, currency: 'USD', stock_quantity: 1, is_active: true, tax_class: 'standard', category_ids: [] })
+    const second = await createProduct(recorded.env, admin.actor, { name, description: '', price: 1250, currency: 'USD', stock_quantity: 1, is_active: true, tax_class: 'standard', category_ids: [] })
     expect(second.slug).toBe(`${first.slug}-2`)
     expect(recorded.overlongPatterns()).toEqual([])
   })

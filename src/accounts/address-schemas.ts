@@ -1,7 +1,8 @@
 /** The address book's bodies (`/api/account/addresses`) and the form they come from, as zod schemas. */
 import { z } from 'zod'
 import { countryName, normalRegion, REGIONS } from './address-options'
-import { COUNTRIES, line, Name, optionalLine, Phone } from './schemas'
+import { isCountry } from '../platform/countries'
+import { line, Name, optionalLine, Phone } from './schemas'
 
 /** Addresses one account may keep. */
 export const ADDRESSES_MAX = 20
@@ -10,7 +11,7 @@ const Country = z
   .string()
   .trim()
   .toUpperCase()
-  .refine((code) => COUNTRIES.has(code), 'must be an ISO 3166-1 alpha-2 country code, e.g. "FR"')
+  .refine((code) => isCountry(code), 'must be an ISO 3166-1 alpha-2 country code, e.g. "FR"')
 
 const fields = {
   name: Name,

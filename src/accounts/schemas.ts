@@ -1,13 +1,6 @@
 import { z } from 'zod'
 
-/** ISO 3166-1 alpha-2, officially assigned codes. */
-export const COUNTRIES: ReadonlySet<string> = new Set(
-  ('AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ ' +
-    'DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT ' +
-    'JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG ' +
-    'NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH ' +
-    'TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW').split(' '),
-)
+import { isCountry, regionCode, regionsOf } from '../platform/countries'
 
 export const Email = z
   .string()
@@ -28,6 +21,18 @@ export const Phone = z
   .transform((phone) => phone.replace(/[\s.()-]/g, ''))
   .pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an international number in E.164 form, e.g. +14155550123'))
 
+/** An assigned ISO 3166-1 alpha-2 country code, any case in, upper case out. */
+export const CountryCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine((code) => isCountry(code), 'must be an ISO 3166-1 alpha-2 country code, e.g. "FR"')
+
+/**
+ * A shipping address. `country` is an ISO 3166-1 alpha-2 code; where the country has regions (US, CA, AU:
+ * src/platform/countries.ts) `region` is required and one of them, typed as its code or its name and stored
+ * as its code ("California" → "CA"); elsewhere it is free text.
+ */
 export const ShippingAddress = z
   .object({
     name: line(100),
@@ -36,15 +41,21 @@ export const ShippingAddress = z
     city: line(100),
     region: optionalLine(100),
     postal_code: line(20),
-    country: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .refine((code) => COUNTRIES.has(code), 'must be an ISO 3166-1 alpha-2 country code, e.g. "FR"'),
+    country: CountryCode,
     /** Optional; an address from the address book brings its own. */
     phone: Phone.nullish(),
   })
   .strict()
+  .transform((address, ctx) => {
+    if (regionsOf(address.country).length === 0) return address
+    const code = address.region === null ? null : regionCode(address.country, address.region)
+    if (code === null) {
+      const which = address.country === 'US' ? 'state' : address.country === 'CA' ? 'province or territory' : 'state or territory'
+      ctx.addIssue({ code: 'custom', path: ['region'], message: address.region === null ? `is required: choose the ${which}` : `must be a ${which} of ${address.country}, e.g. "${regionsOf(address.country)[0]?.code}"` })
+      return z.NEVER
+    }
+    return { ...address, region: code }
+  })
 
 export const RegisterBody = z.object({ email: Email, password: NewPassword, name: Name }).strict()
 export type RegisterBody = z.infer<typeof RegisterBody>

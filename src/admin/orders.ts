@@ -7,6 +7,7 @@ import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from 'driz
 import { z } from 'zod'
 import { getDb } from '../db/client'
 import { ORDER_STATUSES, orderEvents, orderItems, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
+import { addressLine } from '../orders/breakdown'
 import { orderForViewer } from '../orders/service'
 import { illegalTransition, transition } from '../orders/status'
 import type { CartReturn } from '../cart/returns'
@@ -116,7 +117,11 @@ const cell = (value: string | number | null) => {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
-/** The filtered list as CSV (every page, at most 10,000 orders), amounts as decimals of their currency. */
+/**
+ * The filtered list as CSV (every page, at most 10,000 orders), amounts as decimals of their currency:
+ * the stored breakdown (subtotal, discount = the lines' and shipping's, shipping before its discount, tax,
+ * total, refunded), so that subtotal − discount + shipping + tax (unless tax_inclusive) = total on every row.
+ */
 export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<string> {
   // Each order's lines in one cell, by variant as bought: "2 × Harbor Tee (Navy / M, SKU TEE-NVY-M); 1 × Mug".
   const items = sql<string | null>`(select group_concat(line, '; ') from (
@@ -124,15 +129,51 @@ export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<strin
         then ' (' || ${orderItems.variantTitle} || coalesce(', SKU ' || ${orderItems.sku}, '') || ')' else coalesce(' (SKU ' || ${orderItems.sku} || ')', '') end as line
       from ${orderItems} where ${orderItems.orderId} = ${orders.id} order by ${orderItems.productId}, ${orderItems.variantId}))`
   const rows = await getDb(env)
-    .select({ ...listFields, items })
+    .select({
+      ...listFields,
+      items,
+      buyerEmail: orders.email,
+      subtotalCents: orders.subtotalCents,
+      discountCents: orders.discountCents,
+      shippingCents: orders.shippingCents,
+      shippingDiscountCents: orders.shippingDiscountCents,
+      taxCents: orders.taxCents,
+      taxInclusive: orders.taxInclusive,
+      shippingMethodName: orders.shippingMethodName,
+      shippingAddress: orders.shippingAddress,
+      refundedCents: sql<number>`coalesce(${payments.refundedCents}, 0)`,
+    })
     .from(orders)
     .innerJoin(users, eq(users.id, orders.userId))
+    .leftJoin(payments, eq(payments.orderId, orders.id))
     .where(filters(query))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(10_000)
-  const header = ['order_id', 'created_at', 'customer_email', 'status', 'payment_status', 'currency', 'total', 'review_reason', 'items']
+  const header = ['order_id', 'created_at', 'email', 'customer_email', 'status', 'payment_status', 'currency', 'subtotal', 'discount', 'shipping', 'tax', 'tax_inclusive', 'total', 'refunded', 'shipping_method', 'address', 'review_reason', 'items']
+  const amount = (cents: number) => (cents / 100).toFixed(2)
   const lines = rows.map((r) =>
-    [r.id, new Date(r.createdAt).toISOString(), r.email, r.status, r.paymentStatus, r.currency, (r.totalCents / 100).toFixed(2), r.reviewReason, r.items].map(cell).join(','),
+    [
+      r.id,
+      new Date(r.createdAt).toISOString(),
+      r.buyerEmail ?? r.email,
+      r.email,
+      r.status,
+      r.paymentStatus,
+      r.currency,
+      amount(r.subtotalCents),
+      amount(r.discountCents + r.shippingDiscountCents),
+      amount(r.shippingCents),
+      amount(r.taxCents),
+      r.taxInclusive ? 'yes' : 'no',
+      amount(r.totalCents),
+      amount(r.refundedCents),
+      r.shippingMethodName,
+      addressLine(r.shippingAddress),
+      r.reviewReason,
+      r.items,
+    ]
+      .map(cell)
+      .join(','),
   )
   return `${[header.join(','), ...lines].join('\r\n')}\r\n`
 }

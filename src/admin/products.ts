@@ -83,6 +83,7 @@ export async function adminProduct(env: Env, id: number): Promise<AdminProduct> 
   if (!row) throw notFound('product')
   return {
     ...summary(row),
+    tax_class: row.taxClass,
     variant_count: row.variants.length,
     description: row.description,
     category_ids: row.categories.map((c) => c.categoryId).sort((a, b) => a - b),
@@ -129,7 +130,7 @@ export async function createProduct(env: Env, actor: CurrentUser, body: AdminPro
   await checkCategories(db, body.category_ids)
   let created: ReturnType<typeof productCreatedEvent> | undefined
   const id = await withUniqueSlug({ name: body.name, asked: body.slug, fallback: 'product' }, productSlugOwners(db), 'products', async (slug) => {
-    const fields = { name: body.name, slug, description: body.description, priceCents: body.price, currency: body.currency, stockQuantity: body.stock_quantity, isActive: body.is_active }
+    const fields = { name: body.name, slug, description: body.description, priceCents: body.price, currency: body.currency, stockQuantity: body.stock_quantity, isActive: body.is_active, taxClass: body.tax_class }
     const after = { ...productView(fields), category_ids: body.category_ids }
     created = productCreatedEvent(slug, after)
     const [[row]] = await db.batch([
@@ -157,6 +158,7 @@ const productView = (fields: Partial<Product>) => ({
   ...(fields.currency !== undefined && { currency: fields.currency }),
   ...(fields.stockQuantity !== undefined && { stock_quantity: fields.stockQuantity }),
   ...(fields.isActive !== undefined && { is_active: fields.isActive }),
+  ...(fields.taxClass !== undefined && { tax_class: fields.taxClass }),
 })
 
 /** What a patch asks of the stock: nothing, a relative change, or a set that expects what staff saw. */
@@ -224,6 +226,7 @@ export async function updateProduct(env: Env, actor: CurrentUser, id: number, pa
       ...(patch.price !== undefined && { priceCents: patch.price }),
       ...(patch.currency !== undefined && { currency: patch.currency }),
       ...(patch.is_active !== undefined && { isActive: patch.is_active }),
+      ...(patch.tax_class !== undefined && { taxClass: patch.tax_class }),
     }
     const after = { ...before, ...productView(fields), ...(stock && { stock_quantity: stock.onHand }), ...(patch.category_ids && { category_ids: patch.category_ids }) }
     await commitCatalogChange(env, actor, { action: 'product.update', targetType: 'product', targetId: String(id), before, after }, [

@@ -1,7 +1,7 @@
 /** What the admin API answers, as zod schemas: the types are inferred from them and the OpenAPI document is generated from them. */
 import { z } from 'zod'
 import { Instant } from '../catalog/responses'
-import { CHECKOUT_STATUSES, ORDER_STATUSES, PAYMENT_PROVIDERS, PAYMENT_STATUSES, REFUND_STATUSES, USER_ROLES } from '../db/schema'
+import { CHECKOUT_STATUSES, ORDER_STATUSES, PAYMENT_PROVIDERS, PAYMENT_STATUSES, REFUND_STATUSES, TAX_CLASSES, USER_ROLES } from '../db/schema'
 import { OrderView } from '../orders/responses'
 import { RefundView } from '../payments/responses'
 import { PAGE_FIELDS } from '../platform/pagination'
@@ -39,6 +39,7 @@ export const AdminProductPage = z.object({ items: z.array(AdminProductSummary), 
 export type AdminProductPage = z.infer<typeof AdminProductPage>
 
 export const AdminProduct = AdminProductSummary.extend({
+  tax_class: z.enum(TAX_CLASSES).describe('Which tax rates apply (src/shipping: rates by country, region and class)'),
   variant_count: z.int().describe('With more than one, price_cents is the lowest variant price and stock_quantity their sum: both are set per variant'),
   description: z.string(),
   category_ids: z.array(z.int()),

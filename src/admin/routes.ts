@@ -49,6 +49,7 @@ import { bulkEditVariants, deactivateVariant, deleteVariants, generateVariants, 
 import { OrderIdParam } from '../orders/schemas'
 import { webhooksAdminApi } from '../webhooks/routes'
 import { productCsvApi } from './product-csv/routes'
+import { shippingAdminApi } from '../shipping/admin-routes'
 import { discountsAdminApi } from '../discounts/routes'
 
 export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
@@ -191,7 +192,7 @@ const exportOrdersDocs = adminDocs({
   summary: 'The filtered orders as CSV (at most 10,000)',
   responses: {
     200: {
-      description: 'order_id, created_at, customer_email, status, payment_status, currency, total, review_reason',
+      description: 'order_id, created_at, email (the buyer’s at the time), customer_email (the account’s), status, payment_status, currency, subtotal, discount, shipping, tax, tax_inclusive (yes/no), total, refunded, shipping_method, address, review_reason, items; amounts as decimals',
       media: { type: 'text/csv', schema: { type: 'string' } },
     },
   },
@@ -399,5 +400,7 @@ export const adminApi = new Hono<AppEnv>()
   .route('/webhooks', webhooksAdminApi)
   // Shopify product CSV import and export (src/admin/product-csv).
   .route('/', productCsvApi)
+  // Shipping zones and methods, tax rates and the tax setting (src/shipping).
+  .route('/', shippingAdminApi)
   // Discount codes and automatic promotions (src/discounts).
   .route('/discounts', discountsAdminApi)

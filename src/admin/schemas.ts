@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { slugSchema } from '../catalog/schemas'
+import { TAX_CLASSES } from '../db/schema'
 import { DecimalPrice } from '../platform/money'
 import { wholeNumber } from '../platform/params'
 
@@ -27,6 +28,7 @@ export const AdminProductBody = z
     currency: Currency.default('USD'),
     stock_quantity: StockCount.default(0),
     is_active: z.boolean().default(true),
+    tax_class: z.enum(TAX_CLASSES).default('standard').describe('Which tax rates apply: standard, reduced (books, food in many countries) or zero'),
     category_ids: z.array(z.int().min(1)).max(20).default([]),
   })
 export type AdminProductBody = z.infer<typeof AdminProductBody>
@@ -48,6 +50,7 @@ export const AdminProductPatch = z
     expected_stock_quantity: StockCount.optional().describe('The stock on hand the client saw (a compare-and-set): when it changed meanwhile, nothing is saved and the answer is 409 stock_changed'),
     stock_adjustment: z.int('must be a whole number').min(-1_000_000).max(1_000_000).optional().describe('Units to add to the stock on hand (negative to remove), whatever sold meanwhile'),
     is_active: z.boolean().optional(),
+    tax_class: z.enum(TAX_CLASSES).optional(),
     category_ids: z.array(z.int().min(1)).max(20).optional(),
   })
   .superRefine((patch, ctx) => {

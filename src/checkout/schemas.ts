@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ShippingAddress } from '../accounts/schemas'
+import { CountryCode, ShippingAddress } from '../accounts/schemas'
 import { LINE_TARGET, lineRef, Quantity } from '../cart/schemas'
 import { DiscountCode, ORDER_LINES_MAX } from '../orders/schemas'
 
@@ -15,7 +15,7 @@ export const QuoteBody = z
     items: z.array(QuoteLine).min(1, 'must hold at least one line').max(ORDER_LINES_MAX, `must hold at most ${ORDER_LINES_MAX} lines`).optional(),
     from_cart: z.literal(true, 'must be true').optional(),
     shipping_address: ShippingAddress.optional(),
-    country: ShippingAddress.shape.country.optional().describe('ISO 3166-1 alpha-2, when no shipping_address is given'),
+    country: CountryCode.optional().describe('ISO 3166-1 alpha-2, when no shipping_address is given'),
     region: z.string().trim().max(100).optional().describe('A subdivision code without the country ("CA"), with country'),
     shipping_method_id: z.int('must be a shipping method id').min(1, 'must be a shipping method id').optional(),
     discount_code: DiscountCode.optional(),

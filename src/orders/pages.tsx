@@ -333,11 +333,15 @@ function OrderDetail({ c, order, notice, link }: { c: Ctx; order: OrderView; not
           </span>
         ))}
       </address>
-      {!link && (
-        <p>
-          <a href="/orders">All your orders</a>
-        </p>
-      )}
+      <p>
+        <a href={`/orders/${order.id}/receipt${link ? `?key=${encodeURIComponent(link.key)}` : ''}`}>Printable receipt</a>
+        {!link && (
+          <>
+            {' · '}
+            <a href="/orders">All your orders</a>
+          </>
+        )}
+      </p>
     </section>
   )
 }

@@ -17,6 +17,8 @@ import { productsPages, productVariantsPages } from './products'
 import { usersPages } from './users'
 import { webhooksPages } from '../../webhooks/pages'
 import { importsPages } from './imports'
+import { shippingPages } from './shipping'
+import { taxesPages } from './taxes'
 import { discountsPages } from '../../discounts/pages'
 
 export const adminPages = new Hono<AppEnv>()
@@ -41,6 +43,8 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', outboxPages)
   .route('/', webhooksPages)
   .route('/', importsPages)
+  .route('/', shippingPages)
+  .route('/', taxesPages)
   .route('/', discountsPages)
 
 adminPages.onError(htmlErrorHandler)

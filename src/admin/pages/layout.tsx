@@ -30,6 +30,8 @@ function AdminNav({ role }: { role: string }) {
       <a href="/admin/categories">Categories</a>
       <a href="/admin/orders">Orders</a>
       <a href="/admin/discounts">Discounts</a>
+      <a href="/admin/shipping">Shipping</a>
+      <a href="/admin/taxes">Taxes</a>
       <a href="/admin/imports">Import / export</a>
       {role === 'admin' && <a href="/admin/users">Users</a>}
       {role === 'admin' && <a href="/admin/audit">Audit log</a>}

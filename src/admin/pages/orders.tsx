@@ -15,6 +15,7 @@ import type { RefundView } from '../../payments/responses'
 import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, refundByStaff } from '../orders'
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../../db/schema'
 import { OrderLines, STATUS_LABELS } from '../../orders/pages'
+import { loadOrderBreakdown } from '../../orders/breakdown'
 import { randomToken } from '../../platform/encoding'
 import { queryString, withQuery } from '../../platform/query-string'
 import { Pager, failureOf, orderRef, plural, type Ctx } from './layout'
@@ -233,6 +234,7 @@ async function cancelConfirmPage(c: Ctx, orderId: string) {
 
 async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 | 400 | 404 | 409 | 413 | 415 = 200) {
   const order = await adminOrder(c.env, userOf(c), orderId)
+  const breakdown = await loadOrderBreakdown(c.env, orderId)
   const csrf = csrfToken(c)
   const money = (cents: number) => formatMoney(cents, order.currency)
   const refundedUnits = new Map<number, number>()
@@ -250,6 +252,16 @@ async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 
         {order.refunded_cents > 0 && ` (${money(order.refunded_cents)} refunded)`} · {order.customer?.email} · placed {order.created_at.slice(0, 16).replace('T', ' ')} UTC
       </p>
       <OrderLines order={order} productHref={(productId) => `/admin/products/${productId}`} />
+      {breakdown && (
+        <section class="card-section" aria-labelledby="totals-heading">
+          <h2 id="totals-heading">Shipping and receipt</h2>
+          <p>
+            {breakdown.email && <>Buyer {breakdown.email} · </>}
+            {breakdown.shipping_method_name ? `Shipped by ${breakdown.shipping_method_name}${breakdown.shipping_weight_grams > 0 ? ` (priced on ${breakdown.shipping_weight_grams} g)` : ''}` : 'No shipping method'} ·{' '}
+            <a href={`/orders/${order.id}/receipt`}>Printable receipt</a>
+          </p>
+        </section>
+      )}
       {order.shipment && (
         <p>
           Shipped with {order.shipment.carrier} {order.shipment.tracking_number && `(${order.shipment.tracking_number})`} on {order.shipment.shipped_at.slice(0, 10)}

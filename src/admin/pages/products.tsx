@@ -20,6 +20,8 @@ import { withQuery } from '../../platform/query-string'
 import { Pager, failureOf, flatten, formValues, id, plural, type Category, type Ctx } from './layout'
 import { readVariantSet } from '../variants'
 import { DerivedPriceAndStock, VariantsEditor, variantsPages, type VariantsFeedback } from './variants'
+import { TAX_CLASSES } from '../../db/schema'
+import { TAX_CLASS_LABELS } from './taxes'
 
 function ProductForm({ c, product, categories, values, errors, message }: { c: Ctx; product?: AdminProduct; categories: Category[]; values?: Record<string, string>; errors?: FieldErrors; message?: string }) {
   const v = (key: string, fallback?: string) => values?.[key] ?? fallback ?? ''
@@ -62,6 +64,20 @@ function ProductForm({ c, product, categories, values, errors, message }: { c: C
       <label class="check">
         <input type="checkbox" name="is_active" value="on" checked={values ? values.is_active === 'on' : (product?.is_active ?? true)} /> Sold in the shop (active)
       </label>
+      <div class={`field${errors?.tax_class ? ' has-error' : ''}`}>
+        <label for="field-tax_class">Tax class</label>
+        <small id="field-tax_class-hint" class="hint">
+          Which of the destination&rsquo;s <a href="/admin/taxes">tax rates</a> applies: reduced for books or food where the law says so.
+        </small>
+        <select id="field-tax_class" name="tax_class" aria-describedby="field-tax_class-hint">
+          {TAX_CLASSES.map((taxClass) => (
+            <option key={taxClass} value={taxClass} selected={v('tax_class', product?.tax_class ?? 'standard') === taxClass}>
+              {TAX_CLASS_LABELS[taxClass]}
+            </option>
+          ))}
+        </select>
+        {errors?.tax_class && <p class="field-error">{errors.tax_class.join('; ')}</p>}
+      </div>
       <fieldset class="categories-field">
         <legend>Categories</legend>
         {errors?.category_ids && <p class="field-error">{errors.category_ids.join('; ')}</p>}
@@ -87,6 +103,7 @@ function productBodyFromForm(form: FormBody) {
     currency: formText(form, 'currency') || 'USD',
     stock_quantity: /^\d{1,7}$/.test(stock) ? Number(stock) : stock,
     is_active: formText(form, 'is_active') === 'on',
+    tax_class: formText(form, 'tax_class') || 'standard',
     category_ids: formAll(form, 'category_ids').map(Number),
   }
 }
