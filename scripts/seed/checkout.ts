@@ -74,7 +74,7 @@ export const DEMO_ZONES: DemoZone[] = [
 
 /** US sales tax is set per state (here California's 7.25 % base rate); VAT per EU country, standard and reduced. */
 export const DEMO_TAX_RATES = [
-  { country: 'US', region: 'CA', taxClass: 'standard', rateBp: 725, name: 'Sales tax' },
+  { country: 'US', region: 'CA', taxClass: 'standard', rateBp: 725, name: 'California sales tax' },
   { country: 'DE', region: '', taxClass: 'standard', rateBp: 1900, name: 'VAT' },
   { country: 'DE', region: '', taxClass: 'reduced', rateBp: 700, name: 'VAT' },
   { country: 'FR', region: '', taxClass: 'standard', rateBp: 2000, name: 'TVA' },

@@ -88,7 +88,8 @@ export function Receipt({ order, store, backHref }: { order: OrderBreakdown; sto
           )}
         </section>
       </div>
-      <table class="receipt-lines">
+      {/* Focusable: on a phone it scrolls sideways, and a keyboard must reach it. */}
+      <table class="receipt-lines" tabIndex={0}>
         <caption class="visually-hidden">Items</caption>
         <thead>
           <tr>

@@ -73,7 +73,7 @@ export function Layout({ title, description, canonical, ogType = 'website', ogIm
         <main id="main">{children}</main>
         <footer class="site-footer">
           <p>
-            {SITE_NAME} · prices include taxes where they apply · <a href="/sitemap.xml">Sitemap</a>
+            {SITE_NAME} · shipping and taxes shown before you pay · <a href="/sitemap.xml">Sitemap</a>
           </p>
         </footer>
       </body>

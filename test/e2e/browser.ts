@@ -79,3 +79,34 @@ export async function readMail(page: Page, to: string, subject: string): Promise
   await row.first().getByRole('link', { name: 'HTML' }).click()
   return page.locator('body').innerText()
 }
+
+/** An address as the checkout's fields take it. */
+export interface TestAddress {
+  name: string
+  line1: string
+  city: string
+  postalCode: string
+  country: string
+  /** A US, Canadian or Australian region code ("CA"), chosen in its select. */
+  region?: string
+}
+
+/** Fills the checkout's address fields (step 1) and has the totals computed for it ("Update totals"): its shipping methods appear, the cheapest chosen. */
+export async function fillCheckoutAddress(page: Page, address: TestAddress) {
+  await page.getByLabel('Recipient').fill(address.name)
+  await page.getByLabel('Address line 1').fill(address.line1)
+  await page.getByLabel('City').fill(address.city)
+  await page.getByLabel('Postal code').fill(address.postalCode)
+  await page.getByLabel('Country', { exact: true }).selectOption(address.country)
+  if (address.region) await page.getByLabel('State, province or territory').selectOption(address.region)
+  await page.getByRole('button', { name: 'Update totals' }).click()
+  await page.locator('.method-list').waitFor()
+}
+
+/** The rows of the first totals list on the page (`dl.totals`: subtotal, discounts, shipping, tax, total), label → amount. */
+export async function totalsOn(page: Page, scope = 'dl.totals'): Promise<Record<string, string>> {
+  const rows = await page.locator(scope).first().locator('div').evaluateAll((divs) =>
+    divs.map((div) => [div.querySelector('dt')?.textContent?.replace(/\s+/g, ' ').trim() ?? '', div.querySelector('dd')?.textContent?.replace(/\s+/g, ' ').trim() ?? '']),
+  )
+  return Object.fromEntries(rows.filter(([label]) => label))
+}

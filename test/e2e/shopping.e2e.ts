@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BASE, check, launch, watchConsole } from './browser'
+import { BASE, check, fillCheckoutAddress, launch, watchConsole } from './browser'
 
 let browser: Browser
 beforeAll(async () => {
@@ -19,11 +19,7 @@ async function addToCart(page: Page) {
 async function checkoutAndPay(page: Page, problems: string[], outcome: 'Pay' | 'Decline', shoot: boolean) {
   await page.getByRole('link', { name: 'Check out' }).click()
   await page.waitForURL(/\/checkout$/)
-  await page.getByLabel('Recipient').fill('Ada Lovelace')
-  await page.getByLabel('Address line 1').fill('12 Analytical Row')
-  await page.getByLabel('City').fill('London')
-  await page.getByLabel('Postal code').fill('N1 9GU')
-  await page.getByLabel('Country', { exact: true }).selectOption('GB')
+  await fillCheckoutAddress(page, { name: 'Ada Lovelace', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 9GU', country: 'GB' })
   if (shoot) await check(page, problems, '07-checkout')
   await page.getByRole('button', { name: 'Place order and pay' }).click()
   await page.waitForURL(/\/orders\/[0-9a-f-]{36}\?placed=1$/)

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BASE, check, launch, readMail, screenshots, signIn, watchConsole } from './browser'
+import { BASE, check, fillCheckoutAddress, launch, readMail, screenshots, signIn, watchConsole } from './browser'
 
 let browser: Browser
 beforeAll(async () => {
@@ -61,11 +61,7 @@ describe('a shopper buys one variant', () => {
     await page.getByRole('link', { name: 'Check out' }).click()
     await page.waitForURL(/\/checkout$/)
     expect(await page.locator('main').innerText()).toContain('Navy / M')
-    await page.getByLabel('Recipient').fill('Ada Lovelace')
-    await page.getByLabel('Address line 1').fill('12 Analytical Row')
-    await page.getByLabel('City').fill('London')
-    await page.getByLabel('Postal code').fill('N1 9GU')
-    await page.getByLabel('Country', { exact: true }).selectOption('GB')
+    await fillCheckoutAddress(page, { name: 'Ada Lovelace', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 9GU', country: 'GB' })
     await page.getByRole('button', { name: 'Place order and pay' }).click()
     await page.waitForURL(/\/orders\/[0-9a-f-]{36}\?placed=1$/)
     await page.getByRole('button', { name: 'Pay now' }).click()
