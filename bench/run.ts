@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util'
 import { Log, LogLevel, Miniflare } from 'miniflare'
 import type { Readable } from 'node:stream'
 import { seedCatalog, type SeedBindings } from '../scripts/seed/catalog'
+import { seedCheckout } from '../scripts/seed/checkout'
 
 const { values } = parseArgs({
   options: {
@@ -39,10 +40,17 @@ interface Figures {
   detail: string
 }
 
+/** A request of a scenario beyond a GET of a path: its method, headers and body, which may vary per request too. */
+type RequestOf = (n: number) => { method?: 'POST'; headers?: Record<string, string>; body?: string }
+
 /** Runs one load against `base`; `path` may vary per request (a counter makes every request unique). */
-async function load(base: string, path: (n: number) => string): Promise<Figures> {
+async function load(base: string, path: (n: number) => string, request?: RequestOf): Promise<Figures> {
   let n = 0
-  const warm = await autocannon({ url: base, connections: CONNECTIONS, duration: 1, requests: [{ setupRequest: (r) => ({ ...r, path: path(n++) }) }] })
+  const setup = (r: autocannon.Request) => {
+    const i = n++
+    return { ...r, path: path(i), ...request?.(i) }
+  }
+  const warm = await autocannon({ url: base, connections: CONNECTIONS, duration: 1, requests: [{ setupRequest: setup }] })
   void warm
   const result = await autocannon({
     url: base,
@@ -50,7 +58,7 @@ async function load(base: string, path: (n: number) => string): Promise<Figures>
     duration: SECONDS,
     requests: [
       {
-        setupRequest: (r) => ({ ...r, path: path(n++) }),
+        setupRequest: setup,
         onResponse: (status, body) => {
           if (status >= 500 && values['worker-logs']) process.stderr.write(`  ${status}: ${String(body).slice(0, 300)}\n`)
         },
@@ -85,12 +93,31 @@ async function applyMigrations(db: D1Database) {
 interface Scenario {
   name: string
   path: (n: number) => string
+  request?: RequestOf
   /** The ceiling this scenario is compared with. */
   ceiling?: 'healthz' | 'd1'
   target?: number
 }
 
-const scenarios = (slug: string, word: string): Scenario[] => [
+/** What the checkout scenario orders with: customers' bearer tokens, a variant with stock for the whole run, a method. */
+interface CheckoutFixture {
+  bearers: string[]
+  variantId: number
+  methodId: number
+}
+
+const CHECKOUT_ADDRESS = { name: 'Bench Buyer', line1: '1 Infinite Loop', city: 'Cupertino', region: 'CA', postal_code: '95014', country: 'US' }
+
+/** One order per request, each from the next customer: one line, shipped to California by the demo's Standard method, taxed. */
+const orderRequest =
+  (fixture: CheckoutFixture): RequestOf =>
+  (n) => ({
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${fixture.bearers[n % fixture.bearers.length]}` },
+    body: JSON.stringify({ items: [{ variant_id: fixture.variantId, quantity: 1 }], shipping_address: CHECKOUT_ADDRESS, shipping_method_id: fixture.methodId }),
+  })
+
+const scenarios = (slug: string, word: string, checkout?: CheckoutFixture): Scenario[] => [
   { name: 'GET /healthz (runtime ceiling)', path: () => '/healthz' },
   { name: 'GET /healthz/d1 (one D1 query: database ceiling)', path: () => '/healthz/d1' },
   { name: 'GET /api/products cached', path: () => '/api/products', ceiling: 'healthz', target: 0.8 },
@@ -100,14 +127,15 @@ const scenarios = (slug: string, word: string): Scenario[] => [
   { name: 'GET /api/products/:slug cached', path: () => `/api/products/${slug}`, ceiling: 'healthz' },
   { name: 'GET /products (shop list page) uncached', path: (n) => `/products?min=${(n / 100).toFixed(2)}`, ceiling: 'd1' },
   { name: 'GET /products/:slug (product page) cached', path: () => `/products/${slug}`, ceiling: 'healthz' },
+  ...(checkout ? [{ name: 'POST /api/orders (one line, shipping and tax)', path: () => '/api/orders', request: orderRequest(checkout), ceiling: 'd1' as const }] : []),
 ]
 
 type Row = { scenario: Scenario; figures: Figures }
 
-async function measure(label: string, base: string, slug: string, word: string): Promise<Row[]> {
+async function measure(label: string, base: string, slug: string, word: string, checkout?: CheckoutFixture): Promise<Row[]> {
   const rows: Row[] = []
-  for (const scenario of scenarios(slug, word)) {
-    const figures = await load(base, scenario.path)
+  for (const scenario of scenarios(slug, word, checkout)) {
+    const figures = await load(base, scenario.path, scenario.request)
     rows.push({ scenario, figures })
     process.stderr.write(`  ${label}: ${scenario.name}: ${Math.round(figures.requestsPerSecond)} req/s\n`)
   }
@@ -138,6 +166,32 @@ function report(title: string, rows: Row[], baseline?: Row[]) {
       ].join(' '),
     )
   })
+}
+
+/**
+ * Customers (one per connection, each registered from an address of its own, as rate limits count per
+ * client) and a single-variant product with stock for every order of the run, set in D1 before its
+ * stock object first loads it.
+ */
+async function checkoutFixture(base: string, db: D1Database): Promise<CheckoutFixture> {
+  const bearers: string[] = []
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const response = await fetch(new URL('/api/auth/register', base), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'CF-Connecting-IP': `bench-client-${i}` },
+      body: JSON.stringify({ email: `bench-${i}-${Date.now().toString(36)}@example.com`, password: 'bench password 1234', name: `Bench Buyer ${i}` }),
+    })
+    if (response.status !== 201) throw new Error(`registering a bench customer answered ${response.status}: ${await response.text()}`)
+    bearers.push(((await response.json()) as { access_token: string }).access_token)
+  }
+  const variant = await db
+    .prepare(`SELECT v.id AS id FROM product_variants v JOIN products p ON p.id = v.product_id WHERE p.is_active = 1 AND v.is_active = 1
+      AND (SELECT count(*) FROM product_variants o WHERE o.product_id = p.id) = 1 AND p.price_cents < 7500 ORDER BY p.id LIMIT 1`)
+    .first<{ id: number }>()
+  const method = await db.prepare(`SELECT m.id AS id FROM shipping_methods m JOIN shipping_zones z ON z.id = m.zone_id WHERE z.name = 'Domestic' AND m.name = 'Standard'`).first<{ id: number }>()
+  if (!variant || !method) throw new Error('the seeded store has no single-variant product or no Domestic Standard method')
+  await db.prepare('UPDATE product_variants SET stock_quantity = 10000000 WHERE id = ?').bind(variant.id).run()
+  return { bearers, variantId: variant.id, methodId: method.id }
 }
 
 /** The slug of the newest product, for the detail route. */
@@ -180,8 +234,9 @@ async function onWorkerd(size: number): Promise<Row[]> {
     const started = Date.now()
     await seedCatalog(env, { products: size })
     process.stderr.write(`Seeded ${size} products on workerd in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
+    await seedCheckout(env.DB)
     const slug = await newestSlug(url)
-    return await measure(`workerd ${size}`, url.origin, slug, 'oak')
+    return await measure(`workerd ${size}`, url.origin, slug, 'oak', await checkoutFixture(url.origin, env.DB))
   } finally {
     await mf.dispose()
   }
@@ -207,6 +262,7 @@ async function throughWranglerDev(): Promise<Row[]> {
       await new Promise((resolve) => setTimeout(resolve, 500))
     }
     const slug = await newestSlug(base)
+    // The catalog only: the checkout is measured on workerd directly, where the bench holds the database.
     return await measure('wrangler dev 200', base, slug, 'oak')
   } finally {
     if (dev.pid) process.kill(-dev.pid, 'SIGTERM')

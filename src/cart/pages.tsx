@@ -1,5 +1,7 @@
 /** The cart page: change quantities, remove lines; add-to-cart from product pages lands here. */
 import { TableHead } from '../ui/table-head'
+import { shippableCountries, type Choice } from '../accounts/address-options'
+import { CountrySelect, RegionSelect } from '../ui/country-select'
 import { Hono, type Context } from 'hono'
 import { csrf as originCheck } from 'hono/csrf'
 import { csrfProtection, csrfToken, FORM_MAX_BYTES } from '../accounts/csrf'
@@ -92,7 +94,7 @@ async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: s
               ))}
             </tbody>
           </table>
-          <CartSummary cart={cart} csrf={csrf} />
+          <CartSummary cart={cart} csrf={csrf} countries={await shippableCountries(c.env)} />
         </>
       )}
     </>,
@@ -104,7 +106,7 @@ async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: s
  * The summary card: the subtotal, the discount code (its refusal next to it), the shipping and tax
  * estimate once a country is given, the total, and the one "Check out".
  */
-function CartSummary({ cart, csrf }: { cart: CartView; csrf: string }) {
+function CartSummary({ cart, csrf, countries }: { cart: CartView; csrf: string; countries: readonly Choice[] }) {
   const estimate = cart.estimate
   const refusal = estimate?.code_refusal ?? null
   const problems = estimate?.problems.filter((p) => p.code !== 'method_required') ?? []
@@ -157,17 +159,8 @@ function CartSummary({ cart, csrf }: { cart: CartView; csrf: string }) {
         <summary>{cart.estimate_country ? `Shipping and tax to ${cart.estimate_country}${cart.estimate_region ? ` (${cart.estimate_region})` : ''}` : 'Estimate shipping and tax'}</summary>
         <Form action="/cart/estimate" csrf={csrf} class="summary-form">
           <div class="fieldset-grid">
-            <div class="field">
-              <label for="estimate-country">Country code</label>
-              <input id="estimate-country" name="estimate_country" value={cart.estimate_country ?? ''} maxLength={2} autoComplete="shipping country" required aria-describedby="estimate-country-hint" />
-              <small id="estimate-country-hint" class="hint">
-                Two letters, e.g. US, FR.
-              </small>
-            </div>
-            <div class="field">
-              <label for="estimate-region">Region code (optional)</label>
-              <input id="estimate-region" name="estimate_region" value={cart.estimate_region ?? ''} maxLength={3} autoComplete="shipping address-level1" />
-            </div>
+            <CountrySelect name="estimate_country" label="Country" countries={countries.map((country) => country.code)} value={cart.estimate_country} required autocomplete="shipping country" />
+            <RegionSelect name="estimate_region" label="State, province or territory" hint="For the United States, Canada and Australia." value={cart.estimate_region} autocomplete="shipping address-level1" />
           </div>
           <button type="submit" class="secondary">
             Estimate
