@@ -201,6 +201,28 @@ describe('redemptions, counted with the order', () => {
     expect(redemptionRefusal(refusal?.err, [ruleOf(discount)])).toEqual({ reason: 'used_up', message: `The code ${discount.code} was used up by other orders just now. Nothing was charged; check the new total.` })
   })
 
+  it('places at most 50 orders with a code limited to 50 out of 200 concurrent checkouts through the API, each refusal in words, no stock held for them', async () => {
+    const discount = await insertDiscount({ usageLimit: 50 })
+    const product = await insertProduct({ priceCents: 2000, stockQuantity: 1000 })
+    const buyers = await Promise.all(range(20).map(() => registerUser()))
+    const answers = await Promise.all(
+      range(200).map((i) => callJson<{ id: string; discount_cents: number } & ErrorBody>('POST', '/api/orders', { items: [{ product_id: product.id, quantity: 1 }], shipping_address: ADDRESS, discount_code: discount.code }, buyers[i % 20]!.bearer)),
+    )
+    const placed = answers.filter((a) => a.status === 201)
+    const refused = answers.filter((a) => a.status !== 201)
+    expect(placed).toHaveLength(50)
+    expect(placed.every((a) => a.body.discount_cents > 0)).toBe(true)
+    expect(new Set(refused.map((a) => `${a.status} ${a.body.error.code}`))).toEqual(new Set(['409 discount_code_refused']))
+    expect(refused[0]?.body.error.message).toContain('used up')
+    expect((await discountRow(discount.id)).timesUsed).toBe(50)
+    expect(await liveRedemptions(discount.id)).toHaveLength(50)
+    // Only the placed orders hold stock: the refused ones gave their holds back.
+    const [variant] = await db().select().from(orders).where(eq(orders.id, placed[0]!.body.id))
+    expect(variant).toBeDefined()
+    const stock = await callJson<{ variants: { stock_held: number }[] }>('GET', `/api/admin/products/${product.id}/variants`, undefined, (await staffUser('admin')).bearer)
+    expect(stock.body.variants[0]?.stock_held).toBe(50)
+  }, 120_000)
+
   it('lets one of 20 concurrent orders of one buyer redeem a code limited to once per customer', async () => {
     const discount = await insertDiscount({ perCustomerLimit: 1 })
     const customer = uniqueEmail('eager')

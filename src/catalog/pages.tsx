@@ -144,7 +144,7 @@ function Filters({ params, categories }: { params: ProductListParams; categories
  * The facets of the listing (counts over every product it matches) as links that narrow it: categories,
  * price ranges, each option's values and in stock. The one in force is marked, and its link lifts it.
  */
-function Refine({ params, facets }: { params: ProductListParams; facets: ProductFacets | undefined }) {
+function Refine({ params, facets }: { params: ProductListParams; facets: ProductFacets | null | undefined }) {
   if (!facets) return null
   const to = (change: Partial<ProductListParams>) => listingUrl({ ...params, ...change, page: 1 })
   const money = (cents: number) => formatMoney(cents, 'USD')

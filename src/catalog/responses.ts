@@ -80,7 +80,7 @@ export const ProductList = z
     ...PAGE_LINK_FIELDS,
     next: z.string().nullable().describe('The next page as a path with its query, or null on the last'),
     search: SearchInfo.nullable().describe('For a search (`q`): what was searched for and any correction; null otherwise'),
-    facets: ProductFacets.optional().describe('With `include=facets`: counts over every match, for filters'),
+    facets: ProductFacets.nullable().optional().describe('With `include=facets`: counts over every match, for filters; null when more than 2,000 products match (narrow the list to see them)'),
   })
   .meta({ id: 'ProductList' })
 export type ProductList = z.infer<typeof ProductList>

@@ -77,7 +77,7 @@ export async function productList(env: Env, waitUntil: WaitUntil, params: Produc
     const { shown, total, itemsJson, search } = page
     const info = pageInfo(shown, total)
     const link = (page: number) => withQuery('/api/products', canonicalParams(shown, page))
-    const rest: Omit<ProductList, 'items'> = { ...info, ...pageLinks(info, link), search, ...(page.facets && { facets: page.facets }) }
+    const rest: Omit<ProductList, 'items'> = { ...info, ...pageLinks(info, link), search, ...(page.facets !== undefined && { facets: page.facets }) }
     // The items are already JSON text from SQLite: spliced in, not parsed and serialized again.
     return `{"items":${itemsJson},${JSON.stringify(rest).slice(1)}`
   }, { shared: isBrowsing(params) })
