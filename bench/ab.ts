@@ -70,20 +70,28 @@ async function serve(root: string, name: string) {
   await applyMigrations(root, env.DB as unknown as D1Database)
   const seed = (await import(join(root, 'scripts/seed/catalog.ts'))) as SeedModule
   await seed.seedCatalog(env, { products: SIZE })
-  return { mf, base: url.origin }
+  return { mf, base: url.origin, slug: await newestSlug(url.origin) }
 }
 
-const scenarios: { name: string; path: (n: number) => string }[] = [
+const scenarios: { name: string; path: (n: number, slug: string) => string }[] = [
   { name: 'GET /healthz', path: () => '/healthz' },
   { name: 'GET /api/products cached', path: () => '/api/products' },
   { name: 'GET /api/products uncached', path: (n) => `/api/products?min_price=${n}` },
   { name: 'GET /api/products?q=oak uncached', path: (n) => `/api/products?q=oak&min_price=${n}` },
   { name: 'GET /products uncached (page)', path: (n) => `/products?min=${(n / 100).toFixed(2)}` },
+  { name: 'GET /api/products/:slug cached', path: (_n, slug) => `/api/products/${slug}` },
+  { name: 'GET /products/:slug cached (page)', path: (_n, slug) => `/products/${slug}` },
 ]
 
+/** The slug of a side's newest product, for the detail routes. */
+async function newestSlug(base: string): Promise<string> {
+  const body = (await (await fetch(`${base}/api/products?page_size=1`)).json()) as { items: { slug: string }[] }
+  return body.items[0]?.slug ?? 'missing'
+}
+
 /** One short load; `counter` carries on across a side's loads, so that a varying path never repeats (every request a cache miss). */
-async function rate(base: string, path: (n: number) => string, counter: { n: number }): Promise<number> {
-  const result = await autocannon({ url: base, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: (r) => ({ ...r, path: path(counter.n++) }) }] })
+async function rate(side: { base: string; slug: string }, path: (n: number, slug: string) => string, counter: { n: number }): Promise<number> {
+  const result = await autocannon({ url: side.base, connections: CONNECTIONS, duration: SECONDS, requests: [{ setupRequest: (r) => ({ ...r, path: path(counter.n++, side.slug) }) }] })
   return result.requests.average
 }
 
@@ -104,11 +112,11 @@ try {
     const b: number[] = []
     const na = { n: 0 }
     const nb = { n: 0 }
-    await rate(here.base, scenario.path, na)
-    await rate(there.base, scenario.path, nb)
+    await rate(here, scenario.path, na)
+    await rate(there, scenario.path, nb)
     for (let round = 0; round < ROUNDS; round++) {
       // Both at once: whatever else the machine does weighs on both alike, and the cheaper side answers more.
-      const [x, y] = await Promise.all([rate(here.base, scenario.path, na), rate(there.base, scenario.path, nb)])
+      const [x, y] = await Promise.all([rate(here, scenario.path, na), rate(there, scenario.path, nb)])
       a.push(x)
       b.push(y)
     }
