@@ -5,7 +5,7 @@
  * optional. Components take data: the caller passes the countries (`shippableCountries`).
  */
 import type { FieldErrors } from '../platform/errors'
-import { Field } from '../ui/forms'
+import { Field, LabelledControl } from '../ui/forms'
 import { formText, type FormBody } from '../ui/form-input'
 import { countryName, REGIONS, type Choice } from './address-options'
 
@@ -35,25 +35,14 @@ export function addressFromForm(form: FormBody, prefix = ''): Record<string, str
 
 /** A labelled select with its hint and errors (the options mark themselves `selected`: the same code may be in two countries). */
 function Select({ id, name, label, hint, errors, required, autocomplete, children }: { id: string; name: string; label: string; hint?: string; errors?: FieldErrors; required?: boolean; autocomplete: string; children: preact.ComponentChildren }) {
-  const problems = errors?.[name]
-  const described = [hint && `${id}-hint`, problems && `${id}-error`].filter(Boolean).join(' ') || undefined
   return (
-    <div class={`field${problems ? ' has-error' : ''}`}>
-      <label for={id}>{label}</label>
-      {hint && (
-        <small id={`${id}-hint`} class="hint">
-          {hint}
-        </small>
+    <LabelledControl id={id} name={name} label={label} hint={hint} errors={errors}>
+      {(described, invalid) => (
+        <select id={id} name={name} required={required} autoComplete={autocomplete} aria-invalid={invalid ? 'true' : undefined} aria-describedby={described}>
+          {children}
+        </select>
       )}
-      <select id={id} name={name} required={required} autoComplete={autocomplete} aria-invalid={problems ? 'true' : undefined} aria-describedby={described}>
-        {children}
-      </select>
-      {problems && (
-        <p id={`${id}-error`} class="field-error">
-          {problems.join('; ')}
-        </p>
-      )}
-    </div>
+    </LabelledControl>
   )
 }
 

@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact'
 import type { FieldErrors } from '../platform/errors'
 import { countryName, regionsOf } from '../platform/countries'
+import { LabelledControl } from './forms'
 
 interface PickerProps {
   name: string
@@ -17,24 +18,10 @@ interface PickerProps {
 const fieldId = (name: string) => `field-${name.replace(/\W/g, '-')}`
 
 function Picker({ name, label, errors, hint, children }: Pick<PickerProps, 'name' | 'label' | 'errors' | 'hint'> & { children: (described: string | undefined, invalid: boolean) => ComponentChildren }) {
-  const id = fieldId(name)
-  const problems = errors?.[name]
-  const described = [hint && `${id}-hint`, problems && `${id}-error`].filter(Boolean).join(' ') || undefined
   return (
-    <div class={`field${problems ? ' has-error' : ''}`}>
-      <label for={id}>{label}</label>
-      {hint && (
-        <small id={`${id}-hint`} class="hint">
-          {hint}
-        </small>
-      )}
-      {children(described, Boolean(problems))}
-      {problems && (
-        <p id={`${id}-error`} class="field-error">
-          {problems.join('; ')}
-        </p>
-      )}
-    </div>
+    <LabelledControl id={fieldId(name)} name={name} label={label} errors={errors} hint={hint}>
+      {children}
+    </LabelledControl>
   )
 }
 

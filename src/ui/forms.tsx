@@ -70,3 +70,29 @@ export function Notice({ kind, children }: { kind: 'error' | 'success' | 'info';
     </p>
   )
 }
+
+/**
+ * A labelled control of a form (a select, a textarea) with its hint and errors under its name: the control
+ * itself is the child, told what describes it and whether it is invalid.
+ * @example <LabelledControl id="field-country" name="country" label="Country" errors={errors}>{(described, invalid) => <select id="field-country" … />}</LabelledControl>
+ */
+export function LabelledControl({ id, name, label, errors, hint, children }: { id: string; name: string; label: string; errors?: FieldErrors; hint?: string; children: (described: string | undefined, invalid: boolean) => ComponentChildren }) {
+  const problems = errors?.[name]
+  const described = [hint && `${id}-hint`, problems && `${id}-error`].filter(Boolean).join(' ') || undefined
+  return (
+    <div class={`field${problems ? ' has-error' : ''}`}>
+      <label for={id}>{label}</label>
+      {hint && (
+        <small id={`${id}-hint`} class="hint">
+          {hint}
+        </small>
+      )}
+      {children(described, Boolean(problems))}
+      {problems && (
+        <p id={`${id}-error`} class="field-error">
+          {problems.join('; ')}
+        </p>
+      )}
+    </div>
+  )
+}

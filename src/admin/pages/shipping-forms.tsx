@@ -6,6 +6,7 @@ import { centsToDecimal, DecimalPrice } from '../../platform/money'
 import type { ShippingRateBand } from '../../db/schema'
 import { userOf } from '../../accounts/guard'
 import type { Ctx } from './layout'
+import { LabelledControl } from '../../ui/forms'
 
 /** Only admins change shipping and tax; staff read the same pages without their forms. */
 export const mayWrite = (c: Ctx) => userOf(c).role === 'admin'
@@ -81,25 +82,14 @@ export function formFieldErrors(fields: FieldErrors, rename: Record<string, stri
 /** A labelled textarea with its hint and errors. */
 export function TextArea({ name, label, value, hint, errors, rows = 4, idSuffix = '' }: { name: string; label: string; value?: string; hint?: string; errors?: FieldErrors; rows?: number; idSuffix?: string }) {
   const id = `field-${name}${idSuffix}`
-  const problems = errors?.[name]
-  const described = [hint && `${id}-hint`, problems && `${id}-error`].filter(Boolean).join(' ') || undefined
   return (
-    <div class={`field${problems ? ' has-error' : ''}`}>
-      <label for={id}>{label}</label>
-      {hint && (
-        <small id={`${id}-hint`} class="hint">
-          {hint}
-        </small>
+    <LabelledControl id={id} name={name} label={label} hint={hint} errors={errors}>
+      {(described, invalid) => (
+        <textarea id={id} name={name} rows={rows} aria-describedby={described} aria-invalid={invalid ? 'true' : undefined}>
+          {value ?? ''}
+        </textarea>
       )}
-      <textarea id={id} name={name} rows={rows} aria-describedby={described} aria-invalid={problems ? 'true' : undefined}>
-        {value ?? ''}
-      </textarea>
-      {problems && (
-        <p id={`${id}-error`} class="field-error">
-          {problems.join('; ')}
-        </p>
-      )}
-    </div>
+    </LabelledControl>
   )
 }
 
