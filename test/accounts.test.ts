@@ -368,6 +368,11 @@ describe('account pages', () => {
     })
     expect(saved.headers.get('Location')).toBe('/account?saved=profile')
     expect((await callJson<{ phone: string }>('GET', '/api/users/profile', undefined, user.bearer)).body.phone).toBe('+14155550123')
+    // The address is picked from selects: the country, and the state, chosen as saved.
+    const page = await (await browser.fetch('/account')).text()
+    expect(page).toMatch(/<select id="[^"]*country"[^>]*name="default_shipping_address\.country"/)
+    expect(page).toContain('<option value="US" selected>United States</option>')
+    expect(page).toContain('<option value="CA" selected>California</option>')
     const bad = await browser.submit('/account', '/account/profile', { name: 'Form Name', phone: '12' })
     expect(bad.status).toBe(400)
     expect(await bad.text()).toContain('E.164')

@@ -1,4 +1,6 @@
 /** Account pages: register, sign in and out, profile (fields, avatar, password), forgotten password. Forms work without JavaScript. */
+import { AddressFieldset, addressFromForm } from './address-fields'
+import { shippableCountries, type Choice } from './address-options'
 import { Hono, type Context } from 'hono'
 import type { AppEnv } from '../platform/env'
 import { ApiError, type FieldErrors } from '../platform/errors'
@@ -67,9 +69,8 @@ function SignInForm({ c, email, errors, message, notice }: { c: Ctx; email?: str
   )
 }
 
-function ProfilePage({ c, profile, errors, message, notice, marketingOptedOut }: { c: Ctx; profile: ProfileView; errors?: FieldErrors; message?: string; notice?: string; marketingOptedOut: boolean }) {
+function ProfilePage({ c, profile, errors, message, notice, marketingOptedOut, countries }: { c: Ctx; profile: ProfileView; errors?: FieldErrors; message?: string; notice?: string; marketingOptedOut: boolean; countries: readonly Choice[] }) {
   const address = profile.default_shipping_address
-  const a = (key: string) => `default_shipping_address.${key}`
   return (
     <>
       <h1>Your account</h1>
@@ -90,15 +91,7 @@ function ProfilePage({ c, profile, errors, message, notice, marketingOptedOut }:
         <p class="hint">
           Leave every address field empty to remove it. <a href="/account/addresses">Your address book</a> keeps more addresses to pick at checkout.
         </p>
-        <Field name={a('name')} label="Recipient" value={address?.name} errors={errors} autocomplete="shipping name" />
-        <Field name={a('line1')} label="Address line 1" value={address?.line1} errors={errors} autocomplete="shipping address-line1" />
-        <Field name={a('line2')} label="Address line 2" value={address?.line2} errors={errors} autocomplete="shipping address-line2" />
-        <div class="fieldset-grid">
-          <Field name={a('city')} label="City" value={address?.city} errors={errors} autocomplete="shipping address-level2" />
-          <Field name={a('region')} label="Region or state" value={address?.region} errors={errors} autocomplete="shipping address-level1" />
-          <Field name={a('postal_code')} label="Postal code" value={address?.postal_code} errors={errors} autocomplete="shipping postal-code" />
-          <Field name={a('country')} label="Country code" value={address?.country} errors={errors} autocomplete="shipping country" hint="Two letters, e.g. FR, US." maxLength={2} />
-        </div>
+        <AddressFieldset values={address} errors={errors} countries={countries} prefix="default_shipping_address." required={false} />
         <button type="submit">Save profile</button>
       </Form>
       <Form action="/account/avatar" csrf={csrfToken(c)} multipart>
@@ -139,13 +132,12 @@ function ProfilePage({ c, profile, errors, message, notice, marketingOptedOut }:
 
 /** The profile form's fields as the API's partial update: empty phone and an all-empty address mean "remove". */
 function profileUpdateFromForm(form: FormBody) {
-  const keys = ['name', 'line1', 'line2', 'city', 'region', 'postal_code', 'country'] as const
-  const address = Object.fromEntries(keys.map((key) => [key, formText(form, `default_shipping_address.${key}`).trim()]))
+  const { phone: addressPhone, ...address } = addressFromForm(form, 'default_shipping_address.')
   const phone = formText(form, 'phone').trim()
   return {
     name: formText(form, 'name'),
     phone: phone === '' ? null : phone,
-    default_shipping_address: Object.values(address).every((v) => v === '') ? null : address,
+    default_shipping_address: Object.values(address).every((v) => v === '') ? null : { ...address, ...(addressPhone && { phone: addressPhone }) },
   }
 }
 
@@ -155,7 +147,7 @@ async function profileFailure(c: Ctx, err: unknown) {
   if (!failure) throw err
   if (err instanceof RateLimited) c.header('Retry-After', String(err.retryAfterSeconds))
   const profile = await profileOf(c.env, userOf(c).id)
-  return c.render(<ProfilePage c={c} profile={profile} errors={failure.fields} message={failure.message} marketingOptedOut={await isOptedOut(getDb(c.env), profile.email)} />, {
+  return c.render(<ProfilePage c={c} profile={profile} errors={failure.fields} message={failure.message} marketingOptedOut={await isOptedOut(getDb(c.env), profile.email)} countries={await shippableCountries(c.env)} />, {
     title: 'Your account',
     status: failure.status,
   })
@@ -276,7 +268,7 @@ export const accountPages = new Hono<AppEnv>()
     const saved = c.req.query('saved')
     const notice = saved === 'profile' ? 'Profile saved.' : saved === 'avatar' ? 'Avatar updated.' : saved === 'password' ? 'Password changed. Your other browsers are signed out.' : saved === 'marketing' ? 'Email choice saved.' : undefined
     const profile = await profileOf(c.env, userOf(c).id)
-    return c.render(<ProfilePage c={c} profile={profile} notice={notice} marketingOptedOut={await isOptedOut(getDb(c.env), profile.email)} />, { title: 'Your account' })
+    return c.render(<ProfilePage c={c} profile={profile} notice={notice} marketingOptedOut={await isOptedOut(getDb(c.env), profile.email)} countries={await shippableCountries(c.env)} />, { title: 'Your account' })
   })
   .post('/profile', async (c) => {
     try {
