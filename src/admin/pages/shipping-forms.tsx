@@ -96,23 +96,10 @@ export function TextArea({ name, label, value, hint, errors, rows = 4, idSuffix 
 /** A labelled input with an id of its own (several forms of a page have the same field names). */
 export function RowField({ name, label, value, hint, errors, idSuffix, inputMode, required, maxLength }: { name: string; label: string; value?: string; hint?: string; errors?: FieldErrors; idSuffix: string; inputMode?: 'decimal' | 'numeric'; required?: boolean; maxLength?: number }) {
   const id = `field-${name}-${idSuffix}`
-  const problems = errors?.[name]
-  const described = [hint && `${id}-hint`, problems && `${id}-error`].filter(Boolean).join(' ') || undefined
   return (
-    <div class={`field${problems ? ' has-error' : ''}`}>
-      <label for={id}>{label}</label>
-      {hint && (
-        <small id={`${id}-hint`} class="hint">
-          {hint}
-        </small>
-      )}
-      <input id={id} name={name} inputMode={inputMode} value={value ?? ''} required={required} maxLength={maxLength} aria-describedby={described} aria-invalid={problems ? 'true' : undefined} />
-      {problems && (
-        <p id={`${id}-error`} class="field-error">
-          {problems.join('; ')}
-        </p>
-      )}
-    </div>
+    <LabelledControl id={id} name={name} label={label} hint={hint} errors={errors}>
+      {(described, invalid) => <input id={id} name={name} inputMode={inputMode} value={value ?? ''} required={required} maxLength={maxLength} aria-describedby={described} aria-invalid={invalid ? 'true' : undefined} />}
+    </LabelledControl>
   )
 }
 
