@@ -7,7 +7,8 @@ import { env, SELF } from 'cloudflare:test'
 import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bumpCatalogVersion } from '../src/catalog/cache'
-import { getDb } from '../src/db/client'
+import { chunkRows, getDb } from '../src/db/client'
+import { FACETS_MATCHES_MAX } from '../src/catalog/queries'
 import { categories, products, productVariants } from '../src/db/schema'
 import { getJson, insertProduct, insertVariantProduct } from './helpers'
 
@@ -244,6 +245,20 @@ describe('facets', () => {
     // Without include=facets the list carries none.
     expect((await search('quokka')).body).not.toHaveProperty('facets')
   })
+})
+
+describe('facets over many matches', () => {
+  it(`counts no facets where more than ${FACETS_MATCHES_MAX} products match, and still lists them`, async () => {
+    const db = getDb(env)
+    const stamp = Date.now().toString(36)
+    const rows = Array.from({ length: FACETS_MATCHES_MAX + 1 }, (_, i) => ({ name: `Wombatcap ${i}`, slug: `wombatcap-${stamp}-${i}`, priceCents: 1000, stockQuantity: 1 }))
+    const [first, ...rest] = chunkRows(rows, 0, products).map((chunk) => db.insert(products).values(chunk))
+    await db.batch([first!, ...rest])
+    await bumpCatalogVersion(env)
+    const many = await getJson<ListBody & { facets: unknown }>('/api/products?q=wombatcap&include=facets')
+    expect([many.status, many.body.total, many.body.facets]).toEqual([200, FACETS_MATCHES_MAX + 1, null])
+    expect(many.body.items).toHaveLength(20)
+  }, 60_000)
 })
 
 describe('search syntax', () => {

@@ -32,7 +32,7 @@ import {
 } from './queries'
 import type { CartLineView, CartView, Unavailable } from './responses'
 import type { AddCartItemBody, UpdateCartBody } from './schemas'
-import { cheapestMethodId, quote, quoteView, type QuoteView } from '../checkout/quote'
+import { quote, quoteView, type QuoteView } from '../checkout/quote'
 import { productSlug, resolveVariantIds, variantForSale, variantsByIds, type VariantForSale, type VariantLine } from './variants'
 
 /** The guest cart cookie's name (before its `__Host-` prefix outside development). */
@@ -130,10 +130,9 @@ async function estimateOf(env: Env, lines: QuoteLine[], fields: CheckoutFields, 
     shippingMethodId: null,
     code: fields.discountCode,
     customerKey,
+    cheapestUnlessChosen: true,
   }
-  const first = await quote(env, request)
-  const cheapest = cheapestMethodId(first.totals)
-  return quoteView(cheapest === null ? first : await quote(env, { ...request, shippingMethodId: cheapest }))
+  return quoteView(await quote(env, request))
 }
 
 async function viewOf(env: Env, cartId: number | null, customerKey: string | null = null): Promise<CartView> {

@@ -20,6 +20,8 @@ export interface QuoteRequest {
   code: string | null
   /** The buyer's lower-cased email when known (per-customer limits). */
   customerKey: string | null
+  /** With no method chosen, price the cheapest one that ships there (an estimate, a checkout before its choice). */
+  cheapestUnlessChosen?: boolean
 }
 
 export interface Quote {
@@ -63,13 +65,19 @@ export async function quote(env: Env, request: QuoteRequest, now = Date.now()): 
       currency: request.lines[0]?.variant.currency ?? 'USD',
     }),
   ])
-  const totals = computeTotals({ lines, destination: request.destination, shippingMethodId: request.shippingMethodId, discounts: { code: discounts.code, automatic: discounts.automatic }, config })
+  const totalsWith = (shippingMethodId: number | null) => computeTotals({ lines, destination: request.destination, shippingMethodId, discounts: { code: discounts.code, automatic: discounts.automatic }, config })
+  let totals = totalsWith(request.shippingMethodId)
+  // The formula is pure: the cheapest method is priced again from what was read, not read twice.
+  if (request.cheapestUnlessChosen && request.shippingMethodId === null) {
+    const cheapest = cheapestMethodId(totals)
+    if (cheapest !== null) totals = totalsWith(cheapest)
+  }
   const refusal = code && !discounts.code ? (discounts.refusal ?? { reason: 'unknown', message: `The code ${code} does not apply to this cart.` }) : null
   return { totals, refusal, code, currency: request.lines[0]?.variant.currency ?? null, destination: request.destination, config }
 }
 
 /** The cheapest method's id for a destination (the cart's estimate before the shopper chooses), or null. */
-export function cheapestMethodId(totals: Totals): number | null {
+function cheapestMethodId(totals: Totals): number | null {
   const [cheapest] = [...totals.methods].sort((a, b) => a.priceCents - b.priceCents || a.id - b.id)
   return cheapest?.id ?? null
 }

@@ -4,9 +4,7 @@
  * Events without a recipient or without a mail of their type send nothing; marketing mail (welcome, back
  * in stock) is not sent to an address that opted out.
  */
-import { asc, eq } from 'drizzle-orm'
 import { getDb } from '../db/client'
-import { orderItems } from '../db/schema'
 import type { OutboxEvent } from './dispatch'
 import { renderBackInStockMail, renderGuestOrdersMail, renderPasswordResetMail, renderWelcomeMail } from './emails/account'
 import { GUEST_CLAIM_EVENT, guestClaimPath } from '../accounts/guests'
@@ -34,18 +32,14 @@ const ORDER_KINDS: readonly OrderMailKind[] = ['order.created', 'order.paid', 'o
 export const MARKETING_TYPES: ReadonlySet<string> = new Set(['account.registered', 'product.back_in_stock'])
 
 /**
- * The order's lines as the order shows them now, each with its variant title and SKU as they were at
- * purchase (a default variant shows neither).
+ * The order as it stands now, read once: its lines (each with its variant title and SKU as they were at
+ * purchase; a default variant shows neither) and its breakdown in rows (src/checkout/summary.tsx).
  */
-async function orderMailLines(env: Env, orderId: string): Promise<OrderMailLine[]> {
-  const rows = await getDb(env).select().from(orderItems).where(eq(orderItems.orderId, orderId)).orderBy(asc(orderItems.productId))
-  return rows.map((row) => ({ name: row.productName, quantity: row.quantity, unitPriceCents: row.priceAtPurchaseCents, lineTotalCents: row.lineTotalCents, variantTitle: row.variantTitle, sku: row.sku }))
-}
-
-/** The order's breakdown in rows of words (src/checkout/summary.tsx), or none for an order that is gone. */
-async function orderMailTotals(env: Env, orderId: string): Promise<SummaryRow[] | undefined> {
+async function orderMailContent(env: Env, orderId: string): Promise<{ lines: OrderMailLine[]; totals?: SummaryRow[] }> {
   const order = await orderViewById(env, orderId)
-  return order ? summaryRows(figuresOfOrder(order)) : undefined
+  if (!order) return { lines: [] }
+  const lines = order.items.map((item) => ({ name: item.name, quantity: item.quantity, unitPriceCents: item.price_at_purchase_cents, lineTotalCents: item.line_total_cents, variantTitle: item.variant_title, sku: item.sku }))
+  return { lines, totals: summaryRows(figuresOfOrder(order)) }
 }
 
 const orderComposer: Composer = async (env, event, store) => {
@@ -58,9 +52,8 @@ const orderComposer: Composer = async (env, event, store) => {
       currency: payload.currency,
       subtotalCents: payload.subtotal_cents,
       totalCents: payload.total_cents,
-      lines: await orderMailLines(env, payload.order_id),
-      // Every total as the order's pages show them (discounts, shipping, tax), as it stands now.
-      totals: await orderMailTotals(env, payload.order_id),
+      // Its lines and every total as the order's pages show them (discounts, shipping, tax), as it stands now.
+      ...(await orderMailContent(env, payload.order_id)),
       // The signed link: it opens the order without a sign-in (a guest has none), for the mail's reader only.
       orderUrl: `${store.url}${await orderLinkPath(env, payload.order_id)}`,
       shipment: shipment && { carrier: shipment.carrier, trackingNumber: shipment.tracking_number, trackingUrl: trackingUrl(shipment.carrier, shipment.tracking_number) },

@@ -14,7 +14,7 @@ import { RateLimited } from '../accounts/rate-limit'
 import { Email } from '../accounts/schemas'
 import { cartOwner } from '../cart/owner'
 import { cartForQuote, mergeGuestCart, setGuestCheckoutEmail } from '../cart/service'
-import { cheapestMethodId, destinationOf, quote, quoteView, type QuoteView } from '../checkout/quote'
+import { destinationOf, quote, quoteView, type QuoteView } from '../checkout/quote'
 import { figuresOfOrder, figuresOfQuote, TotalsSummary } from '../checkout/summary'
 import type { AppEnv } from '../platform/env'
 import { withQuery } from '../platform/query-string'
@@ -165,13 +165,9 @@ async function checkoutPage(c: Ctx, buyer: CheckoutBuyer, state: CheckoutState =
       ? { country: cart.fields.estimateCountry, region: cart.fields.estimateRegion ?? '' }
       : null
   const code = state.code !== undefined ? state.code : cart.fields.discountCode
-  const request = { lines: cart.lines, destination, shippingMethodId: state.methodId ?? null, code, customerKey: buyer.kind === 'user' ? buyer.user.email.toLowerCase() : (buyer.email ?? null) }
-  let q = await quote(c.env, request)
+  const customerKey = buyer.kind === 'user' ? buyer.user.email.toLowerCase() : (buyer.email ?? null)
   // Before a choice, the cheapest method is picked, so that the total shown is the whole total.
-  if (state.methodId == null && q.totals.problems.some((p) => p.code === 'method_required')) {
-    const cheapest = cheapestMethodId(q.totals)
-    if (cheapest !== null) q = await quote(c.env, { ...request, shippingMethodId: cheapest })
-  }
+  const q = await quote(c.env, { lines: cart.lines, destination, shippingMethodId: state.methodId ?? null, code, customerKey, cheapestUnlessChosen: true })
   const view = quoteView(q)
   const chosen = view.shipping_method?.id ?? null
   const shown = shownOf(view)
