@@ -1,21 +1,26 @@
 /**
- * `npm run build:assets`: copies the stylesheet and script of src/ui/assets/ into public/assets/ under
+ * `npm run build:assets`: joins the stylesheets of src/ui/styles/ (in name order: 10-base.css, then one file
+ * per part of the store) into styles.css, and copies it with any file of src/ui/assets/ into public/assets/ under
  * content-hashed names (served by Workers static assets, cached for a year, `immutable`), and writes
  * src/ui/assets.gen.ts, which maps each source name to its URL. Run by dev, test, check and deploy.
  */
 import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const ROOT = join(import.meta.dirname, '..')
 const SOURCE = join(ROOT, 'src/ui/assets')
+const STYLES = join(ROOT, 'src/ui/styles')
 const OUT = join(ROOT, 'public/assets')
 
 rmSync(OUT, { recursive: true, force: true })
 mkdirSync(OUT, { recursive: true })
 const urls: Record<string, string> = {}
-for (const name of readdirSync(SOURCE).sort()) {
-  const bytes = readFileSync(join(SOURCE, name))
+const files = new Map<string, Buffer>()
+const sheets = readdirSync(STYLES).filter((name) => name.endsWith('.css')).sort()
+files.set('styles.css', Buffer.concat(sheets.map((name) => Buffer.from(`/* ${name} */\n${readFileSync(join(STYLES, name), 'utf8')}\n`))))
+if (existsSync(SOURCE)) for (const name of readdirSync(SOURCE).sort()) files.set(name, readFileSync(join(SOURCE, name)))
+for (const [name, bytes] of files) {
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 12)
   const hashed = name.replace(/(\.[a-z]+)$/, `.${hash}$1`)
   writeFileSync(join(OUT, hashed), bytes)

@@ -1294,3 +1294,31 @@ export const discountRedemptionsRelations = relations(discountRedemptions, ({ on
 export const addressesRelations = relations(addresses, ({ one }) => ({
   user: one(users, { fields: [addresses.userId], references: [users.id] }),
 }))
+
+/**
+ * The store's content pages (src/content/): one row per slug of CONTENT_PAGES that staff have written;
+ * a slug without a row shows its default text. `body` is plain text with blank-line paragraphs.
+ */
+export const contentPages = sqliteTable('content_pages', {
+  slug: text('slug').primaryKey(),
+  title: text('title').notNull(),
+  body: text('body').notNull(),
+  updatedAt: epochMs('updated_at'),
+})
+export type ContentPage = typeof contentPages.$inferSelect
+
+/**
+ * Store-wide settings (one row, id 1): the time zone dates are shown in (an IANA name; shoppers see them
+ * in their own locale), and the stock at or under which the dashboard lists a variant as low.
+ */
+export const storeSettings = sqliteTable(
+  'store_settings',
+  {
+    id: integer('id').primaryKey(),
+    timeZone: text('time_zone').notNull().default('UTC'),
+    lowStockThreshold: integer('low_stock_threshold').notNull().default(5),
+    updatedAt: epochMs('updated_at'),
+  },
+  (t) => [check('store_settings_singleton', sql`${t.id} = 1`), check('store_settings_threshold', sql`${t.lowStockThreshold} >= 0`)],
+)
+export type StoreSettings = typeof storeSettings.$inferSelect

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact'
 import { renderToString } from 'preact-render-to-string'
+import { CONTENT_PAGES, contentPagePath } from '../content/slugs'
 import { ASSET_URLS } from './assets.gen'
 
 export const SITE_NAME = 'Cato-Store'
@@ -25,8 +26,11 @@ export interface LayoutProps {
 /** JSON inside a <script> must not be able to close it. */
 const scriptSafeJson = (data: object) => JSON.stringify(data).replace(/</g, '\\u003c')
 
-/** The one `<html>` of the shop: every page renders inside it. */
-export function Layout({ title, description, canonical, ogType = 'website', ogImage, jsonLd, noindex, refreshSeconds, children }: LayoutProps) {
+/**
+ * The one `<html>` document (head, stylesheet, skip link): the shop's chrome (Layout below) and the admin's
+ * (src/admin/pages/layout.tsx) each render their header, navigation and footer inside it.
+ */
+export function Document({ title, description, canonical, ogType = 'website', ogImage, jsonLd, noindex, refreshSeconds, bodyClass, children }: LayoutProps & { bodyClass?: string }) {
   const fullTitle = `${title} · ${SITE_NAME}`
   return (
     <html lang="en">
@@ -48,10 +52,20 @@ export function Layout({ title, description, canonical, ogType = 'website', ogIm
         <link rel="stylesheet" href={ASSET_URLS["styles.css"]} />
         {jsonLd && <script type="application/ld+json" dangerouslySetInnerHTML={{ __html: scriptSafeJson(jsonLd) }} />}
       </head>
-      <body>
+      <body class={bodyClass}>
         <a class="skip-link" href="#main">
           Skip to content
         </a>
+        {children}
+      </body>
+    </html>
+  )
+}
+
+/** The shop's chrome: its header (search, navigation), the page, its footer (the store's content pages). */
+export function Layout({ children, ...props }: LayoutProps) {
+  return (
+    <Document {...props}>
         <header class="site-header">
           <a class="brand" href="/">
             {SITE_NAME}
@@ -72,12 +86,15 @@ export function Layout({ title, description, canonical, ogType = 'website', ogIm
         </header>
         <main id="main">{children}</main>
         <footer class="site-footer">
-          <p>
-            {SITE_NAME} · shipping and taxes shown before you pay · <a href="/sitemap.xml">Sitemap</a>
-          </p>
+          <nav aria-label="Store information">
+            {CONTENT_PAGES.map((page) => (
+              <a href={contentPagePath(page.slug)}>{page.title}</a>
+            ))}
+            <a href="/sitemap.xml">Sitemap</a>
+          </nav>
+          <p>{SITE_NAME} · shipping and taxes shown before you pay</p>
         </footer>
-      </body>
-    </html>
+    </Document>
   )
 }
 
