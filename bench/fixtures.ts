@@ -95,17 +95,17 @@ export const cartUpdateRequest =
   (n) => ({ method: 'PATCH', headers: json(cartTarget(customers, pool, n).customer.bearer), body: JSON.stringify({ quantity: 1 + (n % 9) }) })
 
 /**
- * Words shoppers type, from the catalog itself (so they stay real whatever the demo's names): the index's
- * most common words, and the first two words of some product names.
+ * What shoppers type, from the catalog itself (so they stay real whatever the demo's names are): each
+ * word of some products' names (a material, a kind of product…), its plural, and pairs of words as the
+ * names hold them ("oak skillet").
  */
 export async function searchTexts(db: D1Database): Promise<string[]> {
-  const { results: words } = await db
-    .prepare(`SELECT term FROM products_fts_vocab WHERE length(term) >= 3 AND term GLOB '[a-z]*' AND term NOT IN ('and', 'the', 'for', 'with', 'every', 'day') ORDER BY doc DESC LIMIT 40`)
-    .all<{ term: string }>()
-  const { results: names } = await db.prepare(`SELECT name FROM products WHERE is_active = 1 ORDER BY id LIMIT 20`).all<{ name: string }>()
-  const pairs = names.map(({ name }) => name.split(/\s+/).slice(0, 2).join(' ').toLowerCase())
-  const texts = [...new Set([...words.map((w) => w.term), ...pairs])]
-  if (texts.length === 0) throw new Error('the search index holds no words')
+  const { results } = await db.prepare(`SELECT name FROM products WHERE is_active = 1 ORDER BY id LIMIT 60`).all<{ name: string }>()
+  const words = results.flatMap(({ name }) => name.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 3))
+  const plurals = words.filter((w) => /[a-z]$/.test(w) && !w.endsWith('s')).map((w) => `${w}s`)
+  const pairs = results.map(({ name }) => name.toLowerCase().split(/\s+/).slice(-2).join(' '))
+  const texts = [...new Set([...words, ...plurals.slice(0, 20), ...pairs])]
+  if (texts.length === 0) throw new Error('the catalog has no product names to search for')
   return texts
 }
 
