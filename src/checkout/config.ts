@@ -61,11 +61,6 @@ export async function loadCheckoutConfig(env: Pick<Env, 'DB'>, options: { known?
   return fresh
 }
 
-/** Makes this isolate read the config again on its next use (an order whose batch found the version moved). */
-export function forgetCheckoutConfig(): void {
-  cached = undefined
-}
-
 /**
  * The version, the tax setting, the zones with their areas and active methods, and the tax rates: one D1
  * batch (one transaction, so the version is the version of these rows). A store that never saved the

@@ -182,11 +182,6 @@ async function automaticPromotions(env: Env, options: { known?: number; trust?: 
   return fresh
 }
 
-/** Makes this isolate read the automatic promotions again on their next use. */
-export function forgetAutomaticPromotions(): void {
-  automaticKept = undefined
-}
-
 /** Whether a promotion may apply at `now` as far as its dates say (its use count is the database's to judge). */
 const withinDates = (row: Discount, now: number) => (row.startsAt === null || row.startsAt <= now) && (row.endsAt === null || row.endsAt > now)
 

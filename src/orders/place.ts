@@ -16,22 +16,21 @@
  * So a price change can never let an order through at the old price, whatever the copies say. Any failure
  * after the holds releases them; a failed batch places nothing (one D1 transaction).
  */
-import { inArray, sql, type SQL } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { LRUCache } from 'lru-cache'
 import { profileOf } from '../accounts/service'
 import { orderableCartLines, orderableCartLinesOf, removeOrderedLines } from '../cart/service'
 import { resolveVariantIds, type VariantForSale } from '../cart/variants'
-import { versionsUnchangedSql, forgetCheckoutConfig } from '../checkout/config'
+import { versionsUnchangedSql } from '../checkout/config'
 import { destinationOf, quote, quoteView, type Quote } from '../checkout/quote'
 import { problemMessage } from '../checkout/totals'
 import { chunkRows, getDb, type Db } from '../db/client'
 import { orderEvents, orderItems, orders, orderTaxLines, productCategories, products, productVariants, type ShippingAddress } from '../db/schema'
-import { forgetAutomaticPromotions, redeemStatements, redemptionRefusal, type CodeRefusal } from '../discounts/service'
+import { redeemStatements, redemptionRefusal, type CodeRefusal } from '../discounts/service'
 import { enqueueOutbox, orderOutboxInsert } from '../notifications/outbox'
 import { ApiError, badRequest, validationFailed, type FieldErrors } from '../platform/errors'
 import { logError, logEvent } from '../platform/logging'
-import { HOLD_TTL_MS_DEFAULT, stockOf } from '../stock/client'
+import { HOLD_TTL_MS_DEFAULT, productsOfVariants, stockOf } from '../stock/client'
 import type { ReserveSaleResult, SaleVariant } from '../stock/types'
 import { claimGuard, claimLost, holdsClaim } from './idempotency'
 import type { OrderView } from './responses'
@@ -66,32 +65,6 @@ function holdTtlMs(env: Env): number {
   return Number.isSafeInteger(ttl) && ttl > 0 ? ttl : HOLD_TTL_MS_DEFAULT
 }
 
-/**
- * Variant id → product id. A variant never moves to another product and ids are never reused (D1's
- * AUTOINCREMENT), so the mapping is kept in this isolate's memory for good: an order by `variant_id` finds
- * the stock object to ask without a D1 read once the isolate has seen the variant.
- */
-const productOfVariant = new LRUCache<number, number>({ max: 100_000 })
-
-/** The products of these variants (an unknown id has no entry): this isolate's memory, else one statement for the rest. */
-async function productsOfVariants(db: Db, variantIds: number[]): Promise<Map<number, number>> {
-  const found = new Map<number, number>()
-  const unknown: number[] = []
-  for (const id of new Set(variantIds)) {
-    const productId = productOfVariant.get(id)
-    if (productId === undefined) unknown.push(id)
-    else found.set(id, productId)
-  }
-  if (unknown.length) {
-    const rows = await db.select({ id: productVariants.id, productId: productVariants.productId }).from(productVariants).where(inArray(productVariants.id, unknown))
-    for (const row of rows) {
-      productOfVariant.set(row.id, row.productId)
-      found.set(row.id, row.productId)
-    }
-  }
-  return found
-}
-
 const notForSale = (lines: { ref: string }[], nameOf: (ref: string) => string | null) => {
   const fields: FieldErrors = Object.fromEntries(lines.map((line) => [line.ref, [line.ref.startsWith('variant') ? 'is not a variant for sale' : 'is not a product for sale']]))
   const said = lines.map((line) => {
@@ -112,7 +85,7 @@ async function requestedLines(env: Env, orderId: string, userId: number, body: C
     const items = body.items
     // Only lines naming a product cost a read here (which variant it stands for); a variant's product is remembered.
     const ids = items.some((line) => line.variant_id === undefined) ? await resolveVariantIds(db, items, (i) => `items.${i}.variant_id`) : items.map((line) => line.variant_id ?? null)
-    const products = await productsOfVariants(db, ids.flatMap((id) => (id === null ? [] : [id])))
+    const products = await productsOfVariants(env, ids.flatMap((id) => (id === null ? [] : [id])))
     const asked = items.map((line, i) => {
       const variantId = ids[i] ?? null
       return { ref: line.variant_id !== undefined ? `variant:${line.variant_id}` : `product:${line.product_id}`, variantId, productId: variantId === null ? undefined : products.get(variantId), quantity: line.quantity }
@@ -365,9 +338,8 @@ export async function placeOrder(env: Env, userId: number, body: CreateOrderBody
       await db.batch(statements)
     } catch (err) {
       if (isStale(err) && attempt === 0) {
-        // Something the order was priced from changed since the copies were made: price it again from fresh ones.
-        forgetCheckoutConfig()
-        forgetAutomaticPromotions()
+        // Something the order was priced from changed since the copies were made: price it again from fresh
+        // ones (the stock objects read their variants again, the quote reads the versions and what moved).
         continue
       }
       await releaseAll(env, lines)

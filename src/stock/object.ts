@@ -44,6 +44,7 @@ import {
   type ReserveLine,
   type ReserveLinesResult,
   type ReserveResult,
+  type OfferResult,
   type ReserveSaleResult,
   type SaleVariant,
   type RestockResult,
@@ -174,6 +175,20 @@ export class StockObject extends DurableObject<Env> {
     if (inactive.length) return { ok: false, reason: 'not_for_sale', variantIds: inactive.map((line) => line.variantId), variants: ofLines }
     const held = await this.holdLines(productId, lines, ttlMs, orderId, false)
     return { ...held, variants: ofLines }
+  }
+
+  /**
+   * A variant as the cart shows and checks it, in one call: its copy (`reserveSale`'s, a variant not sold
+   * decided on a copy at most a second old) and the units available of it (on hand minus live holds).
+   */
+  async offer(productId: number, variantId: number): Promise<OfferResult> {
+    assertInteger(variantId, 'variantId', 1)
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    let variant = (await this.saleCopy(productId, false)).find((v) => v.variantId === variantId)
+    if (!variant?.isActive && Date.now() - (this.saleInfo?.readAt ?? 0) > REFUSAL_FRESH_MS) variant = (await this.saleCopy(productId, true)).find((v) => v.variantId === variantId)
+    const key = variant ? await this.levelFor(productId, variantId) : null
+    if (!variant || key === null) return { ok: false, reason: 'unknown_variant', available: 0 }
+    return { ok: true, variant, available: this.transaction((level) => level.onHand - level.held, key) }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { getDb } from '../db/client'
 import { productImages, products, productVariants } from '../db/schema'
 import { stockChangeReactions, type StockChanged } from './signals'
@@ -95,3 +95,7 @@ export async function saleVariants(env: Pick<Env, 'DB'>, productId: number): Pro
     categoryIds,
   }))
 }
+
+/** The product of each of these variants that exists: one statement. */
+export const variantProducts = (env: Pick<Env, 'DB'>, variantIds: number[]) =>
+  getDb(env).select({ variantId: productVariants.id, productId: productVariants.productId }).from(productVariants).where(inArray(productVariants.id, variantIds))

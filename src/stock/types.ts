@@ -145,3 +145,9 @@ export type ReserveSaleResult =
   | { ok: false; reason: 'not_for_sale'; variantIds: number[]; variants: SaleVariant[] }
   | { ok: false; reason: 'unknown_variant'; variantId: number; available: 0; variants: SaleVariant[] }
   | (UnknownProduct & { variants: SaleVariant[] })
+
+/** What the cart needs to put a variant in a line: the variant as the object sells it and the units available of it. */
+export type OfferResult =
+  | { ok: true; variant: SaleVariant; available: number }
+  | { ok: false; reason: 'unknown_variant'; available: 0 }
+  | UnknownProduct
