@@ -160,8 +160,8 @@ export class StockObject extends DurableObject<Env> {
    * is held and on a copy read at most a second ago. `fresh`: read the variants from D1 first (the order's
    * batch found D1 disagreeing with the copy); the holds of the same reservation ids are answered as they are.
    * It answers once the holds are stored, without waiting for their write-through to D1 (stock_held, what
-   * the catalog shows): that follows at once, one D1 write for all the holds made meanwhile, and the alarm
-   * retries it should D1 fail. No unit can be sold twice either way: the object's count is the truth.
+   * the catalog shows): that follows within LATER_WRITE_MS (src/stock/write-through.ts), one D1 write for
+   * all the holds made meanwhile, and the alarm retries it should D1 fail. No unit can be sold twice either way: the object's count is the truth.
    */
   async reserveSale(productId: number, lines: ReserveLine[], ttlMs: number = HOLD_TTL_MS_DEFAULT, orderId?: string, fresh = false): Promise<ReserveSaleResult> {
     if (!(await this.ready(productId))) return { ...UNKNOWN_PRODUCT, variants: [] }
@@ -265,11 +265,10 @@ export class StockObject extends DurableObject<Env> {
       }
     })
     for (const change of changes) this.logChange('stock.reserved', productId, change)
-    // The safety alarm is armed before this answers (its storage write is in the output gate), so the
-    // write-through happens even if the object stops right after.
-    const written = this.sync.afterChange()
-    if (waitForD1) await written
-    else void written.catch((err: unknown) => logError('stock write-through after a hold failed; the alarm retries', { product_id: productId, error: err }))
+    // Without waiting for D1, the safety alarm is still armed before this answers: the write-through
+    // happens even if the object stops right after.
+    if (waitForD1) await this.sync.afterChange()
+    else await this.sync.later()
     return result
   }
 
