@@ -138,3 +138,59 @@ export async function cartContactEmail(db: Db, cartId: number): Promise<string |
 /** Keeps (or, with null, forgets) the email a guest checks out with on their cart. */
 export const setCartContactEmail = (db: Db, cartId: number, email: string | null) =>
   db.update(carts).set({ contactEmail: email, updatedAt: Date.now() }).where(eq(carts.id, cartId))
+
+/**
+ * Whose cart, for statements that find it themselves: a user's, or a guest's by the SHA-256 of its cookie
+ * token. Reads and writes keyed so go in one D1 batch with no need to learn the cart's id first.
+ */
+export type CartKey = { userId: number } | { tokenHash: string }
+
+const keyWhere = (key: CartKey) => ('userId' in key ? eq(carts.userId, key.userId) : eq(carts.tokenHash, key.tokenHash))
+const cartIdOf = (db: Db, key: CartKey) => db.select({ id: carts.id }).from(carts).where(keyWhere(key))
+
+/** `cartLines` of the cart of `key`. */
+export const cartLinesByKey = (db: Db, key: CartKey) =>
+  db.query.cartItems.findMany({
+    where: inArray(cartItems.cartId, cartIdOf(db, key)),
+    orderBy: [asc(cartItems.addedAt), asc(cartItems.variantId)],
+    columns: { productId: true, variantId: true, quantity: true },
+    with: { product: { columns: PRODUCT_COLUMNS }, variant: variantWith },
+  })
+
+/** The cart of `key`: its id and what it keeps for its checkout (no row while it has none). */
+export const cartRowByKey = (db: Db, key: CartKey) =>
+  db.select({ id: carts.id, discountCode: carts.discountCode, estimateCountry: carts.estimateCountry, estimateRegion: carts.estimateRegion }).from(carts).where(keyWhere(key))
+
+/** Makes the cart of `key` if it has none (a concurrent first use gets the same row), and marks it as changed now. */
+export const ensureCartByKey = (db: Db, key: CartKey) =>
+  'userId' in key
+    ? db.insert(carts).values({ userId: key.userId }).onConflictDoUpdate({ target: carts.userId, set: { updatedAt: Date.now() } })
+    : db.insert(carts).values({ tokenHash: key.tokenHash }).onConflictDoUpdate({ target: carts.tokenHash, set: { updatedAt: Date.now() } })
+
+/** `addToLine` into the cart of `key` (made in the same batch by `ensureCartByKey` just before). */
+export const addToLineByKey = (db: Db, key: CartKey, line: Omit<VariantLine, 'quantity'>, quantity: number) =>
+  db
+    .insert(cartItems)
+    .select(
+      db
+        .select({
+          cartId: sql<number>`${carts.id}`.as('cart_id'),
+          productId: sql<number>`${line.productId}`.as('product_id'),
+          variantId: sql<number>`${line.variantId}`.as('variant_id'),
+          quantity: sql<number>`${quantity}`.as('quantity'),
+          addedAt: sql<number>`${Date.now()}`.as('added_at'),
+        })
+        .from(carts)
+        .where(keyWhere(key)),
+    )
+    .onConflictDoUpdate({
+      target: [cartItems.cartId, cartItems.variantId],
+      set: { quantity: sql`min(${cartItems.quantity} + excluded.quantity, ${LINE_QUANTITY_MAX})` },
+    })
+
+/** Removes the line of a variant from the cart of `key`. */
+export const removeLineByKey = (db: Db, key: CartKey, variantId: number) =>
+  db.delete(cartItems).where(and(inArray(cartItems.cartId, cartIdOf(db, key)), eq(cartItems.variantId, variantId)))
+
+/** Marks the cart of `key` as changed now. */
+export const touchCartByKey = (db: Db, key: CartKey) => db.update(carts).set({ updatedAt: Date.now() }).where(keyWhere(key))

@@ -3,16 +3,29 @@
  * signed-in user's through the user. When a request carries both, the guest cart is merged into the
  * user's the first time the cart is loaded. Prices always come from D1, availability from the product's
  * stock object (on hand minus holds); the cart itself holds nothing back, the order does.
+ *
+ * Round trips (README "Performance: round trips"): a view is one D1 batch (lines with their variants, the
+ * cart's fields, the checkout versions its estimate is priced under); an add or a change reads that batch
+ * while the stock object answers the variant and its units available (`offer`), then one D1 batch writes
+ * and reads the cart back for the answer.
  */
 import { ORDER_LINES_MAX } from '../orders/schemas'
 import { imageUrl } from '../catalog/queries'
 import { getDb } from '../db/client'
 import { LINE_QUANTITY_MAX } from '../db/schema'
-import { stockOf } from '../stock/client'
+import { productsOfVariants, stockOf } from '../stock/client'
+import type { BatchItem } from 'drizzle-orm/batch'
+import { checkoutVersionsStatement, versionsOf, type CheckoutVersions } from '../checkout/config'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, notFound } from '../platform/errors'
 import {
-  addToLine,
+  addToLineByKey,
+  cartLinesByKey,
+  cartRowByKey,
+  ensureCartByKey,
+  removeLineByKey,
+  touchCartByKey,
+  type CartKey,
   cartCheckoutFields,
   cartContactEmail,
   cartLines,
@@ -122,7 +135,7 @@ const NO_FIELDS: CheckoutFields = { discountCode: null, estimateCountry: null, e
  * The cart's estimate: its saved code, and shipping by the cheapest method that can carry it to the
  * estimate's country (with that country's tax). Null until a code or a country is saved.
  */
-async function estimateOf(env: Env, lines: QuoteLine[], fields: CheckoutFields, customerKey: string | null): Promise<QuoteView | null> {
+async function estimateOf(env: Env, lines: QuoteLine[], fields: CheckoutFields, customerKey: string | null, versions?: CheckoutVersions): Promise<QuoteView | null> {
   if (!lines.length || (!fields.discountCode && !fields.estimateCountry)) return null
   const request = {
     lines,
@@ -132,7 +145,40 @@ async function estimateOf(env: Env, lines: QuoteLine[], fields: CheckoutFields, 
     customerKey,
     cheapestUnlessChosen: true,
   }
-  return quoteView(await quote(env, request))
+  return quoteView(await quote(env, request, Date.now(), versions ? { versions } : {}))
+}
+
+/** A cart as one batch reads it: its id (null while there is none), lines with their variants, fields, and the checkout versions. */
+type CartState = { cartId: number | null; lines: CartLine[]; fields: CheckoutFields; versions: CheckoutVersions }
+const NO_CART: CartState = { cartId: null, lines: [], fields: NO_FIELDS, versions: { config: 0, discounts: 0 } }
+
+/** The key of the owner's cart: the user's, or the guest cookie's (null for a guest without one). */
+async function keyOf(owner: CartOwner): Promise<CartKey | null> {
+  if (owner.userId !== null) return { userId: owner.userId }
+  return owner.guestToken ? { tokenHash: await sha256Hex(owner.guestToken) } : null
+}
+
+/** `writes` and then the cart of `key` read back, in ONE D1 batch (one transaction: the answer is what was written). */
+async function stateAfter(env: Env, key: CartKey | null, writes: BatchItem<'sqlite'>[] = []): Promise<CartState> {
+  if (key === null) return NO_CART
+  const db = getDb(env)
+  const results = (await db.batch([...writes, cartLinesByKey(db, key), cartRowByKey(db, key), checkoutVersionsStatement(db)] as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as unknown[]
+  const [lines, rows, versions] = results.slice(writes.length) as [CartLine[], Awaited<ReturnType<typeof cartRowByKey>>, CheckoutVersions[]]
+  const row = rows[0]
+  return { cartId: row?.id ?? null, lines, fields: row ?? NO_FIELDS, versions: versionsOf(versions) }
+}
+
+/** The cart's answer from a state read in one batch (its estimate priced from the versions read with it). */
+async function viewOfState(env: Env, state: CartState, customerKey: string | null): Promise<CartView> {
+  const view = cartView(state.lines)
+  const { discountCode, estimateCountry, estimateRegion } = state.fields
+  return {
+    ...view,
+    discount_code: discountCode,
+    estimate_country: estimateCountry,
+    estimate_region: estimateRegion,
+    estimate: await estimateOf(env, sellableLines(state.lines, view), state.fields, customerKey, state.versions),
+  }
 }
 
 async function viewOf(env: Env, cartId: number | null, customerKey: string | null = null): Promise<CartView> {
@@ -220,18 +266,19 @@ async function openCart(env: Env, owner: CartOwner): Promise<number> {
   return cartId
 }
 
-/** 409 unless `wanted` units of the variant fit in a line and are available; `had` is what the cart already holds. */
-async function checkQuantity(env: Env, variant: VariantForSale, wanted: number, had: number): Promise<void> {
+/** How the cart's refusals name a variant: its product, and the variant beside a product with options. */
+const nameOf = (variant: { name: string; title: string; variantCount: number }) => (variant.variantCount > 1 && variant.title !== 'Default' ? `${variant.name} (${variant.title})` : variant.name)
+
+/** 409 unless `wanted` units of the variant fit in a line and `available` (its stock object's word) has them; `had` is what the cart already holds. */
+function checkQuantity(variant: { name: string; title: string; variantCount: number }, available: number, wanted: number, had: number): void {
   const already = had ? ` (the cart already holds ${had})` : ''
   if (wanted > LINE_QUANTITY_MAX) {
-    throw new ApiError(409, 'quantity_limit', `At most ${LINE_QUANTITY_MAX} of a product fit in the cart${already}`, {
+    throw new ApiError(409, 'quantity_limit', `At most ${LINE_QUANTITY_MAX} of ${nameOf(variant)} fit in the cart${already}`, {
       quantity: [`must bring the line to at most ${LINE_QUANTITY_MAX}${already}`],
     })
   }
-  const available = await availableOf(env, variant)
   if (wanted > available) {
-    const what = variant.variantCount > 1 ? `${variant.name} (${variant.title})` : `product ${variant.productId}`
-    throw new ApiError(409, 'insufficient_stock', `Only ${available} of ${what} available${already}`, {
+    throw new ApiError(409, 'insufficient_stock', `Only ${available} of ${nameOf(variant)} available${already}`, {
       quantity: [`only ${available} available${already}`],
     })
   }
@@ -239,7 +286,8 @@ async function checkQuantity(env: Env, variant: VariantForSale, wanted: number, 
 
 /** The owner's cart (empty, and not made, when it has none yet). */
 export async function getCart(env: Env, owner: CartOwner): Promise<CartView> {
-  return viewOf(env, await findCart(env, owner), owner.email ?? null)
+  if (owner.userId !== null) await mergeGuestCart(env, owner, owner.userId)
+  return viewOfState(env, await stateAfter(env, await keyOf(owner)), owner.email ?? null)
 }
 
 /**
@@ -254,44 +302,70 @@ export async function variantToAdd(env: Env, line: Pick<AddCartItemBody, 'varian
   return variant
 }
 
+/** The variant a line names and its product, without a D1 read once this isolate knows the variant (404 for none). */
+async function lineTarget(env: Env, line: Pick<AddCartItemBody, 'variant_id' | 'product_id'>): Promise<{ variantId: number; productId: number }> {
+  const [variantId] = line.variant_id !== undefined ? [line.variant_id] : await resolveVariantIds(getDb(env), [line], () => 'variant_id')
+  const productId = variantId == null ? undefined : (await productsOfVariants(env, [variantId])).get(variantId)
+  if (variantId == null || productId === undefined) throw notFound(line.variant_id === undefined ? 'product' : 'variant')
+  return { variantId, productId }
+}
+
 /** Adds units of a sold variant, on top of any already in the cart. */
 export async function addCartItem(env: Env, owner: CartOwner, body: AddCartItemBody): Promise<CartView> {
   const db = getDb(env)
-  const variant = await variantToAdd(env, body)
-  const cartId = await openCart(env, owner)
-  const lines = await cartLines(db, cartId)
-  const { currency } = cartView(lines)
-  if (currency && currency !== variant.currency) {
-    throw new ApiError(409, 'currency_mismatch', `The cart is priced in ${currency}; this product in ${variant.currency}`)
+  if (owner.userId !== null) await mergeGuestCart(env, owner, owner.userId)
+  const target = await lineTarget(env, body)
+  let key = await keyOf(owner)
+  // The cart as it is and the variant as its stock object sells it, at the same time.
+  const [state, offer] = await Promise.all([stateAfter(env, key), stockOf(env, target.productId).offer(target.productId, target.variantId)])
+  if (!offer.ok || !offer.variant.isActive) {
+    if (offer.ok) throw new ApiError(404, 'not_found', `${offer.variant.name} is not for sale`)
+    throw notFound(body.variant_id === undefined ? 'product' : 'variant')
   }
-  const had = lines.find((line) => line.variantId === variant.variantId)?.quantity ?? 0
-  if (!had && lines.length >= CART_LINES_MAX) {
+  const variant = offer.variant
+  const { currency } = cartView(state.lines)
+  if (currency && currency !== variant.currency) {
+    throw new ApiError(409, 'currency_mismatch', `The cart is priced in ${currency}; ${variant.name} in ${variant.currency}`)
+  }
+  const had = state.lines.find((line) => line.variantId === variant.variantId)?.quantity ?? 0
+  if (!had && state.lines.length >= CART_LINES_MAX) {
     throw new ApiError(409, 'cart_full', `A cart holds at most ${CART_LINES_MAX} different items: check out or remove some first`)
   }
-  await checkQuantity(env, variant, had + body.quantity, had)
-  await db.batch([addToLine(db, cartId, variant, body.quantity), touchCart(db, cartId)])
-  return viewOf(env, cartId, owner.email ?? null)
+  checkQuantity(variant, offer.available, had + body.quantity, had)
+  // A guest's cookie lives 30 more days; a guest without a cart (or with a cookie of none) gets a new one.
+  if (owner.userId === null) {
+    const token = state.cartId !== null && owner.guestToken ? owner.guestToken : randomToken()
+    if (token !== owner.guestToken) key = { tokenHash: await sha256Hex(token) }
+    owner.keepGuestToken(token)
+  }
+  if (key === null) throw new Error('unreachable: a cart key is set above')
+  const after = await stateAfter(env, key, [ensureCartByKey(db, key), addToLineByKey(db, key, variant, body.quantity)])
+  return viewOfState(env, after, owner.email ?? null)
 }
 
 /** Sets the quantity of a line (by its variant) already in the cart. */
 export async function updateCartItem(env: Env, owner: CartOwner, variantId: number, quantity: number): Promise<CartView> {
   const db = getDb(env)
-  const cartId = await findCart(env, owner)
-  const line = cartId === null ? undefined : (await cartLines(db, cartId)).find((l) => l.variantId === variantId)
-  if (cartId === null || !line) throw notFound('cart item')
+  if (owner.userId !== null) await mergeGuestCart(env, owner, owner.userId)
+  const key = await keyOf(owner)
+  const productId = (await productsOfVariants(env, [variantId])).get(variantId)
+  const [state, offer] = await Promise.all([stateAfter(env, key), productId === undefined ? null : stockOf(env, productId).offer(productId, variantId)])
+  const line = state.lines.find((l) => l.variantId === variantId)
+  if (key === null || state.cartId === null || !line) throw notFound('cart item')
   const variant = variantOf(line)
-  if (!variant?.isActive) throw new ApiError(409, 'product_unavailable', 'This product is no longer sold; remove it from the cart')
-  await checkQuantity(env, variant, quantity, 0)
-  await db.batch([touchCart(db, cartId), ...setLines(db, cartId, [{ productId: line.productId, variantId, quantity }])])
-  return viewOf(env, cartId, owner.email ?? null)
+  if (!variant?.isActive) throw new ApiError(409, 'product_unavailable', `${line.product?.name ?? 'This product'} is no longer sold; remove it from the cart`)
+  checkQuantity(variant, offer?.ok ? offer.available : 0, quantity, 0)
+  const after = await stateAfter(env, key, [touchCart(db, state.cartId), ...setLines(db, state.cartId, [{ productId: line.productId, variantId, quantity }])])
+  return viewOfState(env, after, owner.email ?? null)
 }
 
 /** Removes a line (by its variant); removing a line that is not there changes nothing. */
 export async function removeCartItem(env: Env, owner: CartOwner, variantId: number): Promise<CartView> {
   const db = getDb(env)
-  const cartId = await findCart(env, owner)
-  if (cartId !== null) await db.batch([removeLines(db, cartId, [variantId]), touchCart(db, cartId)])
-  return viewOf(env, cartId, owner.email ?? null)
+  if (owner.userId !== null) await mergeGuestCart(env, owner, owner.userId)
+  const key = await keyOf(owner)
+  const after = await stateAfter(env, key, key === null ? [] : [removeLineByKey(db, key, variantId), touchCartByKey(db, key)])
+  return viewOfState(env, after, owner.email ?? null)
 }
 
 /** The sellable lines of a user's cart (product, variant and quantity), for an order placed from it. */

@@ -90,17 +90,17 @@ export type LineRef = { variant_id?: number | undefined; product_id?: number | u
 
 /** Products' variants, in order, with the names of their options (for the message that asks to choose). */
 async function productsVariants(db: Db, productIds: number[]) {
-  if (!productIds.length) return new Map<number, { variantIds: number[]; optionNames: string[] }>()
+  if (!productIds.length) return new Map<number, { name: string; variantIds: number[]; optionNames: string[] }>()
   const rows = await db.query.products.findMany({
     where: inArray(products.id, [...new Set(productIds)]),
-    columns: { id: true },
+    columns: { id: true, name: true },
     with: {
       variants: { columns: { id: true }, orderBy: [asc(productVariants.position), asc(productVariants.id)] },
       options: { columns: { name: true, position: true } },
     },
   })
   return new Map(
-    rows.map((row) => [row.id, { variantIds: row.variants.map((v) => v.id), optionNames: [...row.options].sort((a, b) => a.position - b.position).map((o) => o.name) }]),
+    rows.map((row) => [row.id, { name: row.name, variantIds: row.variants.map((v) => v.id), optionNames: [...row.options].sort((a, b) => a.position - b.position).map((o) => o.name) }]),
   )
 }
 
@@ -123,7 +123,7 @@ export async function resolveVariantIds(db: Db, lines: LineRef[], fieldOf: (inde
     if (!product) return null
     if (product.variantIds.length === 1) return product.variantIds[0] ?? null
     const choose = chooseMessage(product.optionNames)
-    fields[fieldOf(i)] = [`is required: product ${line.product_id} comes in ${product.variantIds.length} variants (${choose.toLowerCase()})`]
+    fields[fieldOf(i)] = [`is required: ${product.name} comes in ${product.variantIds.length} variants (${choose.toLowerCase()})`]
     messages.push(choose)
     return null
   })

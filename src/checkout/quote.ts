@@ -1,11 +1,11 @@
 /**
- * A quote: lines priced from D1 (never a cache), the store's rules, the discounts that apply, and the one
- * formula. The cart's estimate, the checkout's breakdown, `POST /api/checkout/quote` and the order itself
+ * A quote: the lines as the caller read them (the cart from D1, an order from its stock objects' copy that
+ * its batch checks), the store's rules, the discounts that apply, and the one formula. The cart's estimate, the checkout's breakdown, `POST /api/checkout/quote` and the order itself
  * all come from here, so they cannot disagree.
  */
 import type { VariantForSale } from '../cart/variants'
-import { applicableDiscounts, type CodeRefusal } from '../discounts/service'
-import { loadCheckoutConfig } from './config'
+import { discountsFor, type CodeRefusal } from '../discounts/service'
+import { checkoutVersions, loadCheckoutConfig, type CheckoutVersions } from './config'
 import type { QuoteView } from './responses'
 import { computeTotals, problemMessage, type Totals, type TotalsLine } from './totals'
 import type { CheckoutConfig, Destination } from './types'
@@ -31,6 +31,17 @@ export interface Quote {
   currency: string | null
   destination: Destination | null
   config: CheckoutConfig
+  /** The versions of the rules and discounts it was computed under (an order's batch checks they still hold). */
+  versions: CheckoutVersions
+}
+
+/**
+ * How fresh the rules must be: `versions` the caller read in its own batch (the cart), or `trust` for an
+ * order (this isolate's recent copy, checked by its batch); with neither the versions are read first.
+ */
+export interface QuoteFreshness {
+  versions?: CheckoutVersions
+  trust?: boolean
 }
 
 /** The destination the formula reads from an address: the country upper-cased, the region when it is a subdivision code ("CA"), else the whole country. */
@@ -49,22 +60,28 @@ const totalsLineOf = ({ variant, quantity }: { variant: VariantForSale; quantity
   taxClass: variant.taxClass,
 })
 
-/** The breakdown of these lines to this destination: the config and the discounts read in parallel. */
-export async function quote(env: Env, request: QuoteRequest, now = Date.now()): Promise<Quote> {
+/**
+ * The breakdown of these lines to this destination: the config and the discounts from this isolate's copy
+ * when their versions say it is current (read in parallel otherwise; discounts only when a code is given or
+ * an automatic promotion is on).
+ */
+export async function quote(env: Env, request: QuoteRequest, now = Date.now(), freshness: QuoteFreshness = {}): Promise<Quote> {
   const code = request.code?.trim() ? request.code.trim() : null
   const lines = request.lines.map(totalsLineOf)
   const subtotalCents = lines.reduce((sum, line) => sum + line.unitPriceCents * line.quantity, 0)
-  const [config, discounts] = await Promise.all([
-    loadCheckoutConfig(env),
-    applicableDiscounts(env, {
-      code,
-      customerKey: request.customerKey,
-      lines: lines.map((line) => ({ productId: line.productId, categoryIds: line.categoryIds, subtotalCents: line.unitPriceCents * line.quantity })),
-      subtotalCents,
-      now,
-      currency: request.lines[0]?.variant.currency ?? 'USD',
-    }),
-  ])
+  const discountRequest = {
+    code,
+    customerKey: request.customerKey,
+    lines: lines.map((line) => ({ productId: line.productId, categoryIds: line.categoryIds, subtotalCents: line.unitPriceCents * line.quantity })),
+    subtotalCents,
+    now,
+    currency: request.lines[0]?.variant.currency ?? 'USD',
+  }
+  // An entered code is always looked up (with the promotions, one batch): no need to wait for the versions.
+  const looked = code !== null ? discountsFor(env, discountRequest) : null
+  const known = freshness.versions ?? (freshness.trust ? undefined : await checkoutVersions(env))
+  const options = (pick: keyof CheckoutVersions) => (known ? { known: known[pick] } : { trust: true })
+  const [{ config, version: configVersion }, discounts] = await Promise.all([loadCheckoutConfig(env, options('config')), looked ?? discountsFor(env, discountRequest, options('discounts'))])
   const totalsWith = (shippingMethodId: number | null) => computeTotals({ lines, destination: request.destination, shippingMethodId, discounts: { code: discounts.code, automatic: discounts.automatic }, config })
   let totals = totalsWith(request.shippingMethodId)
   // The formula is pure: the cheapest method is priced again from what was read, not read twice.
@@ -73,7 +90,7 @@ export async function quote(env: Env, request: QuoteRequest, now = Date.now()): 
     if (cheapest !== null) totals = totalsWith(cheapest)
   }
   const refusal = code && !discounts.code ? (discounts.refusal ?? { reason: 'unknown', message: `The code ${code} does not apply to this cart.` }) : null
-  return { totals, refusal, code, currency: request.lines[0]?.variant.currency ?? null, destination: request.destination, config }
+  return { totals, refusal, code, currency: request.lines[0]?.variant.currency ?? null, destination: request.destination, config, versions: { config: configVersion, discounts: discounts.version } }
 }
 
 /** The cheapest method's id for a destination (the cart's estimate before the shopper chooses), or null. */

@@ -75,6 +75,20 @@ export const catalogState = sqliteTable('catalog_state', {
   version: integer('version').notNull().default(0),
 })
 
+/**
+ * One row: versions of what an order's total is computed from besides its lines, moved on by triggers
+ * (migrations/0020_checkout_state.sql) on every write to them, so that no write path can forget:
+ * `config_version` for the tax setting, zones, their areas, methods and tax rates; `discounts_version` for
+ * any change to a discount but its use count. Isolates cache the checkout config and the automatic
+ * promotions under these versions (src/checkout/config.ts, src/discounts/service.ts), and an order's batch
+ * is refused when either moved since its total was computed (src/orders/place.ts).
+ */
+export const checkoutState = sqliteTable('checkout_state', {
+  id: integer('id').primaryKey(),
+  configVersion: integer('config_version').notNull().default(0),
+  discountsVersion: integer('discounts_version').notNull().default(0),
+})
+
 export const productCategories = sqliteTable(
   'product_categories',
   {

@@ -14,6 +14,7 @@ import type { BatchItem } from 'drizzle-orm/batch'
 import { getDb, type Db } from '../db/client'
 import { categories, discountRedemptions, discounts, products, type Discount } from '../db/schema'
 import type { DiscountRule } from '../checkout/types'
+import { CONFIG_TRUST_MS, checkoutVersions, checkoutVersionsStatement, versionsOf } from '../checkout/config'
 import { formatMoney } from '../ui/money'
 import { readCode } from './codes'
 
@@ -46,6 +47,8 @@ export interface ApplicableDiscounts {
   refusal: CodeRefusal | null
   /** Every automatic promotion that applies now; the totals formula picks among them (the stacking rule). */
   automatic: DiscountRule[]
+  /** `checkout_state.discounts_version` of the rows this was decided from (an order's batch checks it is still that). */
+  version: number
 }
 
 /** How many products or categories a "applies only to …" message names before "and N more". */
@@ -117,15 +120,16 @@ export async function applicableDiscounts(env: Env, request: DiscountRequest): P
   const reading = request.code === null ? null : readCode(request.code)
   if (reading && !reading.ok) {
     // Nothing to look up for the code: the promotions alone (one batch all the same).
-    const { automatic } = await applicableDiscounts(env, { ...request, code: null })
-    return { code: null, refusal: { reason: 'unknown', message: reading.message }, automatic }
+    const { automatic, version } = await applicableDiscounts(env, { ...request, code: null })
+    return { code: null, refusal: { reason: 'unknown', message: reading.message }, automatic, version }
   }
   const code = reading?.ok ? reading.code : null
   const db = getDb(env)
   // '' matches no code: the statements are the same with or without one, so the batch has one shape.
   const codeKey = code ?? ''
   const idsOf = (column: 'product_ids' | 'category_ids') => sql`(select value from json_each((select ${sql.raw(column)} from ${discounts} where ${discounts.code} = ${codeKey})))`
-  const [codeRows, automaticRows, used, productNames, categoryNames] = await db.batch([
+  const [versions, codeRows, automaticRows, used, productNames, categoryNames] = await db.batch([
+    checkoutVersionsStatement(db),
     db.select().from(discounts).where(eq(discounts.code, codeKey)),
     db.select().from(discounts).where(automaticNow(request.now)),
     db
@@ -145,9 +149,10 @@ export async function applicableDiscounts(env: Env, request: DiscountRequest): P
   ])
   const facts: CartFacts = { request, usedByCustomer: new Map(used.map((row) => [row.discountId, row.n])) }
   const automatic = automaticRows.filter((row) => refusalOf(row, facts, () => '') === null).map(ruleOf)
-  if (code === null) return { code: null, refusal: null, automatic }
+  const version = versionsOf(versions).discounts
+  if (code === null) return { code: null, refusal: null, automatic, version }
   const row = codeRows[0]
-  if (!row) return { code: null, refusal: { reason: 'unknown', message: `There is no discount code ${code}: check its spelling.` }, automatic }
+  if (!row) return { code: null, refusal: { reason: 'unknown', message: `There is no discount code ${code}: check its spelling.` }, automatic, version }
   const eligibility = () =>
     appliesTo(
       productNames.map((p) => p.name),
@@ -156,7 +161,45 @@ export async function applicableDiscounts(env: Env, request: DiscountRequest): P
       row.categoryIds.length,
     )
   const refusal = refusalOf(row, facts, eligibility)
-  return refusal ? { code: null, refusal, automatic } : { code: ruleOf(row), refusal: null, automatic }
+  return refusal ? { code: null, refusal, automatic, version } : { code: ruleOf(row), refusal: null, automatic, version }
+}
+
+/**
+ * The automatic promotions switched on, as this isolate last read them, under `checkout_state.discounts_version`
+ * (moved by triggers on any change to a discount but its use count): what tells a cart with no code that
+ * there is nothing to look up. Dates and use counts are judged per cart; this only says who could apply.
+ */
+let automaticKept: { version: number; rows: Discount[]; readAt: number } | undefined
+
+async function automaticPromotions(env: Env, options: { known?: number; trust?: boolean }): Promise<{ rows: Discount[]; version: number }> {
+  if (options.trust && automaticKept && Date.now() - automaticKept.readAt < CONFIG_TRUST_MS) return automaticKept
+  const known = options.known ?? (options.trust ? undefined : (await checkoutVersions(env)).discounts)
+  if (automaticKept && known !== undefined && automaticKept.version === known) return automaticKept
+  const db = getDb(env)
+  const [versions, rows] = await db.batch([checkoutVersionsStatement(db), db.select().from(discounts).where(and(isNull(discounts.code), eq(discounts.isActive, true)))])
+  const fresh = { version: versionsOf(versions).discounts, rows, readAt: Date.now() }
+  if (!automaticKept || fresh.version >= automaticKept.version) automaticKept = fresh
+  return fresh
+}
+
+/** Whether a promotion may apply at `now` as far as its dates say (its use count is the database's to judge). */
+const withinDates = (row: Discount, now: number) => (row.startsAt === null || row.startsAt <= now) && (row.endsAt === null || row.endsAt > now)
+
+/**
+ * `applicableDiscounts`, without any D1 read when there is nothing to look up: no code entered (or one that
+ * cannot be a code) and no automatic promotion within its dates. `known`/`trust` as for the checkout config
+ * (src/checkout/config.ts): a quote passes the version it read, an order trusts a recent copy and its batch
+ * checks the version.
+ */
+export async function discountsFor(env: Env, request: DiscountRequest, options: { known?: number; trust?: boolean } = {}): Promise<ApplicableDiscounts> {
+  const reading = request.code === null ? null : readCode(request.code)
+  if (reading === null || !reading.ok) {
+    const promotions = await automaticPromotions(env, options)
+    if (!promotions.rows.some((row) => withinDates(row, request.now))) {
+      return { code: null, refusal: reading && !reading.ok ? { reason: 'unknown', message: reading.message } : null, automatic: [], version: promotions.version }
+    }
+  }
+  return applicableDiscounts(env, request)
 }
 
 /** Automatic promotions that are on and within their dates and total limit at `now` (the rest is checked per cart). */

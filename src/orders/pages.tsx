@@ -448,7 +448,7 @@ export const checkoutPages = new Hono<AppEnv>()
         return c.redirect(`${await orderLinkPath(c.env, order.id)}&placed=1`, 303)
       }
       const user = userOf(c)
-      const { order } = await createOrder(c.env, user.id, body, key)
+      const { order } = await createOrder(c.env, user.id, body, key, undefined, user.email)
       const kept = savedAddress === null && formText(form, 'save_address') === 'on' ? await saveAddressFromOrder(c.env, user.id, shippingAddress) : 'saved'
       return c.redirect(`/orders/${order.id}?placed=1${kept === 'saved' ? '' : `&address=${kept}`}`, 303)
     } catch (err) {

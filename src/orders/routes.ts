@@ -75,7 +75,7 @@ export const ordersApi = new Hono<AppEnv>()
     const body = c.req.valid('json')
     // A guest cart carried by this request is the cart being ordered from.
     if (body.from_cart) await mergeGuestCart(c.env, await cartOwner(c), user.id)
-    const { order, created } = await createOrder(c.env, user.id, body, c.req.valid('header')['idempotency-key'])
+    const { order, created } = await createOrder(c.env, user.id, body, c.req.valid('header')['idempotency-key'], undefined, user.email)
     if (!created) c.header('Idempotent-Replayed', 'true')
     return c.json(order, created ? 201 : 200)
   })

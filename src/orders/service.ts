@@ -1,26 +1,18 @@
 /**
- * Orders: placing one (prices from D1 at that moment, every line held all or nothing in its product's
- * stock object), reading them, selling their stock when paid, and expiring them when their holds run out.
+ * Orders: placing one (./place.ts: every line held all or nothing in its product's stock object, priced
+ * from what it answers, written in one D1 batch that checks D1 agrees), reading them, selling their stock when paid, and expiring them when their holds run out.
  */
 import { and, asc, count, desc, eq, type SQL } from 'drizzle-orm'
-import type { BatchItem } from 'drizzle-orm/batch'
-import { profileOf } from '../accounts/service'
 import { linesBackToCart } from '../cart/returns'
-import { orderableCartLines, orderableCartLinesOf, removeOrderedLines } from '../cart/service'
-import { resolveVariantIds, variantsByIds, type VariantForSale, type VariantLine } from '../cart/variants'
-import { destinationOf, quote, quoteView, type Quote } from '../checkout/quote'
-import { problemMessage } from '../checkout/totals'
-import { redeemStatements, redemptionRefusal, type CodeRefusal } from '../discounts/service'
-import { chunkRows, getDb, type Db } from '../db/client'
+import type { VariantLine } from '../cart/variants'
+import { getDb, type Db } from '../db/client'
 import {
   discountRedemptions,
-  orderEvents,
   orderItems,
   orders,
   orderTaxLines,
   type Discount,
   type DiscountRedemption,
-  type OptionValue,
   type Order,
   type OrderItem,
   type OrderStatus,
@@ -29,47 +21,22 @@ import {
 } from '../db/schema'
 import { sha256Hex } from '../platform/encoding'
 import type { CurrentUser } from '../platform/env'
-import { ApiError, badRequest, notFound, validationFailed, type FieldErrors } from '../platform/errors'
-import { logError, logEvent } from '../platform/logging'
+import { ApiError, notFound } from '../platform/errors'
+import { logError } from '../platform/logging'
 import { linkedPageOf, pageWindow } from '../platform/pagination'
 import { withQuery } from '../platform/query-string'
 import { isOrderLinkKey } from './links'
-import { claimGuard, claimKey, claimLost, holdsClaim, releaseKey } from './idempotency'
+import { claimKey, releaseKey } from './idempotency'
 import type { OrderLineView, OrderPage, OrderView } from './responses'
+import { placeOrder, type GuestPurchase } from './place'
 import type { CreateOrderBody, OrderListQuery } from './schemas'
 import { canTransition, illegalTransition, transition } from './status'
-import { HOLD_TTL_MS_DEFAULT, stockOf } from '../stock/client'
+import { stockOf } from '../stock/client'
 import { enqueueOutbox, orderOutboxInsert } from '../notifications/outbox'
 import { releaseStatements } from '../discounts/service'
 
 export type { OrderLineView, OrderPage, OrderView }
-
-/** A line about to be ordered: what was asked (a variant), priced from D1 now, as it is at this moment. */
-interface PricedLine extends VariantLine {
-  /** How errors name the line: `variant:<id>`, or `product:<id>` when it was asked for by its product. */
-  ref: string
-  name: string
-  sku: string | null
-  title: string
-  optionValues: OptionValue[]
-  priceCents: number
-  currency: string
-  reservationId: string
-  /** The variant as read now: what the totals formula prices (weight, tax class, categories). */
-  variant: VariantForSale
-}
-
-/** A line as asked: a variant, or a product standing for its one variant; `ref` names it in errors. */
-type RequestedLine = { ref: string; variantId: number | null; quantity: number }
-
-/** The reservation of an order's line in its product's stock object: one per line (variant), derived from the order id. */
-const reservationIdOf = (orderId: string, variantId: number) => `${orderId}:${variantId}`
-
-/** The hold's lifetime from the HOLD_TTL_MS setting (wrangler.toml), 15 minutes if it is unset or not a positive integer. */
-function holdTtlMs(env: Env): number {
-  const ttl = Number(env.HOLD_TTL_MS)
-  return Number.isSafeInteger(ttl) && ttl > 0 ? ttl : HOLD_TTL_MS_DEFAULT
-}
+export type { GuestPurchase }
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString()
 const itemsInOrder = { orderBy: [asc(orderItems.productId), asc(orderItems.variantId)] }
@@ -170,15 +137,6 @@ export async function orderByLink(env: Env, orderId: string, key: unknown): Prom
   return { order: orderView(order), ownerId: order.userId }
 }
 
-/**
- * Who buys, when it is not simply the signed-in user: a guest checkout's email (the order's contact, on the
- * guest row or the account that has it) and the guest's cart (its cookie's) to order from.
- */
-export interface GuestPurchase {
-  email: string
-  guestCartId: number | null
-}
-
 /** A page of the user's orders, newest first, each with its lines (one statement for the page, one for the count). */
 export async function listOrders(env: Env, userId: number, { page, page_size: pageSize }: OrderListQuery): Promise<OrderPage> {
   const db = getDb(env)
@@ -199,8 +157,16 @@ export async function listOrders(env: Env, userId: number, { page, page_size: pa
  * Places an order for the user. With an Idempotency-Key, a repeat of the same request (even a concurrent
  * one) answers the order the first one made, `created: false`; the same key with another body is a 422.
  */
-export async function createOrder(env: Env, userId: number, body: CreateOrderBody, idempotencyKey?: string, guest?: GuestPurchase): Promise<{ order: OrderView; created: boolean }> {
-  if (idempotencyKey === undefined) return { order: await placeOrder(env, userId, body, crypto.randomUUID(), undefined, guest), created: true }
+export async function createOrder(
+  env: Env,
+  userId: number,
+  body: CreateOrderBody,
+  idempotencyKey?: string,
+  guest?: GuestPurchase,
+  /** The signed-in user's email (the request's): with an address in the body, no profile is read. */
+  accountEmail?: string,
+): Promise<{ order: OrderView; created: boolean }> {
+  if (idempotencyKey === undefined) return { order: await placeOrder(env, userId, body, crypto.randomUUID(), undefined, guest, accountEmail), created: true }
 
   const db = getDb(env)
   const exists = async (orderId: string) => (await orderStatus(db, orderId)) !== null
@@ -211,275 +177,13 @@ export async function createOrder(env: Env, userId: number, body: CreateOrderBod
     return { order: orderView(order), created: false }
   }
   try {
-    return { order: await placeOrder(env, userId, body, claim.orderId, idempotencyKey, guest), created: true }
+    return { order: await placeOrder(env, userId, body, claim.orderId, idempotencyKey, guest, accountEmail), created: true }
   } catch (err) {
     await releaseKey(env, userId, idempotencyKey, claim.orderId).catch((releaseErr: unknown) =>
       logError('idempotency claim not given back', { order_id: claim.orderId, error: releaseErr }),
     )
     throw err
   }
-}
-
-/**
- * The lines to order: the body's (a product named for its one variant resolved to it, 400
- * `variant_required` for a product with several), or the sellable lines of the user's cart (with the cart to take them from).
- */
-async function requestedLines(env: Env, userId: number, body: CreateOrderBody, guest?: GuestPurchase): Promise<{ cartId: number | null; lines: RequestedLine[] }> {
-  if (body.items) {
-    const items = body.items
-    const ids = await resolveVariantIds(getDb(env), items, (i) => `items.${i}.variant_id`)
-    const lines = items.map((line, i) => ({
-      ref: line.variant_id !== undefined ? `variant:${line.variant_id}` : `product:${line.product_id}`,
-      variantId: ids[i] ?? null,
-      quantity: line.quantity,
-    }))
-    // A product named for its one variant and that variant named as well: the same variant twice.
-    const first = new Map<number, number>()
-    const twice: FieldErrors = {}
-    lines.forEach((line, i) => {
-      if (line.variantId === null) return
-      const earlier = first.get(line.variantId)
-      if (earlier !== undefined) twice[`items.${i}.variant_id`] = [`the same variant as line ${earlier}: give each variant one line`]
-      else first.set(line.variantId, i)
-    })
-    if (Object.keys(twice).length) throw validationFailed(twice)
-    return { cartId: null, lines }
-  }
-  // A guest orders from the cart of their cookie, never from the cart of the account their email may have.
-  const cart = guest ? (guest.guestCartId === null ? null : await orderableCartLinesOf(env, guest.guestCartId)) : await orderableCartLines(env, userId)
-  if (!cart?.lines.length) throw new ApiError(400, 'cart_empty', 'The cart holds nothing that can be ordered')
-  return { cartId: cart.cartId, lines: cart.lines.map((line) => ({ ref: `variant:${line.variantId}`, variantId: line.variantId, quantity: line.quantity })) }
-}
-
-/**
- * Prices the lines from D1 now, per variant (never from a cache); 404 for variants or products that do
- * not exist or are not for sale (an inactive variant of an active product included), 400 for mixed currencies.
- */
-async function priceLines(db: Db, orderId: string, requested: RequestedLine[]): Promise<PricedLine[]> {
-  const found = await variantsByIds(
-    db,
-    requested.flatMap((line) => (line.variantId === null ? [] : [line.variantId])),
-  )
-  const missing = requested.filter((line) => line.variantId === null || !found.get(line.variantId)?.isActive)
-  if (missing.length) {
-    const fields: FieldErrors = Object.fromEntries(missing.map((line) => [line.ref, [line.ref.startsWith('variant') ? 'is not a variant for sale' : 'is not a product for sale']]))
-    throw new ApiError(404, 'not_found', `${missing.map((line) => line.ref.replace(':', ' ')).join(', ')} not found`, fields)
-  }
-  const lines = requested.map((line): PricedLine => {
-    const variant = line.variantId === null ? undefined : found.get(line.variantId)
-    if (!variant) throw new Error('unreachable: variant checked above')
-    return {
-      ref: line.ref,
-      productId: variant.productId,
-      variantId: variant.variantId,
-      quantity: line.quantity,
-      name: variant.name,
-      sku: variant.sku,
-      title: variant.title,
-      optionValues: variant.optionValues,
-      priceCents: variant.priceCents,
-      currency: variant.currency,
-      reservationId: reservationIdOf(orderId, variant.variantId),
-      variant,
-    }
-  })
-  const currencies = [...new Set(lines.map((line) => line.currency))]
-  if (currencies.length > 1) throw badRequest(`All lines of an order must share one currency, not ${currencies.join(' and ')}`)
-  return lines
-}
-
-/** Releases every line's reservation, held or not: an id never seen is remembered as released, so a reserve still in flight cannot hold afterwards. */
-async function releaseAll(env: Env, lines: Pick<PricedLine, 'productId' | 'reservationId'>[]): Promise<void> {
-  const results = await Promise.allSettled(lines.map((line) => stockOf(env, line.productId).release(line.productId, line.reservationId)))
-  for (const result of results) {
-    // The hold ends at its deadline anyway; until then it only keeps units out of sale.
-    if (result.status === 'rejected') logError('hold release failed', { error: result.reason })
-  }
-}
-
-/** The lines grouped by product, in order: each product's lines go to its stock object in one call. */
-function byProduct<T extends { productId: number }>(lines: T[]): [number, T[]][] {
-  const groups = new Map<number, T[]>()
-  for (const line of lines) groups.set(line.productId, [...(groups.get(line.productId) ?? []), line])
-  return [...groups]
-}
-
-/**
- * Holds every line, all or nothing: the lines of one product (its variants) in ONE `reserveLines` call of
- * its stock object (one transaction: all of them or none), the products in parallel; if one product
- * cannot hold its lines, every line is released and the answer is a 409 naming the short lines.
- * Resolves to when the first hold runs out.
- */
-async function holdAll(env: Env, orderId: string, lines: PricedLine[]): Promise<number> {
-  const ttlMs = holdTtlMs(env)
-  const groups = byProduct(lines)
-  const results = await Promise.allSettled(
-    groups.map(([productId, group]) =>
-      stockOf(env, productId).reserveLines(
-        productId,
-        group.map((line) => ({ variantId: line.variantId, reservationId: line.reservationId, qty: line.quantity })),
-        ttlMs,
-        orderId,
-      ),
-    ),
-  )
-  const expiries: number[] = []
-  const short: FieldErrors = {}
-  let failure: unknown = null
-  results.forEach((result, g) => {
-    const group = groups[g]?.[1] ?? []
-    if (result.status === 'rejected') {
-      failure ??= result.reason
-      return
-    }
-    const answer = result.value
-    if (answer.ok) {
-      expiries.push(...answer.holds.map((hold) => hold.expiresAt))
-      return
-    }
-    const availableOf = (line: PricedLine) =>
-      answer.reason === 'insufficient' ? (answer.short.find((s) => s.variantId === line.variantId)?.available ?? null) : answer.reason === 'finished' ? null : 0
-    for (const line of group) {
-      const available = availableOf(line)
-      if (answer.reason === 'finished') short[line.ref] = ['is no longer held for this order: order again']
-      else if (available !== null) short[line.ref] = [`requested ${line.quantity}, available ${available}`]
-    }
-  })
-  if (failure === null && expiries.length === lines.length) return Math.min(...expiries)
-
-  await releaseAll(env, lines)
-  if (failure !== null) throw failure
-  const named = lines.filter((line) => short[line.ref]).map((line) => (line.title !== 'Default' ? `${line.name} (${line.title})` : `product ${line.productId}`))
-  throw new ApiError(409, 'insufficient_stock', `Not enough stock for ${named.join(', ')}`, short)
-}
-
-/** What the order is refused for when the quote says it cannot ship as asked (the country named). */
-function shippingRefusal(q: Quote): ApiError | null {
-  const problem = q.totals.problems[0]
-  if (!problem) return null
-  const message = problemMessage(problem)
-  switch (problem.code) {
-    case 'no_zone':
-      return new ApiError(400, 'unshippable_country', message, { 'shipping_address.country': [message] })
-    case 'no_method':
-      return new ApiError(400, 'no_shipping_method', message, { shipping_method_id: [message] })
-    case 'method_required':
-      return new ApiError(400, 'shipping_method_required', `${message} Ask for a quote (POST /api/checkout/quote) to see the methods for this address.`, { shipping_method_id: [message] })
-    case 'method_unavailable':
-    case 'destination_required':
-      return new ApiError(400, 'shipping_method_unavailable', message, { shipping_method_id: [message] })
-  }
-}
-
-/** An entered code that does not apply: never ignored. Used up is a 409 (it may have been fine a moment ago), the rest a 400. */
-function codeRefused(refusal: CodeRefusal): ApiError {
-  const status = refusal.reason === 'used_up' || refusal.reason === 'customer_limit' ? 409 : 400
-  return new ApiError(status, 'discount_code_refused', refusal.message, { discount_code: [refusal.message] }, { reason: refusal.reason })
-}
-
-/** The quote of an order about to be placed, or the error that keeps it from being placed (nothing is held yet). */
-async function orderQuote(env: Env, lines: PricedLine[], body: CreateOrderBody, shippingAddress: { country: string; region?: string | null }, customerKey: string): Promise<Quote> {
-  const q = await quote(env, {
-    lines: lines.map((line) => ({ variant: line.variant, quantity: line.quantity })),
-    destination: destinationOf(shippingAddress),
-    shippingMethodId: body.shipping_method_id ?? null,
-    code: body.discount_code ?? null,
-    customerKey,
-  })
-  const refused = shippingRefusal(q)
-  if (refused) throw refused
-  if (q.refusal) throw codeRefused(q.refusal)
-  if (body.expected_total_cents !== undefined && body.expected_total_cents !== q.totals.totalCents) {
-    const money = (cents: number) => `${(cents / 100).toFixed(2)} ${q.currency ?? ''}`.trim()
-    throw new ApiError(409, 'total_changed', `The total changed from ${money(body.expected_total_cents)} to ${money(q.totals.totalCents)}: check the new breakdown and order again`, undefined, {
-      quote: quoteView(q),
-    })
-  }
-  return q
-}
-
-async function placeOrder(env: Env, userId: number, body: CreateOrderBody, orderId: string, idempotencyKey?: string, guest?: GuestPurchase): Promise<OrderView> {
-  const db = getDb(env)
-  const { cartId, lines: requested } = await requestedLines(env, userId, body, guest)
-  // A guest gives the address: the profile of an account with their email is not theirs to ship to.
-  const profile = guest ? null : await profileOf(env, userId)
-  const shippingAddress = body.shipping_address ?? profile?.default_shipping_address ?? null
-  if (!shippingAddress) throw validationFailed({ shipping_address: [guest ? 'is required' : 'is required: none was given and the profile has no default address'] })
-  // The order's contact, and the customer its discounts count against: the guest's email, or the account's.
-  const email = (guest?.email ?? profile?.email ?? '').toLowerCase()
-  const lines = await priceLines(db, orderId, requested)
-  const q = await orderQuote(env, lines, body, shippingAddress, email)
-  const totals = q.totals
-  const byVariant = new Map(totals.lines.map((line) => [line.variantId, line]))
-
-  const holdExpiresAt = await holdAll(env, orderId, lines)
-  const statements: [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] = [
-    db.insert(orders).values({
-      id: idempotencyKey === undefined ? orderId : claimGuard(env, userId, idempotencyKey, orderId),
-      userId,
-      email,
-      currency: lines[0]?.currency ?? 'USD',
-      subtotalCents: totals.subtotalCents,
-      discountCents: totals.discountCents,
-      shippingCents: totals.shippingCents,
-      shippingDiscountCents: totals.shippingDiscountCents,
-      taxCents: totals.taxCents,
-      taxInclusive: totals.taxInclusive,
-      shippingMethodId: totals.method?.id ?? null,
-      shippingMethodName: totals.method?.name ?? null,
-      shippingWeightGrams: totals.weightGrams,
-      totalCents: totals.totalCents,
-      shippingAddress,
-      holdExpiresAt,
-      guestCheckout: guest !== undefined,
-    }),
-    // A parameter per column of a line: a few lines fill D1's 100 per statement, so they are split.
-    ...chunkRows(
-      lines.map((line) => ({
-        orderId,
-        productId: line.productId,
-        variantId: line.variantId,
-        productName: line.name,
-        sku: line.sku,
-        variantTitle: line.title,
-        optionValues: line.optionValues,
-        priceAtPurchaseCents: line.priceCents,
-        quantity: line.quantity,
-        lineTotalCents: line.priceCents * line.quantity,
-        reservationId: line.reservationId,
-        discountCents: byVariant.get(line.variantId)?.discountCents ?? 0,
-        taxCents: byVariant.get(line.variantId)?.taxCents ?? 0,
-        taxRateBp: byVariant.get(line.variantId)?.taxRateBp ?? 0,
-      })),
-      0,
-      orderItems,
-    ).map((rows) => db.insert(orderItems).values(rows)),
-    ...chunkRows(totals.taxLines.map((line, position) => ({ orderId, position, name: line.name, rateBp: line.rateBp, taxableCents: line.taxableCents, amountCents: line.amountCents })), 0, orderTaxLines).map(
-      (rows) => db.insert(orderTaxLines).values(rows),
-    ),
-    // A discount's use is counted in the batch that places the order: past its limit the batch fails whole.
-    ...redeemStatements(db, orderId, email, totals.discounts),
-    db.insert(orderEvents).values({ orderId, toStatus: 'pending_payment', note: cartId === null ? 'placed' : 'placed from the cart' }),
-  ]
-  // The cart gives up its lines in the same batch that makes the order: both happen or neither.
-  if (cartId !== null) statements.push(removeOrderedLines(env, cartId, lines.map((line) => line.variantId)))
-  const placed = orderOutboxInsert(db, 'order.created', orderId)
-  statements.push(placed.statement)
-  try {
-    await db.batch(statements)
-  } catch (err) {
-    await releaseAll(env, lines)
-    if (idempotencyKey !== undefined && !(await holdsClaim(env, userId, idempotencyKey, orderId))) throw claimLost()
-    const refusal = redemptionRefusal(err, totals.discounts.map((applied) => applied.rule))
-    if (refusal) throw codeRefused(refusal)
-    throw err
-  }
-  await enqueueOutbox(env, [placed.id])
-  // Only here: an idempotent replay answers the first order without placing one.
-  logEvent(env, 'order.created', { order_id: orderId, user_id: userId, lines: lines.length, total_cents: totals.totalCents, currency: lines[0]?.currency })
-  const order = await findOrder(db, orderId)
-  if (!order) throw new Error(`order ${orderId} missing right after its insert`)
-  return orderView(order)
 }
 
 export type CommitOrderResult =

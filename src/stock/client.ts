@@ -13,7 +13,9 @@
  *   holds themselves matter;
  * - the signals in src/stock/signals.ts: "stock changed" (the catalog) and "holds expired" (orders).
  */
+import { LRUCache } from 'lru-cache'
 import type { StockObject } from './object'
+import { variantProducts } from './queries'
 
 export { HOLD_TTL_MS_DEFAULT } from './types'
 
@@ -32,3 +34,26 @@ export function stockOf(env: Pick<Env, 'STOCK'>, productId: number): DurableObje
 
 /** The units of a product that can still be put aside: on hand minus holds, as its stock object says (0 if unknown). */
 export const availableStock = (env: Pick<Env, 'STOCK'>, productId: number): Promise<number> => stockOf(env, productId).available(productId)
+
+/**
+ * Variant id → product id, whose stock object to ask. A variant never moves to another product and ids are
+ * never reused (D1's AUTOINCREMENT), so the mapping is kept in this isolate's memory for good: an order or
+ * a cart change naming a `variant_id` reaches its stock object without a D1 read once the isolate has seen it.
+ */
+const productOfVariant = new LRUCache<number, number>({ max: 100_000 })
+
+/** The products of these variants (an unknown id has no entry): this isolate's memory, else one statement for the rest. */
+export async function productsOfVariants(env: Pick<Env, 'DB'>, variantIds: number[]): Promise<Map<number, number>> {
+  const found = new Map<number, number>()
+  const unknown: number[] = []
+  for (const id of new Set(variantIds)) {
+    const productId = productOfVariant.get(id)
+    if (productId === undefined) unknown.push(id)
+    else found.set(id, productId)
+  }
+  for (const row of unknown.length ? await variantProducts(env, unknown) : []) {
+    productOfVariant.set(row.variantId, row.productId)
+    found.set(row.variantId, row.productId)
+  }
+  return found
+}

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import { logError, logEvent, type LogFields } from '../platform/logging'
-import { variantStock, variantStocks } from './queries'
+import { saleVariants, variantStock, variantStocks } from './queries'
 import { holdsExpiredHook } from './signals'
 import {
   countChange,
@@ -44,6 +44,9 @@ import {
   type ReserveLine,
   type ReserveLinesResult,
   type ReserveResult,
+  type OfferResult,
+  type ReserveSaleResult,
+  type SaleVariant,
   type RestockResult,
   type RetireResult,
   type StockLineChange,
@@ -55,6 +58,15 @@ import {
 import { WriteThrough } from './write-through'
 
 const UNKNOWN_PRODUCT: UnknownProduct = { ok: false, reason: 'unknown_product', available: 0 }
+
+/**
+ * How long the object sells from its copy of the variants (prices, names, weights…) before reading them
+ * again, in the background: the staleness bound of what an order names and shows. Money is not bound by it:
+ * an order's batch is refused when D1 disagrees with the copy, and the order asks for a fresh one.
+ */
+export const SALE_INFO_FRESH_MS = 5_000
+/** A refusal (a variant not sold, or unknown) is decided on a copy at most this old: read again otherwise. */
+const REFUSAL_FRESH_MS = 1_000
 
 function assertInteger(value: number, name: string, min: number): void {
   if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`)
@@ -92,6 +104,10 @@ export class StockObject extends DurableObject<Env> {
   private key: LevelKey = DEFAULT_LEVEL
   /** Its counts written through to D1, and its alarm (src/stock/write-through.ts). */
   private readonly sync: WriteThrough
+  /** The product's variants as orders sell them, in memory (read again after a restart), with when the read started. */
+  private saleInfo: { readAt: number; variants: SaleVariant[] } | null = null
+  /** The background read of `sale` in flight, so that a busy object starts one at a time. */
+  private saleReading: Promise<SaleVariant[]> | null = null
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -134,6 +150,79 @@ export class StockObject extends DurableObject<Env> {
    * any variant (summed over its lines) refuses it as `insufficient`, naming every short variant.
    */
   async reserveLines(productId: number, lines: ReserveLine[], ttlMs: number = HOLD_TTL_MS_DEFAULT, orderId?: string): Promise<ReserveLinesResult> {
+    return this.holdLines(productId, lines, ttlMs, orderId, true)
+  }
+
+  /**
+   * `reserveLines` for an order, answering the lines' variants as the object knows them (`SaleVariant`):
+   * the order prices, names and totals its lines from them and reads no variant from D1. A variant not sold
+   * is refused as `not_for_sale`, and one the product does not have as `unknown_variant`, before anything
+   * is held and on a copy read at most a second ago. `fresh`: read the variants from D1 first (the order's
+   * batch found D1 disagreeing with the copy); the holds of the same reservation ids are answered as they are.
+   * It answers once the holds are stored, without waiting for their write-through to D1 (stock_held, what
+   * the catalog shows): that follows within LATER_WRITE_MS (src/stock/write-through.ts), one D1 write for
+   * all the holds made meanwhile, and the alarm retries it should D1 fail. No unit can be sold twice either way: the object's count is the truth.
+   */
+  async reserveSale(productId: number, lines: ReserveLine[], ttlMs: number = HOLD_TTL_MS_DEFAULT, orderId?: string, fresh = false): Promise<ReserveSaleResult> {
+    if (!(await this.ready(productId))) return { ...UNKNOWN_PRODUCT, variants: [] }
+    let variants = await this.saleCopy(productId, fresh)
+    const refused = (known: SaleVariant[]) => lines.filter((line) => !known.find((v) => v.variantId === line.variantId)?.isActive)
+    if (refused(variants).length && Date.now() - (this.saleInfo?.readAt ?? 0) > REFUSAL_FRESH_MS) variants = await this.saleCopy(productId, true)
+    const ofLines = variants.filter((v) => lines.some((line) => line.variantId === v.variantId))
+    const missing = lines.find((line) => !ofLines.some((v) => v.variantId === line.variantId))
+    if (missing) return { ok: false, reason: 'unknown_variant', variantId: missing.variantId, available: 0, variants: ofLines }
+    const inactive = refused(ofLines)
+    if (inactive.length) return { ok: false, reason: 'not_for_sale', variantIds: inactive.map((line) => line.variantId), variants: ofLines }
+    const held = await this.holdLines(productId, lines, ttlMs, orderId, false)
+    return { ...held, variants: ofLines }
+  }
+
+  /**
+   * A variant as the cart shows and checks it, in one call: its copy (`reserveSale`'s, a variant not sold
+   * decided on a copy at most a second old) and the units available of it (on hand minus live holds).
+   */
+  async offer(productId: number, variantId: number): Promise<OfferResult> {
+    assertInteger(variantId, 'variantId', 1)
+    if (!(await this.ready(productId))) return UNKNOWN_PRODUCT
+    let variant = (await this.saleCopy(productId, false)).find((v) => v.variantId === variantId)
+    if (!variant?.isActive && Date.now() - (this.saleInfo?.readAt ?? 0) > REFUSAL_FRESH_MS) variant = (await this.saleCopy(productId, true)).find((v) => v.variantId === variantId)
+    const key = variant ? await this.levelFor(productId, variantId) : null
+    if (!variant || key === null) return { ok: false, reason: 'unknown_variant', available: 0 }
+    return { ok: true, variant, available: this.transaction((level) => level.onHand - level.held, key) }
+  }
+
+  /**
+   * The product's variants as orders sell them: the copy in memory (read again in the background once it is
+   * SALE_INFO_FRESH_MS old), or read from D1 now without one or when `mustRead`. A read started later never
+   * loses to one started earlier.
+   */
+  private async saleCopy(productId: number, mustRead: boolean): Promise<SaleVariant[]> {
+    const copy = this.saleInfo
+    if (copy && !mustRead) {
+      if (Date.now() - copy.readAt >= SALE_INFO_FRESH_MS) {
+        this.saleReading ??= this.readSale(productId)
+          .catch((err: unknown) => {
+            logError('stock object could not read its variants again; it sells from its copy', { product_id: productId, error: err })
+            return copy.variants
+          })
+          .finally(() => {
+            this.saleReading = null
+          })
+      }
+      return copy.variants
+    }
+    return this.readSale(productId)
+  }
+
+  private async readSale(productId: number): Promise<SaleVariant[]> {
+    const startedAt = Date.now()
+    const variants = await saleVariants(this.env, productId)
+    if (!this.saleInfo || this.saleInfo.readAt <= startedAt) this.saleInfo = { readAt: startedAt, variants }
+    return variants
+  }
+
+  /** `reserveLines`' work; `waitForD1`: answer only once D1 has the units held (else it follows without the caller waiting). */
+  private async holdLines(productId: number, lines: ReserveLine[], ttlMs: number, orderId: string | undefined, waitForD1: boolean): Promise<ReserveLinesResult> {
     assertInteger(ttlMs, 'ttlMs', 1)
     for (const line of lines) {
       assertInteger(line.qty, 'qty', 1)
@@ -176,7 +265,10 @@ export class StockObject extends DurableObject<Env> {
       }
     })
     for (const change of changes) this.logChange('stock.reserved', productId, change)
-    await this.sync.afterChange()
+    // Without waiting for D1, the safety alarm is still armed before this answers: the write-through
+    // happens even if the object stops right after.
+    if (waitForD1) await this.sync.afterChange()
+    else await this.sync.later()
     return result
   }
 

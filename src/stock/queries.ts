@@ -1,8 +1,8 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { getDb } from '../db/client'
-import { products, productVariants } from '../db/schema'
+import { productImages, products, productVariants } from '../db/schema'
 import { stockChangeReactions, type StockChanged } from './signals'
-import { DEFAULT_LEVEL } from './types'
+import { DEFAULT_LEVEL, type SaleVariant } from './types'
 
 /** Every variant of the product with its stock_quantity, the default variant (first by position) first; none for no such product. */
 export async function variantStocks(env: Pick<Env, 'DB'>, productId: number): Promise<{ variantId: number; stockQuantity: number }[]> {
@@ -53,3 +53,49 @@ export async function writeProductStock(env: Pick<Env, 'DB'>, change: StockChang
   }
   for (const reaction of reactions) reaction.afterCommit?.()
 }
+
+/**
+ * Every variant of the product as an order sells it (src/stock/types.ts `SaleVariant`), the default
+ * variant first: one statement. None for no such product.
+ */
+export async function saleVariants(env: Pick<Env, 'DB'>, productId: number): Promise<SaleVariant[]> {
+  const product = await getDb(env).query.products.findFirst({
+    where: eq(products.id, productId),
+    columns: { id: true, slug: true, name: true, currency: true, isActive: true, taxClass: true },
+    with: {
+      categories: { columns: { categoryId: true } },
+      images: { columns: { r2Key: true }, orderBy: [asc(productImages.position), asc(productImages.id)], limit: 1 },
+      variants: {
+        columns: { id: true, sku: true, title: true, priceCents: true, isActive: true, weightGrams: true },
+        orderBy: [asc(productVariants.position), asc(productVariants.id)],
+        with: {
+          image: { columns: { r2Key: true } },
+          optionValues: { columns: {}, with: { value: { columns: { value: true, position: true }, with: { option: { columns: { name: true, position: true } } } } } },
+        },
+      },
+    },
+  })
+  if (!product) return []
+  const categoryIds = product.categories.map((c) => c.categoryId).sort((a, b) => a - b)
+  return product.variants.map((variant) => ({
+    variantId: variant.id,
+    productId: product.id,
+    slug: product.slug,
+    name: product.name,
+    sku: variant.sku,
+    title: variant.title,
+    optionValues: [...variant.optionValues].sort((a, b) => a.value.option.position - b.value.option.position).map((v) => ({ name: v.value.option.name, value: v.value.value })),
+    priceCents: variant.priceCents,
+    currency: product.currency,
+    isActive: variant.isActive && product.isActive,
+    imageKey: variant.image?.r2Key ?? product.images[0]?.r2Key ?? null,
+    variantCount: product.variants.length,
+    weightGrams: variant.weightGrams,
+    taxClass: product.taxClass,
+    categoryIds,
+  }))
+}
+
+/** The product of each of these variants that exists: one statement. */
+export const variantProducts = (env: Pick<Env, 'DB'>, variantIds: number[]) =>
+  getDb(env).select({ variantId: productVariants.id, productId: productVariants.productId }).from(productVariants).where(inArray(productVariants.id, variantIds))

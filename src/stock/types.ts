@@ -104,3 +104,50 @@ export type RetireResult =
   | { ok: true; levels: { variantId: number; onHand: number }[] }
   | { ok: false; reason: 'held' | 'sold'; variantIds: number[] }
   | UnknownProduct
+
+/**
+ * What an order needs to know of a variant to sell it, as the product's stock object keeps it (read from D1
+ * on first use and again every SALE_INFO_FRESH_MS): so that placing an order reads no variant from D1. It
+ * is a copy: the order's own D1 batch is refused when D1 disagrees on anything the line or its total is
+ * made of (src/orders/place.ts `lineUnchangedSql`), and the order asks the object to read it again.
+ */
+export type SaleVariant = {
+  variantId: number
+  productId: number
+  slug: string
+  /** The product's name. */
+  name: string
+  sku: string | null
+  title: string
+  optionValues: { name: string; value: string }[]
+  priceCents: number
+  currency: string
+  /** The product and the variant are both sold. */
+  isActive: boolean
+  imageKey: string | null
+  variantCount: number
+  weightGrams: number
+  taxClass: 'standard' | 'reduced' | 'zero'
+  /** The product's categories, in id order (discount eligibility). */
+  categoryIds: number[]
+}
+
+/**
+ * `reserveLines` for an order, with the lines' variants as the object knows them: each answer carries
+ * `variants` (one per line's variant that exists), so that the order prices and names its lines from it.
+ * A variant not sold (it, or its product, switched off) is refused as `not_for_sale` before anything is
+ * held, after the object has read D1 again to be sure.
+ */
+export type ReserveSaleResult =
+  | ({ ok: true; holds: { variantId: number; reservationId: string; qty: number; expiresAt: number }[] } & { variants: SaleVariant[] })
+  | ({ ok: false; reason: 'insufficient'; short: { variantId: number; available: number }[] } & { variants: SaleVariant[] })
+  | ({ ok: false; reason: 'finished'; reservationId: string; outcome: Outcome } & { variants: SaleVariant[] })
+  | { ok: false; reason: 'not_for_sale'; variantIds: number[]; variants: SaleVariant[] }
+  | { ok: false; reason: 'unknown_variant'; variantId: number; available: 0; variants: SaleVariant[] }
+  | (UnknownProduct & { variants: SaleVariant[] })
+
+/** What the cart needs to put a variant in a line: the variant as the object sells it and the units available of it. */
+export type OfferResult =
+  | { ok: true; variant: SaleVariant; available: number }
+  | { ok: false; reason: 'unknown_variant'; available: 0 }
+  | UnknownProduct

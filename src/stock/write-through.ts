@@ -5,6 +5,11 @@ import type { LevelKey } from './types'
 
 /** How soon the alarm retries a failed D1 write or a failed expiry hook. */
 const RETRY_MS = 5_000
+/**
+ * How long a change whose caller does not wait for D1 (an order's hold) waits before it is written: every
+ * hold made meanwhile goes in the same write, so a flash sale writes D1 ten times a second, not once an order.
+ */
+export const LATER_WRITE_MS = 100
 
 /**
  * A stock object's write-through of its counts to D1 (which raises the "stock changed" signal) and its
@@ -16,6 +21,8 @@ export class WriteThrough {
   private flushing: Promise<boolean> | null = null
   /** The alarm as last set by this instance (undefined until it sets one), to skip redundant writes. */
   private armedAt: number | null | undefined
+  /** The write `later` scheduled, while it waits. */
+  private scheduled: Promise<boolean> | null = null
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -39,6 +46,26 @@ export class WriteThrough {
     const synced = await this.flush()
     await this.rearm()
     return synced
+  }
+
+  /**
+   * After a change D1 need not have before the caller hears back (an order's hold: the object's count is the
+   * truth, D1's stock_held only what the catalog shows): arms the safety alarm now (resolved once it is
+   * stored, so it holds should the object stop), and writes within LATER_WRITE_MS, one write for all the
+   * changes made meanwhile.
+   */
+  async later(): Promise<void> {
+    this.scheduled ??= new Promise((resolve) => setTimeout(resolve, LATER_WRITE_MS))
+      .then(() => {
+        this.scheduled = null
+        return this.afterChange()
+      })
+      .catch((err: unknown) => {
+        this.scheduled = null
+        logError('stock write-through failed; the alarm retries', { error: err })
+        return false
+      })
+    if (this.armedAt == null || this.armedAt > Date.now() + RETRY_MS) await this.rearm()
   }
 
   /**
