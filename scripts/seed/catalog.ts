@@ -225,7 +225,9 @@ export function planCatalog(productCount: number) {
     const leaf = leaves[i % leaves.length] as Leaf & { id: number }
     // Names that make sense per department (scripts/seed/names.ts): a collection, a material that suits the type, the type.
     const collection = pick(COLLECTIONS)
-    const type = pick(PRODUCT_TYPES[leaf.slug] ?? [])
+    const drawnType = pick(PRODUCT_TYPES[leaf.slug] ?? [])
+    // The Harbor Tee is a T-shirt whatever the draw (the draw still happens, so the rest of the plan stays put).
+    const type = id === HARBOR_TEE.id ? (PRODUCT_TYPES.tops?.[0] ?? drawnType) : drawnType
     const material = pick(type.materials)
     const drawn = `${collection} ${material} ${type.noun}`
     const name = id === HARBOR_TEE.id ? HARBOR_TEE.name : drawn
@@ -235,7 +237,7 @@ export function planCatalog(productCount: number) {
     const [low, high] = leaf.priceCents
     const priceCents = Math.round((low + rand() * (high - low)) / 100) * 100 - 1
     const createdAt = EPOCH_MS + i * 7 * HOUR_MS + Math.floor(rand() * HOUR_MS)
-    const description = `${name}: ${material.toLowerCase()} ${leaf.name.toLowerCase()} for every day. ${pick(FEATURES)} ${pick(FEATURES)}`
+    const description = `${name}. ${material} ${type.noun.toLowerCase()} from the ${collection} collection. ${pick(FEATURES)} ${pick(FEATURES)}`
     const stockQuantity = rand() < 0.08 ? 0 : 1 + Math.floor(rand() * 120)
     const isActive = id === HARBOR_TEE.id || rand() >= 0.04
     const planned = planVariants(id, leaf.slug, priceCents, stockQuantity, ids)
@@ -277,7 +279,7 @@ export function planCatalog(productCount: number) {
         contentType: 'image/svg+xml',
         width: IMAGE_SIZE,
         height: IMAGE_SIZE,
-        spec: { shape: id === HARBOR_TEE.id ? 'tee' : type.shape, colour: colours[shot] ?? pictured, shot },
+        spec: { shape: type.shape, colour: colours[shot] ?? pictured, shot },
       })
     }
   }

@@ -404,10 +404,10 @@ function Gallery({ product, variant }: { product: ProductDetail; variant: Produc
       <ul class="gallery-slides">
         {images.map((image, i) => (
           <li key={image.url} id={`image-${i + 1}`} class="gallery-slide">
-            <a class="zoom-link" href={`#zoom-${i + 1}`}>
+            <a class="zoom-link" href={`#zoom-${i + 1}`} aria-label={`Zoom into ${image.alt}`}>
               <img class={i === 0 ? 'gallery-main' : undefined} src={image.url} alt={image.alt} width={image.width ?? 800} height={image.height ?? 800} loading={i === 0 ? 'eager' : 'lazy'} />
-              <span class="zoom-hint">
-                Zoom<span class="visually-hidden"> into {image.alt}</span>
+              <span class="zoom-hint" aria-hidden="true">
+                Zoom
               </span>
             </a>
           </li>
