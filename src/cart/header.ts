@@ -38,7 +38,7 @@ async function cartUnits(env: Env, owner: { userId: number } | { tokenHash: stri
 /** Fills the shop header's personal part of every HTML page (see above); other answers pass untouched. */
 export const personalHeader = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   await next()
-  if (!c.res.headers.get('Content-Type')?.startsWith('text/html') || c.req.path.startsWith('/admin')) return
+  if (!c.res.headers.get('Content-Type')?.startsWith('text/html')) return
   const hasSession = getCookie(c, cookieName(c.env, 'sid')) !== undefined
   const guestToken = getCookie(c, cookieName(c.env, CART_COOKIE))
   if (!hasSession && !guestToken) return
