@@ -49,6 +49,8 @@ export const personalHeader = (): MiddlewareHandler<AppEnv> => async (c, next) =
   const html = renderToString(ShopNav({ signedIn: user ? { csrf: csrfToken(c) } : undefined, cartCount }))
   const response = new HTMLRewriter().on(`[${PERSONAL_NAV_ATTRIBUTE}]`, { element: (element) => void element.replace(html, { html: true }) }).transform(c.res)
   const personal = new Response(response.body, response)
+  // The body changed length: a cached copy's Content-Length no longer holds.
+  personal.headers.delete('Content-Length')
   // A personal page is this visitor's alone: no shared cache may keep it (private pages stay no-store).
   if (!personal.headers.get('Cache-Control')?.includes('no-store')) personal.headers.set('Cache-Control', 'private, no-cache')
   // Cleared first: Hono's setter would otherwise copy the old answer's headers over the new one's.
