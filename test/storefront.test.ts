@@ -148,6 +148,24 @@ const cartLink = (html: string) => /<a class="cart-link" href="\/cart">(.*?)<\/a
 const headerNav = (html: string) => /<nav class="site-nav"[^>]*>(.*?)<\/nav>/s.exec(html)?.[1] ?? ''
 const signOut = (html: string) => /<form method="post" action="\/account\/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="[^"]+"\/>/.test(html)
 
+describe('the demo catalogue', () => {
+  it('pictures each apparel variant in its own colour, and names products with materials that suit them', async () => {
+    const tops = (await (await SELF.fetch(`${BASE}/api/products?category=apparel&page_size=100`)).json()) as { items: { slug: string; name: string }[] }
+    const pictured: string[] = []
+    for (const item of tops.items) {
+      const detail = (await (await SELF.fetch(`${BASE}/api/products/${item.slug}`)).json()) as { variants: { option_values: { name: string; value: string }[]; image: { alt: string } | null }[] }
+      for (const variant of detail.variants) {
+        const colour = variant.option_values.find((v) => v.name === 'Colour')?.value
+        if (variant.image) pictured.push(`${colour}: ${variant.image.alt.includes(` in ${colour}, `)}`)
+      }
+      // No shoe-leather turntables: apparel is never cast iron, copper or stoneware.
+      expect(item.name).not.toMatch(/Cast Iron|Copper|Stoneware|Porcelain|Walnut/)
+    }
+    expect(pictured.length).toBeGreaterThan(0)
+    expect(pictured.filter((entry) => entry.endsWith('false'))).toEqual([])
+  })
+})
+
 describe("the header's personal part", () => {
   it("shows a guest's cart count on cached catalog pages, and keeps the cached copy anonymous", async () => {
     const product = await insertProduct({ name: 'Counted Kettle', stockQuantity: 20 })

@@ -1,4 +1,4 @@
-import { count, sql } from 'drizzle-orm'
+import { count, isNull, sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { drizzle } from 'drizzle-orm/d1'
 import { bumpCatalogVersion } from '../../src/catalog/cache'
@@ -355,6 +355,15 @@ export async function seedCatalog(env: SeedBindings, { products: productCount = 
     onProgress?.(++done, total)
   }
   statements.push(...chunkRows(imageRows, 0, productImages).map((rows) => db.insert(productImages).values(rows)))
+  // Apparel: each variant shows the picture of its colour (the product's shot i is its colour i, in planCatalog).
+  statements.push(
+    db
+      .update(productVariants)
+      .set({
+        imageId: sql`(select pi.id from product_images pi join variant_option_values vov on vov.variant_id = product_variants.id join product_options po on po.id = vov.option_id and po.name = 'Colour' join product_option_values pov on pov.id = vov.option_value_id where pi.product_id = product_variants.product_id and pi.position = pov.position)`,
+      })
+      .where(isNull(productVariants.imageId)),
+  )
 
   await db.batch([db.delete(productImages), db.delete(productCategories), db.delete(products), db.delete(categories)])
   // Many statements per batch: each batch is one D1 round trip.
