@@ -8,6 +8,7 @@ import { claimPages } from './accounts/claim-pages'
 import { adminPages } from './admin/pages'
 import { adminApi } from './admin/routes'
 import { cartPages } from './cart/pages'
+import { personalHeader } from './cart/header'
 import { checkoutPages, orderPages } from './orders/pages'
 import { receiptPages } from './orders/receipt'
 import { paymentPages } from './payments/pages'
@@ -96,6 +97,8 @@ const app = new Hono<AppEnv>()
   // Worker holds. It counts a streamed body as the route reads it rather than buffering it first.
   .use(capRequestBody((path) => (IMPORT_UPLOAD_PATHS.includes(path) ? IMPORT_UPLOAD_MAX_BYTES : REQUEST_MAX_BYTES)))
   // Liveness with no dependencies: the runtime's ceiling in the benchmark.
+  // The shop header's account links and cart count, filled into every page as it is served (src/cart/header.ts).
+  .use(personalHeader())
   .get('/healthz', (c) => c.json({ ok: true }))
   // Readiness: D1, KV, R2 and the Durable Objects answer (src/platform/readiness.ts).
   .route('/readyz', readinessRoute)

@@ -2,7 +2,7 @@ import { env, SELF } from 'cloudflare:test'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { bumpCatalogVersion } from '../src/catalog/cache'
 import { seedCatalog } from '../scripts/seed/catalog'
-import { BASE, insertProduct } from './helpers'
+import { BASE, Browser, insertProduct, registerUser } from './helpers'
 import worker from '../src/index'
 
 const page = async (path: string) => {
@@ -140,6 +140,75 @@ describe('edge caching of catalog pages', () => {
     const withCookie = await (await SELF.fetch(`${BASE}/products/${product.slug}`, { headers: { Cookie: 'sid=someone' } })).text()
     expect(withCookie).toBe(anonymous.html)
     expect(anonymous.html).not.toContain('_csrf')
+  })
+})
+
+/** The header's cart link and what it says, from a page's HTML. */
+const cartLink = (html: string) => /<a class="cart-link" href="\/cart">(.*?)<\/a>/s.exec(html)?.[1]?.replace(/<[^>]+>/g, '') ?? null
+const headerNav = (html: string) => /<nav class="site-nav"[^>]*>(.*?)<\/nav>/s.exec(html)?.[1] ?? ''
+const signOut = (html: string) => /<form method="post" action="\/account\/sign-out" class="sign-out"><input type="hidden" name="_csrf" value="[^"]+"\/>/.test(html)
+
+describe('the demo catalogue', () => {
+  it('pictures each apparel variant in its own colour, and names products with materials that suit them', async () => {
+    const tops = (await (await SELF.fetch(`${BASE}/api/products?category=apparel&page_size=100`)).json()) as { items: { slug: string; name: string }[] }
+    const pictured: string[] = []
+    for (const item of tops.items) {
+      const detail = (await (await SELF.fetch(`${BASE}/api/products/${item.slug}`)).json()) as { variants: { option_values: { name: string; value: string }[]; image: { alt: string } | null }[] }
+      for (const variant of detail.variants) {
+        const colour = variant.option_values.find((v) => v.name === 'Colour')?.value
+        if (variant.image) pictured.push(`${colour}: ${variant.image.alt.includes(` in ${colour}, `)}`)
+      }
+      // No shoe-leather turntables: apparel is never cast iron, copper or stoneware.
+      expect(item.name).not.toMatch(/Cast Iron|Copper|Stoneware|Porcelain|Walnut/)
+    }
+    expect(pictured.length).toBeGreaterThan(0)
+    expect(pictured.filter((entry) => entry.endsWith('false'))).toEqual([])
+  })
+})
+
+describe("the header's personal part", () => {
+  it("shows a guest's cart count on cached catalog pages, and keeps the cached copy anonymous", async () => {
+    const product = await insertProduct({ name: 'Counted Kettle', stockQuantity: 20 })
+    const path = `/products/${product.slug}`
+    const anonymous = await page(path)
+    expect(cartLink(anonymous.html)).toBe('Cart, empty')
+    const guest = new Browser()
+    const added = await guest.fetch('/cart/items', { method: 'POST', body: new URLSearchParams({ product_id: String(product.id), quantity: '3' }), headers: { Origin: BASE } })
+    expect(added.status).toBe(303)
+    const mine = await guest.fetch(path)
+    expect(mine.headers.get('X-Cache')).toBe('hit')
+    expect(mine.headers.get('Cache-Control')).toBe('private, no-cache')
+    const html = await mine.text()
+    expect(cartLink(html)).toBe('Cart, 3 items')
+    expect(signOut(html)).toBe(false)
+    // The edge copy is still everyone's: another visitor gets no count.
+    const stranger = await page(path)
+    expect([stranger.headers.get('X-Cache'), cartLink(stranger.html), stranger.headers.get('Cache-Control')]).toEqual(['hit', 'Cart, empty', 'public, no-cache'])
+  })
+
+  it('follows the cart through add, update and remove, and shows Orders and a sign-out form with its CSRF token when signed in', async () => {
+    const product = await insertProduct({ name: 'Header Mug', stockQuantity: 20 })
+    const user = await registerUser()
+    const browser = new Browser()
+    await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
+    const home = await (await browser.fetch('/')).text()
+    expect(signOut(home)).toBe(true)
+    expect(headerNav(home)).toContain('<a href="/orders">Orders</a>')
+    expect(cartLink(home)).toBe('Cart, empty')
+    await browser.fetch('/cart/items', { method: 'POST', body: new URLSearchParams({ product_id: String(product.id), quantity: '2' }), headers: { Origin: BASE } })
+    expect(cartLink(await (await browser.fetch('/products')).text())).toBe('Cart, 2 items')
+    const cart = await (await browser.fetch('/cart')).text()
+    const variantId = /action="\/cart\/items\/(\d+)"/.exec(cart)?.[1]
+    await browser.submit('/cart', `/cart/items/${variantId}`, { quantity: '5' })
+    const updated = await browser.fetch('/cart')
+    expect(updated.headers.get('Cache-Control')).toBe('no-store')
+    expect(cartLink(await updated.text())).toBe('Cart, 5 items')
+    await browser.submit('/cart', `/cart/items/${variantId}/remove`, {})
+    expect(cartLink(await (await browser.fetch('/')).text())).toBe('Cart, empty')
+    // Signing out through the header's form ends the session: the header is everyone's again.
+    expect((await browser.submit('/', '/account/sign-out', {})).status).toBe(303)
+    const after = await (await browser.fetch('/')).text()
+    expect([signOut(after), headerNav(after).includes('<a href="/orders">Orders</a>')]).toEqual([false, false])
   })
 })
 

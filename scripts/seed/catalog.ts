@@ -1,4 +1,4 @@
-import { count, getTableColumns, sql, type Column, type SQL, type Table } from 'drizzle-orm'
+import { count, getTableColumns, isNull, sql, type Column, type SQL, type Table } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core'
 import { bumpCatalogVersion } from '../../src/catalog/cache'
@@ -6,7 +6,8 @@ import { categories, productCategories, productImages, productOptions, productOp
 import { variantTitle } from '../../src/catalog/variants'
 import { sha256Hex } from '../../src/platform/encoding'
 import { slugify } from '../../src/platform/slug'
-import { IMAGE_SIZE, productSvg, type ImageSpec, type Motif } from './images'
+import { IMAGE_SIZE, productSvg, type ImageSpec } from './images'
+import { COLLECTIONS, COLOUR_HEX, pictureColour, PRODUCT_TYPES } from './names'
 
 /** The bindings the seed writes to: the Worker's own, or Miniflare's/wrangler's proxies of them. */
 export type SeedBindings = Pick<Env, 'DB' | 'IMAGES' | 'CACHE'>
@@ -20,8 +21,6 @@ export interface SeedOptions {
 interface Leaf {
   slug: string
   name: string
-  motif: Motif
-  nouns: string[]
   priceCents: [number, number]
 }
 
@@ -30,39 +29,37 @@ const TREE: { slug: string; name: string; children: Leaf[] }[] = [
     slug: 'kitchen',
     name: 'Home & Kitchen',
     children: [
-      { slug: 'cookware', name: 'Cookware', motif: 'pan', nouns: ['Skillet', 'Saucepan', 'Dutch Oven', 'Wok', 'Stockpot', 'Grill Pan'], priceCents: [2400, 24000] },
-      { slug: 'tableware', name: 'Tableware', motif: 'plate', nouns: ['Dinner Plate', 'Serving Bowl', 'Salad Plate', 'Platter', 'Pasta Bowl'], priceCents: [900, 8900] },
-      { slug: 'coffee-tea', name: 'Coffee & Tea', motif: 'cup', nouns: ['Pour-Over Kettle', 'Mug', 'Teapot', 'French Press', 'Espresso Cup', 'Tea Tin'], priceCents: [700, 16000] },
+      { slug: 'cookware', name: 'Cookware', priceCents: [2400, 24000] },
+      { slug: 'tableware', name: 'Tableware', priceCents: [900, 8900] },
+      { slug: 'coffee-tea', name: 'Coffee & Tea', priceCents: [700, 16000] },
     ],
   },
   {
     slug: 'apparel',
     name: 'Apparel',
     children: [
-      { slug: 'tops', name: 'Tops', motif: 'shirt', nouns: ['T-Shirt', 'Henley', 'Oxford Shirt', 'Polo', 'Sweater'], priceCents: [1900, 12000] },
-      { slug: 'outerwear', name: 'Outerwear', motif: 'jacket', nouns: ['Rain Jacket', 'Parka', 'Fleece', 'Vest', 'Field Coat'], priceCents: [5900, 39000] },
+      { slug: 'tops', name: 'Tops', priceCents: [1900, 12000] },
+      { slug: 'outerwear', name: 'Outerwear', priceCents: [5900, 39000] },
     ],
   },
   {
     slug: 'outdoors',
     name: 'Outdoors',
     children: [
-      { slug: 'camping', name: 'Camping', motif: 'tent', nouns: ['Tent', 'Sleeping Bag', 'Lantern', 'Camp Stove', 'Hammock'], priceCents: [1500, 45000] },
-      { slug: 'cycling', name: 'Cycling', motif: 'bike', nouns: ['Bike Light', 'Saddle Bag', 'Helmet', 'Bottle Cage', 'Pump'], priceCents: [1200, 18000] },
+      { slug: 'camping', name: 'Camping', priceCents: [1500, 45000] },
+      { slug: 'cycling', name: 'Cycling', priceCents: [1200, 18000] },
     ],
   },
   {
     slug: 'electronics',
     name: 'Electronics',
     children: [
-      { slug: 'audio', name: 'Audio', motif: 'headphones', nouns: ['Headphones', 'Earbuds', 'Speaker', 'Turntable', 'Radio'], priceCents: [2900, 59000] },
+      { slug: 'audio', name: 'Audio', priceCents: [2900, 59000] },
     ],
   },
   { slug: 'gifts', name: 'Gift Ideas', children: [] },
 ]
 
-const ADJECTIVES = ['Classic', 'Nordic', 'Alpine', 'Coastal', 'Urban', 'Heritage', 'Studio', 'Summit', 'Meadow', 'Harbor', 'Ember', 'Juniper']
-const MATERIALS = ['Walnut', 'Copper', 'Linen', 'Stoneware', 'Cast Iron', 'Merino', 'Bamboo', 'Steel', 'Canvas', 'Cork', 'Oak', 'Wool']
 const FEATURES = [
   'Built to last for years of daily use.',
   'Designed in a small studio and made in limited runs.',
@@ -224,7 +221,13 @@ export function planCatalog(productCount: number) {
   for (let i = 0; i < productCount; i++) {
     const id = i + 1
     const leaf = leaves[i % leaves.length] as Leaf & { id: number }
-    const drawn = `${pick(ADJECTIVES)} ${pick(MATERIALS)} ${pick(leaf.nouns)}`
+    // Names that make sense per department (scripts/seed/names.ts): a collection, a material that suits the type, the type.
+    const collection = pick(COLLECTIONS)
+    const drawnType = pick(PRODUCT_TYPES[leaf.slug] ?? [])
+    // The Harbor Tee is a T-shirt whatever the draw (the draw still happens, so the rest of the plan stays put).
+    const type = id === HARBOR_TEE.id ? (PRODUCT_TYPES.tops?.[0] ?? drawnType) : drawnType
+    const material = pick(type.materials)
+    const drawn = `${collection} ${material} ${type.noun}`
     const name = id === HARBOR_TEE.id ? HARBOR_TEE.name : drawn
     const base = slugify(name)
     const n = (seen.get(base) ?? 0) + 1
@@ -232,8 +235,7 @@ export function planCatalog(productCount: number) {
     const [low, high] = leaf.priceCents
     const priceCents = Math.round((low + rand() * (high - low)) / 100) * 100 - 1
     const createdAt = EPOCH_MS + i * 7 * HOUR_MS + Math.floor(rand() * HOUR_MS)
-    const material = drawn.split(' ').slice(1, -1).join(' ')
-    const description = `${name}: ${material.toLowerCase()} ${leaf.name.toLowerCase()} for every day. ${pick(FEATURES)} ${pick(FEATURES)}`
+    const description = `${name}. ${material} ${type.noun.toLowerCase()} from the ${collection} collection. ${pick(FEATURES)} ${pick(FEATURES)}`
     const stockQuantity = rand() < 0.08 ? 0 : 1 + Math.floor(rand() * 120)
     const isActive = id === HARBOR_TEE.id || rand() >= 0.04
     const planned = planVariants(id, leaf.slug, priceCents, stockQuantity, ids)
@@ -262,17 +264,20 @@ export function planCatalog(productCount: number) {
     })
     links.push({ productId: id, categoryId: leaf.id })
     if (rand() < 0.2) links.push({ productId: id, categoryId: giftsId })
-    const hue = pooled ? (i % 12) * 30 : Math.floor(rand() * 360)
+    // Apparel is pictured in its colours (one shot each, in order); everything else in its material's colour.
+    const colourOption = planned.options.find((o) => o.name === 'Colour')
+    const colours = planned.values.filter((v) => v.optionId === colourOption?.id).map((v) => COLOUR_HEX[v.value] ?? '#2f5d50')
+    const pictured = pictureColour(material, pooled ? (i % 12) / 12 : rand())
     const shots = 1 + Math.floor(rand() * 3)
     for (let shot = 0; shot < shots; shot++) {
       images.push({
         productId: id,
-        altText: `${name}, ${SHOTS[shot]}`,
+        altText: colours[shot] ? `${name} in ${planned.values.filter((v) => v.optionId === colourOption?.id)[shot]?.value}, ${SHOTS[shot]}` : `${name}, ${SHOTS[shot]}`,
         position: shot,
         contentType: 'image/svg+xml',
         width: IMAGE_SIZE,
         height: IMAGE_SIZE,
-        spec: { motif: leaf.motif, hue, variant: shot, caption: pooled ? undefined : name },
+        spec: { shape: type.shape, colour: colours[shot] ?? pictured, shot },
       })
     }
   }
@@ -402,6 +407,13 @@ export async function seedCatalog(env: SeedBindings, { products: productCount = 
     onProgress?.(Math.min(to, total - 1), total)
   }
 
+  // Apparel: each variant shows the picture of its colour (the product's shot i is its colour i, in planCatalog).
+  await drizzle(env.DB)
+    .update(productVariants)
+    .set({
+      imageId: sql`(select pi.id from product_images pi join variant_option_values vov on vov.variant_id = product_variants.id join product_options po on po.id = vov.option_id and po.name = 'Colour' join product_option_values pov on pov.id = vov.option_value_id where pi.product_id = product_variants.product_id and pi.position = pov.position)`,
+    })
+    .where(isNull(productVariants.imageId))
   await deleteUnusedImages(env, keys)
   await bumpCatalogVersion(env as Env)
   onProgress?.(total, total)

@@ -68,8 +68,8 @@ async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: s
                       </span>
                     </div>
                   </td>
-                  <td>{line.unit_price_cents !== null && line.currency ? formatMoney(line.unit_price_cents, line.currency) : '—'}</td>
-                  <td>
+                  <td data-label="Price">{line.unit_price_cents !== null && line.currency ? formatMoney(line.unit_price_cents, line.currency) : '—'}</td>
+                  <td data-label={line.unavailable ? undefined : 'Quantity'}>
                     {!line.unavailable && (
                       <Form action={`/cart/items/${line.variant_id}`} csrf={csrf} class="quantity-form">
                         <label for={`qty-${line.variant_id}`} class="visually-hidden">
@@ -82,7 +82,7 @@ async function cartPage(c: Ctx, { message, notice, status = 200 }: { message?: s
                       </Form>
                     )}
                   </td>
-                  <td>{line.line_total_cents !== null && line.currency ? formatMoney(line.line_total_cents, line.currency) : '—'}</td>
+                  <td data-label="Total">{line.line_total_cents !== null && line.currency ? formatMoney(line.line_total_cents, line.currency) : '—'}</td>
                   <td>
                     <Form action={`/cart/items/${line.variant_id}/remove`} csrf={csrf} class="inline-form">
                       <button type="submit" class="link-button">

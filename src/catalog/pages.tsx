@@ -28,52 +28,102 @@ const list = async (c: Ctx, params: ProductListParams) => JSON.parse((await prod
 const flatten = (nodes: CategoryNode[], depth = 0): { node: CategoryNode; depth: number }[] =>
   nodes.flatMap((node) => [{ node, depth }, ...flatten(node.children, depth + 1)])
 
-/** "$30", "From $30" for a price range, the compare-at price struck beside it and a "Sale" badge. */
+/** Whether a card's product is on sale: a compare-at price above its lowest price. */
+const isOnSale = (product: ProductSummary) => product.compare_at_max_cents !== null && product.compare_at_max_cents > product.price_min_cents
+
+/** "$30", "From $30" for a price range, and the compare-at price struck beside it. */
 function CardPrice({ product }: { product: ProductSummary }) {
   const range = product.price_max_cents > product.price_min_cents
-  const onSale = product.compare_at_max_cents !== null && product.compare_at_max_cents > product.price_min_cents
   return (
-    <span class="price">
-      {range ? `From ${formatMoney(product.price_min_cents, product.currency)}` : formatMoney(product.price_min_cents, product.currency)}
-      {onSale && !range && product.compare_at_max_cents !== null && (
-        <>
-          {' '}
-          <s class="compare-at">
-            <span class="visually-hidden">was </span>
-            {formatMoney(product.compare_at_max_cents, product.currency)}
-          </s>
-        </>
+    <span class="card-price">
+      <span class="price">{range ? `From ${formatMoney(product.price_min_cents, product.currency)}` : formatMoney(product.price_min_cents, product.currency)}</span>
+      {isOnSale(product) && !range && product.compare_at_max_cents !== null && (
+        <s class="compare-at">
+          <span class="visually-hidden">was </span>
+          {formatMoney(product.compare_at_max_cents, product.currency)}
+        </s>
       )}
-      {onSale && <span class="badge-sale">Sale</span>}
     </span>
   )
 }
 
+/** One product as a card: the whole card is one link; its picture keeps its ratio; "Sale" and "Sold out" badges on it. */
 function ProductCard({ product, eager }: { product: ProductSummary; eager?: boolean }) {
   return (
     <li class="card">
       <a href={`/products/${product.slug}`}>
-        {product.image ? (
-          <img src={product.image.url} alt={product.image.alt} width={product.image.width ?? 800} height={product.image.height ?? 800} loading={eager ? 'eager' : 'lazy'} />
-        ) : (
-          <span class="no-image" aria-hidden="true" />
-        )}
-        <span class="name">{product.name}</span>
-        <CardPrice product={product} />
-        {!product.in_stock && <span class="stock-out">Out of stock</span>}
+        <span class="card-media">
+          {product.image ? (
+            <img src={product.image.url} alt={product.image.alt} width={product.image.width ?? 800} height={product.image.height ?? 800} loading={eager ? 'eager' : 'lazy'} />
+          ) : (
+            <span class="no-image" aria-hidden="true" />
+          )}
+          {(isOnSale(product) || !product.in_stock) && (
+            <span class="card-badges">
+              {!product.in_stock && <span class="badge-sold-out">Sold out</span>}
+              {isOnSale(product) && product.in_stock && <span class="badge-sale">Sale</span>}
+            </span>
+          )}
+        </span>
+        <span class="card-body">
+          <span class="name">{product.name}</span>
+          <CardPrice product={product} />
+        </span>
       </a>
     </li>
   )
 }
 
-function ProductGrid({ items }: { items: ProductSummary[] }) {
+function ProductGrid({ items, label }: { items: ProductSummary[]; label?: string }) {
   if (items.length === 0) return <p class="empty">No products match. Try fewer filters or another search.</p>
   return (
-    <ul class="grid">
+    <ul class="grid" aria-label={label}>
       {items.map((p, i) => (
         <ProductCard key={p.id} product={p} eager={i < 4} />
       ))}
     </ul>
+  )
+}
+
+/**
+ * What a listing that found nothing offers instead: the correction of the search (when there is one),
+ * dropping the filters (keeping the search), and the departments with the most products.
+ */
+function NoResults({ params, categories, didYouMean }: { params: ProductListParams; categories: CategoryNode[]; didYouMean: string | null | undefined }) {
+  const filtered = params.category !== undefined || params.min_price !== undefined || params.max_price !== undefined || params.in_stock !== undefined || params.options.length > 0 || params.sku !== undefined
+  const popular = [...categories].sort((a, b) => b.product_count - a.product_count).slice(0, 4)
+  return (
+    <div class="no-results">
+      <h2>No products match{params.q ? ` “${params.q}”` : ' these filters'}</h2>
+      <ul class="suggestions">
+        {didYouMean && (
+          <li>
+            Search for <a href={listingUrl({ ...params, q: didYouMean, page: 1 })}>{didYouMean}</a> instead
+          </li>
+        )}
+        {filtered && (
+          <li>
+            <a href={listingUrl({ ...params, category: undefined, min_price: undefined, max_price: undefined, in_stock: undefined, sku: undefined, options: [], page: 1 })}>Clear the filters</a>
+            {params.q ? ` and search every product for “${params.q}”` : ' and see every product'}
+          </li>
+        )}
+        {params.q && <li>Check the spelling, or try a shorter or more general word</li>}
+      </ul>
+      {popular.length > 0 && (
+        <>
+          <h3>Popular departments</h3>
+          <ul class="chips">
+            {popular.map((category) => (
+              <li key={category.id}>
+                <a class="chip" href={`/products?category=${category.slug}`}>
+                  {category.name}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
   )
 }
 
@@ -333,28 +383,85 @@ function productJsonLd(product: ProductDetail, url: string, base: string) {
   }
 }
 
+/**
+ * The gallery without script: every picture is a slide with an id, the thumbnails link to them and CSS
+ * shows the one the address targets (`:target`), the first by default (styles/20-shop.css). A click on the
+ * picture opens it large in a `:target` lightbox whose close link goes back to the slide.
+ */
 function Gallery({ product, variant }: { product: ProductDetail; variant: ProductVariant | undefined }) {
   // The chosen variant's own image leads; the rest of the gallery follows in order.
   const lead = variant?.image ? product.images.find((image) => image.url === variant.image?.url) : undefined
-  const [main, ...rest] = lead ? [lead, ...product.images.filter((image) => image !== lead)] : product.images
-  if (!main) return <div class="gallery"><span class="no-image" aria-hidden="true" /></div>
+  const images = lead ? [lead, ...product.images.filter((image) => image !== lead)] : product.images
+  if (images.length === 0)
+    return (
+      <div class="gallery">
+        <span class="no-image" aria-hidden="true" />
+      </div>
+    )
+  const many = images.length > 1
   return (
     <div class="gallery">
-      <img class="gallery-main" src={main.url} alt={main.alt} width={main.width ?? 800} height={main.height ?? 800} />
-      {rest.length > 0 && (
-        <ul class="gallery-thumbs">
-          {rest.map((image) => (
+      <ul class="gallery-slides">
+        {images.map((image, i) => (
+          <li key={image.url} id={`image-${i + 1}`} class="gallery-slide">
+            <a class="zoom-link" href={`#zoom-${i + 1}`} aria-label={`Zoom into ${image.alt}`}>
+              <img class={i === 0 ? 'gallery-main' : undefined} src={image.url} alt={image.alt} width={image.width ?? 800} height={image.height ?? 800} loading={i === 0 ? 'eager' : 'lazy'} />
+              <span class="zoom-hint" aria-hidden="true">
+                Zoom
+              </span>
+            </a>
+          </li>
+        ))}
+      </ul>
+      {many && (
+        <ul class="gallery-thumbs" aria-label="Pictures">
+          {images.map((image, i) => (
             <li key={image.url}>
-              <a href={image.url}>
-                <img src={image.url} alt={image.alt} width={image.width ?? 800} height={image.height ?? 800} loading="lazy" />
+              <a href={`#image-${i + 1}`}>
+                <img src={image.url} alt={`Show picture ${i + 1}: ${image.alt}`} width={image.width ?? 800} height={image.height ?? 800} loading="lazy" />
               </a>
             </li>
           ))}
         </ul>
       )}
+      {images.map((image, i) => (
+        <div key={image.url} id={`zoom-${i + 1}`} class="lightbox" role="dialog" aria-label={`${image.alt}, large`}>
+          <a class="lightbox-close" href={`#image-${i + 1}`}>
+            Close<span class="visually-hidden"> the large picture</span>
+          </a>
+          <img src={image.url} alt={image.alt} width={image.width ?? 800} height={image.height ?? 800} loading="lazy" />
+        </div>
+      ))}
     </div>
   )
 }
+
+/** Shipping and returns in a few words, each with its page (src/content). */
+function Assurances() {
+  return (
+    <ul class="assurances">
+      <li>
+        <strong>Shipping</strong>
+        <span>
+          Delivery options and their costs for your address are shown in the cart before you pay. <a href="/pages/shipping">Shipping details</a>
+        </span>
+      </li>
+      <li>
+        <strong>Returns</strong>
+        <span>
+          Changed your mind? Send it back unused. <a href="/pages/returns">How returns work</a>
+        </span>
+      </li>
+      <li>
+        <strong>Secure checkout</strong>
+        <span>Pay by card through Stripe; we never see your card number.</span>
+      </li>
+    </ul>
+  )
+}
+
+/** How many products "More from <category>" shows. */
+const RELATED_MAX = 4
 
 /** Quantity and "Add to cart" for the chosen variant (its id, and the product's for carts that know only products); none when it is sold out. */
 function AddToCart({ product, variant }: { product: ProductDetail; variant: ProductVariant }) {
@@ -584,7 +691,7 @@ export const shopPages = new Hono<AppEnv>()
                 </p>
               )}
               <VariantFilterChips params={params} />
-              <ProductGrid items={page.items} />
+              {page.items.length === 0 ? <NoResults params={shown} categories={categories} didYouMean={search?.did_you_mean} /> : <ProductGrid items={page.items} />}
               <Pager params={shown} list={page} />
             </section>
           </div>
@@ -610,6 +717,9 @@ export const shopPages = new Hono<AppEnv>()
       const choosing = c.req.query('choose') !== undefined
       const variant = choice?.variant
       const firstImage = (variant?.image && product.images.find((image) => image.url === variant.image?.url)) || product.images[0]
+      // "More from <category>": one cached listing (the same answer as the category's page), this product left out.
+      const home = product.categories[0]
+      const related = home ? (await list(c, ProductListQuery.parse({ category: home.slug, in_stock: 'true', page_size: String(RELATED_MAX + 1) }))).items.filter((p) => p.id !== product.id).slice(0, RELATED_MAX) : []
       return c.render(
         <>
           <nav class="breadcrumbs" aria-label="Breadcrumbs">
@@ -652,8 +762,12 @@ export const shopPages = new Hono<AppEnv>()
               ) : (
                 <p class="stock-out">Not available.</p>
               )}
-              <p>{product.description}</p>
-              <p>
+              <Assurances />
+              <section class="description" aria-labelledby="description-title">
+                <h2 id="description-title">Description</h2>
+                <p>{product.description}</p>
+              </section>
+              <p class="tags">
                 {product.categories.map((category) => (
                   <a key={category.id} class="tag" href={`/products?category=${category.slug}`}>
                     {category.name}
@@ -662,6 +776,15 @@ export const shopPages = new Hono<AppEnv>()
               </p>
             </div>
           </article>
+          {home && related.length > 0 && (
+            <section class="related" aria-labelledby="related-title">
+              <div class="section-head">
+                <h2 id="related-title">More from {home.name}</h2>
+                <a href={`/products?category=${home.slug}`}>See all</a>
+              </div>
+              <ProductGrid items={related} />
+            </section>
+          )}
         </>,
         {
           title: product.name,

@@ -62,12 +62,59 @@ export function Document({ title, description, canonical, ogType = 'website', og
   )
 }
 
+/** Where the header's personal part (account links, cart count) goes: filled per request by src/cart/header.ts. */
+export const PERSONAL_NAV_ATTRIBUTE = 'data-personal-nav'
+
+export interface ShopNavProps {
+  /** Signed in: Orders and Sign out show, with the sign-out form's CSRF token. */
+  signedIn?: { csrf: string }
+  /** Units in the cart (0 or none: no count shown). */
+  cartCount?: number
+}
+
+/**
+ * The header's links. What every visitor sees is rendered into the page (so that cached catalog pages
+ * carry nothing personal); src/cart/header.ts swaps in the visitor's own (Orders, Sign out, the cart's
+ * count) as the page is served, cached or not.
+ */
+export function ShopNav({ signedIn, cartCount = 0 }: ShopNavProps) {
+  return (
+    <nav class="site-nav" aria-label="Site" {...{ [PERSONAL_NAV_ATTRIBUTE]: '' }}>
+      <a href="/products">Shop</a>
+      {signedIn && <a href="/orders">Orders</a>}
+      <a href="/account">Account</a>
+      <a class="cart-link" href="/cart">
+        Cart
+        {cartCount > 0 ? (
+          <span class="cart-count">
+            <span class="visually-hidden">, </span>
+            {cartCount > 99 ? '99+' : cartCount}
+            <span class="visually-hidden">{cartCount === 1 ? ' item' : ' items'}</span>
+          </span>
+        ) : (
+          <span class="visually-hidden">, empty</span>
+        )}
+      </a>
+      {signedIn && (
+        <form method="post" action="/account/sign-out" class="sign-out">
+          <input type="hidden" name="_csrf" value={signedIn.csrf} />
+          <button type="submit" class="link-button">
+            Sign out
+          </button>
+        </form>
+      )}
+    </nav>
+  )
+}
+
 /** The shop's chrome: its header (search, navigation), the page, its footer (the store's content pages). */
 export function Layout({ children, ...props }: LayoutProps) {
   return (
-    <Document {...props}>
-        <header class="site-header">
+    <Document {...props} bodyClass="shop">
+      <header class="site-header">
+        <div class="site-header-inner">
           <a class="brand" href="/">
+            <span class="brand-mark" aria-hidden="true" />
             {SITE_NAME}
           </a>
           <form class="search" action="/products" method="get" role="search">
@@ -77,23 +124,50 @@ export function Layout({ children, ...props }: LayoutProps) {
             <input id="site-search" name="q" type="search" placeholder="Search products" maxLength={200} />
             <button type="submit">Search</button>
           </form>
-          {/* The same for everyone, so that catalog pages can be cached; /account sends strangers to sign in. */}
-          <nav class="site-nav" aria-label="Site">
-            <a href="/products">Shop</a>
-            <a href="/cart">Cart</a>
-            <a href="/account">Account</a>
+          <ShopNav />
+        </div>
+      </header>
+      <main id="main">{children}</main>
+      <footer class="site-footer">
+        <div class="footer-columns">
+          <section>
+            <h2>{SITE_NAME}</h2>
+            <p>Everyday goods for the kitchen, the wardrobe and the outdoors. Shipping and taxes shown before you pay.</p>
+          </section>
+          <nav aria-labelledby="footer-shop">
+            <h2 id="footer-shop">Shop</h2>
+            <ul>
+              <li><a href="/products">All products</a></li>
+              <li><a href="/products?sort=newest">New arrivals</a></li>
+              <li><a href="/cart">Cart</a></li>
+              <li><a href="/orders">Orders</a></li>
+              <li><a href="/account">Account</a></li>
+            </ul>
           </nav>
-        </header>
-        <main id="main">{children}</main>
-        <footer class="site-footer">
-          <nav aria-label="Store information">
-            {CONTENT_PAGES.map((page) => (
-              <a href={contentPagePath(page.slug)}>{page.title}</a>
-            ))}
-            <a href="/sitemap.xml">Sitemap</a>
+          <nav aria-labelledby="footer-help">
+            <h2 id="footer-help">Help</h2>
+            <ul>
+              {CONTENT_PAGES.map((page) => (
+                <li key={page.slug}>
+                  <a href={contentPagePath(page.slug)}>{page.title}</a>
+                </li>
+              ))}
+              <li><a href="/sitemap.xml">Sitemap</a></li>
+            </ul>
           </nav>
-          <p>{SITE_NAME} · shipping and taxes shown before you pay</p>
-        </footer>
+          <section aria-labelledby="footer-pay">
+            <h2 id="footer-pay">Cards we accept</h2>
+            <ul class="payment-methods">
+              <li>Visa</li>
+              <li>Mastercard</li>
+              <li>Amex</li>
+            </ul>
+          </section>
+        </div>
+        <p class="footer-legal">
+          © {new Date().getUTCFullYear()} {SITE_NAME} · Secure checkout by Stripe
+        </p>
+      </footer>
     </Document>
   )
 }

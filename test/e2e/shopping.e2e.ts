@@ -11,6 +11,18 @@ afterAll(async () => {
   await browser?.close()
 })
 
+/** No page scrolls sideways on a phone. */
+async function fitsPhone(page: Page, name: string) {
+  const original = page.viewportSize() ?? { width: 1280, height: 900 }
+  await page.setViewportSize({ width: 390, height: 844 })
+  const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth])
+  expect(scrollWidth, `sideways scroll at 390 px on ${name}`).toBeLessThanOrEqual(innerWidth)
+  await page.setViewportSize(original)
+}
+
+/** The header's cart link as a screen reader reads it ("Cart, 3 items", "Cart, empty"). */
+const cartLinkName = async (page: Page) => (await page.locator('header .cart-link').textContent())?.replace(/\s+/g, ' ').trim()
+
 async function addToCart(page: Page) {
   await page.getByRole('button', { name: 'Add to cart' }).click()
   await page.waitForURL(/\/cart\?added=1$/)
@@ -41,6 +53,8 @@ describe('a shopper in a real browser', () => {
     await page.goto(`${BASE}/`)
     expect(await page.title()).toMatch(/Cato-Store/)
     await check(page, problems, '01-home')
+    await fitsPhone(page, 'home')
+    expect(await cartLinkName(page)).toBe('Cart, empty')
 
     // The stylesheet: content-hashed, cached for a year, within the 30 KB gzipped budget; no script at all.
     const css = await page.locator('link[rel="stylesheet"]').getAttribute('href')
@@ -63,6 +77,7 @@ describe('a shopper in a real browser', () => {
     expect(cents).toEqual([...cents].sort((a, b) => a - b))
     expect(cents.every((c) => c <= 15000)).toBe(true)
     await check(page, problems, '02-listing-filtered')
+    await fitsPhone(page, 'listing')
 
     // Back to the unfiltered category, as the back button would, and it still works.
     await page.goBack()
@@ -73,6 +88,15 @@ describe('a shopper in a real browser', () => {
     await page.waitForURL(/\/products\?q=oak$/)
     expect((await page.getByRole('heading', { level: 1 }).innerText()).trim()).toBe('Results for “oak”')
     await check(page, problems, '03-search')
+    await fitsPhone(page, 'search')
+
+    // A search that finds nothing suggests something: dropping the filters, the popular departments.
+    await page.goto(`${BASE}/products?q=zzzqqq&category=kitchen`)
+    await page.locator('.no-results').getByRole('link', { name: 'Clear the filters' }).waitFor()
+    expect(await page.locator('.no-results .chip').count()).toBeGreaterThan(0)
+    await check(page, problems, '03b-no-results')
+    await fitsPhone(page, 'no results')
+    await page.goto(`${BASE}/products?q=oak`)
 
     const first = page.locator('.card a').first()
     const firstName = (await first.locator('.name').innerText()).trim()
@@ -80,7 +104,17 @@ describe('a shopper in a real browser', () => {
     await page.waitForURL(/\/products\/[a-z0-9-]+$/)
     expect((await page.getByRole('heading', { level: 1 }).innerText()).trim()).toBe(firstName)
     await check(page, problems, '04-product')
+    await fitsPhone(page, 'product')
+    // Shipping and returns in a few words, and more of the category, on the product page.
+    await page.locator('.assurances').getByRole('link', { name: 'Shipping details' }).waitFor()
+    expect(await page.locator('.assurances a[href="/pages/returns"]').count()).toBe(1)
+    const related = page.locator('.related')
+    expect(await related.getByRole('heading', { level: 2 }).innerText()).toMatch(/^More from /)
+    expect(await related.locator('.card').count()).toBeGreaterThan(0)
+    expect(await related.locator('.card .name').allInnerTexts()).not.toContain(firstName)
     await addToCart(page)
+    // The header counts the cart from now on, cached catalog pages included.
+    expect(await cartLinkName(page)).toBe('Cart, 1 item')
 
     await page.goto(`${BASE}/products?category=outdoors&in_stock=1`)
     const second = page.locator('.card a').nth(1)
@@ -93,7 +127,14 @@ describe('a shopper in a real browser', () => {
     await row.getByRole('button', { name: 'Update' }).click()
     await page.waitForURL(/\/cart$/)
     expect(await page.locator('.cart tbody tr', { hasText: secondName }).getByRole('spinbutton').inputValue()).toBe('2')
+    expect(await cartLinkName(page)).toBe('Cart, 3 items')
     await check(page, problems, '05-cart')
+    await fitsPhone(page, 'cart')
+    // On a phone each cell of a line says what it is.
+    await page.setViewportSize({ width: 390, height: 844 })
+    const labels = await page.locator('.cart tbody tr').first().locator('td[data-label]').evaluateAll((cells) => cells.map((cell) => getComputedStyle(cell, '::before').content))
+    expect(labels).toEqual(['"Price"', '"Quantity"', '"Total"'])
+    await page.setViewportSize({ width: 1280, height: 900 })
 
     // Checking out without an account offers "Continue as guest" or signing in; a new account comes back to the checkout with the cart.
     await page.getByRole('link', { name: 'Check out' }).click()
@@ -146,6 +187,8 @@ describe('a shopper in a real browser', () => {
     const stockBefore = await (await fetch(`${BASE}/api/products/${slug}`)).json() as { id: number; stock_quantity: number }
     await addToCart(page)
     await checkoutAndPay(page, problems, 'Decline', false)
+    // Placing the order took its lines out of the cart: the header says so.
+    expect(await cartLinkName(page)).toBe('Cart, empty')
     expect((await page.locator('.status').first().innerText()).trim()).toBe('Awaiting payment')
     await page.getByRole('button', { name: 'Pay again' }).waitFor()
     await check(page, problems, '13-order-declined')
@@ -160,11 +203,18 @@ describe('a shopper in a real browser', () => {
     // Nothing was sold: the product's stock is what it was.
     const stockAfter = await (await fetch(`${BASE}/api/products/${slug}`)).json() as { stock_quantity: number }
     expect(stockAfter.stock_quantity).toBe(stockBefore.stock_quantity)
+    expect(await cartLinkName(page)).toMatch(/^Cart, \d+ items?$/)
     // Leave the demo customer's cart as it was found, for the other browser tests.
     while ((await page.getByRole('button', { name: /^Remove/ }).count()) > 0) {
       await page.getByRole('button', { name: /^Remove/ }).first().click()
       await page.waitForURL(/\/cart/)
     }
+    expect(await cartLinkName(page)).toBe('Cart, empty')
+    // Sign out from the header (a POST form with its CSRF token): the header is everyone's again.
+    await page.locator('header').getByRole('button', { name: 'Sign out' }).click()
+    await page.waitForURL(`${BASE}/`)
+    expect(await page.locator('header').getByRole('button', { name: 'Sign out' }).count()).toBe(0)
+    expect(await page.locator('header').getByRole('link', { name: 'Orders' }).count()).toBe(0)
     await context.close()
   })
 })

@@ -89,3 +89,44 @@ describe('a shopper buys one variant', () => {
     await staffContext.close()
   })
 })
+
+describe('the product gallery', () => {
+  it('switches the picture from a thumbnail and zooms into it, all without script, on a phone too', async () => {
+    // A product with three pictures, found through the API.
+    const list = (await (await fetch(`${BASE}/api/products?page_size=100`)).json()) as { items: { slug: string }[] }
+    let slug: string | undefined
+    for (const item of list.items) {
+      const detail = (await (await fetch(`${BASE}/api/products/${item.slug}`)).json()) as { images: unknown[] }
+      if (detail.images.length >= 3) {
+        slug = item.slug
+        break
+      }
+    }
+    expect(slug).toBeDefined()
+    for (const width of [1280, 390]) {
+      const context = await browser.newContext({ viewport: { width, height: width === 390 ? 844 : 900 } })
+      const page = await context.newPage()
+      const problems = watchConsole(page)
+      await page.goto(`${BASE}/products/${slug}`)
+      const slide = (n: number) => page.locator(`#image-${n}`)
+      expect([await slide(1).isVisible(), await slide(2).isVisible()]).toEqual([true, false])
+      await page.locator('.gallery-thumbs a[href="#image-2"]').click()
+      await page.waitForURL(/#image-2$/)
+      expect([await slide(1).isVisible(), await slide(2).isVisible(), await slide(3).isVisible()]).toEqual([false, true, false])
+      // Zoom: the large picture over the page, then closed by its link, back on the same picture.
+      await slide(2).getByRole('link', { name: /^Zoom/ }).click()
+      await page.waitForURL(/#zoom-2$/)
+      const lightbox = page.locator('#zoom-2')
+      expect(await lightbox.isVisible()).toBe(true)
+      expect(await lightbox.evaluate((box) => getComputedStyle(box).position)).toBe('fixed')
+      if (width === 1280) await check(page, problems, '36-product-zoom')
+      await lightbox.getByRole('link', { name: /^Close/ }).click()
+      await page.waitForURL(/#image-2$/)
+      expect([await lightbox.isVisible(), await slide(2).isVisible()]).toEqual([false, true])
+      const [scrollWidth, innerWidth] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth])
+      expect(scrollWidth).toBeLessThanOrEqual(innerWidth)
+      expect(await page.locator('script:not([type="application/ld+json"])').count()).toBe(0)
+      await context.close()
+    }
+  })
+})
