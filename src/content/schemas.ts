@@ -8,7 +8,7 @@ export const CONTENT_BODY_MAX = 20_000
 
 const SLUGS = CONTENT_PAGES.map((page) => page.slug) as [ContentSlug, ...ContentSlug[]]
 
-export const ContentSlugParam = z.object({ slug: z.enum(SLUGS).describe(SLUGS.join(', ')) })
+export const ContentSlugParam = z.object({ slug: z.string().describe(`One of ${SLUGS.join(', ')} (any other is a 404)`) })
 
 export const AdminPutContentPage = z.strictObject({
   title: z.string().trim().min(1, 'is required').max(CONTENT_TITLE_MAX, `must be at most ${CONTENT_TITLE_MAX} characters`),
