@@ -53,8 +53,8 @@ try {
   console.log(`Checkout: ${checkout.zones ? `${checkout.zones} shipping zones added` : 'shipping zones kept as they were'}, ${checkout.rates} tax rates.`)
   console.log(`Demo accounts (local only): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}`)
   await seedDemoDiscounts(proxy.env.DB)
-  console.log(`Content pages: ${await seedContentPages(proxy.env.DB)} (shipping, returns, contact, privacy, terms), where staff have written none.`)
   console.log(`Demo discounts: ${DEMO_DISCOUNTS.map((d) => d.code ?? `"${d.title}" (automatic)`).join(', ')}`)
+  console.log(`Content pages: ${await seedContentPages(proxy.env.DB)} (shipping, returns, contact, privacy, terms), where staff have written none.`)
 } finally {
   await proxy.dispose()
 }

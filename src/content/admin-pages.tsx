@@ -21,7 +21,7 @@ const slugOf = (c: Ctx): ContentSlug => {
 }
 
 function Updated({ page, style }: { page: ContentPageView; style: DateStyle }) {
-  if (!page.updated_at) return <span class="status status-draft">Default text</span>
+  if (!page.updated_at) return <span class="status status-inactive">Default text</span>
   const at = Date.parse(page.updated_at)
   return (
     <>
@@ -78,7 +78,7 @@ async function editPage(c: Ctx, slug: ContentSlug, state: EditState = {}) {
   const values = state.values ?? { title: page.title, body: page.body }
   return c.render(
     <section class="admin content-edit">
-      <p class="breadcrumb">
+      <p class="breadcrumbs">
         <a href="/admin/pages">Content pages</a> ›
       </p>
       <h1>{page.title}</h1>
