@@ -25,7 +25,7 @@ function Updated({ page, style }: { page: ContentPageView; style: DateStyle }) {
   const at = Date.parse(page.updated_at)
   return (
     <>
-      <span class="status status-active">Edited</span> <time datetime={page.updated_at}>{formatDateTime(at, style)}</time>
+      <span class="status status-active">Saved</span> <time datetime={page.updated_at}>{formatDateTime(at, style)}</time>
     </>
   )
 }

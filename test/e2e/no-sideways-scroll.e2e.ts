@@ -22,7 +22,7 @@ afterAll(async () => {
 async function overflowOf(page: Page) {
   return page.evaluate(() => {
     const width = window.innerWidth
-    const wide = Array.from(document.querySelectorAll("body *"))
+    const wide = Array.from(document.querySelectorAll('body *'))
       .filter((el) => el.getBoundingClientRect().right > width + 1)
       .slice(0, 3)
       .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`)
