@@ -32,6 +32,15 @@ describe('the public content pages', () => {
     expect(html).toContain('<p>Changed your mind? Send it back within 30 days')
   })
 
+  it('lets browsers revalidate: the same page again is a 304 for its ETag', async () => {
+    const first = await page('/pages/privacy')
+    const tag = first.headers.get('ETag')
+    expect(tag).toBeTruthy()
+    expect(first.headers.get('Cache-Control')).toBe('public, no-cache')
+    const again = await new Browser().fetch('/pages/privacy', { headers: { 'If-None-Match': tag ?? '' } })
+    expect(again.status).toBe(304)
+  })
+
   it('answers an unknown page with the 404 page', async () => {
     const { status, html } = await page('/pages/about-our-ceo')
     expect(status).toBe(404)
