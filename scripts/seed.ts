@@ -9,6 +9,7 @@ import { isCatalogEmpty, seedCatalog, type SeedBindings } from './seed/catalog'
 import { seedCheckout } from './seed/checkout'
 import { DEMO_USERS, seedDemoUsers } from './seed/users'
 import { DEMO_DISCOUNTS, seedDemoDiscounts } from './seed/discounts'
+import { seedContentPages } from './seed/content'
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +54,7 @@ try {
   console.log(`Demo accounts (local only): ${DEMO_USERS.map((u) => `${u.email} / ${u.password}`).join(', ')}`)
   await seedDemoDiscounts(proxy.env.DB)
   console.log(`Demo discounts: ${DEMO_DISCOUNTS.map((d) => d.code ?? `"${d.title}" (automatic)`).join(', ')}`)
+  console.log(`Content pages: ${await seedContentPages(proxy.env.DB)} (shipping, returns, contact, privacy, terms), where staff have written none.`)
 } finally {
   await proxy.dispose()
 }

@@ -6,6 +6,7 @@ import { accountPages } from './accounts/pages'
 import { addressPages } from './accounts/address-pages'
 import { claimPages } from './accounts/claim-pages'
 import { adminPages } from './admin/pages'
+import { contentPages } from './content/pages'
 import { adminApi } from './admin/routes'
 import { cartPages } from './cart/pages'
 import { personalHeader } from './cart/header'
@@ -122,6 +123,7 @@ const app = new Hono<AppEnv>()
   .route('/orders', orderPages)
   .route('/payments', paymentPages)
   .route('/notifications', notificationPages)
+  .route('/pages', contentPages)
   .route('/', shopPages)
 
 // Machine routes answer errors in the one JSON shape; a page path failing before its sub-app (the body backstop) gets a page.

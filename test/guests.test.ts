@@ -226,7 +226,8 @@ describe('guest checkout on the pages', () => {
     expect(orderHtml).toContain('Order placed')
     expect(orderHtml).toContain('Keep this link to see your order')
     expect(orderHtml).toContain(`${BASE}/orders/${orderId}?key=${key}`)
-    expect(orderHtml).not.toContain('Cancel this order')
+    // Issue 17: whoever holds the link may cancel the unpaid order (test/customer-orders.test.ts).
+    expect(orderHtml).toContain(`href="/orders/${orderId}/cancel?key=${key}"`)
     expect(orderHtml).not.toContain('All your orders')
 
     // Paying through the link: the local test page, with the same link, and back to the order by it.
@@ -251,8 +252,8 @@ describe('guest checkout on the pages', () => {
     expect(wrong.status).toBe(404)
     expect(unknown.status).toBe(404)
     expect((await browser.fetch(`/orders/${placed.body.id}`)).headers.get('Location')).toMatch(/^\/account\/sign-in/)
-    // The link opens the page, not what else an owner may do there.
-    expect((await browser.fetch(`/orders/${placed.body.id}/cancel?key=${placed.body.access_key}`)).status).toBe(401)
+    // The link opens the page and, while unpaid, its cancellation (issue 17); ordering again needs the account.
+    expect((await browser.fetch(`/orders/${placed.body.id}/cancel?key=${placed.body.access_key}`)).status).toBe(200)
   })
 
   it('refuses a forged "Continue as guest" form', async () => {

@@ -110,7 +110,7 @@ describe('the printable receipt', () => {
     expect(text).toContain(`Order ${order.ref}`)
     expect(text).toContain('Cato-Store (development) 1 Example Street Springfield 00000 Nowhere')
     expect(text).toContain(buyer.email)
-    expect(text).toContain('Ada Shopper 1 Market St 94105 San Francisco California United States')
+    expect(text).toContain('Ada Shopper 1 Market St San Francisco, CA 94105 United States')
     expect(text).toContain('Express · 1.25 kg')
     expect(text).toContain('Harbor Tee Navy / M tax 7.25 %: $3.26 TEE-NVY-M 2 $25.00 −$5.00 $45.00')
     expect(text).toContain('Atlas of the World tax 7.25 %: $1.96 — 1 $30.00 −$3.00 $27.00')

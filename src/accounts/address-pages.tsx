@@ -7,8 +7,9 @@ import { redirectWithFlash, takeFlash, type Flash } from '../ui/flash'
 import { Form, Notice } from '../ui/forms'
 import { formFailure, parseForm, readForm } from '../ui/form-input'
 import { pageRenderer, shopLayout, type PageLayout } from '../ui/renderer'
+import { formatAddressLines, type PostalAddress } from './address-format'
 import { AddressFieldset, addressFromForm, type AddressFormValues } from './address-fields'
-import { countryName, shippableCountries, type Choice } from './address-options'
+import { shippableCountries, type Choice } from './address-options'
 import { ADDRESSES_MAX, CreateAddressBody, UpdateAddressBody } from './address-schemas'
 import { addressOf, createAddress, deleteAddress, listAddresses, makeDefaultAddress, updateAddress, type AddressView } from './addresses'
 import { csrfProtection, csrfToken } from './csrf'
@@ -21,9 +22,9 @@ const accountLayout: PageLayout = (c, content, props) => shopLayout(c, <section 
 /** An address in one line, as banners name it ("12 St James Square, London"). */
 const oneLine = (address: Pick<AddressView, 'line1' | 'city'>) => `${address.line1}, ${address.city}`
 
-/** The lines of an address as a card or a page shows them. */
-export function AddressLines({ address }: { address: Pick<AddressView, 'name' | 'line1' | 'line2' | 'city' | 'region' | 'postal_code' | 'country' | 'phone'> }) {
-  const lines = [address.name, address.line1, address.line2, `${address.postal_code} ${address.city}`, address.region, countryName(address.country), address.phone].filter(Boolean)
+/** The lines of an address as a card or a page shows them, in its country's order (address-format.ts). */
+export function AddressLines({ address, withPhone = true }: { address: PostalAddress; withPhone?: boolean }) {
+  const lines = formatAddressLines(address, { withPhone })
   return (
     <address>
       {lines.map((line, i) => (

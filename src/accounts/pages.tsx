@@ -94,7 +94,7 @@ function ProfilePage({ c, profile, errors, message, notice, marketingOptedOut, c
         <AddressFieldset values={address} errors={errors} countries={countries} prefix="default_shipping_address." required={false} />
         <button type="submit">Save profile</button>
       </Form>
-      <Form action="/account/avatar" csrf={csrfToken(c)} multipart>
+      <Form action="/account/avatar" csrf={csrfToken(c)} multipart class="form avatar-form">
         <h2>Avatar</h2>
         {profile.avatar_url ? <img class="avatar" src={profile.avatar_url} alt="Your avatar" width={96} height={96} /> : <p class="hint">No avatar yet.</p>}
         <Field name="avatar" label="Choose an image" type="file" accept="image/png,image/jpeg,image/webp" errors={errors} hint={`PNG, JPEG or WebP, at most ${AVATAR_MAX_BYTES / 1024 / 1024} MB.`} />

@@ -51,6 +51,7 @@ import { webhooksAdminApi } from '../webhooks/routes'
 import { productCsvApi } from './product-csv/routes'
 import { shippingAdminApi } from '../shipping/admin-routes'
 import { discountsAdminApi } from '../discounts/routes'
+import { contentAdminApi } from '../content/routes'
 
 export const ImageParams = z.object({ id: wholeNumber(1, Number.MAX_SAFE_INTEGER), imageId: wholeNumber(1, Number.MAX_SAFE_INTEGER) })
 
@@ -404,3 +405,5 @@ export const adminApi = new Hono<AppEnv>()
   .route('/', shippingAdminApi)
   // Discount codes and automatic promotions (src/discounts).
   .route('/discounts', discountsAdminApi)
+  // The store's content pages (src/content).
+  .route('/pages', contentAdminApi)

@@ -19,7 +19,10 @@ import { figuresOfOrder, figuresOfQuote, TotalsSummary } from '../checkout/summa
 import type { AppEnv } from '../platform/env'
 import { withQuery } from '../platform/query-string'
 import { ApiError, type FieldErrors } from '../platform/errors'
-import { cancelOwnOrder } from '../payments/cancel'
+import type { CartReturn } from '../cart/returns'
+import { AddressLines } from '../accounts/address-pages'
+import { dateStyleOf, formatDateTime, type DateStyle } from '../ui/dates'
+import { cancelMyOrder, cancelOrderByLink, customerMayCancel, orderRefOf, reorder, trackingOf, type Tracking } from './customer-actions'
 import { startCheckout } from '../payments/checkout'
 import { redirectWithFlash, takeFlash } from '../ui/flash'
 import { fieldErrors } from '../platform/validate'
@@ -57,19 +60,19 @@ export function OrderLines({ order, productHref }: { order: OrderView; productHr
   const money = (cents: number) => formatMoney(cents, order.currency)
   return (
     <>
-      <table class="cart">
+      <table class="cart order-lines labelled-rows">
         <caption class="visually-hidden">Items in this order</caption>
         <TableHead columns={['Product', 'Price', 'Quantity', 'Total']} />
         <tbody>
           {order.items.map((item) => (
             <tr key={item.variant_id}>
-              <td>
+              <td data-label="Product">
                 {productHref ? <a href={productHref(item.product_id)}>{item.name}</a> : item.name}
                 <VariantLabel title={item.variant_title} sku={item.sku} optionValues={item.option_values} />
               </td>
-              <td>{money(item.price_at_purchase_cents)}</td>
-              <td>{item.quantity}</td>
-              <td>
+              <td data-label="Price">{money(item.price_at_purchase_cents)}</td>
+              <td data-label="Quantity">{item.quantity}</td>
+              <td data-label="Total">
                 {money(item.line_total_cents)}
                 {item.discount_cents > 0 && <small class="line-discount">−{money(item.discount_cents)} discount</small>}
               </td>
@@ -288,49 +291,97 @@ type PageNotice = { kind: 'success' | 'error' | 'info'; text: string }
 /** How the page was reached through the order's signed link (a guest, or anyone the link was given to): what it may do differs. */
 type LinkAccess = { key: string; url: string }
 
-function OrderDetail({ c, order, notice, link }: { c: Ctx; order: OrderView; notice?: PageNotice; link?: LinkAccess }) {
-  const address = order.shipping_address
+/** A shipped order's parcel: the carrier, the number, the carrier's tracking page when we know it. */
+export function TrackingLine({ tracking, style }: { tracking: Tracking; style: DateStyle }) {
+  return (
+    <p class="tracking">
+      Shipped <DateTime ms={tracking.shippedAt} style={style} /> with <strong>{tracking.carrier}</strong>
+      {tracking.trackingNumber && (
+        <>
+          {' · tracking number '}
+          <span class="tracking-number">{tracking.trackingNumber}</span>
+        </>
+      )}
+      {tracking.url && (
+        <>
+          {' · '}
+          <a href={tracking.url} rel="noopener noreferrer" target="_blank">
+            Track the parcel<span class="visually-hidden"> at {tracking.carrier} (opens in a new tab)</span>
+          </a>
+        </>
+      )}
+      {tracking.deliveredAt !== null && (
+        <>
+          {' · delivered '}
+          <DateTime ms={tracking.deliveredAt} style={style} />
+        </>
+      )}
+    </p>
+  )
+}
+
+/** A date and time as the shopper reads it, with its machine copy. */
+export const DateTime = ({ ms, style }: { ms: number; style: DateStyle }) => <time datetime={new Date(ms).toISOString()}>{formatDateTime(ms, style)}</time>
+
+interface OrderDetailProps {
+  c: Ctx
+  order: OrderView
+  style: DateStyle
+  tracking?: Tracking | undefined
+  notice?: PageNotice | undefined
+  link?: LinkAccess | undefined
+}
+
+function OrderDetail({ c, order, style, tracking, notice, link }: OrderDetailProps) {
   const keyQuery = link ? `?key=${encodeURIComponent(link.key)}` : ''
+  const ref = orderRefOf(order.id)
   return (
     <section class="order">
       {notice && <Notice kind={notice.kind}>{notice.text}</Notice>}
       {link && <OrderLinkNotice url={link.url} />}
-      <h1>Order {order.id.slice(0, 8).toUpperCase()}</h1>
+      <h1>Order {ref}</h1>
       <p>
-        <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span> · placed {new Date(order.created_at).toUTCString()}
+        <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span> · placed <DateTime ms={Date.parse(order.created_at)} style={style} />
       </p>
       <PaymentSummary order={order} />
-      {order.status === 'pending_payment' && order.payment_status !== 'paid' && (
+      {tracking && <TrackingLine tracking={tracking} style={style} />}
+      {customerMayCancel(order) && (
         <>
           <Form action={`/orders/${order.id}/pay${keyQuery}`} csrf={csrfToken(c)} class="pay-form">
             <p>
               Pay {formatMoney(order.total_cents, order.currency)}
-              {order.hold_expires_at && <> before {new Date(order.hold_expires_at).toUTCString()}</>} to keep your items.
+              {order.hold_expires_at && (
+                <>
+                  {' '}
+                  before <DateTime ms={Date.parse(order.hold_expires_at)} style={style} />
+                </>
+              )}{' '}
+              to keep your items.
             </p>
             <button type="submit">{order.payment_status === 'failed' ? 'Pay again' : 'Pay now'}</button>
           </Form>
-          {!link && (
-            <p>
-              <a href={`/orders/${order.id}/cancel`}>Cancel this order</a> (its items go back to your cart)
-            </p>
-          )}
+          <p>
+            <a href={`/orders/${order.id}/cancel${keyQuery}`}>Cancel this order</a>
+            {link ? ' (nothing has been paid; the items set aside for it are released)' : ' (its items go back to your cart)'}
+          </p>
         </>
       )}
       {(order.status === 'expired' || order.status === 'cancelled') && order.payment_status !== 'paid' && (
         <p class="hint">{link ? 'This order was not paid; the items set aside for it were released.' : <>This order was not paid; its items went back to <a href="/cart">your cart</a>.</>}</p>
       )}
       <OrderLines order={order} />
+      {!link && !customerMayCancel(order) && (
+        <Form action={`/orders/${order.id}/reorder`} csrf={csrfToken(c)} class="inline-form reorder-form">
+          <button type="submit" class="secondary">
+            Order these again
+          </button>{' '}
+          <small class="hint">Puts what is still sold into your cart, as many as we have in stock.</small>
+        </Form>
+      )}
       <h2>Shipping to</h2>
-      <address>
-        {[address.name, address.line1, address.line2, `${address.postal_code} ${address.city}`, address.region, address.country].filter(Boolean).map((line) => (
-          <span key={line}>
-            {line}
-            <br />
-          </span>
-        ))}
-      </address>
+      <AddressLines address={order.shipping_address} withPhone={false} />
       <p>
-        <a href={`/orders/${order.id}/receipt${link ? `?key=${encodeURIComponent(link.key)}` : ''}`}>Printable receipt</a>
+        <a href={`/orders/${order.id}/receipt${keyQuery}`}>Printable receipt</a>
         {!link && (
           <>
             {' · '}
@@ -343,7 +394,7 @@ function OrderDetail({ c, order, notice, link }: { c: Ctx; order: OrderView; not
 }
 
 /** What the order page says after placing, paying or declining (the payment may still be on its way: the webhook decides). */
-function orderNotice(order: OrderView, query: Record<string, string>): PageNotice | undefined {
+function orderNotice(order: OrderView, query: Record<string, string>, style: DateStyle): PageNotice | undefined {
   if (query['placed']) {
     const notSaved =
       query['address'] === 'full'
@@ -360,7 +411,7 @@ function orderNotice(order: OrderView, query: Record<string, string>): PageNotic
   }
   if (query['declined']) {
     return order.status === 'pending_payment'
-      ? { kind: 'error', text: `The payment was declined. Your items are still set aside${order.hold_expires_at ? ` until ${new Date(order.hold_expires_at).toUTCString()}` : ''}: you can pay again.` }
+      ? { kind: 'error', text: `The payment was declined. Your items are still set aside${order.hold_expires_at ? ` until ${formatDateTime(Date.parse(order.hold_expires_at), style)}` : ''}: you can pay again.` }
       : { kind: 'error', text: 'The payment was declined.' }
   }
   return undefined
@@ -472,6 +523,19 @@ export const checkoutPages = new Hono<AppEnv>()
     }
   })
 
+/** The order page's parcel line, if shipped. */
+const trackingFor = async (env: Env, orderId: string) => (await trackingOf(env, [orderId])).get(orderId)
+
+/** "Order 8ACA3F68 is cancelled and its items are back in your cart; one product is no longer sold (noted in the cart)." */
+function cancelledMessage(ref: string, back: CartReturn, link: boolean): string {
+  if (link) return `Order ${ref} is cancelled: nothing was charged, and the items set aside for it are released.`
+  const notes = [
+    back.noLongerSold ? `${back.noLongerSold === 1 ? 'one product is' : `${back.noLongerSold} products are`} no longer sold (noted in the cart)` : '',
+    back.leftOut ? `${back.leftOut === 1 ? 'one line' : `${back.leftOut} lines`} did not fit in the cart` : '',
+  ].filter(Boolean)
+  return `Order ${ref} is cancelled and its items are back in your cart${notes.length ? `; ${notes.join('; ')}` : ''}.`
+}
+
 export const orderPages = new Hono<AppEnv>()
   .use(privatePages)
   .use(csrfProtection())
@@ -479,10 +543,10 @@ export const orderPages = new Hono<AppEnv>()
   .use('*', signedInPageUnlessKeyed())
   .get('/', async (c) => {
     const page = Math.max(1, Math.min(10_000, Number(/^\d{1,5}$/.test(c.req.query('page') ?? '') ? c.req.query('page') : 1)))
-    const history = await listOrders(c.env, userOf(c).id, { page, page_size: 20 })
-    const flash = await takeFlash(c)
+    const [history, style, flash] = await Promise.all([listOrders(c.env, userOf(c).id, { page, page_size: 20 }), dateStyleOf(c), takeFlash(c)])
+    const tracking = await trackingOf(c.env, history.items.map((order) => order.id))
     return c.render(
-      <section>
+      <section class="orders">
         <h1>Your orders</h1>
         {flash && <Notice kind={flash.kind}>{flash.text}</Notice>}
         {history.items.length === 0 ? (
@@ -490,15 +554,46 @@ export const orderPages = new Hono<AppEnv>()
             No orders yet. <a href="/products">Start shopping</a>.
           </p>
         ) : (
-          <ul class="order-list">
-            {history.items.map((order) => (
-              <li key={order.id}>
-                <a href={`/orders/${order.id}`}>Order {order.id.slice(0, 8).toUpperCase()}</a> · {new Date(order.created_at).toUTCString()} ·{' '}
-                {formatMoney(order.total_cents, order.currency)} · <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span>
-                <small class="order-summary">{order.items.map((item) => `${item.quantity} × ${item.name}${variantText(item.variant_title, item.option_values) && ` (${item.variant_title})`}`).join(', ')}</small>
-              </li>
-            ))}
-          </ul>
+          <table class="order-list labelled-rows">
+            <caption class="visually-hidden">Your orders, newest first</caption>
+            <TableHead columns={['Order', 'Placed', 'Items', 'Total', 'Status']} />
+            <tbody>
+              {history.items.map((order) => {
+                const parcel = tracking.get(order.id)
+                return (
+                  <tr key={order.id}>
+                    <td data-label="Order">
+                      <a href={`/orders/${order.id}`}>Order {orderRefOf(order.id)}</a>
+                    </td>
+                    <td data-label="Placed">
+                      <DateTime ms={Date.parse(order.created_at)} style={style} />
+                    </td>
+                    <td data-label="Items" class="order-summary">
+                      {order.items.map((item) => `${item.quantity} × ${item.name}${variantText(item.variant_title, item.option_values) ? ` (${variantText(item.variant_title, item.option_values)})` : ''}`).join(', ')}
+                    </td>
+                    <td data-label="Total">{formatMoney(order.total_cents, order.currency)}</td>
+                    <td data-label="Status">
+                      <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span>
+                      {parcel && (
+                        <small class="tracking">
+                          {parcel.carrier}
+                          {parcel.trackingNumber && ` ${parcel.trackingNumber}`}
+                          {parcel.url && (
+                            <>
+                              {' · '}
+                              <a href={parcel.url} rel="noopener noreferrer" target="_blank">
+                                Track<span class="visually-hidden"> order {orderRefOf(order.id)} at {parcel.carrier} (opens in a new tab)</span>
+                              </a>
+                            </>
+                          )}
+                        </small>
+                      )}
+                    </td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
         )}
         <nav class="pager" aria-label="Pages">
           {history.prev && <a href={withQuery('/orders', { page: page - 1 })}>← Newer</a>}
@@ -510,8 +605,9 @@ export const orderPages = new Hono<AppEnv>()
   })
   .get('/:id', async (c) => {
     const { order, link } = await orderAccess(c, c.req.param('id'))
-    const notice = (await takeFlash(c)) ?? orderNotice(order, c.req.query())
-    return c.render(<OrderDetail c={c} order={order} notice={notice} link={link} />, { title: `Order ${order.id.slice(0, 8).toUpperCase()}` })
+    const [style, tracking, flash] = await Promise.all([dateStyleOf(c), trackingFor(c.env, order.id), takeFlash(c)])
+    const notice = flash ?? orderNotice(order, c.req.query(), style)
+    return c.render(<OrderDetail c={c} order={order} style={style} tracking={tracking} notice={notice} link={link} />, { title: `Order ${orderRefOf(order.id)}` })
   })
   // The "Pay now" form: to Stripe's hosted checkout (or the local test page offline). A failure to start
   // one (not payable any more, no payment provider) is shown on the order page, with its status.
@@ -525,25 +621,31 @@ export const orderPages = new Hono<AppEnv>()
     } catch (err) {
       if (!(err instanceof ApiError) || err.status === 404) throw err
       const { order } = await orderAccess(c, before.id)
-      return c.render(<OrderDetail c={c} order={order} notice={{ kind: 'error', text: err.message }} link={link} />, { title: `Order ${order.id.slice(0, 8).toUpperCase()}`, status: err.status })
+      const [style, tracking] = await Promise.all([dateStyleOf(c), trackingFor(c.env, order.id)])
+      return c.render(<OrderDetail c={c} order={order} style={style} tracking={tracking} notice={{ kind: 'error', text: err.message }} link={link} />, { title: `Order ${orderRefOf(order.id)}`, status: err.status })
     }
   })
 
-  // Cancelling asks first, on a page of its own (the order page links here); the form below does it.
+  // Cancelling asks first, on a page of its own (the order page links here); the form below does it. The
+  // order's signed link (a guest) may cancel too: the key travels in the form's address.
   .get('/:id/cancel', async (c) => {
-    const order = await orderForViewer(c.env, userOf(c), c.req.param('id'))
-    const ref = order.id.slice(0, 8).toUpperCase()
-    if (order.status !== 'pending_payment' || order.payment_status === 'paid') return redirectWithFlash(c, `/orders/${order.id}`, 'error', `Order ${ref} can no longer be cancelled here.`)
+    const { order, link } = await orderAccess(c, c.req.param('id'))
+    const ref = orderRefOf(order.id)
+    const keyQuery = link ? `?key=${encodeURIComponent(link.key)}` : ''
+    if (!customerMayCancel(order)) {
+      const why = order.payment_status === 'paid' ? `Order ${ref} is paid, so it can no longer be cancelled here: contact us to stop or return it.` : `Order ${ref} can no longer be cancelled.`
+      return redirectWithFlash(c, `/orders/${order.id}${keyQuery}`, 'error', why)
+    }
     return c.render(
       <section class="order confirm">
         <h1>Cancel order {ref}?</h1>
-        <p>Nothing has been paid. The items set aside for you are released and go back to your cart, so that you can order them again later.</p>
-        <Form action={`/orders/${order.id}/cancel`} csrf={csrfToken(c)}>
+        <p>{link ? 'Nothing has been paid. The items set aside for you are released.' : 'Nothing has been paid. The items set aside for you are released and go back to your cart, so that you can order them again later.'}</p>
+        <Form action={`/orders/${order.id}/cancel${keyQuery}`} csrf={csrfToken(c)}>
           <input type="hidden" name="confirm" value="yes" />
           <button type="submit" class="danger">
             Cancel the order
           </button>{' '}
-          <a href={`/orders/${order.id}`}>Keep it</a>
+          <a href={`/orders/${order.id}${keyQuery}`}>Keep it</a>
         </Form>
       </section>,
       { title: `Cancel order ${ref}?` },
@@ -551,20 +653,24 @@ export const orderPages = new Hono<AppEnv>()
   })
   .post('/:id/cancel', async (c) => {
     const orderId = c.req.param('id')
+    const key = c.req.query('key')
+    const keyQuery = key !== undefined ? `?key=${encodeURIComponent(key)}` : ''
     const form = await c.req.parseBody()
-    if (formText(form, 'confirm') !== 'yes') return c.redirect(`/orders/${orderId}/cancel`, 303)
-    const ref = orderId.slice(0, 8).toUpperCase()
+    if (formText(form, 'confirm') !== 'yes') return c.redirect(`/orders/${orderId}/cancel${keyQuery}`, 303)
+    const ref = orderRefOf(orderId)
     try {
-      const back = await cancelOwnOrder(c.env, userOf(c), orderId)
-      const notes = [
-        back.noLongerSold ? `${back.noLongerSold === 1 ? 'one product is' : `${back.noLongerSold} products are`} no longer sold (noted in the cart)` : '',
-        back.leftOut ? `${back.leftOut === 1 ? 'one line' : `${back.leftOut} lines`} did not fit in the cart` : '',
-      ].filter(Boolean)
-      return redirectWithFlash(c, '/cart', 'success', `Order ${ref} is cancelled and its items are back in your cart${notes.length ? `; ${notes.join('; ')}` : ''}.`)
+      const { link } = await orderAccess(c, orderId)
+      const back = link ? await cancelOrderByLink(c.env, orderId, link.key) : await cancelMyOrder(c.env, userOf(c), orderId)
+      return redirectWithFlash(c, link ? `/orders/${orderId}${keyQuery}` : '/cart', 'success', cancelledMessage(ref, back, Boolean(link)))
     } catch (err) {
       if (!(err instanceof ApiError) || err.status === 404) throw err
-      return redirectWithFlash(c, `/orders/${orderId}`, 'error', `Order ${ref} was not cancelled: ${err.message}.`)
+      return redirectWithFlash(c, `/orders/${orderId}${keyQuery}`, 'error', `Order ${ref} was not cancelled: ${err.message}.`)
     }
+  })
+  // "Order these again": the lines still sold go into the cart; the cart says what was added and what not.
+  .post('/:id/reorder', async (c) => {
+    const result = await reorder(c.env, userOf(c), c.req.param('id'))
+    return redirectWithFlash(c, result.added.length ? '/cart' : `/orders/${c.req.param('id')}`, result.added.length ? (result.not_added.length ? 'info' : 'success') : 'error', result.message)
   })
 
 checkoutPages.onError(htmlErrorHandler)

@@ -8,7 +8,9 @@ import { userOf } from '../accounts/guard'
 import { signedInPageUnlessKeyed } from './link-pages'
 import { isOrderLinkKey } from './links'
 import { storeIdentity, StoreIdentityMissing } from '../notifications/store-identity'
-import { countryName, regionName } from '../platform/countries'
+import { AddressLines } from '../accounts/address-pages'
+import { dateStyleOf, type DateStyle } from '../ui/dates'
+import { trackingOf, type Tracking } from './customer-actions'
 import type { AppEnv, CurrentUser } from '../platform/env'
 import { notFound } from '../platform/errors'
 import { htmlErrorHandler } from '../ui/error-page'
@@ -17,7 +19,7 @@ import { formatMoney } from '../ui/money'
 import { pageRenderer } from '../ui/renderer'
 import { variantText } from '../ui/variant-label'
 import { loadOrderBreakdown, OrderTotals, percentText, type OrderBreakdown } from './breakdown'
-import { STATUS_LABELS } from './pages'
+import { DateTime, STATUS_LABELS, TrackingLine } from './pages'
 
 /** Who issues the receipt: the store's name and postal address as configured (STORE_NAME, STORE_ADDRESS). */
 export function receiptIssuer(env: Env): { name: string; address: string[] } {
@@ -39,7 +41,7 @@ export async function receiptFor(env: Env, viewer: CurrentUser, orderId: string)
 }
 
 /** The receipt itself, for any route that has decided the viewer may see it (the guests' signed link too). */
-export function Receipt({ order, store, backHref }: { order: OrderBreakdown; store: { name: string; address: string[] }; backHref: string }) {
+export function Receipt({ order, store, backHref, style, tracking }: { order: OrderBreakdown; store: { name: string; address: string[] }; backHref: string; style: DateStyle; tracking?: Tracking | undefined }) {
   const money = (cents: number) => formatMoney(cents, order.currency)
   const ref = order.id.slice(0, 8).toUpperCase()
   const a = order.shipping_address
@@ -52,7 +54,7 @@ export function Receipt({ order, store, backHref }: { order: OrderBreakdown; sto
         <div>
           <h1>Receipt</h1>
           <p>
-            Order <strong>{ref}</strong> · placed {new Date(order.created_at).toUTCString()} · {STATUS_LABELS[order.status]}
+            Order <strong>{ref}</strong> · placed <DateTime ms={Date.parse(order.created_at)} style={style} /> · {STATUS_LABELS[order.status]}
           </p>
         </div>
         <address class="receipt-store">
@@ -72,24 +74,18 @@ export function Receipt({ order, store, backHref }: { order: OrderBreakdown; sto
         </section>
         <section>
           <h2>Shipped to</h2>
-          <address>
-            {[a.name, a.line1, a.line2, `${a.postal_code} ${a.city}`, a.region ? regionName(a.country, a.region) : null, countryName(a.country)].filter(Boolean).map((line) => (
-              <span key={line}>
-                {line}
-                <br />
-              </span>
-            ))}
-          </address>
+          <AddressLines address={a} withPhone={false} />
           {order.shipping_method_name && (
             <p>
               {order.shipping_method_name}
               {order.shipping_weight_grams > 0 && ` · ${(order.shipping_weight_grams / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 })} kg`}
             </p>
           )}
+          {tracking && <TrackingLine tracking={tracking} style={style} />}
         </section>
       </div>
       {/* Focusable: on a phone it scrolls sideways, and a keyboard must reach it. */}
-      <table class="receipt-lines" tabIndex={0}>
+      <table class="receipt-lines labelled-rows" tabIndex={0}>
         <caption class="visually-hidden">Items</caption>
         <thead>
           <tr>
@@ -106,16 +102,16 @@ export function Receipt({ order, store, backHref }: { order: OrderBreakdown; sto
             const variant = variantText(line.variant_title, line.option_values)
             return (
               <tr key={line.variant_id}>
-                <td>
+                <td data-label="Item">
                   {line.name}
                   {variant && <small class="variant-label"> {variant}</small>}
                   {line.tax_rate_bp > 0 && <small class="hint"> {`${order.tax_inclusive ? 'incl.' : 'tax'} ${percentText(line.tax_rate_bp)}: ${money(line.tax_cents)}`}</small>}
                 </td>
-                <td>{line.sku ?? '—'}</td>
-                <td>{line.quantity}</td>
-                <td>{money(line.unit_price_cents)}</td>
-                <td>{line.discount_cents > 0 ? `−${money(line.discount_cents)}` : '—'}</td>
-                <td>{money(line.line_total_cents - line.discount_cents)}</td>
+                <td data-label="SKU">{line.sku ?? '—'}</td>
+                <td data-label="Qty">{line.quantity}</td>
+                <td data-label="Unit price">{money(line.unit_price_cents)}</td>
+                <td data-label="Discount">{line.discount_cents > 0 ? `−${money(line.discount_cents)}` : '—'}</td>
+                <td data-label="Line total">{money(line.line_total_cents - line.discount_cents)}</td>
               </tr>
             )
           })}
@@ -136,13 +132,15 @@ export const receiptPages = new Hono<AppEnv>()
     if (key !== undefined) {
       const order = (await isOrderLinkKey(c.env, orderId, key)) ? await loadOrderBreakdown(c.env, orderId) : null
       if (!order) throw notFound('order')
-      return c.render(<Receipt order={order} store={receiptIssuer(c.env)} backHref={`/orders/${order.id}?key=${encodeURIComponent(key)}`} />, { title: `Receipt ${order.id.slice(0, 8).toUpperCase()}` })
+      const [style, tracking] = await Promise.all([dateStyleOf(c), trackingOf(c.env, [order.id])])
+      return c.render(<Receipt order={order} store={receiptIssuer(c.env)} backHref={`/orders/${order.id}?key=${encodeURIComponent(key)}`} style={style} tracking={tracking.get(order.id)} />, { title: `Receipt ${order.id.slice(0, 8).toUpperCase()}` })
     }
     const viewer = userOf(c)
     const order = await receiptFor(c.env, viewer, orderId)
     const staff = viewer.role === 'staff' || viewer.role === 'admin'
     const backHref = staff && order.user_id !== viewer.id ? `/admin/orders/${order.id}` : `/orders/${order.id}`
-    return c.render(<Receipt order={order} store={receiptIssuer(c.env)} backHref={backHref} />, { title: `Receipt ${order.id.slice(0, 8).toUpperCase()}` })
+    const [style, tracking] = await Promise.all([dateStyleOf(c), trackingOf(c.env, [order.id])])
+    return c.render(<Receipt order={order} store={receiptIssuer(c.env)} backHref={backHref} style={style} tracking={tracking.get(order.id)} />, { title: `Receipt ${order.id.slice(0, 8).toUpperCase()}` })
   })
 
 receiptPages.onError(htmlErrorHandler)

@@ -2,7 +2,9 @@ import { Hono } from 'hono'
 import { requireUser, userOf } from '../accounts/guard'
 import { jsonLimit } from '../platform/body-limit'
 import { cartOwner } from '../cart/owner'
-import { mergeGuestCart } from '../cart/service'
+import { getCart, mergeGuestCart } from '../cart/service'
+import { CartView } from '../cart/responses'
+import { cancelMyOrder, reorder, ReorderResult } from './customer-actions'
 import { startCheckout } from '../payments/checkout'
 import type { AppEnv } from '../platform/env'
 import { validate } from '../platform/validate'
@@ -13,6 +15,8 @@ import { CreateOrderBody, IdempotencyKeyHeader, OrderIdParam, OrderListQuery } f
 import { createOrder, listOrders, orderForViewer } from './service'
 
 /** Documentation only: these routes read the id with `c.req.param('id')`. */
+
+const ReorderAnswer = ReorderResult.extend({ cart: CartView }).meta({ id: 'ReorderAnswer' })
 
 const createOrderDocs = docs({
   id: 'createOrder',
@@ -67,6 +71,28 @@ const startCheckoutDocs = docs({
   },
 })
 
+const cancelOrderDocs = docs({
+  id: 'cancelOrder',
+  tag: 'Orders',
+  summary: 'Cancel an unpaid order of yours',
+  description: 'Only while it awaits payment: its stock holds and discount uses are released and its lines go back to the cart, as when it expires. A paid order is refused (409 `not_cancellable`): ask the store to refund it.',
+  access: 'user',
+  params: OrderIdParam,
+  responses: { 200: { description: 'The order, cancelled', schema: OrderView } },
+  errors: { 404: 'No such order of this user', 409: 'The order is paid, already ended, or a payment for it is being recorded right now' },
+})
+
+const reorderDocs = docs({
+  id: 'reorder',
+  tag: 'Orders',
+  summary: 'Put the lines of a past order of yours into the cart',
+  description: "Each line's variant if it is still sold, as many units as the order had, capped to the stock that can still be set aside beside what the cart holds. What could not be added is named with its reason.",
+  access: 'user',
+  params: OrderIdParam,
+  responses: { 200: { description: 'What was added and what not, and the cart', schema: ReorderAnswer } },
+  errors: { 404: 'No such order of this user' },
+})
+
 /** The signed-in user's orders. */
 export const ordersApi = new Hono<AppEnv>()
   .use(requireUser())
@@ -82,4 +108,12 @@ export const ordersApi = new Hono<AppEnv>()
   .get('/', listOrdersDocs, validate('query', OrderListQuery), async (c) => c.json(await listOrders(c.env, userOf(c).id, c.req.valid('query'))))
   .get('/:id', getOrderDocs, async (c) => c.json(await orderForViewer(c.env, userOf(c), c.req.param('id'))))
   // Where to pay: Stripe's hosted checkout (or the local test page offline). Owner only; 409 unless awaiting payment.
+  .post('/:id/cancel', cancelOrderDocs, async (c) => {
+    await cancelMyOrder(c.env, userOf(c), c.req.param('id'))
+    return c.json(await orderForViewer(c.env, userOf(c), c.req.param('id')))
+  })
+  .post('/:id/reorder', reorderDocs, async (c) => {
+    const result = await reorder(c.env, userOf(c), c.req.param('id'))
+    return c.json({ ...result, cart: await getCart(c.env, await cartOwner(c)) })
+  })
   .post('/:id/checkout', startCheckoutDocs, async (c) => c.json(await startCheckout(c.env, userOf(c), c.req.param('id'), new URL(c.req.url).origin)))

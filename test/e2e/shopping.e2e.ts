@@ -158,7 +158,7 @@ describe('a shopper in a real browser', () => {
 
     await page.getByRole('link', { name: 'All your orders' }).click()
     await page.waitForURL(/\/orders$/)
-    expect(await page.locator('.order-list li').count()).toBe(1)
+    expect(await page.locator('.order-list tbody tr').count()).toBe(1)
     expect((await page.locator('.order-list .status').innerText()).trim()).toBe('Paid')
     await check(page, problems, '10-order-history')
 

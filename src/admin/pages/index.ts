@@ -20,6 +20,7 @@ import { importsPages } from './imports'
 import { shippingPages } from './shipping'
 import { taxesPages } from './taxes'
 import { discountsPages } from '../../discounts/pages'
+import { contentAdminPages } from '../../content/admin-pages'
 
 export const adminPages = new Hono<AppEnv>()
   // Who asks is checked before the body is read: strangers never get their upload parsed.
@@ -46,5 +47,6 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', shippingPages)
   .route('/', taxesPages)
   .route('/', discountsPages)
+  .route('/', contentAdminPages)
 
 adminPages.onError(htmlErrorHandler)

@@ -33,6 +33,7 @@ function AdminNav({ role }: { role: string }) {
       <a href="/admin/shipping">Shipping</a>
       <a href="/admin/taxes">Taxes</a>
       <a href="/admin/imports">Import / export</a>
+      <a href="/admin/pages">Content</a>
       {role === 'admin' && <a href="/admin/users">Users</a>}
       {role === 'admin' && <a href="/admin/audit">Audit log</a>}
       <a href="/admin/outbox">Notifications</a>

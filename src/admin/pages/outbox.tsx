@@ -132,9 +132,9 @@ export const outboxPages = new Hono<AppEnv>()
         <p>
           To {mail.recipient}, {when(mail.createdAt)} UTC · <a href={`/admin/mailbox/${mail.id}/html`}>Open the HTML part</a>
         </p>
-        <iframe title={`The HTML part of “${mail.subject}”`} src={`/admin/mailbox/${mail.id}/html`} sandbox="" style="width:100%;min-height:40rem;border:1px solid #ccc;" />
+        <iframe title={`The HTML part of “${mail.subject}”`} src={`/admin/mailbox/${mail.id}/html`} sandbox="" class="mail-frame" />
         <h2>Plain text</h2>
-        <pre style="white-space:pre-wrap;">{mail.text}</pre>
+        <pre class="mail-text">{mail.text}</pre>
       </section>,
       { title: mail.subject },
     )
