@@ -196,3 +196,12 @@ export const AdminVariantSet = z
     ),
   })
   .meta({ id: 'AdminVariantSet', description: "A product's options with their values and its variants, in display order" })
+
+export const StoreSettingsView = z
+  .object({
+    time_zone: z.string().describe('IANA time zone of every date shown'),
+    low_stock_threshold: z.int().describe('Sellable units at or under which a variant is low on stock'),
+    updated_at: Instant.nullable(),
+  })
+  .meta({ id: 'StoreSettings' })
+export type StoreSettingsView = z.infer<typeof StoreSettingsView>

@@ -10,6 +10,7 @@ import { validate } from '../platform/validate'
 import { docs, type RouteDocs } from '../openapi/describe'
 import { listAudit } from './audit'
 import { dashboard } from './dashboard'
+import { readStoreSettings, saveStoreSettings, StoreSettingsBody } from './settings'
 import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, ordersCsv, refundByStaff } from './orders'
 import { AdminUserQuery, RoleBody, changeRole, listUsers } from './users'
 import { createCategory, deleteCategory, listCategories, updateCategory } from './categories'
@@ -29,6 +30,7 @@ import {
   Dashboard,
   RefundResult,
   RoleChange,
+  StoreSettingsView,
 } from './responses'
 import {
   AdminCategoryBody,
@@ -240,6 +242,17 @@ const refundOrderDocs = adminDocs({
   responses: { 200: { description: 'The refund and the order', schema: RefundResult } },
   errors: { 400: 'More units or money than are left, restock without lines, or a product_id with several lines on the order (variant_required)', 404: 'No such order', 409: 'Nothing left to refund, or another refund got there first', 502: 'The payment provider failed' },
 })
+const getSettingsDocs = adminDocs({
+  id: 'adminGetSettings',
+  summary: "The store's settings: time zone and low stock threshold",
+  responses: { 200: { description: 'The settings', schema: StoreSettingsView } },
+})
+const putSettingsDocs = adminDocs({
+  id: 'adminPutSettings',
+  summary: "Replace the store's settings",
+  description: 'Both fields, validated: an unknown time zone or a negative threshold is a 400 naming the field, and nothing is saved.',
+  responses: { 200: { description: 'The settings as saved', schema: StoreSettingsView } },
+})
 const listUsersDocs = adminDocs({
   id: 'adminListUsers',
   summary: 'Accounts, newest first (admin)',
@@ -391,6 +404,8 @@ export const adminApi = new Hono<AppEnv>()
     const refund = await refundByStaff(c.env, userOf(c), c.req.param('id'), c.req.valid('json'))
     return c.json({ refund, order: await adminOrder(c.env, userOf(c), c.req.param('id')) })
   })
+  .get('/settings', getSettingsDocs, async (c) => c.json(await readStoreSettings(c.env)))
+  .put('/settings', putSettingsDocs, jsonLimit, validate('json', StoreSettingsBody), async (c) => c.json(await saveStoreSettings(c.env, userOf(c), c.req.valid('json'))))
   .get('/users', listUsersDocs, requireRole('admin'), validate('query', AdminUserQuery), async (c) => c.json(await listUsers(c.env, c.req.valid('query'))))
   .patch('/users/:id', changeRoleDocs, requireRole('admin'), jsonLimit, validate('param', IdParam), validate('json', RoleBody), async (c) =>
     c.json(await changeRole(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json').role)),

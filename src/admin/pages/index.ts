@@ -19,6 +19,7 @@ import { webhooksPages } from '../../webhooks/pages'
 import { importsPages } from './imports'
 import { shippingPages } from './shipping'
 import { taxesPages } from './taxes'
+import { settingsPages } from './settings'
 import { discountsPages } from '../../discounts/pages'
 
 export const adminPages = new Hono<AppEnv>()
@@ -46,5 +47,6 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', shippingPages)
   .route('/', taxesPages)
   .route('/', discountsPages)
+  .route('/', settingsPages)
 
 adminPages.onError(htmlErrorHandler)
