@@ -103,12 +103,16 @@ const AdminOrderSummary = z
     currency: z.string(),
     total_cents: z.int(),
     customer_email: z.string(),
+    customer_name: z.string().describe("The addressee's name, else the account's"),
+    units: z.int().describe('Units ordered, all lines'),
     created_at: Instant,
   })
   .meta({ id: 'AdminOrderSummary' })
 
 export const AdminOrderPage = z.object({ items: z.array(AdminOrderSummary), ...PAGE_FIELDS }).meta({ id: 'AdminOrderPage' })
 export type AdminOrderPage = z.infer<typeof AdminOrderPage>
+
+export const OrderNote = z.object({ id: z.int(), author_email: z.string(), body: z.string(), created_at: Instant }).meta({ id: 'OrderNote' })
 
 export const AdminOrder = OrderView.extend({
   customer: z.object({ id: z.int(), email: z.string(), name: z.string() }).nullable(),
@@ -136,6 +140,8 @@ export const AdminOrder = OrderView.extend({
   ),
   history: z.array(z.object({ from: z.enum(ORDER_STATUSES).nullable(), to: z.enum(ORDER_STATUSES), at: Instant, note: z.string().nullable() })),
   shipment: z.object({ carrier: z.string(), tracking_number: z.string().nullable(), shipped_at: Instant, delivered_at: Instant.nullable() }).nullable(),
+  notes: z.array(OrderNote).describe("Staff's internal notes, oldest first (never shown to the customer)"),
+  item_images: z.array(z.object({ variant_id: z.int(), url: z.string() })).describe("Each line's picture now: its variant's image, else its product's first (none once the product is gone)"),
 }).meta({ id: 'AdminOrder', description: "The customer's view of the order, with who ordered, payments, refunds, history and shipment" })
 export type AdminOrder = z.infer<typeof AdminOrder>
 

@@ -11,7 +11,7 @@ import { docs, type RouteDocs } from '../openapi/describe'
 import { listAudit } from './audit'
 import { dashboard } from './dashboard'
 import { readStoreSettings, saveStoreSettings, StoreSettingsBody } from './settings'
-import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, ordersCsv, refundByStaff } from './orders'
+import { addOrderNote, OrderNoteBody, AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, ordersCsv, refundByStaff } from './orders'
 import { AdminUserQuery, RoleBody, changeRole, listUsers } from './users'
 import { createCategory, deleteCategory, listCategories, updateCategory } from './categories'
 import { PRODUCT_IMAGE_MAX_BYTES } from './image-files'
@@ -29,6 +29,7 @@ import {
   BulkShipResult,
   Dashboard,
   RefundResult,
+  OrderNote,
   RoleChange,
   StoreSettingsView,
 } from './responses'
@@ -242,6 +243,13 @@ const refundOrderDocs = adminDocs({
   responses: { 200: { description: 'The refund and the order', schema: RefundResult } },
   errors: { 400: 'More units or money than are left, restock without lines, or a product_id with several lines on the order (variant_required)', 404: 'No such order', 409: 'Nothing left to refund, or another refund got there first', 502: 'The payment provider failed' },
 })
+const addNoteDocs = adminDocs({
+  id: 'adminAddOrderNote',
+  summary: 'Add an internal note to an order (never shown to the customer)',
+  params: OrderIdParam,
+  responses: { 201: { description: 'The note', schema: OrderNote } },
+  errors: { 404: 'No such order' },
+})
 const getSettingsDocs = adminDocs({
   id: 'adminGetSettings',
   summary: "The store's settings: time zone and low stock threshold",
@@ -400,6 +408,7 @@ export const adminApi = new Hono<AppEnv>()
     await cancelByStaff(c.env, userOf(c), c.req.param('id'))
     return c.json(await adminOrder(c.env, userOf(c), c.req.param('id')))
   })
+  .post('/orders/:id/notes', addNoteDocs, jsonLimit, validate('json', OrderNoteBody), async (c) => c.json(await addOrderNote(c.env, userOf(c), c.req.param('id'), c.req.valid('json')), 201))
   .post('/orders/:id/refund', refundOrderDocs, jsonLimit, validate('json', RefundBody), async (c) => {
     const refund = await refundByStaff(c.env, userOf(c), c.req.param('id'), c.req.valid('json'))
     return c.json({ refund, order: await adminOrder(c.env, userOf(c), c.req.param('id')) })

@@ -13,6 +13,7 @@ import type { ComponentChildren } from 'preact'
 import { takeFlash } from '../../ui/flash'
 import type { PageLayout } from '../../ui/renderer'
 import type { listCategories } from '../categories'
+import { formatDate, formatDateTime, type DateStyle } from '../../ui/dates'
 
 export type Ctx = Context<AppEnv>
 export type Category = Awaited<ReturnType<typeof listCategories>>[number]
@@ -211,16 +212,53 @@ export const formValues = (form: FormBody) => ({
   is_active: formText(form, 'is_active'),
 }) as Record<string, string>
 
-/** An admin list's pager: the link back, "Page x of y", the link on (from `pageLinks`, none past either end). */
+/** The page numbers a pager shows: the first, the last, and two either side of the current one, with gaps. */
+export function pageNumbers(page: number, last: number): (number | 'gap')[] {
+  const shown = new Set([1, last, page - 2, page - 1, page, page + 1, page + 2].filter((n) => n >= 1 && n <= last))
+  const sorted = [...shown].sort((a, b) => a - b)
+  return sorted.flatMap((n, i) => (i > 0 && n - (sorted[i - 1] as number) > 1 ? ['gap' as const, n] : [n]))
+}
+
+/** An admin list's pager: the link back, numbered pages, the link on (none past either end). */
 export function Pager({ info, link, back, on }: { info: PageInfo; link: (page: number) => string; back: string; on: string }) {
   const { prev, next } = pageLinks(info, link)
+  const last = Math.max(info.total_pages, 1)
+  if (last === 1) return null
   return (
-    <nav class="pager" aria-label="Pages">
-      {prev && <a href={prev}>{back}</a>}
-      <span>
-        Page {info.page} of {Math.max(info.total_pages, 1)}
+    <nav class="pager admin-pager" aria-label="Pages">
+      <span class="admin-pager-of">
+        Page {info.page} of {last}
       </span>
+      {prev && <a href={prev}>{back}</a>}
+      <ol class="page-numbers">
+        {pageNumbers(info.page, last).map((n, i) =>
+          n === 'gap' ? (
+            <li key={`gap-${i}`} aria-hidden="true">
+              …
+            </li>
+          ) : (
+            <li key={n}>
+              {n === info.page ? (
+                <span aria-current="page">
+                  <span class="visually-hidden">Page </span>
+                  {n}
+                </span>
+              ) : (
+                <a href={link(n)}>
+                  <span class="visually-hidden">Page </span>
+                  {n}
+                </a>
+              )}
+            </li>
+          ),
+        )}
+      </ol>
       {next && <a href={next}>{on}</a>}
     </nav>
   )
+}
+
+/** A moment as staff read it (their locale, the store's time zone), with its machine copy. */
+export function When({ ms, style, dateOnly }: { ms: number; style: DateStyle; dateOnly?: boolean }) {
+  return <time datetime={new Date(ms).toISOString()}>{dateOnly ? formatDate(ms, style) : formatDateTime(ms, style)}</time>
 }
