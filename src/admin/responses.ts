@@ -35,7 +35,12 @@ const AdminProductSummary = z
   })
   .meta({ id: 'AdminProductSummary' })
 
-export const AdminProductPage = z.object({ items: z.array(AdminProductSummary), ...PAGE_FIELDS }).meta({ id: 'AdminProductPage' })
+const AdminProductListItem = AdminProductSummary.extend({
+  image_url: z.string().nullable().describe('Its first image, for a thumbnail'),
+  low_stock: z.boolean().describe('An active variant has at most the store’s low stock threshold left to sell'),
+}).meta({ id: 'AdminProductListItem' })
+
+export const AdminProductPage = z.object({ items: z.array(AdminProductListItem), ...PAGE_FIELDS }).meta({ id: 'AdminProductPage' })
 export type AdminProductPage = z.infer<typeof AdminProductPage>
 
 export const AdminProduct = AdminProductSummary.extend({
@@ -88,7 +93,7 @@ export const Dashboard = z
           available: z.int().describe('On hand minus held: what can still be sold'),
         }),
       )
-      .describe('Active variants of active products with at most LOW_STOCK_THRESHOLD (5) available, fewest first'),
+      .describe('Active variants of active products with at most the store’s low stock threshold available (store settings; 5 unless changed), fewest first'),
     recent_orders: z.array(z.object({ id: z.string(), status: z.enum(ORDER_STATUSES), total_cents: z.int(), currency: z.string(), created_at: Instant })),
   })
   .meta({ id: 'Dashboard' })
@@ -211,3 +216,12 @@ export const StoreSettingsView = z
   })
   .meta({ id: 'StoreSettings' })
 export type StoreSettingsView = z.infer<typeof StoreSettingsView>
+
+export const BulkProductsResult = z
+  .object({
+    action: z.enum(['activate', 'deactivate', 'move', 'delete']),
+    done: z.array(z.object({ id: z.int(), name: z.string() })),
+    refused: z.array(z.object({ id: z.int(), name: z.string().nullable(), reason: z.string() })),
+  })
+  .meta({ id: 'BulkProductsResult' })
+export type BulkProductsResult = z.infer<typeof BulkProductsResult>

@@ -10,6 +10,7 @@ import { validate } from '../platform/validate'
 import { docs, type RouteDocs } from '../openapi/describe'
 import { listAudit } from './audit'
 import { dashboard } from './dashboard'
+import { bulkProducts, BulkProductsBody } from './product-bulk'
 import { readStoreSettings, saveStoreSettings, StoreSettingsBody } from './settings'
 import { addOrderNote, OrderNoteBody, AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, ordersCsv, refundByStaff } from './orders'
 import { AdminUserQuery, RoleBody, changeRole, listUsers } from './users'
@@ -26,6 +27,7 @@ import {
   AdminUserPage,
   AdminVariantSet,
   AuditPage,
+  BulkProductsResult,
   BulkShipResult,
   Dashboard,
   RefundResult,
@@ -250,6 +252,12 @@ const addNoteDocs = adminDocs({
   responses: { 201: { description: 'The note', schema: OrderNote } },
   errors: { 404: 'No such order' },
 })
+const bulkProductsDocs = adminDocs({
+  id: 'adminBulkProducts',
+  summary: 'Activate, deactivate, move to a category or delete many products',
+  description: 'Each product is changed as a single update or delete would (its own audit entry and webhook event); the answer names those changed and those refused, with why.',
+  responses: { 200: { description: 'What was changed and what was refused', schema: BulkProductsResult } },
+})
 const getSettingsDocs = adminDocs({
   id: 'adminGetSettings',
   summary: "The store's settings: time zone and low stock threshold",
@@ -333,6 +341,7 @@ const deactivateVariantDocs = adminDocs({
 export const adminApi = new Hono<AppEnv>()
   .use(requireRole('staff', 'admin'))
   .get('/products', listProductsDocs, validate('query', AdminProductQuery), async (c) => c.json(await listAdminProducts(c.env, c.req.valid('query'))))
+  .post('/products/bulk', bulkProductsDocs, jsonLimit, validate('json', BulkProductsBody), async (c) => c.json(await bulkProducts(c.env, userOf(c), c.req.valid('json'))))
   .post('/products', createProductDocs, jsonLimit, validate('json', AdminProductBody), async (c) => c.json(await createProduct(c.env, userOf(c), c.req.valid('json')), 201))
   .get('/products/:id', getProductDocs, validate('param', IdParam), async (c) => c.json(await adminProduct(c.env, c.req.valid('param').id)))
   .patch('/products/:id', updateProductDocs, jsonLimit, validate('param', IdParam), validate('json', AdminProductPatch), async (c) =>

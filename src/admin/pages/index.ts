@@ -31,7 +31,7 @@ export const adminPages = new Hono<AppEnv>()
     await next()
   })
   // The CSV upload carries its token in the URL: its body (up to 50 MB) streams to R2 and is never read whole here.
-  .use(csrfProtection({ tokenInQuery: (path) => path === '/admin/imports', maxBytesFor: (path) => (/\/images$/.test(path) ? UPLOAD_MAX_BYTES : FORM_MAX_BYTES) }))
+  .use(csrfProtection({ tokenInQuery: (path) => path === '/admin/imports', maxBytesFor: (path) => (/\/images$|^\/admin\/products\/new$/.test(path) ? UPLOAD_MAX_BYTES : FORM_MAX_BYTES) }))
   .use(pageRenderer({ noStore: true, layout: adminLayout }))
   // One file per screen, each with its own paths in full.
   .route('/', dashboardPages)
