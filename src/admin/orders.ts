@@ -6,6 +6,8 @@
 import { and, asc, count, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm'
 import { containsText, startsWith } from '../platform/text-match'
 import { lineThumbnails } from './thumbnails'
+import { zonedDayStart, zonedMidnight } from './zoned-time'
+import { loadStoreSettings } from '../platform/store-settings'
 import { z } from 'zod'
 import { getDb } from '../db/client'
 import { ORDER_STATUSES, orderEvents, orderItems, orderNotes, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
@@ -72,13 +74,17 @@ export const RefundBody = z.strictObject({
   refund_id: z.string().regex(/^[A-Za-z0-9_:-]{1,200}$/).optional(),
 })
 
-function filters(query: AdminOrderQuery): SQL | undefined {
+/** The list's conditions; `from` and `to` are whole days in the store's time zone (`to` included). */
+function filters(query: AdminOrderQuery, timeZone: string): SQL | undefined {
+  const nextDay = (day: string) => {
+    const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+    return zonedMidnight(y, m, d + 1, timeZone)
+  }
   return and(
     query.status ? eq(orders.status, query.status) : undefined,
     query.payment_status ? eq(orders.paymentStatus, query.payment_status) : undefined,
-    query.from ? gte(orders.createdAt, dayStart(query.from)) : undefined,
-    // `to` is a whole day, included.
-    query.to ? lt(orders.createdAt, dayStart(query.to) + 24 * 60 * 60 * 1000) : undefined,
+    query.from ? gte(orders.createdAt, zonedDayStart(query.from, timeZone)) : undefined,
+    query.to ? lt(orders.createdAt, nextDay(query.to)) : undefined,
     query.email ? eq(users.email, query.email) : undefined,
     query.q ? searchOrders(query.q) : undefined,
   )
@@ -116,7 +122,7 @@ const listFields = {
 
 export async function listAdminOrders(env: Env, query: AdminOrderQuery): Promise<AdminOrderPage> {
   const db = getDb(env)
-  const where = filters(query)
+  const where = filters(query, (await loadStoreSettings(env)).timeZone)
   const slice = pageWindow(query)
   const [rows, [counted]] = await db.batch([
     db
@@ -169,7 +175,7 @@ export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<strin
     .from(orders)
     .innerJoin(users, eq(users.id, orders.userId))
     .leftJoin(payments, eq(payments.orderId, orders.id))
-    .where(filters(query))
+    .where(filters(query, (await loadStoreSettings(env)).timeZone))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(10_000)
   const header = ['order_id', 'created_at', 'email', 'customer_email', 'status', 'payment_status', 'currency', 'subtotal', 'discount', 'shipping', 'tax', 'tax_inclusive', 'total', 'refunded', 'shipping_method', 'address', 'review_reason', 'items']

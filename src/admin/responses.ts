@@ -62,7 +62,7 @@ export const AdminCategoryList = z.object({ items: z.array(AdminCategory) }).met
 
 export const DailySales = z
   .object({
-    day: z.iso.date().describe('YYYY-MM-DD, UTC'),
+    day: z.iso.date().describe("YYYY-MM-DD, in the store's time zone"),
     gross_cents: z.int(),
     refunded_cents: z.int(),
     net_cents: z.int(),
@@ -73,7 +73,19 @@ export type DailySales = z.infer<typeof DailySales>
 export const Dashboard = z
   .object({
     currency: z.string(),
-    days: z.array(DailySales).describe('The last 30 UTC days, oldest first, today included'),
+    time_zone: z.string().describe("The store's time zone: days and months begin at its midnight"),
+    period: z.enum(['7d', '30d', '90d', '12m']).describe('The period of `series` and `top_products` (`period` query: 30d unless asked)'),
+    series: z
+      .array(z.object({ label: z.string().describe('YYYY-MM-DD, or YYYY-MM for 12m'), start: Instant, gross_cents: z.int(), refunded_cents: z.int(), net_cents: z.int() }))
+      .describe('Net sales per day (per month for 12m) of the period, oldest first, the current one included'),
+    net_period_cents: z.int(),
+    paid_orders_period: z.int().describe('Orders paid in the period'),
+    top_products: z
+      .array(z.object({ product_id: z.int(), name: z.string(), exists: z.boolean().describe('false once the product is deleted'), units: z.int(), net_cents: z.int().describe('Its lines after discounts'), image_url: z.string().nullable() }))
+      .describe('The five best sellers of the period, by units of orders paid in it'),
+    to_ship_oldest: z.array(z.object({ id: z.string(), status: z.enum(ORDER_STATUSES), total_cents: z.int(), currency: z.string(), created_at: Instant })).describe('The five paid orders waiting longest to be shipped'),
+    low_stock_threshold: z.int(),
+    days: z.array(DailySales).describe("The last 30 days in the store's time zone, oldest first, today included"),
     net_today_cents: z.int(),
     net_7_days_cents: z.int(),
     net_30_days_cents: z.int(),

@@ -9,7 +9,7 @@ import { wholeNumber } from '../platform/params'
 import { validate } from '../platform/validate'
 import { docs, type RouteDocs } from '../openapi/describe'
 import { listAudit } from './audit'
-import { dashboard } from './dashboard'
+import { dashboard, DASHBOARD_PERIODS, type DashboardPeriod } from './dashboard'
 import { bulkProducts, BulkProductsBody } from './product-bulk'
 import { readStoreSettings, saveStoreSettings, StoreSettingsBody } from './settings'
 import { addOrderNote, OrderNoteBody, AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, ordersCsv, refundByStaff } from './orders'
@@ -85,7 +85,7 @@ export const AuditQuery = z.strictObject({
 })
 
 /** Documentation only: these routes read the value without a validator. */
-const DashboardQuery = z.object({ currency: z.string().describe('ISO 4217 code; USD when omitted').optional() })
+const DashboardQuery = z.object({ currency: z.string().describe('ISO 4217 code; USD when omitted').optional(), period: z.enum(DASHBOARD_PERIODS).describe('7d, 30d (default), 90d or 12m').optional() })
 
 /** Every admin operation is tagged Admin and needs the staff role unless it says admin. */
 const adminDocs = (route: Omit<RouteDocs, 'tag' | 'access'> & { access?: 'admin' }) => docs({ tag: 'Admin', access: 'staff', ...route })
@@ -183,7 +183,7 @@ const deleteCategoryDocs = adminDocs({
 })
 const dashboardDocs = adminDocs({
   id: 'adminDashboard',
-  summary: 'Sales of the last 30 days and what needs doing',
+  summary: 'Sales of a period (7 or 30 or 90 days, 12 months) and what needs doing',
   query: DashboardQuery,
   responses: { 200: { description: 'The numbers', schema: Dashboard } },
 })
@@ -398,7 +398,11 @@ export const adminApi = new Hono<AppEnv>()
     await deleteCategory(c.env, userOf(c), c.req.valid('param').id)
     return c.body(null, 204)
   })
-  .get('/dashboard', dashboardDocs, async (c) => c.json(await dashboard(c.env, c.req.query('currency')?.toUpperCase() || 'USD')))
+  .get('/dashboard', dashboardDocs, async (c) => {
+    const period = c.req.query('period') ?? '30d'
+    if (!(DASHBOARD_PERIODS as readonly string[]).includes(period)) throw new ApiError(400, 'validation_failed', 'Unknown period', { period: [`must be one of ${DASHBOARD_PERIODS.join(', ')}`] })
+    return c.json(await dashboard(c.env, c.req.query('currency')?.toUpperCase() || 'USD', period as DashboardPeriod))
+  })
   .get('/orders', listOrdersDocs, validate('query', AdminOrderQuery), async (c) => c.json(await listAdminOrders(c.env, c.req.valid('query'))))
   .get('/orders.csv', exportOrdersDocs, validate('query', AdminOrderQuery), async (c) =>
     c.body(await ordersCsv(c.env, c.req.valid('query')), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="orders.csv"' }),
