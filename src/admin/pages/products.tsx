@@ -213,10 +213,19 @@ async function productEditPage(
   const values = extra.currentStock && extra.values ? { ...extra.values, stock_quantity: current, expected_stock_quantity: current } : extra.values
   return c.render(
     <section class="admin">
-      <h1>{product.name}</h1>
-      <p>
-        <a href={`/products/${product.slug}`}>View in the shop</a> · {product.is_active ? 'Active' : 'Inactive'}
-      </p>
+      <PageHeader
+        title={product.name}
+        parent={{ href: '/admin/products', label: 'Products' }}
+        actions={
+          <a class="button secondary" href={`/products/${product.slug}`}>
+            View in the shop
+          </a>
+        }
+      >
+        <p>
+          <ActiveChip active={product.is_active} />
+        </p>
+      </PageHeader>
       <ProductForm c={c} product={product} categories={categories} values={values} errors={extra.errors} message={extra.message} />
       <ImagesPanel c={c} product={product} />
       <VariantsEditor product={product} set={variantSet} csrf={csrfToken(c)} feedback={extra.variants} />
@@ -462,7 +471,7 @@ export const productsPages = new Hono<AppEnv>()
   .get('/products/new', async (c) =>
     c.render(
       <section class="admin">
-        <h1>New product</h1>
+        <PageHeader title="New product" parent={{ href: '/admin/products', label: 'Products' }} />
         <ProductForm c={c} categories={await listCategories(c.env)} />
       </section>,
       { title: 'New product' },
@@ -497,7 +506,7 @@ export const productsPages = new Hono<AppEnv>()
       if (!failure) throw err
       return c.render(
         <section class="admin">
-          <h1>New product</h1>
+          <PageHeader title="New product" parent={{ href: '/admin/products', label: 'Products' }} />
           <ProductForm c={c} categories={await listCategories(c.env)} values={formValues(form)} errors={failure.fields} message={failure.message} />
         </section>,
         { title: 'New product', status: failure.status },
