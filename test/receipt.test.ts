@@ -162,7 +162,7 @@ describe("the admin's view of an order's money", () => {
     const csv = await (await SELF.fetch(`${BASE}/api/admin/orders.csv?email=${encodeURIComponent(buyer.email)}`, { headers: staff.bearer })).text()
     const [header = '', ...rows] = csv.trim().split('\r\n')
     const columns = header.split(',')
-    expect(columns).toEqual(['order_id', 'created_at', 'email', 'customer_email', 'status', 'payment_status', 'currency', 'subtotal', 'discount', 'shipping', 'tax', 'tax_inclusive', 'total', 'refunded', 'shipping_method', 'address', 'review_reason', 'items'])
+    expect(columns).toEqual(['order_id', 'created_at', 'email', 'customer_email', 'status', 'payment_status', 'currency', 'subtotal', 'discount', 'shipping', 'tax', 'tax_inclusive', 'total', 'refunded', 'shipping_method', 'address', 'review_reason', 'items', 'discounts_applied'])
     const rowOf = (id: string) => {
       const row = rows.find((line) => line.startsWith(id)) ?? ''
       // The address and items cells are quoted (they hold commas): read the plain cells before them.

@@ -10,7 +10,7 @@ import { zonedDayStart, zonedMidnight } from './zoned-time'
 import { loadStoreSettings } from '../platform/store-settings'
 import { z } from 'zod'
 import { getDb } from '../db/client'
-import { ORDER_STATUSES, orderEvents, orderItems, orderNotes, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
+import { discountRedemptions, ORDER_STATUSES, orderEvents, orderItems, orderNotes, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
 import { addressLine } from '../orders/breakdown'
 import { orderForViewer } from '../orders/service'
 import { illegalTransition, transition } from '../orders/status'
@@ -157,10 +157,14 @@ export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<strin
       select ${orderItems.quantity} || ' × ' || ${orderItems.productName} || case when ${orderItems.optionValues} <> '[]'
         then ' (' || ${orderItems.variantTitle} || coalesce(', SKU ' || ${orderItems.sku}, '') || ')' else coalesce(' (SKU ' || ${orderItems.sku} || ')', '') end as line
       from ${orderItems} where ${orderItems.orderId} = ${orders.id} order by ${orderItems.productId}, ${orderItems.variantId}))`
+  // The discounts applied, by code or title with what each took off: "WELCOME10 8.00; 10% off orders over $100 12.00".
+  const applied = sql<string | null>`(select group_concat(coalesce(${discountRedemptions.code}, ${discountRedemptions.title}) || ' ' || printf('%.2f', ${discountRedemptions.amountCents} / 100.0), '; ')
+      from ${discountRedemptions} where ${discountRedemptions.orderId} = ${orders.id} and ${discountRedemptions.releasedAt} is null)`
   const rows = await getDb(env)
     .select({
       ...listFields,
       items,
+      applied,
       buyerEmail: orders.email,
       subtotalCents: orders.subtotalCents,
       discountCents: orders.discountCents,
@@ -178,7 +182,7 @@ export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<strin
     .where(filters(query, (await loadStoreSettings(env)).timeZone))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(10_000)
-  const header = ['order_id', 'created_at', 'email', 'customer_email', 'status', 'payment_status', 'currency', 'subtotal', 'discount', 'shipping', 'tax', 'tax_inclusive', 'total', 'refunded', 'shipping_method', 'address', 'review_reason', 'items']
+  const header = ['order_id', 'created_at', 'email', 'customer_email', 'status', 'payment_status', 'currency', 'subtotal', 'discount', 'shipping', 'tax', 'tax_inclusive', 'total', 'refunded', 'shipping_method', 'address', 'review_reason', 'items', 'discounts_applied']
   const amount = (cents: number) => (cents / 100).toFixed(2)
   const lines = rows.map((r) =>
     [
@@ -200,6 +204,7 @@ export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<strin
       addressLine(r.shippingAddress),
       r.reviewReason,
       r.items,
+      r.applied,
     ]
       .map(cell)
       .join(','),

@@ -197,7 +197,7 @@ const exportOrdersDocs = adminDocs({
   summary: 'The filtered orders as CSV (at most 10,000)',
   responses: {
     200: {
-      description: 'order_id, created_at, email (the buyer’s at the time), customer_email (the account’s), status, payment_status, currency, subtotal, discount, shipping, tax, tax_inclusive (yes/no), total, refunded, shipping_method, address, review_reason, items; amounts as decimals',
+      description: 'order_id, created_at, email (the buyer’s at the time), customer_email (the account’s), status, payment_status, currency, subtotal, discount, shipping, tax, tax_inclusive (yes/no), total, refunded, shipping_method, address, review_reason, items, discounts_applied (each code or title with its amount); amounts as decimals',
       media: { type: 'text/csv', schema: { type: 'string' } },
     },
   },
