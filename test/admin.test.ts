@@ -269,7 +269,7 @@ describe('admin orders', () => {
     const csv = await SELF.fetch(`${BASE}/api/admin/orders.csv?email=${encodeURIComponent(shopper.email)}`, { headers: staff.bearer })
     expect(csv.headers.get('Content-Type')).toMatch(/text\/csv/)
     const lines = (await csv.text()).trim().split('\r\n')
-    expect(lines[0]).toBe('order_id,created_at,email,customer_email,status,payment_status,currency,subtotal,discount,shipping,tax,tax_inclusive,total,refunded,shipping_method,address,review_reason,items')
+    expect(lines[0]).toBe('order_id,created_at,email,customer_email,status,payment_status,currency,subtotal,discount,shipping,tax,tax_inclusive,total,refunded,shipping_method,address,review_reason,items,discounts_applied')
     expect(lines[1]).toContain(`${orderId},`)
     expect(lines[1]).toContain(',paid,paid,USD,40.00,0.00,0.00,0.00,no,40.00,0.00,')
   })

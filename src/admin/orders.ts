@@ -3,10 +3,14 @@
  * and the actions, each checked by the order state machine (src/orders/status.ts) and written to the
  * audit log. Money moves only through the payments module's cancel and refund functions.
  */
-import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm'
+import { containsText, startsWith } from '../platform/text-match'
+import { lineThumbnails } from './thumbnails'
+import { zonedDayStart, zonedMidnight } from './zoned-time'
+import { loadStoreSettings } from '../platform/store-settings'
 import { z } from 'zod'
 import { getDb } from '../db/client'
-import { ORDER_STATUSES, orderEvents, orderItems, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
+import { discountRedemptions, ORDER_STATUSES, orderEvents, orderItems, orderNotes, orders, payments, PAYMENT_STATUSES, refunds, shipments, users } from '../db/schema'
 import { addressLine } from '../orders/breakdown'
 import { orderForViewer } from '../orders/service'
 import { illegalTransition, transition } from '../orders/status'
@@ -33,6 +37,7 @@ export const AdminOrderQuery = z.strictObject({
   from: z.string().regex(DAY, 'must be a date like 2026-11-25').refine((d) => !Number.isNaN(dayStart(d)), 'must be a real date').optional(),
   to: z.string().regex(DAY, 'must be a date like 2026-11-25').refine((d) => !Number.isNaN(dayStart(d)), 'must be a real date').optional(),
   email: z.string().trim().toLowerCase().max(254).optional(),
+  q: z.string().trim().max(200).optional().describe("An order id or its short reference (8ACA3F68), part of the buyer's email, or part of the customer's or the addressee's name"),
   page: wholeNumber(1, 10_000).default(1),
   page_size: wholeNumber(1, 200).default(50),
 })
@@ -69,14 +74,35 @@ export const RefundBody = z.strictObject({
   refund_id: z.string().regex(/^[A-Za-z0-9_:-]{1,200}$/).optional(),
 })
 
-function filters(query: AdminOrderQuery): SQL | undefined {
+/** The list's conditions; `from` and `to` are whole days in the store's time zone (`to` included). */
+function filters(query: AdminOrderQuery, timeZone: string): SQL | undefined {
+  const nextDay = (day: string) => {
+    const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+    return zonedMidnight(y, m, d + 1, timeZone)
+  }
   return and(
     query.status ? eq(orders.status, query.status) : undefined,
     query.payment_status ? eq(orders.paymentStatus, query.payment_status) : undefined,
-    query.from ? gte(orders.createdAt, dayStart(query.from)) : undefined,
-    // `to` is a whole day, included.
-    query.to ? lt(orders.createdAt, dayStart(query.to) + 24 * 60 * 60 * 1000) : undefined,
+    query.from ? gte(orders.createdAt, zonedDayStart(query.from, timeZone)) : undefined,
+    query.to ? lt(orders.createdAt, nextDay(query.to)) : undefined,
     query.email ? eq(users.email, query.email) : undefined,
+    query.q ? searchOrders(query.q) : undefined,
+  )
+}
+
+/**
+ * The orders search box: an id or its short reference (the first 8 characters, as staff and customers
+ * see it), or a fragment of the buyer's email, the account's email or name, or the addressee's name.
+ * instr() and ranges, never LIKE: D1 refuses a LIKE pattern over 50 bytes, and nothing here needs escaping.
+ */
+function searchOrders(text: string): SQL | undefined {
+  const idPrefix = /^#?[0-9a-f-]{4,36}$/i.test(text) ? startsWith(orders.id, text.replace(/^#/, '').toLowerCase()) : undefined
+  return or(
+    idPrefix,
+    containsText(users.email, text),
+    containsText(sql`coalesce(${orders.email}, '')`, text),
+    containsText(users.name, text),
+    containsText(sql`coalesce(json_extract(${orders.shippingAddress}, '$.name'), '')`, text),
   )
 }
 
@@ -89,11 +115,14 @@ const listFields = {
   totalCents: orders.totalCents,
   createdAt: orders.createdAt,
   email: users.email,
+  customerName: users.name,
+  addressee: sql<string | null>`json_extract(${orders.shippingAddress}, '$.name')`.as('addressee'),
+  units: sql<number>`(select coalesce(sum(${orderItems.quantity}), 0) from ${orderItems} where ${orderItems.orderId} = ${orders.id})`.as('units'),
 }
 
 export async function listAdminOrders(env: Env, query: AdminOrderQuery): Promise<AdminOrderPage> {
   const db = getDb(env)
-  const where = filters(query)
+  const where = filters(query, (await loadStoreSettings(env)).timeZone)
   const slice = pageWindow(query)
   const [rows, [counted]] = await db.batch([
     db
@@ -106,7 +135,7 @@ export async function listAdminOrders(env: Env, query: AdminOrderQuery): Promise
       .offset(slice.offset),
     db.select({ total: count() }).from(orders).innerJoin(users, eq(users.id, orders.userId)).where(where),
   ])
-  const items = rows.map((r) => ({ id: r.id, status: r.status, payment_status: r.paymentStatus, review_reason: r.reviewReason, currency: r.currency, total_cents: r.totalCents, customer_email: r.email, created_at: new Date(r.createdAt).toISOString() }))
+  const items = rows.map((r) => ({ id: r.id, status: r.status, payment_status: r.paymentStatus, review_reason: r.reviewReason, currency: r.currency, total_cents: r.totalCents, customer_email: r.email, customer_name: r.addressee || r.customerName, units: Number(r.units), created_at: new Date(r.createdAt).toISOString() }))
   return pageOf(items, query, counted?.total ?? 0)
 }
 
@@ -128,10 +157,14 @@ export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<strin
       select ${orderItems.quantity} || ' × ' || ${orderItems.productName} || case when ${orderItems.optionValues} <> '[]'
         then ' (' || ${orderItems.variantTitle} || coalesce(', SKU ' || ${orderItems.sku}, '') || ')' else coalesce(' (SKU ' || ${orderItems.sku} || ')', '') end as line
       from ${orderItems} where ${orderItems.orderId} = ${orders.id} order by ${orderItems.productId}, ${orderItems.variantId}))`
+  // The discounts applied, by code or title with what each took off: "WELCOME10 8.00; 10% off orders over $100 12.00".
+  const applied = sql<string | null>`(select group_concat(coalesce(${discountRedemptions.code}, ${discountRedemptions.title}) || ' ' || printf('%.2f', ${discountRedemptions.amountCents} / 100.0), '; ')
+      from ${discountRedemptions} where ${discountRedemptions.orderId} = ${orders.id} and ${discountRedemptions.releasedAt} is null)`
   const rows = await getDb(env)
     .select({
       ...listFields,
       items,
+      applied,
       buyerEmail: orders.email,
       subtotalCents: orders.subtotalCents,
       discountCents: orders.discountCents,
@@ -146,10 +179,10 @@ export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<strin
     .from(orders)
     .innerJoin(users, eq(users.id, orders.userId))
     .leftJoin(payments, eq(payments.orderId, orders.id))
-    .where(filters(query))
+    .where(filters(query, (await loadStoreSettings(env)).timeZone))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(10_000)
-  const header = ['order_id', 'created_at', 'email', 'customer_email', 'status', 'payment_status', 'currency', 'subtotal', 'discount', 'shipping', 'tax', 'tax_inclusive', 'total', 'refunded', 'shipping_method', 'address', 'review_reason', 'items']
+  const header = ['order_id', 'created_at', 'email', 'customer_email', 'status', 'payment_status', 'currency', 'subtotal', 'discount', 'shipping', 'tax', 'tax_inclusive', 'total', 'refunded', 'shipping_method', 'address', 'review_reason', 'items', 'discounts_applied']
   const amount = (cents: number) => (cents / 100).toFixed(2)
   const lines = rows.map((r) =>
     [
@@ -171,6 +204,7 @@ export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<strin
       addressLine(r.shippingAddress),
       r.reviewReason,
       r.items,
+      r.applied,
     ]
       .map(cell)
       .join(','),
@@ -182,13 +216,15 @@ export async function ordersCsv(env: Env, query: AdminOrderQuery): Promise<strin
 export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string): Promise<AdminOrder> {
   const order = await orderForViewer(env, viewer, orderId)
   const db = getDb(env)
-  const [[owner], paid, refunded, history, [shipment]] = await db.batch([
+  const [[owner], paid, refunded, history, [shipment], notes] = await db.batch([
     db.select({ email: users.email, name: users.name, id: users.id }).from(users).innerJoin(orders, eq(orders.userId, users.id)).where(eq(orders.id, orderId)),
     db.select().from(payments).where(eq(payments.orderId, orderId)),
     db.query.refunds.findMany({ where: eq(refunds.orderId, orderId), orderBy: [asc(refunds.createdAt)], with: { items: true } }),
     db.select().from(orderEvents).where(eq(orderEvents.orderId, orderId)).orderBy(asc(orderEvents.id)),
     db.select().from(shipments).where(eq(shipments.orderId, orderId)),
+    db.select().from(orderNotes).where(eq(orderNotes.orderId, orderId)).orderBy(asc(orderNotes.createdAt), asc(orderNotes.id)),
   ])
+  const images = await lineThumbnails(env, order.items)
   return {
     ...order,
     customer: owner ?? null,
@@ -203,10 +239,27 @@ export async function adminOrder(env: Env, viewer: CurrentUser, orderId: string)
       lines: r.items.map((item) => ({ variant_id: item.variantId, product_id: item.productId, quantity: item.quantity })),
     })),
     history: history.map((e) => ({ from: e.fromStatus, to: e.toStatus, at: new Date(e.at).toISOString(), note: e.note })),
+    notes: notes.map((n) => ({ id: n.id, author_email: n.authorEmail, body: n.body, created_at: new Date(n.createdAt).toISOString() })),
+    item_images: images,
     shipment: shipment ? { carrier: shipment.carrier, tracking_number: shipment.trackingNumber, shipped_at: new Date(shipment.shippedAt).toISOString(), delivered_at: shipment.deliveredAt ? new Date(shipment.deliveredAt).toISOString() : null } : null,
   }
 }
 export type { AdminOrder }
+
+export const OrderNoteBody = z.strictObject({ body: z.string().trim().min(1, 'is required: write the note').max(2000, 'must be at most 2,000 characters') })
+
+/** Adds staff's internal note to an order: the note and its audit entry in one batch. */
+export async function addOrderNote(env: Env, actor: CurrentUser, orderId: string, body: z.infer<typeof OrderNoteBody>) {
+  const db = getDb(env)
+  const order = await db.select({ id: orders.id }).from(orders).where(eq(orders.id, orderId)).get()
+  if (!order) throw notFound('order')
+  const [[note]] = await db.batch([
+    db.insert(orderNotes).values({ orderId, authorId: actor.id, authorEmail: actor.email, body: body.body }).returning(),
+    auditStatement(db, actor, { action: 'order.note', targetType: 'order', targetId: orderId, after: { body: body.body } }),
+  ])
+  if (!note) throw new Error('order note insert returned nothing')
+  return { id: note.id, author_email: note.authorEmail, body: note.body, created_at: new Date(note.createdAt).toISOString() }
+}
 
 /**
  * paid → shipped, with the carrier and tracking number kept for the customer. The status, its event, the

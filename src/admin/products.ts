@@ -5,11 +5,13 @@
  * and tells the catalog itself.
  */
 import { logError } from '../platform/logging'
-import { and, asc, count, desc, eq, inArray, lte, max, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, max, or, sql, type SQL } from 'drizzle-orm'
 import { bumpCatalogVersionStatement, forgetCatalogVersion } from '../catalog/cache'
 import { imageUrl } from '../catalog/queries'
 import { chunkRows, getDb, type Db } from '../db/client'
-import { categories, productCategories, productImages, products, type Product } from '../db/schema'
+import { categories, productCategories, productImages, products, productVariants, type Product } from '../db/schema'
+import { loadStoreSettings } from '../platform/store-settings'
+import { productThumbnails } from './thumbnails'
 import { stockOf } from '../stock/client'
 import type { CurrentUser } from '../platform/env'
 import { sha256Hex } from '../platform/encoding'
@@ -22,7 +24,7 @@ import { commitCatalogChange, productCreatedEvent, refusedReference } from './ca
 import { enqueueEventDeliveries, webhookEventStatements } from '../webhooks/events'
 import { inspectImage } from './image-files'
 import type { AdminImage, AdminProduct, AdminProductPage } from './responses'
-import { LOW_STOCK_THRESHOLD, type AdminProductBody, type AdminProductPatch, type AdminProductQuery } from './schemas'
+import { type AdminProductBody, type AdminProductPatch, type AdminProductQuery } from './schemas'
 
 export type { AdminImage, AdminProduct }
 
@@ -42,7 +44,9 @@ export async function listAdminProducts(env: Env, query: AdminProductQuery): Pro
   const filters: (SQL | undefined)[] = []
   if (query.q) filters.push(or(containsText(products.name, query.q), containsText(products.slug, query.q)))
   if (query.active) filters.push(eq(products.isActive, query.active === 'true'))
-  if (query.low_stock) filters.push(lte(products.stockQuantity, LOW_STOCK_THRESHOLD))
+  const threshold = (await loadStoreSettings(env)).lowStockThreshold
+  const lowStock = lowStockOf(threshold)
+  if (query.low_stock) filters.push(lowStock)
   if (query.category) {
     const category = await db.query.categories.findFirst({ where: eq(categories.slug, query.category) })
     if (!category) throw notFound(`category '${query.category}'`)
@@ -52,7 +56,7 @@ export async function listAdminProducts(env: Env, query: AdminProductQuery): Pro
   const slice = pageWindow(query)
   const [rows, [counted]] = await db.batch([
     db
-      .select()
+      .select({ product: products, low: sql<number>`${lowStock}`.as('is_low') })
       .from(products)
       .where(where)
       .orderBy(...SORT[query.sort])
@@ -60,8 +64,13 @@ export async function listAdminProducts(env: Env, query: AdminProductQuery): Pro
       .offset(slice.offset),
     db.select({ total: count() }).from(products).where(where),
   ])
-  return pageOf(rows.map((row) => summary(row)), query, counted?.total ?? 0)
+  const images = await productThumbnails(env, rows.map((row) => row.product.id))
+  return pageOf(rows.map((row) => ({ ...summary(row.product), image_url: images.get(row.product.id) ?? null, low_stock: Boolean(row.low) })), query, counted?.total ?? 0)
 }
+
+/** A product with an active variant that has at most `threshold` units left to sell (on hand minus held): the dashboard's "low stock". */
+const lowStockOf = (threshold: number) =>
+  sql`exists (select 1 from ${productVariants} where ${productVariants.productId} = ${products.id} and ${productVariants.isActive} = 1 and ${productVariants.stockQuantity} - ${productVariants.stockHeld} <= ${threshold})`
 
 const summary = (row: Product) => ({
   id: row.id,

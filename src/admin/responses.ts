@@ -35,7 +35,12 @@ const AdminProductSummary = z
   })
   .meta({ id: 'AdminProductSummary' })
 
-export const AdminProductPage = z.object({ items: z.array(AdminProductSummary), ...PAGE_FIELDS }).meta({ id: 'AdminProductPage' })
+const AdminProductListItem = AdminProductSummary.extend({
+  image_url: z.string().nullable().describe('Its first image, for a thumbnail'),
+  low_stock: z.boolean().describe('An active variant has at most the store’s low stock threshold left to sell'),
+}).meta({ id: 'AdminProductListItem' })
+
+export const AdminProductPage = z.object({ items: z.array(AdminProductListItem), ...PAGE_FIELDS }).meta({ id: 'AdminProductPage' })
 export type AdminProductPage = z.infer<typeof AdminProductPage>
 
 export const AdminProduct = AdminProductSummary.extend({
@@ -57,7 +62,7 @@ export const AdminCategoryList = z.object({ items: z.array(AdminCategory) }).met
 
 export const DailySales = z
   .object({
-    day: z.iso.date().describe('YYYY-MM-DD, UTC'),
+    day: z.iso.date().describe("YYYY-MM-DD, in the store's time zone"),
     gross_cents: z.int(),
     refunded_cents: z.int(),
     net_cents: z.int(),
@@ -68,7 +73,19 @@ export type DailySales = z.infer<typeof DailySales>
 export const Dashboard = z
   .object({
     currency: z.string(),
-    days: z.array(DailySales).describe('The last 30 UTC days, oldest first, today included'),
+    time_zone: z.string().describe("The store's time zone: days and months begin at its midnight"),
+    period: z.enum(['7d', '30d', '90d', '12m']).describe('The period of `series` and `top_products` (`period` query: 30d unless asked)'),
+    series: z
+      .array(z.object({ label: z.string().describe('YYYY-MM-DD, or YYYY-MM for 12m'), start: Instant, gross_cents: z.int(), refunded_cents: z.int(), net_cents: z.int() }))
+      .describe('Net sales per day (per month for 12m) of the period, oldest first, the current one included'),
+    net_period_cents: z.int(),
+    paid_orders_period: z.int().describe('Orders paid in the period'),
+    top_products: z
+      .array(z.object({ product_id: z.int(), name: z.string(), exists: z.boolean().describe('false once the product is deleted'), units: z.int(), net_cents: z.int().describe('Its lines after discounts'), image_url: z.string().nullable() }))
+      .describe('The five best sellers of the period, by units of orders paid in it'),
+    to_ship_oldest: z.array(z.object({ id: z.string(), status: z.enum(ORDER_STATUSES), total_cents: z.int(), currency: z.string(), created_at: Instant })).describe('The five paid orders waiting longest to be shipped'),
+    low_stock_threshold: z.int(),
+    days: z.array(DailySales).describe("The last 30 days in the store's time zone, oldest first, today included"),
     net_today_cents: z.int(),
     net_7_days_cents: z.int(),
     net_30_days_cents: z.int(),
@@ -88,7 +105,7 @@ export const Dashboard = z
           available: z.int().describe('On hand minus held: what can still be sold'),
         }),
       )
-      .describe('Active variants of active products with at most LOW_STOCK_THRESHOLD (5) available, fewest first'),
+      .describe('Active variants of active products with at most the store’s low stock threshold available (store settings; 5 unless changed), fewest first'),
     recent_orders: z.array(z.object({ id: z.string(), status: z.enum(ORDER_STATUSES), total_cents: z.int(), currency: z.string(), created_at: Instant })),
   })
   .meta({ id: 'Dashboard' })
@@ -103,12 +120,16 @@ const AdminOrderSummary = z
     currency: z.string(),
     total_cents: z.int(),
     customer_email: z.string(),
+    customer_name: z.string().describe("The addressee's name, else the account's"),
+    units: z.int().describe('Units ordered, all lines'),
     created_at: Instant,
   })
   .meta({ id: 'AdminOrderSummary' })
 
 export const AdminOrderPage = z.object({ items: z.array(AdminOrderSummary), ...PAGE_FIELDS }).meta({ id: 'AdminOrderPage' })
 export type AdminOrderPage = z.infer<typeof AdminOrderPage>
+
+export const OrderNote = z.object({ id: z.int(), author_email: z.string(), body: z.string(), created_at: Instant }).meta({ id: 'OrderNote' })
 
 export const AdminOrder = OrderView.extend({
   customer: z.object({ id: z.int(), email: z.string(), name: z.string() }).nullable(),
@@ -136,6 +157,8 @@ export const AdminOrder = OrderView.extend({
   ),
   history: z.array(z.object({ from: z.enum(ORDER_STATUSES).nullable(), to: z.enum(ORDER_STATUSES), at: Instant, note: z.string().nullable() })),
   shipment: z.object({ carrier: z.string(), tracking_number: z.string().nullable(), shipped_at: Instant, delivered_at: Instant.nullable() }).nullable(),
+  notes: z.array(OrderNote).describe("Staff's internal notes, oldest first (never shown to the customer)"),
+  item_images: z.array(z.object({ variant_id: z.int(), url: z.string() })).describe("Each line's picture now: its variant's image, else its product's first (none once the product is gone)"),
 }).meta({ id: 'AdminOrder', description: "The customer's view of the order, with who ordered, payments, refunds, history and shipment" })
 export type AdminOrder = z.infer<typeof AdminOrder>
 
@@ -196,3 +219,21 @@ export const AdminVariantSet = z
     ),
   })
   .meta({ id: 'AdminVariantSet', description: "A product's options with their values and its variants, in display order" })
+
+export const StoreSettingsView = z
+  .object({
+    time_zone: z.string().describe('IANA time zone of every date shown'),
+    low_stock_threshold: z.int().describe('Sellable units at or under which a variant is low on stock'),
+    updated_at: Instant.nullable(),
+  })
+  .meta({ id: 'StoreSettings' })
+export type StoreSettingsView = z.infer<typeof StoreSettingsView>
+
+export const BulkProductsResult = z
+  .object({
+    action: z.enum(['activate', 'deactivate', 'move', 'delete']),
+    done: z.array(z.object({ id: z.int(), name: z.string() })),
+    refused: z.array(z.object({ id: z.int(), name: z.string().nullable(), reason: z.string() })),
+  })
+  .meta({ id: 'BulkProductsResult' })
+export type BulkProductsResult = z.infer<typeof BulkProductsResult>

@@ -9,8 +9,10 @@ import { wholeNumber } from '../platform/params'
 import { validate } from '../platform/validate'
 import { docs, type RouteDocs } from '../openapi/describe'
 import { listAudit } from './audit'
-import { dashboard } from './dashboard'
-import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, ordersCsv, refundByStaff } from './orders'
+import { dashboard, DASHBOARD_PERIODS, type DashboardPeriod } from './dashboard'
+import { bulkProducts, BulkProductsBody } from './product-bulk'
+import { readStoreSettings, saveStoreSettings, StoreSettingsBody } from './settings'
+import { addOrderNote, OrderNoteBody, AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, ordersCsv, refundByStaff } from './orders'
 import { AdminUserQuery, RoleBody, changeRole, listUsers } from './users'
 import { createCategory, deleteCategory, listCategories, updateCategory } from './categories'
 import { PRODUCT_IMAGE_MAX_BYTES } from './image-files'
@@ -25,10 +27,13 @@ import {
   AdminUserPage,
   AdminVariantSet,
   AuditPage,
+  BulkProductsResult,
   BulkShipResult,
   Dashboard,
   RefundResult,
+  OrderNote,
   RoleChange,
+  StoreSettingsView,
 } from './responses'
 import {
   AdminCategoryBody,
@@ -81,7 +86,7 @@ export const AuditQuery = z.strictObject({
 })
 
 /** Documentation only: these routes read the value without a validator. */
-const DashboardQuery = z.object({ currency: z.string().describe('ISO 4217 code; USD when omitted').optional() })
+const DashboardQuery = z.object({ currency: z.string().describe('ISO 4217 code; USD when omitted').optional(), period: z.enum(DASHBOARD_PERIODS).describe('7d, 30d (default), 90d or 12m').optional() })
 
 /** Every admin operation is tagged Admin and needs the staff role unless it says admin. */
 const adminDocs = (route: Omit<RouteDocs, 'tag' | 'access'> & { access?: 'admin' }) => docs({ tag: 'Admin', access: 'staff', ...route })
@@ -179,7 +184,7 @@ const deleteCategoryDocs = adminDocs({
 })
 const dashboardDocs = adminDocs({
   id: 'adminDashboard',
-  summary: 'Sales of the last 30 days and what needs doing',
+  summary: 'Sales of a period (7 or 30 or 90 days, 12 months) and what needs doing',
   query: DashboardQuery,
   responses: { 200: { description: 'The numbers', schema: Dashboard } },
 })
@@ -193,7 +198,7 @@ const exportOrdersDocs = adminDocs({
   summary: 'The filtered orders as CSV (at most 10,000)',
   responses: {
     200: {
-      description: 'order_id, created_at, email (the buyer’s at the time), customer_email (the account’s), status, payment_status, currency, subtotal, discount, shipping, tax, tax_inclusive (yes/no), total, refunded, shipping_method, address, review_reason, items; amounts as decimals',
+      description: 'order_id, created_at, email (the buyer’s at the time), customer_email (the account’s), status, payment_status, currency, subtotal, discount, shipping, tax, tax_inclusive (yes/no), total, refunded, shipping_method, address, review_reason, items, discounts_applied (each code or title with its amount); amounts as decimals',
       media: { type: 'text/csv', schema: { type: 'string' } },
     },
   },
@@ -240,6 +245,30 @@ const refundOrderDocs = adminDocs({
   params: OrderIdParam,
   responses: { 200: { description: 'The refund and the order', schema: RefundResult } },
   errors: { 400: 'More units or money than are left, restock without lines, or a product_id with several lines on the order (variant_required)', 404: 'No such order', 409: 'Nothing left to refund, or another refund got there first', 502: 'The payment provider failed' },
+})
+const addNoteDocs = adminDocs({
+  id: 'adminAddOrderNote',
+  summary: 'Add an internal note to an order (never shown to the customer)',
+  params: OrderIdParam,
+  responses: { 201: { description: 'The note', schema: OrderNote } },
+  errors: { 404: 'No such order' },
+})
+const bulkProductsDocs = adminDocs({
+  id: 'adminBulkProducts',
+  summary: 'Activate, deactivate, move to a category or delete many products',
+  description: 'Each product is changed as a single update or delete would (its own audit entry and webhook event); the answer names those changed and those refused, with why.',
+  responses: { 200: { description: 'What was changed and what was refused', schema: BulkProductsResult } },
+})
+const getSettingsDocs = adminDocs({
+  id: 'adminGetSettings',
+  summary: "The store's settings: time zone and low stock threshold",
+  responses: { 200: { description: 'The settings', schema: StoreSettingsView } },
+})
+const putSettingsDocs = adminDocs({
+  id: 'adminPutSettings',
+  summary: "Replace the store's settings",
+  description: 'Both fields, validated: an unknown time zone or a negative threshold is a 400 naming the field, and nothing is saved.',
+  responses: { 200: { description: 'The settings as saved', schema: StoreSettingsView } },
 })
 const listUsersDocs = adminDocs({
   id: 'adminListUsers',
@@ -313,6 +342,7 @@ const deactivateVariantDocs = adminDocs({
 export const adminApi = new Hono<AppEnv>()
   .use(requireRole('staff', 'admin'))
   .get('/products', listProductsDocs, validate('query', AdminProductQuery), async (c) => c.json(await listAdminProducts(c.env, c.req.valid('query'))))
+  .post('/products/bulk', bulkProductsDocs, jsonLimit, validate('json', BulkProductsBody), async (c) => c.json(await bulkProducts(c.env, userOf(c), c.req.valid('json'))))
   .post('/products', createProductDocs, jsonLimit, validate('json', AdminProductBody), async (c) => c.json(await createProduct(c.env, userOf(c), c.req.valid('json')), 201))
   .get('/products/:id', getProductDocs, validate('param', IdParam), async (c) => c.json(await adminProduct(c.env, c.req.valid('param').id)))
   .patch('/products/:id', updateProductDocs, jsonLimit, validate('param', IdParam), validate('json', AdminProductPatch), async (c) =>
@@ -369,7 +399,11 @@ export const adminApi = new Hono<AppEnv>()
     await deleteCategory(c.env, userOf(c), c.req.valid('param').id)
     return c.body(null, 204)
   })
-  .get('/dashboard', dashboardDocs, async (c) => c.json(await dashboard(c.env, c.req.query('currency')?.toUpperCase() || 'USD')))
+  .get('/dashboard', dashboardDocs, async (c) => {
+    const period = c.req.query('period') ?? '30d'
+    if (!(DASHBOARD_PERIODS as readonly string[]).includes(period)) throw new ApiError(400, 'validation_failed', 'Unknown period', { period: [`must be one of ${DASHBOARD_PERIODS.join(', ')}`] })
+    return c.json(await dashboard(c.env, c.req.query('currency')?.toUpperCase() || 'USD', period as DashboardPeriod))
+  })
   .get('/orders', listOrdersDocs, validate('query', AdminOrderQuery), async (c) => c.json(await listAdminOrders(c.env, c.req.valid('query'))))
   .get('/orders.csv', exportOrdersDocs, validate('query', AdminOrderQuery), async (c) =>
     c.body(await ordersCsv(c.env, c.req.valid('query')), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="orders.csv"' }),
@@ -388,10 +422,13 @@ export const adminApi = new Hono<AppEnv>()
     await cancelByStaff(c.env, userOf(c), c.req.param('id'))
     return c.json(await adminOrder(c.env, userOf(c), c.req.param('id')))
   })
+  .post('/orders/:id/notes', addNoteDocs, jsonLimit, validate('json', OrderNoteBody), async (c) => c.json(await addOrderNote(c.env, userOf(c), c.req.param('id'), c.req.valid('json')), 201))
   .post('/orders/:id/refund', refundOrderDocs, jsonLimit, validate('json', RefundBody), async (c) => {
     const refund = await refundByStaff(c.env, userOf(c), c.req.param('id'), c.req.valid('json'))
     return c.json({ refund, order: await adminOrder(c.env, userOf(c), c.req.param('id')) })
   })
+  .get('/settings', getSettingsDocs, async (c) => c.json(await readStoreSettings(c.env)))
+  .put('/settings', putSettingsDocs, jsonLimit, validate('json', StoreSettingsBody), async (c) => c.json(await saveStoreSettings(c.env, userOf(c), c.req.valid('json'))))
   .get('/users', listUsersDocs, requireRole('admin'), validate('query', AdminUserQuery), async (c) => c.json(await listUsers(c.env, c.req.valid('query'))))
   .patch('/users/:id', changeRoleDocs, requireRole('admin'), jsonLimit, validate('param', IdParam), validate('json', RoleBody), async (c) =>
     c.json(await changeRole(c.env, userOf(c), c.req.valid('param').id, c.req.valid('json').role)),

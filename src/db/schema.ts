@@ -1336,3 +1336,20 @@ export const storeSettings = sqliteTable(
   (t) => [check('store_settings_singleton', sql`${t.id} = 1`), check('store_settings_threshold', sql`${t.lowStockThreshold} >= 0`)],
 )
 export type StoreSettings = typeof storeSettings.$inferSelect
+
+/** Staff's internal notes on an order (never shown to the customer), newest last; kept with the author's email as it was. */
+export const orderNotes = sqliteTable(
+  'order_notes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    authorId: integer('author_id').references(() => users.id, { onDelete: 'set null' }),
+    authorEmail: text('author_email').notNull(),
+    body: text('body').notNull(),
+    createdAt: epochMs('created_at'),
+  },
+  (t) => [index('order_notes_order_idx').on(t.orderId, t.createdAt), check('order_notes_body_length', sql`length(${t.body}) between 1 and 2000`)],
+)
+export type OrderNote = typeof orderNotes.$inferSelect

@@ -105,7 +105,7 @@ describe('staff in a real browser', () => {
     await check(adminPage, adminProblems, '24-admin-order')
     await adminPage.getByRole('button', { name: 'Mark shipped' }).click()
     await adminPage.locator('.notice-success', { hasText: 'marked shipped with An Post (tracking CE123456789IE)' }).waitFor()
-    expect((await adminPage.locator('.status').first().innerText()).trim()).toBe('Shipped')
+    expect((await adminPage.locator('.admin-page-header .admin-chip').first().innerText()).trim()).toBe('Shipped')
 
     // The customer sees it.
     await shopper.goto(`${BASE}${orderPath}`)
@@ -134,5 +134,95 @@ describe('staff in a real browser', () => {
     expect(refused?.status()).toBe(403)
     await adminContext.close()
     await shopperContext.close()
+  })
+
+  it('staff work in the admin frame: settings, order search, bulk product actions, and the menu on a phone', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } })
+    const page = await context.newPage()
+    const problems = watchConsole(page)
+    await signIn(page, 'admin@example.com', 'demo-admin-password')
+
+    // The frame: its own header, no shop search, the current screen marked.
+    await page.goto(`${BASE}/admin/orders`)
+    expect(await page.locator('#site-search').count()).toBe(0)
+    expect(await page.locator('.admin-sidebar a[aria-current="page"]').innerText()).toBe('Orders')
+    await page.getByRole('searchbox', { name: 'Search' }).fill('customer@example')
+    await page.getByRole('button', { name: 'Search', exact: true }).click()
+    await page.waitForURL(/q=customer%40example/)
+    const customers = await page.locator('.admin-list tbody td[data-label="Customer"]').allInnerTexts()
+    expect(customers.length).toBeGreaterThan(0)
+    expect(customers.every((text) => text.includes('customer@example.com'))).toBe(true)
+    await check(page, problems, '50-admin-orders-search')
+    await page.goto(`${BASE}/admin/orders?q=no-such-order-anywhere`)
+    await page.locator('.admin-empty', { hasText: 'No order matches these filters.' }).waitFor()
+
+    // Store settings: the time zone every date is shown in, and the low stock threshold.
+    await page.goto(`${BASE}/admin/settings`)
+    await page.getByLabel('Time zone').selectOption('Europe/Dublin')
+    await page.getByLabel('Low stock threshold').fill('3')
+    await check(page, problems, '51-admin-settings')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    await page.locator('.notice-success', { hasText: 'Settings saved: dates in Europe/Dublin, low stock at 3 units or fewer.' }).waitFor()
+    await page.goto(`${BASE}/admin`)
+    await page.locator('.admin-page-header', { hasText: 'days in Europe/Dublin' }).waitFor()
+    await page.getByRole('link', { name: '12 months' }).click()
+    await page.waitForURL(/period=12m/)
+    expect(await page.locator('.chart .chart-bar').count()).toBe(12)
+    await check(page, problems, '52-admin-dashboard-year')
+
+    // Bulk actions on the products ticked: deactivate two, activate them again; deleting asks first.
+    await page.goto(`${BASE}/admin/products?sort=name`)
+    const names = (await page.locator('.admin-list tbody tr .admin-item a').allInnerTexts()).slice(0, 2)
+    for (const name of names) await page.getByLabel(`Select ${name}`, { exact: true }).check()
+    await page.getByLabel('Action').selectOption('deactivate')
+    await check(page, problems, '53-admin-products-bulk')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.locator('.notice-success', { hasText: `Deactivated: 2 products (“${names[0]}”, “${names[1]}”).` }).waitFor()
+    expect(await page.locator('.admin-list tbody tr', { hasText: names[0] }).locator('.admin-chip').innerText()).toBe('Inactive')
+    for (const name of names) await page.getByLabel(`Select ${name}`, { exact: true }).check()
+    await page.getByLabel('Action').selectOption('activate')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.locator('.notice-success', { hasText: 'Activated: 2 products' }).waitFor()
+    await page.getByLabel(`Select ${names[0]}`, { exact: true }).check()
+    await page.getByLabel('Action').selectOption('delete')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.getByRole('heading', { name: 'Delete 1 product?' }).waitFor()
+    await check(page, problems, '54-admin-products-delete-confirm')
+    await page.getByRole('link', { name: 'Keep them' }).click()
+    await page.locator('.admin-list', { hasText: names[0] }).waitFor()
+    await page.getByRole('link', { name: /Select all \d+ products on this page/ }).click()
+    await page.waitForURL(/select=all/)
+    expect(await page.locator('td.pick input:not(:checked)').count()).toBe(0)
+
+    // Every other admin screen, at both widths, with axe.
+    for (const [path, name] of [
+      ['/admin/products/new', '55-admin-product-new'],
+      ['/admin/categories', '56-admin-categories'],
+      ['/admin/discounts', '57-admin-discounts'],
+      ['/admin/shipping', '58-admin-shipping'],
+      ['/admin/taxes', '59-admin-taxes'],
+      ['/admin/users', '60-admin-users'],
+      ['/admin/audit', '61-admin-audit'],
+      ['/admin/outbox', '62-admin-notifications'],
+      ['/admin/webhooks', '63-admin-webhooks'],
+      ['/admin/imports', '64-admin-imports'],
+    ] as const) {
+      await page.goto(`${BASE}${path}`)
+      await check(page, problems, name)
+    }
+
+    // On a phone the navigation folds into a menu.
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.goto(`${BASE}/admin/orders`)
+    expect(await page.locator('.admin-sidebar').isVisible()).toBe(false)
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+    await page.locator('.admin-menu summary').click()
+    await page.locator('.admin-menu').getByRole('link', { name: 'Store settings' }).click()
+    await page.waitForURL(/\/admin\/settings$/)
+    await page.getByLabel('Time zone').selectOption('UTC')
+    await page.getByLabel('Low stock threshold').fill('5')
+    await page.getByRole('button', { name: 'Save settings' }).click()
+    await page.locator('.notice-success', { hasText: 'dates in UTC' }).waitFor()
+    await context.close()
   })
 })

@@ -1,6 +1,8 @@
 /** The audit log of every staff action, with before and after (admins only). */
 import { TableHead } from '../../ui/table-head'
 import { Hono } from 'hono'
+import { dateStyleOf } from '../../ui/dates'
+import { When } from './layout'
 import type { AppEnv } from '../../platform/env'
 import { userOf } from '../../accounts/guard'
 import { ApiError, forbidden } from '../../platform/errors'
@@ -20,6 +22,7 @@ export const auditPages = new Hono<AppEnv>()
     const log = await listAudit(c.env, { ...query.data, page_size: 50 })
     const { page: _page, ...filters } = q
     const link = (to: number) => withQuery('/admin/audit', { ...filters, page: to })
+    const style = await dateStyleOf(c)
     return c.render(
       <section class="admin">
         <h1>Audit log</h1>
@@ -43,11 +46,13 @@ export const auditPages = new Hono<AppEnv>()
           <button type="submit">Filter</button>
         </form>
         <table class="cart admin-table">
-          <TableHead columns={['When (UTC)', 'Who', 'What', 'Target', 'Before → after']} />
+          <TableHead columns={['When', 'Who', 'What', 'Target', 'Before → after']} />
           <tbody>
             {log.items.map((entry) => (
               <tr key={entry.id}>
-                <td>{new Date(entry.at).toISOString().slice(0, 19).replace('T', ' ')}</td>
+                <td>
+                  <When ms={entry.at} style={style} />
+                </td>
                 <td>{entry.actorEmail}</td>
                 <td>{entry.action}</td>
                 <td>

@@ -19,6 +19,7 @@ import { webhooksPages } from '../../webhooks/pages'
 import { importsPages } from './imports'
 import { shippingPages } from './shipping'
 import { taxesPages } from './taxes'
+import { settingsPages } from './settings'
 import { discountsPages } from '../../discounts/pages'
 import { contentAdminPages } from '../../content/admin-pages'
 
@@ -31,7 +32,7 @@ export const adminPages = new Hono<AppEnv>()
     await next()
   })
   // The CSV upload carries its token in the URL: its body (up to 50 MB) streams to R2 and is never read whole here.
-  .use(csrfProtection({ tokenInQuery: (path) => path === '/admin/imports', maxBytesFor: (path) => (/\/images$/.test(path) ? UPLOAD_MAX_BYTES : FORM_MAX_BYTES) }))
+  .use(csrfProtection({ tokenInQuery: (path) => path === '/admin/imports', maxBytesFor: (path) => (/\/images$|^\/admin\/products\/new$/.test(path) ? UPLOAD_MAX_BYTES : FORM_MAX_BYTES) }))
   .use(pageRenderer({ noStore: true, layout: adminLayout }))
   // One file per screen, each with its own paths in full.
   .route('/', dashboardPages)
@@ -48,5 +49,6 @@ export const adminPages = new Hono<AppEnv>()
   .route('/', taxesPages)
   .route('/', discountsPages)
   .route('/', contentAdminPages)
+  .route('/', settingsPages)
 
 adminPages.onError(htmlErrorHandler)

@@ -5,34 +5,68 @@ import { Hono } from 'hono'
 import { csrfToken } from '../../accounts/csrf'
 import { userOf } from '../../accounts/guard'
 import type { AppEnv } from '../../platform/env'
-import { ApiError } from '../../platform/errors'
 import { fieldErrors } from '../../platform/validate'
 import { Field, Form, Notice } from '../../ui/forms'
 import { formAll, formText, parseForm } from '../../ui/form-input'
 import { formatMoney } from '../../ui/money'
 import { redirectWithFlash } from '../../ui/flash'
 import type { RefundView } from '../../payments/responses'
-import { AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, refundByStaff } from '../orders'
+import { addOrderNote, OrderNoteBody, AdminOrderQuery, BulkShipBody, RefundBody, ShipBody, adminOrder, bulkShip, cancelByStaff, listAdminOrders, markDelivered, markShipped, refundByStaff } from '../orders'
 import { ORDER_STATUSES, PAYMENT_STATUSES } from '../../db/schema'
-import { OrderLines, STATUS_LABELS } from '../../orders/pages'
+import { STATUS_LABELS } from '../../orders/pages'
+import { TotalsSummary, figuresOfOrder } from '../../checkout/summary'
+import { countryName } from '../../platform/countries'
+import type { ShippingAddress } from '../../db/schema'
+import { Fragment } from 'preact'
 import { loadOrderBreakdown } from '../../orders/breakdown'
 import { randomToken } from '../../platform/encoding'
 import { queryString, withQuery } from '../../platform/query-string'
-import { Pager, failureOf, orderRef, plural, type Ctx } from './layout'
+import { PageHeader, Pager, When, failureOf, orderRef, plural, type Ctx } from './layout'
+import { Chip, OrderChip, PAYMENT_LABELS, PaymentChip } from './chips'
+import { dateStyleOf } from '../../ui/dates'
+
+/** The list's filters as typed: those the query refuses are dropped and named, so the rest still apply. */
+function ordersQueryOf(raw: Record<string, string>) {
+  const cleaned: Record<string, string> = Object.fromEntries(Object.entries(raw).filter(([key, v]) => v !== '' && key in AdminOrderQuery.shape))
+  const first = AdminOrderQuery.safeParse(cleaned)
+  if (first.success) return { cleaned, query: first.data, problem: undefined }
+  const faults = fieldErrors(first.error)
+  const kept = Object.fromEntries(Object.entries(cleaned).filter(([key]) => !(key in faults)))
+  const problem = `Some filters were left out: ${Object.entries(faults)
+    .map(([key, v]) => `${FILTER_LABELS[key] ?? key} ${v.join(', ')}`)
+    .join('; ')}.`
+  return { cleaned: kept, query: AdminOrderQuery.parse(kept), problem }
+}
+
+const FILTER_LABELS: Record<string, string> = { status: 'status', payment_status: 'payment', from: '“from” date', to: '“to” date', email: 'customer email', q: 'search', page: 'page', page_size: 'page size' }
 
 export const ordersPages = new Hono<AppEnv>()
   .get('/orders', async (c) => {
-    const cleaned = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''))
-    const query = AdminOrderQuery.safeParse(cleaned)
-    if (!query.success) throw new ApiError(400, 'validation_failed', `Please check the filters: ${Object.entries(fieldErrors(query.error)).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}`)
-    const list = await listAdminOrders(c.env, query.data)
+    const { cleaned, query: q, problem } = ordersQueryOf(c.req.query())
+    const [list, style] = await Promise.all([listAdminOrders(c.env, q), dateStyleOf(c)])
     const { page: _page, ...rest } = cleaned
     const link = (page: number) => withQuery('/admin/orders', { ...rest, page })
-    const q = query.data
+    // "Select all" without script: the same page with every box ticked (`select=all`), and back.
+    const selectAll = c.req.query('select') === 'all'
+    const selectLink = withQuery('/admin/orders', { ...cleaned, select: selectAll ? undefined : 'all' })
+    const shippable = list.items.filter((o) => o.status === 'paid').length
+    const filtered = Object.keys(rest).length > 0
     return c.render(
-      <section class="admin">
-        <h1>Orders</h1>
-        <form class="admin-filters" method="get" action="/admin/orders" aria-label="Filter orders">
+      <>
+        <PageHeader
+          title="Orders"
+          actions={
+            <a class="button secondary" href={`/api/admin/orders.csv?${queryString(rest)}`}>
+              Export CSV
+            </a>
+          }
+        />
+        {problem && <Notice kind="error">{problem}</Notice>}
+        <form class="admin-filters" method="get" action="/admin/orders" role="search" aria-label="Search and filter orders">
+          <div class="field wide">
+            <label for="o-q">Search</label>
+            <input id="o-q" name="q" type="search" value={q.q ?? ''} maxLength={200} placeholder="Order number, email or name" />
+          </div>
           <div class="field">
             <label for="o-status">Status</label>
             <select id="o-status" name="status">
@@ -50,69 +84,108 @@ export const ordersPages = new Hono<AppEnv>()
               <option value="">Any</option>
               {PAYMENT_STATUSES.map((status) => (
                 <option key={status} value={status} selected={q.payment_status === status}>
-                  {status.replace('_', ' ')}
+                  {PAYMENT_LABELS[status]}
                 </option>
               ))}
             </select>
           </div>
           <div class="field">
-            <label for="o-from">From</label>
+            <label for="o-from">Placed from</label>
             <input id="o-from" name="from" type="date" value={q.from ?? ''} />
           </div>
           <div class="field">
-            <label for="o-to">To</label>
+            <label for="o-to">Placed until</label>
             <input id="o-to" name="to" type="date" value={q.to ?? ''} />
           </div>
-          <div class="field">
-            <label for="o-email">Customer email</label>
-            <input id="o-email" name="email" type="email" value={q.email ?? ''} />
-          </div>
-          <button type="submit">Filter</button>
-          <a href={`/api/admin/orders.csv?${queryString(rest)}`}>Export CSV</a>
+          {q.email && <input type="hidden" name="email" value={q.email} />}
+          <button type="submit">Search</button>
+          {filtered && <a href="/admin/orders">Clear</a>}
         </form>
-        <Form action="/admin/orders/bulk-ship" csrf={csrfToken(c)} class="bulk-form">
+        <Form action="/admin/orders/bulk-ship" csrf={csrfToken(c)} class="admin-bulk-form">
           {/* Back to this very list (its filters and page) afterwards. */}
-          <input type="hidden" name="back" value={queryString(cleaned)} />
-          <p class="count">{list.total} orders</p>
-          <table class="cart admin-table">
-            <TableHead columns={[{ hidden: 'Select' }, 'Order', 'Placed (UTC)', 'Customer', 'Total', 'Status', 'Payment']} />
-            <tbody>
-              {list.items.map((o) => (
-                <tr key={o.id}>
-                  <td>
-                    {o.status === 'paid' && (
-                      <>
-                        <label for={`pick-${o.id}`} class="visually-hidden">
-                          Select order {o.id.slice(0, 8)}
-                        </label>
-                        <input id={`pick-${o.id}`} type="checkbox" name="order_ids" value={o.id} />
-                      </>
-                    )}
-                  </td>
-                  <td>
-                    <a href={`/admin/orders/${o.id}`}>{o.id.slice(0, 8).toUpperCase()}</a>
-                    {o.review_reason && <small class="stock-out"> needs review</small>}
-                  </td>
-                  <td>{o.created_at.slice(0, 16).replace('T', ' ')}</td>
-                  <td>{o.customer_email}</td>
-                  <td>{formatMoney(o.total_cents, o.currency)}</td>
-                  <td>
-                    <span class={`status status-${o.status}`}>{STATUS_LABELS[o.status]}</span>
-                  </td>
-                  <td>{o.payment_status.replace('_', ' ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <div class="category-row">
-            <label for="bulk-carrier">Carrier for the selected paid orders</label>
-            <input id="bulk-carrier" name="carrier" maxLength={60} />
-            <button type="submit">Mark selected shipped</button>
+          <input type="hidden" name="back" value={queryString(rest)} />
+          <div class="admin-list-meta">
+            <p class="count">
+              {plural(list.total, 'order')}
+              {q.email && ` of ${q.email}`}
+              {q.q && ` matching “${q.q}”`}
+            </p>
+            {shippable > 0 && (
+              <a href={selectLink} class="admin-pick-all">
+                {selectAll ? 'Clear the selection' : `Select all ${plural(shippable, 'paid order')} on this page`}
+              </a>
+            )}
           </div>
+          {list.items.length === 0 ? (
+            <div class="admin-table-wrap admin-empty">
+              <strong>{filtered ? 'No order matches these filters.' : 'No orders yet.'}</strong>
+              {filtered ? (
+                <a href="/admin/orders">Show every order</a>
+              ) : (
+                <span>
+                  Orders appear here as soon as a customer checks out. <a href="/">Open the shop</a>
+                </span>
+              )}
+            </div>
+          ) : (
+            <div class="admin-table-wrap">
+              <table class="admin-list">
+                <caption class="visually-hidden">Orders, newest first</caption>
+                <TableHead columns={[{ hidden: 'Select' }, 'Order', 'Placed', 'Customer', { label: 'Items', class: 'num' }, { label: 'Total', class: 'num' }, 'Status', 'Payment']} />
+                <tbody>
+                  {list.items.map((o) => (
+                    <tr key={o.id}>
+                      <td class="pick">
+                        {o.status === 'paid' && (
+                          <label for={`pick-${o.id}`}>
+                            <span class="visually-hidden">Select order {orderRef(o.id)}</span>
+                            <input id={`pick-${o.id}`} type="checkbox" name="order_ids" value={o.id} checked={selectAll} />
+                          </label>
+                        )}
+                      </td>
+                      <td>
+                        <a href={`/admin/orders/${o.id}`}>#{orderRef(o.id)}</a>
+                        {o.review_reason && <Chip tone="bad">Needs review</Chip>}
+                      </td>
+                      <td data-label="Placed">
+                        <When ms={Date.parse(o.created_at)} style={style} />
+                      </td>
+                      <td data-label="Customer">
+                        {o.customer_name || o.customer_email}
+                        {o.customer_name && <small>{o.customer_email}</small>}
+                      </td>
+                      <td class="num" data-label="Items">
+                        {o.units}
+                      </td>
+                      <td class="num" data-label="Total">
+                        {formatMoney(o.total_cents, o.currency)}
+                      </td>
+                      <td>
+                        <OrderChip status={o.status} />
+                      </td>
+                      <td>
+                        <PaymentChip status={o.payment_status} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {shippable > 0 && (
+            <fieldset class="admin-bulk">
+              <legend>Mark the selected paid orders shipped</legend>
+              <div class="field">
+                <label for="bulk-carrier">Carrier</label>
+                <input id="bulk-carrier" name="carrier" maxLength={60} autoComplete="off" />
+              </div>
+              <button type="submit">Mark selected shipped</button>
+            </fieldset>
+          )}
         </Form>
         <Pager info={list} link={link} back="← Newer" on="Older →" />
-      </section>,
-      { title: 'Orders' },
+      </>,
+      { title: 'Orders', status: problem ? 400 : 200 },
     )
   })
   .post('/orders/bulk-ship', async (c) => {
@@ -132,6 +205,15 @@ export const ordersPages = new Hono<AppEnv>()
   .get('/orders/:id', async (c) => orderPage(c, c.req.param('id')))
   // Cancelling asks first, on a page of its own: the order page only links here.
   .get('/orders/:id/cancel', async (c) => cancelConfirmPage(c, c.req.param('id')))
+  .post('/orders/:id/note', async (c) => {
+    const orderId = c.req.param('id')
+    const form = await c.req.parseBody()
+    const text = formText(form, 'body')
+    const body = OrderNoteBody.safeParse({ body: text })
+    if (!body.success) return orderPage(c, orderId, 'The note was not added: write it first (at most 2,000 characters).', 400, { text, error: Object.values(fieldErrors(body.error)).flat().join('; ') })
+    await addOrderNote(c.env, userOf(c), orderId, body.data)
+    return redirectWithFlash(c, `/admin/orders/${orderId}#notes-heading`, 'success', `Note added to order ${orderRef(orderId)}.`)
+  })
   .post('/orders/:id/:action{ship|deliver|cancel|refund}', async (c) => {
     const orderId = c.req.param('id')
     const action = c.req.param('action')
@@ -232,127 +314,280 @@ async function cancelConfirmPage(c: Ctx, orderId: string) {
   )
 }
 
-async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 | 400 | 404 | 409 | 413 | 415 = 200) {
-  const order = await adminOrder(c.env, userOf(c), orderId)
-  const breakdown = await loadOrderBreakdown(c.env, orderId)
+/** An address as it goes on a parcel: one line each, the country by its name. */
+function AddressBlock({ address }: { address: ShippingAddress }) {
+  const place = [address.city, address.region, address.postal_code].filter(Boolean).join(' ')
+  return (
+    <address class="admin-address">
+      {[address.name, address.line1, address.line2, place, countryName(address.country), address.phone].filter(Boolean).join('\n')}
+    </address>
+  )
+}
+
+type TimelineEntry = { at: number; kind: 'status' | 'money' | 'note'; title: string; detail?: string | null }
+
+const EVENT_TITLES: Partial<Record<string, string>> = {
+  pending_payment: 'Order placed, awaiting payment',
+  paid: 'Payment received',
+  shipped: 'Marked shipped',
+  delivered: 'Marked delivered',
+  cancelled: 'Order cancelled',
+  expired: 'Expired unpaid',
+  refunded: 'Refunded in full',
+}
+
+async function orderPage(c: Ctx, orderId: string, message?: string, status: 200 | 400 | 404 | 409 | 413 | 415 = 200, noteDraft?: { text: string; error: string }) {
+  const [order, breakdown, style] = await Promise.all([adminOrder(c.env, userOf(c), orderId), loadOrderBreakdown(c.env, orderId), dateStyleOf(c)])
   const csrf = csrfToken(c)
   const money = (cents: number) => formatMoney(cents, order.currency)
+  const ref = orderRef(order.id)
   const refundedUnits = new Map<number, number>()
   for (const refund of order.refunds.filter((r) => r.status !== 'failed')) {
     for (const line of refund.lines) refundedUnits.set(line.variant_id, (refundedUnits.get(line.variant_id) ?? 0) + line.quantity)
   }
   const productName = lineNames(order.items)
+  const images = new Map(order.item_images.map((image) => [image.variant_id, image.url]))
+  const timeline: TimelineEntry[] = [
+    ...order.history.map((event) => ({ at: Date.parse(event.at), kind: event.to === 'paid' || event.to === 'refunded' ? ('money' as const) : ('status' as const), title: EVENT_TITLES[event.to] ?? STATUS_LABELS[event.to], detail: event.note })),
+    ...order.refunds.map((r) => ({
+      at: Date.parse(r.created_at),
+      kind: 'money' as const,
+      title: `Refund of ${money(r.amount_cents)} ${r.status === 'succeeded' ? 'sent' : r.status === 'pending' ? 'pending at the payment provider' : 'failed'}`,
+      detail: [r.reason, r.lines.length ? r.lines.map((line) => `${line.quantity} × ${productName.get(line.variant_id) ?? `product ${line.product_id}`}`).join(', ') : 'money only', r.restock && r.lines.length ? 'returned to stock' : null].filter(Boolean).join(' · '),
+    })),
+    ...order.notes.map((note) => ({ at: Date.parse(note.created_at), kind: 'note' as const, title: `Note by ${note.author_email}`, detail: note.body })),
+  ].sort((x, y) => x.at - y.at)
+  const refundable = order.payment_status !== 'unpaid' && order.payment_status !== 'failed' && order.payment_status !== 'refunded'
+  const cancellable = order.status === 'pending_payment' || order.status === 'paid'
   return c.render(
-    <section class="admin">
-      <h1>Order {order.id.slice(0, 8).toUpperCase()}</h1>
+    <>
+      <PageHeader title={`Order #${ref}`} parent={{ href: '/admin/orders', label: 'Orders' }}>
+        <p class="admin-order-meta">
+          <OrderChip status={order.status} /> <PaymentChip status={order.payment_status} /> Placed <When ms={Date.parse(order.created_at)} style={style} />
+          {order.refunded_cents > 0 && ` · ${money(order.refunded_cents)} refunded`}
+        </p>
+      </PageHeader>
       {message && <Notice kind="error">{message}</Notice>}
       {order.review_reason && <Notice kind="error">{`Needs review: ${order.review_reason}`}</Notice>}
-      <p>
-        <span class={`status status-${order.status}`}>{STATUS_LABELS[order.status]}</span> · payment {order.payment_status.replace('_', ' ')}
-        {order.refunded_cents > 0 && ` (${money(order.refunded_cents)} refunded)`} · {order.customer?.email} · placed {order.created_at.slice(0, 16).replace('T', ' ')} UTC
-      </p>
-      <OrderLines order={order} productHref={(productId) => `/admin/products/${productId}`} />
-      {breakdown && (
-        <section class="card-section" aria-labelledby="totals-heading">
-          <h2 id="totals-heading">Shipping and receipt</h2>
-          <p>
-            {breakdown.email && <>Buyer {breakdown.email} · </>}
-            {breakdown.shipping_method_name ? `Shipped by ${breakdown.shipping_method_name}${breakdown.shipping_weight_grams > 0 ? ` (priced on ${breakdown.shipping_weight_grams} g)` : ''}` : 'No shipping method'} ·{' '}
-            <a href={`/orders/${order.id}/receipt`}>Printable receipt</a>
-          </p>
-        </section>
-      )}
-      {order.shipment && (
-        <p>
-          Shipped with {order.shipment.carrier} {order.shipment.tracking_number && `(${order.shipment.tracking_number})`} on {order.shipment.shipped_at.slice(0, 10)}
-          {order.shipment.delivered_at && `, delivered ${order.shipment.delivered_at.slice(0, 10)}`}.
-        </p>
-      )}
-      <div class="fieldset-grid">
+      <div class="admin-toolbar" role="group" aria-label="Order actions">
         {order.status === 'paid' && (
-          <Form action={`/admin/orders/${order.id}/ship`} csrf={csrf}>
-            <h2>Mark shipped</h2>
-            <Field name="carrier" label="Carrier" required maxLength={60} />
-            <Field name="tracking_number" label="Tracking number" maxLength={100} />
+          <Form action={`/admin/orders/${order.id}/ship`} csrf={csrf} class="admin-ship-form">
+            <label for="ship-carrier" class="visually-hidden">
+              Carrier
+            </label>
+            <input id="ship-carrier" name="carrier" required maxLength={60} placeholder="Carrier" />
+            <label for="ship-tracking" class="visually-hidden">
+              Tracking number
+            </label>
+            <input id="ship-tracking" name="tracking_number" maxLength={100} placeholder="Tracking number" />
             <button type="submit">Mark shipped</button>
           </Form>
         )}
         {order.status === 'shipped' && (
           <Form action={`/admin/orders/${order.id}/deliver`} csrf={csrf}>
-            <h2>Delivered?</h2>
             <button type="submit">Mark delivered</button>
           </Form>
         )}
-        {(order.status === 'pending_payment' || order.status === 'paid') && (
-          <section class="danger-zone" aria-labelledby="cancel-heading">
-            <h2 id="cancel-heading">Cancel</h2>
-            <p class="hint">{order.status === 'paid' ? 'Refunds the payment in full and returns the stock.' : "Releases the stock held for it; its lines go back to the customer's cart."}</p>
-            <a class="button danger" href={`/admin/orders/${order.id}/cancel`}>
-              Cancel order…
-            </a>
-          </section>
-        )}
-        {order.payment_status !== 'unpaid' && order.payment_status !== 'failed' && order.payment_status !== 'refunded' && (
-          <Form action={`/admin/orders/${order.id}/refund`} csrf={csrf}>
-            <h2>Refund</h2>
-            <input type="hidden" name="refund_id" value={randomToken()} />
-            <fieldset>
-              <legend>Units to refund</legend>
-              {order.items.map((item) => {
-                const left = item.quantity - (refundedUnits.get(item.variant_id) ?? 0)
-                const variant = variantText(item.variant_title, item.option_values)
-                return (
-                  <div class="field" key={item.variant_id}>
-                    <label for={`qty-${item.variant_id}`}>
-                      {item.name}
-                      {variant && ` — ${variant}${item.sku ? ` (SKU ${item.sku})` : ''}`} ({left} of {item.quantity} left to refund, {money(item.price_at_purchase_cents)} each)
-                    </label>
-                    <input id={`qty-${item.variant_id}`} name={`qty.${item.variant_id}`} type="number" inputMode="numeric" min={0} max={left} value="0" class="narrow" disabled={left === 0} />
-                  </div>
-                )
-              })}
-            </fieldset>
-            <Field name="amount" label="Amount" hint={`Leave empty for the price of the units chosen, or, with none chosen, for everything left (${money(order.total_cents - order.refunded_cents)}). Lower it for a goodwill refund; an amount with no units refunds money only.`} />
-            <Field name="reason" label="Reason" required maxLength={500} />
-            <label class="check">
-              <input type="checkbox" name="restock" value="on" /> Return the chosen units to stock
-            </label>
-            <button type="submit">Refund</button>
-          </Form>
+        <a class="button secondary" href={`/orders/${order.id}/receipt`}>
+          Printable receipt
+        </a>
+        <span class="spacer" />
+        {cancellable && (
+          <a class="button danger" href={`/admin/orders/${order.id}/cancel`}>
+            Cancel order…
+          </a>
         )}
       </div>
-      <h2>History</h2>
-      <ol>
-        {order.history.map((event, i) => (
-          <li key={i}>
-            {event.at.slice(0, 19).replace('T', ' ')}: {event.from ?? 'new'} → {event.to}
-            {event.note && ` (${event.note})`}
-          </li>
-        ))}
-      </ol>
-      {order.refunds.length > 0 && (
-        <>
-          <h2>Refunds</h2>
-          <ul>
-            {order.refunds.map((r) => (
-              <li key={r.id}>
-                {money(r.amount_cents)} · {r.status} · {r.reason}
-                {r.lines.length > 0 && ` · ${r.lines.map((line) => `${line.quantity} × ${productName.get(line.variant_id) ?? line.product_id}`).join(', ')}`}
-                {r.restock && r.lines.length > 0 && ' · returned to stock'}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-      <h2>Payments</h2>
-      <ul>
-        {order.payments.map((p, i) => (
-          <li key={i}>
-            {p.provider} · {p.status} · {formatMoney(p.amount_cents, p.currency.toUpperCase())} · {p.payment_intent_id ?? p.checkout_session_id}
-          </li>
-        ))}
-      </ul>
-    </section>,
-    { title: `Order ${order.id.slice(0, 8).toUpperCase()}`, status },
+      <div class="admin-detail">
+        <div>
+          <section class="admin-card" aria-labelledby="items-heading">
+            <h2 id="items-heading">Items</h2>
+            <table class="admin-list no-pick">
+              <caption class="visually-hidden">Items in this order</caption>
+              <TableHead columns={['Product', 'SKU', { label: 'Quantity', class: 'num' }, { label: 'Price', class: 'num' }, { label: 'Total', class: 'num' }]} />
+              <tbody>
+                {order.items.map((item) => {
+                  const variant = variantText(item.variant_title, item.option_values)
+                  const refunded = refundedUnits.get(item.variant_id) ?? 0
+                  const image = images.get(item.variant_id)
+                  return (
+                    <tr key={item.variant_id}>
+                      <td>
+                        <div class="admin-item">
+                          {image ? <img class="admin-thumb" src={image} alt="" width={44} height={44} loading="lazy" /> : <span class="admin-thumb" aria-hidden="true" />}
+                          <div>
+                            {item.product_id > 0 ? <a href={`/admin/products/${item.product_id}`}>{item.name}</a> : item.name}
+                            {variant && <small>{variant}</small>}
+                            {refunded > 0 && <small class="low">{`${refunded} refunded`}</small>}
+                          </div>
+                        </div>
+                      </td>
+                      <td data-label="SKU">{item.sku ?? '—'}</td>
+                      <td class="num" data-label="Quantity">
+                        {item.quantity}
+                      </td>
+                      <td class="num" data-label="Price">
+                        {money(item.price_at_purchase_cents)}
+                      </td>
+                      <td class="num" data-label="Total">
+                        {money(item.line_total_cents)}
+                        {item.discount_cents > 0 && <small>−{money(item.discount_cents)} discount</small>}
+                      </td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+            <TotalsSummary figures={figuresOfOrder(order)} title="Order totals" />
+          </section>
+          {refundable && (
+            <section class="admin-card" aria-labelledby="refund-heading">
+              <h2 id="refund-heading">Refund</h2>
+              <Form action={`/admin/orders/${order.id}/refund`} csrf={csrf}>
+                <input type="hidden" name="refund_id" value={randomToken()} />
+                <fieldset>
+                  <legend>Units to refund</legend>
+                  {order.items.map((item) => {
+                    const left = item.quantity - (refundedUnits.get(item.variant_id) ?? 0)
+                    const variant = variantText(item.variant_title, item.option_values)
+                    return (
+                      <div class="field" key={item.variant_id}>
+                        <label for={`qty-${item.variant_id}`}>
+                          {item.name}
+                          {variant && ` — ${variant}${item.sku ? ` (SKU ${item.sku})` : ''}`} ({left} of {item.quantity} left to refund, {money(item.price_at_purchase_cents)} each)
+                        </label>
+                        <input id={`qty-${item.variant_id}`} name={`qty.${item.variant_id}`} type="number" inputMode="numeric" min={0} max={left} value="0" class="narrow" disabled={left === 0} />
+                      </div>
+                    )
+                  })}
+                </fieldset>
+                <Field name="amount" label="Amount" hint={`Leave empty for the price of the units chosen, or, with none chosen, for everything left (${money(order.total_cents - order.refunded_cents)}). Lower it for a goodwill refund; an amount with no units refunds money only.`} />
+                <Field name="reason" label="Reason" required maxLength={500} />
+                <label class="check">
+                  <input type="checkbox" name="restock" value="on" /> Return the chosen units to stock
+                </label>
+                <div>
+                  <button type="submit" class="danger">
+                    Refund
+                  </button>
+                </div>
+              </Form>
+            </section>
+          )}
+          <section class="admin-card" aria-labelledby="timeline-heading">
+            <h2 id="timeline-heading">Timeline</h2>
+            <ol class="admin-timeline">
+              {timeline.map((entry, i) => (
+                <li key={i} class={`tl-${entry.kind}`}>
+                  <When ms={entry.at} style={style} />
+                  <strong>{entry.title}</strong>
+                  {entry.detail && <p class={entry.kind === 'note' ? 'admin-note-text' : undefined}>{entry.detail}</p>}
+                </li>
+              ))}
+            </ol>
+          </section>
+        </div>
+        <div>
+          <section class="admin-card" aria-labelledby="customer-heading">
+            <h2 id="customer-heading">Customer</h2>
+            {order.customer ? (
+              <p>
+                {order.customer.name && (
+                  <>
+                    <strong>{order.customer.name}</strong>
+                    <br />
+                  </>
+                )}
+                <a href={withQuery('/admin/orders', { email: order.customer.email })}>{order.customer.email}</a>
+                <br />
+                <small class="hint">The link lists every order of this customer.</small>
+              </p>
+            ) : (
+              <p class="hint">No account</p>
+            )}
+            {order.email && order.email !== order.customer?.email && <p>Ordered as {order.email}</p>}
+          </section>
+          <section class="admin-card" aria-labelledby="address-heading">
+            <h2 id="address-heading">Shipping address</h2>
+            <AddressBlock address={order.shipping_address} />
+            <p class="hint">
+              {breakdown?.shipping_method_name ? `${breakdown.shipping_method_name}${breakdown.shipping_weight_grams > 0 ? `, priced on ${breakdown.shipping_weight_grams} g` : ''}` : 'No shipping method'}
+            </p>
+            {order.shipment && (
+              <p>
+                Shipped with {order.shipment.carrier}
+                {order.shipment.tracking_number && ` (tracking ${order.shipment.tracking_number})`} on <When ms={Date.parse(order.shipment.shipped_at)} style={style} dateOnly />
+                {order.shipment.delivered_at && (
+                  <>
+                    , delivered <When ms={Date.parse(order.shipment.delivered_at)} style={style} dateOnly />
+                  </>
+                )}
+                .
+              </p>
+            )}
+          </section>
+          <section class="admin-card" aria-labelledby="payment-heading">
+            <h2 id="payment-heading">Payment</h2>
+            {order.payments.length === 0 ? (
+              <p class="hint">No payment started yet.</p>
+            ) : (
+              <dl class="admin-dl">
+                {order.payments.map((p, i) => (
+                  <Fragment key={i}>
+                    <dt>{p.provider === 'stripe' ? 'Stripe' : p.provider}</dt>
+                    <dd>
+                      {formatMoney(p.amount_cents, p.currency.toUpperCase())} · {p.status}
+                    </dd>
+                    {p.refunded_cents > 0 && (
+                      <>
+                        <dt>Refunded</dt>
+                        <dd>{formatMoney(p.refunded_cents, p.currency.toUpperCase())}</dd>
+                      </>
+                    )}
+                    <dt>Reference</dt>
+                    <dd>
+                      <small>{p.payment_intent_id ?? p.checkout_session_id ?? '—'}</small>
+                    </dd>
+                  </Fragment>
+                ))}
+              </dl>
+            )}
+          </section>
+          <section class="admin-card" aria-labelledby="notes-heading">
+            <h2 id="notes-heading">Notes</h2>
+            {order.notes.length === 0 && <p class="hint">No notes yet. Notes are for staff only; the customer never sees them.</p>}
+            <ul class="admin-rank">
+              {order.notes.map((note) => (
+                <li key={note.id}>
+                  <div>
+                    <p class="admin-note-text">{note.body}</p>
+                    <small class="hint">
+                      {note.author_email} · <When ms={Date.parse(note.created_at)} style={style} />
+                    </small>
+                  </div>
+                </li>
+              ))}
+            </ul>
+            <Form action={`/admin/orders/${order.id}/note`} csrf={csrf}>
+              <div class={`field${noteDraft ? ' has-error' : ''}`}>
+                <label for="note-body">Add a note</label>
+                <textarea id="note-body" name="body" rows={3} maxLength={2000} required aria-invalid={noteDraft ? 'true' : undefined} aria-describedby={noteDraft ? 'note-body-error' : undefined}>
+                  {noteDraft?.text ?? ''}
+                </textarea>
+                {noteDraft && (
+                  <p id="note-body-error" class="field-error">
+                    {noteDraft.error}
+                  </p>
+                )}
+              </div>
+              <button type="submit" class="secondary">
+                Add note
+              </button>
+            </Form>
+          </section>
+        </div>
+      </div>
+    </>,
+    { title: `Order #${ref}`, status },
   )
 }

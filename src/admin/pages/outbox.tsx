@@ -8,12 +8,12 @@ import { Form } from '../../ui/forms'
 import { redirectWithFlash } from '../../ui/flash'
 import { TableHead } from '../../ui/table-head'
 import { AdminOutboxQuery, devMail, listDevMail, listTroubledOutbox, OutboxIdParam, replayOutbox } from '../../notifications/admin'
-import { failureOf } from './layout'
+import { When, failureOf } from './layout'
+import { dateStyleOf } from '../../ui/dates'
 
 /** A dev mail's HTML, shown as its own document: no script, no request anywhere, nothing it can reach. */
 const MAIL_HTML_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 
-const when = (ms: number | string) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ')
 
 export const outboxPages = new Hono<AppEnv>()
   .get('/outbox', async (c) => {
@@ -21,6 +21,7 @@ export const outboxPages = new Hono<AppEnv>()
     if (!query.success) throw new ApiError(400, 'validation_failed', 'Choose failed or dead.')
     const items = await listTroubledOutbox(c.env, query.data)
     const csrf = csrfToken(c)
+    const style = await dateStyleOf(c)
     return c.render(
       <section class="admin">
         <h1>Notifications</h1>
@@ -56,7 +57,7 @@ export const outboxPages = new Hono<AppEnv>()
                   <td>{item.state}</td>
                   <td>{item.attempts}</td>
                   <td>{item.last_error ?? '—'}</td>
-                  <td>{when(item.created_at)} UTC</td>
+                  <td><When ms={Date.parse(item.created_at)} style={style} /></td>
                   <td>
                     <Form action={`/admin/outbox/${item.id}/replay`} csrf={csrf} class="inline-form">
                       <button type="submit" class="secondary">
@@ -92,6 +93,7 @@ export const outboxPages = new Hono<AppEnv>()
   })
   .get('/mailbox', async (c) => {
     const mails = await listDevMail(c.env)
+    const style = await dateStyleOf(c)
     return c.render(
       <section class="admin">
         <h1>Dev mailbox</h1>
@@ -108,7 +110,7 @@ export const outboxPages = new Hono<AppEnv>()
                     <a href={`/admin/mailbox/${mail.id}`}>{mail.subject}</a>
                   </td>
                   <td>{mail.recipient}</td>
-                  <td>{when(mail.createdAt)} UTC</td>
+                  <td><When ms={mail.createdAt} style={style} /></td>
                   <td>
                     <a href={`/admin/mailbox/${mail.id}/html`}>HTML</a> · <a href={`/admin/mailbox/${mail.id}/text`}>Text</a>
                   </td>
@@ -123,6 +125,7 @@ export const outboxPages = new Hono<AppEnv>()
   })
   .get('/mailbox/:mailId', async (c) => {
     const mail = await devMail(c.env, c.req.param('mailId'))
+    const style = await dateStyleOf(c)
     return c.render(
       <section class="admin">
         <p>
@@ -130,7 +133,7 @@ export const outboxPages = new Hono<AppEnv>()
         </p>
         <h1>{mail.subject}</h1>
         <p>
-          To {mail.recipient}, {when(mail.createdAt)} UTC · <a href={`/admin/mailbox/${mail.id}/html`}>Open the HTML part</a>
+          To {mail.recipient}, <When ms={mail.createdAt} style={style} /> · <a href={`/admin/mailbox/${mail.id}/html`}>Open the HTML part</a>
         </p>
         <iframe title={`The HTML part of “${mail.subject}”`} src={`/admin/mailbox/${mail.id}/html`} sandbox="" class="mail-frame" />
         <h2>Plain text</h2>

@@ -15,9 +15,15 @@ import { redirectWithFlash } from '../../ui/flash'
 import { listCategories } from '../categories'
 import { addImages, adminProduct, createProduct, deleteImage, deleteProduct, listAdminProducts, reorderImages, updateImageAlt, updateProduct, type AdminProduct } from '../products'
 import { uploadedImages } from '../routes'
-import { ADMIN_SORTS, AdminProductBody, AdminProductQuery, ImageOrder, ImagePatch, LOW_STOCK_THRESHOLD } from '../schemas'
+import { inspectImage } from '../image-files'
+import { ADMIN_SORTS, AdminProductBody, AdminProductQuery, ImageOrder, ImagePatch } from '../schemas'
 import { withQuery } from '../../platform/query-string'
-import { Pager, failureOf, flatten, formValues, id, plural, type Category, type Ctx } from './layout'
+import { PageHeader, Pager, When, failureOf, flatten, formValues, id, plural, type Category, type Ctx } from './layout'
+import { ActiveChip } from './chips'
+import { dateStyleOf } from '../../ui/dates'
+import { loadStoreSettings } from '../../platform/store-settings'
+import { queryString } from '../../platform/query-string'
+import { BULK_PRODUCT_ACTIONS, BulkProductsBody, bulkProducts } from '../product-bulk'
 import { readVariantSet } from '../variants'
 import { DerivedPriceAndStock, VariantsEditor, variantsPages, type VariantsFeedback } from './variants'
 import { TAX_CLASSES } from '../../db/schema'
@@ -27,7 +33,7 @@ function ProductForm({ c, product, categories, values, errors, message }: { c: C
   const v = (key: string, fallback?: string) => values?.[key] ?? fallback ?? ''
   const checked = new Set(values ? (values.category_ids ?? '').split(',').filter(Boolean).map(Number) : (product?.category_ids ?? []))
   return (
-    <Form action={product ? `/admin/products/${product.id}` : '/admin/products/new'} csrf={csrfToken(c)}>
+    <Form action={product ? `/admin/products/${product.id}` : '/admin/products/new'} csrf={csrfToken(c)} multipart={!product}>
       {message && <Notice kind="error">{message}</Notice>}
       <Field name="name" label="Name" value={v('name', product?.name)} errors={errors} required maxLength={200} />
       <Field name="slug" label="Slug" value={v('slug', product?.slug)} errors={errors} hint="Leave empty to make one from the name." maxLength={100} />
@@ -87,7 +93,32 @@ function ProductForm({ c, product, categories, values, errors, message }: { c: C
           </label>
         ))}
       </fieldset>
-      <button type="submit">{product ? 'Save product' : 'Create product'}</button>
+      {!product && (
+        <fieldset class="admin-new-images">
+          <legend>Images</legend>
+          <div class={`field${errors?.images ? ' has-error' : ''}`}>
+            <label for="field-images">Add images</label>
+            <small class="hint" id="field-images-hint">
+              Optional. PNG, JPEG, WebP or AVIF, up to 5 MB each, up to 10 and 20 MB at once; the first is the main image. You can add, reorder and describe them after creating.
+            </small>
+            <input id="field-images" name="images" type="file" multiple accept="image/png,image/jpeg,image/webp,image/avif" aria-describedby={errors?.images ? 'field-images-hint field-images-error' : 'field-images-hint'} />
+            {errors?.images && (
+              <p id="field-images-error" class="field-error">
+                {errors.images.join('; ')}
+              </p>
+            )}
+          </div>
+          <Field name="alt_text" label="Alt text for the images" hint="What the picture shows, for people who cannot see it." maxLength={300} value={v('alt_text')} />
+        </fieldset>
+      )}
+      <div class="admin-save-bar">
+        {product && (
+          <a class="button secondary" href={`/admin/products/${product.id}`}>
+            Discard
+          </a>
+        )}
+        <button type="submit">{product ? 'Save product' : 'Create product'}</button>
+      </div>
     </Form>
   )
 }
@@ -182,10 +213,19 @@ async function productEditPage(
   const values = extra.currentStock && extra.values ? { ...extra.values, stock_quantity: current, expected_stock_quantity: current } : extra.values
   return c.render(
     <section class="admin">
-      <h1>{product.name}</h1>
-      <p>
-        <a href={`/products/${product.slug}`}>View in the shop</a> · {product.is_active ? 'Active' : 'Inactive'}
-      </p>
+      <PageHeader
+        title={product.name}
+        parent={{ href: '/admin/products', label: 'Products' }}
+        actions={
+          <a class="button secondary" href={`/products/${product.slug}`}>
+            View in the shop
+          </a>
+        }
+      >
+        <p>
+          <ActiveChip active={product.is_active} />
+        </p>
+      </PageHeader>
       <ProductForm c={c} product={product} categories={categories} values={values} errors={extra.errors} message={extra.message} />
       <ImagesPanel c={c} product={product} />
       <VariantsEditor product={product} set={variantSet} csrf={csrfToken(c)} feedback={extra.variants} />
@@ -201,37 +241,87 @@ async function productEditPage(
   )
 }
 
-const ProductListForm = z.object({ q: z.string().optional(), active: z.string().optional(), category: z.string().optional(), low_stock: z.string().optional(), sort: z.string().optional(), page: z.string().optional() })
+const ProductListForm = z.object({ select: z.string().optional(), q: z.string().optional(), active: z.string().optional(), category: z.string().optional(), low_stock: z.string().optional(), sort: z.string().optional(), page: z.string().optional() })
+
+/** The sort orders as staff read them. */
+const SORT_LABELS: Record<(typeof ADMIN_SORTS)[number], string> = {
+  newest: 'Newest first',
+  oldest: 'Oldest first',
+  name: 'Name A–Z',
+  '-name': 'Name Z–A',
+  price: 'Price, low to high',
+  '-price': 'Price, high to low',
+  stock: 'Stock, lowest first',
+}
+
+const BULK_LABELS: Record<BulkProductsBody['action'], string> = { activate: 'Activate', deactivate: 'Deactivate', move: 'Move to category', delete: 'Delete…' }
 
 export const productsPages = new Hono<AppEnv>()
   .get('/products', async (c) => {
     const raw = ProductListForm.parse(c.req.query())
-    const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''))
-    const query = AdminProductQuery.safeParse(cleaned)
-    if (!query.success) throw new ApiError(400, 'validation_failed', `Please check the filters: ${Object.keys(fieldErrors(query.error)).join(', ')}`)
-    const [list, categories] = await Promise.all([listAdminProducts(c.env, query.data), listCategories(c.env)])
-    const link = (page: number) => withQuery('/admin/products', { ...cleaned, page })
+    const cleaned: Record<string, string> = Object.fromEntries(Object.entries(raw).filter(([key, v]) => v !== undefined && v !== '' && key !== 'select'))
+    const parsed = AdminProductQuery.safeParse(cleaned)
+    let problem: string | undefined
+    let query = parsed.data
+    if (!parsed.success) {
+      // A bad filter is named and left out; the others still apply.
+      const faults = fieldErrors(parsed.error)
+      for (const key of Object.keys(faults)) delete cleaned[key]
+      problem = `Some filters were left out: ${Object.entries(faults).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ')}.`
+      query = AdminProductQuery.parse(cleaned)
+    }
+    const q = query as AdminProductQuery
+    const [listed, categories, settings, style] = await Promise.all([
+      listAdminProducts(c.env, q).then(
+        (list) => ({ list, missing: false }),
+        (err: unknown) => {
+          if (err instanceof ApiError && err.status === 404) return { list: null, missing: true }
+          throw err
+        },
+      ),
+      listCategories(c.env),
+      loadStoreSettings(c.env),
+      dateStyleOf(c),
+    ])
+    if (listed.missing) {
+      delete cleaned['category']
+      problem = `There is no category “${q.category}” any more: showing every category.`
+    }
+    const list = listed.list ?? (await listAdminProducts(c.env, { ...q, category: undefined }))
+    const { page: _page, ...rest } = cleaned
+    const link = (page: number) => withQuery('/admin/products', { ...rest, page })
+    const selectAll = c.req.query('select') === 'all'
+    const selectLink = withQuery('/admin/products', { ...cleaned, select: selectAll ? undefined : 'all' })
+    const filtered = Object.keys(rest).some((key) => key !== 'sort')
     return c.render(
-      <section class="admin">
-        <h1>Products</h1>
-        <p>
-          <a class="button" href="/admin/products/new">
-            New product
-          </a>
-        </p>
-        <form class="admin-filters" method="get" action="/admin/products" aria-label="Filter products">
-          <div class="field">
+      <>
+        <PageHeader
+          title="Products"
+          actions={
+            <>
+              <a class="button secondary" href="/admin/imports">
+                Import / export
+              </a>
+              <a class="button" href="/admin/products/new">
+                Add product
+              </a>
+            </>
+          }
+        />
+        {problem && <Notice kind="error">{problem}</Notice>}
+        <form class="admin-filters" method="get" action="/admin/products" role="search" aria-label="Search and filter products">
+          <div class="field wide">
             <label for="f-q">Search</label>
-            <input id="f-q" name="q" value={query.data.q ?? ''} />
+            <input id="f-q" name="q" type="search" value={q.q ?? ''} maxLength={200} placeholder="Name or slug" />
           </div>
           <div class="field">
             <label for="f-active">Status</label>
             <select id="f-active" name="active">
               <option value="">Any</option>
-              <option value="true" selected={query.data.active === 'true'}>
+              <option value="true" selected={q.active === 'true'}>
                 Active
               </option>
-              <option value="false" selected={query.data.active === 'false'}>
+              <option value="false" selected={q.active === 'false'}>
                 Inactive
               </option>
             </select>
@@ -241,55 +331,147 @@ export const productsPages = new Hono<AppEnv>()
             <select id="f-category" name="category">
               <option value="">Any</option>
               {flatten(categories).map(({ category, depth }) => (
-                <option key={category.id} value={category.slug} selected={query.data.category === category.slug}>
-                  {`${depth ? '— ' : ''}${category.name}`}
+                <option key={category.id} value={category.slug} selected={q.category === category.slug}>
+                  {`${'— '.repeat(depth)}${category.name}`}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div class="field">
+            <label for="f-sort">Sort by</label>
+            <select id="f-sort" name="sort">
+              {ADMIN_SORTS.map((sort) => (
+                <option key={sort} value={sort} selected={q.sort === sort}>
+                  {SORT_LABELS[sort]}
                 </option>
               ))}
             </select>
           </div>
           <label class="check">
-            <input type="checkbox" name="low_stock" value="true" checked={query.data.low_stock === 'true'} /> Low stock (≤ {LOW_STOCK_THRESHOLD})
+            <input type="checkbox" name="low_stock" value="true" checked={q.low_stock === 'true'} /> Low stock (≤ {settings.lowStockThreshold})
           </label>
-          <div class="field">
-            <label for="f-sort">Sort</label>
-            <select id="f-sort" name="sort">
-              {ADMIN_SORTS.map((sort) => (
-                <option key={sort} value={sort} selected={query.data.sort === sort}>
-                  {sort}
-                </option>
-              ))}
-            </select>
-          </div>
-          <button type="submit">Filter</button>
+          <button type="submit">Search</button>
+          {filtered && <a href="/admin/products">Clear</a>}
         </form>
-        <p class="count">{list.total} products</p>
-        <table class="cart admin-table">
-          <TableHead columns={['Name', 'Price', 'Stock', 'Status', 'Updated']} />
-          <tbody>
-            {list.items.map((p) => (
-              <tr key={p.id}>
-                <td>
-                  <a href={`/admin/products/${p.id}`}>{p.name}</a>
-                  <br />
-                  <small>{p.slug}</small>
-                </td>
-                <td>{formatMoney(p.price_cents, p.currency)}</td>
-                <td class={p.stock_quantity <= LOW_STOCK_THRESHOLD ? 'stock-out' : undefined}>{p.stock_quantity}</td>
-                <td>{p.is_active ? 'Active' : 'Inactive'}</td>
-                <td>{p.updated_at.slice(0, 16).replace('T', ' ')}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <Form action="/admin/products/bulk" csrf={csrfToken(c)} class="admin-bulk-form">
+          <input type="hidden" name="back" value={queryString(cleaned)} />
+          <div class="admin-list-meta">
+            <p class="count">{plural(list.total, 'product')}</p>
+            {list.items.length > 0 && (
+              <a href={selectLink} class="admin-pick-all">
+                {selectAll ? 'Clear the selection' : `Select all ${plural(list.items.length, 'product')} on this page`}
+              </a>
+            )}
+          </div>
+          {list.items.length === 0 ? (
+            <div class="admin-table-wrap admin-empty">
+              <strong>{filtered ? 'No product matches these filters.' : 'No products yet.'}</strong>
+              {filtered ? <a href="/admin/products">Show every product</a> : <a href="/admin/products/new">Add your first product</a>}
+            </div>
+          ) : (
+            <div class="admin-table-wrap">
+              <table class="admin-list">
+                <caption class="visually-hidden">Products, {SORT_LABELS[q.sort].toLowerCase()}</caption>
+                <TableHead columns={[{ hidden: 'Select' }, 'Product', 'Status', { label: 'Price', class: 'num' }, { label: 'Stock', class: 'num' }, 'Updated']} />
+                <tbody>
+                  {list.items.map((p) => (
+                    <tr key={p.id}>
+                      <td class="pick">
+                        <label for={`pick-${p.id}`}>
+                          <span class="visually-hidden">Select {p.name}</span>
+                          <input id={`pick-${p.id}`} type="checkbox" name="product_ids" value={String(p.id)} checked={selectAll} />
+                        </label>
+                      </td>
+                      <td>
+                        <div class="admin-item">
+                          {p.image_url ? <img class="admin-thumb" src={p.image_url} alt="" width={44} height={44} loading="lazy" /> : <span class="admin-thumb" aria-hidden="true" />}
+                          <div>
+                            <a href={`/admin/products/${p.id}`}>{p.name}</a>
+                            <small>{p.slug}</small>
+                          </div>
+                        </div>
+                      </td>
+                      <td>
+                        <ActiveChip active={p.is_active} />
+                      </td>
+                      <td class="num" data-label="Price">
+                        {formatMoney(p.price_cents, p.currency)}
+                      </td>
+                      <td class={`num${p.low_stock ? ' low' : ''}`} data-label="Stock">
+                        {p.stock_quantity}
+                        {p.low_stock && <small>low</small>}
+                      </td>
+                      <td data-label="Updated">
+                        <When ms={Date.parse(p.updated_at)} style={style} dateOnly />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {list.items.length > 0 && (
+            <fieldset class="admin-bulk">
+              <legend>With the selected products</legend>
+              <div class="field">
+                <label for="bulk-action">Action</label>
+                <select id="bulk-action" name="action" required>
+                  <option value="">Choose…</option>
+                  {BULK_PRODUCT_ACTIONS.map((action) => (
+                    <option key={action} value={action}>
+                      {BULK_LABELS[action]}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div class="field">
+                <label for="bulk-category">Category (to move to)</label>
+                <select id="bulk-category" name="category_id">
+                  <option value="">—</option>
+                  {flatten(categories).map(({ category, depth }) => (
+                    <option key={category.id} value={String(category.id)}>
+                      {`${'— '.repeat(depth)}${category.name}`}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <button type="submit">Apply</button>
+            </fieldset>
+          )}
+        </Form>
         <Pager info={list} link={link} back="← Previous" on="Next →" />
-      </section>,
-      { title: 'Products' },
+      </>,
+      { title: 'Products', status: problem ? 400 : 200 },
     )
+  })
+  .post('/products/bulk', async (c) => {
+    const form = await c.req.parseBody({ all: true })
+    const back = productsListPath(formText(form, 'back'))
+    const categoryId = formText(form, 'category_id')
+    const body = BulkProductsBody.safeParse({
+      product_ids: formAll(form, 'product_ids').map(formNumber),
+      action: formText(form, 'action') || undefined,
+      ...(categoryId && { category_id: formNumber(categoryId) }),
+    })
+    if (!body.success) {
+      const problems = fieldErrors(body.error)
+      const what = [problems['product_ids'] && 'tick at least one product', problems['action'] && 'choose an action', problems['category_id'] && 'choose the category to move them to'].filter(Boolean).join(' and ')
+      return redirectWithFlash(c, back, 'error', `Nothing changed: ${what || 'check the form'}.`)
+    }
+    // Deleting asks first, on a page of its own that names every product.
+    if (body.data.action === 'delete' && formText(form, 'confirm') !== 'yes') return bulkDeleteConfirmPage(c, body.data.product_ids, formText(form, 'back'))
+    const result = await bulkProducts(c.env, userOf(c), body.data)
+    const category = body.data.category_id ? (await listCategories(c.env)).find((cat) => cat.id === body.data.category_id)?.name : undefined
+    const verb = { activate: 'Activated', deactivate: 'Deactivated', move: `Moved to ${category ?? 'the category'}`, delete: 'Deleted' }[result.action]
+    const named = (items: { name: string | null; id: number }[]) => items.slice(0, 5).map((p) => `“${p.name ?? `#${p.id}`}”`).join(', ') + (items.length > 5 ? ` and ${items.length - 5} more` : '')
+    const done = result.done.length ? `${verb}: ${plural(result.done.length, 'product')} (${named(result.done)}).` : 'No product was changed.'
+    const refused = result.refused.length ? ` Not changed: ${result.refused.map((r) => `“${r.name ?? `#${r.id}`}” (${r.reason})`).join('; ')}.` : ''
+    return redirectWithFlash(c, back, result.refused.length ? (result.done.length ? 'info' : 'error') : 'success', `${done}${refused}`)
   })
   .get('/products/new', async (c) =>
     c.render(
       <section class="admin">
-        <h1>New product</h1>
+        <PageHeader title="New product" parent={{ href: '/admin/products', label: 'Products' }} />
         <ProductForm c={c} categories={await listCategories(c.env)} />
       </section>,
       { title: 'New product' },
@@ -298,14 +480,33 @@ export const productsPages = new Hono<AppEnv>()
   .post('/products/new', async (c) => {
     const form = await c.req.parseBody({ all: true })
     try {
-      const product = await createProduct(c.env, userOf(c), parseForm(AdminProductBody, productBodyFromForm(form)))
-      return redirectWithFlash(c, `/admin/products/${product.id}`, 'success', `Product "${product.name}" created.`)
+      const body = parseForm(AdminProductBody, productBodyFromForm(form))
+      // Every file is checked before the product is made: a bad image creates nothing.
+      const uploads = await uploadedImages(form)
+      try {
+        if (uploads.length > 10) throw new ApiError(400, 'validation_failed', 'At most 10 images at once', { images: ['at most 10 at once'] })
+        for (const upload of uploads) inspectImage(upload.bytes, upload.name)
+      } catch (err) {
+        const failure = failureOf(err)
+        if (failure) throw new ApiError(failure.status, 'validation_failed', `Nothing was created: ${failure.message}. Choose other images, or none.`, { images: [failure.message] })
+        throw err
+      }
+      const product = await createProduct(c.env, userOf(c), body)
+      if (uploads.length === 0) return redirectWithFlash(c, `/admin/products/${product.id}`, 'success', `Product "${product.name}" created.`)
+      try {
+        await addImages(c.env, userOf(c), product.id, uploads, formText(form, 'alt_text').trim().slice(0, 300))
+      } catch (err) {
+        const failure = failureOf(err)
+        if (!failure) throw err
+        return redirectWithFlash(c, `/admin/products/${product.id}`, 'error', `Product "${product.name}" created, but its images were not stored: ${failure.message}. Add them again below.`)
+      }
+      return redirectWithFlash(c, `/admin/products/${product.id}`, 'success', `Product "${product.name}" created with ${plural(uploads.length, 'image')}.`)
     } catch (err) {
       const failure = failureOf(err)
       if (!failure) throw err
       return c.render(
         <section class="admin">
-          <h1>New product</h1>
+          <PageHeader title="New product" parent={{ href: '/admin/products', label: 'Products' }} />
           <ProductForm c={c} categories={await listCategories(c.env)} values={formValues(form)} errors={failure.fields} message={failure.message} />
         </section>,
         { title: 'New product', status: failure.status },
@@ -397,6 +598,50 @@ export const productsPages = new Hono<AppEnv>()
   .post('/products/:id/images/:imageId/delete', async (c) =>
     imageAction(c, 'Image deleted.', () => deleteImage(c.env, userOf(c), id(c), id(c, 'imageId'))),
   )
+
+/** The products list to go back to: the filters the form came from, if they are a valid list query, else the first page. */
+function productsListPath(back: string): string {
+  const params = Object.fromEntries([...new URLSearchParams(back)].filter(([key, v]) => v !== '' && key in AdminProductQuery.shape))
+  return AdminProductQuery.safeParse(params).success ? withQuery('/admin/products', params) : '/admin/products'
+}
+
+async function bulkDeleteConfirmPage(c: Ctx, ids: number[], back: string) {
+  const chosen = await Promise.all(ids.map((productId) => adminProduct(c.env, productId).catch(() => null)))
+  const found = chosen.filter((p): p is AdminProduct => p !== null)
+  if (found.length === 0) return redirectWithFlash(c, productsListPath(back), 'error', 'Nothing was deleted: the products chosen are gone already.')
+  return c.render(
+    <>
+      <PageHeader title={`Delete ${plural(found.length, 'product')}?`} parent={{ href: productsListPath(back), label: 'Products' }} />
+      <section class="admin-card critical">
+        <p>These products and their images are removed for good. Orders keep their own copy of them. To stop selling them but keep them, deactivate them instead.</p>
+        <ul>
+          {found.map((p) => (
+            <li key={p.id}>
+              {p.name} <small class="hint">({plural(p.images.length, 'image')})</small>
+            </li>
+          ))}
+        </ul>
+        <Form action="/admin/products/bulk" csrf={csrfToken(c)} class="danger-zone">
+          <input type="hidden" name="action" value="delete" />
+          <input type="hidden" name="confirm" value="yes" />
+          <input type="hidden" name="back" value={back} />
+          {found.map((p) => (
+            <input key={p.id} type="hidden" name="product_ids" value={String(p.id)} />
+          ))}
+          <div class="admin-page-actions">
+            <button type="submit" class="danger">
+              Delete {plural(found.length, 'product')} for good
+            </button>
+            <a class="button secondary" href={productsListPath(back)}>
+              Keep them
+            </a>
+          </div>
+        </Form>
+      </section>
+    </>,
+    { title: `Delete ${plural(found.length, 'product')}?` },
+  )
+}
 
 /** An image form whose input the API's schema refuses: the product page again, saying what to fix (400). */
 function imageFormRefused(c: Ctx, productId: number, what: string, error: { issues: readonly z.core.$ZodIssue[] }) {

@@ -11,7 +11,8 @@ import { redirectWithFlash } from '../../ui/flash'
 import { AdminUserQuery, RoleBody, changeRole, listUsers } from '../users'
 import { USER_ROLES } from '../../db/schema'
 import { withQuery } from '../../platform/query-string'
-import { Pager, failureOf, id } from './layout'
+import { Pager, When, failureOf, id } from './layout'
+import { dateStyleOf } from '../../ui/dates'
 
 export const usersPages = new Hono<AppEnv>()
   .get('/users', async (c) => {
@@ -23,6 +24,7 @@ export const usersPages = new Hono<AppEnv>()
     const { page: _page, ...filters } = cleaned
     const link = (page: number) => withQuery('/admin/users', { ...filters, page })
     const csrf = csrfToken(c)
+    const style = await dateStyleOf(c)
     return c.render(
       <section class="admin">
         <h1>Users</h1>
@@ -51,7 +53,7 @@ export const usersPages = new Hono<AppEnv>()
               <tr key={u.id}>
                 <td>{u.email}</td>
                 <td>{u.name}</td>
-                <td>{u.last_login_at?.slice(0, 16).replace('T', ' ') ?? 'never'}</td>
+                <td>{u.last_login_at ? <When ms={Date.parse(u.last_login_at)} style={style} /> : 'never'}</td>
                 <td>
                   <Form action={`/admin/users/${u.id}/role`} csrf={csrf} class="inline-form category-row">
                     <label for={`role-${u.id}`} class="visually-hidden">
