@@ -548,9 +548,9 @@ describe('low stock on the dashboard', () => {
     })
     const mug = await insertProduct({ name: `!Plain Mug ${crypto.randomUUID().slice(0, 6)}`, stockQuantity: 0 })
     const html = await (await browser.fetch('/admin')).text()
-    expect(html).toContain(`<a href="/admin/products/${tee.id}#variants">${tee.name} — Navy / M (SKU ${navyM})</a>: 0 left`)
+    expect(html).toContain(`<a href="/admin/products/${tee.id}#variants">${tee.name} — Navy / M</a><small> SKU ${navyM}</small><span class="num low">sold out</span>`)
     expect(html).not.toContain('Navy / L')
-    expect(html).toContain(`<a href="/admin/products/${mug.id}">${mug.name}</a>: 0 left`)
+    expect(html).toContain(`<a href="/admin/products/${mug.id}">${mug.name}</a>`)
   })
 })
 

@@ -526,7 +526,7 @@ describe('the admin pages', () => {
     expect(after.discounts_given_cents - before.discounts_given_cents).toBe(500)
     expect(after.discounted_orders - before.discounted_orders).toBe(1)
     const html = await (await browser.fetch('/admin')).text()
-    expect(html).toContain('<a href="/admin/discounts">Discounts given, 30 days</a>')
+    expect(html).toContain('<a href="/admin/discounts"><span>Discounts given, 30 days</span>')
   })
 })
 

@@ -418,7 +418,7 @@ describe('pages by variant', () => {
     await admin.submit('/account/sign-in', '/account/sign-in', { email: staff.email, password: staff.password })
     const adminPage = await (await admin.fetch(`/admin/orders/${orderId}`)).text()
     expect(adminPage).toContain('S / Navy')
-    expect(adminPage).toContain(`SKU ${tee.navyS.sku}`)
+    expect(adminPage).toContain(`<td data-label="SKU">${tee.navyS.sku}</td>`)
     const csv = await (await SELF.fetch(`${BASE}/api/admin/orders.csv?email=${encodeURIComponent(email)}`, { headers: staff.bearer })).text()
     const row = csv.split('\r\n').find((line) => line.startsWith(orderId)) ?? ''
     expect(row).toContain(`1 × ${tee.product.name} (S / Navy, SKU ${tee.navyS.sku})`)

@@ -272,26 +272,41 @@ async function orderQuote(env: Env, lines: PricedLine[], body: CreateOrderBody, 
 }
 
 /**
- * True while D1 still has the line's variant as it was priced: everything the line and the order's total
+ * True while D1 still has every line's variant as it was priced: everything the line and the order's total
  * are made of (price, sold state, currency, weight, tax class, categories) and what the line keeps of it
- * (product name, SKU, title).
+ * (product name, SKU, title). The lines travel as one JSON parameter, so that an order of any size binds
+ * one parameter here (D1 allows 100 a statement): the guard holds when no line finds D1 different.
  */
-function lineUnchangedSql({ variant }: PricedLine): SQL {
+function linesUnchangedSql(lines: PricedLine[]): SQL {
+  const expected = JSON.stringify(
+    lines.map(({ variant }) => ({
+      v: variant.variantId,
+      p: variant.productId,
+      price: variant.priceCents,
+      cur: variant.currency,
+      w: variant.weightGrams,
+      tax: variant.taxClass,
+      name: variant.name,
+      sku: variant.sku,
+      title: variant.title,
+      cats: variant.categoryIds.join(','),
+    })),
+  )
+  const field = (name: string) => sql.raw(`json_extract(line.value, '$.${name}')`)
   const categories = sql`(select coalesce(group_concat(ids.category_id, ','), '') from (select ${productCategories.categoryId} as category_id from ${productCategories} where ${productCategories.productId} = ${products.id} order by 1) as ids)`
-  return sql`exists (select 1 from ${productVariants} join ${products} on ${products.id} = ${productVariants.productId}
-    where ${productVariants.id} = ${variant.variantId} and ${productVariants.productId} = ${variant.productId}
-      and ${productVariants.priceCents} = ${variant.priceCents} and ${productVariants.isActive} = 1 and ${products.isActive} = 1
-      and ${products.currency} = ${variant.currency} and ${productVariants.weightGrams} = ${variant.weightGrams} and ${products.taxClass} = ${variant.taxClass}
-      and ${products.name} = ${variant.name} and ${productVariants.sku} is ${variant.sku} and ${productVariants.title} = ${variant.title}
-      and ${categories} = ${variant.categoryIds.join(',')})`
+  return sql`not exists (select 1 from json_each(${expected}) as line where not exists (select 1 from ${productVariants} join ${products} on ${products.id} = ${productVariants.productId}
+    where ${productVariants.id} = ${field('v')} and ${productVariants.productId} = ${field('p')}
+      and ${productVariants.priceCents} = ${field('price')} and ${productVariants.isActive} = 1 and ${products.isActive} = 1
+      and ${products.currency} = ${field('cur')} and ${productVariants.weightGrams} = ${field('w')} and ${products.taxClass} = ${field('tax')}
+      and ${products.name} = ${field('name')} and ${productVariants.sku} is ${field('sku')} and ${productVariants.title} = ${field('title')}
+      and ${categories} = ${field('cats')}))`
 }
 
 /**
  * What the order's first event writes as its status: 'pending_payment' while everything the order was
  * priced from is as it was, else NULL, which its NOT NULL column refuses, and with it the whole batch.
  */
-const guardedStatus = (lines: PricedLine[], q: Quote): SQL =>
-  sql`case when ${sql.join([versionsUnchangedSql(q.versions), ...lines.map(lineUnchangedSql)], sql` and `)} then 'pending_payment' end`
+const guardedStatus = (lines: PricedLine[], q: Quote): SQL => sql`case when ${versionsUnchangedSql(q.versions)} and ${linesUnchangedSql(lines)} then 'pending_payment' end`
 
 /** The refusal the guard makes: SQLite's words for a NULL in the first event's status. */
 const STALE_GUARD = /NOT NULL constraint failed: order_events\.to_status/

@@ -160,7 +160,7 @@ export class StockObject extends DurableObject<Env> {
    * is held and on a copy read at most a second ago. `fresh`: read the variants from D1 first (the order's
    * batch found D1 disagreeing with the copy); the holds of the same reservation ids are answered as they are.
    * It answers once the holds are stored, without waiting for their write-through to D1 (stock_held, what
-   * the catalog shows): that follows within LATER_WRITE_MS (src/stock/write-through.ts), one D1 write for
+   * the catalog shows): that starts at once, or within LATER_WRITE_MS of the last such write (src/stock/write-through.ts), one D1 write for
    * all the holds made meanwhile, and the alarm retries it should D1 fail. No unit can be sold twice either way: the object's count is the truth.
    */
   async reserveSale(productId: number, lines: ReserveLine[], ttlMs: number = HOLD_TTL_MS_DEFAULT, orderId?: string, fresh = false): Promise<ReserveSaleResult> {

@@ -109,7 +109,7 @@ export type RetireResult =
  * What an order needs to know of a variant to sell it, as the product's stock object keeps it (read from D1
  * on first use and again every SALE_INFO_FRESH_MS): so that placing an order reads no variant from D1. It
  * is a copy: the order's own D1 batch is refused when D1 disagrees on anything the line or its total is
- * made of (src/orders/place.ts `lineUnchangedSql`), and the order asks the object to read it again.
+ * made of (src/orders/place.ts `linesUnchangedSql`), and the order asks the object to read it again.
  */
 export type SaleVariant = {
   variantId: number

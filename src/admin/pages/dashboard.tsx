@@ -142,6 +142,7 @@ export const dashboardPages = new Hono<AppEnv>().get('/', async (c) => {
                       {p.name}
                       {p.variant_title !== null && ` — ${p.variant_title}`}
                     </a>
+                    {p.sku !== null && <small> SKU {p.sku}</small>}
                     <span class={`num${p.available === 0 ? ' low' : ''}`}>{p.available === 0 ? 'sold out' : `${p.available} left`}</span>
                   </li>
                 ))}
