@@ -76,7 +76,7 @@ describe('staff in a real browser', () => {
     const shopLink = await adminPage.getByRole('link', { name: 'View in the shop' }).getAttribute('href')
     await adminPage.goto(`${BASE}${shopLink}`)
     expect((await adminPage.locator('h1').innerText()).trim()).toBe(name)
-    expect(await adminPage.locator('.gallery img').count()).toBe(2)
+    expect(await adminPage.locator('.gallery-slide img').count()).toBe(2)
     expect((await adminPage.locator('.info .price').innerText()).trim()).toBe('$24.50')
     expect(await adminPage.locator('.gallery-main').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(40)
 
