@@ -12,6 +12,7 @@
  */
 import { parseArgs } from 'node:util'
 import { cpus, loadavg } from 'node:os'
+import { centsToDecimal } from '../src/platform/money'
 import { seedCatalog, type SeedBindings } from '../scripts/seed/catalog'
 import { seedCheckout } from '../scripts/seed/checkout'
 import { cartAddRequest, cartUpdatePath, cartUpdateRequest, checkFlashSale, domesticStandard, orderRequest, registerCustomers, searchTexts, stockedVariants } from './fixtures'
@@ -119,7 +120,7 @@ async function atSize(size: number) {
       { ...s, name: `GET /api/products?q= uncached (${texts.length} texts)`, ceiling: 'd1', target: 0.5, p99Key: 'search' },
       { base: store.base, path: (n) => `/api/products?q=${search(n)}&max_price=${noLimit(n)}` },
     )
-    await measured({ ...s, name: 'GET /products (list page) uncached', ceiling: 'd1' }, { base: store.base, path: (n) => `/products?max=${(noLimit(n) / 100).toFixed(2)}` })
+    await measured({ ...s, name: 'GET /products (list page) uncached', ceiling: 'd1' }, { base: store.base, path: (n) => `/products?max=${centsToDecimal(noLimit(n))}` })
     const orderIds: string[] = []
     await measured(
       { ...s, name: `POST /api/orders flash sale (${CUSTOMERS} customers, 1 product)`, ceiling: 'd1', target: 0.5, unit: 'orders/s' },

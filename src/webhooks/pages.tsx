@@ -12,6 +12,7 @@ import type { AppEnv } from '../platform/env'
 import { ApiError, forbidden, type FieldErrors } from '../platform/errors'
 import { wholeNumber } from '../platform/params'
 import { withQuery } from '../platform/query-string'
+import { dateStyleOf, formatDateTime, type DateStyle } from '../ui/dates'
 import { redirectWithFlash } from '../ui/flash'
 import { formAll, formFailure, formText, parseForm, type FormBody } from '../ui/form-input'
 import { Field, Form, Notice } from '../ui/forms'
@@ -39,7 +40,8 @@ const endpointFromForm = (form: FormBody) => ({
   is_active: formText(form, 'is_active') === 'on',
 })
 
-const when = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') + ' UTC' : '—')
+/** A moment as staff read it: their locale, the store's time zone (store settings). */
+const whenIn = (style: DateStyle) => (iso: string | null) => (iso ? formatDateTime(Date.parse(iso), style) : '—')
 
 interface FormState {
   message?: string
@@ -83,7 +85,8 @@ function SecretOnce({ secret }: { secret: string }) {
 }
 
 async function listPage(c: Ctx, state: FormState = {}, status: 200 | 400 | 404 | 409 = 200) {
-  const endpoints = await listEndpoints(c.env)
+  const [endpoints, style] = await Promise.all([listEndpoints(c.env), dateStyleOf(c)])
+  const when = whenIn(style)
   const csrf = csrfToken(c)
   return c.render(
     <section class="admin">
@@ -122,7 +125,8 @@ async function listPage(c: Ctx, state: FormState = {}, status: 200 | 400 | 404 |
 async function endpointPage(c: Ctx, endpoint: WebhookEndpointView, extra: { secret?: string; state?: FormState; status?: 200 | 201 | 400 | 404 | 409 } = {}) {
   const query = DeliveryQuery.safeParse(Object.fromEntries(Object.entries(c.req.query()).filter(([k, v]) => k === 'page' && v !== '')))
   const page = query.success ? query.data : { page: 1, page_size: 50 }
-  const deliveries = await listDeliveries(c.env, endpoint.id, { page: page.page, page_size: 50 })
+  const [deliveries, style] = await Promise.all([listDeliveries(c.env, endpoint.id, { page: page.page, page_size: 50 }), dateStyleOf(c)])
+  const when = whenIn(style)
   const csrf = csrfToken(c)
   const base = `/admin/webhooks/${endpoint.id}`
   const values = extra.state?.values ?? { url: endpoint.url, description: endpoint.description, event_types: endpoint.event_types, is_active: endpoint.is_active }
