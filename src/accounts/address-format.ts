@@ -6,18 +6,11 @@
  * (Google's libaddressinput data was considered: its format strings cover every country, at the cost of a
  * large table for the handful of countries this store ships to most.)
  */
+import type { ShippingAddress } from '../db/schema'
 import { countryName, regionName } from '../platform/countries'
 
-export interface PostalAddress {
-  name?: string | null
-  line1: string
-  line2?: string | null
-  city: string
-  region?: string | null
-  postal_code: string
-  country: string
-  phone?: string | null
-}
+/** A shipping address as the schema has it, whose recipient may be left out (a saved address, a form's preview). */
+export type PostalAddress = Omit<ShippingAddress, 'name'> & { name?: string | null }
 
 /** Countries that write "City, ST 12345" (the region as its code). */
 const CITY_REGION_POSTCODE = new Set(['US', 'CA', 'AU', 'PR'])
