@@ -37,6 +37,8 @@ async function cartUnits(env: Env, owner: { userId: number } | { tokenHash: stri
 
 /** Fills the shop header's personal part of every HTML page (see above); other answers pass untouched. */
 export const personalHeader = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  // The admin has its own header (src/admin/pages/layout.tsx), with no shop navigation to fill in.
+  if (c.req.path === '/admin' || c.req.path.startsWith('/admin/')) return next()
   await next()
   if (!c.res.headers.get('Content-Type')?.startsWith('text/html')) return
   const hasSession = getCookie(c, cookieName(c.env, 'sid')) !== undefined
