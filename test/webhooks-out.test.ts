@@ -18,6 +18,7 @@ import { handleWebhookBatch, WEBHOOK_QUEUE_NAME } from '../src/webhooks/deliver'
 import { recordWebhookEvent, webhookEventStatements, type WebhookEventInput } from '../src/webhooks/events'
 import { endpointUrlProblem } from '../src/webhooks/url'
 import { MINUTE_CRON } from '../src/platform/scheduled'
+import { formatDateTime, localeOf } from '../src/ui/dates'
 import { pruneExpired } from '../src/platform/pruning'
 import { BASE, Browser, callJson, insertProduct, registerUser, runCron, staffUser } from './helpers'
 import { placeOrder } from './orders-helpers'
@@ -343,7 +344,8 @@ describe('retries', () => {
     const browser = new Browser()
     await browser.submit('/account/sign-in', '/account/sign-in', { email: user.email, password: user.password })
     const page = await (await browser.fetch(`/admin/webhooks/${endpoint.id}`)).text()
-    expect(page).toContain('Disabled on')
+    // In staff's locale (en-GB without Accept-Language) and the store's time zone (UTC unless set).
+    expect(page).toContain(`Disabled on ${formatDateTime(t0 + 3 * DAY, { locale: localeOf(null), timeZone: 'UTC' })}:`)
     // Turning it back on gives it a clean slate.
     expect((await call('PATCH', `/endpoints/${endpoint.id}`, { is_active: true })).body).toMatchObject({ is_active: true, disabled_at: null, failing_since: null })
   })
