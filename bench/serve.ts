@@ -59,6 +59,9 @@ export const serveStore = (workerLogs: boolean) =>
     kvNamespaces: { CACHE: 'bench-cache' },
     r2Buckets: { IMAGES: 'bench-images' },
     durableObjects: { STOCK: { className: 'StockObject', useSQLite: true } },
+    // The producers of wrangler.toml, so that an order's outbox message is sent as in production; their
+    // consumers are not run here: in production they run in invocations of their own, not in the request.
+    queueProducers: { NOTIFY_QUEUE: { queueName: 'cato-notifications' }, WEBHOOK_QUEUE: { queueName: 'cato-webhooks' }, IMPORT_QUEUE: { queueName: 'cato-imports' } },
     bindings: { ENVIRONMENT: 'development', CATALOG_VERSION_TTL_MS: '5000' },
     ...stdio(workerLogs),
   })

@@ -1,6 +1,6 @@
 /** Accounts: registration, sign-in, profiles, avatars and passwords, shared by the API and the pages. */
 import { and, eq, gt, isNotNull, isNull, sql, type SQL } from 'drizzle-orm'
-import { getDb, type Db } from '../db/client'
+import { getDb, preparedOnce, type Db } from '../db/client'
 import { addresses, passwordResets, sessions, userProfiles, users, type User } from '../db/schema'
 import { defaultAddressStatements } from './addresses'
 import { guestRowOf, releaseGuestEmail } from './guests'
@@ -30,28 +30,44 @@ export async function findUser(env: Env, id: number): Promise<CurrentUser | null
 
 /** The user of a live browser session: one query (session joined with its user), since every page asks it. */
 export async function findSessionUser(env: Env, sessionId: string): Promise<CurrentUser | null> {
-  const row = await getDb(env)
+  const row = await sessionUserQuery(getDb(env)).get({ session: sessionId, now: Date.now() })
+  return row ? current(row.user) : null
+}
+
+const sessionUserQuery = preparedOnce((db) =>
+  db
     .select({ user: users })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, sessionId), sessionIsLive()))
-    .get()
-  return row ? current(row.user) : null
-}
+    .where(and(eq(sessions.id, sql.placeholder('session')), sessionIsLive(sql.placeholder('now'))))
+    .prepare(),
+)
 
 /**
  * The user an access token names, if its refresh family (when it names one) is still live: one query,
  * since every bearer request asks it.
  */
 export async function findTokenUser(env: Env, id: number, familyId: string | null): Promise<CurrentUser | null> {
-  const row = await getDb(env)
-    .select({ user: users, live: familyId === null ? sql<number>`1` : familyIsLive(familyId) })
-    .from(users)
-    .where(eq(users.id, id))
-    .get()
+  const db = getDb(env)
+  const row = familyId === null ? await tokenUserQuery(db).get({ id }) : await familyTokenUserQuery(db).get({ id, family: familyId })
   return row && row.live ? current(row.user) : null
 }
 
+const tokenUserQuery = preparedOnce((db) =>
+  db
+    .select({ user: users, live: sql<number>`1` })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare(),
+)
+
+const familyTokenUserQuery = preparedOnce((db) =>
+  db
+    .select({ user: users, live: familyIsLive(sql.placeholder('family')) })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .prepare(),
+)
 
 /** What a registration or sign-in starts, stored in the same batch as the account's change: a browser session or an API refresh token. */
 export type SignIn = { session: NewSession } | { refreshToken: NewRefreshToken }

@@ -4,7 +4,7 @@
  * server forgets it after 12 hours anyway. Sign-out and password changes delete the rows: revocation
  * is server-side, not a cookie deletion.
  */
-import { and, eq, gt, ne, sql, type SQL } from 'drizzle-orm'
+import { and, eq, gt, ne, sql, type Placeholder, type SQL } from 'drizzle-orm'
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { getDb, type Db } from '../db/client'
@@ -69,7 +69,7 @@ export async function sessionIdOf(c: Context<AppEnv>): Promise<string | null> {
 }
 
 /** SQL: the session is live (not yet expired). */
-export const sessionIsLive = () => gt(sessions.expiresAt, Date.now())
+export const sessionIsLive = (now: number | Placeholder = Date.now()) => gt(sessions.expiresAt, now)
 
 /** Signs the browser out: deletes the session row and the cookie. */
 export async function endSession(c: Context<AppEnv>) {

@@ -3,7 +3,7 @@
  * rotates on every use. Refresh tokens are stored by their SHA-256 in families: presenting one that was
  * already used means it was stolen or replayed, and the whole family is revoked.
  */
-import { and, eq, isNull, sql, type SQL } from 'drizzle-orm'
+import { and, eq, isNull, sql, type Placeholder, type SQL } from 'drizzle-orm'
 import { errors, jwtVerify, SignJWT } from 'jose'
 import { getDb, type Db } from '../db/client'
 import { refreshTokens, type User } from '../db/schema'
@@ -53,7 +53,7 @@ export async function verifyAccessToken(env: Env, token: string): Promise<Access
 }
 
 /** SQL: whether a refresh-token family still has a member that is not revoked (so its access tokens still work). */
-export const familyIsLive = (familyId: string) =>
+export const familyIsLive = (familyId: string | Placeholder) =>
   sql<number>`exists (select 1 from ${refreshTokens} where ${refreshTokens.familyId} = ${familyId} and ${refreshTokens.revokedAt} is null)`
 
 /** A refresh token not yet stored: what the client gets, the row's id (its SHA-256), its family and end. */

@@ -24,7 +24,7 @@ import { resolveVariantIds, type VariantForSale } from '../cart/variants'
 import { versionsUnchangedSql } from '../checkout/config'
 import { destinationOf, quote, quoteView, type Quote } from '../checkout/quote'
 import { problemMessage } from '../checkout/totals'
-import { chunkRows, getDb, type Db } from '../db/client'
+import { chunkRows, getDb, renderedOnce, type Db } from '../db/client'
 import { orderEvents, orderItems, orders, orderTaxLines, productCategories, products, productVariants, type ShippingAddress } from '../db/schema'
 import { redeemStatements, redemptionRefusal, type CodeRefusal } from '../discounts/service'
 import { enqueueOutbox, orderOutboxInsert } from '../notifications/outbox'
@@ -292,15 +292,20 @@ function linesUnchangedSql(lines: PricedLine[]): SQL {
       cats: variant.categoryIds.join(','),
     })),
   )
+  return sql`not exists (select 1 from json_each(${expected}) as line where not ${lineAsInD1()})`
+}
+
+/** True while D1's variant is the JSON `line` of the guard (`line.value`): the same text every order, rendered once. */
+const lineAsInD1 = renderedOnce(() => {
   const field = (name: string) => sql.raw(`json_extract(line.value, '$.${name}')`)
   const categories = sql`(select coalesce(group_concat(ids.category_id, ','), '') from (select ${productCategories.categoryId} as category_id from ${productCategories} where ${productCategories.productId} = ${products.id} order by 1) as ids)`
-  return sql`not exists (select 1 from json_each(${expected}) as line where not exists (select 1 from ${productVariants} join ${products} on ${products.id} = ${productVariants.productId}
+  return sql`exists (select 1 from ${productVariants} join ${products} on ${products.id} = ${productVariants.productId}
     where ${productVariants.id} = ${field('v')} and ${productVariants.productId} = ${field('p')}
       and ${productVariants.priceCents} = ${field('price')} and ${productVariants.isActive} = 1 and ${products.isActive} = 1
       and ${products.currency} = ${field('cur')} and ${productVariants.weightGrams} = ${field('w')} and ${products.taxClass} = ${field('tax')}
       and ${products.name} = ${field('name')} and ${productVariants.sku} is ${field('sku')} and ${productVariants.title} = ${field('title')}
-      and ${categories} = ${field('cats')}))`
-}
+      and ${categories} = ${field('cats')})`
+})
 
 /**
  * What the order's first event writes as its status: 'pending_payment' while everything the order was
@@ -338,7 +343,7 @@ export async function placeOrder(env: Env, userId: number, body: CreateOrderBody
   for (let attempt = 0; ; attempt++) {
     const fresh = attempt > 0
     const { priced: lines, holdExpiresAt } = await holdAll(env, orderId, requested, missing, fresh, asked)
-    let q: Quote
+      let q: Quote
     try {
       q = await orderQuote(env, lines, body, shippingAddress, email, fresh)
     } catch (err) {
@@ -349,9 +354,9 @@ export async function placeOrder(env: Env, userId: number, body: CreateOrderBody
     const placed = orderOutboxInsert(db, 'order.created', orderId)
     const statements = orderStatements(env, db, { orderId, userId, email, idempotencyKey, guest: guest !== undefined, cartId, lines, q, shippingAddress, holdExpiresAt, now })
     statements.push(placed.statement)
-    try {
+      try {
       await db.batch(statements)
-    } catch (err) {
+        } catch (err) {
       if (isStale(err) && attempt === 0) {
         // Something the order was priced from changed since the copies were made: price it again from fresh
         // ones (the stock objects read their variants again, the quote reads the versions and what moved).

@@ -13,6 +13,7 @@ import {
   insertReturn,
   insertLevel,
   isRetired,
+  levelCounts,
   levelKeys,
   liveHoldCount,
   rememberedSales,
@@ -667,7 +668,7 @@ export class StockObject extends DurableObject<Env> {
 
   /** Every level's on hand and units held, to tell which ones a transaction changed. */
   private counts(): Map<LevelKey, string> {
-    return new Map(levelKeys(this.sql).map((k) => [k, `${readLevel(this.sql, k)?.onHand}/${readLevel(this.sql, k)?.held}`]))
+    return levelCounts(this.sql)
   }
 
   /** A level's row in a loaded object. */

@@ -10,7 +10,7 @@ import { DEFAULT_LEVEL, type Hold, type LevelKey, type Outcome } from './types'
  *
  * Variants: a level is a variant (its key the variant id, `variantLevel`); every function that reads or
  * writes a count takes its level key, holds and outcomes carry the level they hold, and the units held are
- * summed per level; the write-through writes each level to its variant's D1 row and the sum to the
+ * counted per level (on the level's row, by triggers); the write-through writes each level to its variant's D1 row and the sum to the
  * product's. What remains: a reservation over several variants is one hold per variant, each with its own
  * reservation id (an order line per variant), reserved together in one transaction.
  */
@@ -56,6 +56,17 @@ export function createTables(sql: SqlStorage): void {
   // Objects made before levels were keyed: their holds and outcomes are all of the one default level.
   addColumn(sql, 'holds', 'level_key', `TEXT NOT NULL DEFAULT '${DEFAULT_LEVEL}'`)
   addColumn(sql, 'outcomes', 'level_key', `TEXT NOT NULL DEFAULT '${DEFAULT_LEVEL}'`)
+  // The units held of each level, kept on its row by triggers in the statement that changes a hold: summing
+  // the holds on every read made each call of a flash sale cost more the more orders it had held (a scan of
+  // every live hold, several times a call). Objects made before the column get it counted from their holds.
+  if (addColumn(sql, 'levels', 'held', 'INTEGER NOT NULL DEFAULT 0')) recountHeld(sql)
+  sql.exec(`CREATE TRIGGER IF NOT EXISTS holds_held_insert AFTER INSERT ON holds BEGIN
+    UPDATE levels SET held = held + NEW.qty WHERE level_key = NEW.level_key; END`)
+  sql.exec(`CREATE TRIGGER IF NOT EXISTS holds_held_delete AFTER DELETE ON holds BEGIN
+    UPDATE levels SET held = held - OLD.qty WHERE level_key = OLD.level_key; END`)
+  sql.exec(`CREATE TRIGGER IF NOT EXISTS holds_held_update AFTER UPDATE OF qty, level_key ON holds BEGIN
+    UPDATE levels SET held = held - OLD.qty WHERE level_key = OLD.level_key;
+    UPDATE levels SET held = held + NEW.qty WHERE level_key = NEW.level_key; END`)
   // Units of a sold reservation given back by one return (a refund's line), once per return id.
   sql.exec(`CREATE TABLE IF NOT EXISTS returns (
     return_id TEXT PRIMARY KEY,
@@ -95,6 +106,13 @@ function addColumn(sql: SqlStorage, table: string, column: string, definition: s
   return true
 }
 
+/** Counts every level's units held from its live holds (`key`: only that level's). */
+function recountHeld(sql: SqlStorage, key?: LevelKey): void {
+  const sum = 'SELECT coalesce(sum(qty), 0) FROM holds WHERE holds.level_key = levels.level_key'
+  if (key === undefined) sql.exec(`UPDATE levels SET held = (${sum})`)
+  else sql.exec(`UPDATE levels SET held = (${sum}) WHERE level_key = ?`, key)
+}
+
 /** The keys of the object's levels, in the order they were made (none before it has loaded its product). */
 export function levelKeys(sql: SqlStorage): LevelKey[] {
   return sql.exec<{ key: LevelKey }>('SELECT level_key AS key FROM levels ORDER BY rowid').toArray().map((row) => row.key)
@@ -107,6 +125,8 @@ export function levelKeys(sql: SqlStorage): LevelKey[] {
  */
 export function renameLevel(sql: SqlStorage, from: LevelKey, to: LevelKey): void {
   for (const table of ['levels', 'holds', 'outcomes']) sql.exec(`UPDATE ${table} SET level_key = ? WHERE level_key = ?`, to, from)
+  // The level moved before its holds, whose triggers then counted them on it a second time.
+  recountHeld(sql, to)
 }
 
 /** The level a reservation holds or held (its hold or its outcome), null for an id never seen. */
@@ -121,12 +141,17 @@ export function levelOfReservation(sql: SqlStorage, reservationId: string): Leve
   )
 }
 
+/** Every level's on hand and units held as `onHand/held`, by key: one read for a transaction to tell which levels it changed. */
+export function levelCounts(sql: SqlStorage): Map<LevelKey, string> {
+  return new Map(sql.exec<{ key: LevelKey; counts: string }>("SELECT level_key AS key, on_hand || '/' || held AS counts FROM levels").toArray().map((row) => [row.key, row.counts]))
+}
+
 /** A level's row with the units held of it, or null before the object has loaded its product. */
 export function readLevel(sql: SqlStorage, key: LevelKey): Level | null {
   const row = sql
     .exec<Level>(
       `SELECT product_id AS productId, on_hand AS onHand, version, flushed_version AS flushedVersion,
-        flushed_available AS flushedAvailable, (SELECT coalesce(sum(qty), 0) FROM holds WHERE level_key = levels.level_key) AS held
+        flushed_available AS flushedAvailable, held
       FROM levels WHERE level_key = ?`,
       key,
     )
@@ -136,7 +161,13 @@ export function readLevel(sql: SqlStorage, key: LevelKey): Level | null {
 
 /** Stores a level's stock loaded from D1, unless a concurrent load got there first. */
 export function insertLevel(sql: SqlStorage, key: LevelKey, productId: number, onHand: number): void {
-  sql.exec('INSERT OR IGNORE INTO levels (level_key, product_id, on_hand, flushed_available) VALUES (?, ?, ?, ?)', key, productId, onHand, onHand)
+  // Holds of the key before its level (an object made before levels): counted on it from the start.
+  sql.exec(
+    'INSERT OR IGNORE INTO levels (level_key, product_id, on_hand, flushed_available, held) VALUES (?1, ?2, ?3, ?3, (SELECT coalesce(sum(qty), 0) FROM holds WHERE level_key = ?1))',
+    key,
+    productId,
+    onHand,
+  )
 }
 
 /** Sets a level's on_hand (the transaction counts the change, see `countChange`). */
