@@ -46,7 +46,7 @@ async function familyOf(userId: number): Promise<string> {
 }
 
 /** An access token signed with the development key that is in the repository. */
-const devKeyToken = async (user: { id: number; role: 'admin'; tokenVersion: number }) => signAccessToken(envFor('development'), user, await familyOf(user.id))
+const devKeyToken = async (user: { id: number; role: 'admin'; tokenVersion: number; email: string }) => signAccessToken(envFor('development'), user, await familyOf(user.id))
 
 async function localSignedEvent() {
   const payload = JSON.stringify(stripeEvent('customer.created', { id: 'cus_fail_closed' }))
@@ -65,7 +65,7 @@ describe('development keeps its fallbacks', () => {
 
   it('accepts a token signed with the development key and signs in without AUTH_SECRET', async () => {
     const admin = await anAdmin()
-    const listed = await call(development, '/api/admin/users', { headers: { Authorization: `Bearer ${await devKeyToken(admin.user)}` } })
+    const listed = await call(development, '/api/admin/users', { headers: { Authorization: `Bearer ${await devKeyToken({ ...admin.user, email: admin.email })}` } })
     expect(listed.status).toBe(200)
     const token = await call(development, '/api/auth/token', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: admin.email, password: admin.password }) })
     expect(token.status).toBe(200)
@@ -92,7 +92,7 @@ describe.each(CLOSED)('%s fails closed without its secrets', (_name, environment
 
   it('rejects a token signed with the development key on /api/admin/users', async () => {
     const admin = await anAdmin()
-    const headers = { Authorization: `Bearer ${await devKeyToken(admin.user)}` }
+    const headers = { Authorization: `Bearer ${await devKeyToken({ ...admin.user, email: admin.email })}` }
     const unconfigured = await call(bare, '/api/admin/users', { headers })
     expect(unconfigured.status).toBe(503)
     expect(await errorCode(unconfigured)).toBe('auth_not_configured')

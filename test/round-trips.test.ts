@@ -6,11 +6,13 @@
  * on the request's path once the object is warm, which each test makes it first.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test'
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
+import { decodeJwt, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import worker from '../src/index'
 import { getDb } from '../src/db/client'
-import { productVariants, shippingMethods, shippingZoneAreas, shippingZones, taxRates } from '../src/db/schema'
+import { authSecret } from '../src/accounts/secrets'
+import { orders, productVariants, shippingMethods, shippingZoneAreas, shippingZones, taxRates, users } from '../src/db/schema'
 import type { CartView } from '../src/cart/service'
 import type { OrderView } from '../src/orders/service'
 import { BASE, callJson, insertProduct, registerUser } from './helpers'
@@ -118,19 +120,23 @@ async function warmStore(stock = 100) {
   const product = await insertProduct({ name: `Harbor Mug ${crypto.randomUUID().slice(0, 6)}`, stockQuantity: stock, priceCents: 1800 })
   const variantId = await defaultVariant(product.id)
   const who = await registerUser()
-  const order = (quantity = 1) => counted<OrderView & { error?: { code: string; message: string } }>('POST', '/api/orders', { items: [{ variant_id: variantId, quantity }], shipping_address: ADDRESS, shipping_method_id: methodId }, who.bearer)
+  const orderWith = (headers: Record<string, string>, quantity = 1) =>
+    counted<OrderView & { error?: { code: string; message: string } }>('POST', '/api/orders', { items: [{ variant_id: variantId, quantity }], shipping_address: ADDRESS, shipping_method_id: methodId }, headers)
+  const order = (quantity = 1) => orderWith(who.bearer, quantity)
   expect((await order()).status).toBe(201)
-  return { product, variantId, who, order }
+  return { product, variantId, who, order, orderWith }
 }
 
+/** How many orders the user has in D1. */
+const ordersOf = async (userId: number) => (await getDb(env).select({ id: orders.id }).from(orders).where(eq(orders.userId, userId))).length
+
 describe('placing an order', () => {
-  it('is one D1 batch, one stock object call and the sign-in check, and answers what GET then shows', async () => {
+  it('is one D1 batch and one stock object call, and answers what GET then shows', async () => {
     const { order, who } = await warmStore()
     const placed = await order(2)
     expect(placed.status).toBe(201)
-    // The bearer token's revocation check (src/accounts/guard.ts) is the one statement; everything else is the batch.
-    expect(placed.trips.queries).toHaveLength(1)
-    expect(placed.trips.queries[0]).toMatch(/from "users"/)
+    // The bearer token's sign-in is checked by the batch's guard (src/orders/place.ts), not read first.
+    expect(placed.trips.queries).toEqual([])
     expect(placed.trips.batches).toHaveLength(1)
     expect(placed.trips.stock).toEqual(['reserveSale'])
     const shown = await callJson<OrderView>('GET', `/api/orders/${placed.body.id}`, undefined, who.bearer)
@@ -178,6 +184,65 @@ describe('placing an order', () => {
     const placed = await order(5)
     expect(placed.status).toBe(409)
     expect(placed.body.error?.message).toBe(`Only 2 of ${product.name} available`)
+  })
+})
+
+describe('placing an order with a bearer token whose sign-in the batch checks', () => {
+  it('answers 401 to a token signed out since, and neither stores an order nor keeps its hold', async () => {
+    const { order, who, product } = await warmStore()
+    expect((await callJson('POST', '/api/auth/logout', { refresh_token: who.refresh_token })).status).toBe(204)
+    const placed = await order(3)
+    expect(placed.status).toBe(401)
+    expect(placed.body.error?.message).toBe('Access token revoked')
+    expect(await ordersOf(who.user.id)).toBe(1)
+    expect((await stockView(product.id)).held).toBe(1)
+  })
+
+  it('answers 401 to a token issued before a password change, even when a price changed too', async () => {
+    const { order, who, product, variantId } = await warmStore()
+    await getDb(env).update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1` }).where(eq(users.id, who.user.id))
+    await getDb(env).update(productVariants).set({ priceCents: 2500 }).where(eq(productVariants.id, variantId))
+    const placed = await order(2)
+    expect(placed.status).toBe(401)
+    expect(await ordersOf(who.user.id)).toBe(1)
+    expect((await stockView(product.id)).held).toBe(1)
+  })
+
+  it("writes the account's current email when it changed since the token was issued", async () => {
+    const { order, who } = await warmStore()
+    const changed = `changed-${crypto.randomUUID().slice(0, 8)}@example.com`
+    await getDb(env).update(users).set({ email: changed }).where(eq(users.id, who.user.id))
+    const placed = await order(1)
+    expect(placed.status).toBe(201)
+    expect(placed.body.email).toBe(changed)
+    expect((await callJson<OrderView>('GET', `/api/orders/${placed.body.id}`, undefined, who.bearer)).body.email).toBe(changed)
+    // Refused once by the guard, the user read, then written with the new email.
+    expect(placed.trips.batches).toHaveLength(2)
+  })
+
+  it('takes a token issued before tokens carried the email, reading the user first', async () => {
+    const { orderWith, who } = await warmStore()
+    const claims = decodeJwt(who.access_token)
+    const older = await new SignJWT({ role: claims.role, ver: claims.ver, fam: claims.fam })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(String(claims.sub))
+      .setIssuer(String(claims.iss))
+      .setAudience(claims.aud as string)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(authSecret(env))
+    const placed = await orderWith({ Authorization: `Bearer ${older}` })
+    expect(placed.status).toBe(201)
+    expect(placed.body.email).toBe(who.email.toLowerCase())
+    expect(placed.trips.queries).toHaveLength(1)
+    expect(placed.trips.queries[0]).toMatch(/from "users"/)
+  })
+
+  it('still answers 401 without a token, and to a forged one', async () => {
+    const { orderWith } = await warmStore()
+    expect((await orderWith({})).status).toBe(401)
+    const forged = await new SignJWT({ role: 'customer', ver: 0, em: 'x@example.com' }).setProtectedHeader({ alg: 'HS256' }).setSubject('1').setIssuer('cato-store').setAudience('cato-store-api').setExpirationTime('5m').sign(new TextEncoder().encode('not the key at all, but long enough'))
+    expect((await orderWith({ Authorization: `Bearer ${forged}` })).status).toBe(401)
   })
 })
 

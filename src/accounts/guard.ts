@@ -4,20 +4,28 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import type { UserRole } from '../db/schema'
-import type { AppEnv, CurrentUser } from '../platform/env'
+import type { AccessClaims, AppEnv, CurrentUser } from '../platform/env'
 import { forbidden, unauthorized } from '../platform/errors'
 import { findSessionUser, findTokenUser } from './service'
 import { sessionIdOf } from './sessions'
 import { verifyAccessToken } from './tokens'
 
+/** The claims of the request's bearer token, or null without an Authorization header; 401 for another scheme or a token that is not valid. */
+async function bearerClaims(c: Context<AppEnv>): Promise<AccessClaims | null> {
+  const known = c.get('accessClaims')
+  if (known) return known
+  const header = c.req.header('Authorization')
+  if (header === undefined) return null
+  const [scheme, token] = header.split(' ')
+  if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('Use "Authorization: Bearer <access token>"')
+  return verifyAccessToken(c.env, token)
+}
+
 /** The signed-in user of this request, if any (memoised on the context). */
 export async function currentUser(c: Context<AppEnv>): Promise<CurrentUser | null> {
   if (c.get('user')) return c.get('user') ?? null
-  const header = c.req.header('Authorization')
-  if (header !== undefined) {
-    const [scheme, token] = header.split(' ')
-    if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('Use "Authorization: Bearer <access token>"')
-    const claims = await verifyAccessToken(c.env, token)
+  const claims = await bearerClaims(c)
+  if (claims) {
     const user = await findTokenUser(c.env, claims.userId, claims.familyId)
     // A password change bumps the version, and a revoked refresh family (reuse, sign-out) takes its
     // access tokens along: tokens issued before either stop working at once.
@@ -38,6 +46,18 @@ export async function currentUser(c: Context<AppEnv>): Promise<CurrentUser | nul
 /** 401 unless signed in; the user is then `c.get('user')`. */
 export const requireUser = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   if (!(await currentUser(c))) throw unauthorized()
+  await next()
+}
+
+/**
+ * For a route whose own D1 batch checks the sign-in (placing an order, `signInHoldsSql`): a bearer token
+ * that carries its email is verified (signature, expiry, issuer) without reading D1, and its claims are
+ * `c.get('accessClaims')`; anything else is checked as `requireUser` does (the user is then `c.get('user')`).
+ */
+export const requireUserOrClaims = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const claims = await bearerClaims(c)
+  if (claims?.email != null) c.set('accessClaims', claims)
+  else if (!(await currentUser(c))) throw unauthorized()
   await next()
 }
 

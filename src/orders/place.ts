@@ -9,7 +9,9 @@
  * 3. ONE D1 batch writes the order, its lines, tax lines, discount uses, first event, the cart's lines gone
  *    and its outbox entry, and is refused whole (`STALE_GUARD`) when D1 no longer agrees with what the total
  *    was computed from: a line's price, sold state, currency, weight, tax class, categories, name, SKU or
- *    title, or the version of the rules or the discounts. The order is then priced once more from fresh
+ *    title, or the version of the rules or the discounts, or (an order placed with a bearer token) the
+ *    token's sign-in: its user's version and email and its family (`signInHoldsSql`), which is then read to
+ *    answer a revoked token 401 before anything else. The order is then priced once more from fresh
  *    copies (the holds stay: the same reservation ids) and written again; a second refusal is a 409;
  * 4. the answer is built from what was written, not read back.
  *
@@ -18,7 +20,8 @@
  */
 import { sql, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { profileOf } from '../accounts/service'
+import { findTokenUser, profileOf } from '../accounts/service'
+import { signInHoldsSql, type AccessClaims } from '../accounts/tokens'
 import { orderableCartLines, orderableCartLinesOf, removeOrderedLines } from '../cart/service'
 import { resolveVariantIds, type VariantForSale } from '../cart/variants'
 import { versionsUnchangedSql } from '../checkout/config'
@@ -28,7 +31,7 @@ import { chunkRows, getDb, renderedOnce, type Db } from '../db/client'
 import { orderEvents, orderItems, orders, orderTaxLines, productCategories, products, productVariants, type ShippingAddress } from '../db/schema'
 import { redeemStatements, redemptionRefusal, type CodeRefusal } from '../discounts/service'
 import { enqueueOutbox, orderOutboxInsert } from '../notifications/outbox'
-import { ApiError, badRequest, validationFailed, type FieldErrors } from '../platform/errors'
+import { ApiError, badRequest, unauthorized, validationFailed, type FieldErrors } from '../platform/errors'
 import { logError, logEvent } from '../platform/logging'
 import { HOLD_TTL_MS_DEFAULT, productsOfVariants, stockOf } from '../stock/client'
 import type { ReserveSaleResult, SaleVariant } from '../stock/types'
@@ -311,7 +314,8 @@ const lineAsInD1 = renderedOnce(() => {
  * What the order's first event writes as its status: 'pending_payment' while everything the order was
  * priced from is as it was, else NULL, which its NOT NULL column refuses, and with it the whole batch.
  */
-const guardedStatus = (lines: PricedLine[], q: Quote): SQL => sql`case when ${versionsUnchangedSql(q.versions)} and ${linesUnchangedSql(lines)} then 'pending_payment' end`
+const guardedStatus = (lines: PricedLine[], q: Quote, signIn: SignIn | undefined): SQL =>
+  sql`case when ${versionsUnchangedSql(q.versions)} and ${linesUnchangedSql(lines)}${signIn ? sql` and ${signInHoldsSql(signIn)}` : sql``} then 'pending_payment' end`
 
 /** The refusal the guard makes: SQLite's words for a NULL in the first event's status. */
 const STALE_GUARD = /NOT NULL constraint failed: order_events\.to_status/
@@ -326,8 +330,26 @@ function isStale(err: unknown): boolean {
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString()
 
-/** Places an order (see the top of this file); `accountEmail`: the signed-in user's, which spares reading the profile when the body gives the address. */
-export async function placeOrder(env: Env, userId: number, body: CreateOrderBody, orderId: string, idempotencyKey?: string, guest?: GuestPurchase, accountEmail?: string): Promise<OrderView> {
+/**
+ * A bearer token's claims not yet checked against D1 (`requireUserOrClaims`): the order's guard checks them
+ * in its batch, and only a refusal reads the user to tell a revoked token from a changed price.
+ */
+export type SignIn = AccessClaims & { email: string }
+
+/**
+ * Places an order (see the top of this file); `accountEmail`: the signed-in user's, which spares reading the
+ * profile when the body gives the address; `signIn`: the sign-in to check in the order's own batch.
+ */
+export async function placeOrder(
+  env: Env,
+  userId: number,
+  body: CreateOrderBody,
+  orderId: string,
+  idempotencyKey?: string,
+  guest?: GuestPurchase,
+  accountEmail?: string,
+  signIn?: SignIn,
+): Promise<OrderView> {
   const db = getDb(env)
   const { cartId, lines: requested, missing } = await requestedLines(env, orderId, userId, body, guest)
   // The lines' refs in the order asked: how a refusal lists them.
@@ -338,7 +360,7 @@ export async function placeOrder(env: Env, userId: number, body: CreateOrderBody
   const shippingAddress: ShippingAddress | null = body.shipping_address ?? profile?.default_shipping_address ?? null
   if (!shippingAddress) throw validationFailed({ shipping_address: [guest ? 'is required' : 'is required: none was given and the profile has no default address'] })
   // The order's contact, and the customer its discounts count against: the guest's email, or the account's.
-  const email = (guest?.email ?? profile?.email ?? accountEmail ?? '').toLowerCase()
+  let email = (guest?.email ?? profile?.email ?? accountEmail ?? '').toLowerCase()
 
   for (let attempt = 0; ; attempt++) {
     const fresh = attempt > 0
@@ -352,11 +374,27 @@ export async function placeOrder(env: Env, userId: number, body: CreateOrderBody
     }
     const now = Date.now()
     const placed = orderOutboxInsert(db, 'order.created', orderId)
-    const statements = orderStatements(env, db, { orderId, userId, email, idempotencyKey, guest: guest !== undefined, cartId, lines, q, shippingAddress, holdExpiresAt, now })
+    const statements = orderStatements(env, db, { orderId, userId, email, idempotencyKey, guest: guest !== undefined, cartId, lines, q, shippingAddress, holdExpiresAt, now, signIn })
     statements.push(placed.statement)
       try {
       await db.batch(statements)
         } catch (err) {
+      if (signIn) {
+        // Whatever refused the batch, a sign-in that no longer holds (the guard checks it too) is told as
+        // such, and learns nothing else: a revoked token places nothing.
+        const user = await findTokenUser(env, signIn.userId, signIn.familyId)
+        if (!user || user.tokenVersion !== signIn.tokenVersion) {
+          await releaseAll(env, lines)
+          throw unauthorized('Access token revoked')
+        }
+        signIn = undefined
+        if (user.email !== email) {
+          // The account's email changed since the token was issued: the order, and the discounts it
+          // counts against, take the current one.
+          email = user.email
+          if (attempt === 0) continue
+        }
+      }
       if (isStale(err) && attempt === 0) {
         // Something the order was priced from changed since the copies were made: price it again from fresh
         // ones (the stock objects read their variants again, the quote reads the versions and what moved).
@@ -390,7 +428,7 @@ interface Placement {
 function orderStatements(
   env: Env,
   db: Db,
-  { orderId, userId, email, idempotencyKey, guest, cartId, lines, q, shippingAddress, holdExpiresAt, now }: Placement & { userId: number; idempotencyKey?: string | undefined; guest: boolean; cartId: number | null },
+  { orderId, userId, email, idempotencyKey, guest, cartId, lines, q, shippingAddress, holdExpiresAt, now, signIn }: Placement & { userId: number; idempotencyKey?: string | undefined; guest: boolean; cartId: number | null; signIn: SignIn | undefined },
 ): [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] {
   const totals = q.totals
   const byVariant = new Map(totals.lines.map((line) => [line.variantId, line]))
@@ -443,7 +481,7 @@ function orderStatements(
     // A discount's use is counted in the batch that places the order: past its limit the batch fails whole.
     ...redeemStatements(db, orderId, email, totals.discounts),
     // The guard: its status is NULL, and the batch refused, if anything the order was priced from changed.
-    db.insert(orderEvents).values({ orderId, toStatus: guardedStatus(lines, q), note: cartId === null ? 'placed' : 'placed from the cart', at: now }),
+    db.insert(orderEvents).values({ orderId, toStatus: guardedStatus(lines, q, signIn), note: cartId === null ? 'placed' : 'placed from the cart', at: now }),
   ]
   // The cart gives up its lines in the same batch that makes the order: both happen or neither.
   if (cartId !== null) statements.push(removeOrderedLines(env, cartId, lines.map((line) => line.variantId)))

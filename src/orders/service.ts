@@ -28,7 +28,7 @@ import { withQuery } from '../platform/query-string'
 import { isOrderLinkKey } from './links'
 import { claimKey, releaseKey } from './idempotency'
 import type { OrderLineView, OrderPage, OrderView } from './responses'
-import { placeOrder, type GuestPurchase } from './place'
+import { placeOrder, type GuestPurchase, type SignIn } from './place'
 import type { CreateOrderBody, OrderListQuery } from './schemas'
 import { canTransition, illegalTransition, transition } from './status'
 import { stockOf } from '../stock/client'
@@ -165,8 +165,10 @@ export async function createOrder(
   guest?: GuestPurchase,
   /** The signed-in user's email (the request's): with an address in the body, no profile is read. */
   accountEmail?: string,
+  /** A bearer token's sign-in, checked in the order's batch rather than read first (no Idempotency-Key only). */
+  signIn?: SignIn,
 ): Promise<{ order: OrderView; created: boolean }> {
-  if (idempotencyKey === undefined) return { order: await placeOrder(env, userId, body, crypto.randomUUID(), undefined, guest, accountEmail), created: true }
+  if (idempotencyKey === undefined) return { order: await placeOrder(env, userId, body, crypto.randomUUID(), undefined, guest, accountEmail, signIn), created: true }
 
   const db = getDb(env)
   const exists = async (orderId: string) => (await orderStatus(db, orderId)) !== null

@@ -4,10 +4,27 @@ import { ApiError } from './errors'
 /** The signed-in user as routes see it (no password hash). */
 export type CurrentUser = Pick<User, 'id' | 'email' | 'name' | 'role' | 'tokenVersion'>
 
+/** What a valid access token says (src/accounts/tokens.ts), before D1 is asked whether it still holds. */
+export interface AccessClaims {
+  userId: number
+  tokenVersion: number
+  /** The refresh-token family the token was issued with: revoking the family (reuse, sign-out) ends it too. */
+  familyId: string | null
+  /** The account's email when the token was issued; null in tokens issued before it was carried. */
+  email: string | null
+}
+
 /** Bindings come from `wrangler types` (worker-configuration.d.ts); variables set by middleware go here. */
 export type AppEnv = {
   Bindings: Env
-  Variables: { requestId: string; csrfToken?: string; user?: CurrentUser; sessionId?: string }
+  Variables: {
+    requestId: string
+    csrfToken?: string
+    user?: CurrentUser
+    sessionId?: string
+    /** A bearer token verified but not yet checked against D1: set by `requireUserOrClaims` for a route whose own batch checks it. */
+    accessClaims?: AccessClaims
+  }
 }
 
 /**

@@ -80,5 +80,5 @@ export function reportRequestError(c: Context<AppEnv>, err: unknown): void {
   } catch {
     // No execution context (app.request in a script): the report is sent without it.
   }
-  void reportError(c.env, err, { requestId: c.get('requestId'), request: c.req.raw, route: routePath(c), userId: c.get('user')?.id, waitUntil })
+  void reportError(c.env, err, { requestId: c.get('requestId'), request: c.req.raw, route: routePath(c), userId: c.get('user')?.id ?? c.get('accessClaims')?.userId, waitUntil })
 }

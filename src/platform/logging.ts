@@ -130,7 +130,7 @@ export const requestLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
     status: c.res.status,
     // Workers advance the clock only across I/O, so this is the time spent waiting, not CPU time.
     duration_ms: Date.now() - startedAt,
-    user_id: c.get('user')?.id ?? null,
+    user_id: c.get('user')?.id ?? c.get('accessClaims')?.userId ?? null,
   }
   log(fields.status >= 500 ? 'error' : fields.status >= 400 ? 'warn' : 'info', { msg: 'request', ...fields })
   count(() => recordRequest(c.env, fields))
