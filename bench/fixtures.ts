@@ -88,6 +88,16 @@ export const cartAddRequest =
     return { method: 'POST', headers: json(customer.bearer), body: JSON.stringify({ variant_id: variant.variantId, quantity: 1 }) }
   }
 
+/** Every customer's cart holds a line of every variant of the pool: what the cart update scenario changes, however few adds ran before it. */
+export async function fillCarts(base: string, customers: Customer[], pool: StockedVariant[]): Promise<void> {
+  const add = cartAddRequest(customers, pool)
+  for (let n = 0; n < customers.length * pool.length; n++) {
+    const { headers, body } = add(n)
+    const answer = await fetch(`${base}/api/cart/items`, { method: 'POST', headers, body })
+    if (!answer.ok) throw new Error(`filling the carts: ${answer.status} ${await answer.text()}`)
+  }
+}
+
 export const cartUpdatePath = (customers: Customer[], pool: StockedVariant[]) => (n: number) => `/api/cart/items/${cartTarget(customers, pool, n).variant.variantId}`
 
 export const cartUpdateRequest =

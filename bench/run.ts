@@ -15,7 +15,7 @@ import { cpus, loadavg } from 'node:os'
 import { centsToDecimal } from '../src/platform/money'
 import { seedCatalog, type SeedBindings } from '../scripts/seed/catalog'
 import { seedCheckout } from '../scripts/seed/checkout'
-import { cartAddRequest, cartUpdatePath, cartUpdateRequest, checkFlashSale, domesticStandard, orderRequest, registerCustomers, searchTexts, stockedVariants } from './fixtures'
+import { cartAddRequest, cartUpdatePath, cartUpdateRequest, checkFlashSale, fillCarts, domesticStandard, orderRequest, registerCustomers, searchTexts, stockedVariants } from './fixtures'
 import { load, type Figures, type LoadOptions } from './load'
 import { runPeer } from './peer'
 import { applyMigrations, buildAll, serveCeiling, serveStore } from './serve'
@@ -131,6 +131,7 @@ async function atSize(size: number) {
     process.stderr.write(`  ${size}: flash sale: ${orderIds.length} orders answered 201, ${problems.length ? problems.join('; ') : '0 oversold, every 201 a stored order'}\n`)
     failures.push(...problems.map((p) => `${size} products, flash sale: ${p}`))
     await measured({ ...s, name: 'POST /api/cart/items (cart add)', p99Max: CART_P99_MAX_MS }, { base: store.base, path: () => '/api/cart/items', request: cartAddRequest(shoppers, cartPool) })
+    await fillCarts(store.base, shoppers, cartPool)
     await measured({ ...s, name: 'PATCH /api/cart/items/:id (cart update)', p99Max: CART_P99_MAX_MS }, { base: store.base, path: cartUpdatePath(shoppers, cartPool), request: cartUpdateRequest(shoppers, cartPool) })
   } finally {
     await Promise.all([store.mf.dispose(), bare.mf.dispose(), d1.mf.dispose()])

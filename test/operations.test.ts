@@ -150,6 +150,14 @@ describe('log redaction fast path', () => {
     for (const secret of secrets) expect(redactText(`before ${secret} after`), secret).not.toContain(secret)
     for (const plain of ['POST', '/api/orders/:id', '12345678-1234-1234-1234-123456789012', 'order 1795612839926', 'Harbor Mug']) expect(redactText(plain)).toBe(plain)
   })
+
+  it('judges a field name the same each time it is remembered, past the names it keeps, and keeps "__proto__" a field', () => {
+    for (let i = 0; i < 600; i++) expect(redact({ [`field_${i}`]: 'x', [`api_key_${i}`]: 'y' })).toEqual({ [`field_${i}`]: 'x', [`api_key_${i}`]: '[redacted]' })
+    for (let round = 0; round < 2; round++) expect(redact({ password: 'p', email: 'e' })).toEqual({ password: '[redacted]', email: 'e' })
+    const copy = redact(JSON.parse('{"__proto__": {"token": "t"}}')) as Record<string, unknown>
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype)
+    expect(JSON.stringify(copy)).toBe('{"__proto__":{"token":"[redacted]"}}')
+  })
 })
 
 describe('domain events', () => {

@@ -8,9 +8,9 @@ import { eq } from 'drizzle-orm'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { bumpCatalogVersion } from '../src/catalog/cache'
 import { chunkRows, getDb } from '../src/db/client'
-import { FACETS_MATCHES_MAX } from '../src/catalog/queries'
+import { SEARCH_RESULTS_MAX } from '../src/catalog/queries'
 import { categories, products, productVariants } from '../src/db/schema'
-import { getJson, insertProduct, insertVariantProduct } from './helpers'
+import { BASE, getJson, insertProduct, insertVariantProduct } from './helpers'
 
 interface Item {
   slug: string
@@ -19,7 +19,7 @@ interface Item {
 interface ListBody {
   items: Item[]
   total: number
-  search: { query: string; corrected_from: string | null; did_you_mean: string | null } | null
+  search: { query: string; corrected_from: string | null; did_you_mean: string | null; more_matches: boolean } | null
 }
 
 /** slug, name, description, SKU of its one variant. */
@@ -150,10 +150,10 @@ describe('search relevance', () => {
 
   it('answers a misspelt search with its correction, and says so', async () => {
     const { body } = await search('skilet')
-    expect(body.search).toEqual({ query: 'skillet', corrected_from: 'skilet', did_you_mean: null })
+    expect(body.search).toEqual({ query: 'skillet', corrected_from: 'skilet', did_you_mean: null, more_matches: false })
     expect(body.total).toBeGreaterThan(0)
     // A search whose words all exist is not corrected.
-    expect((await search('skillet')).body.search).toEqual({ query: 'skillet', corrected_from: null, did_you_mean: null })
+    expect((await search('skillet')).body.search).toEqual({ query: 'skillet', corrected_from: null, did_you_mean: null, more_matches: false })
     // Nothing close enough: no correction, no results.
     const nothing = await search('zzyzxqq')
     expect([nothing.body.total, nothing.body.search?.corrected_from]).toEqual([0, null])
@@ -164,7 +164,7 @@ describe('search relevance', () => {
     await insertProduct({ name: 'Turn Table Cloth', description: 'Linen.' })
     await bumpCatalogVersion(env)
     const typed = await search('turnt')
-    expect(typed.body.search).toEqual({ query: 'turnt', corrected_from: null, did_you_mean: null })
+    expect(typed.body.search).toEqual({ query: 'turnt', corrected_from: null, did_you_mean: null, more_matches: false })
     expect(typed.body.items.map((i) => i.slug)).toContain(slugs.get('turntable'))
   })
 
@@ -174,7 +174,7 @@ describe('search relevance', () => {
     await bumpCatalogVersion(env)
     const { body } = await search('headphnes')
     expect(body.items.map((i) => i.name)).toEqual(['Headphnes Stand'])
-    expect(body.search).toEqual({ query: 'headphnes', corrected_from: null, did_you_mean: 'headphones' })
+    expect(body.search).toEqual({ query: 'headphnes', corrected_from: null, did_you_mean: 'headphones', more_matches: false })
   })
 
   it('says so on the shop page: the corrected results, or a link to the correction', async () => {
@@ -247,17 +247,33 @@ describe('facets', () => {
   })
 })
 
-describe('facets over many matches', () => {
-  it(`counts no facets where more than ${FACETS_MATCHES_MAX} products match, and still lists them`, async () => {
+describe('a search that more products match than it answers', () => {
+  it(`answers its best ${SEARCH_RESULTS_MAX} and says there are more; filters narrow every match, an old exact name comes first, the last page stops there`, async () => {
     const db = getDb(env)
     const stamp = Date.now().toString(36)
-    const rows = Array.from({ length: FACETS_MATCHES_MAX + 1 }, (_, i) => ({ name: `Wombatcap ${i}`, slug: `wombatcap-${stamp}-${i}`, priceCents: 1000, stockQuantity: 1 }))
+    const exact = await insertProduct({ name: 'Wombatcap', priceCents: 1000 })
+    // The oldest hundred are cheap: not among the newest matches, but what a price filter must find.
+    const rows = Array.from({ length: SEARCH_RESULTS_MAX + 200 }, (_, i) => ({ name: `Wombatcap ${i}`, slug: `wombatcap-${stamp}-${i}`, priceCents: i < 100 ? 500 : 1000, stockQuantity: 1 }))
     const [first, ...rest] = chunkRows(rows, 0, products).map((chunk) => db.insert(products).values(chunk))
     await db.batch([first!, ...rest])
     await bumpCatalogVersion(env)
-    const many = await getJson<ListBody & { facets: unknown }>('/api/products?q=wombatcap&include=facets')
-    expect([many.status, many.body.total, many.body.facets]).toEqual([200, FACETS_MATCHES_MAX + 1, null])
-    expect(many.body.items).toHaveLength(20)
+
+    const many = await getJson<ListBody & { facets: { in_stock: number } | null; total_pages: number }>('/api/products?q=wombatcap&include=facets&page_size=100')
+    expect([many.status, many.body.total, many.body.total_pages, many.body.search?.more_matches, many.body.facets]).toEqual([200, SEARCH_RESULTS_MAX, SEARCH_RESULTS_MAX / 100, true, null])
+    expect(many.body.items[0]?.name).toBe(exact.name)
+
+    const last = await getJson<ListBody & { next: string | null }>(`/api/products?q=wombatcap&page_size=100&page=${SEARCH_RESULTS_MAX / 100}`)
+    expect([last.body.items.length, last.body.next]).toEqual([100, null])
+    expect((await getJson<ListBody>(`/api/products?q=wombatcap&page_size=100&page=${SEARCH_RESULTS_MAX / 100 + 1}`)).body.items).toEqual([])
+
+    const cheap = await getJson<ListBody>('/api/products?q=wombatcap&max_price=600&page_size=100')
+    expect([cheap.body.total, cheap.body.search?.more_matches]).toEqual([100, false])
+    expect(new Set(cheap.body.items.map((item) => item.name))).toEqual(new Set(rows.slice(0, 100).map((row) => row.name)))
+
+    const page = await SELF.fetch(`${BASE}/products?q=wombatcap`)
+    const html = await page.text()
+    expect(html).toContain(`${SEARCH_RESULTS_MAX.toLocaleString('en-US')}+ products`)
+    expect(html).toContain(`Showing the best ${SEARCH_RESULTS_MAX.toLocaleString('en-US')} matches for “wombatcap”`)
   }, 60_000)
 })
 

@@ -678,8 +678,13 @@ export const shopPages = new Hono<AppEnv>()
             </aside>
             <section aria-label="Products">
               <p class="count" role="status">
-                {page.total} {page.total === 1 ? 'product' : 'products'}
+                {search?.more_matches ? `${page.total.toLocaleString('en-US')}+ products` : `${page.total} ${page.total === 1 ? 'product' : 'products'}`}
               </p>
+              {search?.more_matches && (
+                <p class="search-correction">
+                  Showing the best {page.total.toLocaleString('en-US')} matches for “{search.query}”: add a word or a filter to narrow them.
+                </p>
+              )}
               {search?.corrected_from && (
                 <p class="search-correction">
                   No products match “{search.corrected_from}”: showing results for “{search.query}”.

@@ -61,6 +61,13 @@ function facetsOf(json: string): ProductFacets {
   }
 }
 
+/**
+ * The most results a search answers, best first: ranking is per match, so a word that tens of thousands
+ * of products hold ranks the newest this many of them (with every exact name and SKU match), and the
+ * answer says there were more (`search.more_matches`): a word more or a filter narrows them.
+ */
+export const SEARCH_RESULTS_MAX = 1_000
+
 /** Search ranks: bm25 scores are small negative numbers (lower is better), so these put a SKU match first, then an exact name. */
 const SKU_EXACT_BONUS = 1_000_000
 const SKU_PREFIX_BONUS = 1_000
@@ -184,12 +191,21 @@ function preparePage(db: Db, params: ProductListParams, byCategory: boolean) {
     }
     return and(...filters)
   }
-  // The search hits, ranked by bm25 (name weighs ten times the description) less a bonus for a name that
-  // is the search text itself; with the products one of whose SKUs is the text (first) or begins with it
-  // (next), through the index on lower(sku). One row per product, its best score.
-  const ranked = sql`select rowid as id,
-      bm25(${productsFts}, 10.0, 1.0) - (case when ${productsFts}.name = ${sql.placeholder('text')} collate nocase then ${EXACT_NAME_BONUS} else 0 end) as score
-      from ${productsFts} where ${productsFts} match ${sql.placeholder('fts')}
+  // The search hits: the newest SEARCH_RESULTS_MAX + 1 products the text matches that pass the filters,
+  // walked down the index's rowids (newest first) and stopped there, so that a word a large catalog holds
+  // tens of thousands of times costs what a thousand cost (bm25 is computed per row answered). Each is
+  // ranked by bm25 (name weighs ten times the description) less a bonus for a name that is the search text
+  // itself; with the products whose name is the text (in any case, through its index, among the newest or
+  // not) and those one of whose SKUs is the text (first) or begins with it (next), through the index on
+  // lower(sku). One row per product, its best score. (FTS5 answers `rowid in (…)` with a MATCH by running
+  // the match once per rowid: the ranking is done in the walk itself.)
+  const ranked = sql`select * from (select ${productsFts}.rowid as id,
+        bm25(${productsFts}, 10.0, 1.0) - (case when ${productsFts}.name = ${sql.placeholder('text')} collate nocase then ${EXACT_NAME_BONUS} else 0 end) as score
+      from ${productsFts} cross join ${products}
+      where ${productsFts} match ${sql.placeholder('fts')} and ${products.id} = ${productsFts}.rowid and ${filtersFor(false)}
+      order by ${productsFts}.rowid desc limit ${sql.raw(String(SEARCH_RESULTS_MAX + 1))})
+    union all
+    select id, ${-EXACT_NAME_BONUS} as score from ${products} where name = ${sql.placeholder('text')} collate nocase and +is_active = 1
     union all
     select product_id as id, case when lower(sku) = ${sql.placeholder('sku_text')} then ${-SKU_EXACT_BONUS} else ${-SKU_PREFIX_BONUS} end as score
       from ${productVariants} where lower(sku) >= ${sql.placeholder('sku_text')} and lower(sku) < ${sql.placeholder('sku_after')} and is_active = 1`
@@ -275,7 +291,12 @@ const preparedPages = new WeakMap<Db, Map<string, ReturnType<typeof preparePage>
  * writes the items' JSON itself: the Worker neither maps rows nor parses nested columns.
  * `categoryIds` is the requested category and everything below it, already resolved from the tree.
  */
-export async function selectProductPage(db: Db, params: ProductListParams, categoryIds?: number[], withFacets = false): Promise<{ total: number; itemsJson: string; facets?: ProductFacets | null }> {
+export async function selectProductPage(
+  db: Db,
+  params: ProductListParams,
+  categoryIds?: number[],
+  withFacets = false,
+): Promise<{ total: number; itemsJson: string; facets?: ProductFacets | null; moreMatches: boolean }> {
   let byShape = preparedPages.get(db)
   if (!byShape) preparedPages.set(db, (byShape = new Map()))
   const shape = shapeOf(params, categoryIds !== undefined)
@@ -288,7 +309,8 @@ export async function selectProductPage(db: Db, params: ProductListParams, categ
     categories: JSON.stringify(categoryIds ?? []),
     min: params.min_price ?? 0,
     max: params.max_price ?? 0,
-    limit: params.page_size,
+    // A search answers its best SEARCH_RESULTS_MAX: its last page stops there.
+    limit: params.q ? Math.max(0, Math.min(params.page_size, SEARCH_RESULTS_MAX - (params.page - 1) * params.page_size)) : params.page_size,
     offset: (params.page - 1) * params.page_size,
     sku: params.sku ?? '',
     ...Object.fromEntries(params.options.flatMap(({ name, value }, i) => [[`opt${i}name`, name], [`opt${i}value`, value]])),
@@ -297,12 +319,16 @@ export async function selectProductPage(db: Db, params: ProductListParams, categ
   const row = await prepared.page.get(values)
   /** ProductSummary[] as JSON text, ready to be cached and sent without a parse. */
   const itemsJson = row?.items ?? '[]'
-  const total = row?.total ?? (params.page > 1 ? ((await prepared.count.get(values))?.total ?? 0) : 0)
-  if (!withFacets) return { total, itemsJson }
-  // Counted over every match, so only where the matches are few enough to count at a page's pace.
-  if (total > FACETS_MATCHES_MAX) return { total, itemsJson, facets: null }
+  const counted = row?.total ?? (params.page > 1 ? ((await prepared.count.get(values))?.total ?? 0) : 0)
+  // A search counts its candidates (at most one more than it answers) and its exact name and SKU matches.
+  const moreMatches = Boolean(params.q) && counted > SEARCH_RESULTS_MAX
+  const total = moreMatches ? SEARCH_RESULTS_MAX : counted
+  if (!withFacets) return { total, itemsJson, moreMatches }
+  // Counted over every match, so only where the matches are few enough to count at a page's pace and
+  // are all answered (a search that matches more than it answers has no counts to be consistent with).
+  if (total > FACETS_MATCHES_MAX || moreMatches) return { total, itemsJson, facets: null, moreMatches }
   const facets = await prepared.facets.get(values)
-  return { total, itemsJson, facets: facetsOf(facets?.facets ?? '{}') }
+  return { total, itemsJson, facets: facetsOf(facets?.facets ?? '{}'), moreMatches }
 }
 
 /**

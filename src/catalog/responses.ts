@@ -68,6 +68,9 @@ export const SearchInfo = z
     query: z.string().describe('What was searched for: the text sent, or its correction when that found what the text did not'),
     corrected_from: z.string().nullable().describe('The text sent, when nothing matched it and these are the results of its correction'),
     did_you_mean: z.string().nullable().describe('A correction of the text that finds more products than it did'),
+    more_matches: z
+      .boolean()
+      .describe('More products match than a search answers: `total` is then its first 1,000 (the newest matches, ranked, with every exact name and SKU match); a word more or a filter narrows them'),
   })
   .meta({ id: 'SearchInfo' })
 export type SearchInfo = z.infer<typeof SearchInfo>
@@ -80,7 +83,7 @@ export const ProductList = z
     ...PAGE_LINK_FIELDS,
     next: z.string().nullable().describe('The next page as a path with its query, or null on the last'),
     search: SearchInfo.nullable().describe('For a search (`q`): what was searched for and any correction; null otherwise'),
-    facets: ProductFacets.nullable().optional().describe('With `include=facets`: counts over every match, for filters; null when more than 2,000 products match (narrow the list to see them)'),
+    facets: ProductFacets.nullable().optional().describe('With `include=facets`: counts over every match, for filters; null when more than 2,000 products match, or a search matches more than it answers (`search.more_matches`): narrow the list to see them'),
   })
   .meta({ id: 'ProductList' })
 export type ProductList = z.infer<typeof ProductList>

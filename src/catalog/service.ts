@@ -53,13 +53,13 @@ const isBrowsing = (params: ProductListParams) => !params.q && params.min_price 
 async function searchedPage(db: Db, params: ProductListParams, categoryIds: number[] | undefined) {
   const page = await selectProductPage(db, params, categoryIds, params.facets)
   if (!params.q) return { shown: params, ...page, search: null }
-  const search: SearchInfo = { query: params.q, corrected_from: null, did_you_mean: null }
+  const search: SearchInfo = { query: params.q, corrected_from: null, did_you_mean: null, more_matches: page.moreMatches }
   if (params.page !== 1 || page.total >= params.page_size) return { shown: params, ...page, search }
   const corrected = await correctedQuery(db, params.q)
   if (!corrected) return { shown: params, ...page, search }
   const alternative = { ...params, q: corrected }
   const better = await selectProductPage(db, alternative, categoryIds, params.facets)
-  if (page.total === 0 && better.total > 0) return { shown: alternative, ...better, search: { query: corrected, corrected_from: params.q, did_you_mean: null } }
+  if (page.total === 0 && better.total > 0) return { shown: alternative, ...better, search: { query: corrected, corrected_from: params.q, did_you_mean: null, more_matches: better.moreMatches } }
   return { shown: params, ...page, search: better.total > page.total ? { ...search, did_you_mean: corrected } : search }
 }
 

@@ -59,6 +59,8 @@ export const products = sqliteTable(
     index('products_list_newest_idx').on(t.isActive, t.createdAt, t.priceCents, t.availableUnits),
     index('products_list_price_idx').on(t.isActive, t.priceCents, t.availableUnits),
     index('products_list_name_idx').on(t.isActive, t.name, t.priceCents, t.availableUnits),
+    // A search's exact-name match, in any case, whatever else the search text matches (src/catalog/queries.ts).
+    index('products_name_nocase_idx').on(sql`${t.name} collate nocase`),
     check('products_slug_format', sql`${t.slug} GLOB '*[a-z]*' AND ${t.slug} NOT GLOB '*[^a-z0-9-]*'`),
     check('products_price_nonnegative', sql`${t.priceCents} >= 0`),
     check('products_stock_nonnegative', sql`${t.stockQuantity} >= 0`),

@@ -70,7 +70,27 @@ export function redact(value: unknown, depth = 0): unknown {
     return redact(headers, depth)
   }
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1))
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, SENSITIVE_KEY.test(key) ? REDACTED : redact(item, depth + 1)]))
+  const out: Record<string, unknown> = {}
+  for (const [key, item] of Object.entries(value)) {
+    const safe = isSensitiveKey(key) ? REDACTED : redact(item, depth + 1)
+    // A "__proto__" key stays a field, as it is in the value, rather than setting the copy's prototype.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: safe, enumerable: true, writable: true, configurable: true })
+    else out[key] = safe
+  }
+  return out
+}
+
+/** Field names seen and whether they are sensitive: logs use a handful of names over and over. */
+const keyVerdicts = new Map<string, boolean>()
+
+function isSensitiveKey(key: string): boolean {
+  let verdict = keyVerdicts.get(key)
+  if (verdict === undefined) {
+    verdict = SENSITIVE_KEY.test(key)
+    // Bounded: names that come from input (headers, a body) must not grow it without end.
+    if (keyVerdicts.size < 512) keyVerdicts.set(key, verdict)
+  }
+  return verdict
 }
 
 /** Writes one redacted JSON line at `level` (console.log / warn / error, which Workers Logs keeps as the level). */
