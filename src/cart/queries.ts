@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
-import { chunkRows, type Db } from '../db/client'
+import type { BatchItem } from 'drizzle-orm/batch'
+import { chunkRows, inBatch, preparedOnce, type Db } from '../db/client'
 import { LINE_QUANTITY_MAX, cartItems, carts } from '../db/schema'
 import { variantWith, type VariantLine } from './variants'
 
@@ -148,18 +149,41 @@ export type CartKey = { userId: number } | { tokenHash: string }
 const keyWhere = (key: CartKey) => ('userId' in key ? eq(carts.userId, key.userId) : eq(carts.tokenHash, key.tokenHash))
 const cartIdOf = (db: Db, key: CartKey) => db.select({ id: carts.id }).from(carts).where(keyWhere(key))
 
-/** `cartLines` of the cart of `key`. */
-export const cartLinesByKey = (db: Db, key: CartKey) =>
-  db.query.cartItems.findMany({
-    where: inArray(cartItems.cartId, cartIdOf(db, key)),
-    orderBy: [asc(cartItems.addedAt), asc(cartItems.variantId)],
-    columns: { productId: true, variantId: true, quantity: true },
-    with: { product: { columns: PRODUCT_COLUMNS }, variant: variantWith },
-  })
+/** The key's placeholder and its value: one prepared statement per kind of key. */
+const keyPlaceholder = (key: CartKey) => ('userId' in key ? { kind: 'user' as const, values: { owner: key.userId } } : { kind: 'guest' as const, values: { owner: key.tokenHash } })
+const placeholderWhere = (kind: 'user' | 'guest') => (kind === 'user' ? eq(carts.userId, sql.placeholder('owner')) : eq(carts.tokenHash, sql.placeholder('owner')))
 
-/** The cart of `key`: its id and what it keeps for its checkout (no row while it has none). */
-export const cartRowByKey = (db: Db, key: CartKey) =>
-  db.select({ id: carts.id, discountCode: carts.discountCode, estimateCountry: carts.estimateCountry, estimateRegion: carts.estimateRegion }).from(carts).where(keyWhere(key))
+const linesQuery = (db: Db, kind: 'user' | 'guest') =>
+  db.query.cartItems
+    .findMany({
+      where: inArray(cartItems.cartId, db.select({ id: carts.id }).from(carts).where(placeholderWhere(kind))),
+      orderBy: [asc(cartItems.addedAt), asc(cartItems.variantId)],
+      columns: { productId: true, variantId: true, quantity: true },
+      with: { product: { columns: PRODUCT_COLUMNS }, variant: variantWith },
+    })
+    .prepare()
+const linesOfUser = preparedOnce((db) => linesQuery(db, 'user'))
+const linesOfGuest = preparedOnce((db) => linesQuery(db, 'guest'))
+
+/** `cartLines` of the cart of `key`, as an item of a batch (prepared once per kind of key). */
+export function cartLinesByKey(db: Db, key: CartKey): BatchItem<'sqlite'> {
+  const { kind, values } = keyPlaceholder(key)
+  return inBatch(kind === 'user' ? linesOfUser(db) : linesOfGuest(db), values)
+}
+
+const rowQuery = (db: Db, kind: 'user' | 'guest') =>
+  db.select({ id: carts.id, discountCode: carts.discountCode, estimateCountry: carts.estimateCountry, estimateRegion: carts.estimateRegion }).from(carts).where(placeholderWhere(kind)).prepare()
+const rowOfUser = preparedOnce((db) => rowQuery(db, 'user'))
+const rowOfGuest = preparedOnce((db) => rowQuery(db, 'guest'))
+
+/** What `cartRowByKey` answers: the cart's id and what it keeps for its checkout (no row while it has none). */
+export type CartRow = { id: number; discountCode: string | null; estimateCountry: string | null; estimateRegion: string | null }
+
+/** The cart of `key` as an item of a batch: its rows are `CartRow[]`. */
+export function cartRowByKey(db: Db, key: CartKey): BatchItem<'sqlite'> {
+  const { kind, values } = keyPlaceholder(key)
+  return inBatch(kind === 'user' ? rowOfUser(db) : rowOfGuest(db), values)
+}
 
 /** Makes the cart of `key` if it has none (a concurrent first use gets the same row), and marks it as changed now. */
 export const ensureCartByKey = (db: Db, key: CartKey) =>

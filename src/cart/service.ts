@@ -15,13 +15,14 @@ import { getDb } from '../db/client'
 import { LINE_QUANTITY_MAX } from '../db/schema'
 import { productsOfVariants, stockOf } from '../stock/client'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { checkoutVersionsStatement, versionsOf, type CheckoutVersions } from '../checkout/config'
+import { checkoutVersionsInBatch, versionsOf, type CheckoutVersions } from '../checkout/config'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, notFound } from '../platform/errors'
 import {
   addToLineByKey,
   cartLinesByKey,
   cartRowByKey,
+  type CartRow,
   ensureCartByKey,
   removeLineByKey,
   touchCartByKey,
@@ -162,8 +163,8 @@ async function keyOf(owner: CartOwner): Promise<CartKey | null> {
 async function stateAfter(env: Env, key: CartKey | null, writes: BatchItem<'sqlite'>[] = []): Promise<CartState> {
   if (key === null) return NO_CART
   const db = getDb(env)
-  const results = (await db.batch([...writes, cartLinesByKey(db, key), cartRowByKey(db, key), checkoutVersionsStatement(db)] as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as unknown[]
-  const [lines, rows, versions] = results.slice(writes.length) as [CartLine[], Awaited<ReturnType<typeof cartRowByKey>>, CheckoutVersions[]]
+  const results = (await db.batch([...writes, cartLinesByKey(db, key), cartRowByKey(db, key), checkoutVersionsInBatch(db)] as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as unknown[]
+  const [lines, rows, versions] = results.slice(writes.length) as [CartLine[], CartRow[], CheckoutVersions[]]
   const row = rows[0]
   return { cartId: row?.id ?? null, lines, fields: row ?? NO_FIELDS, versions: versionsOf(versions) }
 }

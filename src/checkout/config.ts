@@ -12,7 +12,7 @@
  * Never KV: a price must not come from a store that is only eventually consistent.
  */
 import { asc, eq, sql, type SQL } from 'drizzle-orm'
-import { getDb, type Db } from '../db/client'
+import { getDb, inBatch, preparedOnce, type Db } from '../db/client'
 import { checkoutSettings, checkoutState, shippingMethods, shippingZoneAreas, shippingZones, taxRates } from '../db/schema'
 import type { CheckoutConfig, ZoneRule } from './types'
 
@@ -30,6 +30,11 @@ let cached: { version: number; config: CheckoutConfig; readAt: number } | undefi
 /** The statement that reads both versions, for a caller's own batch (the cart reads them with its lines). */
 export const checkoutVersionsStatement = (db: Db) =>
   db.select({ config: checkoutState.configVersion, discounts: checkoutState.discountsVersion }).from(checkoutState).where(eq(checkoutState.id, 1))
+
+const versionsQuery = preparedOnce((db) => checkoutVersionsStatement(db).prepare())
+
+/** `checkoutVersionsStatement` prepared once, as an item of a batch. */
+export const checkoutVersionsInBatch = (db: Db) => inBatch(versionsQuery(db), {})
 
 /** The versions from the rows of `checkoutVersionsStatement` (0 and 0 before the row exists). */
 export const versionsOf = (rows: CheckoutVersions[]): CheckoutVersions => rows[0] ?? { config: 0, discounts: 0 }

@@ -1,4 +1,5 @@
-import { getTableColumns, sql, type SQL, type Table } from 'drizzle-orm'
+import { fillPlaceholders, getTableColumns, sql, type SQL, type Table } from 'drizzle-orm'
+import type { BatchItem } from 'drizzle-orm/batch'
 import { drizzle } from 'drizzle-orm/d1'
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core'
 import * as schema from './schema'
@@ -34,6 +35,27 @@ export function preparedOnce<T>(build: (db: Db) => T): (db: Db) => T {
     if (prepared === undefined) made.set(db, (prepared = build(db)))
     return prepared
   }
+}
+
+/** What drizzle's D1 batch takes of an item's prepared query: its SQL and parameters, its D1 statement, how its rows map. */
+interface PreparedForBatch {
+  getQuery(): { sql: string; params: unknown[] }
+  mapResult(result: unknown, isFromBatch?: boolean): unknown
+  stmt: D1PreparedStatement
+}
+
+/**
+ * A statement prepared once (`preparedOnce`) as an item of `db.batch`, with its placeholders' `values`:
+ * drizzle's batch builds every item's SQL again (the cost `preparedOnce` spares single statements), so
+ * this hands it the prepared one, bound. The rows map as the statement's own `.all()`/`.get()` would.
+ * @example db.batch([write, inBatch(linesOfUser(db), { userId })])
+ */
+export function inBatch(prepared: unknown, values: Record<string, unknown>): BatchItem<'sqlite'> {
+  const query = prepared as PreparedForBatch
+  const { sql: text, params } = query.getQuery()
+  const bound = { sql: text, params: fillPlaceholders(params, values) }
+  const item = { _prepare: () => ({ getQuery: () => bound, stmt: query.stmt, mapResult: (result: unknown, isFromBatch?: boolean) => query.mapResult(result, isFromBatch) }) }
+  return item as unknown as BatchItem<'sqlite'>
 }
 
 /** D1 binds at most 100 parameters per statement. */
