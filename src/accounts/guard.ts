@@ -8,7 +8,7 @@ import type { AccessClaims, AppEnv, CurrentUser } from '../platform/env'
 import { forbidden, unauthorized } from '../platform/errors'
 import { findSessionUser, findTokenUser } from './service'
 import { sessionIdOf } from './sessions'
-import { verifyAccessToken } from './tokens'
+import { verifyAccessToken, type SignIn } from './tokens'
 
 /** The claims of the request's bearer token, or null without an Authorization header; 401 for another scheme or a token that is not valid. */
 async function bearerClaims(c: Context<AppEnv>): Promise<AccessClaims | null> {
@@ -59,6 +59,19 @@ export const requireUserOrClaims = (): MiddlewareHandler<AppEnv> => async (c, ne
   if (claims?.email != null) c.set('accessClaims', claims)
   else if (!(await currentUser(c))) throw unauthorized()
   await next()
+}
+
+/**
+ * The request's bearer sign-in, to be checked by one of its own D1 batches (`signInHoldsSql`) instead of
+ * read first: a valid token that carries its email, when nothing has read the user yet; else null (the
+ * caller then asks `currentUser`).
+ */
+export async function deferredSignIn(c: Context<AppEnv>): Promise<SignIn | null> {
+  if (c.get('user')) return null
+  const claims = await bearerClaims(c)
+  if (claims?.email == null) return null
+  c.set('accessClaims', claims)
+  return { ...claims, email: claims.email }
 }
 
 /** 401 unless signed in, 403 unless the user has one of `roles`. */

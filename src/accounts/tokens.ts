@@ -19,6 +19,9 @@ const AUDIENCE = 'cato-store-api'
 
 export type { AccessClaims } from '../platform/env'
 
+/** A bearer token's claims that carry its email, not yet checked against D1: a batch of the request checks them (`signInHoldsSql`). */
+export type SignIn = AccessClaims & { email: string }
+
 /** An access token for `user`, valid for ACCESS_TOKEN_TTL_SECONDS, tied to the refresh-token family it came with. */
 export const signAccessToken = (env: Env, user: Pick<User, 'id' | 'role' | 'tokenVersion' | 'email'>, familyId: string) =>
   new SignJWT({ role: user.role, ver: user.tokenVersion, fam: familyId, em: user.email })
@@ -58,7 +61,7 @@ export const familyIsLive = (familyId: string | Placeholder) =>
  * email, and its family is live. A batch that must not be written for a revoked token carries it (an order
  * placed with a bearer token, src/orders/place.ts), which spares the read `findTokenUser` would make first.
  */
-export const signInHoldsSql = (claims: AccessClaims & { email: string }): SQL =>
+export const signInHoldsSql = (claims: SignIn): SQL =>
   sql`exists (select 1 from ${users} where ${users.id} = ${claims.userId} and ${users.tokenVersion} = ${claims.tokenVersion} and ${users.email} = ${claims.email})${
     claims.familyId === null ? sql`` : sql` and ${familyIsLive(claims.familyId)}`
   }`

@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import { currentUser } from '../accounts/guard'
+import { currentUser, deferredSignIn } from '../accounts/guard'
 import { cookieName, cookieSecure } from '../accounts/sessions'
 import type { AppEnv } from '../platform/env'
 import { CART_COOKIE, CART_COOKIE_MAX_AGE_S, type CartOwner } from './service'
@@ -17,13 +17,17 @@ const TOKEN_FORMAT = /^[A-Za-z0-9_-]{43}$/
  * The cart owner of this request: its signed-in user and its guest cookie, with the cookie's writers.
  * @example c.json(await addCartItem(c.env, await cartOwner(c), c.req.valid('json')))
  */
-export async function cartOwner(c: Context<AppEnv>): Promise<CartOwner> {
+export async function cartOwner(c: Context<AppEnv>, { deferSignIn = false }: { deferSignIn?: boolean } = {}): Promise<CartOwner> {
   const name = cookieName(c.env, CART_COOKIE)
   const raw = getCookie(c, name)
-  const user = await currentUser(c)
+  // A cart change whose first batch only reads checks a bearer token's sign-in in that batch (no guest
+  // cart to merge first: merging writes before any batch of the change).
+  const signIn = deferSignIn && raw === undefined ? await deferredSignIn(c) : null
+  const user = signIn ? { id: signIn.userId, email: signIn.email } : await currentUser(c)
   return {
     userId: user?.id ?? null,
     email: user?.email ?? null,
+    signIn,
     hasGuestCookie: raw !== undefined,
     guestToken: raw && TOKEN_FORMAT.test(raw) ? raw : null,
     keepGuestToken: (token) =>

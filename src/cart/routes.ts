@@ -57,8 +57,8 @@ const updateCartDocs = docs({
 export const cartApi = new Hono<AppEnv>()
   .get('/', getCartDocs, async (c) => c.json(await getCart(c.env, await cartOwner(c))))
   .patch('/', updateCartDocs, jsonLimit, validate('json', UpdateCartBody), async (c) => c.json(await updateCartCheckout(c.env, await cartOwner(c), c.req.valid('json'))))
-  .post('/items', addCartItemDocs, jsonLimit, validate('json', AddCartItemBody), async (c) => c.json(await addCartItem(c.env, await cartOwner(c), c.req.valid('json'))))
+  .post('/items', addCartItemDocs, jsonLimit, validate('json', AddCartItemBody), async (c) => c.json(await addCartItem(c.env, await cartOwner(c, { deferSignIn: true }), c.req.valid('json'))))
   .patch('/items/:variantId', updateCartItemDocs, jsonLimit, validate('param', CartItemParam), validate('json', UpdateCartItemBody), async (c) =>
-    c.json(await updateCartItem(c.env, await cartOwner(c), c.req.valid('param').variantId, c.req.valid('json').quantity)),
+    c.json(await updateCartItem(c.env, await cartOwner(c, { deferSignIn: true }), c.req.valid('param').variantId, c.req.valid('json').quantity)),
   )
   .delete('/items/:variantId', removeCartItemDocs, validate('param', CartItemParam), async (c) => c.json(await removeCartItem(c.env, await cartOwner(c), c.req.valid('param').variantId)))

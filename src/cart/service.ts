@@ -14,10 +14,13 @@ import { imageUrl } from '../catalog/queries'
 import { getDb } from '../db/client'
 import { LINE_QUANTITY_MAX } from '../db/schema'
 import { productsOfVariants, stockOf } from '../stock/client'
+import { sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { checkoutVersionsInBatch, versionsOf, type CheckoutVersions } from '../checkout/config'
 import { randomToken, sha256Hex } from '../platform/encoding'
-import { ApiError, notFound } from '../platform/errors'
+import { ApiError, notFound, unauthorized } from '../platform/errors'
+import { findTokenUser } from '../accounts/service'
+import { signInHoldsSql, type SignIn } from '../accounts/tokens'
 import {
   addToLineByKey,
   cartLinesByKey,
@@ -66,6 +69,8 @@ export interface CartOwner {
   userId: number | null
   /** The signed-in user's email (per-customer discount limits in the estimate); null for a guest. */
   email?: string | null
+  /** A bearer sign-in not yet checked: the change's first (read-only) batch checks it, and a 401 writes nothing. */
+  signIn?: SignIn | null
   /** The request carries a guest cart cookie at all (ours or not). */
   hasGuestCookie: boolean
   guestToken: string | null
@@ -160,13 +165,27 @@ async function keyOf(owner: CartOwner): Promise<CartKey | null> {
 }
 
 /** `writes` and then the cart of `key` read back, in ONE D1 batch (one transaction: the answer is what was written). */
-async function stateAfter(env: Env, key: CartKey | null, writes: BatchItem<'sqlite'>[] = []): Promise<CartState> {
+async function stateAfter(env: Env, key: CartKey | null, writes: BatchItem<'sqlite'>[] = [], signIn?: SignIn | null): Promise<CartState> {
   if (key === null) return NO_CART
   const db = getDb(env)
-  const results = (await db.batch([...writes, cartLinesByKey(db, key), cartRowByKey(db, key), checkoutVersionsInBatch(db)] as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as unknown[]
-  const [lines, rows, versions] = results.slice(writes.length) as [CartLine[], CartRow[], CheckoutVersions[]]
+  const reads = [cartLinesByKey(db, key), cartRowByKey(db, key), checkoutVersionsInBatch(db)]
+  // Only a batch that writes nothing may check the sign-in: a revoked token must not have written.
+  if (signIn && writes.length) throw new Error('a sign-in is checked in a batch that writes nothing')
+  const check = signIn ? [db.select({ holds: sql<number>`${signInHoldsSql(signIn)}` }).from(sql`(select 1)`)] : []
+  const results = (await db.batch([...writes, ...reads, ...check] as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as unknown[]
+  const [lines, rows, versions, held] = results.slice(writes.length) as [CartLine[], CartRow[], CheckoutVersions[], { holds: number }[] | undefined]
+  if (signIn && !held?.[0]?.holds) await recheckSignIn(env, signIn)
   const row = rows[0]
   return { cartId: row?.id ?? null, lines, fields: row ?? NO_FIELDS, versions: versionsOf(versions) }
+}
+
+/**
+ * A sign-in the batch found not to hold as issued: 401 if its token is revoked (sign-out, a password
+ * change, the account gone); else only the account's email changed since, and the change goes on.
+ */
+async function recheckSignIn(env: Env, signIn: SignIn): Promise<void> {
+  const user = await findTokenUser(env, signIn.userId, signIn.familyId)
+  if (!user || user.tokenVersion !== signIn.tokenVersion) throw unauthorized('Access token revoked')
 }
 
 /** The cart's answer from a state read in one batch (its estimate priced from the versions read with it). */
@@ -318,7 +337,7 @@ export async function addCartItem(env: Env, owner: CartOwner, body: AddCartItemB
   const target = await lineTarget(env, body)
   let key = await keyOf(owner)
   // The cart as it is and the variant as its stock object sells it, at the same time.
-  const [state, offer] = await Promise.all([stateAfter(env, key), stockOf(env, target.productId).offer(target.productId, target.variantId)])
+  const [state, offer] = await Promise.all([stateAfter(env, key, [], owner.signIn), stockOf(env, target.productId).offer(target.productId, target.variantId)])
   if (!offer.ok || !offer.variant.isActive) {
     if (offer.ok) throw new ApiError(404, 'not_found', `${offer.variant.name} is not for sale`)
     throw notFound(body.variant_id === undefined ? 'product' : 'variant')
@@ -350,7 +369,7 @@ export async function updateCartItem(env: Env, owner: CartOwner, variantId: numb
   if (owner.userId !== null) await mergeGuestCart(env, owner, owner.userId)
   const key = await keyOf(owner)
   const productId = (await productsOfVariants(env, [variantId])).get(variantId)
-  const [state, offer] = await Promise.all([stateAfter(env, key), productId === undefined ? null : stockOf(env, productId).offer(productId, variantId)])
+  const [state, offer] = await Promise.all([stateAfter(env, key, [], owner.signIn), productId === undefined ? null : stockOf(env, productId).offer(productId, variantId)])
   const line = state.lines.find((l) => l.variantId === variantId)
   if (key === null || state.cartId === null || !line) throw notFound('cart item')
   const variant = variantOf(line)

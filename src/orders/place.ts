@@ -21,7 +21,7 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { findTokenUser, profileOf } from '../accounts/service'
-import { signInHoldsSql, type AccessClaims } from '../accounts/tokens'
+import { signInHoldsSql, type SignIn } from '../accounts/tokens'
 import { orderableCartLines, orderableCartLinesOf, removeOrderedLines } from '../cart/service'
 import { resolveVariantIds, type VariantForSale } from '../cart/variants'
 import { versionsUnchangedSql } from '../checkout/config'
@@ -330,11 +330,7 @@ function isStale(err: unknown): boolean {
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString()
 
-/**
- * A bearer token's claims not yet checked against D1 (`requireUserOrClaims`): the order's guard checks them
- * in its batch, and only a refusal reads the user to tell a revoked token from a changed price.
- */
-export type SignIn = AccessClaims & { email: string }
+export type { SignIn }
 
 /**
  * Places an order (see the top of this file); `accountEmail`: the signed-in user's, which spares reading the
