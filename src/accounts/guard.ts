@@ -6,7 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import type { UserRole } from '../db/schema'
 import type { AccessClaims, AppEnv, CurrentUser } from '../platform/env'
 import { forbidden, unauthorized } from '../platform/errors'
-import { findSessionUser, findTokenUser } from './service'
+import { findSessionUser, tokenUserOrRevoked } from './service'
 import { sessionIdOf } from './sessions'
 import { verifyAccessToken, type SignIn } from './tokens'
 
@@ -26,10 +26,7 @@ export async function currentUser(c: Context<AppEnv>): Promise<CurrentUser | nul
   if (c.get('user')) return c.get('user') ?? null
   const claims = await bearerClaims(c)
   if (claims) {
-    const user = await findTokenUser(c.env, claims.userId, claims.familyId)
-    // A password change bumps the version, and a revoked refresh family (reuse, sign-out) takes its
-    // access tokens along: tokens issued before either stop working at once.
-    if (!user || user.tokenVersion !== claims.tokenVersion) throw unauthorized('Access token revoked')
+    const user = await tokenUserOrRevoked(c.env, claims)
     c.set('user', user)
     return user
   }
@@ -55,9 +52,7 @@ export const requireUser = (): MiddlewareHandler<AppEnv> => async (c, next) => {
  * `c.get('accessClaims')`; anything else is checked as `requireUser` does (the user is then `c.get('user')`).
  */
 export const requireUserOrClaims = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  const claims = await bearerClaims(c)
-  if (claims?.email != null) c.set('accessClaims', claims)
-  else if (!(await currentUser(c))) throw unauthorized()
+  if (!(await deferredSignIn(c)) && !(await currentUser(c))) throw unauthorized()
   await next()
 }
 
@@ -72,6 +67,12 @@ export async function deferredSignIn(c: Context<AppEnv>): Promise<SignIn | null>
   if (claims?.email == null) return null
   c.set('accessClaims', claims)
   return { ...claims, email: claims.email }
+}
+
+/** The sign-in `requireUserOrClaims` left to the route's batch, or null when it read the user instead. */
+export function signInOf(c: Context<AppEnv>): SignIn | null {
+  const claims = c.get('accessClaims')
+  return !c.get('user') && claims?.email != null ? { ...claims, email: claims.email } : null
 }
 
 /** 401 unless signed in, 403 unless the user has one of `roles`. */

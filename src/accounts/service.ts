@@ -5,7 +5,7 @@ import { addresses, passwordResets, sessions, userProfiles, users, type User } f
 import { defaultAddressStatements } from './addresses'
 import { guestRowOf, releaseGuestEmail } from './guests'
 import type { BatchItem } from 'drizzle-orm/batch'
-import type { CurrentUser } from '../platform/env'
+import type { AccessClaims, CurrentUser } from '../platform/env'
 import { randomToken, sha256Hex } from '../platform/encoding'
 import { ApiError, conflict, unauthorized } from '../platform/errors'
 import { sniffAvatar } from './avatar'
@@ -51,6 +51,17 @@ export async function findTokenUser(env: Env, id: number, familyId: string | nul
   const db = getDb(env)
   const row = familyId === null ? await tokenUserQuery(db).get({ id }) : await familyTokenUserQuery(db).get({ id, family: familyId })
   return row && row.live ? current(row.user) : null
+}
+
+/**
+ * The user of a valid access token's claims, or a 401 `Access token revoked`: a password change bumps the
+ * version, and a revoked refresh family (reuse, sign-out) takes its access tokens along, so tokens issued
+ * before either stop working at once. Every path that checks a token against D1 asks this.
+ */
+export async function tokenUserOrRevoked(env: Env, claims: AccessClaims): Promise<CurrentUser> {
+  const user = await findTokenUser(env, claims.userId, claims.familyId)
+  if (!user || user.tokenVersion !== claims.tokenVersion) throw unauthorized('Access token revoked')
+  return user
 }
 
 const tokenUserQuery = preparedOnce((db) =>

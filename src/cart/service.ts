@@ -18,8 +18,8 @@ import { sql } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
 import { checkoutVersionsInBatch, versionsOf, type CheckoutVersions } from '../checkout/config'
 import { randomToken, sha256Hex } from '../platform/encoding'
-import { ApiError, notFound, unauthorized } from '../platform/errors'
-import { findTokenUser } from '../accounts/service'
+import { ApiError, notFound } from '../platform/errors'
+import { tokenUserOrRevoked } from '../accounts/service'
 import { signInHoldsSql, type SignIn } from '../accounts/tokens'
 import {
   addToLineByKey,
@@ -174,18 +174,10 @@ async function stateAfter(env: Env, key: CartKey | null, writes: BatchItem<'sqli
   const check = signIn ? [db.select({ holds: sql<number>`${signInHoldsSql(signIn)}` }).from(sql`(select 1)`)] : []
   const results = (await db.batch([...writes, ...reads, ...check] as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as unknown[]
   const [lines, rows, versions, held] = results.slice(writes.length) as [CartLine[], CartRow[], CheckoutVersions[], { holds: number }[] | undefined]
-  if (signIn && !held?.[0]?.holds) await recheckSignIn(env, signIn)
+  // Not as issued: a revoked token is a 401; only a changed email goes on (the read wrote nothing).
+  if (signIn && !held?.[0]?.holds) await tokenUserOrRevoked(env, signIn)
   const row = rows[0]
   return { cartId: row?.id ?? null, lines, fields: row ?? NO_FIELDS, versions: versionsOf(versions) }
-}
-
-/**
- * A sign-in the batch found not to hold as issued: 401 if its token is revoked (sign-out, a password
- * change, the account gone); else only the account's email changed since, and the change goes on.
- */
-async function recheckSignIn(env: Env, signIn: SignIn): Promise<void> {
-  const user = await findTokenUser(env, signIn.userId, signIn.familyId)
-  if (!user || user.tokenVersion !== signIn.tokenVersion) throw unauthorized('Access token revoked')
 }
 
 /** The cart's answer from a state read in one batch (its estimate priced from the versions read with it). */

@@ -20,7 +20,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import { findTokenUser, profileOf } from '../accounts/service'
+import { profileOf, tokenUserOrRevoked } from '../accounts/service'
 import { signInHoldsSql, type SignIn } from '../accounts/tokens'
 import { orderableCartLines, orderableCartLinesOf, removeOrderedLines } from '../cart/service'
 import { resolveVariantIds, type VariantForSale } from '../cart/variants'
@@ -31,7 +31,7 @@ import { chunkRows, getDb, renderedOnce, type Db } from '../db/client'
 import { orderEvents, orderItems, orders, orderTaxLines, productCategories, products, productVariants, type ShippingAddress } from '../db/schema'
 import { redeemStatements, redemptionRefusal, type CodeRefusal } from '../discounts/service'
 import { enqueueOutbox, orderOutboxInsert } from '../notifications/outbox'
-import { ApiError, badRequest, unauthorized, validationFailed, type FieldErrors } from '../platform/errors'
+import { ApiError, badRequest, validationFailed, type FieldErrors } from '../platform/errors'
 import { logError, logEvent } from '../platform/logging'
 import { HOLD_TTL_MS_DEFAULT, productsOfVariants, stockOf } from '../stock/client'
 import type { ReserveSaleResult, SaleVariant } from '../stock/types'
@@ -330,8 +330,6 @@ function isStale(err: unknown): boolean {
 
 const iso = (epochMs: number) => new Date(epochMs).toISOString()
 
-export type { SignIn }
-
 /**
  * Places an order (see the top of this file); `accountEmail`: the signed-in user's, which spares reading the
  * profile when the body gives the address; `signIn`: the sign-in to check in the order's own batch.
@@ -378,11 +376,10 @@ export async function placeOrder(
       if (signIn) {
         // Whatever refused the batch, a sign-in that no longer holds (the guard checks it too) is told as
         // such, and learns nothing else: a revoked token places nothing.
-        const user = await findTokenUser(env, signIn.userId, signIn.familyId)
-        if (!user || user.tokenVersion !== signIn.tokenVersion) {
+        const user = await tokenUserOrRevoked(env, signIn).catch(async (revoked: unknown) => {
           await releaseAll(env, lines)
-          throw unauthorized('Access token revoked')
-        }
+          throw revoked
+        })
         signIn = undefined
         if (user.email !== email) {
           // The account's email changed since the token was issued: the order, and the discounts it

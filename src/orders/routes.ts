@@ -1,5 +1,5 @@
 import { Hono } from 'hono'
-import { currentUser, requireUser, requireUserOrClaims, userOf } from '../accounts/guard'
+import { currentUser, requireUser, requireUserOrClaims, signInOf, userOf } from '../accounts/guard'
 import { unauthorized } from '../platform/errors'
 import { jsonLimit } from '../platform/body-limit'
 import { cartOwner } from '../cart/owner'
@@ -100,12 +100,11 @@ export const ordersApi = new Hono<AppEnv>()
   .post('/', createOrderDocs, requireUserOrClaims(), jsonLimit, validate('header', IdempotencyKeyHeader), validate('json', CreateOrderBody), async (c) => {
     const body = c.req.valid('json')
     const key = c.req.valid('header')['idempotency-key']
-    const claims = c.get('accessClaims')
+    const signIn = signInOf(c)
     // Explicit lines to an address given, with a token that carries its email: nothing is read before the
     // stock objects hold the lines, and the batch that writes the order checks the sign-in (src/orders/place.ts).
-    if (claims?.email && body.items && body.shipping_address && key === undefined && !body.from_cart) {
-      const signIn = { ...claims, email: claims.email }
-      const { order } = await createOrder(c.env, claims.userId, body, undefined, undefined, claims.email, signIn)
+    if (signIn && body.items && body.shipping_address && key === undefined && !body.from_cart) {
+      const { order } = await createOrder(c.env, signIn.userId, body, undefined, undefined, signIn.email, signIn)
       return c.json(order, 201)
     }
     const user = await currentUser(c)
